@@ -1,0 +1,42 @@
+# Two commands for a fresh machine (see README):
+#   make lab    install everything, then start JupyterLab on notebooks/quickstart.ipynb
+#   make test   install everything, then run every test (TypeScript, Python, real browser)
+# Everything installs into .venv and node_modules; Debian's chromium is installed with apt-get.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test setup system js-check py-check bench screenshot clean
+
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) notebooks/quickstart.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+test: setup
+	npm run build
+	npm run typecheck
+	npm test
+	$(BIN)/ruff check projector_widget tests benchmarks
+	$(BIN)/python -m pytest -ra
+
+setup: system $(STAMP)
+
+system:
+	@bash scripts/install-system.sh
+
+$(STAMP): pyproject.toml package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	npm ci --no-audit --no-fund
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+screenshot: setup
+	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+
+clean:
+	rm -rf $(VENV) node_modules projector_widget/static

@@ -1,0 +1,14 @@
+"""projector-widget: the embedding projector in a notebook cell, with two-way selection."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .widget import Projector
+
+try:
+    __version__ = version("projector-widget")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = ["Projector", "__version__"]

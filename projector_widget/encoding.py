@@ -1,0 +1,119 @@
+"""The wire format between the kernel and the browser, in one place (mirrored by ``js/wire.ts``).
+
+Everything large travels as a binary buffer (``memoryview``), which ipywidgets sends as a
+separate binary frame: never a JSON list of numbers.
+
+``_points``
+    ``{"n", "dims", "lo": [dims floats], "hi": [dims floats], "data": uint16 (n*dims)}``.
+    Coordinates are quantised per axis to 16 bits: ``x = lo + q / 65535 * (hi - lo)``. At 1M
+    points and 3-D that is 6 bytes a point, and the error is at most ``(hi - lo) / 131070``,
+    far below a pixel.
+``_columns``
+    One descriptor per metadata column: categorical columns send ``codes`` (uint8 when there are
+    at most 256 categories, else uint16) and the category names once; numeric columns send
+    float32 ``values`` (NaN = missing); text columns send only their name (values are requested
+    row by row for tooltips).
+``selected``
+    ``{"indices": uint32}``, sorted unique row indices, in both directions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .inputs import Column
+
+QMAX = 65535
+
+
+def quantize(
+    coords: npt.NDArray[np.floating],
+) -> tuple[npt.NDArray[np.uint16], list[float], list[float]]:
+    """Quantise (N, d) coordinates to uint16 per axis; return ``(q, lo, hi)``."""
+    coords = np.asarray(coords, dtype=np.float32)
+    if coords.ndim != 2:
+        raise ValueError(f"coordinates must be (N, d), got shape {coords.shape}")
+    n, d = coords.shape
+    if n == 0:
+        return np.zeros((0, d), np.uint16), [0.0] * d, [1.0] * d
+    lo = coords.min(axis=0).astype(np.float64)
+    hi = coords.max(axis=0).astype(np.float64)
+    span = hi - lo
+    span[span <= 0] = 1.0
+    hi = lo + span
+    scale = (QMAX / span).astype(np.float32)
+    q = np.empty((n, d), dtype=np.uint16)
+    step = 1 << 18
+    for start in range(0, n, step):
+        block = (coords[start : start + step] - lo.astype(np.float32)) * scale
+        np.rint(block, out=block)
+        np.clip(block, 0, QMAX, out=block)
+        q[start : start + step] = block
+    return q, lo.tolist(), hi.tolist()
+
+
+def dequantize(
+    q: npt.NDArray[np.uint16], lo: list[float], hi: list[float]
+) -> npt.NDArray[np.float32]:
+    """Inverse of :func:`quantize` (up to half a quantisation step)."""
+    lo_a = np.asarray(lo, dtype=np.float64)
+    span = np.asarray(hi, dtype=np.float64) - lo_a
+    return (lo_a + q.astype(np.float64) * (span / QMAX)).astype(np.float32)
+
+
+def encode_points(coords: npt.NDArray[np.floating]) -> dict[str, Any]:
+    """The ``_points`` value for (N, 2|3) coordinates."""
+    q, lo, hi = quantize(coords)
+    n, d = q.shape
+    return {"n": int(n), "dims": int(d), "lo": lo, "hi": hi, "data": memoryview(q.reshape(-1))}
+
+
+def decode_points(value: dict[str, Any]) -> npt.NDArray[np.float32]:
+    """Inverse of :func:`encode_points` (for tests and exports)."""
+    q = np.frombuffer(value["data"], dtype="<u2").reshape(value["n"], value["dims"])
+    return dequantize(q, value["lo"], value["hi"])
+
+
+def encode_column(column: Column) -> dict[str, Any]:
+    """The wire descriptor of one metadata column."""
+    if column.kind == "category":
+        assert column.codes is not None
+        small = len(column.categories) <= 256
+        codes = column.codes.astype(np.uint8) if small else column.codes.astype("<u2")
+        return {
+            "name": column.name,
+            "kind": "category",
+            "categories": list(column.categories),
+            "counts": list(column.counts),
+            "codes": memoryview(codes),
+            "code_bytes": 1 if small else 2,
+            "missing_code": column.missing_code,
+        }
+    if column.kind == "number":
+        values = column.values.astype("<f4")
+        finite = values[np.isfinite(values)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 0.0
+        return {"name": column.name, "kind": "number", "values": memoryview(values), "min": lo, "max": hi}
+    return {"name": column.name, "kind": "text"}
+
+
+def encode_selection(indices: npt.NDArray[np.integer]) -> dict[str, Any]:
+    """The ``selected`` wire value: sorted unique indices as uint32."""
+    return {"indices": memoryview(np.ascontiguousarray(indices, dtype="<u4"))}
+
+
+def decode_selection(value: Any) -> npt.NDArray[np.int64]:
+    """Indices from the browser's ``selected`` value (a dict holding a uint32 buffer)."""
+    if value is None:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(value, dict):
+        buf = value.get("indices")
+        if buf is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.frombuffer(buf, dtype="<u4").astype(np.int64)
+    # Plain lists also arrive here when a front end that knows no buffers sets the trait.
+    return np.asarray(value, dtype=np.int64).reshape(-1)

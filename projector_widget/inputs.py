@@ -1,0 +1,432 @@
+"""Validate user inputs: array-likes become one float32 matrix, metadata becomes typed columns.
+
+Everything a user passes to :class:`~projector_widget.Projector` goes through this module first,
+so that a mistake fails here with a message that says what was received and what is expected,
+never later as a blank widget.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+ColumnKind = Literal["category", "number", "text"]
+
+#: An integer column with at most this many distinct values is treated as categorical.
+MAX_INTEGER_CATEGORIES = 32
+#: A string column is categorical when it has at most this many distinct values ...
+MIN_TEXT_CATEGORIES = 100
+#: ... or when its distinct values are at most this fraction of its rows.
+CATEGORY_FRACTION = 0.2
+#: Category codes travel as uint16, so no column can have more categories than this.
+MAX_CATEGORIES = 65535
+
+_ROW_CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The validated embeddings: a C-contiguous float32 (N, D) matrix and its squared row norms."""
+
+    values: npt.NDArray[np.float32]
+    sq_norms: npt.NDArray[np.float32]
+
+    @property
+    def n(self) -> int:
+        """Number of rows (points)."""
+        return int(self.values.shape[0])
+
+    @property
+    def dims(self) -> int:
+        """Number of columns (embedding dimensions)."""
+        return int(self.values.shape[1])
+
+
+@dataclass
+class Column:
+    """One typed metadata column.
+
+    ``values`` keeps what the user gave (object array for text, float64 for numbers);
+    ``codes``/``categories`` are filled for categorical columns, most frequent category first.
+    """
+
+    name: str
+    kind: ColumnKind
+    values: np.ndarray
+    categories: list[str] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    codes: npt.NDArray[np.uint16] | None = None
+    missing_code: int | None = None
+
+    def format(self, row: int) -> str:
+        """Return the value at ``row`` as display text ('' when missing)."""
+        value = self.values[row]
+        if _is_missing(value):
+            return ""
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):.6g}"
+        return str(value)
+
+
+def _describe(obj: object) -> str:
+    """Short description of an object for error messages."""
+    shape = getattr(obj, "shape", None)
+    kind = type(obj).__name__
+    if shape is not None:
+        return f"{kind} of shape {tuple(shape)}"
+    if isinstance(obj, Sequence) and not isinstance(obj, (str, bytes)):
+        return f"{kind} of length {len(obj)}"
+    return kind
+
+
+def _to_numpy(obj: object) -> np.ndarray:
+    """Turn an array-like (NumPy, lists, TensorFlow, PyTorch, pandas, JAX ...) into an ndarray."""
+    if isinstance(obj, np.ndarray):
+        return obj
+    if isinstance(obj, (str, bytes, Mapping)) or obj is None:
+        raise TypeError(
+            f"embeddings must be a 2-D array-like of numbers (n_points, n_dims); got {_describe(obj)}"
+        )
+    # PyTorch: tensors that require grad or live on a GPU refuse __array__; say how to fix it.
+    if hasattr(obj, "detach") and hasattr(obj, "cpu") and hasattr(obj, "requires_grad"):
+        try:
+            obj = obj.detach().cpu()
+        except Exception as exc:  # pragma: no cover - depends on the tensor library
+            raise TypeError(
+                f"could not copy the tensor to the CPU ({exc}); pass tensor.detach().cpu().numpy()"
+            ) from exc
+    if hasattr(obj, "to_numpy") and callable(obj.to_numpy) and not hasattr(obj, "__array__"):
+        obj = obj.to_numpy()
+    try:
+        return np.asarray(obj)
+    except ValueError as exc:
+        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+            raise ValueError(
+                "embeddings are ragged: every row must have the same number of dimensions "
+                f"({exc}); got {_describe(obj)}"
+            ) from None
+        raise
+
+
+def as_matrix(embeddings: object) -> Matrix:
+    """Validate ``embeddings`` and return them as a C-contiguous float32 :class:`Matrix`.
+
+    Accepts NumPy arrays of any real integer or float dtype, nested lists, and objects with
+    ``__array__`` (TensorFlow tensors and variables, PyTorch CPU tensors, pandas). A float32
+    C-contiguous array is used as is, without a copy.
+
+    Raises
+    ------
+    TypeError
+        when the values are not real numbers.
+    ValueError
+        when the input is not 2-D, is empty or ragged, or has NaN/Inf (the first bad row is named).
+    """
+    arr = _to_numpy(embeddings)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                "embeddings must contain only numbers; got an array of Python objects "
+                f"of shape {arr.shape} that could not be converted to float"
+            ) from None
+    kind = arr.dtype.kind
+    if kind not in "fiub":
+        what = {"c": "complex numbers", "U": "strings", "S": "bytes", "M": "datetimes"}.get(
+            kind, f"dtype {arr.dtype}"
+        )
+        raise TypeError(
+            f"embeddings must be real numbers (float or int); got {what} of shape {arr.shape}"
+        )
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = "; for one value per point use x.reshape(-1, 1)"
+        elif arr.ndim > 2:
+            hint = "; flatten each item first, e.g. x.reshape(len(x), -1)"
+        raise ValueError(
+            f"embeddings must be a 2-D array of shape (n_points, n_dims); "
+            f"got {arr.ndim}-D with shape {arr.shape}{hint}"
+        )
+    n, d = arr.shape
+    if n == 0 or d == 0:
+        raise ValueError(
+            f"embeddings are empty (shape {arr.shape}); need at least one point with one dimension"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.ascontiguousarray(arr, dtype=np.float32)
+    sq_norms = _squared_norms_checked(values, source_dtype=arr.dtype)
+    return Matrix(values=values, sq_norms=sq_norms)
+
+
+def _squared_norms_checked(
+    x: npt.NDArray[np.float32], *, source_dtype: np.dtype
+) -> npt.NDArray[np.float32]:
+    """Squared row norms of ``x``; raise ValueError naming the first row with NaN or Inf.
+
+    The norms are wanted anyway (cosine neighbours, total variance) and NaN/Inf propagate into
+    them, so this single pass is also the finiteness check. A finite row whose squared norm
+    overflows float32 is reported as too large rather than as NaN/Inf.
+    """
+    n = x.shape[0]
+    out = np.empty(n, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, _ROW_CHUNK):
+            chunk = x[start : start + _ROW_CHUNK]
+            np.einsum("ij,ij->i", chunk, chunk, out=out[start : start + _ROW_CHUNK])
+    bad = np.flatnonzero(~np.isfinite(out))
+    if bad.size:
+        first = int(bad[0])
+        row = x[first]
+        if not np.isfinite(row).all():
+            col = int(np.flatnonzero(~np.isfinite(row))[0])
+            value = row[col]
+            what = "NaN" if math.isnan(value) else "Inf"
+            if source_dtype.kind == "f" and np.dtype(source_dtype).itemsize > 4:
+                extra = " (or a value too large for float32)"
+            else:
+                extra = ""
+            raise ValueError(
+                f"embeddings contain {what}{extra} at row {first}, column {col}; "
+                f"{bad.size} row(s) in all are not finite. Drop or impute them first, e.g. "
+                "emb[np.isfinite(emb).all(axis=1)]"
+            )
+        raise ValueError(
+            f"embeddings row {first} has values too large to square in float32 "
+            f"(max |x| = {float(np.abs(row).max()):.3g}); rescale the embeddings"
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- metadata
+
+
+def _is_missing(value: object) -> bool:
+    """True for None, NaN, and pandas' NA/NaT (recognised without importing pandas)."""
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _missing_mask(obj: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Vectorised :func:`_is_missing` over an object array (pandas speeds it up when present)."""
+    try:
+        import pandas as pd  # noqa: PLC0415 - optional speed-up
+    except ImportError:
+        return np.fromiter((_is_missing(v) for v in obj), dtype=bool, count=obj.size)
+    return np.asarray(pd.isna(obj), dtype=bool)
+
+
+def _is_pandas_frame(obj: object) -> bool:
+    mod = type(obj).__module__
+    return mod.startswith("pandas") and hasattr(obj, "columns") and hasattr(obj, "iloc")
+
+
+def _is_pandas_series(obj: object) -> bool:
+    mod = type(obj).__module__
+    return mod.startswith("pandas") and hasattr(obj, "name") and hasattr(obj, "iloc")
+
+
+def as_columns(metadata: object, n: int) -> list[Column]:
+    """Validate ``metadata`` against ``n`` embedding rows and return typed columns.
+
+    ``metadata`` may be ``None``, a sequence with one label per row, a dict of equal-length
+    columns, or a pandas DataFrame/Series. Each column is typed as categorical, numeric or text.
+
+    Raises
+    ------
+    ValueError
+        when a column's length differs from ``n`` (both counts are in the message).
+    TypeError
+        when ``metadata`` is of an unsupported kind.
+    """
+    if metadata is None:
+        return []
+    raw: list[tuple[str, object]]
+    if _is_pandas_frame(metadata):
+        raw = [(str(name), metadata[name]) for name in metadata.columns]  # type: ignore[attr-defined]
+        rows = len(metadata)  # type: ignore[arg-type]
+        if rows != n:
+            raise ValueError(_count_message("metadata", rows, n))
+    elif isinstance(metadata, Mapping):
+        if not metadata:
+            raise ValueError("metadata is an empty dict; pass at least one column, or None")
+        raw = [(str(k), v) for k, v in metadata.items()]
+    elif _is_pandas_series(metadata):
+        name = metadata.name  # type: ignore[attr-defined]
+        raw = [(str(name) if name is not None else "label", metadata)]
+    elif isinstance(metadata, (str, bytes)):
+        raise TypeError(
+            "metadata must be one label per row (a list), a dict of columns or a DataFrame; "
+            "got a single string"
+        )
+    elif isinstance(metadata, (Sequence, np.ndarray)) or hasattr(metadata, "__array__"):
+        arr = np.asarray(metadata, dtype=object) if not isinstance(metadata, np.ndarray) else metadata
+        if arr.ndim == 2 and arr.shape[0] == n and not isinstance(metadata, np.ndarray):
+            raise TypeError(
+                "metadata looks like rows of several values; pass a dict of columns "
+                "({'name': [...], 'kind': [...]}) or a pandas DataFrame"
+            )
+        raw = [("label", metadata)]
+    else:
+        raise TypeError(
+            "metadata must be a sequence with one label per row, a dict of equal-length "
+            f"columns, or a pandas DataFrame; got {type(metadata).__name__}"
+        )
+
+    columns: list[Column] = []
+    seen: set[str] = set()
+    for name, values in raw:
+        if name in seen:
+            raise ValueError(f"metadata has two columns named {name!r}; column names must be unique")
+        seen.add(name)
+        columns.append(make_column(name, values, n))
+    return columns
+
+
+def _count_message(what: str, rows: int, n: int) -> str:
+    hint = ""
+    if rows == n + 1:
+        hint = " (one extra row: is the first row a header?)"
+    elif rows == n - 1:
+        hint = " (one row short: was a header row taken as data, or a row dropped?)"
+    return (
+        f"{what} has {rows} rows but embeddings have {n} rows{hint}; "
+        "each metadata row labels the embedding row at the same position"
+    )
+
+
+def make_column(name: str, values: object, n: int) -> Column:
+    """Type one metadata column of length ``n`` as categorical, numeric or free text."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(
+            f"metadata column {name!r} must be a sequence of values, got {type(values).__name__}"
+        )
+    if _is_pandas_series(values):
+        values = values.to_numpy(dtype=object, na_value=None)  # type: ignore[attr-defined]
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"metadata column {name!r} must be 1-D (one value per row); got shape {arr.shape}"
+        )
+    if arr.shape[0] != n:
+        raise ValueError(_count_message(f"metadata column {name!r}", arr.shape[0], n))
+
+    kind = arr.dtype.kind
+    if kind == "b":
+        return _categorical(name, arr.astype(object))
+    if kind in "iu":
+        if np.unique(arr).size <= MAX_INTEGER_CATEGORIES:
+            return _categorical(name, arr.astype(object))
+        return Column(name=name, kind="number", values=arr.astype(np.float64))
+    if kind == "f":
+        return Column(name=name, kind="number", values=arr.astype(np.float64))
+    obj = arr.astype(object)
+    if _all_numbers(obj):
+        nums = np.array([np.nan if _is_missing(v) else float(v) for v in obj], dtype=np.float64)
+        finite = nums[~np.isnan(nums)]
+        integral = finite.size > 0 and bool(np.all(finite == np.round(finite)))
+        if integral and np.unique(finite).size <= MAX_INTEGER_CATEGORIES:
+            return _categorical(name, obj)
+        return Column(name=name, kind="number", values=nums)
+    return _categorical_or_text(name, obj)
+
+
+def _all_numbers(obj: npt.NDArray[np.object_]) -> bool:
+    seen_number = False
+    for v in obj:
+        if _is_missing(v):
+            continue
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            return False
+        seen_number = True
+    return seen_number
+
+
+def _factorize(obj: npt.NDArray[np.object_]) -> tuple[np.ndarray, list[object], np.ndarray]:
+    """Codes, uniques (first-seen order) and a missing mask for an object array."""
+    missing = _missing_mask(obj)
+    try:
+        import pandas as pd  # noqa: PLC0415 - optional speed-up
+
+        codes, uniques = pd.factorize(pd.Series(obj, dtype=object), use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.int64)
+        return codes, list(uniques), missing
+    except ImportError:
+        pass
+    lookup: dict[object, int] = {}
+    codes = np.empty(obj.size, dtype=np.int64)
+    for i, v in enumerate(obj):
+        if missing[i]:
+            codes[i] = -1
+        else:
+            codes[i] = lookup.setdefault(v, len(lookup))
+    return codes, list(lookup), missing
+
+
+def _categorical_or_text(name: str, obj: npt.NDArray[np.object_]) -> Column:
+    codes, uniques, missing = _factorize(obj)
+    n_unique = len(uniques)
+    if n_unique > MAX_CATEGORIES or (
+        n_unique > MIN_TEXT_CATEGORIES and n_unique > CATEGORY_FRACTION * obj.size
+    ):
+        return Column(name=name, kind="text", values=obj)
+    return _from_codes(name, obj, codes, uniques, missing)
+
+
+def _categorical(name: str, obj: npt.NDArray[np.object_]) -> Column:
+    codes, uniques, missing = _factorize(obj)
+    return _from_codes(name, obj, codes, uniques, missing)
+
+
+def _from_codes(
+    name: str,
+    obj: npt.NDArray[np.object_],
+    codes: np.ndarray,
+    uniques: list[object],
+    missing: np.ndarray,
+) -> Column:
+    """Re-number categories by frequency (most frequent first, ties by label)."""
+    codes = np.where(missing, -1, codes)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    labels = [str(u) for u in uniques]
+    order = sorted(range(len(uniques)), key=lambda i: (-int(counts[i]), labels[i]))
+    remap = np.empty(len(uniques) + 1, dtype=np.int64)
+    remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
+    categories = [labels[i] for i in order]
+    cat_counts = [int(counts[i]) for i in order]
+    missing_code: int | None = None
+    if missing.any():
+        missing_code = len(categories)
+        remap[-1] = missing_code  # code -1 indexes the last slot
+        categories.append("")
+        cat_counts.append(int(missing.sum()))
+    new_codes = remap[codes].astype(np.uint16)
+    return Column(
+        name=name,
+        kind="category",
+        values=obj,
+        categories=categories,
+        counts=cat_counts,
+        codes=new_codes,
+        missing_code=missing_code,
+    )
+
+
+def columns_as_table(columns: list[Column]) -> Any:
+    """The metadata as a pandas DataFrame when pandas is installed, else a dict of lists."""
+    data = {c.name: (c.values.tolist() if c.kind != "number" else c.values) for c in columns}
+    try:
+        import pandas as pd  # noqa: PLC0415 - optional
+    except ImportError:
+        return {k: list(v) if not isinstance(v, list) else v for k, v in data.items()}
+    return pd.DataFrame(data)

@@ -1,0 +1,160 @@
+"""Validation of embeddings and metadata: every bad input fails with a message a user can act on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from projector_widget.inputs import as_columns, as_matrix
+
+
+def test_float32_c_contiguous_is_not_copied():
+    x = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
+    m = as_matrix(x)
+    assert m.values is x
+    np.testing.assert_allclose(m.sq_norms, (x.astype(np.float64) ** 2).sum(1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int32, np.uint8, np.int64])
+def test_real_dtypes_become_float32(dtype):
+    x = (np.arange(24).reshape(6, 4) % 7).astype(dtype)
+    m = as_matrix(x)
+    assert m.values.dtype == np.float32 and m.values.flags.c_contiguous
+    np.testing.assert_array_equal(m.values, x.astype(np.float32))
+
+
+def test_fortran_order_and_lists_and_array_protocol():
+    x = np.asfortranarray(np.arange(12, dtype=np.float32).reshape(4, 3))
+    assert as_matrix(x).values.flags.c_contiguous
+    assert as_matrix([[1, 2], [3, 4]]).values.shape == (2, 2)
+
+    class Tensorish:
+        def __array__(self, dtype=None, copy=None):
+            return np.ones((3, 5))
+
+    assert as_matrix(Tensorish()).values.shape == (3, 5)
+    assert as_matrix(pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})).values.shape == (2, 2)
+
+
+def test_tensorflow_tensor_and_variable():
+    tf = pytest.importorskip("tensorflow")
+    t = tf.random.normal((7, 3), seed=1)
+    np.testing.assert_allclose(as_matrix(t).values, t.numpy())
+    v = tf.Variable(t)
+    np.testing.assert_allclose(as_matrix(v).values, t.numpy())
+
+
+def test_nan_names_first_bad_row_and_column():
+    x = np.ones((10, 4), np.float32)
+    x[6, 2] = np.nan
+    x[8, 0] = np.inf
+    with pytest.raises(ValueError, match=r"NaN.*row 6, column 2.*2 row\(s\)"):
+        as_matrix(x)
+
+
+def test_inf_is_reported():
+    x = np.ones((5, 3))
+    x[3, 1] = -np.inf
+    with pytest.raises(ValueError, match="Inf.*row 3"):
+        as_matrix(x)
+
+
+def test_float64_too_large_for_float32_is_named():
+    x = np.ones((4, 2))
+    x[2, 0] = 1e300
+    with pytest.raises(ValueError, match="row 2"):
+        as_matrix(x)
+
+
+@pytest.mark.parametrize(
+    ("value", "exc", "pattern"),
+    [
+        (np.ones(5), ValueError, r"2-D.*got 1-D.*reshape\(-1, 1\)"),
+        (np.ones((2, 3, 4)), ValueError, r"got 3-D with shape \(2, 3, 4\)"),
+        (np.ones((0, 3)), ValueError, "empty"),
+        (np.ones((3, 0)), ValueError, "empty"),
+        ([[1, 2], [3]], ValueError, "ragged"),
+        (np.array([["a", "b"]]), TypeError, "strings"),
+        (np.ones((2, 2), complex), TypeError, "complex"),
+        ("hello", TypeError, "2-D array-like"),
+        ({"a": [1]}, TypeError, "2-D array-like"),
+        (np.array([[object(), 1]], dtype=object), TypeError, "only numbers"),
+    ],
+)
+def test_bad_embeddings(value, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        as_matrix(value)
+
+
+def test_row_count_mismatch_states_both_counts():
+    with pytest.raises(ValueError, match="metadata column 'label' has 9 rows but embeddings have 10"):
+        as_columns(["x"] * 9, 10)
+    with pytest.raises(ValueError, match="11 rows but embeddings have 10 rows.*header"):
+        as_columns({"a": list(range(11))}, 10)
+    with pytest.raises(ValueError, match="metadata has 3 rows but embeddings have 4"):
+        as_columns(pd.DataFrame({"a": [1, 2, 3]}), 4)
+
+
+def test_column_kinds():
+    n = 400
+    rng = np.random.default_rng(0)
+    cols = as_columns(
+        {
+            "digit": rng.integers(0, 10, n),
+            "score": rng.standard_normal(n),
+            "many_ints": np.arange(n),
+            "word": [f"w{i}" for i in range(n)],
+            "fruit": rng.choice(["apple", "pear", "fig"], n).tolist(),
+            "flag": rng.random(n) > 0.5,
+            "mixed_numbers": [1, 2.5, None] * (n // 4) + [3] * (n - 3 * (n // 4)),
+        },
+        n,
+    )
+    kinds = {c.name: c.kind for c in cols}
+    assert kinds == {
+        "digit": "category",
+        "score": "number",
+        "many_ints": "number",
+        "word": "text",
+        "fruit": "category",
+        "flag": "category",
+        "mixed_numbers": "number",
+    }
+
+
+def test_categories_sorted_by_frequency_and_codes_consistent():
+    labels = ["b", "a", "b", None, "c", "b", "a", float("nan")]
+    (col,) = as_columns(labels, len(labels))
+    assert col.kind == "category"
+    assert col.categories == ["b", "a", "c", ""]
+    assert col.counts == [3, 2, 1, 2]
+    assert col.missing_code == 3
+    decoded = [col.categories[c] for c in col.codes]
+    assert decoded == ["b", "a", "b", "", "c", "b", "a", ""]
+
+
+def test_series_name_and_dataframe_columns():
+    s = pd.Series(["x", "y"], name="kind")
+    assert [c.name for c in as_columns(s, 2)] == ["kind"]
+    df = pd.DataFrame({"word": ["a", "b"], "n": [1.5, 2.5]})
+    assert [(c.name, c.kind) for c in as_columns(df, 2)] == [("word", "category"), ("n", "number")]
+
+
+def test_bad_metadata_kinds():
+    with pytest.raises(TypeError, match="single string"):
+        as_columns("abc", 3)
+    with pytest.raises(TypeError, match="rows of several values"):
+        as_columns([("a", 1), ("b", 2)], 2)
+    with pytest.raises(ValueError, match="empty dict"):
+        as_columns({}, 2)
+    with pytest.raises(TypeError, match="must be a sequence"):
+        as_columns(42, 2)
+
+
+def test_text_values_are_kept_verbatim():
+    evil = ["<img src=x onerror=alert(1)>", "tab\there", "new\nline"] * 50
+    evil = [f"{v}{i}" for i, v in enumerate(evil)]
+    (col,) = as_columns(evil, len(evil))
+    assert col.kind == "text"
+    assert col.format(0) == "<img src=x onerror=alert(1)>0"
