@@ -21,7 +21,7 @@ ColumnKind = Literal["category", "number", "text"]
 #: An integer column with at most this many distinct values is treated as categorical.
 MAX_INTEGER_CATEGORIES = 32
 #: A string column is categorical when it has at most this many distinct values ...
-MIN_TEXT_CATEGORIES = 100
+MIN_TEXT_CATEGORIES = 20
 #: ... or when its distinct values are at most this fraction of its rows.
 CATEGORY_FRACTION = 0.2
 #: Category codes travel as uint16, so no column can have more categories than this.

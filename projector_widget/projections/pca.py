@@ -156,6 +156,15 @@ def _centred_product(x: npt.NDArray[np.float32], basis: npt.NDArray[np.float32])
     return y
 
 
+def _gram64(y: npt.NDArray[np.float32], chunk: int = 65536) -> npt.NDArray[np.float64]:
+    """y^T y accumulated in float64, a block of rows at a time (no full float64 copy of y)."""
+    out = np.zeros((y.shape[1], y.shape[1]))
+    for start in range(0, y.shape[0], chunk):
+        block = y[start : start + chunk].astype(np.float64)
+        out += block.T @ block
+    return out
+
+
 def _pca_subspace(
     x: npt.NDArray[np.float32],
     k: int,
@@ -185,7 +194,7 @@ def _pca_subspace(
         y = _centred_product(x, basis)
 
     # Rayleigh-Ritz on all rows: covariance restricted to the subspace.
-    small = (y.T.astype(np.float64) @ y.astype(np.float64)) / (n - 1)
+    small = _gram64(y) / (n - 1)
     evals, evecs = np.linalg.eigh(small)
     order = np.argsort(evals)[::-1][:k]
     evals = np.clip(evals[order], 0.0, None)

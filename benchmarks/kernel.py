@@ -1,0 +1,90 @@
+"""Kernel-side cost of building a Projector: validation + PCA + encoding, and bytes to the browser.
+
+Usage: python benchmarks/kernel.py [--sizes 100000x768,1000000x128]
+
+Prints, for each size, the seconds to build the widget (median of --repeat runs, after the
+embeddings exist), the bytes of its state as the browser receives it (binary buffers plus the
+JSON remainder), bytes per point, and the peak memory the build allocates beyond the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import tracemalloc
+
+import numpy as np
+from ipywidgets.widgets.widget import _remove_buffers
+
+from projector_widget import Projector
+
+
+def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Clustered float32 embeddings with a decaying spectrum, and a 20-way category label."""
+    rng = np.random.default_rng(seed)
+    scales = (1.0 / np.arange(1, d + 1) ** 0.5).astype(np.float32)
+    centers = rng.standard_normal((20, d)).astype(np.float32) * scales * 3
+    labels = rng.integers(0, 20, n)
+    x = np.empty((n, d), np.float32)
+    step = 100_000
+    for s in range(0, n, step):
+        m = min(step, n - s)
+        x[s : s + m] = rng.standard_normal((m, d), dtype=np.float32) * scales + centers[labels[s : s + m]]
+    return x, labels
+
+
+def wire_bytes(w: Projector) -> tuple[int, int]:
+    """(binary buffer bytes, JSON bytes) of the widget's full state message."""
+    state, _paths, buffers = _remove_buffers(w.get_state())
+    return sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
+
+
+def bench(n: int, d: int, repeat: int) -> dict[str, float]:
+    """Build the widget ``repeat`` times for an (n, d) input and measure it."""
+    x, labels = make_embeddings(n, d)
+    meta = {"cluster": [f"c{i}" for i in labels]}
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        w = Projector(x, meta)
+        times.append(time.perf_counter() - t)
+        w.close()
+    tracemalloc.start()
+    w = Projector(x, meta)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    binary, js = wire_bytes(w)
+    w.close()
+    return {
+        "n": n,
+        "d": d,
+        "build_s": float(np.median(times)),
+        "binary_bytes": binary,
+        "json_bytes": js,
+        "bytes_per_point": (binary + js) / n,
+        "peak_extra_mb": peak / 2**20,
+        "input_mb": x.nbytes / 2**20,
+    }
+
+
+def main() -> None:
+    """Run the kernel benchmark and print a table."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="100000x768,1000000x128")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    print(f"{'N':>9} {'D':>5} {'build s':>8} {'sent MB':>8} {'B/point':>8} {'peak MB':>8} {'input MB':>9}")
+    for size in args.sizes.split(","):
+        n, d = (int(v) for v in size.lower().split("x"))
+        r = bench(n, d, args.repeat)
+        sent = (r["binary_bytes"] + r["json_bytes"]) / 1e6
+        print(
+            f"{n:>9} {d:>5} {r['build_s']:>8.2f} {sent:>8.2f} {r['bytes_per_point']:>8.2f} "
+            f"{r['peak_extra_mb']:>8.0f} {r['input_mb']:>9.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

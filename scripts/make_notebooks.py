@@ -1,0 +1,91 @@
+"""Write the demo notebooks in notebooks/ from the cell sources below (keeps them diff-friendly).
+
+Run ``python scripts/make_notebooks.py`` after editing; the notebooks are committed unexecuted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1] / "notebooks"
+
+QUICKSTART = [
+    (
+        "md",
+        """# projector-widget quickstart
+
+The 1,797 handwritten digits that ship with scikit-learn, as 64-dimensional vectors (8×8 pixels),
+projected with PCA computed in this kernel. Drag to rotate, scroll to zoom, **Shift+drag** to lasso
+points, click a point to select it, **Shift+click** to add or remove one, **Esc** to clear.""",
+    ),
+    (
+        "code",
+        """import numpy as np
+from sklearn.datasets import load_digits
+
+from projector_widget import Projector
+
+digits = load_digits()
+metadata = {"digit": digits.target, "ink": digits.data.sum(axis=1)}
+w = Projector(digits.data, metadata)
+w""",
+    ),
+    (
+        "md",
+        """## The selection comes back to Python
+
+`w.selected` is a sorted NumPy array of row indices. Lasso a cluster above, then run the next cell:
+it counts the digits you picked. The label under it updates live on every change, from either side.""",
+    ),
+    (
+        "code",
+        """import ipywidgets as widgets
+
+summary = widgets.HTML()
+
+
+def show(change=None):
+    picked = w.selected
+    counts = np.bincount(digits.target[picked], minlength=10)
+    top = ", ".join(f"{d}: {c}" for d, c in enumerate(counts) if c)
+    summary.value = f"<b>{len(picked)} selected</b> {top}"
+
+
+w.observe(show, "selected")
+show()
+summary""",
+    ),
+    ("md", "## …and goes the other way: assigning highlights points in the browser"),
+    (
+        "code",
+        """w.selected = np.flatnonzero(digits.target == 0)
+len(w.selected)""",
+    ),
+    ("md", "Colour by another column, or switch to a 2-D view, from Python or from the toolbar."),
+    (
+        "code",
+        """w.color_by = "ink"
+w.dimensions = 2
+w.explained_variance_ratio[:3].round(3)""",
+    ),
+]
+
+
+def write(name: str, cells: list[tuple[str, str]]) -> None:
+    """Write one notebook."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
+        for kind, src in cells
+    ]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{name.split('.')[0]}-{i}"
+    nbformat.write(nb, ROOT / name)
+
+
+if __name__ == "__main__":
+    ROOT.mkdir(exist_ok=True)
+    write("quickstart.ipynb", QUICKSTART)

@@ -1,0 +1,143 @@
+"""The Projector's Python API, without a browser: traits, selection rules and the wire values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from projector_widget import Projector, encoding
+
+
+@pytest.fixture
+def emb() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((200, 16)).astype(np.float32)
+
+
+def test_construct_sends_binary_points_and_columns(emb):
+    labels = [f"c{i % 5}" for i in range(200)]
+    w = Projector(emb, {"label": labels, "score": np.linspace(0, 1, 200)})
+    assert w.n_points == 200
+    assert w.dimensions == 3 and w._points["dims"] == 3
+    assert isinstance(w._points["data"], memoryview)
+    assert w._points["data"].nbytes == 200 * 3 * 2
+    np.testing.assert_allclose(
+        encoding.decode_points(w._points), w.coordinates, atol=1e-4 * np.ptp(w.coordinates)
+    )
+    kinds = [c["kind"] for c in w._columns]
+    assert kinds == ["category", "number"]
+    assert isinstance(w._columns[0]["codes"], memoryview)
+    assert w.color_by == "label"
+
+
+def test_state_has_no_json_number_lists(emb):
+    w = Projector(emb, [f"c{i % 5}" for i in range(200)])
+    state = w.get_state()
+
+    def walk(v, path="state"):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, f"{path}.{k}")
+        elif isinstance(v, list):
+            assert len(v) <= 16 or not all(isinstance(x, (int, float)) for x in v), path
+
+    walk(state)
+
+
+def test_dimensions_switch_resends_points(emb):
+    w = Projector(emb, dimensions=2)
+    assert w._points["dims"] == 2 and w.coordinates.shape == (200, 2)
+    w.dimensions = 3
+    assert w._points["dims"] == 3 and w.coordinates.shape == (200, 3)
+    with pytest.raises(ValueError, match="dimensions must be 2 or 3"):
+        w.dimensions = 4
+    assert w.dimensions == 3
+
+
+def test_selected_normalised_sorted_int64_and_observed(emb):
+    w = Projector(emb)
+    seen = []
+    w.observe(lambda c: seen.append(c["new"].tolist()), "selected")
+    w.selected = [42, 3, 17, 3]
+    assert w.selected.dtype == np.int64
+    assert w.selected.tolist() == [3, 17, 42]
+    w.selected = np.array([3, 17, 42])  # same selection: no event
+    w.selected = np.zeros(200, bool)
+    w.selected = []  # already empty: no event
+    mask = np.zeros(200, bool)
+    mask[[1, 2]] = True
+    w.selected = mask
+    assert seen == [[3, 17, 42], [], [1, 2]]
+    with pytest.raises(ValueError, match="read-only"):
+        w.selected[0] = 5
+
+
+@pytest.mark.parametrize(
+    ("value", "exc", "pattern"),
+    [
+        ([0, 200], IndexError, "index 200 is out of range: the projector has 200 points"),
+        ([-1], IndexError, "index -1 is out of range"),
+        ([1.5], ValueError, "integer row indices"),
+        (["a"], ValueError, "integer row indices"),
+        (np.zeros(10, bool), ValueError, r"shape \(200,\)"),
+    ],
+)
+def test_bad_selection_changes_nothing(emb, value, exc, pattern):
+    w = Projector(emb, selected=[5, 6])
+    with pytest.raises(exc, match=pattern):
+        w.selected = value
+    assert w.selected.tolist() == [5, 6]
+
+
+def test_selection_from_browser_buffer(emb):
+    w = Projector(emb)
+    seen = []
+    w.observe(lambda c: seen.append(c["new"].tolist()), "selected")
+    # What ipywidgets does with a state message from the browser.
+    w.set_state({"selected": {"indices": memoryview(np.array([9, 2], "<u4"))}})
+    assert w.selected.tolist() == [2, 9] and seen == [[2, 9]]
+    assert w.get_state("selected")["selected"]["indices"].nbytes == 8
+
+
+def test_color_by_validation(emb):
+    words = [f"w{i}" for i in range(200)]
+    w = Projector(emb, {"word": words, "v": np.arange(200) * 0.5})
+    assert w.columns == {"word": "text", "v": "number"}
+    assert w.color_by == "v"
+    with pytest.raises(ValueError, match="free text"):
+        w.color_by = "word"
+    with pytest.raises(ValueError, match="no metadata column 'nope'.*'v'"):
+        Projector(emb, {"v": np.arange(200)}, color_by="nope")
+    w.color_by = ""
+
+
+def test_metadata_property_is_dataframe(emb):
+    w = Projector(emb, {"label": ["a", "b"] * 100, "v": np.arange(200.0)})
+    md = w.metadata
+    assert isinstance(md, pd.DataFrame)
+    assert list(md.columns) == ["label", "v"] and md["label"][1] == "b"
+
+
+def test_errors_surface_at_construction(emb):
+    with pytest.raises(ValueError, match="199 rows but embeddings have 200"):
+        Projector(emb, ["x"] * 199)
+    bad = emb.copy()
+    bad[150, 3] = np.nan
+    with pytest.raises(ValueError, match="row 150"):
+        Projector(bad)
+
+
+def test_row_request_answers_with_text(emb, monkeypatch):
+    w = Projector(emb, {"name": ["<b>x</b>"] * 200, "v": np.arange(200) / 3})
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    w._handle_custom_msg(w, {"type": "row", "index": 4}, [])
+    w._handle_custom_msg(w, {"type": "row", "index": 999}, [])
+    assert sent == [{"type": "row", "index": 4, "values": [["name", "<b>x</b>"], ["v", "1.33333"]]}]
+
+
+def test_explained_variance_available(emb):
+    w = Projector(emb)
+    r = w.explained_variance_ratio
+    assert r.shape == (10,) and np.all(np.diff(r) <= 1e-9) and 0 < r.sum() <= 1 + 1e-6
