@@ -30,7 +30,9 @@ def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarr
     step = 100_000
     for s in range(0, n, step):
         m = min(step, n - s)
-        x[s : s + m] = rng.standard_normal((m, d), dtype=np.float32) * scales + centers[labels[s : s + m]]
+        x[s : s + m] = (
+            rng.standard_normal((m, d), dtype=np.float32) * scales + centers[labels[s : s + m]]
+        )
     return x, labels
 
 
@@ -74,7 +76,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000x768,1000000x128")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    print(f"{'N':>9} {'D':>5} {'build s':>8} {'sent MB':>8} {'B/point':>8} {'peak MB':>8} {'input MB':>9}")
+    print(
+        f"{'N':>9} {'D':>5} {'build s':>8} {'sent MB':>8} {'B/point':>8} {'peak MB':>8} {'input MB':>9}"
+    )
     for size in args.sizes.split(","):
         n, d = (int(v) for v in size.lower().split("x"))
         r = bench(n, d, args.repeat)

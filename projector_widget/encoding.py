@@ -97,7 +97,13 @@ def encode_column(column: Column) -> dict[str, Any]:
         finite = values[np.isfinite(values)]
         lo = float(finite.min()) if finite.size else 0.0
         hi = float(finite.max()) if finite.size else 0.0
-        return {"name": column.name, "kind": "number", "values": memoryview(values), "min": lo, "max": hi}
+        return {
+            "name": column.name,
+            "kind": "number",
+            "values": memoryview(values),
+            "min": lo,
+            "max": hi,
+        }
     return {"name": column.name, "kind": "text"}
 
 

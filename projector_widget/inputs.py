@@ -270,7 +270,9 @@ def as_columns(metadata: object, n: int) -> list[Column]:
             "got a single string"
         )
     elif isinstance(metadata, (Sequence, np.ndarray)) or hasattr(metadata, "__array__"):
-        arr = np.asarray(metadata, dtype=object) if not isinstance(metadata, np.ndarray) else metadata
+        arr = (
+            np.asarray(metadata, dtype=object) if not isinstance(metadata, np.ndarray) else metadata
+        )
         if arr.ndim == 2 and arr.shape[0] == n and not isinstance(metadata, np.ndarray):
             raise TypeError(
                 "metadata looks like rows of several values; pass a dict of columns "
@@ -287,7 +289,9 @@ def as_columns(metadata: object, n: int) -> list[Column]:
     seen: set[str] = set()
     for name, values in raw:
         if name in seen:
-            raise ValueError(f"metadata has two columns named {name!r}; column names must be unique")
+            raise ValueError(
+                f"metadata has two columns named {name!r}; column names must be unique"
+            )
         seen.add(name)
         columns.append(make_column(name, values, n))
     return columns

@@ -112,7 +112,11 @@ class Projector(anywidget.AnyWidget):
     >>> w.selected = [3, 17, 42]                        # doctest: +SKIP
     """
 
-    _esm = _ESM if _ESM.exists() else "export default { render({ el }) { el.textContent = 'projector-widget: the frontend bundle is missing (run `npm run build`).'; } };"
+    _esm = (
+        _ESM
+        if _ESM.exists()
+        else "export default { render({ el }) { el.textContent = 'projector-widget: the frontend bundle is missing (run `npm run build`).'; } };"
+    )
     _css = _CSS if _CSS.exists() else ""
 
     _points = traitlets.Dict().tag(sync=True)
@@ -147,9 +151,7 @@ class Projector(anywidget.AnyWidget):
         self._matrix = matrix
         self._n = matrix.n
         self._column_list: list[Column] = columns
-        self._pca: PCAResult = pca(
-            matrix.values, PCA_COMPONENTS, sq_norms=matrix.sq_norms
-        )
+        self._pca: PCAResult = pca(matrix.values, PCA_COMPONENTS, sq_norms=matrix.sq_norms)
         _check_dimensions(dimensions)
         if color_by is None:
             color_by = _default_color_column(columns)

@@ -76,13 +76,17 @@ w.explained_variance_ratio[:3].round(3)""",
 def write(name: str, cells: list[tuple[str, str]]) -> None:
     """Write one notebook."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [
         nbformat.v4.new_markdown_cell(src) if kind == "md" else nbformat.v4.new_code_cell(src)
         for kind, src in cells
     ]
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{name.split('.')[0]}-{i}"
+        cell["id"] = f"{name.split('.', maxsplit=1)[0]}-{i}"
     nbformat.write(nb, ROOT / name)
 
 

@@ -88,7 +88,9 @@ def test_bad_embeddings(value, exc, pattern):
 
 
 def test_row_count_mismatch_states_both_counts():
-    with pytest.raises(ValueError, match="metadata column 'label' has 9 rows but embeddings have 10"):
+    with pytest.raises(
+        ValueError, match="metadata column 'label' has 9 rows but embeddings have 10"
+    ):
         as_columns(["x"] * 9, 10)
     with pytest.raises(ValueError, match="11 rows but embeddings have 10 rows.*header"):
         as_columns({"a": list(range(11))}, 10)

@@ -1,38 +1,25 @@
-"""Real-browser fixtures: a JupyterLab server on 127.0.0.1 and headless Debian chromium.
-
-The server runs from this Python environment (so its kernel imports the package under test) with
-``--expose-app-in-browser``: tests reach the kernel through ``window.jupyterapp`` instead of
-clicking menus, and drive the widget with real mouse and keyboard events.
-"""
+"""Fixtures for the real-browser tests (the harness itself is in harness.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
-CHROMIUM = os.environ.get("PROJECTOR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1200, "height": 900}
+sys.path.insert(0, str(Path(__file__).parent))
+
+from harness import (  # noqa: E402
+    VIEWPORT,
+    LabServer,
+    NotebookPage,
+    launch_chromium,
+    open_notebook_page,
+    start_jupyter,
+    stop_jupyter,
+    write_notebook,
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -40,87 +27,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class LabServer:
-    """A running JupyterLab: where it serves and which folder it serves."""
-
-    url: str
-    token: str
-    root: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-def start_jupyter(app: str, root: Path, log_name: str) -> LabServer:
-    """Start ``jupyter lab`` or ``jupyter notebook`` on a free loopback port; wait until it answers."""
-    port = _free_port()
-    token = secrets.token_hex(16)
-    config = root / ".jupyter-config"
-    (config / "labconfig").mkdir(parents=True, exist_ok=True)
-    # No news pop-up and no update check: nothing may cover the widget or reach the network.
-    (config / "labconfig" / "page_config.json").write_text(
-        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
-    )
-    env = dict(os.environ)
-    env.update(
-        JUPYTER_CONFIG_DIR=str(config),
-        JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
-        JUPYTERLAB_WORKSPACES_DIR=str(root / ".jupyter-workspaces"),
-        PYTHONUNBUFFERED="1",
-    )
-    log = root / log_name
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        app,
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--expose-app-in-browser",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"jupyter {app} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.terminate()
-            raise RuntimeError(f"jupyter {app} did not answer in 90 s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.25)
-    return LabServer(url=url, token=token, root=root, process=proc, log=log)
-
-
-def stop_jupyter(server: LabServer) -> None:
-    """Stop the server and its kernels."""
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -140,80 +46,12 @@ def lab(lab_root: Path) -> Iterator[LabServer]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Headless Debian chromium driven by Playwright."""
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(f"{CHROMIUM} not found: run `make test` (it installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         yield b
         b.close()
-
-
-KERNEL_EXEC_JS = """
-async (code) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session.kernel;
-  const future = kernel.requestExecute({ code, store_history: false });
-  let out = "";
-  let err = null;
-  future.onIOPub = (msg) => {
-    const t = msg.header.msg_type;
-    if (t === "stream") out += msg.content.text;
-    if (t === "error") err = msg.content.ename + ": " + msg.content.evalue;
-  };
-  await future.done;
-  if (err) throw new Error(err);
-  return out;
-}
-"""
-
-NOTEBOOK_READY_JS = """
-async () => {
-  const app = window.jupyterapp;
-  if (!app) return false;
-  const panel = app.shell.currentWidget;
-  if (!panel || !panel.sessionContext || !panel.content) return false;
-  await panel.context.ready;
-  await panel.sessionContext.ready;
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return !!kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
-}
-"""
-
-
-class NotebookPage:
-    """One notebook open in JupyterLab in a Playwright page, with its kernel at hand."""
-
-    def __init__(self, page: object, server: LabServer) -> None:
-        self.page = page
-        self.server = server
-
-    def kernel(self, code: str) -> str:
-        """Run ``code`` in the notebook's kernel; return what it printed (raise on error)."""
-        return str(self.page.evaluate(KERNEL_EXEC_JS, code))  # type: ignore[attr-defined]
-
-    def kernel_json(self, expr: str) -> object:
-        """Evaluate a Python expression in the kernel and return it decoded from JSON."""
-        out = self.kernel(f"import json as _j; print(_j.dumps({expr}))")
-        return json.loads(out)
-
-    def wait_kernel(self, expr: str, timeout: float = 20.0) -> object:
-        """Poll a Python expression in the kernel until it is truthy; return its value."""
-        deadline = time.monotonic() + timeout
-        value: object = None
-        while time.monotonic() < deadline:
-            value = self.kernel_json(expr)
-            if value:
-                return value
-            self.page.wait_for_timeout(100)  # type: ignore[attr-defined]
-        raise AssertionError(f"kernel expression {expr!r} still {value!r} after {timeout} s")
-
-    def run_all(self) -> None:
-        """Run every cell (as a person would with Run All)."""
-        self.page.evaluate(  # type: ignore[attr-defined]
-            "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
-        )
 
 
 @pytest.fixture(scope="session")
@@ -222,16 +60,10 @@ def open_notebook(lab: LabServer, browser: object) -> Iterator[object]:
     contexts: list[object] = []
 
     def _open(name: str, cells: list[str], run: bool = True) -> NotebookPage:
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, lab.root / name)
+        write_notebook(lab.root / name, cells)
         ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)  # type: ignore[attr-defined]
         contexts.append(ctx)
-        page = ctx.new_page()
-        page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}&reset")
-        page.wait_for_function(NOTEBOOK_READY_JS, timeout=90_000, polling=250)
-        nbp = NotebookPage(page, lab)
+        nbp = open_notebook_page(ctx, lab, name)
         if run:
             nbp.run_all()
         return nbp

@@ -80,7 +80,7 @@ def _inside(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 def _distance_to_polygon(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
     best = np.full(len(pts), np.inf)
-    for a, b in zip(poly, np.roll(poly, -1, axis=0)):
+    for a, b in zip(poly, np.roll(poly, -1, axis=0), strict=True):
         ab = b - a
         t = np.clip(((pts - a) @ ab) / max(ab @ ab, 1e-12), 0, 1)
         best = np.minimum(best, np.linalg.norm(pts - (a + t[:, None] * ab), axis=1))
@@ -123,7 +123,13 @@ def test_canvas_draws_points_and_lasso_selects_in_kernel(open_notebook, dims):
     rx, ry = spread * 0.45
     # A concave pentagon-ish polygon around the centre of the data.
     poly = np.array(
-        [[cx - rx, cy - ry], [cx + rx, cy - ry], [cx + 0.2 * rx, cy], [cx + rx, cy + ry], [cx - rx, cy + ry]]
+        [
+            [cx - rx, cy - ry],
+            [cx + rx, cy - ry],
+            [cx + 0.2 * rx, cy],
+            [cx + rx, cy + ry],
+            [cx - rx, cy + ry],
+        ]
     )
     _lasso(nb, box, poly)
     selected = np.asarray(nb.wait_kernel("w.selected.tolist()"), dtype=int)
@@ -223,8 +229,6 @@ def test_toolbar_reaches_python(open_notebook):
     assert nb.wait_kernel("w.color_by == ''")
     nb.page.click(f"{WIDGET} .pw-3d")
     assert nb.wait_kernel("w.dimensions == 3 and w._points['dims'] == 3")
-    nb.page.wait_for_function(
-        f"() => document.querySelector('{WIDGET}').__pw.lastDrawCount === 30"
-    )
+    nb.page.wait_for_function(f"() => document.querySelector('{WIDGET}').__pw.lastDrawCount === 30")
     nb.kernel("w.dimensions = 2")
     nb.page.wait_for_selector(f"{WIDGET} .pw-2d.active, {WIDGET} .pw-2d[aria-pressed='true']")

@@ -1,0 +1,206 @@
+"""Real-browser harness: a JupyterLab server on 127.0.0.1, headless Debian chromium, a notebook page.
+
+The server runs from this Python environment (so its kernel imports the package under test) with
+``--expose-app-in-browser``: tests reach the kernel through ``window.jupyterapp`` instead of
+clicking menus, and drive the widget with real mouse and keyboard events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+CHROMIUM = os.environ.get("PROJECTOR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1200, "height": 900}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LabServer:
+    """A running JupyterLab: where it serves and which folder it serves."""
+
+    url: str
+    token: str
+    root: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_jupyter(app: str, root: Path, log_name: str) -> LabServer:
+    """Start ``jupyter lab`` or ``jupyter notebook`` on a free loopback port; wait until it answers."""
+    port = _free_port()
+    token = secrets.token_hex(16)
+    config = root / ".jupyter-config"
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    # No news pop-up and no update check: nothing may cover the widget or reach the network.
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    env = dict(os.environ)
+    env.update(
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
+        JUPYTERLAB_WORKSPACES_DIR=str(root / ".jupyter-workspaces"),
+        PYTHONUNBUFFERED="1",
+    )
+    log = root / log_name
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        app,
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--expose-app-in-browser",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jupyter {app} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.terminate()
+            raise RuntimeError(f"jupyter {app} did not answer in 90 s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.25)
+    return LabServer(url=url, token=token, root=root, process=proc, log=log)
+
+
+def stop_jupyter(server: LabServer) -> None:
+    """Stop the server and its kernels."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+KERNEL_EXEC_JS = """
+async (code) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, store_history: false });
+  let out = "";
+  let err = null;
+  future.onIOPub = (msg) => {
+    const t = msg.header.msg_type;
+    if (t === "stream") out += msg.content.text;
+    if (t === "error") err = msg.content.ename + ": " + msg.content.evalue;
+  };
+  await future.done;
+  if (err) throw new Error(err);
+  return out;
+}
+"""
+
+NOTEBOOK_READY_JS = """
+async () => {
+  const app = window.jupyterapp;
+  if (!app) return false;
+  const panel = app.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.content) return false;
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
+}
+"""
+
+
+class NotebookPage:
+    """One notebook open in JupyterLab in a Playwright page, with its kernel at hand."""
+
+    def __init__(self, page: object, server: LabServer) -> None:
+        self.page = page
+        self.server = server
+
+    def kernel(self, code: str) -> str:
+        """Run ``code`` in the notebook's kernel; return what it printed (raise on error)."""
+        return str(self.page.evaluate(KERNEL_EXEC_JS, code))  # type: ignore[attr-defined]
+
+    def kernel_json(self, expr: str) -> object:
+        """Evaluate a Python expression in the kernel and return it decoded from JSON."""
+        out = self.kernel(f"import json as _j; print(_j.dumps({expr}))")
+        return json.loads(out)
+
+    def wait_kernel(self, expr: str, timeout: float = 20.0) -> object:
+        """Poll a Python expression in the kernel until it is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        value: object = None
+        while time.monotonic() < deadline:
+            value = self.kernel_json(expr)
+            if value:
+                return value
+            self.page.wait_for_timeout(100)  # type: ignore[attr-defined]
+        raise AssertionError(f"kernel expression {expr!r} still {value!r} after {timeout} s")
+
+    def run_all(self) -> None:
+        """Run every cell (as a person would with Run All)."""
+        self.page.evaluate(  # type: ignore[attr-defined]
+            "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+        )
+
+
+def launch_chromium(playwright: object) -> object:
+    """Launch Debian's chromium headless with the flags this machine needs."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} not found: run `make test` (it installs Debian's chromium)")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # type: ignore[attr-defined]
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """Write a notebook of code cells for the python3 kernel."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def open_notebook_page(context: object, server: LabServer, name: str) -> NotebookPage:
+    """Open ``name`` in JupyterLab in a new page of ``context``; wait for its kernel to be idle."""
+    page = context.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/lab/tree/{name}?token={server.token}&reset")
+    page.wait_for_function(NOTEBOOK_READY_JS, timeout=90_000, polling=250)
+    return NotebookPage(page, server)
