@@ -167,7 +167,7 @@ class Projector(anywidget.AnyWidget):
         )
         if selected is not None:
             self.selected = selected
-        self.on_msg(self._handle_custom_msg)
+        self.on_msg(self._on_custom_msg)
 
     # ------------------------------------------------------------------ read-only views
     @property
@@ -222,7 +222,7 @@ class Projector(anywidget.AnyWidget):
     def _on_dimensions(self, change: dict[str, Any]) -> None:
         self._points = encoding.encode_points(self._coords_for(change["new"]))
 
-    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "row":
             return
         index = content.get("index")

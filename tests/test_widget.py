@@ -132,8 +132,8 @@ def test_row_request_answers_with_text(emb, monkeypatch):
     w = Projector(emb, {"name": ["<b>x</b>"] * 200, "v": np.arange(200) / 3})
     sent = []
     monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
-    w._handle_custom_msg(w, {"type": "row", "index": 4}, [])
-    w._handle_custom_msg(w, {"type": "row", "index": 999}, [])
+    w._on_custom_msg(w, {"type": "row", "index": 4}, [])
+    w._on_custom_msg(w, {"type": "row", "index": 999}, [])
     assert sent == [{"type": "row", "index": 4, "values": [["name", "<b>x</b>"], ["v", "1.33333"]]}]
 
 

@@ -113,10 +113,21 @@ def stop_jupyter(server: LabServer) -> None:
         server.process.wait(timeout=10)
 
 
-KERNEL_EXEC_JS = """
-async (code) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session.kernel;
+FIND_PANEL_JS = """
+const findPanel = (path) => {
+  const app = window.jupyterapp;
+  for (const w of app.shell.widgets("main")) {
+    if (w.context && w.context.path === path && w.sessionContext && w.content) return w;
+  }
+  return null;
+};
+"""
+
+KERNEL_EXEC_JS = (
+    "async ([path, code]) => {"
+    + FIND_PANEL_JS
+    + """
+  const kernel = findPanel(path).sessionContext.session.kernel;
   const future = kernel.requestExecute({ code, store_history: false });
   let out = "";
   let err = null;
@@ -130,31 +141,48 @@ async (code) => {
   return out;
 }
 """
+)
 
-NOTEBOOK_READY_JS = """
-async () => {
+# Synchronous on purpose: wait_for_function would take a returned Promise as truthy.
+NOTEBOOK_READY_JS = (
+    "(path) => {"
+    + FIND_PANEL_JS
+    + """
   const app = window.jupyterapp;
-  if (!app) return false;
-  const panel = app.shell.currentWidget;
-  if (!panel || !panel.sessionContext || !panel.content) return false;
-  await panel.context.ready;
-  await panel.sessionContext.ready;
+  if (!app || !app.commands.hasCommand("notebook:run-all-cells")) return false;
+  const panel = findPanel(path);
+  if (!panel || !panel.context.isReady || !panel.sessionContext.isReady) return false;
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
   return !!kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
 }
 """
+)
+
+RUN_ALL_JS = (
+    "async (path) => {"
+    + FIND_PANEL_JS
+    + """
+  const app = window.jupyterapp;
+  const panel = findPanel(path);
+  app.shell.activateById(panel.id);
+  panel.content.activate();
+  await app.commands.execute("notebook:run-all-cells");
+}
+"""
+)
 
 
 class NotebookPage:
     """One notebook open in JupyterLab in a Playwright page, with its kernel at hand."""
 
-    def __init__(self, page: object, server: LabServer) -> None:
+    def __init__(self, page: object, server: LabServer, path: str) -> None:
         self.page = page
         self.server = server
+        self.path = path
 
     def kernel(self, code: str) -> str:
         """Run ``code`` in the notebook's kernel; return what it printed (raise on error)."""
-        return str(self.page.evaluate(KERNEL_EXEC_JS, code))  # type: ignore[attr-defined]
+        return str(self.page.evaluate(KERNEL_EXEC_JS, [self.path, code]))  # type: ignore[attr-defined]
 
     def kernel_json(self, expr: str) -> object:
         """Evaluate a Python expression in the kernel and return it decoded from JSON."""
@@ -174,9 +202,7 @@ class NotebookPage:
 
     def run_all(self) -> None:
         """Run every cell (as a person would with Run All)."""
-        self.page.evaluate(  # type: ignore[attr-defined]
-            "() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
-        )
+        self.page.evaluate(RUN_ALL_JS, self.path)  # type: ignore[attr-defined]
 
 
 def launch_chromium(playwright: object) -> object:
@@ -201,6 +227,6 @@ def write_notebook(path: Path, cells: list[str]) -> None:
 def open_notebook_page(context: object, server: LabServer, name: str) -> NotebookPage:
     """Open ``name`` in JupyterLab in a new page of ``context``; wait for its kernel to be idle."""
     page = context.new_page()  # type: ignore[attr-defined]
-    page.goto(f"{server.url}/lab/tree/{name}?token={server.token}&reset")
-    page.wait_for_function(NOTEBOOK_READY_JS, timeout=90_000, polling=250)
-    return NotebookPage(page, server)
+    page.goto(f"{server.url}/lab/tree/{name}?token={server.token}")
+    page.wait_for_function(NOTEBOOK_READY_JS, arg=name, timeout=90_000, polling=250)
+    return NotebookPage(page, server, name)

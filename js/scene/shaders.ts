@@ -1,0 +1,178 @@
+/**
+ * The one shader program that draws every point, for display and for picking.
+ *
+ * Attributes (see Renderer for the buffers behind them):
+ *   0 a_pos   uint16 coordinates, normalized to [0, 1] by the GPU
+ *   1 a_code  category code (uint8 or uint16, integer attribute)
+ *   2 a_bits  float32 value read as its uint32 bits (NaN detection that no
+ *             driver can optimize away), then uintBitsToFloat
+ *   3 a_sel   1 when the point is selected
+ * Colour logic mirrors colors.ts (categorySlot, valueToT).
+ */
+import { LUT_SIZE, PALETTE_SIZE } from "./colors";
+
+export const ATTR_POS = 0;
+export const ATTR_CODE = 1;
+export const ATTR_BITS = 2;
+export const ATTR_SEL = 3;
+
+export const MODE_SINGLE = 0;
+export const MODE_CATEGORY = 1;
+export const MODE_NUMBER = 2;
+
+/** How far unselected points are mixed toward the background while a selection exists. */
+export const DIM_AMOUNT = 0.8;
+
+export const VERTEX_SHADER = `#version 300 es
+precision highp float;
+precision highp int;
+
+layout(location = ${ATTR_POS}) in vec3 a_pos;
+layout(location = ${ATTR_CODE}) in uint a_code;
+layout(location = ${ATTR_BITS}) in uint a_bits;
+layout(location = ${ATTR_SEL}) in uint a_sel;
+
+uniform mat4 u_viewProj;
+uniform vec3 u_lo;
+uniform vec3 u_span;
+uniform float u_size;
+uniform float u_dpr;
+uniform int u_mode;
+uniform vec3 u_palette[${PALETTE_SIZE}];
+uniform vec3 u_default;
+uniform vec3 u_other;
+uniform vec3 u_missing;
+uniform vec3 u_background;
+uniform int u_missingCode;
+uniform float u_min;
+uniform float u_max;
+uniform sampler2D u_lut;
+uniform bool u_hasSelection;
+uniform int u_hover;
+uniform bool u_picking;
+
+flat out vec3 v_color;
+flat out vec4 v_pick;
+flat out float v_ring;
+
+vec3 baseColor() {
+  if (u_mode == ${MODE_CATEGORY}) {
+    int code = int(a_code);
+    if (code == u_missingCode) return u_missing;
+    if (code < ${PALETTE_SIZE}) return u_palette[code];
+    return u_other;
+  }
+  if (u_mode == ${MODE_NUMBER}) {
+    if ((a_bits & 0x7f800000u) == 0x7f800000u && (a_bits & 0x007fffffu) != 0u) return u_missing;
+    float v = uintBitsToFloat(a_bits);
+    float span = u_max - u_min;
+    float t = span > 0.0 ? clamp((v - u_min) / span, 0.0, 1.0) : 0.5;
+    return texture(u_lut, vec2((t * ${LUT_SIZE - 1}.0 + 0.5) / ${LUT_SIZE}.0, 0.5)).rgb;
+  }
+  return u_default;
+}
+
+void main() {
+  vec3 world = u_lo + a_pos * u_span;
+  vec4 clip = u_viewProj * vec4(world, 1.0);
+  bool hovered = gl_VertexID == u_hover;
+  bool selected = u_hasSelection && a_sel != 0u;
+
+  float size = u_size;
+  if (selected) size = max(u_size * 1.5, u_size + u_dpr);
+  if (hovered) size = max(size * 2.0, size + 6.0 * u_dpr);
+
+  // Depth layers: hovered in front, then selected, then the rest, each
+  // keeping its own depth order. Points the GPU would clip stay clipped.
+  if (clip.w > 0.0 && clip.z >= -clip.w) {
+    float d = clamp(clip.z / clip.w * 0.5 + 0.5, 0.0, 1.0);
+    float z = hovered ? -0.99 : (selected ? -0.98 + d * 0.98 : d * 0.98);
+    clip.z = z * clip.w;
+  }
+  gl_Position = clip;
+  gl_PointSize = size;
+
+  if (u_picking) {
+    uint id = uint(gl_VertexID) + 1u;
+    v_pick = vec4(float(id & 255u), float((id >> 8) & 255u), float((id >> 16) & 255u), float(id >> 24)) / 255.0;
+    v_color = vec3(0.0);
+    v_ring = 0.0;
+    return;
+  }
+  v_pick = vec4(0.0);
+  vec3 c = baseColor();
+  if (u_hasSelection && !selected && !hovered) c = mix(c, u_background, ${DIM_AMOUNT.toFixed(3)});
+  v_color = c;
+  v_ring = hovered ? min(1.0, 4.0 * u_dpr / size) : 0.0;
+}
+`;
+
+export const FRAGMENT_SHADER = `#version 300 es
+precision highp float;
+
+flat in vec3 v_color;
+flat in vec4 v_pick;
+flat in float v_ring;
+uniform bool u_picking;
+uniform vec3 u_ringColor;
+out vec4 o_color;
+
+void main() {
+  vec2 c = gl_PointCoord * 2.0 - 1.0;
+  float r2 = dot(c, c);
+  if (r2 > 1.0) discard;
+  if (u_picking) {
+    o_color = v_pick;
+    return;
+  }
+  float inner = 1.0 - v_ring;
+  vec3 col = (v_ring > 0.0 && r2 > inner * inner) ? u_ringColor : v_color;
+  o_color = vec4(col, 1.0);
+}
+`;
+
+export const UNIFORMS = [
+  "u_viewProj", "u_lo", "u_span", "u_size", "u_dpr", "u_mode", "u_palette", "u_default", "u_other",
+  "u_missing", "u_background", "u_missingCode", "u_min", "u_max", "u_lut", "u_hasSelection", "u_hover",
+  "u_picking", "u_ringColor",
+] as const;
+
+export type UniformName = (typeof UNIFORMS)[number];
+
+function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
+  const shader = gl.createShader(type);
+  if (!shader) throw new Error("could not create a shader");
+  gl.shaderSource(shader, source);
+  gl.compileShader(shader);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS) && !gl.isContextLost()) {
+    const log = gl.getShaderInfoLog(shader);
+    gl.deleteShader(shader);
+    throw new Error(`shader compile failed: ${log ?? "(no log)"}`);
+  }
+  return shader;
+}
+
+export interface PointProgram {
+  program: WebGLProgram;
+  uniforms: Record<UniformName, WebGLUniformLocation | null>;
+}
+
+export function createPointProgram(gl: WebGL2RenderingContext): PointProgram {
+  const vs = compile(gl, gl.VERTEX_SHADER, VERTEX_SHADER);
+  const fs = compile(gl, gl.FRAGMENT_SHADER, FRAGMENT_SHADER);
+  const program = gl.createProgram();
+  if (!program) throw new Error("could not create a shader program");
+  gl.attachShader(program, vs);
+  gl.attachShader(program, fs);
+  gl.linkProgram(program);
+  gl.deleteShader(vs);
+  gl.deleteShader(fs);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS) && !gl.isContextLost()) {
+    const log = gl.getProgramInfoLog(program);
+    gl.deleteProgram(program);
+    throw new Error(`shader link failed: ${log ?? "(no log)"}`);
+  }
+  const uniforms = {} as Record<UniformName, WebGLUniformLocation | null>;
+  for (const name of UNIFORMS) uniforms[name] = gl.getUniformLocation(program, name);
+  return { program, uniforms };
+}

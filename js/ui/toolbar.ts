@@ -1,0 +1,88 @@
+/** The toolbar: colour-by select, 2D/3D toggle, Fit and Clear buttons. */
+import type { CategoryColumn, NumberColumn } from "../wire";
+import { h, listen } from "./dom";
+
+export interface ToolbarHandlers {
+  onColorBy(name: string): void;
+  onDimensions(dims: 2 | 3): void;
+  onFit(): void;
+  onClear(): void;
+}
+
+export class Toolbar {
+  readonly el: HTMLDivElement;
+  private readonly select: HTMLSelectElement;
+  private readonly btn2d: HTMLButtonElement;
+  private readonly btn3d: HTMLButtonElement;
+  private readonly offs: (() => void)[] = [];
+
+  constructor(handlers: ToolbarHandlers) {
+    this.el = h("div", "pw-toolbar");
+
+    const label = h("label", "pw-label");
+    label.append(h("span", "pw-label-text", "Color by"));
+    this.select = h("select", "pw-color-by");
+    this.select.title = "Colour points by a metadata column";
+    label.append(this.select);
+
+    const dims = h("div", "pw-segmented");
+    dims.setAttribute("role", "group");
+    dims.setAttribute("aria-label", "View dimensions");
+    this.btn2d = h("button", "pw-button pw-2d", "2D");
+    this.btn3d = h("button", "pw-button pw-3d", "3D");
+    this.btn2d.title = "Two-dimensional projection (pan with drag, zoom with wheel)";
+    this.btn3d.title = "Three-dimensional projection (orbit with drag, pan with right-drag)";
+    dims.append(this.btn2d, this.btn3d);
+
+    const fit = h("button", "pw-button pw-fit", "Fit");
+    fit.title = "Fit the view to all points";
+    const clear = h("button", "pw-button pw-clear", "Clear");
+    clear.title = "Clear the selection (Escape)";
+    for (const b of [this.btn2d, this.btn3d, fit, clear]) b.type = "button";
+
+    const hint = h("span", "pw-hint", "Click: select · Shift+click: toggle · Shift+drag: lasso");
+    this.el.append(label, dims, fit, clear, hint);
+
+    this.offs.push(
+      listen(this.select, "change", () => handlers.onColorBy(this.select.value)),
+      listen(this.btn2d, "click", () => handlers.onDimensions(2)),
+      listen(this.btn3d, "click", () => handlers.onDimensions(3)),
+      listen(fit, "click", () => handlers.onFit()),
+      listen(clear, "click", () => handlers.onClear()),
+    );
+    this.setColumns([], "");
+  }
+
+  /** Rebuild the colour-by options: "(none)" then every category/number column. */
+  setColumns(columns: (CategoryColumn | NumberColumn)[], colorBy: string): void {
+    this.select.replaceChildren();
+    const none = h("option", undefined, "(none)");
+    none.value = "";
+    this.select.append(none);
+    for (const c of columns) {
+      const opt = h("option", undefined, c.name);
+      opt.value = c.name;
+      this.select.append(opt);
+    }
+    this.setColorBy(colorBy);
+  }
+
+  setColorBy(name: string): void {
+    const exists = Array.from(this.select.options).some((o) => o.value === name);
+    this.select.value = exists ? name : "";
+  }
+
+  /** Mark the active view mode. */
+  setDimensions(dims: number): void {
+    const is3d = dims === 3;
+    this.btn2d.classList.toggle("pw-active", !is3d);
+    this.btn3d.classList.toggle("pw-active", is3d);
+    this.btn2d.setAttribute("aria-pressed", String(!is3d));
+    this.btn3d.setAttribute("aria-pressed", String(is3d));
+  }
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    this.offs.length = 0;
+  }
+}
