@@ -64,11 +64,34 @@ def dequantize(
     return (lo_a + q.astype(np.float64) * (span / QMAX)).astype(np.float32)
 
 
-def encode_points(coords: npt.NDArray[np.floating]) -> dict[str, Any]:
-    """The ``_points`` value for (N, 2|3) coordinates."""
-    q, lo, hi = quantize(coords)
+def encode_points(
+    coords: npt.NDArray[np.floating], visible_rows: npt.NDArray[np.integer] | None = None
+) -> dict[str, Any]:
+    """The ``_points`` value for (N, 2|3) coordinates.
+
+    With ``visible_rows``, only those rows are shown (``visible``: a uint8 mask) and only they
+    set the quantisation range; the hidden rows are clamped into it.
+    """
+    coords = np.asarray(coords, dtype=np.float32)
+    if visible_rows is None:
+        q, lo, hi = quantize(coords)
+        n, d = q.shape
+        return {"n": int(n), "dims": int(d), "lo": lo, "hi": hi, "data": memoryview(q.reshape(-1))}
+    shown = coords[visible_rows]
+    lo_v = shown.min(axis=0) if len(shown) else np.zeros(coords.shape[1], np.float32)
+    hi_v = shown.max(axis=0) if len(shown) else np.ones(coords.shape[1], np.float32)
+    q, lo, hi = quantize(np.clip(coords, lo_v, hi_v))
+    mask = np.zeros(coords.shape[0], dtype=np.uint8)
+    mask[visible_rows] = 1
     n, d = q.shape
-    return {"n": int(n), "dims": int(d), "lo": lo, "hi": hi, "data": memoryview(q.reshape(-1))}
+    return {
+        "n": int(n),
+        "dims": int(d),
+        "lo": lo,
+        "hi": hi,
+        "data": memoryview(q.reshape(-1)),
+        "visible": memoryview(mask),
+    }
 
 
 def decode_points(value: dict[str, Any]) -> npt.NDArray[np.float32]:
@@ -123,3 +146,45 @@ def decode_selection(value: Any) -> npt.NDArray[np.int64]:
         return np.frombuffer(buf, dtype="<u4").astype(np.int64)
     # Plain lists also arrive here when a front end that knows no buffers sets the trait.
     return np.asarray(value, dtype=np.int64).reshape(-1)
+
+
+def encode_labels(column: str, rows: npt.NDArray[np.integer], texts: list[str]) -> dict[str, Any]:
+    """The ``_labels`` wire value: label ``texts[j]`` of row ``rows[j]`` as one UTF-8 buffer.
+
+    ``{"column", "indices": uint32, "offsets": uint32 (len(rows) + 1), "text": utf-8 bytes}``.
+    """
+    encoded = [t.encode("utf-8") for t in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype="<u4")
+    if encoded:
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return {
+        "column": column,
+        "indices": memoryview(np.ascontiguousarray(rows, dtype="<u4")),
+        "offsets": memoryview(offsets),
+        "text": memoryview(b"".join(encoded)),
+    }
+
+
+def decode_labels(value: dict[str, Any]) -> dict[int, str]:
+    """Inverse of :func:`encode_labels` (for tests)."""
+    rows = np.frombuffer(value["indices"], "<u4")
+    offsets = np.frombuffer(value["offsets"], "<u4")
+    blob = bytes(value["text"])
+    return {int(r): blob[offsets[j] : offsets[j + 1]].decode("utf-8") for j, r in enumerate(rows)}
+
+
+def encode_neighbors(
+    index: int,
+    indices: npt.NDArray[np.integer],
+    distances: npt.NDArray[np.floating],
+    labels: list[str],
+    query: str | None = None,
+) -> dict[str, Any]:
+    """The ``_neighbors`` wire value (closest first)."""
+    return {
+        "index": int(index),
+        "query": query,
+        "indices": memoryview(np.ascontiguousarray(indices, dtype="<u4")),
+        "distances": memoryview(np.ascontiguousarray(distances, dtype="<f4")),
+        "labels": list(labels),
+    }

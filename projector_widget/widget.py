@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pathlib
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
@@ -10,16 +13,34 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
+from . import bookmarks as bm
 from . import encoding
-from .inputs import Column, as_columns, as_matrix, columns_as_table
+from .inputs import Column, Matrix, as_columns, as_matrix, columns_as_table, make_column
+from .jobs import Job
+from .neighbors import check_metric, nearest
+from .projections import custom as custom_proj
+from .projections import tsne as tsne_proj
+from .projections import umap as umap_proj
 from .projections.pca import PCAResult, pca
+from .search import search as search_columns
+from .sprites import as_images, build_atlas
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _ESM = _STATIC / "widget.js"
 _CSS = _STATIC / "widget.css"
 
-#: Principal components computed up front (the UI may show any of them later).
+#: Principal components computed up front (the UI may put any of them on an axis).
 PCA_COMPONENTS = 10
+#: Up to this many points, labels for every row are sent; above it, only for the rows that need
+#: one (selected, focus, neighbours).
+ALL_LABELS_MAX = 50_000
+#: Cap on labelled rows above ALL_LABELS_MAX.
+LABEL_ROWS_CAP = 5_000
+#: Animation of a projection switch, in milliseconds.
+TRANSITION_MS = 600
+#: Minimum seconds between two streamed frames of a running layout.
+FRAME_INTERVAL_S = 0.1
+METHODS = ("pca", "tsne", "umap", "custom")
 
 
 def _normalize_selection(value: Any, n: int) -> npt.NDArray[np.int64]:
@@ -97,6 +118,8 @@ class Projector(anywidget.AnyWidget):
         One label per row, a dict of equal-length columns, or a pandas DataFrame; optional.
     color_by:
         Column to colour by; by default the first categorical column.
+    label_by:
+        Column whose values label points in the plot ('' for none).
     dimensions:
         2 or 3: the initial view (the UI switches between them).
     height:
@@ -105,29 +128,51 @@ class Projector(anywidget.AnyWidget):
         Point diameter in pixels; 0 chooses one from the number of points.
     selected:
         Initially selected row indices.
+    images:
+        Optional (N, H, W) or (N, H, W, C) thumbnails, uint8 or float, drawn as sprites.
+    encoder:
+        Optional ``fn(list[str]) -> array`` embedding text queries in the same space, for
+        semantic search from the UI or :meth:`query`.
 
     Examples
     --------
     >>> w = Projector(embeddings, {"label": labels})  # doctest: +SKIP
     >>> w.selected = [3, 17, 42]                        # doctest: +SKIP
+    >>> w.project("tsne", perplexity=20)                # doctest: +SKIP
     """
 
-    _esm = (
-        _ESM
-        if _ESM.exists()
-        else "export default { render({ el }) { el.textContent = 'projector-widget: the frontend bundle is missing (run `npm run build`).'; } };"
-    )
+    _esm = _ESM if _ESM.exists() else "export default {};"
     _css = _CSS if _CSS.exists() else ""
 
     _points = traitlets.Dict().tag(sync=True)
     _columns = traitlets.List().tag(sync=True)
     color_by = traitlets.Unicode("").tag(sync=True)
+    label_by = traitlets.Unicode("").tag(sync=True)
     selected = SelectionTrait().tag(
         sync=True, to_json=_selection_to_json, from_json=_selection_from_json
     )
     dimensions = traitlets.Int(3).tag(sync=True)
-    height = traitlets.Int(520).tag(sync=True)
+    height = traitlets.Int(560).tag(sync=True)
     point_size = traitlets.Float(0.0).tag(sync=True)
+    #: The current projection: 'pca', 'tsne', 'umap' or 'custom'.
+    projection = traitlets.Unicode("pca").tag(sync=True)
+    #: The parameters of the current projection (read-only; use :meth:`project` to change).
+    projection_params = traitlets.Dict().tag(sync=True)
+    spherize = traitlets.Bool(False).tag(sync=True)
+    focus = traitlets.Int(-1).tag(sync=True)
+    k_neighbors = traitlets.Int(10).tag(sync=True)
+    metric = traitlets.Unicode("cosine").tag(sync=True)
+    show_images = traitlets.Bool(False).tag(sync=True)
+    camera = traitlets.Dict().tag(sync=True)
+    bookmarks = traitlets.List().tag(sync=True)
+    _pca_variance = traitlets.List().tag(sync=True)
+    _progress = traitlets.Dict().tag(sync=True)
+    _labels = traitlets.Dict().tag(sync=True)
+    _neighbors = traitlets.Dict().tag(sync=True)
+    _query_point = traitlets.Dict().tag(sync=True)
+    _has_encoder = traitlets.Bool(False).tag(sync=True)
+    _isolated = traitlets.Bool(False).tag(sync=True)
+    _sprites = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -135,10 +180,13 @@ class Projector(anywidget.AnyWidget):
         metadata: Any = None,
         *,
         color_by: str | None = None,
+        label_by: str = "",
         dimensions: int = 3,
-        height: int = 520,
+        height: int = 560,
         point_size: float = 0.0,
         selected: Any = None,
+        images: Any = None,
+        encoder: Callable[[list[str]], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if not _ESM.exists():
@@ -151,22 +199,57 @@ class Projector(anywidget.AnyWidget):
         self._matrix = matrix
         self._n = matrix.n
         self._column_list: list[Column] = columns
-        self._pca: PCAResult = pca(matrix.values, PCA_COMPONENTS, sq_norms=matrix.sq_norms)
+        self._encoder = encoder
+        if encoder is not None and not callable(encoder):
+            raise TypeError("encoder must be a function list[str] -> array of embeddings")
+        self._lock = threading.RLock()
+        self._job: Job | None = None
+        self._subset: npt.NDArray[np.int64] | None = None
+        self._spherized: Matrix | None = None
+        self._pca_cache: dict[tuple[bool, int], PCAResult] = {}
+        self._layout_cache: dict[str, npt.NDArray[np.float32]] = {}
+        self._coords = np.zeros((self._n, 3), np.float32)
+        self._saved_view: dict[str, Any] | None = None
+        self._bookmark_store: dict[str, dict[str, Any]] = {}
+        self._last_frame = 0.0
         _check_dimensions(dimensions)
         if color_by is None:
             color_by = _default_color_column(columns)
         _check_color_by(color_by, columns)
+        _check_label_by(label_by, columns)
+        sprites: dict[str, Any] = {}
+        if images is not None:
+            sprites = build_atlas(as_images(images, self._n))
+        first = self._pca_result()
+        params = {"components": [0, 1, 2]}
+        self._coords = _pca_coords(first, params["components"], 3)
         super().__init__(
             _columns=[encoding.encode_column(c) for c in columns],
-            _points=encoding.encode_points(self._coords_for(dimensions)),
+            _points=self._points_value(dimensions, 0),
+            _pca_variance=[float(v) for v in first.explained_variance_ratio],
+            projection="pca",
+            projection_params=params,
             color_by=color_by,
+            label_by=label_by,
             dimensions=dimensions,
             height=height,
             point_size=point_size,
+            _has_encoder=encoder is not None,
+            _sprites=sprites,
+            show_images=bool(sprites),
+            _progress={
+                "method": "pca",
+                "state": "done",
+                "iteration": 0,
+                "total": 0,
+                "eta_s": None,
+                "message": "",
+            },
             **kwargs,
         )
         if selected is not None:
             self.selected = selected
+        self._refresh_labels()
         self.on_msg(self._on_custom_msg)
 
     # ------------------------------------------------------------------ read-only views
@@ -192,22 +275,580 @@ class Projector(anywidget.AnyWidget):
 
     @property
     def coordinates(self) -> npt.NDArray[np.float32]:
-        """The current projection's (N, dimensions) float32 coordinates (before quantisation)."""
-        return self._coords_for(self.dimensions)
+        """The current projection's (N, dimensions) float32 coordinates (before quantisation).
+
+        While a selection is isolated, rows outside it hold placeholder values.
+        """
+        with self._lock:
+            return self._coords[:, : self.dimensions].copy()
 
     @property
     def explained_variance_ratio(self) -> npt.NDArray[np.float64]:
-        """Fraction of the total variance along each principal component."""
-        return self._pca.explained_variance_ratio
+        """Fraction of the total variance along each principal component (of the current rows)."""
+        return self._pca_result().explained_variance_ratio
+
+    @property
+    def isolated(self) -> npt.NDArray[np.int64] | None:
+        """The rows shown while a selection is isolated, or None when every row is shown."""
+        return None if self._subset is None else self._subset.copy()
+
+    @property
+    def job(self) -> Job | None:
+        """The running (or last) background projection job, if any."""
+        return self._job
+
+    # ------------------------------------------------------------------ projections
+    def _input(self) -> Matrix:
+        """The matrix projections see: spherized (centred, unit rows) when asked."""
+        if not self.spherize:
+            return self._matrix
+        if self._spherized is None:
+            x = self._matrix.values
+            centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
+            norms = np.sqrt(np.einsum("ij,ij->i", centred, centred))
+            norms[norms == 0] = 1.0
+            centred /= norms[:, None]
+            self._spherized = Matrix(values=centred, sq_norms=np.ones(self._n, np.float32))
+        return self._spherized
+
+    def _rows(self) -> npt.NDArray[np.float32]:
+        x = self._input().values
+        return x if self._subset is None else x[self._subset]
+
+    def _pca_result(self) -> PCAResult:
+        key = (
+            bool(self.spherize) if hasattr(self, "_trait_values") else False,
+            0 if self._subset is None else hash(self._subset.tobytes()),
+        )
+        if key not in self._pca_cache:
+            m = self._input()
+            rows = m.values if self._subset is None else m.values[self._subset]
+            norms = m.sq_norms if self._subset is None else m.sq_norms[self._subset]
+            self._pca_cache[key] = pca(rows, PCA_COMPONENTS, sq_norms=norms)
+        return self._pca_cache[key]
+
+    def _points_value(self, dims: int, transition_ms: int) -> dict[str, Any]:
+        coords = self._coords[:, :dims]
+        if coords.shape[1] < dims:
+            coords = np.hstack([coords, np.zeros((self._n, dims - coords.shape[1]), np.float32)])
+        value = encoding.encode_points(coords, visible_rows=self._subset)
+        value["transition_ms"] = int(transition_ms)
+        return value
+
+    def _show(self, coords: npt.NDArray[np.float32], transition_ms: int) -> None:
+        """Store full-size (N, k) coordinates and send the current dimensions to the browser."""
+        with self._lock:
+            self._coords = coords
+            self._points = self._points_value(self.dimensions, transition_ms)
+
+    def _embed_rows(self, sub: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Place coordinates of the current rows into an (N, k) array (hidden rows at the centre)."""
+        if self._subset is None:
+            return np.ascontiguousarray(sub, dtype=np.float32)
+        full = np.empty((self._n, sub.shape[1]), np.float32)
+        full[:] = sub.mean(axis=0) if len(sub) else 0.0
+        full[self._subset] = sub
+        return full
+
+    def project(
+        self, method: str | None = None, *, wait: bool = False, **params: Any
+    ) -> Job | None:
+        """Compute a projection and show it, animating from the current layout.
+
+        ``method`` is 'pca' (``components=[i, j, k]``: which of the first 10 principal
+        components go on X, Y, Z), 'tsne' (``perplexity``, ``learning_rate``, ``n_iter``,
+        ``seed``), 'umap' (``n_neighbors``, ``min_dist``, ``metric``, ``seed``) or 'custom'
+        (``x=(left, right)``, ``y=(left, right)``, ``column``, ``regex``). t-SNE and UMAP run in
+        a background thread and stream progress (t-SNE also intermediate layouts); they return
+        the :class:`~projector_widget.jobs.Job` (``wait=True`` blocks until done).
+        Returns None for the synchronous methods.
+        """
+        method = method or self.projection
+        if method not in METHODS:
+            raise ValueError(f"projection must be one of {list(METHODS)}, got {method!r}")
+        self.stop()
+        if method == "pca":
+            comps = list(params.pop("components", [0, 1, 2]))
+            if params:
+                raise ValueError(f"unknown PCA parameter(s) {sorted(params)}; PCA takes components")
+            result = self._pca_result()
+            k = result.coords.shape[1]
+            if len(comps) not in (2, 3) or not all(
+                isinstance(c, (int, np.integer)) and 0 <= c < max(k, 1) for c in comps
+            ):
+                raise ValueError(
+                    f"components must be 2 or 3 principal component indices in 0..{max(k, 1) - 1}, "
+                    f"got {comps!r}"
+                )
+            comps = [int(c) for c in comps] + [c for c in range(3) if c not in comps][
+                : 3 - len(comps)
+            ]
+            self._set_projection("pca", {"components": comps[:3]})
+            self._show(self._embed_rows(_pca_coords(result, comps, 3)), TRANSITION_MS)
+            self._progress = _progress_value("pca", "done")
+            return None
+        if method == "custom":
+            p = {
+                "column": params.get("column"),
+                "x": list(params.get("x") or []),
+                "y": list(params["y"]) if params.get("y") else None,
+                "regex": bool(params.get("regex", False)),
+            }
+            unknown = set(params) - {"column", "x", "y", "regex"}
+            if unknown:
+                raise ValueError(f"unknown custom-projection parameter(s) {sorted(unknown)}")
+            coords, _ = custom_proj.custom_projection(
+                self._input().values,
+                self._column_list,
+                p,
+                dims=3,
+                principal=self._pca_result().components,
+                rows=self._subset,
+            )
+            if self._subset is not None:
+                coords = self._embed_rows(coords[self._subset])
+            self._custom_axes = _
+            self._set_projection("custom", p)
+            self._show(coords, TRANSITION_MS)
+            self._progress = _progress_value("custom", "done")
+            return None
+        dims = int(params.pop("dims", 2))
+        if method == "tsne":
+            p = tsne_proj.check_params({**params, "dims": dims})
+        else:
+            p = umap_proj.check_params({**params, "dims": dims})
+        self._set_projection(method, p)
+        job = self._start_layout_job(method, p)
+        if wait:
+            job.wait()
+        return job
+
+    def _set_projection(self, method: str, params: dict[str, Any]) -> None:
+        self._applying = True
+        try:
+            with self.hold_sync():
+                self.projection = method
+                self.projection_params = params
+                if method in ("tsne", "umap") and params.get("dims") in (2, 3):
+                    self.dimensions = params["dims"]
+        finally:
+            self._applying = False
+
+    def _start_layout_job(self, method: str, p: dict[str, Any]) -> Job:
+        rows = np.ascontiguousarray(self._rows())
+        key = _layout_key(method, p, self.spherize, self._subset)
+
+        def frame(job: Job, iteration: int, total: int, layout: np.ndarray) -> bool:
+            stop = job.checkpoint(iteration, total, f"iteration {iteration} / {total}")
+            now = time.monotonic()
+            if job is self._job and (iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S):
+                self._last_frame = now
+                self._show(self._embed_rows(_pad3(layout)), TRANSITION_MS if iteration == 0 else 0)
+            return stop
+
+        def work(job: Job) -> np.ndarray:
+            if key in self._layout_cache:
+                return self._layout_cache[key]
+            if method == "tsne":
+                out = tsne_proj.tsne(rows, p, on_frame=lambda i, t, e: frame(job, i, t, e))
+            else:
+
+                def progress(done: int, total: int, message: str) -> None:
+                    if job.checkpoint(done, total, message):
+                        from .jobs import Stopped
+
+                        raise Stopped
+
+                out = umap_proj.umap(rows, p, on_progress=progress)
+            if job.state != "stopped" and not job._stop.is_set():
+                self._layout_cache[key] = out
+            return out
+
+        def done(job: Job) -> None:
+            if job is self._job and job.result is not None:
+                self._show(
+                    self._embed_rows(_pad3(job.result)), 0 if method == "tsne" else TRANSITION_MS
+                )
+
+        def report(state: dict[str, Any]) -> None:
+            if self._job is None or job_ref[0] is self._job:
+                self._progress = state
+
+        job_ref: list[Job] = []
+        job = Job(method, work, report, on_done=done)
+        job_ref.append(job)
+        self._job = job
+        return job.start()
+
+    def pause(self) -> None:
+        """Pause the running t-SNE/UMAP job."""
+        if self._job is not None:
+            self._job.pause()
+
+    def resume(self) -> None:
+        """Resume a paused job."""
+        if self._job is not None:
+            self._job.resume()
+
+    def stop(self) -> None:
+        """Stop the running job, keeping the layout reached so far."""
+        job = self._job
+        if job is not None and job.running:
+            job.stop()
+            job._thread.join(timeout=30)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the running projection job finishes (re-raising its error)."""
+        if self._job is not None:
+            self._job.wait(timeout)
+
+    @traitlets.observe("projection")
+    def _on_projection(self, change: dict[str, Any]) -> None:
+        if getattr(self, "_applying", False) or change["new"] == change["old"]:
+            return
+        if change["new"] not in METHODS:
+            self._applying = True
+            self.projection = change["old"]
+            self._applying = False
+            raise ValueError(f"projection must be one of {list(METHODS)}, got {change['new']!r}")
+        if change["new"] == "custom":
+            raise ValueError(
+                "a custom projection needs its axes: use w.project('custom', x=(left, right), ...)"
+            )
+        self.project(change["new"])
+
+    @traitlets.observe("spherize")
+    def _on_spherize(self, change: dict[str, Any]) -> None:
+        if change["new"] != change["old"]:
+            self._rerun()
+
+    def _rerun(self) -> None:
+        """Recompute the current projection with its parameters on the current rows."""
+        params = dict(self.projection_params)
+        if self.projection == "pca":
+            self._pca_variance = [float(v) for v in self._pca_result().explained_variance_ratio]
+        if self.projection in ("tsne", "umap"):
+            params["dims"] = self.dimensions
+        try:
+            self.project(self.projection, **params)
+        except ValueError:
+            self.project("pca")
+
+    # ------------------------------------------------------------------ isolation
+    def isolate(self, rows: Any = None) -> None:
+        """Show only ``rows`` (default: the selection); projections then run on that subset."""
+        subset = _normalize_selection(self.selected if rows is None else rows, self._n)
+        if subset.size == 0:
+            raise ValueError("nothing to isolate: select some points first (or pass rows=...)")
+        if self._subset is None:
+            self._saved_view = {
+                "projection": self.projection,
+                "params": dict(self.projection_params),
+                "coords": self._coords,
+            }
+        self.stop()
+        self._subset = subset
+        self._isolated = True
+        self._show(self._coords, 0)
+        self._pca_variance = [float(v) for v in self._pca_result().explained_variance_ratio]
+        self._refresh_neighbors()
+
+    def show_all(self) -> None:
+        """Undo :meth:`isolate`: show every row again, in the layout they had before."""
+        if self._subset is None:
+            return
+        self.stop()
+        self._subset = None
+        self._isolated = False
+        saved = self._saved_view
+        self._saved_view = None
+        self._pca_variance = [float(v) for v in self._pca_result().explained_variance_ratio]
+        if saved is not None:
+            self._set_projection(saved["projection"], saved["params"])
+            self._show(saved["coords"], 0)
+        else:
+            self._rerun()
+        self._refresh_neighbors()
+
+    # ------------------------------------------------------------------ search, neighbours
+    def search(
+        self,
+        pattern: str,
+        column: str | None = None,
+        *,
+        regex: bool = False,
+        case: bool = False,
+        select: bool = True,
+    ) -> npt.NDArray[np.int64]:
+        """Rows whose ``column`` (any column when None) matches ``pattern``; selects them.
+
+        A substring match, case-insensitive unless ``case``; a regular expression when ``regex``.
+        While a selection is isolated, only the isolated rows can match.
+        """
+        hits = search_columns(self._column_list, pattern, column=column, regex=regex, case=case)
+        if self._subset is not None:
+            hits = np.intersect1d(hits, self._subset)
+        if select:
+            self.selected = hits
+        return hits
+
+    def nearest(
+        self, index: int, k: int = 10, metric: str = "cosine"
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """The ``k`` nearest neighbours of row ``index`` in the original space, closest first.
+
+        Returns ``(indices, distances)`` (the point itself excluded); ``metric`` is 'cosine' or
+        'euclidean'. Exact: one BLAS pass over the embeddings.
+        """
+        m = self._matrix
+        return nearest(
+            m.values, m.sq_norms, int(index), k=k, metric=metric, candidates=self._subset
+        )
+
+    def query(
+        self, text: str, k: int | None = None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Embed ``text`` with the ``encoder`` and show its nearest neighbours (and position)."""
+        if self._encoder is None:
+            raise ValueError("no encoder: pass Projector(..., encoder=fn) to search by meaning")
+        vec = np.asarray(self._encoder([text]), dtype=np.float32)
+        if vec.ndim == 2 and vec.shape[0] == 1:
+            vec = vec[0]
+        if vec.ndim != 1 or vec.shape[0] != self._matrix.dims:
+            raise ValueError(
+                f"the encoder returned shape {np.shape(vec)}; expected one vector of "
+                f"{self._matrix.dims} dimensions like the embeddings"
+            )
+        m = self._matrix
+        idx, dist = nearest(
+            m.values,
+            m.sq_norms,
+            vec,
+            k=k or self.k_neighbors,
+            metric=self.metric,
+            candidates=self._subset,
+        )
+        self.focus = -1
+        self._neighbors = encoding.encode_neighbors(
+            -1, idx, dist, self._labels_for(idx), query=text
+        )
+        self._query_point = {"text": text, "coords": self._locate(vec)}
+        self._refresh_labels()
+        return idx, dist
+
+    def _locate(self, vec: npt.NDArray[np.float32]) -> list[float]:
+        """Position of a new vector in the current linear projection ([] for t-SNE/UMAP)."""
+        v = vec
+        if self.spherize:
+            v = v - self._matrix.values.mean(axis=0)
+            v = v / max(float(np.linalg.norm(v)), 1e-12)
+        if self.projection == "pca":
+            r = self._pca_result()
+            comps = self.projection_params.get("components", [0, 1, 2])
+            scores = (v - r.mean) @ r.components.T
+            return [float(scores[c]) if c < len(scores) else 0.0 for c in comps][: self.dimensions]
+        if self.projection == "custom" and getattr(self, "_custom_axes", None) is not None:
+            return [float(c) for c in (self._custom_axes @ v)][: self.dimensions]
+        return []
+
+    def _label_column(self) -> Column | None:
+        if self.label_by:
+            return self._column(self.label_by)
+        for kind in ("text", "category"):
+            for c in self._column_list:
+                if c.kind == kind:
+                    return c
+        return None
+
+    def _labels_for(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        col = self._label_column()
+        return [col.format(int(i)) if col else f"#{int(i)}" for i in rows]
+
+    def _refresh_neighbors(self) -> None:
+        if self.focus < 0:
+            if self._neighbors.get("index", -1) >= 0:
+                self._neighbors = {}
+            return
+        idx, dist = self.nearest(self.focus, self.k_neighbors, self.metric)
+        self._query_point = {}
+        self._neighbors = encoding.encode_neighbors(self.focus, idx, dist, self._labels_for(idx))
+        self._refresh_labels()
+
+    @traitlets.validate("focus")
+    def _validate_focus(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if not -1 <= value < self._n:
+            raise IndexError(f"focus {value} is out of range for {self._n} points (-1 for none)")
+        return value
+
+    @traitlets.validate("k_neighbors")
+    def _validate_k(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if not 1 <= value <= 1000:
+            raise ValueError(f"k_neighbors must be between 1 and 1000, got {value}")
+        return value
+
+    @traitlets.validate("metric")
+    def _validate_metric(self, proposal: dict[str, Any]) -> str:
+        return check_metric(proposal["value"])
+
+    @traitlets.observe("focus", "k_neighbors", "metric")
+    def _on_focus(self, change: dict[str, Any]) -> None:
+        if change["name"] == "focus" or self.focus >= 0:
+            self._refresh_neighbors()
+        if change["name"] == "focus" and self.focus < 0:
+            self._refresh_labels()
+
+    # ------------------------------------------------------------------ labels and editing
+    def _column(self, name: str) -> Column:
+        for c in self._column_list:
+            if c.name == name:
+                return c
+        raise ValueError(f"there is no metadata column {name!r}; columns are {list(self.columns)}")
+
+    @traitlets.validate("label_by")
+    def _validate_label_by(self, proposal: dict[str, Any]) -> str:
+        _check_label_by(proposal["value"], self._column_list)
+        return str(proposal["value"])
+
+    @traitlets.observe("label_by")
+    def _on_label_by(self, _change: dict[str, Any]) -> None:
+        self._refresh_labels()
+
+    def _refresh_labels(self) -> None:
+        """Send label texts for the rows that may show one."""
+        if not self.label_by:
+            if self._labels:
+                self._labels = {}
+            return
+        col = self._column(self.label_by)
+        if self._n <= ALL_LABELS_MAX:
+            rows = np.arange(self._n) if self._subset is None else self._subset
+        else:
+            parts = [self.selected[:LABEL_ROWS_CAP]]
+            if self.focus >= 0:
+                parts.append(np.array([self.focus]))
+            if self._neighbors:
+                parts.append(np.frombuffer(self._neighbors["indices"], "<u4").astype(np.int64))
+            rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        self._labels = encoding.encode_labels(col.name, rows, [col.format(int(i)) for i in rows])
+
+    def label_selection(self, column: str, value: Any, rows: Any = None) -> int:
+        """Set ``column`` to ``value`` for the selected rows (or ``rows``); returns the count.
+
+        A new column name creates a column (empty elsewhere). ``w.metadata`` reflects the edit.
+        """
+        if not isinstance(column, str) or not column:
+            raise ValueError("column must be a non-empty string")
+        target = _normalize_selection(self.selected if rows is None else rows, self._n)
+        if target.size == 0:
+            raise ValueError("no rows to label: select some points first (or pass rows=...)")
+        existing = [c for c in self._column_list if c.name == column]
+        if existing:
+            col = existing[0]
+            values = col.values.astype(object) if col.kind != "number" else col.values.copy()
+            if col.kind == "number":
+                try:
+                    value = float(value)
+                except (TypeError, ValueError):
+                    raise ValueError(
+                        f"column {column!r} is numeric; {value!r} is not a number"
+                    ) from None
+            values[target] = value
+        else:
+            values = np.full(self._n, None, dtype=object)
+            values[target] = value
+        new = make_column(column, values, self._n)
+        if existing and existing[0].kind == "category" and new.kind == "text":
+            new = _force_category(column, values, self._n)
+        self._column_list = [new if c.name == column else c for c in self._column_list]
+        if not existing:
+            self._column_list.append(new)
+        with self.hold_sync():
+            self._columns = [encoding.encode_column(c) for c in self._column_list]
+            if self.color_by and self.color_by not in [
+                c.name for c in self._column_list if c.kind in ("category", "number")
+            ]:
+                self.color_by = ""
+        self._refresh_labels()
+        return int(target.size)
+
+    @traitlets.observe("selected")
+    def _on_selected(self, _change: dict[str, Any]) -> None:
+        if self._n > ALL_LABELS_MAX and self.label_by:
+            self._refresh_labels()
+
+    # ------------------------------------------------------------------ bookmarks
+    def save_bookmark(self, name: str) -> dict[str, Any]:
+        """Save the current view under ``name`` (replacing one of the same name); returns it."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("a bookmark needs a non-empty name")
+        mark = {
+            "name": name.strip(),
+            "projection": self.projection,
+            "projection_params": dict(self.projection_params),
+            "dimensions": self.dimensions,
+            "spherize": bool(self.spherize),
+            "camera": dict(self.camera),
+            "color_by": self.color_by,
+            "label_by": self.label_by,
+            "selected": [int(i) for i in self.selected],
+            "focus": int(self.focus),
+            "isolated": None if self._subset is None else [int(i) for i in self._subset],
+        }
+        self._bookmark_store[mark["name"]] = mark
+        self.bookmarks = [{"name": k} for k in self._bookmark_store]
+        return dict(mark)
+
+    def restore_bookmark(self, name: str) -> None:
+        """Restore the view saved as ``name``."""
+        if name not in self._bookmark_store:
+            raise ValueError(
+                f"no bookmark named {name!r}; bookmarks are {list(self._bookmark_store)}"
+            )
+        mark = self._bookmark_store[name]
+        self.stop()
+        if mark["isolated"]:
+            self._subset = None
+            self.isolate(mark["isolated"])
+        else:
+            self.show_all()
+        self._applying = True
+        self.spherize = bool(mark["spherize"])
+        self._applying = False
+        params = dict(mark["projection_params"])
+        if mark["projection"] in ("tsne", "umap"):
+            params["dims"] = mark["dimensions"]
+        self.project(mark["projection"], **params)
+        self.dimensions = int(mark["dimensions"])
+        with self.hold_sync():
+            self.color_by = mark["color_by"]
+            self.label_by = mark["label_by"]
+            self.selected = mark["selected"]
+            self.focus = int(mark["focus"])
+            self.camera = dict(mark["camera"])
+
+    def delete_bookmark(self, name: str) -> None:
+        """Forget the bookmark ``name``."""
+        self._bookmark_store.pop(name, None)
+        self.bookmarks = [{"name": k} for k in self._bookmark_store]
+
+    def bookmarks_to_json(self) -> str:
+        """All bookmarks as a JSON string (load them with :meth:`load_bookmarks`)."""
+        return bm.to_json(list(self._bookmark_store.values()))
+
+    def load_bookmarks(self, text: str) -> None:
+        """Add the bookmarks in ``text`` (JSON from :meth:`bookmarks_to_json`)."""
+        for mark in bm.from_json(text):
+            bad = [i for i in mark["selected"] if not 0 <= i < self._n]
+            if bad:
+                raise IndexError(
+                    f"bookmark {mark['name']!r} selects row {bad[0]}, beyond {self._n} points"
+                )
+            self._bookmark_store[mark["name"]] = mark
+        self.bookmarks = [{"name": k} for k in self._bookmark_store]
 
     # ------------------------------------------------------------------ traits
-    def _coords_for(self, dims: int) -> npt.NDArray[np.float32]:
-        coords = self._pca.coords[:, :dims]
-        if coords.shape[1] < dims:
-            pad = np.zeros((self._n, dims - coords.shape[1]), np.float32)
-            coords = np.hstack([coords, pad])
-        return coords
-
     @traitlets.validate("dimensions")
     def _validate_dimensions(self, proposal: dict[str, Any]) -> int:
         _check_dimensions(proposal["value"])
@@ -220,16 +861,62 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("dimensions")
     def _on_dimensions(self, change: dict[str, Any]) -> None:
-        self._points = encoding.encode_points(self._coords_for(change["new"]))
+        if getattr(self, "_applying", False):
+            return
+        if (
+            self.projection in ("tsne", "umap")
+            and self.projection_params.get("dims") != change["new"]
+        ):
+            params = {**self.projection_params, "dims": change["new"]}
+            self.project(self.projection, **params)
+            return
+        with self._lock:
+            self._points = self._points_value(change["new"], 0)
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict) or content.get("type") != "row":
+        if not isinstance(content, dict):
             return
-        index = content.get("index")
-        if not isinstance(index, int) or not 0 <= index < self._n:
-            return
-        values = [[c.name, c.format(index)] for c in self._column_list]
-        self.send({"type": "row", "index": index, "values": values})
+        kind = content.get("type")
+        try:
+            if kind == "row":
+                index = content.get("index")
+                if isinstance(index, int) and 0 <= index < self._n:
+                    values = [[c.name, c.format(index)] for c in self._column_list]
+                    self.send({"type": "row", "index": index, "values": values})
+            elif kind == "project":
+                self.project(str(content.get("method")), **dict(content.get("params") or {}))
+            elif kind == "control":
+                action = content.get("action")
+                {"pause": self.pause, "resume": self.resume, "stop": self.stop}[action]()
+            elif kind == "search":
+                hits = self.search(
+                    str(content.get("query", "")),
+                    content.get("column") or None,
+                    regex=bool(content.get("regex")),
+                )
+                self.send(
+                    {"type": "search", "query": content.get("query", ""), "count": int(hits.size)}
+                )
+            elif kind == "label":
+                count = self.label_selection(
+                    str(content.get("column", "")), content.get("value", "")
+                )
+                self.send({"type": "label", "column": content.get("column"), "count": count})
+            elif kind == "isolate":
+                self.isolate()
+            elif kind == "show_all":
+                self.show_all()
+            elif kind == "bookmark":
+                action, name = content.get("action"), str(content.get("name", ""))
+                {
+                    "save": self.save_bookmark,
+                    "restore": self.restore_bookmark,
+                    "delete": self.delete_bookmark,
+                }[action](name)
+            elif kind == "query":
+                self.query(str(content.get("text", "")))
+        except (ValueError, TypeError, IndexError, KeyError, ImportError) as exc:
+            self.send({"type": "error", "message": str(exc)})
 
 
 def _check_dimensions(value: Any) -> None:
@@ -259,3 +946,50 @@ def _check_color_by(name: str, columns: list[Column]) -> None:
         raise ValueError(
             f"cannot colour by {name!r}: {why}; choose one of {colorable} or '' for none"
         )
+
+
+def _pca_coords(result: PCAResult, comps: list[int], dims: int) -> npt.NDArray[np.float32]:
+    """Columns ``comps`` of the PCA scores (zeros where fewer components exist)."""
+    n, k = result.coords.shape
+    out = np.zeros((n, dims), np.float32)
+    for j, c in enumerate(comps[:dims]):
+        if c < k:
+            out[:, j] = result.coords[:, c]
+    return out
+
+
+def _pad3(layout: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
+    layout = np.asarray(layout, np.float32)
+    if layout.shape[1] >= 3:
+        return layout
+    return np.hstack([layout, np.zeros((layout.shape[0], 3 - layout.shape[1]), np.float32)])
+
+
+def _layout_key(method: str, params: dict[str, Any], spherize: bool, subset: Any) -> str:
+    sub = "all" if subset is None else str(hash(subset.tobytes()))
+    return f"{method}|{sorted(params.items())}|{spherize}|{sub}"
+
+
+def _progress_value(method: str, state: str, message: str = "") -> dict[str, Any]:
+    return {
+        "method": method,
+        "state": state,
+        "iteration": 0,
+        "total": 0,
+        "eta_s": None,
+        "message": message,
+    }
+
+
+def _check_label_by(name: str, columns: list[Column]) -> None:
+    if name and name not in [c.name for c in columns]:
+        raise ValueError(
+            f"cannot label by {name!r}: there is no such column; choose one of "
+            f"{[c.name for c in columns]} or '' for none"
+        )
+
+
+def _force_category(name: str, values: np.ndarray, n: int) -> Column:
+    from .inputs import _categorical
+
+    return _categorical(name, np.asarray(values, dtype=object))

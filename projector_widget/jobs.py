@@ -1,0 +1,132 @@
+"""Background projection jobs: run in a thread, report progress, pause, resume and stop.
+
+The kernel and the browser stay responsive while t-SNE or UMAP runs: the work happens in a
+daemon thread (openTSNE and numba release the GIL in their hot loops), and the widget's traits
+are updated from that thread, which ipykernel's IOPub channel supports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+class Stopped(Exception):
+    """Raised inside a job's checkpoint when the user stopped it."""
+
+
+class Job:
+    """One projection run in a background thread.
+
+    ``work(job)`` does the computation and calls :meth:`checkpoint` often; ``report(state)`` is
+    called with progress dictionaries (``state``, ``iteration``, ``total``, ``eta_s``, ...).
+    """
+
+    def __init__(
+        self,
+        method: str,
+        work: Callable[[Job], Any],
+        report: Callable[[dict[str, Any]], None],
+        on_done: Callable[[Job], None] | None = None,
+    ) -> None:
+        self.method = method
+        self._work = work
+        self._report = report
+        self._on_done = on_done
+        self._resume = threading.Event()
+        self._resume.set()
+        self._stop = threading.Event()
+        self._started = time.monotonic()
+        self._paused_for = 0.0
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.state = "running"
+        self.iteration = 0
+        self.total = 0
+        self._thread = threading.Thread(target=self._run, name=f"projector-{method}", daemon=True)
+
+    def start(self) -> Job:
+        """Start the thread; returns self."""
+        self._send("running", "")
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.result = self._work(self)
+            self.state = "stopped" if self._stop.is_set() else "done"
+        except Stopped:
+            self.state = "stopped"
+        except BaseException as exc:  # reported to the UI and re-raised by wait()
+            self.error = exc
+            self.state = "error"
+        message = f"{type(self.error).__name__}: {self.error}" if self.error else ""
+        self._send(self.state, message)
+        if self._on_done is not None:
+            self._on_done(self)
+
+    def _send(self, state: str, message: str) -> None:
+        eta = None
+        elapsed = time.monotonic() - self._started - self._paused_for
+        if state == "running" and self.total and 0 < self.iteration < self.total:
+            eta = elapsed / self.iteration * (self.total - self.iteration)
+        self._report(
+            {
+                "method": self.method,
+                "state": state,
+                "iteration": int(self.iteration),
+                "total": int(self.total),
+                "eta_s": None if eta is None else round(float(eta), 1),
+                "elapsed_s": round(float(elapsed), 2),
+                "message": message,
+            }
+        )
+
+    def checkpoint(self, iteration: int, total: int, message: str = "") -> bool:
+        """Record progress; block while paused; return True when the job should stop."""
+        self.iteration, self.total = iteration, total
+        if self._stop.is_set():
+            return True
+        if not self._resume.is_set():
+            self._send("paused", message)
+            t = time.monotonic()
+            while not self._resume.wait(0.1):
+                if self._stop.is_set():
+                    return True
+            self._paused_for += time.monotonic() - t
+        self._send("running", message)
+        return self._stop.is_set()
+
+    def pause(self) -> None:
+        """Pause at the next checkpoint."""
+        if self.running:
+            self._resume.clear()
+            self.state = "paused"
+            self._send("paused", "")
+
+    def resume(self) -> None:
+        """Resume a paused job."""
+        if self.state == "paused":
+            self.state = "running"
+            self._resume.set()
+
+    def stop(self) -> None:
+        """Stop at the next checkpoint (the layout reached so far is kept)."""
+        self._stop.set()
+        self._resume.set()
+
+    @property
+    def running(self) -> bool:
+        """True while the thread is alive."""
+        return self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait for the job; return its result or raise its error."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"{self.method} still running after {timeout} s")
+        if self.error is not None:
+            raise self.error
+        return self.result

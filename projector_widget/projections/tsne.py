@@ -1,0 +1,117 @@
+"""t-SNE with openTSNE (the ``tsne`` extra), streaming intermediate layouts.
+
+The layout is computed on at most ``PCA_INPUT_DIMS`` principal components of the input (standard
+practice: it keeps the neighbour search fast and drops noise dimensions), with a fixed seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .pca import pca
+
+PCA_INPUT_DIMS = 50
+
+#: Defaults shown in the UI and used by ``Projector.project("tsne")``.
+DEFAULTS: dict[str, Any] = {
+    "perplexity": 30.0,
+    "learning_rate": "auto",
+    "n_iter": 500,
+    "seed": 0,
+    "dims": 2,
+}
+
+#: ``on_frame(iteration, total, coords)`` returns True to stop early.
+FrameCallback = Callable[[int, int, npt.NDArray[np.float32]], bool]
+
+
+def check_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``params`` over the defaults and validate them (ValueError with the fix)."""
+    unknown = set(params) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown t-SNE parameter(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+    p = {**DEFAULTS, **params}
+    if not float(p["perplexity"]) > 0:
+        raise ValueError(f"perplexity must be positive, got {p['perplexity']!r}")
+    p["perplexity"] = float(p["perplexity"])
+    if p["learning_rate"] != "auto":
+        p["learning_rate"] = float(p["learning_rate"])
+        if p["learning_rate"] <= 0:
+            raise ValueError("learning_rate must be positive or 'auto'")
+    p["n_iter"] = int(p["n_iter"])
+    if p["n_iter"] < 1:
+        raise ValueError(f"n_iter must be at least 1, got {p['n_iter']}")
+    p["seed"] = int(p["seed"])
+    if p["dims"] not in (2, 3):
+        raise ValueError(f"t-SNE dims must be 2 or 3, got {p['dims']!r}")
+    return p
+
+
+def _import_opentsne() -> Any:
+    try:
+        import openTSNE
+    except ImportError:
+        raise ImportError('t-SNE needs openTSNE: pip install "projector-widget[tsne]"') from None
+    return openTSNE
+
+
+def tsne(
+    x: npt.NDArray[np.float32],
+    params: dict[str, Any] | None = None,
+    *,
+    on_frame: FrameCallback | None = None,
+    every: int = 10,
+    n_jobs: int = 2,
+) -> npt.NDArray[np.float32]:
+    """Return the t-SNE layout (N, dims) of the rows of ``x``.
+
+    ``on_frame`` receives every ``every``-th intermediate layout (and the initial one, at
+    iteration 0) and may return True to stop: the layout reached so far is returned.
+    """
+    openTSNE = _import_opentsne()
+    p = check_params(params or {})
+    n = x.shape[0]
+    if n < 4:
+        raise ValueError(f"t-SNE needs at least 4 points, got {n}")
+    perplexity = min(p["perplexity"], max(1.0, (n - 1) / 3.0))
+    inputs = x
+    if x.shape[1] > PCA_INPUT_DIMS:
+        inputs = pca(x, PCA_INPUT_DIMS, seed=p["seed"]).coords
+    early = min(250, max(1, p["n_iter"] // 3))
+    total = early + p["n_iter"]
+    state = {"done": 0, "stopped": False}
+
+    def callback(iteration: int, _error: float, embedding: np.ndarray) -> bool:
+        state["done"] += every
+        if on_frame is None:
+            return False
+        stop = bool(on_frame(min(state["done"], total), total, np.asarray(embedding, np.float32)))
+        state["stopped"] = stop
+        return stop
+
+    method = "fft" if p["dims"] == 2 else "bh"
+    model = openTSNE.TSNE(
+        n_components=p["dims"],
+        perplexity=perplexity,
+        learning_rate=p["learning_rate"],
+        early_exaggeration_iter=early,
+        n_iter=p["n_iter"],
+        negative_gradient_method=method,
+        callbacks=callback if on_frame is not None else None,
+        callbacks_every_iters=every,
+        random_state=p["seed"],
+        n_jobs=n_jobs,
+        verbose=False,
+    )
+    affinities = openTSNE.affinity.PerplexityBasedNN(
+        inputs, perplexity=perplexity, n_jobs=n_jobs, random_state=p["seed"], verbose=False
+    )
+    init = openTSNE.initialization.pca(inputs, n_components=p["dims"], random_state=p["seed"])
+    if on_frame is not None and on_frame(0, total, init.astype(np.float32)):
+        return init.astype(np.float32)
+    embedding = model.fit(affinities=affinities, initialization=init)
+    return np.asarray(embedding, dtype=np.float32)

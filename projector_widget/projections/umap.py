@@ -1,0 +1,95 @@
+"""UMAP with umap-learn (the ``umap`` extra), reporting progress per epoch."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+DEFAULTS: dict[str, Any] = {
+    "n_neighbors": 15,
+    "min_dist": 0.1,
+    "metric": "euclidean",
+    "seed": 0,
+    "dims": 2,
+}
+METRICS = ("euclidean", "cosine", "manhattan", "correlation")
+
+#: ``on_progress(done, total, message)``.
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def check_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``params`` over the defaults and validate them."""
+    unknown = set(params) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown UMAP parameter(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+    p = {**DEFAULTS, **params}
+    p["n_neighbors"] = int(p["n_neighbors"])
+    if p["n_neighbors"] < 2:
+        raise ValueError(f"n_neighbors must be at least 2, got {p['n_neighbors']}")
+    p["min_dist"] = float(p["min_dist"])
+    if not 0 <= p["min_dist"] <= 1:
+        raise ValueError(f"min_dist must be between 0 and 1, got {p['min_dist']}")
+    if p["metric"] not in METRICS:
+        raise ValueError(f"UMAP metric must be one of {list(METRICS)}, got {p['metric']!r}")
+    p["seed"] = int(p["seed"])
+    if p["dims"] not in (2, 3):
+        raise ValueError(f"UMAP dims must be 2 or 3, got {p['dims']!r}")
+    return p
+
+
+class _EpochWriter:
+    """A file-like object for tqdm: turns its progress lines into ``on_progress`` calls."""
+
+    _pattern = re.compile(r"(\d+)/(\d+)")
+
+    def __init__(self, on_progress: ProgressCallback) -> None:
+        self.on_progress = on_progress
+
+    def write(self, text: str) -> int:
+        match = None
+        for match in self._pattern.finditer(text):  # noqa: B007 - keep the last
+            pass
+        if match:
+            self.on_progress(int(match.group(1)), int(match.group(2)), "optimising layout")
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+
+def umap(
+    x: npt.NDArray[np.float32],
+    params: dict[str, Any] | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> npt.NDArray[np.float32]:
+    """Return the UMAP layout (N, dims) of the rows of ``x``."""
+    p = check_params(params or {})
+    if x.shape[0] <= p["n_neighbors"]:
+        raise ValueError(
+            f"UMAP needs more points ({x.shape[0]}) than n_neighbors ({p['n_neighbors']})"
+        )
+    if on_progress:
+        on_progress(0, 1, "building the neighbour graph")
+    try:
+        import umap as umap_learn
+    except ImportError:
+        raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
+    tqdm_kwds: dict[str, Any] = {"disable": True}
+    if on_progress is not None:
+        tqdm_kwds = {"disable": False, "file": _EpochWriter(on_progress), "mininterval": 0.25}
+    model = umap_learn.UMAP(
+        n_neighbors=p["n_neighbors"],
+        min_dist=p["min_dist"],
+        metric=p["metric"],
+        n_components=p["dims"],
+        random_state=p["seed"],
+        tqdm_kwds=tqdm_kwds,
+        verbose=False,
+    )
+    return np.asarray(model.fit_transform(x), dtype=np.float32)
