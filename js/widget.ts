@@ -6,24 +6,41 @@
 import "./style.css";
 import { attachKeyboard } from "./interaction/keyboard";
 import { attachPointer } from "./interaction/pointer";
-import { fillMask, toggleIndex, unionSorted } from "./interaction/selection";
+import { toggleIndex, unionSorted } from "./interaction/selection";
+import { cameraFromWire, cameraToWire, type CameraWire } from "./scene/camera";
+import { composeFlags, hasEmphasis } from "./scene/flags";
 import { Renderer, createContext } from "./scene/renderer";
+import { Inspector } from "./ui/inspector";
+import { LabelOverlay, labelOf } from "./ui/labelOverlay";
 import { LassoOverlay } from "./ui/lassoOverlay";
 import { Legend } from "./ui/legend";
+import { Panel } from "./ui/panel";
 import { StatusLine } from "./ui/status";
 import { Toolbar } from "./ui/toolbar";
 import { Tooltip } from "./ui/tooltip";
 import { h, listen } from "./ui/dom";
-import { readTheme } from "./ui/theme";
+import { cssToRgb, readTheme, type Theme } from "./ui/theme";
 import {
   colorableColumns,
+  decodeBookmarks,
   decodeColumns,
+  decodeLabels,
+  decodeNeighbors,
   decodePoints,
+  decodeProgress,
+  decodeQueryPoint,
+  decodeReply,
   decodeRowReply,
   decodeSelection,
+  decodeSprites,
   encodeSelection,
   type Column,
+  type Labels,
+  type Neighbors,
   type Points,
+  type Progress,
+  type QueryPoint,
+  type Sprites,
 } from "./wire";
 
 type Handler = (...args: never[]) => void;
@@ -53,6 +70,16 @@ export interface ProjectorTestHook {
   readonly lastDrawCount: number;
   /** Rows currently selected. */
   selectedCount(): number;
+  /** Neighbours listed in the inspector. */
+  neighborCount(): number;
+  /** Labels drawn in the last overlay pass. */
+  labelCount(): number;
+  /** The projection method in use. */
+  projection(): string;
+  /** Whether a position transition is running. */
+  isAnimating(): boolean;
+  /** Render a frame and return it (with labels) as a PNG data URL. */
+  exportPNG(): Promise<string>;
 }
 
 export type ProjectorRoot = HTMLDivElement & { __pw?: ProjectorTestHook };
@@ -60,23 +87,49 @@ export type ProjectorRoot = HTMLDivElement & { __pw?: ProjectorTestHook };
 const DEFAULT_HEIGHT = 520;
 const ROW_CACHE_LIMIT = 2000;
 const ROW_REQUEST_DELAY_MS = 60;
+/** Quiet time after a camera gesture before the camera is synced to Python. */
+const CAMERA_SYNC_MS = 250;
+/** The panel opens by default when the widget is at least this wide. */
+const PANEL_MIN_WIDTH = 700;
+/** The inspector's width (style.css) and the stage width from which fits keep clear of it. */
+const INSPECTOR_WIDTH = 210;
+const INSPECTOR_FIT_MIN_WIDTH = 480;
 
 function numberOr(x: unknown, fallback: number): number {
   return typeof x === "number" && Number.isFinite(x) ? x : fallback;
 }
 
+function stringOr(x: unknown, fallback: string): string {
+  return typeof x === "string" ? x : fallback;
+}
+
 function render({ model, el }: RenderProps): () => void {
   const root = h("div", "projector-widget pw-root") as ProjectorRoot;
   root.tabIndex = 0;
+  // Keys typed in the widget (search boxes, Escape, ...) are ours, not notebook shortcuts:
+  // Lumino skips its keybindings for events from inside such an element.
+  root.dataset.lmSuppressShortcuts = "true";
+  root.dataset.pSuppressShortcuts = "true";
   const toolbarSlot = h("div", "pw-toolbar-slot");
+  const body = h("div", "pw-body");
   const stage = h("div", "pw-stage");
   const canvas = h("canvas", "pw-canvas");
+  const labelOverlay = new LabelOverlay();
   const lassoOverlay = new LassoOverlay();
   const legend = new Legend();
   const tooltip = new Tooltip();
   const status = new StatusLine();
-  stage.append(canvas, lassoOverlay.el, legend.el, tooltip.el);
-  root.append(toolbarSlot, stage, status.el);
+  const errorLine = h("div", "pw-error");
+  errorLine.setAttribute("role", "alert");
+  errorLine.hidden = true;
+  const errorText = h("span", "pw-error-text");
+  const errorDismiss = h("button", "pw-error-dismiss", "\u00d7");
+  errorDismiss.type = "button";
+  errorDismiss.title = "Dismiss";
+  errorDismiss.setAttribute("aria-label", "Dismiss the error");
+  errorLine.append(errorText, errorDismiss);
+  stage.append(canvas, labelOverlay.el, lassoOverlay.el, legend.el, tooltip.el);
+  root.append(toolbarSlot, errorLine, body, status.el);
   el.append(root);
 
   const applyHeight = (): void => {
@@ -89,19 +142,93 @@ function render({ model, el }: RenderProps): () => void {
     model.on(event, handler);
     cleanups.push(() => model.off(event, handler));
   };
+  const setModel = (key: string, value: unknown): void => {
+    model.set(key, value);
+    model.save_changes();
+  };
+  const send = (msg: Record<string, unknown>): void => {
+    showError("");
+    model.send(msg);
+  };
+  const showError = (message: string): void => {
+    errorText.textContent = message;
+    errorLine.hidden = message === "";
+  };
+  cleanups.push(listen(errorDismiss, "click", () => showError("")));
+
+  // ------------------------------------------------------------- state
+  let points: Points | null = null;
+  let columns: Column[] = [];
+  let selection: Uint32Array = new Uint32Array(0);
+  let flags: Uint8Array = new Uint8Array(0);
+  let selCount = 0;
+  let lastSentSelection: unknown = null;
+  let lastSentCamera: CameraWire | null = null;
+  let pendingCamera: unknown = null;
+  let hoverIndex = -1;
+  let hoverX = 0;
+  let hoverY = 0;
+  let focus = -1;
+  let neighbors: Neighbors | null = null;
+  let queryDismissed = false;
+  let labels: Labels | null = null;
+  let queryPoint: QueryPoint | null = null;
+  let sprites: Sprites | null = null;
+  let progress: Progress = decodeProgress(null);
+  let awaitingFirstFrame = false;
+  let theme: Theme = { background: [255, 255, 255], foreground: [33, 33, 33] };
+  let accent: [number, number, number] = [25, 118, 210];
+  let fontFamily = "sans-serif";
+  const rowCache = new Map<number, [string, string][]>();
+  const rowPending = new Set<number>();
+  let rowTimer: ReturnType<typeof setTimeout> | undefined;
+  let cameraTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const n = (): number => points?.n ?? 0;
+  const updateStatus = (): void => status.set(n(), selCount);
 
   // ------------------------------------------------------------ renderer
   const gl = createContext(canvas);
   let renderer: Renderer | null = null;
   let failure = "";
+  const drawLabels = (): void => {
+    const r = renderer;
+    if (!r) return;
+    const vp = r.getViewport();
+    const q = queryActive() && queryPoint && queryPoint.dims === points?.dims ? queryPoint : null;
+    const qs = q ? r.project(q.coords) : null;
+    labelOverlay.draw(
+      {
+        width: vp.width,
+        height: vp.height,
+        dpr: window.devicePixelRatio || 1,
+        foreground: theme.foreground,
+        background: theme.background,
+        accent,
+        labels,
+        hover: hoverIndex,
+        focus,
+        neighbors: activeNeighbors(),
+        selection,
+        positionsOf: (rows) => r.positionsOf(rows),
+        query: q && qs ? { x: qs[0], y: qs[1], text: q.text } : null,
+        reserved: legend.el.hidden
+          ? []
+          : [[legend.el.offsetLeft, legend.el.offsetTop, legend.el.offsetLeft + legend.el.offsetWidth, legend.el.offsetTop + legend.el.offsetHeight]],
+      },
+      fontFamily,
+    );
+  };
   if (gl) {
     try {
       renderer = new Renderer(canvas, gl, {
         onFrame: ({ frame, drawn }) => {
           root.setAttribute("data-frame", String(frame));
+          drawLabels();
           if (drawn > 0 && root.getAttribute("data-ready") !== "1") root.setAttribute("data-ready", "1");
         },
         onContextLost: (lost) => root.classList.toggle("pw-context-lost", lost),
+        onFit: () => scheduleCameraSync(),
       });
     } catch (err) {
       failure = `The WebGL2 renderer could not start: ${err instanceof Error ? err.message : String(err)}`;
@@ -112,40 +239,84 @@ function render({ model, el }: RenderProps): () => void {
       "WebGL in the browser settings, or open the notebook in a current Chrome, Edge, Firefox or Safari.";
   }
 
-  // ------------------------------------------------------------- state
-  let points: Points | null = null;
-  let columns: Column[] = [];
-  let selection: Uint32Array = new Uint32Array(0);
-  let mask: Uint8Array = new Uint8Array(0);
-  let selCount = 0;
-  let lastSentSelection: unknown = null;
-  let hoverIndex = -1;
-  let hoverX = 0;
-  let hoverY = 0;
-  const rowCache = new Map<number, [string, string][]>();
-  const rowPending = new Set<number>();
-  let rowTimer: ReturnType<typeof setTimeout> | undefined;
+  // ------------------------------------------------------ camera sync
+  function scheduleCameraSync(): void {
+    if (cameraTimer !== undefined) clearTimeout(cameraTimer);
+    cameraTimer = setTimeout(() => {
+      cameraTimer = undefined;
+      const cam = renderer?.camera;
+      if (!cam) return;
+      const wire = cameraToWire(cam);
+      lastSentCamera = wire;
+      setModel("camera", wire);
+    }, CAMERA_SYNC_MS);
+  }
 
-  const n = (): number => points?.n ?? 0;
-  const updateStatus = (): void => status.set(n(), selCount);
+  /** Apply a camera from Python once points of its dimensionality are shown. */
+  const applyPendingCamera = (): void => {
+    if (pendingCamera === null || !renderer || !points) return;
+    const cam = cameraFromWire(pendingCamera, points.dims, renderer.dataRadius);
+    if (!cam) {
+      const dims = (pendingCamera as { dims?: unknown }).dims;
+      if (dims !== 2 && dims !== 3) pendingCamera = null; // empty or malformed: nothing to wait for
+      return;
+    }
+    pendingCamera = null;
+    renderer.applyCamera(cam);
+  };
+
+  // ------------------------------------------------------ emphasis state
+
+  /** The semantic query is what the inspector shows (no focus, query not dismissed). */
+  function queryActive(): boolean {
+    return focus < 0 && !queryDismissed && neighbors !== null && neighbors.index === -1 && neighbors.query !== null;
+  }
+
+  /** Neighbours that belong to what is inspected now. */
+  function activeNeighbors(): Uint32Array {
+    if (!neighbors) return new Uint32Array(0);
+    if (focus >= 0) return neighbors.index === focus ? neighbors.indices : new Uint32Array(0);
+    return queryActive() ? neighbors.indices : new Uint32Array(0);
+  }
+
+  const updateFlags = (): void => {
+    if (flags.length !== n()) flags = new Uint8Array(n());
+    const inputs = { selected: selection, neighbors: activeNeighbors(), focus, visible: points?.visible ?? null };
+    selCount = composeFlags(flags, inputs);
+    renderer?.setSelection(flags, selCount, hasEmphasis(inputs));
+    updateStatus();
+    panel.setSelectedCount(selCount);
+  };
+
+  const updateInspector = (): void => {
+    const label = focus >= 0 && labels ? (labelOf(labels, focus) ?? "") : "";
+    inspector.show(focus, label, queryActive() && neighbors ? neighbors.query : null, neighbors);
+    root.classList.toggle("pw-inspecting", !inspector.el.hidden);
+  };
 
   /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
   const applySelection = (indices: Uint32Array, fromUser: boolean): void => {
     selection = indices;
-    if (mask.length !== n()) mask = new Uint8Array(n());
-    selCount = fillMask(mask, indices);
-    renderer?.setSelection(mask, selCount);
-    updateStatus();
+    updateFlags();
     if (fromUser) {
       const wire = encodeSelection(indices);
       lastSentSelection = wire;
-      model.set("selected", wire);
-      model.save_changes();
+      setModel("selected", wire);
     }
   };
 
+  const setFocus = (index: number): void => {
+    if (index === focus) return;
+    focus = index;
+    if (index >= 0) queryDismissed = false;
+    setModel("focus", index);
+    updateFlags();
+    updateInspector();
+    renderer?.requestRender();
+  };
+
   const currentColumn = (): Column | null => {
-    const name = typeof model.get("color_by") === "string" ? (model.get("color_by") as string) : "";
+    const name = stringOr(model.get("color_by"), "");
     return columns.find((c) => c.name === name) ?? null;
   };
 
@@ -174,27 +345,107 @@ function render({ model, el }: RenderProps): () => void {
     rowPending.clear();
   };
 
+  // ------------------------------------------------------- panel toggle
+  let panelOpen = false;
+  let panelChosen = false;
+  const setPanelOpen = (open: boolean): void => {
+    panelOpen = open;
+    panel.el.hidden = !open;
+    root.classList.toggle("pw-panel-open", open);
+    toolbar.setPanelOpen(open);
+  };
+
   // ----------------------------------------------------------- toolbar
+  const exportPNG = async (): Promise<string> => {
+    const r = renderer;
+    const out = document.createElement("canvas");
+    out.width = canvas.width;
+    out.height = canvas.height;
+    const ctx = out.getContext("2d");
+    if (!ctx) throw new Error("no 2-D canvas");
+    ctx.fillStyle = `rgb(${theme.background.join(",")})`;
+    ctx.fillRect(0, 0, out.width, out.height);
+    if (r) {
+      r.draw(); // read right after drawing
+      drawLabels();
+      ctx.drawImage(canvas, 0, 0);
+      ctx.drawImage(labelOverlay.el, 0, 0, out.width, out.height);
+    }
+    return out.toDataURL("image/png");
+  };
+
   const toolbar = new Toolbar({
     onColorBy: (name) => {
-      model.set("color_by", name);
-      model.save_changes();
+      setModel("color_by", name);
       onColorBy();
     },
     onDimensions: (dims) => {
       toolbar.setDimensions(dims);
-      if (model.get("dimensions") !== dims) {
-        model.set("dimensions", dims);
-        model.save_changes();
-      }
+      panel.setDimensions(dims);
+      if (model.get("dimensions") !== dims) setModel("dimensions", dims);
     },
     onFit: () => renderer?.fit(),
-    onClear: () => {
-      if (selection.length > 0) applySelection(new Uint32Array(0), true);
+    onClear: () => clearAll(),
+    onTogglePanel: () => {
+      panelChosen = true;
+      setPanelOpen(!panelOpen);
+    },
+    onImages: (show) => {
+      setModel("show_images", show);
+      onShowImages();
+    },
+    onExport: () => {
+      void exportPNG().then((url) => {
+        const a = document.createElement("a");
+        a.href = url;
+        a.download = "projector.png";
+        a.click();
+      });
     },
   });
   toolbarSlot.replaceWith(toolbar.el);
   cleanups.push(() => toolbar.dispose());
+
+  // ------------------------------------------------------------- panel
+  const panel = new Panel({
+    project: (method, params) => send({ type: "project", method, params }),
+    control: (action) => send({ type: "control", action }),
+    spherize: (on) => setModel("spherize", on),
+    search: (query, column, regex) => send({ type: "search", query, column, regex }),
+    query: (text) => {
+      queryDismissed = false;
+      send({ type: "query", text });
+    },
+    labelBy: (column) => setModel("label_by", column),
+    isolate: (isolated) => send({ type: isolated ? "show_all" : "isolate" }),
+    editLabel: (column, value) => {
+      panel.setEditStatus("");
+      send({ type: "label", column, value });
+    },
+    bookmark: (action, name) => send({ type: "bookmark", action, name }),
+  });
+  cleanups.push(() => panel.dispose());
+
+  const inspector = new Inspector({
+    focus: (index) => setFocus(index),
+    k: (k) => setModel("k_neighbors", k),
+    metric: (m) => setModel("metric", m),
+    close: () => {
+      if (focus >= 0) setFocus(-1);
+      else {
+        queryDismissed = true;
+        updateFlags();
+        updateInspector();
+        renderer?.requestRender();
+      }
+    },
+    hover: (index) => {
+      renderer?.setHover(index);
+    },
+  });
+  cleanups.push(() => inspector.dispose());
+  body.append(panel.el, stage, inspector.el);
+  setPanelOpen(false);
 
   // ------------------------------------------------------ model -> view
   const onPoints = (): void => {
@@ -208,24 +459,27 @@ function render({ model, el }: RenderProps): () => void {
     hoverIndex = -1;
     tooltip.hide();
     renderer?.setHover(-1);
+    const running = progress.state === "running" || progress.state === "paused";
+    renderer?.setStreaming(running && !awaitingFirstFrame);
+    awaitingFirstFrame = false;
     renderer?.setPoints(points);
     if (n() !== prevN) forgetRows();
-    applySelection(selection, false);
-    const col = currentColumn();
-    legend.show(col, n());
+    updateFlags();
+    legend.show(currentColumn(), n());
+    applyPendingCamera();
   };
 
   const onColumns = (): void => {
     columns = decodeColumns(model.get("_columns"));
     forgetRows();
     renderer?.setColumns(columns);
-    const colorBy = typeof model.get("color_by") === "string" ? (model.get("color_by") as string) : "";
-    toolbar.setColumns(colorableColumns(columns), colorBy);
+    toolbar.setColumns(colorableColumns(columns), stringOr(model.get("color_by"), ""));
+    panel.setColumns(columns, stringOr(model.get("label_by"), ""));
     legend.show(currentColumn(), n());
   };
 
   const onColorBy = (): void => {
-    const colorBy = typeof model.get("color_by") === "string" ? (model.get("color_by") as string) : "";
+    const colorBy = stringOr(model.get("color_by"), "");
     toolbar.setColorBy(colorBy);
     renderer?.setColorBy(colorBy);
     legend.show(currentColumn(), n());
@@ -237,19 +491,123 @@ function render({ model, el }: RenderProps): () => void {
     applySelection(decodeSelection(value), false);
   };
 
-  const onDimensionsChange = (): void => toolbar.setDimensions(numberOr(model.get("dimensions"), 2));
+  const onDimensionsChange = (): void => {
+    const d = numberOr(model.get("dimensions"), 2);
+    toolbar.setDimensions(d);
+    panel.setDimensions(d);
+  };
   const onPointSize = (): void => renderer?.setPointSize(numberOr(model.get("point_size"), 0));
+
+  const onProjection = (): void => {
+    panel.setProjection(stringOr(model.get("projection"), "pca"), model.get("projection_params"));
+  };
+  const onPcaVariance = (): void => {
+    const v = model.get("_pca_variance");
+    panel.setPcaVariance(Array.isArray(v) ? v.map((x) => numberOr(x, NaN)) : []);
+  };
+  const onProgress = (): void => {
+    const prev = progress;
+    progress = decodeProgress(model.get("_progress"));
+    const running = progress.state === "running" || progress.state === "paused";
+    const wasRunning = prev.state === "running" || prev.state === "paused";
+    if (running && !wasRunning) awaitingFirstFrame = true;
+    renderer?.setStreaming(running && !awaitingFirstFrame);
+    if (progress.state === "error" && progress.message) showError(progress.message);
+    panel.setProgress(progress);
+  };
+  const onSpherize = (): void => panel.setSpherize(model.get("spherize") === true);
+  const onLabelBy = (): void => panel.setLabelBy(stringOr(model.get("label_by"), ""));
+  const onLabels = (): void => {
+    try {
+      labels = decodeLabels(model.get("_labels"));
+    } catch (err) {
+      console.error("projector-widget: ignoring malformed _labels", err);
+      labels = null;
+    }
+    updateInspector();
+    renderer?.requestRender();
+  };
+  const onFocus = (): void => {
+    const f = Math.floor(numberOr(model.get("focus"), -1));
+    focus = f >= 0 && f < n() ? f : -1;
+    if (focus >= 0) queryDismissed = false;
+    updateFlags();
+    updateInspector();
+    renderer?.requestRender();
+  };
+  const onNeighbors = (): void => {
+    try {
+      neighbors = decodeNeighbors(model.get("_neighbors"));
+    } catch (err) {
+      console.error("projector-widget: ignoring malformed _neighbors", err);
+      neighbors = null;
+    }
+    if (neighbors && neighbors.index === -1) queryDismissed = false;
+    updateFlags();
+    updateInspector();
+    renderer?.requestRender();
+  };
+  const onK = (): void => inspector.setK(numberOr(model.get("k_neighbors"), 10));
+  const onMetric = (): void => inspector.setMetric(stringOr(model.get("metric"), "cosine"));
+  const onQueryPoint = (): void => {
+    queryPoint = decodeQueryPoint(model.get("_query_point"));
+    renderer?.requestRender();
+  };
+  const onHasEncoder = (): void => panel.setHasEncoder(model.get("_has_encoder") === true);
+  const onIsolated = (): void => panel.setIsolated(model.get("_isolated") === true);
+  const onSprites = (): void => {
+    try {
+      sprites = decodeSprites(model.get("_sprites"));
+    } catch (err) {
+      console.error("projector-widget: ignoring malformed _sprites", err);
+      sprites = null;
+    }
+    const err = renderer?.setSprites(sprites) ?? "";
+    if (err) {
+      sprites = null;
+      showError(err);
+    }
+    onShowImages();
+  };
+  const onShowImages = (): void => {
+    const on = model.get("show_images") === true;
+    toolbar.setImages(sprites !== null, on);
+    renderer?.setShowImages(on && sprites !== null);
+  };
+  const onBookmarks = (): void => panel.setBookmarks(decodeBookmarks(model.get("bookmarks")));
+  const onCamera = (): void => {
+    const value = model.get("camera");
+    if (value === lastSentCamera) return; // our own echo
+    pendingCamera = value ?? null;
+    // Apply after the rest of this batch of changes (a bookmark may bring new points too).
+    setTimeout(applyPendingCamera, 0);
+  };
 
   const onCustom = (msg: unknown): void => {
     const reply = decodeRowReply(msg);
-    if (!reply || !rowPending.has(reply.index)) return; // stale or unknown
-    rowPending.delete(reply.index);
-    rowCache.set(reply.index, reply.values);
-    if (rowCache.size > ROW_CACHE_LIMIT) {
-      const oldest = rowCache.keys().next();
-      if (!oldest.done) rowCache.delete(oldest.value);
+    if (reply) {
+      if (!rowPending.has(reply.index)) return; // stale or unknown
+      rowPending.delete(reply.index);
+      rowCache.set(reply.index, reply.values);
+      if (rowCache.size > ROW_CACHE_LIMIT) {
+        const oldest = rowCache.keys().next();
+        if (!oldest.done) rowCache.delete(oldest.value);
+      }
+      if (reply.index === hoverIndex) showTooltip();
+      return;
     }
-    if (reply.index === hoverIndex) showTooltip();
+    const r = decodeReply(msg);
+    if (!r) return;
+    if (r.type === "error") {
+      showError(r.message);
+    } else if (r.type === "search") {
+      showError("");
+      panel.setSearchCount(r.count);
+    } else {
+      showError("");
+      forgetRows();
+      panel.setEditStatus(`Set \u201c${r.column}\u201d on ${r.count.toLocaleString("en-US")} point${r.count === 1 ? "" : "s"}`);
+    }
   };
 
   modelOn("change:_points", onPoints);
@@ -259,12 +617,32 @@ function render({ model, el }: RenderProps): () => void {
   modelOn("change:dimensions", onDimensionsChange);
   modelOn("change:height", applyHeight);
   modelOn("change:point_size", onPointSize);
+  modelOn("change:projection", onProjection);
+  modelOn("change:projection_params", onProjection);
+  modelOn("change:_pca_variance", onPcaVariance);
+  modelOn("change:_progress", onProgress);
+  modelOn("change:spherize", onSpherize);
+  modelOn("change:label_by", onLabelBy);
+  modelOn("change:_labels", onLabels);
+  modelOn("change:focus", onFocus);
+  modelOn("change:_neighbors", onNeighbors);
+  modelOn("change:k_neighbors", onK);
+  modelOn("change:metric", onMetric);
+  modelOn("change:_query_point", onQueryPoint);
+  modelOn("change:_has_encoder", onHasEncoder);
+  modelOn("change:_isolated", onIsolated);
+  modelOn("change:_sprites", onSprites);
+  modelOn("change:show_images", onShowImages);
+  modelOn("change:bookmarks", onBookmarks);
+  modelOn("change:camera", onCamera);
   modelOn("msg:custom", onCustom as Handler);
 
   // ------------------------------------------------------- view -> model
-  const clearSelection = (): void => {
+  /** Clear the selection and the focus (Escape, Clear, a click on empty space). */
+  function clearAll(): void {
     if (selection.length > 0) applySelection(new Uint32Array(0), true);
-  };
+    if (focus >= 0) setFocus(-1);
+  }
 
   if (renderer) {
     const r = renderer;
@@ -273,6 +651,7 @@ function render({ model, el }: RenderProps): () => void {
         getCamera: () => r.camera,
         setCamera: (cam) => {
           r.camera = cam;
+          scheduleCameraSync();
         },
         getViewport: () => r.getViewport(),
         pick: (x, y) => r.pick(x, y),
@@ -286,11 +665,12 @@ function render({ model, el }: RenderProps): () => void {
         },
         click: (index, toggle) => {
           if (index < 0) {
-            if (!toggle) clearSelection();
+            if (!toggle) clearAll();
           } else if (toggle) {
             applySelection(toggleIndex(selection, index), true);
-          } else if (!(selection.length === 1 && selection[0] === index)) {
-            applySelection(Uint32Array.of(index), true);
+          } else {
+            if (!(selection.length === 1 && selection[0] === index)) applySelection(Uint32Array.of(index), true);
+            setFocus(index);
           }
         },
         lasso: (indices, add) => applySelection(add ? unionSorted(selection, indices) : indices, true),
@@ -304,25 +684,36 @@ function render({ model, el }: RenderProps): () => void {
     message.setAttribute("role", "alert");
     stage.append(message);
   }
-  cleanups.push(attachKeyboard(root, { clearSelection }));
+  cleanups.push(attachKeyboard(root, { clearSelection: clearAll }));
 
   // ------------------------------------------------------ size and theme
   const applyTheme = (): void => {
-    if (!renderer) return;
-    const theme = readTheme(root);
-    renderer.setTheme(theme.background, theme.foreground);
+    theme = readTheme(root);
+    const cs = getComputedStyle(root);
+    accent = cssToRgb(cs.getPropertyValue("--pw-accent").trim(), [25, 118, 210]);
+    fontFamily = cs.fontFamily || "sans-serif";
+    renderer?.setTheme(theme.background, theme.foreground, accent);
   };
   const resize = (): void => {
     const w = stage.clientWidth;
     const hgt = stage.clientHeight;
     if (w > 0 && hgt > 0) {
       applyTheme(); // computed styles are only meaningful once attached
+      // Fits leave room for the inspector (it floats over the right edge).
+      renderer?.setFitInsetRight(w >= INSPECTOR_FIT_MIN_WIDTH ? inspector.el.offsetWidth || INSPECTOR_WIDTH : 0);
       renderer?.resize(w, hgt, window.devicePixelRatio || 1);
     }
   };
   const ro = new ResizeObserver(resize);
   ro.observe(stage);
   cleanups.push(() => ro.disconnect());
+  // Open the panel by default on wide widgets (until the user chooses).
+  const rootRo = new ResizeObserver(() => {
+    const w = root.clientWidth;
+    if (!panelChosen && w > 0) setPanelOpen(w > PANEL_MIN_WIDTH);
+  });
+  rootRo.observe(root);
+  cleanups.push(() => rootRo.disconnect());
 
   // devicePixelRatio changes (moving between screens, browser zoom).
   let dprQuery: MediaQueryList | null = null;
@@ -337,8 +728,12 @@ function render({ model, el }: RenderProps): () => void {
   watchDpr();
   cleanups.push(() => dprQuery?.removeEventListener("change", onDprChange));
 
-  // Theme switches in JupyterLab / VS Code change attributes on body or html.
-  const mo = new MutationObserver(() => applyTheme());
+  // Theme switches in JupyterLab / VS Code change attributes on body or html
+  // (JupyterLab also swaps its theme stylesheet: re-read a frame later too).
+  const mo = new MutationObserver(() => {
+    applyTheme();
+    requestAnimationFrame(applyTheme);
+  });
   for (const target of [document.documentElement, document.body]) {
     mo.observe(target, { attributes: true, attributeFilter: ["class", "data-jp-theme-name", "data-jp-theme-light", "style"] });
   }
@@ -356,18 +751,39 @@ function render({ model, el }: RenderProps): () => void {
       return renderer?.lastDrawCount ?? 0;
     },
     selectedCount: () => selCount,
+    neighborCount: () => inspector.neighborCount,
+    labelCount: () => labelOverlay.count,
+    projection: () => stringOr(model.get("projection"), ""),
+    isAnimating: () => renderer?.animating ?? false,
+    exportPNG,
   };
 
   // ------------------------------------------------------ initial state
   onColumns();
+  onProgress();
   onPoints();
   onColorBy();
   onDimensionsChange();
   onPointSize();
+  onPcaVariance();
+  onProjection();
+  onSpherize();
+  onLabels();
+  onNeighbors();
+  onK();
+  onMetric();
+  onQueryPoint();
+  onHasEncoder();
+  onIsolated();
+  onSprites();
+  onBookmarks();
   onSelected();
+  onFocus();
+  onCamera();
 
   return () => {
     if (rowTimer !== undefined) clearTimeout(rowTimer);
+    if (cameraTimer !== undefined) clearTimeout(cameraTimer);
     for (const off of cleanups.splice(0).reverse()) off();
     renderer?.dispose();
     renderer = null;

@@ -24,6 +24,10 @@ export interface PointsWire {
 export interface Points {
   n: number;
   dims: 2 | 3;
+  /** Animate from the previous positions over this many ms (0 = jump). */
+  transitionMs: number;
+  /** 1 = shown, per point; null = all shown. */
+  visible: Uint8Array | null;
   /** Per-axis lower bound (length 3; unused axes are 0). */
   lo: [number, number, number];
   /** Per-axis upper bound (length 3; unused axes are 0). */
@@ -130,7 +134,13 @@ export function decodePoints(raw: unknown): Points | null {
     lo[a] = finiteOr(rawLo[a], 0);
     hi[a] = finiteOr(rawHi[a], lo[a]);
   }
-  return { n, dims, lo, hi, coords: coords.subarray(0, n * dims) };
+  let visible: Uint8Array | null = null;
+  if (isBinary(raw.visible)) {
+    const v = typedView(raw.visible, Uint8Array);
+    if (v.length >= n) visible = v.subarray(0, n);
+  }
+  const transitionMs = Math.max(0, finiteOr(raw.transition_ms, 0));
+  return { n, dims, transitionMs, visible, lo, hi, coords: coords.subarray(0, n * dims) };
 }
 
 /** Coordinate on one axis from its quantized value (the shader does the same). */
@@ -217,4 +227,196 @@ export function decodeRowReply(msg: unknown): RowReply | null {
     }
   }
   return { type: "row", index: msg.index, values };
+}
+
+// --------------------------------------------------------------- labels
+
+/** `_labels` decoded: the label of row `indices[j]` is `texts[j]`. */
+export interface Labels {
+  column: string;
+  /** Sorted row indices. */
+  indices: Uint32Array;
+  texts: string[];
+}
+
+/** Decode `_labels` (UTF-8 text with offsets); null when empty or malformed. */
+export function decodeLabels(raw: unknown): Labels | null {
+  if (!isObject(raw) || !isBinary(raw.indices) || !isBinary(raw.offsets) || !isBinary(raw.text)) return null;
+  const indices = typedView(raw.indices, Uint32Array);
+  const offsets = typedView(raw.offsets, Uint32Array);
+  const bytes = typedView(raw.text, Uint8Array);
+  const m = indices.length;
+  if (offsets.length < m + 1) return null;
+  // Decode the whole text once and cut it by character positions: offsets
+  // are byte positions, so map them through the UTF-8 lengths.
+  const decoder = new TextDecoder("utf-8");
+  const texts = new Array<string>(m);
+  const ascii = isAscii(bytes);
+  const all = ascii ? decoder.decode(bytes) : "";
+  for (let j = 0; j < m; j++) {
+    const a = Math.min(offsets[j], bytes.length);
+    const b = Math.max(a, Math.min(offsets[j + 1], bytes.length));
+    texts[j] = ascii ? all.slice(a, b) : decoder.decode(bytes.subarray(a, b));
+  }
+  return { column: typeof raw.column === "string" ? raw.column : "", indices, texts };
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 127) return false;
+  return true;
+}
+
+// ------------------------------------------------------------ neighbours
+
+/** `_neighbors` decoded, closest first. */
+export interface Neighbors {
+  /** Row the neighbours are of; -1 when they answer a semantic query. */
+  index: number;
+  query: string | null;
+  indices: Uint32Array;
+  distances: Float32Array;
+  labels: string[];
+}
+
+export function decodeNeighbors(raw: unknown): Neighbors | null {
+  if (!isObject(raw) || !isBinary(raw.indices)) return null;
+  const indices = typedView(raw.indices, Uint32Array);
+  const dist = isBinary(raw.distances) ? typedView(raw.distances, Float32Array) : new Float32Array(0);
+  const distances = new Float32Array(indices.length).fill(NaN);
+  distances.set(dist.subarray(0, indices.length));
+  const rawLabels = Array.isArray(raw.labels) ? raw.labels : [];
+  const labels = Array.from(indices, (_, j) => (rawLabels[j] === undefined || rawLabels[j] === null ? "" : String(rawLabels[j])));
+  const index = typeof raw.index === "number" && Number.isInteger(raw.index) ? raw.index : -1;
+  const query = typeof raw.query === "string" ? raw.query : null;
+  return { index, query, indices, distances, labels };
+}
+
+// --------------------------------------------------------------- sprites
+
+/** `_sprites` decoded: an RGBA8 atlas of `thumb`-px squares, `perRow` to a row. */
+export interface Sprites {
+  width: number;
+  height: number;
+  thumb: number;
+  perRow: number;
+  data: Uint8Array;
+}
+
+export function decodeSprites(raw: unknown): Sprites | null {
+  if (!isObject(raw) || !isBinary(raw.data)) return null;
+  const width = Math.floor(finiteOr(raw.width, 0));
+  const height = Math.floor(finiteOr(raw.height, 0));
+  const thumb = Math.floor(finiteOr(raw.thumb, 0));
+  const perRow = Math.floor(finiteOr(raw.per_row, 0));
+  if (width <= 0 || height <= 0 || thumb <= 0 || perRow <= 0) return null;
+  const data = typedView(raw.data, Uint8Array);
+  if (data.length < width * height * 4) return null;
+  return { width, height, thumb, perRow, data: data.subarray(0, width * height * 4) };
+}
+
+/**
+ * Texture coordinates [u0, v0, u1, v1] of row i's thumbnail in the atlas
+ * (v grows downwards: the atlas is uploaded top row first). The shader does
+ * the same with gl_PointCoord.
+ */
+export function spriteUV(i: number, s: Pick<Sprites, "width" | "height" | "thumb" | "perRow">): [number, number, number, number] {
+  const col = i % s.perRow;
+  const row = Math.floor(i / s.perRow);
+  const u0 = (col * s.thumb) / s.width;
+  const v0 = (row * s.thumb) / s.height;
+  return [u0, v0, u0 + s.thumb / s.width, v0 + s.thumb / s.height];
+}
+
+// -------------------------------------------------------------- progress
+
+export type ProgressState = "idle" | "running" | "paused" | "done" | "stopped" | "error";
+
+export interface Progress {
+  method: string;
+  state: ProgressState;
+  iteration: number;
+  total: number;
+  etaS: number | null;
+  message: string;
+}
+
+const STATES: readonly ProgressState[] = ["idle", "running", "paused", "done", "stopped", "error"];
+
+export function decodeProgress(raw: unknown): Progress {
+  const r = isObject(raw) ? raw : {};
+  const state = STATES.find((s) => s === r.state) ?? "idle";
+  return {
+    method: typeof r.method === "string" ? r.method : "",
+    state,
+    iteration: finiteOr(r.iteration, 0),
+    total: finiteOr(r.total, 0),
+    etaS: typeof r.eta_s === "number" && Number.isFinite(r.eta_s) ? r.eta_s : null,
+    message: typeof r.message === "string" ? r.message : "",
+  };
+}
+
+const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
+
+export function methodName(method: string): string {
+  return METHOD_NAMES[method] ?? method;
+}
+
+/** One line for the progress: "t-SNE · iteration 250 / 750 · ~4 s left", or the message. */
+export function progressText(p: Progress): string {
+  if (p.state === "idle") return p.message;
+  if ((p.state === "running" || p.state === "paused") && p.total > 0) {
+    let s = `${methodName(p.method)} · iteration ${p.iteration.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")}`;
+    if (p.state === "paused") s += " · paused";
+    else if (p.etaS !== null) s += ` · ~${Math.max(1, Math.round(p.etaS))} s left`;
+    return s;
+  }
+  if (p.message) return p.message;
+  return `${methodName(p.method)} · ${p.state}`;
+}
+
+// ------------------------------------------------------------ query point
+
+export interface QueryPoint {
+  text: string;
+  coords: [number, number, number];
+  dims: 2 | 3;
+}
+
+export function decodeQueryPoint(raw: unknown): QueryPoint | null {
+  if (!isObject(raw) || !Array.isArray(raw.coords)) return null;
+  const c = raw.coords;
+  if (c.length !== 2 && c.length !== 3) return null;
+  if (!c.every((v) => typeof v === "number" && Number.isFinite(v))) return null;
+  const coords: [number, number, number] = [c[0] as number, c[1] as number, c.length === 3 ? (c[2] as number) : 0];
+  return { text: typeof raw.text === "string" ? raw.text : "", coords, dims: c.length === 3 ? 3 : 2 };
+}
+
+// ---------------------------------------------------------- other replies
+
+/** Bookmark names from `bookmarks`. */
+export function decodeBookmarks(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  const out: string[] = [];
+  for (const b of raw) if (isObject(b) && typeof b.name === "string") out.push(b.name);
+  return out;
+}
+
+/** Custom messages from Python other than row replies. */
+export type Reply =
+  | { type: "search"; query: string; count: number }
+  | { type: "label"; column: string; count: number }
+  | { type: "error"; message: string };
+
+export function decodeReply(msg: unknown): Reply | null {
+  if (!isObject(msg)) return null;
+  if (msg.type === "search") return { type: "search", query: String(msg.query ?? ""), count: finiteOr(msg.count, 0) };
+  if (msg.type === "label") return { type: "label", column: String(msg.column ?? ""), count: finiteOr(msg.count, 0) };
+  if (msg.type === "error") return { type: "error", message: String(msg.message ?? "error") };
+  return null;
+}
+
+/** Format a distance with 4 significant digits. */
+export function formatDistance(d: number): string {
+  if (!Number.isFinite(d)) return "";
+  return Number(d.toPrecision(4)).toString();
 }

@@ -100,11 +100,10 @@ class Job:
         return self._stop.is_set()
 
     def pause(self) -> None:
-        """Pause at the next checkpoint."""
+        """Pause at the next checkpoint (progress says 'paused' once the work has stopped)."""
         if self.running:
             self._resume.clear()
             self.state = "paused"
-            self._send("paused", "")
 
     def resume(self) -> None:
         """Resume a paused job."""

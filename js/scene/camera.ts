@@ -460,3 +460,66 @@ export function rebaseCamera(
   const k = oldR > 0 && newR > 0 ? newR / oldR : 1;
   return { ...cam, target, distance: cam.distance * k, radius: cam.radius * k };
 }
+
+// ------------------------------------------------------------ model sync
+
+/**
+ * The camera as synced with Python (`camera`), in DATA coordinates (the
+ * de-quantised space of `_points`), so it survives re-quantisation:
+ *   2-D: `{dims: 2, center: [x, y], zoom}`, zoom = CSS px per data unit;
+ *   3-D: `{dims: 3, target: [x, y, z], yaw, pitch, distance}`, angles in
+ *        radians (yaw about +y, pitch above the x-z plane), distance in data units.
+ * Python treats it as opaque.
+ */
+export type CameraWire =
+  | { dims: 2; center: [number, number]; zoom: number }
+  | { dims: 3; target: Vec3; yaw: number; pitch: number; distance: number };
+
+export function cameraToWire(cam: Camera): CameraWire {
+  if (cam.kind === "2d") return { dims: 2, center: [cam.center[0], cam.center[1]], zoom: cam.scale };
+  return { dims: 3, target: [cam.target[0], cam.target[1], cam.target[2]], yaw: cam.yaw, pitch: cam.pitch, distance: cam.distance };
+}
+
+function finiteArray(x: unknown, len: number): number[] | null {
+  if (!Array.isArray(x) || x.length !== len) return null;
+  return x.every((v) => typeof v === "number" && Number.isFinite(v)) ? (x as number[]) : null;
+}
+
+function positive(x: unknown): number | null {
+  return typeof x === "number" && Number.isFinite(x) && x > 0 ? x : null;
+}
+
+function finite(x: unknown): number | null {
+  return typeof x === "number" && Number.isFinite(x) ? x : null;
+}
+
+/**
+ * The camera described by a `camera` value, or null when it is empty,
+ * malformed or of other dimensions than `dims`. `radius` bounds the 3-D zoom
+ * (the data's radius).
+ */
+export function cameraFromWire(raw: unknown, dims: 2 | 3, radius: number): Camera | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  if (r.dims !== dims) return null;
+  if (dims === 2) {
+    const c = finiteArray(r.center, 2);
+    const zoom = positive(r.zoom);
+    if (!c || zoom === null) return null;
+    return { kind: "2d", center: [c[0], c[1]], scale: zoom };
+  }
+  const t = finiteArray(r.target, 3);
+  const yaw = finite(r.yaw);
+  const pitch = finite(r.pitch);
+  const distance = positive(r.distance);
+  if (!t || yaw === null || pitch === null || distance === null) return null;
+  return {
+    kind: "3d",
+    target: [t[0], t[1], t[2]],
+    yaw,
+    pitch: Math.max(-PITCH_LIMIT, Math.min(PITCH_LIMIT, pitch)),
+    distance,
+    fovY: DEFAULT_FOV,
+    radius: radius > 0 ? radius : distance,
+  };
+}

@@ -7,14 +7,17 @@
  * GPU buffers mirror typed arrays kept on the CPU so that a lost context can
  * be rebuilt without asking Python for anything.
  */
-import type { Column, Points } from "../wire";
+import type { Column, Points, Sprites } from "../wire";
 import {
   autoPointSize,
   fitCamera,
+  pan,
   projectQuantized,
   rebaseCamera,
+  projectPoint,
   viewProjection,
   type Camera,
+  type Vec3,
   type Viewport,
 } from "./camera";
 import {
@@ -27,10 +30,12 @@ import {
   type RGB,
 } from "./colors";
 import { PickBuffer } from "./picking";
+import { ease, mixedPosition, transitionT } from "./transition";
 import {
   ATTR_BITS,
   ATTR_CODE,
   ATTR_POS,
+  ATTR_PREV,
   ATTR_SEL,
   MODE_CATEGORY,
   MODE_NUMBER,
@@ -44,19 +49,26 @@ export interface FrameInfo {
   frame: number;
   /** Points in this frame's draw call. */
   drawn: number;
+  /** Whether a transition is still running after this frame. */
+  animating: boolean;
 }
 
 export interface RendererOptions {
   onFrame?: (info: FrameInfo) => void;
   /** Called when the GL context is lost (true) or restored (false). */
   onContextLost?: (lost: boolean) => void;
+  /** Called after the view was fitted to the data (automatically or by fit()). */
+  onFit?: () => void;
 }
 
 interface GpuState {
   prog: PointProgram;
   vao: WebGLVertexArrayObject;
   posBuf: WebGLBuffer;
+  /** Positions animated from (a transition's start). */
+  prevBuf: WebGLBuffer;
   selBuf: WebGLBuffer;
+  atlas: WebGLTexture;
   lut: WebGLTexture;
   pick: PickBuffer;
   /** Colour attribute buffers by column name, for the current columns. */
@@ -100,6 +112,7 @@ export class Renderer {
   private pointSizeCss = 0;
   private background: RGB = [255, 255, 255];
   private foreground: RGB = [33, 33, 33];
+  private accent: RGB = [25, 118, 210];
   private viewport: Viewport = { width: 0, height: 0 };
   private dpr = 1;
   private cam: Camera | null = null;
@@ -110,6 +123,18 @@ export class Renderer {
   private lost = false;
   private disposed = false;
   private positionsScratch: Float32Array | null = null;
+  /** Positions a running transition starts from; null when none runs. */
+  private prev: Points | null = null;
+  private animStart = 0;
+  private animDuration = 0;
+  /** A projection is streaming frames: keep (rebase) the camera instead of refitting. */
+  private streaming = false;
+  private emphasis = false;
+  private sprites: Sprites | null = null;
+  private showSprites = false;
+  /** Scale (2-D) or distance (3-D) of the last fit: the reference for sprite zoom. */
+  private fitRef = 1;
+  private fitInsetRight = 0;
   frameCount = 0;
   lastDrawCount = 0;
 
@@ -146,9 +171,11 @@ export class Renderer {
     const prog = createPointProgram(gl);
     const vao = gl.createVertexArray();
     const posBuf = gl.createBuffer();
+    const prevBuf = gl.createBuffer();
     const selBuf = gl.createBuffer();
     const lut = gl.createTexture();
-    if (!vao || !posBuf || !selBuf || !lut) throw new Error("could not allocate WebGL objects");
+    const atlas = gl.createTexture();
+    if (!vao || !posBuf || !prevBuf || !selBuf || !lut || !atlas) throw new Error("could not allocate WebGL objects");
 
     gl.bindTexture(gl.TEXTURE_2D, lut);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, LUT_SIZE, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, makeLut());
@@ -158,14 +185,16 @@ export class Renderer {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.bindTexture(gl.TEXTURE_2D, null);
 
-    this.gpu = { prog, vao, posBuf, selBuf, lut, pick: new PickBuffer(gl), colorBufs: new Map(), selBytes: 0 };
+    this.gpu = { prog, vao, posBuf, prevBuf, selBuf, lut, atlas, pick: new PickBuffer(gl), colorBufs: new Map(), selBytes: 0 };
     gl.enable(gl.DEPTH_TEST);
     gl.depthFunc(gl.LEQUAL);
     gl.disable(gl.BLEND);
 
     // Re-upload whatever the CPU holds (no-ops on first creation).
+    this.prev = null;
     if (this.points) this.uploadPoints(this.points);
     this.uploadSelection();
+    this.uploadSprites();
     this.bindColor();
   }
 
@@ -181,6 +210,8 @@ export class Renderer {
     if (gpu && !gl.isContextLost()) {
       for (const b of gpu.colorBufs.values()) gl.deleteBuffer(b);
       gl.deleteBuffer(gpu.posBuf);
+      gl.deleteBuffer(gpu.prevBuf);
+      gl.deleteTexture(gpu.atlas);
       gl.deleteBuffer(gpu.selBuf);
       gl.deleteVertexArray(gpu.vao);
       gl.deleteTexture(gpu.lut);
@@ -195,45 +226,124 @@ export class Renderer {
 
   // ---------------------------------------------------------------- data
 
-  /** Replace the points. Keeps the view (rebased to new bounds) when n and dims are unchanged. */
+  /**
+   * Replace the points. Keeps the view (rebased to new bounds) when n and
+   * dims are unchanged; animates from the old positions when the points ask
+   * for a transition; refits when the set of visible points changed.
+   */
   setPoints(points: Points | null): void {
     const prev = this.points;
     this.points = points;
+    this.prev = null;
     if (!points) {
       this.requestRender();
       return;
     }
     const same = prev !== null && prev.n === points.n && prev.dims === points.dims;
-    if (same && this.cam && !this.needsFit && !this.fitted) {
+    const visibilityChanged = prev !== null && !sameVisibility(prev.visible, points.visible, points.n);
+    if (same && this.cam && !this.needsFit && !visibilityChanged && (this.streaming || !this.fitted)) {
       this.cam = rebaseCamera(this.cam, prev.lo, prev.hi, points.lo, points.hi);
     } else {
       this.needsFit = true;
     }
+    const animate = same && points.transitionMs > 0 && this.gpu !== null;
     if (this.selMask.length !== points.n) {
       this.selMask = new Uint8Array(points.n);
       this.selCount = 0;
     }
     if (this.gpu) {
-      this.uploadPoints(points);
+      this.uploadPoints(points, animate ? prev : null);
       this.uploadSelection();
       // Columns shorter than the old n may now fit (or no longer fit).
       this.bindColor();
+    }
+    if (animate && prev) {
+      this.prev = prev;
+      this.animStart = performance.now();
+      this.animDuration = points.transitionMs;
     }
     this.fitIfNeeded();
     this.invalidate();
   }
 
-  private uploadPoints(points: Points): void {
+  /** Width (CSS px) at the right of the canvas that fits keep clear (0 = none). */
+  setFitInsetRight(px: number): void {
+    this.fitInsetRight = Math.max(0, px);
+  }
+
+  /** While true, new points of the same shape keep the camera (rebased) instead of refitting. */
+  setStreaming(streaming: boolean): void {
+    this.streaming = streaming;
+  }
+
+  /** Whether a transition is running. */
+  get animating(): boolean {
+    return this.prev !== null;
+  }
+
+  /** Current eased transition mix (1 when none runs). */
+  private mixNow(): number {
+    if (!this.prev) return 1;
+    return ease(transitionT(performance.now(), this.animStart, this.animDuration));
+  }
+
+  private uploadPoints(points: Points, from: Points | null = null): void {
     const gl = this.gl;
     const gpu = this.gpu;
     if (!gpu) return;
     gl.bindVertexArray(gpu.vao);
+    if (from) {
+      // The old positions become the transition's start: swap the buffers.
+      const t = gpu.prevBuf;
+      gpu.prevBuf = gpu.posBuf;
+      gpu.posBuf = t;
+    }
     gl.bindBuffer(gl.ARRAY_BUFFER, gpu.posBuf);
     gl.bufferData(gl.ARRAY_BUFFER, points.coords, gl.STATIC_DRAW);
     gl.enableVertexAttribArray(ATTR_POS);
     gl.vertexAttribPointer(ATTR_POS, points.dims, gl.UNSIGNED_SHORT, true, 0, 0);
+    // Without a transition a_prev reads the current positions (u_mix = 1 ignores them).
+    gl.bindBuffer(gl.ARRAY_BUFFER, from ? gpu.prevBuf : gpu.posBuf);
+    gl.enableVertexAttribArray(ATTR_PREV);
+    gl.vertexAttribPointer(ATTR_PREV, points.dims, gl.UNSIGNED_SHORT, true, 0, 0);
     gl.bindVertexArray(null);
     gl.bindBuffer(gl.ARRAY_BUFFER, null);
+  }
+
+  /** The thumbnail atlas (null = none); returns an error text when it cannot be used. */
+  setSprites(sprites: Sprites | null): string {
+    this.sprites = sprites;
+    const err = this.uploadSprites();
+    this.invalidate();
+    return err;
+  }
+
+  /** Draw thumbnails instead of dots (when an atlas is set). */
+  setShowImages(show: boolean): void {
+    this.showSprites = show;
+    this.invalidate();
+  }
+
+  private uploadSprites(): string {
+    const gl = this.gl;
+    const gpu = this.gpu;
+    const s = this.sprites;
+    if (!gpu || !s) return "";
+    const max = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
+    if (s.width > max || s.height > max) {
+      this.sprites = null;
+      return `The image atlas (${s.width}\u00d7${s.height}) exceeds this GPU's texture limit (${max}); use smaller thumbnails.`;
+    }
+    gl.bindTexture(gl.TEXTURE_2D, gpu.atlas);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, s.width, s.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, s.data);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    gl.bindTexture(gl.TEXTURE_2D, null);
+    return "";
   }
 
   /** Replace the metadata columns (drops their GPU buffers) and rebind the colour. */
@@ -302,8 +412,12 @@ export class Renderer {
     gl.bindBuffer(gl.ARRAY_BUFFER, null);
   }
 
-  /** Set the selection mask (length n, 1 = selected) and how many rows it selects. */
-  setSelection(mask: Uint8Array, count: number): void {
+  /**
+   * Set the per-point flag bits (flags.ts; length n), how many rows are
+   * selected, and whether anything is emphasised (then the rest is dimmed).
+   */
+  setSelection(mask: Uint8Array, count: number, emphasis = count > 0): void {
+    this.emphasis = emphasis;
     const n = this.points?.n ?? 0;
     if (mask.length !== n) {
       const fixed = new Uint8Array(n);
@@ -364,9 +478,10 @@ export class Renderer {
     return this.pointSizeCss > 0 ? this.pointSizeCss : autoPointSize(this.points?.n ?? 0);
   }
 
-  setTheme(background: RGB, foreground: RGB): void {
+  setTheme(background: RGB, foreground: RGB, accent: RGB = [25, 118, 210]): void {
     this.background = background;
     this.foreground = foreground;
+    this.accent = accent;
     this.requestRender();
   }
 
@@ -389,9 +504,27 @@ export class Renderer {
   private fitIfNeeded(): void {
     if (!this.needsFit || !this.points || this.viewport.width <= 0 || this.viewport.height <= 0) return;
     const p = this.points;
-    this.cam = fitCamera(p.dims, p.lo, p.hi, this.viewport, undefined, p.dims === 3 ? p.coords : undefined);
+    const vis = p.visible;
+    let lo: ArrayLike<number> = p.lo;
+    let hi: ArrayLike<number> = p.hi;
+    let coords = p.coords;
+    if (vis && vis.indexOf(0) >= 0) {
+      // Fit the shown points only: their bounds in data space, and (3-D) their coordinates.
+      coords = visibleCoords(p.coords, p.dims, vis);
+      const b = quantizedBounds(coords, p.dims, p.lo, p.hi);
+      if (b) [lo, hi] = b;
+    }
+    // Frame the data left of the area the inspector covers when it opens, so
+    // that opening it never hides (or moves) points.
+    const inset = this.fitInsetRight > 0 && this.fitInsetRight < this.viewport.width * 0.6 ? this.fitInsetRight : 0;
+    const area = { width: this.viewport.width - inset, height: this.viewport.height };
+    let cam = fitCamera(p.dims, lo, hi, area, undefined, p.dims === 3 ? coords : undefined);
+    if (inset > 0) cam = pan(cam, area, -inset / 2, 0);
+    this.cam = cam;
+    this.fitRef = this.cam.kind === "2d" ? this.cam.scale : this.cam.distance;
     this.needsFit = false;
     this.fitted = true;
+    this.options.onFit?.();
   }
 
   /** Fit the view to the data. */
@@ -411,6 +544,28 @@ export class Renderer {
     this.invalidate();
   }
 
+  /** Radius of the data box (bounds the 3-D zoom of a restored camera). */
+  get dataRadius(): number {
+    const p = this.points;
+    if (!p) return 1;
+    return Math.hypot(p.hi[0] - p.lo[0], p.hi[1] - p.lo[1], p.hi[2] - p.lo[2]) / 2 || 1;
+  }
+
+  /** Apply a camera received from the model (the user's view from then on). */
+  applyCamera(cam: Camera): void {
+    this.cam = cam;
+    this.needsFit = false;
+    this.fitted = false;
+    this.invalidate();
+  }
+
+  /** How far the view is zoomed in relative to the last fit (1 = as fitted). */
+  private zoomRatio(): number {
+    const cam = this.cam;
+    if (!cam || !(this.fitRef > 0)) return 1;
+    return cam.kind === "2d" ? cam.scale / this.fitRef : this.fitRef / cam.distance;
+  }
+
   getViewport(): Viewport {
     return { ...this.viewport };
   }
@@ -426,8 +581,45 @@ export class Renderer {
     const m = viewProjection(this.cam, this.viewport);
     const out = fresh ? undefined : (this.positionsScratch ?? undefined);
     const res = projectQuantized(p.coords, p.dims, p.lo, p.hi, m, this.viewport, out);
+    const vis = p.visible;
+    if (vis) {
+      for (let i = 0; i < p.n; i++) {
+        if (!vis[i]) {
+          res[2 * i] = NaN;
+          res[2 * i + 1] = NaN;
+        }
+      }
+    }
     if (!fresh) this.positionsScratch = res;
     return fresh ? res : res.subarray(0, 2 * p.n);
+  }
+
+  /**
+   * Screen positions (CSS px) of the given rows where they are drawn now
+   * (mid-transition included), x then y per row; NaN when hidden or clipped.
+   */
+  positionsOf(indices: ArrayLike<number>): Float32Array {
+    const p = this.points;
+    const out = new Float32Array(2 * indices.length).fill(NaN);
+    if (!p || !this.cam) return out;
+    const m = viewProjection(this.cam, this.viewport);
+    const mix = this.mixNow();
+    const prev = mix < 1 ? this.prev : null;
+    for (let j = 0; j < indices.length; j++) {
+      const i = indices[j];
+      if (i < 0 || i >= p.n || (p.visible && !p.visible[i])) continue;
+      const s = projectPoint(m, this.viewport, mixedPosition(prev, p, i, mix));
+      out[2 * j] = s[0];
+      out[2 * j + 1] = s[1];
+    }
+    return out;
+  }
+
+  /** Screen position (CSS px) of a data-space point; NaN when clipped. */
+  project(world: Vec3): [number, number] {
+    if (!this.cam) return [NaN, NaN];
+    const s = projectPoint(viewProjection(this.cam, this.viewport), this.viewport, world);
+    return [s[0], s[1]];
   }
 
   /** Index of the point drawn nearest (x, y) CSS px within `radius` CSS px, or -1. */
@@ -480,10 +672,27 @@ export class Renderer {
     const [r, g, b] = unit(this.background);
     gl.clearColor(r, g, b, 1);
     gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+    if (this.prev && this.mixNow() >= 1) this.finishTransition();
     const drawn = this.drawPoints(false);
     this.frameCount += 1;
     this.lastDrawCount = drawn;
-    this.options.onFrame?.({ frame: this.frameCount, drawn });
+    const animating = this.prev !== null;
+    this.options.onFrame?.({ frame: this.frameCount, drawn, animating });
+    if (animating) this.requestRender();
+  }
+
+  private finishTransition(): void {
+    this.prev = null;
+    // Point a_prev back at the current positions (no re-upload).
+    const gl = this.gl;
+    const gpu = this.gpu;
+    const p = this.points;
+    if (!gpu || !p) return;
+    gl.bindVertexArray(gpu.vao);
+    gl.bindBuffer(gl.ARRAY_BUFFER, gpu.posBuf);
+    gl.vertexAttribPointer(ATTR_PREV, p.dims, gl.UNSIGNED_SHORT, true, 0, 0);
+    gl.bindVertexArray(null);
+    gl.bindBuffer(gl.ARRAY_BUFFER, null);
   }
 
   private drawPoints(picking: boolean): number {
@@ -499,6 +708,10 @@ export class Renderer {
     gl.uniformMatrix4fv(u.u_viewProj, false, Float32Array.from(m));
     gl.uniform3f(u.u_lo, p.lo[0], p.lo[1], p.dims === 3 ? p.lo[2] : 0);
     gl.uniform3f(u.u_span, p.hi[0] - p.lo[0], p.hi[1] - p.lo[1], p.dims === 3 ? p.hi[2] - p.lo[2] : 0);
+    const q = this.prev ?? p;
+    gl.uniform3f(u.u_prevLo, q.lo[0], q.lo[1], q.dims === 3 ? q.lo[2] : 0);
+    gl.uniform3f(u.u_prevSpan, q.hi[0] - q.lo[0], q.hi[1] - q.lo[1], q.dims === 3 ? q.hi[2] - q.lo[2] : 0);
+    gl.uniform1f(u.u_mix, picking ? 1 : this.mixNow());
     gl.uniform1f(u.u_size, this.pointSize * this.dpr);
     gl.uniform1f(u.u_dpr, this.dpr);
     gl.uniform1i(u.u_mode, this.mode);
@@ -508,6 +721,20 @@ export class Renderer {
     gl.uniform3fv(u.u_missing, unit(MISSING_COLOR));
     gl.uniform3fv(u.u_background, unit(this.background));
     gl.uniform3fv(u.u_ringColor, unit(this.foreground));
+    gl.uniform3fv(u.u_neighborColor, unit(this.accent));
+    const s = this.showSprites ? this.sprites : null;
+    gl.uniform1i(u.u_sprites, s ? 1 : 0);
+    if (s) {
+      gl.activeTexture(gl.TEXTURE1);
+      gl.bindTexture(gl.TEXTURE_2D, gpu.atlas);
+      gl.uniform1i(u.u_atlas, 1);
+      gl.uniform2f(u.u_atlasSize, s.width, s.height);
+      gl.uniform1f(u.u_thumb, s.thumb);
+      gl.uniform1i(u.u_perRow, s.perRow);
+      gl.uniform1f(u.u_spriteSize, spriteSize(this.pointSize, this.zoomRatio()) * this.dpr);
+    } else {
+      gl.uniform1i(u.u_atlas, 1);
+    }
     const col = this.colorColumn;
     gl.uniform1i(u.u_missingCode, col && col.kind === "category" ? col.missingCode : -1);
     gl.uniform1f(u.u_min, col && col.kind === "number" ? col.min : 0);
@@ -515,12 +742,72 @@ export class Renderer {
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, gpu.lut);
     gl.uniform1i(u.u_lut, 0);
-    gl.uniform1i(u.u_hasSelection, this.selCount > 0 ? 1 : 0);
+    gl.uniform1i(u.u_hasSelection, this.emphasis ? 1 : 0);
     gl.uniform1i(u.u_hover, picking || this.hover >= p.n ? -1 : this.hover);
     gl.uniform1i(u.u_picking, picking ? 1 : 0);
 
     gl.drawArrays(gl.POINTS, 0, p.n);
+    if (s) {
+      gl.activeTexture(gl.TEXTURE1);
+      gl.bindTexture(gl.TEXTURE_2D, null);
+      gl.activeTexture(gl.TEXTURE0);
+    }
     gl.bindVertexArray(null);
     return p.n;
   }
+}
+
+/** Sprite edge in CSS px: at least 24 px, growing mildly (square root) with zoom, capped. */
+export function spriteSize(pointSize: number, zoomRatio: number): number {
+  const k = Math.max(0.5, Math.min(4, Math.sqrt(Math.max(0, zoomRatio))));
+  return Math.max(pointSize, 24) * k;
+}
+
+function sameVisibility(a: Uint8Array | null, b: Uint8Array | null, n: number): boolean {
+  if (a === b) return true;
+  if (!a || !b) {
+    const m = a ?? b;
+    return m !== null && m.indexOf(0) < 0 && m.length >= n;
+  }
+  for (let i = 0; i < n; i++) if (!a[i] !== !b[i]) return false;
+  return true;
+}
+
+/** The coordinates of the visible points only. */
+export function visibleCoords(coords: Uint16Array, dims: number, visible: Uint8Array): Uint16Array {
+  let k = 0;
+  for (let i = 0; i < visible.length; i++) if (visible[i]) k++;
+  const out = new Uint16Array(k * dims);
+  for (let i = 0, o = 0; i < visible.length; i++) {
+    if (!visible[i]) continue;
+    for (let a = 0; a < dims; a++) out[o++] = coords[i * dims + a];
+  }
+  return out;
+}
+
+/** Data-space bounds [lo, hi] of quantized coordinates; null when empty. */
+export function quantizedBounds(
+  coords: Uint16Array,
+  dims: number,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+): [number[], number[]] | null {
+  const n = Math.floor(coords.length / dims);
+  if (n === 0) return null;
+  const mn = [65535, 65535, 65535];
+  const mx = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < dims; a++) {
+      const q = coords[i * dims + a];
+      if (q < mn[a]) mn[a] = q;
+      if (q > mx[a]) mx[a] = q;
+    }
+  }
+  const outLo = [0, 0, 0];
+  const outHi = [0, 0, 0];
+  for (let a = 0; a < dims; a++) {
+    outLo[a] = lo[a] + (mn[a] / 65535) * (hi[a] - lo[a]);
+    outHi[a] = lo[a] + (mx[a] / 65535) * (hi[a] - lo[a]);
+  }
+  return [outLo, outHi];
 }

@@ -6,7 +6,8 @@
  *   1 a_code  category code (uint8 or uint16, integer attribute)
  *   2 a_bits  float32 value read as its uint32 bits (NaN detection that no
  *             driver can optimize away), then uintBitsToFloat
- *   3 a_sel   1 when the point is selected
+ *   3 a_sel   flag bits (flags.ts): 1 selected, 2 neighbour, 4 focus, 8 hidden
+ *   4 a_prev  previous uint16 coordinates while a transition runs
  * Colour logic mirrors colors.ts (categorySlot, valueToT).
  */
 import { LUT_SIZE, PALETTE_SIZE } from "./colors";
@@ -15,12 +16,14 @@ export const ATTR_POS = 0;
 export const ATTR_CODE = 1;
 export const ATTR_BITS = 2;
 export const ATTR_SEL = 3;
+/** Previous positions (uint16, normalized) while a transition runs. */
+export const ATTR_PREV = 4;
 
 export const MODE_SINGLE = 0;
 export const MODE_CATEGORY = 1;
 export const MODE_NUMBER = 2;
 
-/** How far unselected points are mixed toward the background while a selection exists. */
+/** How far unemphasised points are mixed toward the background while something is emphasised. */
 export const DIM_AMOUNT = 0.8;
 
 export const VERTEX_SHADER = `#version 300 es
@@ -31,10 +34,14 @@ layout(location = ${ATTR_POS}) in vec3 a_pos;
 layout(location = ${ATTR_CODE}) in uint a_code;
 layout(location = ${ATTR_BITS}) in uint a_bits;
 layout(location = ${ATTR_SEL}) in uint a_sel;
+layout(location = ${ATTR_PREV}) in vec3 a_prev;
 
 uniform mat4 u_viewProj;
 uniform vec3 u_lo;
 uniform vec3 u_span;
+uniform vec3 u_prevLo;
+uniform vec3 u_prevSpan;
+uniform float u_mix;
 uniform float u_size;
 uniform float u_dpr;
 uniform int u_mode;
@@ -43,6 +50,8 @@ uniform vec3 u_default;
 uniform vec3 u_other;
 uniform vec3 u_missing;
 uniform vec3 u_background;
+uniform vec3 u_ringColor;
+uniform vec3 u_neighborColor;
 uniform int u_missingCode;
 uniform float u_min;
 uniform float u_max;
@@ -50,10 +59,18 @@ uniform sampler2D u_lut;
 uniform bool u_hasSelection;
 uniform int u_hover;
 uniform bool u_picking;
+uniform bool u_sprites;
+uniform float u_spriteSize;
+uniform vec2 u_atlasSize;
+uniform float u_thumb;
+uniform int u_perRow;
 
 flat out vec3 v_color;
 flat out vec4 v_pick;
 flat out float v_ring;
+flat out vec3 v_ringCol;
+flat out vec4 v_uv;
+flat out float v_dim;
 
 vec3 baseColor() {
   if (u_mode == ${MODE_CATEGORY}) {
@@ -73,37 +90,76 @@ vec3 baseColor() {
 }
 
 void main() {
+  v_pick = vec4(0.0);
+  v_color = vec3(0.0);
+  v_ring = 0.0;
+  v_ringCol = vec3(0.0);
+  v_uv = vec4(0.0);
+  v_dim = 0.0;
+  if ((a_sel & 8u) != 0u) {
+    // Hidden: outside the clip volume, so neither drawn nor picked.
+    gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+    gl_PointSize = 1.0;
+    return;
+  }
   vec3 world = u_lo + a_pos * u_span;
+  if (u_mix < 1.0 && !u_picking) world = mix(u_prevLo + a_prev * u_prevSpan, world, u_mix);
   vec4 clip = u_viewProj * vec4(world, 1.0);
   bool hovered = gl_VertexID == u_hover;
-  bool selected = u_hasSelection && a_sel != 0u;
+  bool selected = (a_sel & 1u) != 0u;
+  bool neighbor = (a_sel & 2u) != 0u;
+  bool focus = (a_sel & 4u) != 0u;
+  bool emphasised = selected || neighbor || focus;
 
   float size = u_size;
   if (selected) size = max(u_size * 1.5, u_size + u_dpr);
+  if (neighbor) size = max(size, max(u_size * 1.8, u_size + 4.0 * u_dpr));
+  if (focus) size = max(size, max(u_size * 2.4, u_size + 7.0 * u_dpr));
   if (hovered) size = max(size * 2.0, size + 6.0 * u_dpr);
+  if (u_sprites) size = max(size, u_spriteSize);
 
-  // Depth layers: hovered in front, then selected, then the rest, each
-  // keeping its own depth order. Points the GPU would clip stay clipped.
+  // Depth layers: hovered in front, then focus, then neighbours and the
+  // selection, then the rest, each keeping its own depth order.
   if (clip.w > 0.0 && clip.z >= -clip.w) {
     float d = clamp(clip.z / clip.w * 0.5 + 0.5, 0.0, 1.0);
-    float z = hovered ? -0.99 : (selected ? -0.98 + d * 0.98 : d * 0.98);
+    float z = hovered ? -0.99 : (focus ? -0.985 : (emphasised ? -0.98 + d * 0.98 : d * 0.98));
     clip.z = z * clip.w;
   }
   gl_Position = clip;
   gl_PointSize = size;
 
+  if (u_sprites) {
+    int id = gl_VertexID;
+    float col = float(id % u_perRow);
+    float row = float(id / u_perRow);
+    if ((row + 1.0) * u_thumb <= u_atlasSize.y) {
+      v_uv = vec4(col * u_thumb / u_atlasSize.x, row * u_thumb / u_atlasSize.y, u_thumb / u_atlasSize);
+    }
+  }
   if (u_picking) {
     uint id = uint(gl_VertexID) + 1u;
     v_pick = vec4(float(id & 255u), float((id >> 8) & 255u), float((id >> 16) & 255u), float(id >> 24)) / 255.0;
-    v_color = vec3(0.0);
-    v_ring = 0.0;
     return;
   }
-  v_pick = vec4(0.0);
   vec3 c = baseColor();
-  if (u_hasSelection && !selected && !hovered) c = mix(c, u_background, ${DIM_AMOUNT.toFixed(3)});
+  if (u_hasSelection && !emphasised && !hovered) {
+    c = mix(c, u_background, ${DIM_AMOUNT.toFixed(3)});
+    v_dim = ${DIM_AMOUNT.toFixed(3)};
+  }
   v_color = c;
-  v_ring = hovered ? min(1.0, 4.0 * u_dpr / size) : 0.0;
+  if (hovered) {
+    v_ring = min(1.0, 4.0 * u_dpr / size);
+    v_ringCol = u_ringColor;
+  } else if (focus) {
+    v_ring = min(1.0, 3.0 * u_dpr / size);
+    v_ringCol = u_ringColor;
+  } else if (neighbor) {
+    v_ring = min(1.0, 2.0 * u_dpr / size);
+    v_ringCol = u_neighborColor;
+  } else if (u_sprites) {
+    v_ring = min(1.0, 2.0 * u_dpr / size);
+    v_ringCol = c;
+  }
 }
 `;
 
@@ -113,12 +169,34 @@ precision highp float;
 flat in vec3 v_color;
 flat in vec4 v_pick;
 flat in float v_ring;
+flat in vec3 v_ringCol;
+flat in vec4 v_uv;
+flat in float v_dim;
 uniform bool u_picking;
-uniform vec3 u_ringColor;
+uniform sampler2D u_atlas;
+uniform vec3 u_background;
 out vec4 o_color;
 
 void main() {
-  vec2 c = gl_PointCoord * 2.0 - 1.0;
+  vec2 pc = gl_PointCoord;
+  if (v_uv.z > 0.0) {
+    // A thumbnail: a square sprite sampling its cell of the atlas, framed in
+    // the point's colour (or its ring colour).
+    if (u_picking) {
+      o_color = v_pick;
+      return;
+    }
+    vec2 e = min(pc, 1.0 - pc);
+    if (min(e.x, e.y) * 2.0 < v_ring) {
+      o_color = vec4(v_ringCol, 1.0);
+      return;
+    }
+    vec4 t = texture(u_atlas, v_uv.xy + pc * v_uv.zw);
+    vec3 col = mix(u_background, t.rgb, t.a);
+    o_color = vec4(mix(col, u_background, v_dim), 1.0);
+    return;
+  }
+  vec2 c = pc * 2.0 - 1.0;
   float r2 = dot(c, c);
   if (r2 > 1.0) discard;
   if (u_picking) {
@@ -126,15 +204,16 @@ void main() {
     return;
   }
   float inner = 1.0 - v_ring;
-  vec3 col = (v_ring > 0.0 && r2 > inner * inner) ? u_ringColor : v_color;
+  vec3 col = (v_ring > 0.0 && r2 > inner * inner) ? v_ringCol : v_color;
   o_color = vec4(col, 1.0);
 }
 `;
 
 export const UNIFORMS = [
-  "u_viewProj", "u_lo", "u_span", "u_size", "u_dpr", "u_mode", "u_palette", "u_default", "u_other",
-  "u_missing", "u_background", "u_missingCode", "u_min", "u_max", "u_lut", "u_hasSelection", "u_hover",
-  "u_picking", "u_ringColor",
+  "u_viewProj", "u_lo", "u_span", "u_prevLo", "u_prevSpan", "u_mix", "u_size", "u_dpr", "u_mode",
+  "u_palette", "u_default", "u_other", "u_missing", "u_background", "u_missingCode", "u_min", "u_max",
+  "u_lut", "u_hasSelection", "u_hover", "u_picking", "u_ringColor", "u_neighborColor", "u_sprites",
+  "u_spriteSize", "u_atlasSize", "u_thumb", "u_perRow", "u_atlas",
 ] as const;
 
 export type UniformName = (typeof UNIFORMS)[number];

@@ -1,4 +1,7 @@
-/** The toolbar: colour-by select, 2D/3D toggle, Fit and Clear buttons. */
+/**
+ * The toolbar: panel toggle, colour-by select, 2D/3D toggle, Fit, Clear,
+ * the thumbnails toggle (when there are images) and PNG export.
+ */
 import type { CategoryColumn, NumberColumn } from "../wire";
 import { h, listen } from "./dom";
 
@@ -7,6 +10,9 @@ export interface ToolbarHandlers {
   onDimensions(dims: 2 | 3): void;
   onFit(): void;
   onClear(): void;
+  onTogglePanel(): void;
+  onImages(show: boolean): void;
+  onExport(): void;
 }
 
 export class Toolbar {
@@ -15,6 +21,8 @@ export class Toolbar {
   private readonly btn2d: HTMLButtonElement;
   private readonly btn3d: HTMLButtonElement;
   private readonly offs: (() => void)[] = [];
+  private readonly panelToggle: HTMLButtonElement;
+  private readonly images: HTMLButtonElement;
 
   constructor(handlers: ToolbarHandlers) {
     this.el = h("div", "pw-toolbar");
@@ -40,8 +48,19 @@ export class Toolbar {
     clear.title = "Clear the selection (Escape)";
     for (const b of [this.btn2d, this.btn3d, fit, clear]) b.type = "button";
 
+    this.panelToggle = h("button", "pw-button pw-panel-toggle", "\u2630");
+    this.panelToggle.title = "Show or hide the tools panel";
+    this.panelToggle.setAttribute("aria-label", "Tools panel");
+    this.images = h("button", "pw-button pw-images", "Images");
+    this.images.title = "Draw points as their thumbnails";
+    this.images.hidden = true;
+    this.images.setAttribute("aria-pressed", "false");
+    const exportBtn = h("button", "pw-button pw-export", "PNG");
+    exportBtn.title = "Download the view as projector.png";
+    for (const b of [this.panelToggle, this.images, exportBtn]) b.type = "button";
+
     const hint = h("span", "pw-hint", "Click: select · Shift+click: toggle · Shift+drag: lasso");
-    this.el.append(label, dims, fit, clear, hint);
+    this.el.append(this.panelToggle, label, dims, fit, clear, this.images, exportBtn, hint);
 
     this.offs.push(
       listen(this.select, "change", () => handlers.onColorBy(this.select.value)),
@@ -49,6 +68,9 @@ export class Toolbar {
       listen(this.btn3d, "click", () => handlers.onDimensions(3)),
       listen(fit, "click", () => handlers.onFit()),
       listen(clear, "click", () => handlers.onClear()),
+      listen(this.panelToggle, "click", () => handlers.onTogglePanel()),
+      listen(this.images, "click", () => handlers.onImages(this.images.getAttribute("aria-pressed") !== "true")),
+      listen(exportBtn, "click", () => handlers.onExport()),
     );
     this.setColumns([], "");
   }
@@ -79,6 +101,19 @@ export class Toolbar {
     this.btn3d.classList.toggle("pw-active", is3d);
     this.btn2d.setAttribute("aria-pressed", String(!is3d));
     this.btn3d.setAttribute("aria-pressed", String(is3d));
+  }
+
+  setPanelOpen(open: boolean): void {
+    this.panelToggle.setAttribute("aria-pressed", String(open));
+    this.panelToggle.setAttribute("aria-expanded", String(open));
+    this.panelToggle.classList.toggle("pw-active", open);
+  }
+
+  /** Show the thumbnails toggle (only when there are images) and its state. */
+  setImages(available: boolean, on: boolean): void {
+    this.images.hidden = !available;
+    this.images.setAttribute("aria-pressed", String(available && on));
+    this.images.classList.toggle("pw-active", available && on);
   }
 
   dispose(): void {

@@ -107,11 +107,12 @@ def tsne(
         n_jobs=n_jobs,
         verbose=False,
     )
-    affinities = openTSNE.affinity.PerplexityBasedNN(
-        inputs, perplexity=perplexity, n_jobs=n_jobs, random_state=p["seed"], verbose=False
-    )
+    # The starting layout (scaled PCA) is shown at once, before the neighbour graph is built.
     init = openTSNE.initialization.pca(inputs, n_components=p["dims"], random_state=p["seed"])
     if on_frame is not None and on_frame(0, total, init.astype(np.float32)):
         return init.astype(np.float32)
+    affinities = openTSNE.affinity.PerplexityBasedNN(
+        inputs, perplexity=perplexity, n_jobs=n_jobs, random_state=p["seed"], verbose=False
+    )
     embedding = model.fit(affinities=affinities, initialization=init)
     return np.asarray(embedding, dtype=np.float32)

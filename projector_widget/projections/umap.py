@@ -1,4 +1,9 @@
-"""UMAP with umap-learn (the ``umap`` extra), reporting progress per epoch."""
+"""UMAP with umap-learn (the ``umap`` extra), reporting progress per epoch.
+
+With the Euclidean or Manhattan metric the layout is computed on the first ``PCA_INPUT_DIMS``
+principal components (as t-SNE is), which keeps the neighbour search fast on wide embeddings;
+angular metrics (cosine, correlation) see the original vectors.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from .pca import pca
+
+PCA_INPUT_DIMS = 50
 
 DEFAULTS: dict[str, Any] = {
     "n_neighbors": 15,
@@ -80,6 +89,9 @@ def umap(
         import umap as umap_learn
     except ImportError:
         raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
+    inputs = x
+    if p["metric"] in ("euclidean", "manhattan") and x.shape[1] > PCA_INPUT_DIMS:
+        inputs = pca(x, PCA_INPUT_DIMS, seed=p["seed"]).coords
     tqdm_kwds: dict[str, Any] = {"disable": True}
     if on_progress is not None:
         tqdm_kwds = {"disable": False, "file": _EpochWriter(on_progress), "mininterval": 0.25}
@@ -92,4 +104,4 @@ def umap(
         tqdm_kwds=tqdm_kwds,
         verbose=False,
     )
-    return np.asarray(model.fit_transform(x), dtype=np.float32)
+    return np.asarray(model.fit_transform(inputs), dtype=np.float32)

@@ -53,8 +53,8 @@ def _screen_positions(nb) -> np.ndarray:
 
 def _canvas_image(nb) -> tuple[np.ndarray, dict]:
     canvas = nb.page.query_selector(f"{WIDGET} canvas.pw-canvas")
+    png = canvas.screenshot()  # may scroll the page: read the box afterwards
     box = canvas.bounding_box()
-    png = canvas.screenshot()
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int), box
 
 
@@ -118,9 +118,9 @@ def test_canvas_draws_points_and_lasso_selects_in_kernel(open_notebook, dims):
     pos = _screen_positions(nb)
     visible = np.isfinite(pos).all(axis=1)
     assert visible.sum() == 3000
-    cx, cy = np.median(pos, axis=0)
-    spread = np.percentile(pos, 90, axis=0) - np.percentile(pos, 10, axis=0)
-    rx, ry = spread * 0.45
+    # Around one cluster, cutting through it, so the selection is a real part of the data.
+    cx, cy = np.median(pos[pos[:, 0] <= np.percentile(pos[:, 0], 20)], axis=0)
+    rx, ry = 45.0, 30.0
     # A concave pentagon-ish polygon around the centre of the data.
     poly = np.array(
         [
@@ -131,6 +131,7 @@ def test_canvas_draws_points_and_lasso_selects_in_kernel(open_notebook, dims):
             [cx - rx, cy + ry],
         ]
     )
+    poly = np.clip(poly, [8, 8], [box["width"] - 8, box["height"] - 8])  # stay on the canvas
     _lasso(nb, box, poly)
     selected = np.asarray(nb.wait_kernel("w.selected.tolist()"), dtype=int)
     expected = np.flatnonzero(_inside(poly, pos))

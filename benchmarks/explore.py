@@ -1,0 +1,81 @@
+"""Timings of the exploration tools: t-SNE and UMAP layouts, exact nearest neighbours.
+
+Usage: python benchmarks/explore.py [--layout-sizes 10000,100000] [--knn 1000000x768]
+
+For t-SNE it prints the seconds to the first live frame (what the user sees streaming) and to
+the finished layout; for UMAP the total; for kNN the median seconds per exact query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from kernel import make_embeddings  # noqa: E402
+
+from projector_widget.neighbors import nearest  # noqa: E402
+from projector_widget.projections.tsne import tsne  # noqa: E402
+from projector_widget.projections.umap import umap  # noqa: E402
+
+
+def bench_tsne(x: np.ndarray) -> tuple[float, float]:
+    """(seconds to the first streamed frame, seconds to the finished layout)."""
+    t0 = time.perf_counter()
+    first: list[float] = []
+
+    def on_frame(_it: int, _total: int, _coords: np.ndarray) -> bool:
+        if not first:
+            first.append(time.perf_counter() - t0)
+        return False
+
+    tsne(x, {"seed": 0}, on_frame=on_frame)
+    return first[0], time.perf_counter() - t0
+
+
+def bench_umap(x: np.ndarray) -> float:
+    """Seconds for a default UMAP layout."""
+    t0 = time.perf_counter()
+    umap(x, {"seed": 0})
+    return time.perf_counter() - t0
+
+
+def bench_knn(n: int, d: int, queries: int = 10) -> float:
+    """Median seconds per exact cosine kNN query (k=10)."""
+    x, _ = make_embeddings(n, d)
+    sq = np.einsum("ij,ij->i", x, x)
+    times = []
+    for q in range(queries):
+        t = time.perf_counter()
+        nearest(x, sq, q * 997 % n, k=10, metric="cosine")
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def main() -> None:
+    """Run and print the exploration benchmarks."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--layout-sizes", default="10000,100000")
+    ap.add_argument("--dims", type=int, default=768)
+    ap.add_argument("--knn", default="1000000x768")
+    ap.add_argument("--skip-umap", action="store_true")
+    args = ap.parse_args()
+    if args.knn:
+        n, d = (int(v) for v in args.knn.split("x"))
+        print(f"exact kNN (cosine, k=10) at {n}x{d}: {bench_knn(n, d) * 1000:.0f} ms/query", flush=True)
+    umap(make_embeddings(500, 16)[0], {"seed": 0})  # numba compiles once; not timed
+    for n in (int(v) for v in args.layout_sizes.split(",")):
+        x, _ = make_embeddings(n, args.dims)
+        first, total = bench_tsne(x)
+        print(f"t-SNE {n}x{args.dims}: first live frame {first:.1f} s, finished {total:.1f} s", flush=True)
+        if not args.skip_umap:
+            print(f"UMAP  {n}x{args.dims}: finished {bench_umap(x):.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+/**
+ * Point labels, the semantic-query marker and focus-to-neighbour lines on a
+ * 2-D canvas above the WebGL canvas. Candidates are only points that have a
+ * label (from `_labels`), gathered in priority order and placed by
+ * scene/labels.ts so that labels never overlap. Text is drawn with fillText.
+ */
+import { binarySearch } from "../interaction/selection";
+import { cssColor, type RGB } from "../scene/colors";
+import {
+  PRIORITY_FOCUS,
+  PRIORITY_HOVER,
+  PRIORITY_NEIGHBOR,
+  PRIORITY_OTHER,
+  PRIORITY_SELECTED,
+  placeLabels,
+  OccupancyGrid,
+  type LabelCandidate,
+} from "../scene/labels";
+import type { Labels } from "../wire";
+import { h } from "./dom";
+
+/** Label every labelled visible point only when at most this many are on screen. */
+export const MAX_ALL_LABELS = 1500;
+/** Cap on selected points considered for labels. */
+const MAX_SELECTED_CANDIDATES = 3000;
+const MAX_LABEL_CHARS = 40;
+const FONT_PX = 11;
+const LINE_H = 14;
+
+export interface LabelScene {
+  width: number;
+  height: number;
+  dpr: number;
+  foreground: RGB;
+  background: RGB;
+  accent: RGB;
+  labels: Labels | null;
+  hover: number;
+  focus: number;
+  neighbors: Uint32Array;
+  selection: Uint32Array;
+  /** Screen positions (CSS px, NaN when not shown) of rows, x then y per row. */
+  positionsOf(indices: ArrayLike<number>): Float32Array;
+  /** The semantic query point on screen, if any. */
+  query: { x: number; y: number; text: string } | null;
+  /** Areas covered by other overlays (the legend), [left, top, right, bottom] CSS px. */
+  reserved: [number, number, number, number][];
+}
+
+/** Label text of a row, or null. */
+export function labelOf(labels: Labels, row: number): string | null {
+  const j = binarySearch(labels.indices, row);
+  return j >= 0 ? labels.texts[j] : null;
+}
+
+function shorten(text: string): string {
+  const t = text.replace(/\s+/g, " ").trim();
+  return t.length > MAX_LABEL_CHARS ? `${t.slice(0, MAX_LABEL_CHARS - 1)}\u2026` : t;
+}
+
+export class LabelOverlay {
+  readonly el: HTMLCanvasElement;
+  private readonly ctx: CanvasRenderingContext2D | null;
+  private widths = new Map<string, number>();
+  private font = "";
+  /** Labels drawn in the last pass. */
+  count = 0;
+
+  constructor() {
+    this.el = h("canvas", "pw-labels");
+    this.el.setAttribute("aria-hidden", "true");
+    this.ctx = this.el.getContext("2d");
+  }
+
+  private measure(text: string): number {
+    let w = this.widths.get(text);
+    if (w === undefined) {
+      w = this.ctx ? this.ctx.measureText(text).width : text.length * 6;
+      if (this.widths.size > 50000) this.widths.clear();
+      this.widths.set(text, w);
+    }
+    return w;
+  }
+
+  draw(s: LabelScene, fontFamily: string): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const pw = Math.max(1, Math.round(s.width * s.dpr));
+    const ph = Math.max(1, Math.round(s.height * s.dpr));
+    if (this.el.width !== pw) this.el.width = pw;
+    if (this.el.height !== ph) this.el.height = ph;
+    ctx.setTransform(s.dpr, 0, 0, s.dpr, 0, 0);
+    ctx.clearRect(0, 0, s.width, s.height);
+    const font = `${FONT_PX}px ${fontFamily}`;
+    if (font !== this.font) {
+      this.font = font;
+      this.widths.clear();
+    }
+    ctx.font = font;
+    ctx.textBaseline = "middle";
+
+    const cands: LabelCandidate[] = [];
+    const seen = new Set<number>();
+    const labels = s.labels;
+    const add = (rows: ArrayLike<number>, priority: number): void => {
+      if (!labels || rows.length === 0) return;
+      const pos = s.positionsOf(rows);
+      for (let j = 0; j < rows.length; j++) {
+        const row = rows[j];
+        const x = pos[2 * j];
+        const y = pos[2 * j + 1];
+        if (seen.has(row) || !(x >= 0 && y >= 0 && x <= s.width && y <= s.height)) continue;
+        const text = labelOf(labels, row);
+        if (text === null || text === "") continue;
+        seen.add(row);
+        const t = shorten(text);
+        cands.push({ x, y, width: this.measure(t) + 2, height: LINE_H, priority, index: row, text: t });
+      }
+    };
+
+    // Focus-to-neighbour lines under everything else.
+    if (s.focus >= 0 && s.neighbors.length > 0) {
+      const f = s.positionsOf([s.focus]);
+      const pos = s.positionsOf(s.neighbors);
+      if (Number.isFinite(f[0])) {
+        ctx.strokeStyle = cssColor(s.accent);
+        ctx.globalAlpha = 0.45;
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        for (let j = 0; j < s.neighbors.length; j++) {
+          if (!Number.isFinite(pos[2 * j])) continue;
+          ctx.moveTo(f[0], f[1]);
+          ctx.lineTo(pos[2 * j], pos[2 * j + 1]);
+        }
+        ctx.stroke();
+        ctx.globalAlpha = 1;
+      }
+    }
+
+    const grid = new OccupancyGrid(s.width, s.height);
+    for (const r of s.reserved) grid.take(r[0], r[1], r[2], r[3]);
+    if (s.query && Number.isFinite(s.query.x)) {
+      const q = s.query;
+      drawStar(ctx, q.x, q.y, 8, s.foreground, s.background);
+      // Keep the marker itself clear of labels.
+      grid.take(q.x - 8, q.y - 8, q.x + 8, q.y + 8);
+      const t = shorten(q.text);
+      if (t) cands.push({ x: q.x + 4, y: q.y, width: this.measure(t) + 2, height: LINE_H, priority: -1, index: -1, text: t });
+    }
+    if (s.hover >= 0) add([s.hover], PRIORITY_HOVER);
+    if (s.focus >= 0) add([s.focus], PRIORITY_FOCUS);
+    add(s.neighbors, PRIORITY_NEIGHBOR);
+    add(s.selection.length > MAX_SELECTED_CANDIDATES ? s.selection.subarray(0, MAX_SELECTED_CANDIDATES) : s.selection, PRIORITY_SELECTED);
+    if (labels && labels.indices.length > 0) {
+      // Every other labelled point, when few enough are on screen.
+      const pos = s.positionsOf(labels.indices);
+      let onScreen = 0;
+      for (let j = 0; j < labels.indices.length && onScreen <= MAX_ALL_LABELS; j++) {
+        const x = pos[2 * j];
+        const y = pos[2 * j + 1];
+        if (x >= 0 && y >= 0 && x <= s.width && y <= s.height) onScreen++;
+      }
+      if (onScreen <= MAX_ALL_LABELS) {
+        for (let j = 0; j < labels.indices.length; j++) {
+          const row = labels.indices[j];
+          const x = pos[2 * j];
+          const y = pos[2 * j + 1];
+          if (seen.has(row) || !(x >= 0 && y >= 0 && x <= s.width && y <= s.height) || !labels.texts[j]) continue;
+          const t = shorten(labels.texts[j]);
+          cands.push({ x, y, width: this.measure(t) + 2, height: LINE_H, priority: PRIORITY_OTHER, index: row, text: t });
+        }
+      }
+    }
+
+    const placed = placeLabels(cands, s.width, s.height, Infinity, grid);
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = cssColor(s.background);
+    ctx.fillStyle = cssColor(s.foreground);
+    for (const p of placed) {
+      const c = p.candidate;
+      ctx.font = c.priority <= PRIORITY_FOCUS ? `600 ${font}` : font;
+      ctx.strokeText(c.text, p.left + 1, p.top + LINE_H / 2);
+      ctx.fillText(c.text, p.left + 1, p.top + LINE_H / 2);
+    }
+    ctx.font = font;
+    this.count = placed.length;
+  }
+
+  clear(): void {
+    this.ctx?.clearRect(0, 0, this.el.width, this.el.height);
+    this.count = 0;
+  }
+}
+
+/** A five-pointed star with a halo. */
+function drawStar(ctx: CanvasRenderingContext2D, x: number, y: number, r: number, fg: RGB, bg: RGB): void {
+  ctx.beginPath();
+  for (let k = 0; k < 10; k++) {
+    const a = -Math.PI / 2 + (k * Math.PI) / 5;
+    const rr = k % 2 === 0 ? r : r * 0.45;
+    const px = x + rr * Math.cos(a);
+    const py = y + rr * Math.sin(a);
+    if (k === 0) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+  }
+  ctx.closePath();
+  ctx.lineWidth = 3;
+  ctx.lineJoin = "round";
+  ctx.strokeStyle = cssColor(bg);
+  ctx.stroke();
+  ctx.fillStyle = cssColor(fg);
+  ctx.fill();
+}

@@ -1,0 +1,477 @@
+/**
+ * The side panel: Projection, Search, Colour & labels, Selection and
+ * Bookmarks sections. It only builds controls and reports what the user asks
+ * for through its handlers; widget.ts turns that into model changes and
+ * messages. All data-derived text goes through textContent.
+ */
+import type { Column, Progress } from "../wire";
+import { methodName, progressText } from "../wire";
+import { h, listen } from "./dom";
+
+export type Method = "pca" | "tsne" | "umap" | "custom";
+export const METHODS: readonly Method[] = ["pca", "tsne", "umap", "custom"];
+
+export type ProjectParams =
+  | { components: number[] }
+  | { perplexity: number; learning_rate: "auto" | number; n_iter: number; seed: number; dims: number }
+  | { n_neighbors: number; min_dist: number; metric: string; seed: number; dims: number }
+  | { column: string; x: [string, string]; y: [string, string] | null; regex: boolean };
+
+export interface PanelHandlers {
+  project(method: Method, params: ProjectParams): void;
+  control(action: "pause" | "resume" | "stop"): void;
+  spherize(on: boolean): void;
+  search(query: string, column: string, regex: boolean): void;
+  query(text: string): void;
+  labelBy(column: string): void;
+  isolate(isolated: boolean): void;
+  editLabel(column: string, value: string): void;
+  bookmark(action: "save" | "restore" | "delete", name: string): void;
+}
+
+type Control = HTMLInputElement | HTMLSelectElement;
+
+function field(text: string, control: Control | HTMLElement, cls = "pw-field"): HTMLLabelElement {
+  const label = h("label", cls);
+  label.append(h("span", "pw-field-label", text), control);
+  return label;
+}
+
+function input(cls: string, type = "text", placeholder = ""): HTMLInputElement {
+  const el = h("input", `pw-input ${cls}`);
+  el.type = type;
+  if (placeholder) el.placeholder = placeholder;
+  el.spellcheck = false;
+  el.autocomplete = "off";
+  return el;
+}
+
+function select(cls: string, options: [string, string][] = []): HTMLSelectElement {
+  const el = h("select", `pw-select ${cls}`);
+  setOptions(el, options);
+  return el;
+}
+
+/** Replace a select's options ([value, text] pairs), keeping the value when it still exists. */
+export function setOptions(el: HTMLSelectElement, options: [string, string][], value = el.value): void {
+  el.replaceChildren();
+  for (const [v, text] of options) {
+    const opt = h("option", undefined, text);
+    opt.value = v;
+    el.append(opt);
+  }
+  if (options.some(([v]) => v === value)) el.value = value;
+}
+
+function button(cls: string, text: string, title = ""): HTMLButtonElement {
+  const b = h("button", `pw-button ${cls}`, text);
+  b.type = "button";
+  if (title) b.title = title;
+  return b;
+}
+
+function section(title: string, cls: string): { el: HTMLDetailsElement; body: HTMLDivElement } {
+  const el = h("details", `pw-section ${cls}`);
+  el.open = true;
+  el.append(h("summary", "pw-section-title", title));
+  const body = h("div", "pw-section-body");
+  el.append(body);
+  return { el, body };
+}
+
+function num(el: HTMLInputElement, fallback: number): number {
+  const v = parseFloat(el.value);
+  return Number.isFinite(v) ? v : fallback;
+}
+
+/** PC option text: "PC1 (17.1%)". */
+export function pcLabel(i: number, variance: readonly number[]): string {
+  const v = variance[i];
+  return typeof v === "number" && Number.isFinite(v) ? `PC${i + 1} (${(v * 100).toFixed(1)}%)` : `PC${i + 1}`;
+}
+
+export class Panel {
+  readonly el: HTMLDivElement;
+  private readonly offs: (() => void)[] = [];
+  private dims = 2;
+  private variance: number[] = [];
+  private columns: Column[] = [];
+  private selectedCount = 0;
+  private isolated = false;
+
+  // Projection
+  readonly method = select("pw-method", METHODS.map((m) => [m, methodName(m)]));
+  private readonly pcs = [select("pw-pc-x"), select("pw-pc-y"), select("pw-pc-z")];
+  private readonly perplexity = input("pw-perplexity", "number");
+  private readonly learningRate = input("pw-learning-rate", "text", "auto");
+  private readonly iterations = input("pw-iterations", "number");
+  private readonly seed = input("pw-seed", "number");
+  private readonly nNeighbors = input("pw-n-neighbors", "number");
+  private readonly minDist = input("pw-min-dist", "number");
+  private readonly umapMetric = select("pw-umap-metric", [["euclidean", "euclidean"], ["cosine", "cosine"], ["manhattan", "manhattan"]]);
+  private readonly customColumn = select("pw-custom-column");
+  private readonly xLeft = input("pw-x-left", "text", "left");
+  private readonly xRight = input("pw-x-right", "text", "right");
+  private readonly yLeft = input("pw-y-left", "text", "bottom (optional)");
+  private readonly yRight = input("pw-y-right", "text", "top (optional)");
+  private readonly customRegex = input("pw-custom-regex", "checkbox");
+  private readonly spherizeBox = input("pw-spherize", "checkbox");
+  private readonly run = button("pw-run", "Run", "Compute the projection with these parameters");
+  private readonly progress = h("div", "pw-progress");
+  private readonly pause = button("pw-pause", "Pause");
+  private readonly stop = button("pw-stop", "Stop");
+  private readonly groups: Record<Method, HTMLDivElement> = {
+    pca: h("div", "pw-params pw-params-pca"),
+    tsne: h("div", "pw-params pw-params-tsne"),
+    umap: h("div", "pw-params pw-params-umap"),
+    custom: h("div", "pw-params pw-params-custom"),
+  };
+  private progressState: Progress["state"] = "idle";
+
+  // Search
+  private readonly search = input("pw-search", "search", "Search metadata");
+  private readonly searchColumn = select("pw-search-column");
+  private readonly searchRegex = input("pw-search-regex", "checkbox");
+  private readonly searchGo = button("pw-search-go", "Search");
+  private readonly searchCount = h("div", "pw-search-count");
+  private readonly queryRow: HTMLLabelElement;
+  private readonly query = input("pw-query", "search", "Type text to embed");
+
+  // Colour & labels
+  readonly labelBy = select("pw-label-by");
+
+  // Selection
+  private readonly isolateBtn = button("pw-isolate", "Isolate selection", "Show only the selected points");
+  private readonly editColumn = select("pw-edit-column");
+  private readonly editValue = input("pw-edit-value", "text", "new value");
+  private readonly editApply = button("pw-edit-apply", "Apply to selection");
+  private readonly editStatus = h("div", "pw-edit-status");
+
+  // Bookmarks
+  private readonly bookmarkName = input("pw-bookmark-name", "text", "Bookmark name");
+  private readonly bookmarkSave = button("pw-bookmark-save", "Save");
+  private readonly bookmarkList = h("ul", "pw-bookmarks");
+
+  constructor(private readonly handlers: PanelHandlers) {
+    this.el = h("div", "pw-panel");
+    this.el.setAttribute("aria-label", "Projector tools");
+
+    // ---- Projection
+    const proj = section("Projection", "pw-section-projection");
+    proj.body.append(field("Method", this.method));
+    const axisNames = ["X", "Y", "Z"];
+    this.pcs.forEach((s, k) => this.groups.pca.append(field(`${axisNames[k]} axis`, s)));
+    this.groups.tsne.append(
+      field("Perplexity", this.perplexity),
+      field("Learning rate", this.learningRate),
+      field("Iterations", this.iterations),
+    );
+    this.groups.umap.append(field("Neighbours", this.nNeighbors), field("Min distance", this.minDist), field("Metric", this.umapMetric));
+    const regexLabel = h("label", "pw-check");
+    regexLabel.append(this.customRegex, h("span", undefined, "Regular expressions"));
+    this.groups.custom.append(
+      field("Column", this.customColumn),
+      field("X left", this.xLeft),
+      field("X right", this.xRight),
+      field("Y bottom", this.yLeft),
+      field("Y top", this.yRight),
+      regexLabel,
+    );
+    const seedField = field("Seed", this.seed, "pw-field pw-seed-field");
+    for (const m of METHODS) proj.body.append(this.groups[m]);
+    proj.body.append(seedField);
+    const sph = h("label", "pw-check");
+    sph.append(this.spherizeBox, h("span", undefined, "Spherize data"));
+    sph.title = "Centre and scale every dimension to unit variance before projecting";
+    const runRow = h("div", "pw-row");
+    runRow.append(this.run, this.pause, this.stop);
+    proj.body.append(sph, runRow, this.progress);
+    this.perplexity.min = "2";
+    this.iterations.min = "10";
+    this.nNeighbors.min = "2";
+    this.minDist.step = "0.05";
+    this.minDist.min = "0";
+    this.setParams("tsne", {});
+    this.setParams("umap", {});
+
+    // ---- Search
+    const srch = section("Search", "pw-section-search");
+    const searchRow = h("div", "pw-row");
+    searchRow.append(this.search, this.searchGo);
+    const sr = h("label", "pw-check");
+    sr.append(this.searchRegex, h("span", undefined, "Regex"));
+    const searchOpts = h("div", "pw-row");
+    searchOpts.append(this.searchColumn, sr);
+    this.queryRow = field("Semantic query", this.query, "pw-field pw-query-field");
+    this.queryRow.hidden = true;
+    srch.body.append(searchRow, searchOpts, this.searchCount, this.queryRow);
+
+    // ---- Colour & labels
+    const col = section("Colour & labels", "pw-section-labels");
+    col.body.append(field("Label by", this.labelBy));
+
+    // ---- Selection
+    const sel = section("Selection", "pw-section-selection");
+    const editRow = h("div", "pw-row");
+    editRow.append(this.editValue, this.editApply);
+    sel.body.append(this.isolateBtn, field("Edit column", this.editColumn), editRow, this.editStatus);
+
+    // ---- Bookmarks
+    const bm = section("Bookmarks", "pw-section-bookmarks");
+    const bmRow = h("div", "pw-row");
+    bmRow.append(this.bookmarkName, this.bookmarkSave);
+    bm.body.append(bmRow, this.bookmarkList);
+
+    this.el.append(proj.el, srch.el, col.el, sel.el, bm.el);
+
+    const enter = (el: HTMLInputElement, fn: () => void): (() => void) =>
+      listen<KeyboardEvent>(el, "keydown", (e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          fn();
+        }
+      });
+    const doSearch = (): void => handlers.search(this.search.value, this.searchColumn.value, this.searchRegex.checked);
+    const doQuery = (): void => {
+      if (this.query.value.trim()) handlers.query(this.query.value);
+    };
+    const doBookmark = (): void => {
+      const name = this.bookmarkName.value.trim();
+      if (!name) return;
+      handlers.bookmark("save", name);
+      this.bookmarkName.value = "";
+    };
+    this.offs.push(
+      listen(this.method, "change", () => this.showMethod(this.method.value as Method)),
+      ...this.pcs.map((s) => listen(s, "change", () => this.sendProject())),
+      listen(this.run, "click", () => this.sendProject()),
+      listen(this.pause, "click", () => handlers.control(this.progressState === "paused" ? "resume" : "pause")),
+      listen(this.stop, "click", () => handlers.control("stop")),
+      listen(this.spherizeBox, "change", () => handlers.spherize(this.spherizeBox.checked)),
+      enter(this.search, doSearch),
+      listen(this.searchGo, "click", doSearch),
+      enter(this.query, doQuery),
+      listen(this.labelBy, "change", () => handlers.labelBy(this.labelBy.value)),
+      listen(this.isolateBtn, "click", () => handlers.isolate(this.isolated)),
+      listen(this.editApply, "click", () => handlers.editLabel(this.editColumn.value, this.editValue.value)),
+      enter(this.editValue, () => {
+        if (!this.editApply.disabled) handlers.editLabel(this.editColumn.value, this.editValue.value);
+      }),
+      enter(this.bookmarkName, doBookmark),
+      listen(this.bookmarkSave, "click", doBookmark),
+    );
+    this.showMethod("pca");
+    this.setProgress({ method: "", state: "idle", iteration: 0, total: 0, etaS: null, message: "" });
+    this.setSelectedCount(0);
+  }
+
+  // --------------------------------------------------------- projection
+
+  private showMethod(m: Method): void {
+    if (!METHODS.includes(m)) m = "pca";
+    this.method.value = m;
+    for (const k of METHODS) this.groups[k].hidden = k !== m;
+    (this.seed.closest(".pw-field") as HTMLElement).hidden = m !== "tsne" && m !== "umap";
+    this.pcs[2].disabled = this.dims !== 3;
+  }
+
+  /** The parameters shown for `method`, as the project message carries them. */
+  params(method: Method): ProjectParams {
+    if (method === "pca") {
+      return { components: this.pcs.map((s, k) => Math.max(0, parseInt(s.value, 10) || k)) };
+    }
+    if (method === "tsne") {
+      const lr = this.learningRate.value.trim();
+      const lrNum = parseFloat(lr);
+      return {
+        perplexity: num(this.perplexity, 30),
+        learning_rate: lr === "" || lr === "auto" || !Number.isFinite(lrNum) ? "auto" : lrNum,
+        n_iter: Math.round(num(this.iterations, 1000)),
+        seed: Math.round(num(this.seed, 0)),
+        dims: this.dims,
+      };
+    }
+    if (method === "umap") {
+      return {
+        n_neighbors: Math.round(num(this.nNeighbors, 15)),
+        min_dist: num(this.minDist, 0.1),
+        metric: this.umapMetric.value,
+        seed: Math.round(num(this.seed, 0)),
+        dims: this.dims,
+      };
+    }
+    const yl = this.yLeft.value;
+    const yr = this.yRight.value;
+    return {
+      column: this.customColumn.value,
+      x: [this.xLeft.value, this.xRight.value],
+      y: yl.trim() || yr.trim() ? [yl, yr] : null,
+      regex: this.customRegex.checked,
+    };
+  }
+
+  private sendProject(): void {
+    const m = this.method.value as Method;
+    this.handlers.project(m, this.params(m));
+  }
+
+  /** The projection in use changed from Python: show it and its parameters. */
+  setProjection(method: string, params: unknown): void {
+    const m = (METHODS as readonly string[]).includes(method) ? (method as Method) : "pca";
+    this.showMethod(m);
+    this.setParams(m, typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {});
+  }
+
+  private setParams(m: Method, p: Record<string, unknown>): void {
+    if (m === "pca") {
+      const comps = Array.isArray(p.components) ? p.components : [];
+      this.pcs.forEach((s, k) => {
+        const v = comps[k];
+        const idx = typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : k;
+        this.ensurePcOptions();
+        if (idx < s.options.length) s.value = String(idx);
+      });
+    } else if (m === "tsne") {
+      this.perplexity.value = String(typeof p.perplexity === "number" ? p.perplexity : this.perplexity.value || 30);
+      const lr = p.learning_rate;
+      if (typeof lr === "number" || lr === "auto") this.learningRate.value = String(lr);
+      else if (!this.learningRate.value) this.learningRate.value = "auto";
+      this.iterations.value = String(typeof p.n_iter === "number" ? p.n_iter : this.iterations.value || 1000);
+      if (typeof p.seed === "number") this.seed.value = String(p.seed);
+    } else if (m === "umap") {
+      this.nNeighbors.value = String(typeof p.n_neighbors === "number" ? p.n_neighbors : this.nNeighbors.value || 15);
+      this.minDist.value = String(typeof p.min_dist === "number" ? p.min_dist : this.minDist.value || 0.1);
+      if (typeof p.metric === "string") this.umapMetric.value = p.metric;
+      if (typeof p.seed === "number") this.seed.value = String(p.seed);
+    } else {
+      if (typeof p.column === "string") this.customColumn.value = p.column;
+      const x = Array.isArray(p.x) ? p.x : null;
+      const y = Array.isArray(p.y) ? p.y : null;
+      if (x) [this.xLeft.value, this.xRight.value] = [String(x[0] ?? ""), String(x[1] ?? "")];
+      if (y) [this.yLeft.value, this.yRight.value] = [String(y[0] ?? ""), String(y[1] ?? "")];
+      else if (p.y === null) this.yLeft.value = this.yRight.value = "";
+      if (typeof p.regex === "boolean") this.customRegex.checked = p.regex;
+    }
+    if (this.seed.value === "") this.seed.value = "0";
+  }
+
+  private ensurePcOptions(): void {
+    const count = Math.max(3, this.variance.length);
+    const options: [string, string][] = Array.from({ length: count }, (_, i) => [String(i), pcLabel(i, this.variance)]);
+    for (const s of this.pcs) {
+      if (s.options.length !== count || s.options[0]?.textContent !== options[0][1]) setOptions(s, options, s.value);
+    }
+  }
+
+  setPcaVariance(variance: number[]): void {
+    this.variance = variance.slice(0, 10);
+    const values = this.pcs.map((s) => s.value);
+    for (const s of this.pcs) s.replaceChildren();
+    this.ensurePcOptions();
+    this.pcs.forEach((s, k) => {
+      s.value = values[k] !== "" && Number(values[k]) < s.options.length ? values[k] : String(k);
+    });
+  }
+
+  setDimensions(dims: number): void {
+    this.dims = dims;
+    this.pcs[2].disabled = dims !== 3;
+  }
+
+  setSpherize(on: boolean): void {
+    this.spherizeBox.checked = on;
+  }
+
+  setProgress(p: Progress): void {
+    this.progressState = p.state;
+    const text = progressText(p);
+    this.progress.textContent = text;
+    this.progress.hidden = text === "";
+    this.progress.dataset.state = p.state;
+    const active = p.state === "running" || p.state === "paused";
+    this.pause.disabled = !active;
+    this.stop.disabled = !active;
+    this.pause.textContent = p.state === "paused" ? "Resume" : "Pause";
+    this.el.classList.toggle("pw-busy", p.state === "running");
+  }
+
+  // ------------------------------------------------------------ columns
+
+  setColumns(columns: Column[], labelBy: string): void {
+    this.columns = columns;
+    const all: [string, string][] = columns.map((c) => [c.name, c.name]);
+    setOptions(this.searchColumn, [["", "(all columns)"], ...all]);
+    setOptions(this.labelBy, [["", "(none)"], ...all], labelBy);
+    setOptions(this.editColumn, all);
+    setOptions(this.customColumn, all);
+    this.setLabelBy(labelBy);
+  }
+
+  setLabelBy(name: string): void {
+    this.labelBy.value = this.columns.some((c) => c.name === name) ? name : "";
+  }
+
+  // ------------------------------------------------------------- search
+
+  setSearchCount(count: number | null): void {
+    this.searchCount.textContent =
+      count === null ? "" : `${count.toLocaleString("en-US")} match${count === 1 ? "" : "es"}`;
+  }
+
+  setHasEncoder(has: boolean): void {
+    this.queryRow.hidden = !has;
+  }
+
+  // ---------------------------------------------------------- selection
+
+  setSelectedCount(count: number): void {
+    this.selectedCount = count;
+    this.updateIsolate();
+    this.editApply.disabled = count === 0;
+  }
+
+  setIsolated(isolated: boolean): void {
+    this.isolated = isolated;
+    this.updateIsolate();
+  }
+
+  private updateIsolate(): void {
+    this.isolateBtn.textContent = this.isolated ? "Show all" : "Isolate selection";
+    this.isolateBtn.title = this.isolated ? "Show every point again" : "Show only the selected points";
+    this.isolateBtn.disabled = !this.isolated && this.selectedCount === 0;
+  }
+
+  setEditStatus(text: string): void {
+    this.editStatus.textContent = text;
+  }
+
+  // ---------------------------------------------------------- bookmarks
+
+  setBookmarks(names: string[]): void {
+    this.bookmarkList.replaceChildren();
+    for (const name of names) {
+      const li = h("li", "pw-bookmark");
+      li.dataset.name = name;
+      const restore = h("button", "pw-bookmark-restore", name);
+      restore.type = "button";
+      restore.title = "Restore this bookmark";
+      const del = h("button", "pw-bookmark-delete", "\u00d7");
+      del.type = "button";
+      del.title = "Delete this bookmark";
+      del.setAttribute("aria-label", "Delete bookmark");
+      li.addEventListener("click", () => this.handlers.bookmark("restore", name));
+      del.addEventListener("click", (e) => {
+        e.stopPropagation();
+        this.handlers.bookmark("delete", name);
+      });
+      li.append(restore, del);
+      this.bookmarkList.append(li);
+    }
+    if (names.length === 0) this.bookmarkList.append(h("li", "pw-empty", "No bookmarks yet"));
+  }
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    this.offs.length = 0;
+  }
+}
