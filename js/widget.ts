@@ -74,6 +74,8 @@ export interface ProjectorTestHook {
   neighborCount(): number;
   /** Labels drawn in the last overlay pass. */
   labelCount(): number;
+  /** Their boxes: [left, top, width, height] in CSS px. */
+  labelBoxes(): number[][];
   /** The projection method in use. */
   projection(): string;
   /** Whether a position transition is running. */
@@ -753,6 +755,7 @@ function render({ model, el }: RenderProps): () => void {
     selectedCount: () => selCount,
     neighborCount: () => inspector.neighborCount,
     labelCount: () => labelOverlay.count,
+    labelBoxes: () => labelOverlay.boxes.map((b) => [...b]),
     projection: () => stringOr(model.get("projection"), ""),
     isAnimating: () => renderer?.animating ?? false,
     exportPNG,

@@ -72,6 +72,58 @@ w.explained_variance_ratio[:3].round(3)""",
     ),
 ]
 
+EXPLORE = [
+    (
+        "md",
+        """# Exploring digits: t-SNE, neighbours, search, sprites
+
+The 1,797 scikit-learn digits again, now drawn as their own 8×8 images (toggle **Images** in the
+toolbar), laid out with t-SNE computed live in the kernel. Everything below can also be done from
+the widget's side panel.""",
+    ),
+    (
+        "code",
+        """import numpy as np
+from sklearn.datasets import load_digits
+
+from projector_widget import Projector
+
+digits = load_digits()
+meta = {"digit": digits.target, "name": [f"img{i:04d}-digit{d}" for i, d in enumerate(digits.target)]}
+w = Projector(digits.data, meta, images=digits.images, label_by="digit", dimensions=2)
+w""",
+    ),
+    ("md", "Run t-SNE in the background: the plot above animates as it converges."),
+    (
+        "code",
+        """job = w.project("tsne", perplexity=30, n_iter=500, seed=0)
+job.wait()
+w.coordinates.shape""",
+    ),
+    ("md", "The nearest neighbours of image 0 in the original 64-dimensional space, closest first:"),
+    (
+        "code",
+        """idx, dist = w.nearest(0, k=8, metric="euclidean")
+w.focus = 0  # the inspector shows the same list
+list(zip(digits.target[idx], dist.round(2)))""",
+    ),
+    ("md", "Search a column (substring or regular expression): the matches become the selection."),
+    (
+        "code",
+        """hits = w.search(r"digit[38]$", column="name", regex=True)
+len(hits), np.bincount(digits.target[hits])""",
+    ),
+    ("md", "Isolate the selection, re-project just those points, and save the view as a bookmark."),
+    (
+        "code",
+        """w.isolate()
+w.project("pca")
+w.save_bookmark("threes and eights")
+w.show_all()
+w.bookmarks""",
+    ),
+]
+
 
 def write(name: str, cells: list[tuple[str, str]]) -> None:
     """Write one notebook."""
@@ -93,3 +145,4 @@ def write(name: str, cells: list[tuple[str, str]]) -> None:
 if __name__ == "__main__":
     ROOT.mkdir(exist_ok=True)
     write("quickstart.ipynb", QUICKSTART)
+    write("explore.ipynb", EXPLORE)

@@ -65,6 +65,8 @@ export class LabelOverlay {
   private font = "";
   /** Labels drawn in the last pass. */
   count = 0;
+  /** Boxes [left, top, width, height] (CSS px) of the labels drawn in the last pass. */
+  boxes: ReadonlyArray<readonly [number, number, number, number]> = [];
 
   constructor() {
     this.el = h("canvas", "pw-labels");
@@ -185,11 +187,13 @@ export class LabelOverlay {
     }
     ctx.font = font;
     this.count = placed.length;
+    this.boxes = placed.map((p) => [p.left, p.top, p.candidate.width, p.candidate.height] as const);
   }
 
   clear(): void {
     this.ctx?.clearRect(0, 0, this.el.width, this.el.height);
     this.count = 0;
+    this.boxes = [];
   }
 }
 

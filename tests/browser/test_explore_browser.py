@@ -169,7 +169,8 @@ def test_labels_are_drawn_and_never_overlap(nb):
     assert nb.wait_kernel("w.label_by == 'word'")
     nb.kernel("w.selected = list(range(0, 3000, 7))")
     nb.page.wait_for_function(f"() => document.querySelector('{W}').__pw.labelCount() > 5")
-    boxes = hook(nb, "labelBoxes ? document.querySelector('.projector-widget').__pw.labelBoxes() : []")
+    boxes = hook(nb, "labelBoxes()")
+    assert len(boxes) == hook(nb, "labelCount()") > 5
     for a in range(len(boxes)):
         for b in range(a + 1, len(boxes)):
             ax, ay, aw, ah = boxes[a]
