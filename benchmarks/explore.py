@@ -67,12 +67,18 @@ def main() -> None:
     args = ap.parse_args()
     if args.knn:
         n, d = (int(v) for v in args.knn.split("x"))
-        print(f"exact kNN (cosine, k=10) at {n}x{d}: {bench_knn(n, d) * 1000:.0f} ms/query", flush=True)
+        print(
+            f"exact kNN (cosine, k=10) at {n}x{d}: {bench_knn(n, d) * 1000:.0f} ms/query",
+            flush=True,
+        )
     umap(make_embeddings(500, 16)[0], {"seed": 0})  # numba compiles once; not timed
     for n in (int(v) for v in args.layout_sizes.split(",")):
         x, _ = make_embeddings(n, args.dims)
         first, total = bench_tsne(x)
-        print(f"t-SNE {n}x{args.dims}: first live frame {first:.1f} s, finished {total:.1f} s", flush=True)
+        print(
+            f"t-SNE {n}x{args.dims}: first live frame {first:.1f} s, finished {total:.1f} s",
+            flush=True,
+        )
         if not args.skip_umap:
             print(f"UMAP  {n}x{args.dims}: finished {bench_umap(x):.1f} s", flush=True)
 

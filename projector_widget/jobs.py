@@ -20,15 +20,15 @@ class Stopped(Exception):
 class Job:
     """One projection run in a background thread.
 
-    ``work(job)`` does the computation and calls :meth:`checkpoint` often; ``report(state)`` is
-    called with progress dictionaries (``state``, ``iteration``, ``total``, ``eta_s``, ...).
+    ``work(job)`` does the computation and calls :meth:`checkpoint` often; ``report(job, state)``
+    is called with progress dictionaries (``state``, ``iteration``, ``total``, ``eta_s``, ...).
     """
 
     def __init__(
         self,
         method: str,
         work: Callable[[Job], Any],
-        report: Callable[[dict[str, Any]], None],
+        report: Callable[[Job, dict[str, Any]], None],
         on_done: Callable[[Job], None] | None = None,
     ) -> None:
         self.method = method
@@ -73,6 +73,7 @@ class Job:
         if state == "running" and self.total and 0 < self.iteration < self.total:
             eta = elapsed / self.iteration * (self.total - self.iteration)
         self._report(
+            self,
             {
                 "method": self.method,
                 "state": state,
@@ -81,7 +82,7 @@ class Job:
                 "eta_s": None if eta is None else round(float(eta), 1),
                 "elapsed_s": round(float(elapsed), 2),
                 "message": message,
-            }
+            },
         )
 
     def checkpoint(self, iteration: int, total: int, message: str = "") -> bool:
@@ -115,6 +116,15 @@ class Job:
         """Stop at the next checkpoint (the layout reached so far is kept)."""
         self._stop.set()
         self._resume.set()
+
+    @property
+    def stopped(self) -> bool:
+        """True once a stop was asked for."""
+        return self._stop.is_set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread to end (without raising the job's error)."""
+        self._thread.join(timeout)
 
     @property
     def running(self) -> bool:

@@ -16,7 +16,7 @@ import traitlets
 from . import bookmarks as bm
 from . import encoding
 from .inputs import Column, Matrix, as_columns, as_matrix, columns_as_table, make_column
-from .jobs import Job
+from .jobs import Job, Stopped
 from .neighbors import check_metric, nearest
 from .projections import custom as custom_proj
 from .projections import tsne as tsne_proj
@@ -212,6 +212,8 @@ class Projector(anywidget.AnyWidget):
         self._saved_view: dict[str, Any] | None = None
         self._bookmark_store: dict[str, dict[str, Any]] = {}
         self._last_frame = 0.0
+        self._custom_axes: npt.NDArray[np.float64] | None = None
+        self._applying = False  # True while Python itself sets projection/dimensions
         _check_dimensions(dimensions)
         if color_by is None:
             color_by = _default_color_column(columns)
@@ -397,7 +399,7 @@ class Projector(anywidget.AnyWidget):
             unknown = set(params) - {"column", "x", "y", "regex"}
             if unknown:
                 raise ValueError(f"unknown custom-projection parameter(s) {sorted(unknown)}")
-            coords, _ = custom_proj.custom_projection(
+            coords, axes = custom_proj.custom_projection(
                 self._input().values,
                 self._column_list,
                 p,
@@ -407,7 +409,7 @@ class Projector(anywidget.AnyWidget):
             )
             if self._subset is not None:
                 coords = self._embed_rows(coords[self._subset])
-            self._custom_axes = _
+            self._custom_axes = axes
             self._set_projection("custom", p)
             self._show(coords, TRANSITION_MS)
             self._progress = _progress_value("custom", "done")
@@ -455,28 +457,23 @@ class Projector(anywidget.AnyWidget):
 
                 def progress(done: int, total: int, message: str) -> None:
                     if job.checkpoint(done, total, message):
-                        from .jobs import Stopped
-
                         raise Stopped
 
                 out = umap_proj.umap(rows, p, on_progress=progress)
-            if job.state != "stopped" and not job._stop.is_set():
+            if not job.stopped:
                 self._layout_cache[key] = out
             return out
 
         def done(job: Job) -> None:
             if job is self._job and job.result is not None:
-                self._show(
-                    self._embed_rows(_pad3(job.result)), 0 if method == "tsne" else TRANSITION_MS
-                )
+                transition = 0 if method == "tsne" else TRANSITION_MS
+                self._show(self._embed_rows(_pad3(job.result)), transition)
 
-        def report(state: dict[str, Any]) -> None:
-            if self._job is None or job_ref[0] is self._job:
+        def report(job: Job, state: dict[str, Any]) -> None:
+            if job is self._job:
                 self._progress = state
 
-        job_ref: list[Job] = []
         job = Job(method, work, report, on_done=done)
-        job_ref.append(job)
         self._job = job
         return job.start()
 
@@ -495,7 +492,7 @@ class Projector(anywidget.AnyWidget):
         job = self._job
         if job is not None and job.running:
             job.stop()
-            job._thread.join(timeout=30)
+            job.join(timeout=30)
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the running projection job finishes (re-raising its error)."""
@@ -504,7 +501,7 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("projection")
     def _on_projection(self, change: dict[str, Any]) -> None:
-        if getattr(self, "_applying", False) or change["new"] == change["old"]:
+        if self._applying or change["new"] == change["old"]:
             return
         if change["new"] not in METHODS:
             self._applying = True
@@ -647,7 +644,7 @@ class Projector(anywidget.AnyWidget):
             comps = self.projection_params.get("components", [0, 1, 2])
             scores = (v - r.mean) @ r.components.T
             return [float(scores[c]) if c < len(scores) else 0.0 for c in comps][: self.dimensions]
-        if self.projection == "custom" and getattr(self, "_custom_axes", None) is not None:
+        if self.projection == "custom" and self._custom_axes is not None:
             return [float(c) for c in (self._custom_axes @ v)][: self.dimensions]
         return []
 
@@ -861,7 +858,7 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("dimensions")
     def _on_dimensions(self, change: dict[str, Any]) -> None:
-        if getattr(self, "_applying", False):
+        if self._applying:
             return
         if (
             self.projection in ("tsne", "umap")

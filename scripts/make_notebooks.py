@@ -100,7 +100,10 @@ w""",
 job.wait()
 w.coordinates.shape""",
     ),
-    ("md", "The nearest neighbours of image 0 in the original 64-dimensional space, closest first:"),
+    (
+        "md",
+        "The nearest neighbours of image 0 in the original 64-dimensional space, closest first:",
+    ),
     (
         "code",
         """idx, dist = w.nearest(0, k=8, metric="euclidean")

@@ -57,7 +57,9 @@ def hook(nb, expr: str):
 
 
 def positions(nb) -> np.ndarray:
-    flat = nb.page.evaluate(f"() => Array.from(document.querySelector('{W}').__pw.screenPositions())")
+    flat = nb.page.evaluate(
+        f"() => Array.from(document.querySelector('{W}').__pw.screenPositions())"
+    )
     return np.asarray(flat, dtype=float).reshape(-1, 2)
 
 
@@ -75,7 +77,12 @@ def isolated_point(nb) -> int:
     """A point with no other point within 6 px on screen, so a click cannot hit a neighbour."""
     p = positions(nb)
     box = nb.page.query_selector(f"{W} canvas.pw-canvas").bounding_box()
-    ok = (p[:, 0] > 40) & (p[:, 0] < box["width"] - 260) & (p[:, 1] > 40) & (p[:, 1] < box["height"] - 40)
+    ok = (
+        (p[:, 0] > 40)
+        & (p[:, 0] < box["width"] - 260)
+        & (p[:, 1] > 40)
+        & (p[:, 1] < box["height"] - 40)
+    )
     for i in np.flatnonzero(ok):
         d = np.linalg.norm(p - p[i], axis=1)
         d[i] = np.inf
@@ -123,7 +130,10 @@ def test_tsne_streams_while_ui_and_kernel_respond_and_pause_works(nb):
     nb.page.fill(f"{W} .pw-perplexity", "30")
     frame0 = int(nb.page.get_attribute(W, "data-frame"))
     nb.page.click(f"{W} .pw-run")
-    nb.wait_kernel("w._progress.get('state') == 'running' and w._progress.get('iteration', 0) >= 20", timeout=60)
+    nb.wait_kernel(
+        "w._progress.get('state') == 'running' and w._progress.get('iteration', 0) >= 20",
+        timeout=60,
+    )
     # Live frames keep arriving and being drawn.
     p1 = positions(nb)
     nb.page.wait_for_timeout(1500)
@@ -149,7 +159,9 @@ def test_tsne_streams_while_ui_and_kernel_respond_and_pause_works(nb):
 
 
 def test_pca_component_pickers_show_variance(nb):
-    options = nb.page.eval_on_selector_all(f"{W} .pw-pc-x option", "els => els.map(e => e.textContent)")
+    options = nb.page.eval_on_selector_all(
+        f"{W} .pw-pc-x option", "els => els.map(e => e.textContent)"
+    )
     assert len(options) == 10 and options[0].startswith("PC1") and "%" in options[0]
     nb.page.select_option(f"{W} .pw-pc-x", "2")
     assert nb.wait_kernel("w.projection_params['components'][0] == 2")
@@ -161,7 +173,12 @@ def test_label_edit_from_ui_reaches_python(nb):
     nb.page.select_option(f"{W} .pw-edit-column", "kind")
     nb.page.fill(f"{W} .pw-edit-value", "edited")
     nb.page.click(f"{W} .pw-edit-apply")
-    assert nb.wait_kernel("list(w.metadata['kind'][:4])") == ["common", "edited", "edited", "common"]
+    assert nb.wait_kernel("list(w.metadata['kind'][:4])") == [
+        "common",
+        "edited",
+        "edited",
+        "common",
+    ]
 
 
 def test_labels_are_drawn_and_never_overlap(nb):
@@ -213,6 +230,7 @@ def test_sprites_toggle_draws_thumbnails(nb):
     nb.page.wait_for_timeout(400)
     sprites = np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")).astype(int)
     assert np.abs(sprites - dots).sum(axis=2).astype(bool).sum() > 2000
+
     # The thumbnails are grey noise: unsaturated mid-grey pixels appear that dots never draw.
     def greys(img):
         spread = img.max(axis=2) - img.min(axis=2)
@@ -238,9 +256,13 @@ def test_png_export_and_semantic_query(nb):
 def test_follows_jupyterlab_dark_theme(nb):
     canvas = nb.page.query_selector(f"{W} canvas.pw-canvas")
     light = np.median(np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("L")))
-    nb.page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    nb.page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
+    )
     nb.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
     nb.page.wait_for_timeout(800)
     dark = np.median(np.asarray(Image.open(io.BytesIO(canvas.screenshot())).convert("L")))
-    nb.page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    nb.page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})"
+    )
     assert light > 180 and dark < 80, (light, dark)
