@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import threading
 import time
@@ -220,8 +221,10 @@ class Projector(anywidget.AnyWidget):
         _check_color_by(color_by, columns)
         _check_label_by(label_by, columns)
         sprites: dict[str, Any] = {}
+        self._images: npt.NDArray[np.uint8] | None = None
         if images is not None:
-            sprites = build_atlas(as_images(images, self._n))
+            self._images = as_images(images, self._n)
+            sprites = build_atlas(self._images)
         first = self._pca_result()
         params = {"components": [0, 1, 2]}
         self._coords = _pca_coords(first, params["components"], 3)
@@ -370,21 +373,23 @@ class Projector(anywidget.AnyWidget):
             raise ValueError(f"projection must be one of {list(METHODS)}, got {method!r}")
         self.stop()
         if method == "pca":
-            comps = list(params.pop("components", [0, 1, 2]))
+            result = self._pca_result()
+            k = max(result.coords.shape[1], 1)
+            comps = list(params.pop("components", range(min(3, k))))
             if params:
                 raise ValueError(f"unknown PCA parameter(s) {sorted(params)}; PCA takes components")
-            result = self._pca_result()
-            k = result.coords.shape[1]
-            if len(comps) not in (2, 3) or not all(
-                isinstance(c, (int, np.integer)) and 0 <= c < max(k, 1) for c in comps
-            ):
+            valid = all(
+                isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < k
+                for c in comps
+            )
+            if not 1 <= len(comps) <= 3 or not valid or len(set(comps)) != len(comps):
                 raise ValueError(
-                    f"components must be 2 or 3 principal component indices in 0..{max(k, 1) - 1}, "
-                    f"got {comps!r}"
+                    f"components must be up to 3 distinct principal component indices in "
+                    f"0..{k - 1} (X, Y, Z), got {comps!r}"
                 )
-            comps = [int(c) for c in comps] + [c for c in range(3) if c not in comps][
-                : 3 - len(comps)
-            ]
+            # Fill missing axes with the next unused components (zeros beyond the last one).
+            comps = [int(c) for c in comps]
+            comps += [c for c in range(10) if c not in comps][: 3 - len(comps)]
             self._set_projection("pca", {"components": comps[:3]})
             self._show(self._embed_rows(_pca_coords(result, comps, 3)), TRANSITION_MS)
             self._progress = _progress_value("pca", "done")
@@ -501,8 +506,8 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("projection")
     def _on_projection(self, change: dict[str, Any]) -> None:
-        if self._applying or change["new"] == change["old"]:
-            return
+        if self._applying or not isinstance(change["old"], str) or change["new"] == change["old"]:
+            return  # set by Python itself, or the initial value during __init__
         if change["new"] not in METHODS:
             self._applying = True
             self.projection = change["old"]
@@ -516,7 +521,7 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("spherize")
     def _on_spherize(self, change: dict[str, Any]) -> None:
-        if change["new"] != change["old"]:
+        if isinstance(change["old"], bool) and change["new"] != change["old"]:
             self._rerun()
 
     def _rerun(self) -> None:
@@ -845,6 +850,118 @@ class Projector(anywidget.AnyWidget):
             self._bookmark_store[mark["name"]] = mark
         self.bookmarks = [{"name": k} for k in self._bookmark_store]
 
+    # ------------------------------------------------------------------ files
+    @classmethod
+    def from_tensorboard(
+        cls, logdir: str | os.PathLike[str], tensor_name: str | None = None, **kwargs: Any
+    ) -> Projector:
+        """A projector of an embedding in a TensorBoard projector log directory.
+
+        Reads ``projector_config.pbtxt`` as TensorBoard does: tensors from checkpoints or
+        ``tensor_path`` files, metadata (header row only with several columns), the sprite sheet
+        and bookmarks. With several embeddings, ``tensor_name`` picks one (the error lists them).
+        """
+        from .formats import tensorboard as tb
+
+        loaded = tb.read(logdir, tensor_name)
+        kwargs.setdefault("images", loaded.images)
+        w = cls(loaded.values, loaded.metadata, **kwargs)
+        for mark in loaded.bookmarks:
+            if mark["color_by"] not in w.columns:
+                mark["color_by"] = w.color_by
+            if mark["label_by"] not in w.columns:
+                mark["label_by"] = ""
+            w._bookmark_store[mark["name"]] = mark
+        w.bookmarks = [{"name": k} for k in w._bookmark_store]
+        return w
+
+    def to_tensorboard(
+        self,
+        logdir: str | os.PathLike[str],
+        *,
+        tensor_name: str = "embedding",
+        tensor_format: str = "auto",
+    ) -> pathlib.Path:
+        """Write a projector log directory TensorBoard shows (tensor, metadata, sprite, config).
+
+        Every path is relative and inside ``logdir``. ``tensor_format`` is 'checkpoint' (needs
+        TensorFlow), 'tsv', or 'auto'. Returns the config file's path.
+        """
+        from .formats import tensorboard as tb
+
+        return tb.write(
+            logdir,
+            self._matrix.values,
+            self._column_list,
+            self._images,
+            tensor_name=tensor_name,
+            tensor_format=tensor_format,
+        )
+
+    @classmethod
+    def from_tsv(
+        cls,
+        tensors_tsv: str | os.PathLike[str],
+        metadata_tsv: str | os.PathLike[str] | None = None,
+        **kwargs: Any,
+    ) -> Projector:
+        """A projector of the two TSV files projector.tensorflow.org loads."""
+        from .formats import tsv
+
+        values, meta = tsv.read_tsv_pair(tensors_tsv, metadata_tsv)
+        return cls(values, meta, **kwargs)
+
+    def to_tsv(self, folder: str | os.PathLike[str]) -> tuple[pathlib.Path, pathlib.Path | None]:
+        """Write ``tensors.tsv`` and ``metadata.tsv`` (tabs/newlines in labels become spaces)."""
+        from .formats import tsv
+
+        root = tsv.ensure_dir(folder)
+        tsv.write_tensor_tsv(root / "tensors.tsv", self._matrix.values)
+        meta = root / "metadata.tsv"
+        wrote = tsv.write_metadata_tsv(meta, self._column_list, self._n)
+        return root / "tensors.tsv", meta if wrote else None
+
+    @classmethod
+    def from_keras(
+        cls,
+        model_or_layer: Any,
+        layer_name: str | None = None,
+        vocabulary: Any = None,
+        **kwargs: Any,
+    ) -> Projector:
+        """A projector of a Keras ``Embedding`` layer's weights (or a model's, by layer name).
+
+        ``vocabulary`` (one token per row, e.g. from ``TextVectorization.get_vocabulary()``)
+        becomes the metadata.
+        """
+        from .formats.keras import embedding_weights
+
+        values = embedding_weights(model_or_layer, layer_name)
+        meta = kwargs.pop("metadata", None)
+        if vocabulary is not None:
+            vocab = list(vocabulary)
+            if len(vocab) != values.shape[0]:
+                raise ValueError(
+                    f"vocabulary has {len(vocab)} tokens but the embedding matrix has "
+                    f"{values.shape[0]} rows; pass one token per row"
+                )
+            meta = {"token": [str(t) for t in vocab]}
+        return cls(values, meta, **kwargs)
+
+    def to_html(self, *, title: str = "projector-widget") -> str:
+        """One self-contained HTML page with this view (opens offline, no kernel needed)."""
+        from .formats import html
+
+        return html.page(self, title=title)
+
+    def save_html(
+        self, path: str | os.PathLike[str], *, title: str = "projector-widget"
+    ) -> pathlib.Path:
+        """Write :meth:`to_html` to ``path``; returns the path."""
+        out = pathlib.Path(path)
+        out.write_text(self.to_html(title=title), encoding="utf-8")
+        return out
+
     # ------------------------------------------------------------------ traits
     @traitlets.validate("dimensions")
     def _validate_dimensions(self, proposal: dict[str, Any]) -> int:
@@ -858,8 +975,8 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("dimensions")
     def _on_dimensions(self, change: dict[str, Any]) -> None:
-        if self._applying:
-            return
+        if self._applying or not isinstance(change["old"], int):
+            return  # set by Python itself, or the initial value during __init__
         if (
             self.projection in ("tsne", "umap")
             and self.projection_params.get("dims") != change["new"]

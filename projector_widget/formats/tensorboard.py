@@ -1,0 +1,408 @@
+"""TensorBoard projector log directories: read what TensorBoard shows, write what it can read.
+
+The layout follows TensorBoard's projector plugin: ``projector_config.pbtxt`` (a text
+``ProjectorConfig`` protobuf) in the log directory, assets referenced by paths relative to it and
+inside it (TensorBoard refuses assets outside the config's folder), tensors either in a TF
+checkpoint or in ``tensor_path`` files (TSV, or raw float32 with ``tensor_shape``). A config
+entry without a tensor name is a template applied to every 2-D checkpoint variable, and optimizer
+slots are not embeddings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import tsv
+from .png import encode_png, read_image
+
+CONFIG_NAME = "projector_config.pbtxt"
+CHECKPOINT_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+@dataclass
+class Entry:
+    """One embedding TensorBoard would offer: where its tensor and assets live."""
+
+    name: str
+    source: str  # "checkpoint" or "file"
+    shape: tuple[int, ...] = ()
+    tensor_path: str = ""
+    metadata_path: str = ""
+    bookmarks_path: str = ""
+    sprite_path: str = ""
+    sprite_dim: tuple[int, int] = (0, 0)
+    config_shape: tuple[int, ...] = ()
+
+
+@dataclass
+class LogDir:
+    """A parsed projector log directory."""
+
+    root: Path
+    config_path: Path | None
+    config: Any
+    checkpoint: str | None
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _projector_pb2() -> Any:
+    try:
+        from tensorboard.plugins.projector import projector_config_pb2
+    except ImportError:
+        raise ImportError(
+            'reading TensorBoard projector files needs tensorboard: pip install "projector-widget[tensorflow]"'
+        ) from None
+    return projector_config_pb2
+
+
+def _tf() -> Any:
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise ImportError(
+            'TensorFlow checkpoints need TensorFlow: pip install "projector-widget[tensorflow]"'
+        ) from None
+    return tf
+
+
+def find_config(logdir: Path) -> Path | None:
+    """The projector config in ``logdir`` (or its ``plugins/projector`` assets folder)."""
+    for candidate in (logdir / CONFIG_NAME, logdir / "plugins" / "projector" / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_asset(path: str, config_path: Path) -> Path:
+    """Absolute path of an asset; ValueError when it resolves outside the config's folder."""
+    base = config_path.parent.resolve()
+    candidate = Path(os.path.expanduser(path))
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    candidate = candidate.resolve()
+    if os.path.commonpath([base, candidate]) != str(base):
+        raise ValueError(
+            f"asset path {path!r} resolves outside the log directory {base}; TensorBoard refuses it. "
+            "Move the file into the log directory and use a relative path"
+        )
+    return candidate
+
+
+def _latest_checkpoint(logdir: Path, config: Any) -> str | None:
+    if config is not None and config.model_checkpoint_path:
+        return str(config.model_checkpoint_path)
+    ckpt_file = logdir / "checkpoint"
+    if ckpt_file.is_file():
+        for line in ckpt_file.read_text().splitlines():
+            if line.startswith("model_checkpoint_path:"):
+                value = line.split(":", 1)[1].strip().strip('"')
+                return str(logdir / value) if not os.path.isabs(value) else value
+    indexes = sorted(logdir.glob("*.index"), key=lambda p: p.stat().st_mtime)
+    return str(indexes[-1])[: -len(".index")] if indexes else None
+
+
+def _is_optimizer_state(var: str) -> bool:
+    """Optimizer slots have the embeddings' shape but are not embeddings.
+
+    TensorBoard skips TF 1 / Keras 2 slots (``.OPTIMIZER_SLOT``); Keras 3 optimizers keep their
+    moments (and references to the trained variables) under ``optimizer/``, skipped here too.
+    """
+    return ".OPTIMIZER_SLOT" in var or var.startswith("optimizer/")
+
+
+def _config_entries(config: Any) -> tuple[Entry | None, list[Entry]]:
+    """The config's template entry (no tensor name) and its named entries."""
+    template = None
+    named = []
+    for emb in config.embeddings:
+        name = emb.tensor_name[:-2] if emb.tensor_name.endswith(":0") else emb.tensor_name
+        dim = tuple(emb.sprite.single_image_dim) if emb.sprite.single_image_dim else (0, 0)
+        entry = Entry(
+            name=name,
+            source="file" if emb.tensor_path else "checkpoint",
+            tensor_path=emb.tensor_path,
+            metadata_path=emb.metadata_path,
+            bookmarks_path=emb.bookmarks_path,
+            sprite_path=emb.sprite.image_path,
+            sprite_dim=dim,  # type: ignore[arg-type]
+            config_shape=tuple(int(v) for v in emb.tensor_shape),
+        )
+        if entry.tensor_path and not entry.name:
+            entry.name = os.path.basename(entry.tensor_path)
+        if not entry.name and not entry.tensor_path:
+            template = entry
+            continue
+        named.append(entry)
+    return template, named
+
+
+def parse_logdir(logdir: str | os.PathLike[str]) -> LogDir:
+    """Parse a projector log directory the way TensorBoard does, collecting problems as text."""
+    root = Path(logdir)
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a directory")
+    pb2 = _projector_pb2()
+    from google.protobuf import text_format
+
+    config_path = find_config(root)
+    config = pb2.ProjectorConfig()
+    problems: list[str] = []
+    if config_path is not None:
+        try:
+            text_format.Parse(config_path.read_text(encoding="utf-8"), config)
+        except (text_format.ParseError, UnicodeDecodeError) as exc:
+            problems.append(f"{config_path.name} is not a valid ProjectorConfig: {exc}")
+    checkpoint = _latest_checkpoint(root, config)
+    out = LogDir(
+        root=root, config_path=config_path, config=config, checkpoint=checkpoint, problems=problems
+    )
+    template, named = _config_entries(config)
+    out.entries = [e for e in named if e.source == "file"]
+    if checkpoint is not None:
+        try:
+            reader = _tf().train.load_checkpoint(checkpoint)
+            shapes = reader.get_variable_to_shape_map()
+        except ImportError:
+            raise
+        except Exception as exc:  # corrupt or missing checkpoint files
+            out.problems.append(f"checkpoint {checkpoint} cannot be read: {exc}")
+            shapes = {}
+        by_name = {e.name: e for e in named if e.source == "checkpoint"}
+        for var, shape in sorted(shapes.items()):
+            if len(shape) != 2 or _is_optimizer_state(var):
+                continue
+            entry = by_name.pop(var, None)
+            if entry is None:
+                entry = Entry(name=var, source="checkpoint")
+                if template is not None:
+                    entry.metadata_path = template.metadata_path
+                    entry.bookmarks_path = template.bookmarks_path
+                    entry.sprite_path = template.sprite_path
+                    entry.sprite_dim = template.sprite_dim
+            entry.shape = tuple(int(v) for v in shape)
+            out.entries.append(entry)
+        for name in by_name:
+            names = sorted(
+                v for v, s in shapes.items() if len(s) == 2 and ".OPTIMIZER_SLOT" not in v
+            )
+            out.problems.append(
+                f"tensor_name {name!r} is not a 2-D variable of the checkpoint; it has {names}"
+            )
+    else:
+        for e in named:
+            if e.source == "checkpoint":
+                out.problems.append(
+                    f"embedding {e.name!r} has no tensor_path and no checkpoint was found in {root}"
+                )
+    return out
+
+
+def load_tensor(log: LogDir, entry: Entry) -> npt.NDArray[np.float32]:
+    """The (N, D) float32 values of ``entry``."""
+    if entry.source == "checkpoint":
+        assert log.checkpoint is not None
+        reader = _tf().train.load_checkpoint(log.checkpoint)
+        return np.asarray(reader.get_tensor(entry.name), dtype=np.float32)
+    assert log.config_path is not None
+    path = resolve_asset(entry.tensor_path, log.config_path)
+    try:
+        return tsv.read_tensor_tsv(path)
+    except UnicodeDecodeError:
+        shape = entry.config_shape
+        if len(shape) != 2:
+            raise ValueError(
+                f"{path} is binary, so tensor_shape [N, D] must be given in the config"
+            ) from None
+        raw = np.fromfile(path, dtype="<f4")
+        if raw.size != shape[0] * shape[1]:
+            raise ValueError(
+                f"{path} holds {raw.size} float32 values but tensor_shape {list(shape)} needs "
+                f"{shape[0] * shape[1]}"
+            ) from None
+        return raw.reshape(shape)
+
+
+def pick(log: LogDir, tensor_name: str | None) -> Entry:
+    """The entry named ``tensor_name`` (or the only one); ValueError listing the names."""
+    names = [e.name for e in log.entries]
+    if not names:
+        detail = "; ".join(log.problems) if log.problems else "no config entries and no checkpoint"
+        raise ValueError(f"no embeddings found in {log.root}: {detail}")
+    if tensor_name is None:
+        if len(names) == 1:
+            return log.entries[0]
+        raise ValueError(
+            f"{log.root} holds {len(names)} embeddings; pick one with tensor_name=, one of {names}"
+        )
+    for e in log.entries:
+        if tensor_name in (e.name, e.name.removesuffix(CHECKPOINT_SUFFIX)):
+            return e
+    raise ValueError(f"no embedding named {tensor_name!r} in {log.root}; names are {names}")
+
+
+def split_sprite(
+    sheet: npt.NDArray[np.uint8], dim: tuple[int, int], n: int
+) -> npt.NDArray[np.uint8]:
+    """Cut a sprite sheet into ``n`` (h, w, 4) thumbnails, row-major, as TensorBoard does."""
+    w, h = int(dim[0]), int(dim[1])
+    per_row = sheet.shape[1] // w if w else 0
+    if w <= 0 or h <= 0 or per_row == 0:
+        raise ValueError(f"sprite single_image_dim {list(dim)} does not fit the sprite image")
+    rows = math.ceil(n / per_row)
+    if rows * h > sheet.shape[0]:
+        raise ValueError(
+            f"the sprite image ({sheet.shape[1]}x{sheet.shape[0]} px) holds at most "
+            f"{per_row * (sheet.shape[0] // h)} images of {w}x{h} px but there are {n} points"
+        )
+    out = np.empty((n, h, w, 4), np.uint8)
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        out[i] = sheet[r * h : (r + 1) * h, c * w : (c + 1) * w]
+    return out
+
+
+def convert_tf_bookmarks(items: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """Bookmarks of the TF projector (its saved ``State`` objects) as ours."""
+    out = []
+    for k, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        projection = {"pca": "pca", "tsne": "tsne", "umap": "umap", "custom": "custom"}.get(
+            str(item.get("selectedProjection", "pca")), "pca"
+        )
+        params: dict[str, Any] = {}
+        if projection == "pca":
+            comps = item.get("pcaComponentDimensions") or [0, 1, 2]
+            params = {"components": [int(c) for c in comps][:3] + [2] * (3 - len(comps[:3]))}
+        elif projection in ("tsne", "umap"):
+            params = {"dims": int(item.get("tSNEis3d", True)) + 2 if projection == "tsne" else 2}
+        elif projection == "custom":
+            projection, params = "pca", {"components": [0, 1, 2]}
+        selected = [int(i) for i in item.get("selectedPoints", []) if 0 <= int(i) < n]
+        dims = (
+            3
+            if item.get("pcaComponentDimensions", [0, 1, 2])
+            and len(item.get("pcaComponentDimensions", [0, 1, 2])) == 3
+            else 2
+        )
+        out.append(
+            {
+                "name": str(item.get("label") or f"bookmark {k + 1}"),
+                "projection": projection,
+                "projection_params": params,
+                "dimensions": params.get("dims", dims),
+                "spherize": False,
+                "camera": {},
+                "color_by": str(item.get("selectedColorOptionName") or ""),
+                "label_by": str(item.get("selectedLabelOption") or ""),
+                "selected": selected,
+                "focus": -1,
+                "isolated": None,
+            }
+        )
+    return out
+
+
+@dataclass
+class Loaded:
+    """What a projector log directory holds for one embedding."""
+
+    name: str
+    values: npt.NDArray[np.float32]
+    metadata: dict[str, list[Any]] | None
+    images: npt.NDArray[np.uint8] | None
+    bookmarks: list[dict[str, Any]]
+
+
+def read(logdir: str | os.PathLike[str], tensor_name: str | None = None) -> Loaded:
+    """Read one embedding (tensor, metadata, sprite, bookmarks) from a projector log directory."""
+    log = parse_logdir(logdir)
+    entry = pick(log, tensor_name)
+    values = load_tensor(log, entry)
+    n = values.shape[0]
+    metadata = None
+    images = None
+    marks: list[dict[str, Any]] = []
+    cfg = log.config_path or (log.root / CONFIG_NAME)
+    if entry.metadata_path:
+        raw = tsv.read_metadata_tsv(resolve_asset(entry.metadata_path, cfg))
+        metadata = {k: tsv.coerce_column(v) for k, v in raw.items()}
+    if entry.sprite_path:
+        sheet = read_image(str(resolve_asset(entry.sprite_path, cfg)))
+        images = split_sprite(sheet, entry.sprite_dim, n)
+    if entry.bookmarks_path:
+        data = json.loads(resolve_asset(entry.bookmarks_path, cfg).read_text(encoding="utf-8"))
+        marks = convert_tf_bookmarks(data if isinstance(data, list) else [], n)
+    return Loaded(name=entry.name, values=values, metadata=metadata, images=images, bookmarks=marks)
+
+
+def sprite_sheet(images: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], tuple[int, int]]:
+    """A square-ish sprite sheet of (n, h, w, 4) thumbnails and the single image size (w, h)."""
+    n, h, w, _ = images.shape
+    per_row = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / per_row)
+    sheet = np.zeros((rows * h, per_row * w, 4), np.uint8)
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        sheet[r * h : (r + 1) * h, c * w : (c + 1) * w] = images[i]
+    return sheet, (w, h)
+
+
+def write(
+    logdir: str | os.PathLike[str],
+    values: npt.NDArray[np.float32],
+    columns: list[Any],
+    images: npt.NDArray[np.uint8] | None,
+    *,
+    tensor_name: str = "embedding",
+    tensor_format: str = "auto",
+) -> Path:
+    """Write a projector log directory that TensorBoard loads; returns the config path.
+
+    ``tensor_format``: 'checkpoint' (a TF checkpoint, as TensorFlow's tutorial writes; needs
+    TensorFlow), 'tsv', or 'auto' (checkpoint when TensorFlow is installed, else TSV).
+    """
+    root = tsv.ensure_dir(logdir)
+    pb2 = _projector_pb2()
+    from google.protobuf import text_format
+
+    if tensor_format not in ("auto", "checkpoint", "tsv"):
+        raise ValueError(
+            f"tensor_format must be 'auto', 'checkpoint' or 'tsv', got {tensor_format!r}"
+        )
+    if tensor_format == "auto":
+        try:
+            _tf()
+            tensor_format = "checkpoint"
+        except ImportError:
+            tensor_format = "tsv"
+    config = pb2.ProjectorConfig()
+    emb = config.embeddings.add()
+    if tensor_format == "checkpoint":
+        tf = _tf()
+        ckpt = tf.train.Checkpoint(**{tensor_name: tf.Variable(values)})
+        ckpt.save(str(root / "embedding.ckpt"))
+        emb.tensor_name = f"{tensor_name}{CHECKPOINT_SUFFIX}"
+    else:
+        tsv.write_tensor_tsv(root / "tensors.tsv", values)
+        emb.tensor_name = tensor_name
+        emb.tensor_path = "tensors.tsv"
+    if tsv.write_metadata_tsv(root / "metadata.tsv", columns, values.shape[0]):
+        emb.metadata_path = "metadata.tsv"
+    if images is not None:
+        sheet, (w, h) = sprite_sheet(images)
+        (root / "sprite.png").write_bytes(encode_png(sheet))
+        emb.sprite.image_path = "sprite.png"
+        emb.sprite.single_image_dim.extend([w, h])
+    path = root / CONFIG_NAME
+    path.write_text(text_format.MessageToString(config), encoding="utf-8")
+    return path
