@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .diagnose import Report, diagnose
 from .links import SelectionLink, link_selection
 from .widget import Projector
 
@@ -12,4 +13,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["Projector", "SelectionLink", "__version__", "link_selection"]
+__all__ = ["Projector", "Report", "SelectionLink", "__version__", "diagnose", "link_selection"]

@@ -148,7 +148,7 @@ def test_several_embeddings_need_a_name_and_slots_are_skipped(tmp_path):
     opt = tf.keras.optimizers.Adam()
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(words**2) + tf.reduce_sum(docs**2)
-    opt.apply_gradients(zip(tape.gradient(loss, [words, docs]), [words, docs]))
+    opt.apply_gradients(zip(tape.gradient(loss, [words, docs]), [words, docs], strict=True))
     tf.train.Checkpoint(words=words, docs=docs, optimizer=opt).save(str(logdir / "ckpt"))
     config = tb_projector.ProjectorConfig()
     template = config.embeddings.add()  # no tensor name: a template for every 2-D variable
