@@ -18,6 +18,8 @@ import { Panel } from "./ui/panel";
 import { StatusLine } from "./ui/status";
 import { Toolbar } from "./ui/toolbar";
 import { Tooltip } from "./ui/tooltip";
+import { LocalModel, offlineMessage } from "./standalone/model";
+import { decodePayload, type StandalonePayload } from "./standalone/payload";
 import { h, listen } from "./ui/dom";
 import { cssToRgb, readTheme, type Theme } from "./ui/theme";
 import {
@@ -449,6 +451,15 @@ function render({ model, el }: RenderProps): () => void {
   body.append(panel.el, stage, inspector.el);
   setPanelOpen(false);
 
+  // A saved page (standalone): no kernel, so offer only what works offline.
+  if (model.get("_standalone") === true) {
+    const saved = model.get("_standalone_dims");
+    root.classList.add("pw-standalone");
+    toolbar.setStandalone(Array.isArray(saved) ? saved.filter((d): d is number => typeof d === "number") : [2, 3]);
+    panel.setStandalone();
+    inspector.setOffline(offlineMessage("focus"));
+  }
+
   // ------------------------------------------------------ model -> view
   const onPoints = (): void => {
     const prevN = n();
@@ -792,6 +803,30 @@ function render({ model, el }: RenderProps): () => void {
     renderer = null;
     delete root.__pw;
     root.remove();
+  };
+}
+
+export type { StandalonePayload };
+
+/**
+ * Render a saved page's payload (from `Projector.save_html`) into `el`
+ * against an in-memory model; returns the cleanup function.
+ */
+export function standalone(el: HTMLElement, payload: StandalonePayload): () => void {
+  let model: LocalModel;
+  try {
+    model = new LocalModel(decodePayload(payload));
+  } catch (err) {
+    console.error("projector-widget: cannot open the saved page", err);
+    const message = h("div", "projector-widget pw-message", `This saved projector could not be opened: ${err instanceof Error ? err.message : String(err)}`);
+    message.setAttribute("role", "alert");
+    el.append(message);
+    return () => message.remove();
+  }
+  const cleanup = render({ model, el });
+  return () => {
+    cleanup();
+    model.dispose();
   };
 }
 

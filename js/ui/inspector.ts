@@ -25,6 +25,9 @@ export class Inspector {
   private readonly list = h("ol", "pw-neighbors");
   private readonly offs: (() => void)[] = [];
   private count = 0;
+  private readonly controls: HTMLDivElement;
+  /** Shown instead of neighbours that cannot be computed (a saved page); "" when they can. */
+  private offline = "";
 
   constructor(handlers: InspectorHandlers) {
     this.el = h("div", "pw-inspector");
@@ -47,6 +50,7 @@ export class Inspector {
     }
     this.metric.title = "Distance used for the neighbours";
     const controls = h("div", "pw-row pw-inspector-controls");
+    this.controls = controls;
     const kl = h("label", "pw-field pw-field-inline");
     kl.append(h("span", "pw-field-label", "k"), this.kInput);
     controls.append(kl, this.metric);
@@ -75,6 +79,15 @@ export class Inspector {
       }),
       listen(this.list, "mouseleave", () => handlers.hover(-1)),
     );
+  }
+
+  /**
+   * No kernel to ask for neighbours: hide k and the metric, and show `message`
+   * where neighbours would be (neighbours saved with the page still show).
+   */
+  setOffline(message: string): void {
+    this.offline = message;
+    this.controls.hidden = message !== "";
   }
 
   setK(k: number): void {
@@ -107,7 +120,7 @@ export class Inspector {
     this.list.replaceChildren();
     this.count = 0;
     if (!matches || !nb) {
-      this.list.append(h("li", "pw-empty", "\u2026"));
+      this.list.append(h("li", "pw-empty", this.offline || "\u2026"));
       return;
     }
     for (let j = 0; j < nb.indices.length; j++) {

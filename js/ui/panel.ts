@@ -98,6 +98,11 @@ export class Panel {
   private columns: Column[] = [];
   private selectedCount = 0;
   private isolated = false;
+  /** A saved page (no kernel): only what works offline is offered. */
+  private standalone = false;
+  private readonly projectionBody: HTMLDivElement;
+  private readonly kernelSections: HTMLDetailsElement[];
+  private readonly standaloneNote = h("div", "pw-standalone-note");
 
   // Projection
   readonly method = select("pw-method", METHODS.map((m) => [m, methodName(m)]));
@@ -186,6 +191,7 @@ export class Panel {
     const runRow = h("div", "pw-row");
     runRow.append(this.run, this.pause, this.stop);
     proj.body.append(sph, runRow, this.progress);
+    this.projectionBody = proj.body;
     this.perplexity.min = "2";
     this.iterations.min = "10";
     this.nNeighbors.min = "2";
@@ -223,6 +229,7 @@ export class Panel {
     bm.body.append(bmRow, this.bookmarkList);
 
     this.el.append(proj.el, srch.el, col.el, sel.el, bm.el);
+    this.kernelSections = [sel.el, bm.el];
 
     const enter = (el: HTMLInputElement, fn: () => void): (() => void) =>
       listen<KeyboardEvent>(el, "keydown", (e) => {
@@ -315,10 +322,36 @@ export class Panel {
     this.handlers.project(m, this.params(m));
   }
 
+  /**
+   * A saved page: the projection cannot be recomputed and selections cannot
+   * be isolated, edited or bookmarked, so those controls give way to a note;
+   * search and label-by stay.
+   */
+  setStandalone(): void {
+    this.standalone = true;
+    this.el.classList.add("pw-standalone");
+    // Keep the controls (showMethod still updates them) but out of sight.
+    const controls = h("div", "pw-projection-controls");
+    controls.append(...Array.from(this.projectionBody.children));
+    controls.hidden = true;
+    this.projectionBody.append(controls, this.standaloneNote);
+    for (const s of this.kernelSections) s.hidden = true;
+    this.queryRow.hidden = true;
+    this.updateStandaloneNote();
+  }
+
+  private updateStandaloneNote(): void {
+    this.standaloneNote.replaceChildren(
+      h("div", "pw-standalone-method", `${methodName(this.method.value)} \u00b7 saved view`),
+      h("div", "pw-standalone-hint", "Search and selection work offline; recomputing the projection needs a running Python kernel."),
+    );
+  }
+
   /** The projection in use changed from Python: show it and its parameters. */
   setProjection(method: string, params: unknown): void {
     const m = (METHODS as readonly string[]).includes(method) ? (method as Method) : "pca";
     this.showMethod(m);
+    if (this.standalone) this.updateStandaloneNote();
     this.setParams(m, typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {});
   }
 
@@ -386,7 +419,7 @@ export class Panel {
     this.progressState = p.state;
     const text = progressText(p);
     this.progress.textContent = text;
-    this.progress.hidden = text === "";
+    this.progress.hidden = text === "" || this.standalone;
     this.progress.dataset.state = p.state;
     const active = p.state === "running" || p.state === "paused";
     this.pause.disabled = !active;
@@ -419,7 +452,7 @@ export class Panel {
   }
 
   setHasEncoder(has: boolean): void {
-    this.queryRow.hidden = !has;
+    this.queryRow.hidden = !has || this.standalone;
   }
 
   // ---------------------------------------------------------- selection

@@ -23,6 +23,7 @@ export class Toolbar {
   private readonly offs: (() => void)[] = [];
   private readonly panelToggle: HTMLButtonElement;
   private readonly images: HTMLButtonElement;
+  private readonly saved: HTMLSpanElement;
 
   constructor(handlers: ToolbarHandlers) {
     this.el = h("div", "pw-toolbar");
@@ -59,8 +60,11 @@ export class Toolbar {
     exportBtn.title = "Download the view as projector.png";
     for (const b of [this.panelToggle, this.images, exportBtn]) b.type = "button";
 
+    this.saved = h("span", "pw-saved-badge", "Saved view");
+    this.saved.title = "A saved page: search, colour, labels and selection work offline; recomputing needs a running Python kernel";
+    this.saved.hidden = true;
     const hint = h("span", "pw-hint", "Click: select · Shift+click: toggle · Shift+drag: lasso");
-    this.el.append(this.panelToggle, label, dims, fit, clear, this.images, exportBtn, hint);
+    this.el.append(this.panelToggle, label, dims, fit, clear, this.images, exportBtn, this.saved, hint);
 
     this.offs.push(
       listen(this.select, "change", () => handlers.onColorBy(this.select.value)),
@@ -101,6 +105,16 @@ export class Toolbar {
     this.btn3d.classList.toggle("pw-active", is3d);
     this.btn2d.setAttribute("aria-pressed", String(!is3d));
     this.btn3d.setAttribute("aria-pressed", String(is3d));
+  }
+
+  /** A saved page: mark it, and disable the view modes whose points it does not hold. */
+  setStandalone(available: readonly number[]): void {
+    this.saved.hidden = false;
+    for (const [btn, d] of [[this.btn2d, 2], [this.btn3d, 3]] as const) {
+      const ok = available.includes(d);
+      btn.disabled = !ok;
+      if (!ok) btn.title = `The ${d}-D view was not saved in this page`;
+    }
   }
 
   setPanelOpen(open: boolean): void {
