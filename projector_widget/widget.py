@@ -382,9 +382,9 @@ class Projector(anywidget.AnyWidget):
                 isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < k
                 for c in comps
             )
-            if not 1 <= len(comps) <= 3 or not valid or len(set(comps)) != len(comps):
+            if not 1 <= len(comps) <= 3 or not valid:
                 raise ValueError(
-                    f"components must be up to 3 distinct principal component indices in "
+                    f"components must be up to 3 principal component indices in "
                     f"0..{k - 1} (X, Y, Z), got {comps!r}"
                 )
             # Fill missing axes with the next unused components (zeros beyond the last one).

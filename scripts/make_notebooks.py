@@ -127,6 +127,61 @@ w.bookmarks""",
     ),
 ]
 
+HOSTING = [
+    (
+        "md",
+        """# From TensorBoard files to a web page
+
+Write a TensorBoard projector log directory, read one back (the way TensorBoard does), check a
+broken one with `diagnose`, and save a standalone page that any web server can host.""",
+    ),
+    (
+        "code",
+        """import tempfile
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_digits
+
+from projector_widget import Projector, diagnose
+
+digits = load_digits()
+w = Projector(digits.data, {"digit": digits.target}, images=digits.images)
+logdir = Path(tempfile.mkdtemp()) / "logs"
+w.to_tensorboard(logdir)            # tensorboard --logdir <logdir> shows the same points
+sorted(p.name for p in logdir.iterdir())""",
+    ),
+    (
+        "code",
+        """back = Projector.from_tensorboard(logdir)  # tensor, metadata and sprite come back
+print(back.n_points, back.columns)
+back""",
+    ),
+    ("md", "A metadata file one row short is the classic blank projector; `diagnose` says why:"),
+    (
+        "code",
+        """meta = logdir / "metadata.tsv"
+meta.write_text("".join(meta.read_text().splitlines(keepends=True)[:-1]))
+print(diagnose(logdir))""",
+    ),
+    (
+        "md",
+        """## Host it
+
+`save_html` writes one self-contained page (data embedded as base64, labels escaped). Serve it
+with any static server, or with Flask: `python serve_projector.py projector.html --port 8050`.""",
+    ),
+    (
+        "code",
+        """page = w.save_html(Path(tempfile.mkdtemp()) / "projector.html")
+from serve_projector import make_app
+
+client = make_app(page).test_client()
+response = client.get("/")
+response.status_code, len(response.data) // 1024""",
+    ),
+]
+
 
 def write(name: str, cells: list[tuple[str, str]]) -> None:
     """Write one notebook."""
@@ -149,3 +204,4 @@ if __name__ == "__main__":
     ROOT.mkdir(exist_ok=True)
     write("quickstart.ipynb", QUICKSTART)
     write("explore.ipynb", EXPLORE)
+    write("hosting.ipynb", HOSTING)

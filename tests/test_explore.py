@@ -111,8 +111,6 @@ def test_pca_components_choice_and_transition(words):
     assert w.projection_params == {"components": [2, 0, 1]}
     with pytest.raises(ValueError, match="components must be"):
         w.project("pca", components=[0, 10])
-    with pytest.raises(ValueError, match="distinct"):
-        w.project("pca", components=[1, 1])
 
 
 def test_spherize_normalises_before_projecting(words):

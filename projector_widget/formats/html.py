@@ -58,8 +58,13 @@ def _script_safe_json(data: Any) -> str:
 
 
 def _script_safe_js(code: str) -> str:
-    code = re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
-    return code.replace("<!--", "<\\!--")
+    """Make bundle text safe inside <script type="text/plain">.
+
+    ``</script`` and ``<!--`` can only occur in the module's strings, regular expressions or
+    templates, where the escape ``\\x3C`` means the same "<" in all three.
+    """
+    code = re.sub(r"</(script)", r"\\x3C/\1", code, flags=re.IGNORECASE)
+    return code.replace("<!--", "\\x3C!--")
 
 
 def payload(w: Projector) -> dict[str, Any]:

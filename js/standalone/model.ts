@@ -1,0 +1,236 @@
+/**
+ * An in-memory stand-in for the anywidget model, for saved pages where no
+ * kernel exists. It keeps the state, notifies `change:<key>` listeners on
+ * `set` (as Backbone does, synchronously, the view's own listeners included),
+ * and answers what the kernel would answer from the embedded data: tooltip
+ * rows, search, labels and the 2-D/3-D swap. Everything else replies with an
+ * error saying a running kernel is needed.
+ */
+import { decodePoints, decodeSelection, encodeSelection } from "../wire";
+import type { WidgetModel } from "../widget";
+import type { DecodedPayload } from "./payload";
+import { TextTable } from "./texts";
+
+type Handler = (...args: never[]) => void;
+type Listener = (...args: unknown[]) => void;
+
+/** Up to this many points, labels for every row; above it, for the rows that need one (as widget.py). */
+export const ALL_LABELS_MAX = 50_000;
+/** Cap on labelled selected rows above ALL_LABELS_MAX. */
+export const LABEL_ROWS_CAP = 5_000;
+
+const NEEDS_KERNEL = "needs a running Python kernel (this is a saved page)";
+
+const OFFLINE: Record<string, string> = {
+  project: "Computing a projection",
+  control: "Controlling a projection",
+  label: "Editing labels",
+  isolate: "Isolating points",
+  show_all: "Showing isolated points again",
+  bookmark: "Using bookmarks",
+  query: "Semantic search",
+  focus: "Finding nearest neighbours",
+};
+
+/** The error message for a request the saved page cannot answer. */
+export function offlineMessage(type: string): string {
+  const what = OFFLINE[type] ?? "This action";
+  return `${what} ${NEEDS_KERNEL}`;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null;
+}
+
+function columnNames(columns: unknown): string[] {
+  if (!Array.isArray(columns)) return [];
+  return columns.filter(isObject).flatMap((c) => (typeof c.name === "string" ? [c.name] : []));
+}
+
+function validPoints(p: unknown): boolean {
+  try {
+    return decodePoints(p) !== null;
+  } catch {
+    return false;
+  }
+}
+
+export class LocalModel implements WidgetModel {
+  /** Dimensionalities whose points the page holds. */
+  readonly dims: (2 | 3)[];
+  readonly table: TextTable;
+  private readonly values = new Map<string, unknown>();
+  private readonly listeners = new Map<string, Listener[]>();
+  private readonly pointsByDims: Map<2 | 3, unknown>;
+  /** Keys the view set since its last save_changes. */
+  private dirty = new Set<string>();
+  private disposed = false;
+
+  constructor(payload: DecodedPayload) {
+    for (const [k, v] of Object.entries(payload.state)) this.values.set(k, v);
+    this.pointsByDims = new Map([...payload.pointsByDims].filter(([, p]) => validPoints(p)));
+    const current = this.values.get("_points");
+    const wanted = this.values.get("dimensions") === 2 ? 2 : 3;
+    if (!validPoints(current) || decodePoints(current)?.dims !== wanted) {
+      const p = this.pointsByDims.get(wanted) ?? this.pointsByDims.get(wanted === 2 ? 3 : 2);
+      if (p !== undefined) this.values.set("_points", p);
+    }
+    const shown = this.points();
+    if (shown) {
+      this.values.set("dimensions", shown.dims);
+      if (!this.pointsByDims.has(shown.dims)) this.pointsByDims.set(shown.dims, this.values.get("_points"));
+    }
+    this.dims = ([2, 3] as const).filter((d) => this.pointsByDims.has(d));
+    this.values.set("_standalone", true);
+    this.values.set("_standalone_dims", [...this.dims]);
+    this.values.set("_has_encoder", false);
+    this.table = new TextTable(payload.texts, shown?.n ?? 0, columnNames(this.values.get("_columns")));
+    this.refreshLabels();
+  }
+
+  // ------------------------------------------------------ model interface
+
+  get(key: string): unknown {
+    return this.values.get(key);
+  }
+
+  set(key: string, value: unknown): void {
+    if (this.assign(key, value)) this.dirty.add(key);
+  }
+
+  /** What sending the changes to the kernel does: the local "kernel" reacts to them. */
+  save_changes(): void {
+    const keys = this.dirty;
+    this.dirty = new Set();
+    if (keys.size > 0) queueMicrotask(() => this.react(keys));
+  }
+
+  on(event: string, callback: Handler): void {
+    const list = this.listeners.get(event) ?? [];
+    list.push(callback as unknown as Listener);
+    this.listeners.set(event, list);
+  }
+
+  off(event?: string | null, callback?: Handler | null): void {
+    if (!event) {
+      if (!callback) this.listeners.clear();
+      else for (const [e, list] of this.listeners) this.listeners.set(e, list.filter((l) => l !== (callback as unknown)));
+      return;
+    }
+    if (!callback) this.listeners.delete(event);
+    else this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== (callback as unknown)));
+  }
+
+  /** A custom message to the "kernel": answered asynchronously through `msg:custom`. */
+  send(content: unknown): void {
+    queueMicrotask(() => this.handle(content));
+  }
+
+  /** Stop answering (the view is gone). */
+  dispose(): void {
+    this.disposed = true;
+    this.listeners.clear();
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private emit(event: string, ...args: unknown[]): void {
+    if (this.disposed) return;
+    for (const l of [...(this.listeners.get(event) ?? [])]) l(...args);
+  }
+
+  /** Store a value and notify `change:<key>` when it is a different value; returns whether it was. */
+  private assign(key: string, value: unknown): boolean {
+    if (this.values.get(key) === value) return false;
+    this.values.set(key, value);
+    this.emit(`change:${key}`, this, value);
+    return true;
+  }
+
+  private reply(msg: Record<string, unknown>): void {
+    this.emit("msg:custom", msg, []);
+  }
+
+  private points(): ReturnType<typeof decodePoints> {
+    try {
+      return decodePoints(this.values.get("_points"));
+    } catch {
+      return null;
+    }
+  }
+
+  private react(keys: Set<string>): void {
+    if (this.disposed) return;
+    if (keys.has("dimensions")) this.swapPoints();
+    if (keys.has("label_by") || (this.table.n > ALL_LABELS_MAX && (keys.has("selected") || keys.has("focus")))) {
+      this.refreshLabels();
+    }
+  }
+
+  /** `dimensions` changed: show the embedded points of that dimensionality, or say they are not here. */
+  private swapPoints(): void {
+    const d = this.values.get("dimensions");
+    const p = d === 2 || d === 3 ? this.pointsByDims.get(d) : undefined;
+    if (p !== undefined) {
+      this.assign("_points", p);
+      return;
+    }
+    const shown = this.points();
+    if (shown) this.assign("dimensions", shown.dims);
+    this.reply({ type: "error", message: `The ${String(d)}-D view was not saved in this page; it ${NEEDS_KERNEL}` });
+  }
+
+  /** Rebuild `_labels` for `label_by` from the embedded strings (as widget.py's _refresh_labels). */
+  refreshLabels(): void {
+    const column = this.values.get("label_by");
+    if (typeof column !== "string" || column === "" || !this.table.has(column)) {
+      const old = this.values.get("_labels");
+      if (isObject(old) && Object.keys(old).length > 0) this.assign("_labels", {});
+      return;
+    }
+    const n = this.table.n;
+    let rows: Uint32Array | null = null;
+    const visible = this.points()?.visible ?? null;
+    if (n > ALL_LABELS_MAX) {
+      const sel = decodeSelection(this.values.get("selected")).subarray(0, LABEL_ROWS_CAP);
+      const focus = this.values.get("focus");
+      const set = new Set<number>(sel);
+      if (typeof focus === "number" && focus >= 0 && focus < n) set.add(focus);
+      rows = Uint32Array.from(set).sort();
+    } else if (visible) {
+      const kept: number[] = [];
+      for (let i = 0; i < n; i++) if (visible[i]) kept.push(i);
+      rows = Uint32Array.from(kept);
+    }
+    const wire = this.table.labels(column, rows);
+    if (wire) this.assign("_labels", wire);
+  }
+
+  private handle(content: unknown): void {
+    if (this.disposed || !isObject(content)) return;
+    const type = typeof content.type === "string" ? content.type : "";
+    if (type === "row") {
+      const index = content.index;
+      if (typeof index === "number" && Number.isInteger(index) && index >= 0 && index < this.table.n) {
+        this.reply({ type: "row", index, values: this.table.row(index) });
+      }
+      return;
+    }
+    if (type === "search") {
+      const query = typeof content.query === "string" ? content.query : "";
+      const column = typeof content.column === "string" ? content.column : "";
+      let hits: Uint32Array;
+      try {
+        hits = this.table.search(query, column, content.regex === true, this.points()?.visible ?? null);
+      } catch (err) {
+        this.reply({ type: "error", message: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      this.assign("selected", encodeSelection(hits));
+      if (this.table.n > ALL_LABELS_MAX) this.refreshLabels();
+      this.reply({ type: "search", query, count: hits.length });
+      return;
+    }
+    this.reply({ type: "error", message: offlineMessage(type) });
+  }
+}

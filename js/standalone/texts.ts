@@ -1,0 +1,204 @@
+/**
+ * What the kernel answers from metadata, answered from the display strings a
+ * saved page embeds: tooltip rows, search and `_labels`. Each column stays
+ * UTF-8 bytes until it is first needed; then it is decoded once and cached.
+ */
+import { typedView } from "../wire";
+
+/** One column: row i is UTF-8 `bytes[offsets[i]:offsets[i + 1]]`. */
+export interface TextColumnBytes {
+  offsets: Uint32Array;
+  bytes: Uint8Array;
+}
+
+/** `_labels` as the kernel sends it (see encoding.encode_labels). */
+export interface LabelsWire {
+  column: string;
+  indices: DataView;
+  offsets: DataView;
+  text: DataView;
+}
+
+const decoder = new TextDecoder("utf-8");
+
+function view(a: ArrayBufferView): DataView {
+  return new DataView(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** UTF-16 code units a UTF-8 byte contributes (continuation bytes none, 4-byte leads two). */
+function unitsOf(b: number): number {
+  return (b & 0xc0) === 0x80 ? 0 : b >= 0xf0 ? 2 : 1;
+}
+
+/**
+ * The n strings of a column. The whole text is decoded once and cut at the
+ * UTF-16 positions of the byte offsets (one pass over the bytes); malformed
+ * UTF-8 or offsets that run backwards fall back to decoding row by row.
+ */
+export function decodeStrings(col: TextColumnBytes, n: number): string[] {
+  const { offsets, bytes } = col;
+  const out = new Array<string>(n);
+  const at = (j: number): number => Math.min(offsets[j] ?? bytes.length, bytes.length);
+  const all = decoder.decode(bytes);
+  let p = 0;
+  let unit = 0;
+  let ok = true;
+  for (let j = 0; j < n && ok; j++) {
+    const a = at(j);
+    const b = Math.max(a, at(j + 1));
+    if (a < p) {
+      ok = false;
+      break;
+    }
+    while (p < a) unit += unitsOf(bytes[p++]);
+    const start = unit;
+    while (p < b) unit += unitsOf(bytes[p++]);
+    out[j] = all.slice(start, unit);
+  }
+  if (ok) {
+    while (p < bytes.length) unit += unitsOf(bytes[p++]);
+    if (unit === all.length) return out;
+  }
+  for (let j = 0; j < n; j++) {
+    const a = at(j);
+    out[j] = decoder.decode(bytes.subarray(a, Math.max(a, at(j + 1))));
+  }
+  return out;
+}
+
+export class TextTable {
+  /** Column names in display order. */
+  readonly names: string[];
+  private readonly columns: Map<string, TextColumnBytes>;
+  private readonly decoded = new Map<string, string[]>();
+  private readonly lowered = new Map<string, string[]>();
+
+  /** `order` puts known names first (the `_columns` order); other columns follow. */
+  constructor(
+    raw: Map<string, { offsets: ArrayBufferView; text: ArrayBufferView }>,
+    readonly n: number,
+    order: readonly string[] = [],
+  ) {
+    this.columns = new Map();
+    for (const [name, c] of raw) {
+      const offsets = typedView(c.offsets, Uint32Array);
+      // A column with too few offsets is unusable; skip it rather than misattribute rows.
+      if (offsets.length < n + 1) continue;
+      this.columns.set(name, { offsets, bytes: typedView(c.text, Uint8Array) });
+    }
+    const known = order.filter((name) => this.columns.has(name));
+    this.names = [...known, ...[...this.columns.keys()].filter((name) => !known.includes(name))];
+  }
+
+  has(name: string): boolean {
+    return this.columns.has(name);
+  }
+
+  /** Every row of `name` as a string (decoded on first use, then cached). */
+  strings(name: string): string[] {
+    let s = this.decoded.get(name);
+    if (!s) {
+      const col = this.columns.get(name);
+      s = col ? decodeStrings(col, this.n) : new Array<string>(this.n).fill("");
+      this.decoded.set(name, s);
+    }
+    return s;
+  }
+
+  private lower(name: string): string[] {
+    let s = this.lowered.get(name);
+    if (!s) {
+      s = this.strings(name).map((t) => t.toLowerCase());
+      this.lowered.set(name, s);
+    }
+    return s;
+  }
+
+  /** One row's value; does not decode the whole column for a single tooltip. */
+  value(name: string, index: number): string {
+    const cached = this.decoded.get(name);
+    if (cached) return cached[index] ?? "";
+    const col = this.columns.get(name);
+    if (!col || index < 0 || index >= this.n) return "";
+    const a = Math.min(col.offsets[index], col.bytes.length);
+    const b = Math.max(a, Math.min(col.offsets[index + 1], col.bytes.length));
+    return decoder.decode(col.bytes.subarray(a, b));
+  }
+
+  /** The tooltip row: [column, value] for every column. */
+  row(index: number): [string, string][] {
+    return this.names.map((name) => [name, this.value(name, index)]);
+  }
+
+  /**
+   * Sorted rows whose value in `column` (every column when "") matches
+   * `query`: a case-insensitive substring, or a RegExp with the "i" flag when
+   * `regex`. Empty values never match (as in search.py). With `visible`, only
+   * rows it marks can match. Throws an Error with a user-facing message.
+   */
+  search(query: string, column: string, regex: boolean, visible: Uint8Array | null = null): Uint32Array {
+    if (this.names.length === 0) throw new Error("there is no metadata to search in this saved page");
+    if (column && !this.columns.has(column)) {
+      throw new Error(`there is no metadata column \u201c${column}\u201d; columns are ${this.names.join(", ")}`);
+    }
+    let rx: RegExp | null = null;
+    if (regex) {
+      try {
+        rx = new RegExp(query, "i");
+      } catch (err) {
+        throw new Error(`invalid regular expression \u201c${query}\u201d: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const needle = query.toLowerCase();
+    const n = this.n;
+    const hits = new Uint8Array(n);
+    for (const name of column ? [column] : this.names) {
+      const values = this.strings(name);
+      if (rx) {
+        for (let i = 0; i < n; i++) if (hits[i] === 0 && values[i] !== "" && rx.test(values[i])) hits[i] = 1;
+      } else {
+        const low = this.lower(name);
+        for (let i = 0; i < n; i++) if (hits[i] === 0 && low[i] !== "" && low[i].includes(needle)) hits[i] = 1;
+      }
+    }
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (visible && i < visible.length && visible[i] === 0) hits[i] = 0;
+      count += hits[i];
+    }
+    const out = new Uint32Array(count);
+    for (let i = 0, k = 0; k < count; i++) if (hits[i]) out[k++] = i;
+    return out;
+  }
+
+  /**
+   * The `_labels` value for `column`: every row when `rows` is null (the
+   * column's own buffers, no copy), else those sorted rows. Null when the
+   * column is unknown.
+   */
+  labels(column: string, rows: Uint32Array | null): LabelsWire | null {
+    const col = this.columns.get(column);
+    if (!col) return null;
+    if (rows === null) {
+      const indices = new Uint32Array(this.n);
+      for (let i = 0; i < this.n; i++) indices[i] = i;
+      return { column, indices: view(indices), offsets: view(col.offsets.subarray(0, this.n + 1)), text: view(col.bytes) };
+    }
+    const kept = rows.filter((r) => r < this.n);
+    const offsets = new Uint32Array(kept.length + 1);
+    const span = (r: number): [number, number] => {
+      const a = Math.min(col.offsets[r], col.bytes.length);
+      return [a, Math.max(a, Math.min(col.offsets[r + 1], col.bytes.length))];
+    };
+    for (let j = 0; j < kept.length; j++) {
+      const [a, b] = span(kept[j]);
+      offsets[j + 1] = offsets[j] + (b - a);
+    }
+    const text = new Uint8Array(offsets[kept.length]);
+    for (let j = 0; j < kept.length; j++) {
+      const [a, b] = span(kept[j]);
+      text.set(col.bytes.subarray(a, b), offsets[j]);
+    }
+    return { column, indices: view(kept), offsets: view(offsets), text: view(text) };
+  }
+}
