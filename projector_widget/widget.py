@@ -444,6 +444,7 @@ class Projector(anywidget.AnyWidget):
     def _start_layout_job(self, method: str, p: dict[str, Any]) -> Job:
         rows = np.ascontiguousarray(self._rows())
         key = _layout_key(method, p, self.spherize, self._subset)
+        preview = _pca_coords(self._pca_result(), [0, 1, 2], p["dims"])
 
         def frame(job: Job, iteration: int, total: int, layout: np.ndarray) -> bool:
             stop = job.checkpoint(iteration, total, f"iteration {iteration} / {total}")
@@ -457,7 +458,9 @@ class Projector(anywidget.AnyWidget):
             if key in self._layout_cache:
                 return self._layout_cache[key]
             if method == "tsne":
-                out = tsne_proj.tsne(rows, p, on_frame=lambda i, t, e: frame(job, i, t, e))
+                out = tsne_proj.tsne(
+                    rows, p, on_frame=lambda i, t, e: frame(job, i, t, e), preview=preview
+                )
             else:
 
                 def progress(done: int, total: int, message: str) -> None:

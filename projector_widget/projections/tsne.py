@@ -66,14 +66,21 @@ def tsne(
     on_frame: FrameCallback | None = None,
     every: int = 10,
     n_jobs: int = 2,
+    preview: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float32]:
     """Return the t-SNE layout (N, dims) of the rows of ``x``.
 
     ``on_frame`` receives every ``every``-th intermediate layout (and the initial one, at
     iteration 0) and may return True to stop: the layout reached so far is returned.
+    ``preview`` (e.g. the PCA layout already on screen) is sent as the very first frame, before
+    any t-SNE work, so the user sees the run start at once.
     """
     openTSNE = _import_opentsne()
     p = check_params(params or {})
+    if on_frame is not None and preview is not None:
+        total_guess = min(250, max(1, p["n_iter"] // 3)) + p["n_iter"]
+        if on_frame(0, total_guess, np.asarray(preview, np.float32)):
+            return np.asarray(preview, np.float32)
     n = x.shape[0]
     if n < 4:
         raise ValueError(f"t-SNE needs at least 4 points, got {n}")
