@@ -277,3 +277,22 @@ def test_html_page_embeds_binary_and_escapes_labels(tmp_path):
     )
     out = w.save_html(tmp_path / "p.html")
     assert out.read_text().startswith("<!DOCTYPE html>") and len(out.read_text()) > 10_000
+
+
+def test_binary_tensor_file_with_tensor_shape(tmp_path):
+    x = _emb(25, 3)
+    logdir = tmp_path / "log"
+    logdir.mkdir()
+    x.astype("<f4").tofile(logdir / "vectors.bytes")
+    config = tb_projector.ProjectorConfig()
+    emb = config.embeddings.add()
+    emb.tensor_name = "vectors"
+    emb.tensor_path = "vectors.bytes"
+    emb.tensor_shape.extend([25, 3])
+    tb_projector.visualize_embeddings(str(logdir), config)
+    np.testing.assert_array_equal(Projector.from_tensorboard(logdir).embeddings, x)
+    del emb.tensor_shape[:]
+    emb.tensor_shape.extend([24, 3])
+    tb_projector.visualize_embeddings(str(logdir), config)
+    with pytest.raises(ValueError, match="holds 75 float32 values but tensor_shape \\[24, 3\\]"):
+        Projector.from_tensorboard(logdir)

@@ -216,9 +216,12 @@ def load_tensor(log: LogDir, entry: Entry) -> npt.NDArray[np.float32]:
     path = resolve_asset(entry.tensor_path, log.config_path)
     try:
         return tsv.read_tensor_tsv(path)
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, ValueError) as exc:
+        # Not TSV: TensorBoard then reads raw float32 values of shape tensor_shape.
         shape = entry.config_shape
         if len(shape) != 2:
+            if isinstance(exc, ValueError):
+                raise
             raise ValueError(
                 f"{path} is binary, so tensor_shape [N, D] must be given in the config"
             ) from None
