@@ -22,7 +22,7 @@ from .neighbors import check_metric, nearest
 from .projections import custom as custom_proj
 from .projections import tsne as tsne_proj
 from .projections import umap as umap_proj
-from .projections.pca import PCAResult, pca
+from .projections.pca import EXACT_MAX_ROWS, PCAResult, pca
 from .search import search as search_columns
 from .sprites import as_images, build_atlas
 
@@ -225,7 +225,7 @@ class Projector(anywidget.AnyWidget):
         if images is not None:
             self._images = as_images(images, self._n)
             sprites = build_atlas(self._images)
-        first = self._pca_result()
+        first = self._quick_pca()
         params = {"components": [0, 1, 2]}
         self._coords = _pca_coords(first, params["components"], 3)
         super().__init__(
@@ -256,6 +256,12 @@ class Projector(anywidget.AnyWidget):
             self.selected = selected
         self._refresh_labels()
         self.on_msg(self._on_custom_msg)
+        #: Set once the initial PCA is final (at once for up to EXACT_MAX_ROWS rows).
+        self.pca_refined = threading.Event()
+        if self._n > EXACT_MAX_ROWS and first is self._pca_cache.get((False, 0)):
+            threading.Thread(target=self._refine_pca, args=(first,), daemon=True).start()
+        else:
+            self.pca_refined.set()
 
     # ------------------------------------------------------------------ read-only views
     @property
@@ -321,16 +327,39 @@ class Projector(anywidget.AnyWidget):
         return x if self._subset is None else x[self._subset]
 
     def _pca_result(self) -> PCAResult:
-        key = (
-            bool(self.spherize) if hasattr(self, "_trait_values") else False,
-            0 if self._subset is None else hash(self._subset.tobytes()),
-        )
+        key = (bool(self.spherize), 0 if self._subset is None else hash(self._subset.tobytes()))
         if key not in self._pca_cache:
             m = self._input()
             rows = m.values if self._subset is None else m.values[self._subset]
             norms = m.sq_norms if self._subset is None else m.sq_norms[self._subset]
             self._pca_cache[key] = pca(rows, PCA_COMPONENTS, sq_norms=norms)
         return self._pca_cache[key]
+
+    def _quick_pca(self) -> PCAResult:
+        """The first PCA: on large inputs one pass over the rows, refined in the background."""
+        m = self._matrix
+        if m.n <= EXACT_MAX_ROWS:
+            return self._pca_result()
+        quick = pca(m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=0)
+        self._pca_cache[(False, 0)] = quick
+        return quick
+
+    def _refine_pca(self, quick: PCAResult) -> None:
+        """Replace the one-pass PCA by the refined one (one more power iteration on all rows)."""
+        try:
+            m = self._matrix
+            refined = pca(m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=1)
+            with self._lock:
+                if self._pca_cache.get((False, 0)) is not quick:
+                    return
+                self._pca_cache[(False, 0)] = refined
+                showing = self.projection == "pca" and not self.spherize and self._subset is None
+                if showing and (self._job is None or not self._job.running):
+                    comps = list(self.projection_params.get("components", [0, 1, 2]))
+                    self._show(_pca_coords(refined, comps, 3), 0)
+                    self._pca_variance = [float(v) for v in refined.explained_variance_ratio]
+        finally:
+            self.pca_refined.set()
 
     def _points_value(self, dims: int, transition_ms: int) -> dict[str, Any]:
         coords = self._coords[:, :dims]

@@ -141,3 +141,23 @@ def test_explained_variance_available(emb):
     w = Projector(emb)
     r = w.explained_variance_ratio
     assert r.shape == (10,) and np.all(np.diff(r) <= 1e-9) and 0 < r.sum() <= 1 + 1e-6
+
+
+def test_large_input_pca_is_refined_in_the_background():
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(3)
+    scales = 1.0 / np.arange(1, 21)
+    x = (
+        rng.standard_normal((80_000, 20)) * scales
+        + rng.standard_normal((6, 20))[rng.integers(0, 6, 80_000)]
+    ).astype(np.float32)
+    w = Projector(x)
+    assert w.pca_refined.wait(60)
+    ref = PCA(3, svd_solver="full").fit_transform(x.astype(np.float64))
+    for i in range(3):
+        corr = np.corrcoef(w.coordinates[:, i], ref[:, i])[0, 1]
+        assert abs(corr) > 0.99999, (i, corr)
+    np.testing.assert_allclose(
+        encoding.decode_points(w._points), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+    )
