@@ -160,3 +160,19 @@ def test_text_values_are_kept_verbatim():
     (col,) = as_columns(evil, len(evil))
     assert col.kind == "text"
     assert col.format(0) == "<img src=x onerror=alert(1)>0"
+
+
+def test_memmap_float32_is_used_in_place(tmp_path):
+    path = tmp_path / "emb.f32"
+    x = np.random.default_rng(0).standard_normal((500, 16)).astype(np.float32)
+    x.tofile(path)
+    mm = np.memmap(path, dtype=np.float32, mode="r", shape=(500, 16))
+    m = as_matrix(mm)
+    assert np.shares_memory(m.values, mm)  # no second copy of the data
+
+
+def test_float16_is_converted_once():
+    x16 = np.random.default_rng(0).standard_normal((300, 8)).astype(np.float16)
+    m = as_matrix(x16)
+    assert m.values.dtype == np.float32 and not np.shares_memory(m.values, x16)
+    np.testing.assert_array_equal(m.values, x16.astype(np.float32))
