@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test setup system js-check py-check bench screenshot clean
+.PHONY: lab test setup system bench screenshot clean
 
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) notebooks/quickstart.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -33,7 +33,9 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	touch $(STAMP)
 
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/kernel.py
+	$(BIN)/python benchmarks/browser.py $(BENCH_ARGS)
 
 screenshot: setup
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png
