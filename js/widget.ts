@@ -301,12 +301,13 @@ function render({ model, el }: RenderProps): () => void {
   /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
   const applySelection = (indices: Uint32Array, fromUser: boolean): void => {
     selection = indices;
-    updateFlags();
     if (fromUser) {
+      // Send first: the kernel learns of a gesture before the per-point flags are rebuilt.
       const wire = encodeSelection(indices);
       lastSentSelection = wire;
       setModel("selected", wire);
     }
+    updateFlags();
   };
 
   const setFocus = (index: number): void => {
