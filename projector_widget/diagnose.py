@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ class Finding:
     message: str
     embedding: str = ""
     ok: bool = False
+
+
+Add = Callable[[Finding], None]
 
 
 @dataclass
@@ -126,7 +130,7 @@ def diagnose(logdir: str | os.PathLike[str]) -> Report:
     return report
 
 
-def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: callable) -> None:  # type: ignore[valid-type]
+def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: Add) -> None:
     name = entry.name
     try:
         values = tb.load_tensor(log, entry)
@@ -176,15 +180,23 @@ def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: callable) -> N
             add(Finding("bookmarks", f"bookmarks file cannot be used: {exc}", name))
 
 
-def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: callable) -> None:  # type: ignore[valid-type]
-    name = entry.name
+def _existing_asset(asset: str, cfg: Path, kind: str, name: str, add: Add) -> Path | None:
+    """The asset's path if it is inside the log directory and exists, else None (reported)."""
     try:
-        path = tb.resolve_asset(entry.metadata_path, cfg)
+        path = tb.resolve_asset(asset, cfg)
     except ValueError as exc:
         add(Finding("asset-outside", str(exc), name))
-        return
+        return None
     if not path.is_file():
-        add(Finding("metadata-missing", f"metadata file {path} does not exist", name))
+        add(Finding(f"{kind}-missing", f"{kind} file {path} does not exist", name))
+        return None
+    return path
+
+
+def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
+    name = entry.name
+    path = _existing_asset(entry.metadata_path, cfg, "metadata", name, add)
+    if path is None:
         return
     lines, is_text = _count_lines(path)
     if not is_text:
@@ -242,15 +254,10 @@ def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: callable) -> None: 
             )
 
 
-def _check_sprite(entry: tb.Entry, cfg: Path, n: int, add: callable) -> None:  # type: ignore[valid-type]
+def _check_sprite(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
     name = entry.name
-    try:
-        path = tb.resolve_asset(entry.sprite_path, cfg)
-    except ValueError as exc:
-        add(Finding("asset-outside", str(exc), name))
-        return
-    if not path.is_file():
-        add(Finding("sprite-missing", f"sprite image {path} does not exist", name))
+    path = _existing_asset(entry.sprite_path, cfg, "sprite", name, add)
+    if path is None:
         return
     w, h = entry.sprite_dim
     if not (w > 0 and h > 0):
