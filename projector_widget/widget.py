@@ -65,13 +65,16 @@ def _normalize_selection(value: Any, n: int) -> npt.NDArray[np.int64]:
             raise ValueError(
                 f"selected must be integer row indices; got values of dtype {arr.dtype}"
             )
-    arr = arr.astype(np.int64).reshape(-1)
-    bad = arr[(arr < 0) | (arr >= n)]
-    if bad.size:
+    arr = arr.astype(np.int64, copy=False).reshape(-1)
+    if arr.min() < 0 or arr.max() >= n:
+        bad = arr[(arr < 0) | (arr >= n)]
         raise IndexError(
             f"selected index {int(bad[0])} is out of range: the projector has {n} points "
             f"(valid indices are 0 to {n - 1})"
         )
+    if arr.size > 1 and bool(np.all(arr[1:] > arr[:-1])):
+        return arr.copy()  # already sorted and unique (as the browser sends it); never alias
+        # the caller's array, which validate() marks read-only
     return np.unique(arr)
 
 

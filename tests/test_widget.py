@@ -161,3 +161,11 @@ def test_large_input_pca_is_refined_in_the_background():
     np.testing.assert_allclose(
         encoding.decode_points(w._points), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
     )
+
+
+def test_assigning_an_array_does_not_freeze_the_callers_array(emb):
+    w = Projector(emb)
+    mine = np.array([1, 5, 9])
+    w.selected = mine
+    mine[0] = 2  # still writable
+    assert w.selected.tolist() == [1, 5, 9]

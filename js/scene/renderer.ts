@@ -110,6 +110,8 @@ export class Renderer {
   private selCount = 0;
   private hover = -1;
   private pointSizeCss = 0;
+  private cpuPickPositions: Float32Array | null = null;
+  private cpuPickDirty = true;
   private background: RGB = [255, 255, 255];
   private foreground: RGB = [33, 33, 33];
   private accent: RGB = [25, 118, 210];
@@ -628,6 +630,7 @@ export class Renderer {
     const gpu = this.gpu;
     const p = this.points;
     if (!gpu || !p || p.n === 0 || !this.cam || this.lost) return -1;
+    if (p.n >= CPU_PICK_MIN_POINTS && !this.showSprites) return this.pickOnCpu(x, y, radius);
     const w = this.canvas.width;
     const h = this.canvas.height;
     if (!gpu.pick.bind(w, h)) {
@@ -647,11 +650,26 @@ export class Renderer {
     return index < p.n ? index : -1;
   }
 
+  /**
+   * CPU picking for large point counts: reading the GPU pick buffer back stalls the main thread
+   * until every point is drawn again (about a second for 1M points in software rendering); a
+   * scan of the projected positions takes milliseconds. The nearest point whose disc reaches
+   * within `radius` of the cursor wins.
+   */
+  private pickOnCpu(x: number, y: number, radius: number): number {
+    if (this.cpuPickDirty || !this.cpuPickPositions) {
+      this.cpuPickPositions = this.screenPositions(true);
+      this.cpuPickDirty = false;
+    }
+    return nearestWithin(this.cpuPickPositions, x, y, radius + this.pointSize / 2);
+  }
+
   // ---------------------------------------------------------------- draw
 
   /** Something that moves or resizes points changed: redraw and re-pick. */
   private invalidate(): void {
     if (this.gpu) this.gpu.pick.dirty = true;
+    this.cpuPickDirty = true;
     this.requestRender();
   }
 
@@ -810,4 +828,27 @@ export function quantizedBounds(
     outHi[a] = lo[a] + (mx[a] / 65535) * (hi[a] - lo[a]);
   }
   return [outLo, outHi];
+}
+
+
+/** Above this many points, hover and click pick on the CPU (see Renderer.pickOnCpu). */
+export const CPU_PICK_MIN_POINTS = 200_000;
+
+/** Index of the position (x, y pairs; NaN = hidden) nearest (x, y) within `reach`, or -1. */
+export function nearestWithin(positions: Float32Array, x: number, y: number, reach: number): number {
+  let best = -1;
+  let bestD = reach * reach;
+  const n = positions.length >> 1;
+  for (let i = 0; i < n; i++) {
+    const dx = positions[2 * i] - x;
+    if (dx > reach || dx < -reach) continue; // NaN (hidden) falls through and never wins below
+    const dy = positions[2 * i + 1] - y;
+    if (dy > reach || dy < -reach) continue;
+    const d = dx * dx + dy * dy;
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
 }
