@@ -299,15 +299,25 @@ function render({ model, el }: RenderProps): () => void {
   };
 
   /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
+  let flagsTimer = 0;
+  cleanups.push(() => window.clearTimeout(flagsTimer));
   const applySelection = (indices: Uint32Array, fromUser: boolean): void => {
     selection = indices;
-    if (fromUser) {
-      // Send first: the kernel learns of a gesture before the per-point flags are rebuilt.
-      const wire = encodeSelection(indices);
-      lastSentSelection = wire;
-      setModel("selected", wire);
+    if (!fromUser) {
+      updateFlags();
+      return;
     }
-    updateFlags();
+    const wire = encodeSelection(indices);
+    lastSentSelection = wire;
+    setModel("selected", wire);
+    // Rebuild the per-point flags in a later task: the model sends the message from promise
+    // callbacks, and uploading flags for 1M points can wait on the GPU for a whole frame.
+    if (!flagsTimer) {
+      flagsTimer = window.setTimeout(() => {
+        flagsTimer = 0;
+        updateFlags();
+      }, 0);
+    }
   };
 
   const setFocus = (index: number): void => {
