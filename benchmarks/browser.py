@@ -59,6 +59,7 @@ from pagetools import (
     LabServer,
     arm_cell_timer,
     js_heap_mb,
+    lasso_gesture,
     launch,
     new_context,
     open_notebook_page,
@@ -202,15 +203,7 @@ def _lasso_rtt(nb: object, box: dict, r: dict) -> None:
     )
     poly = page.evaluate(LASSO_POLY_JS)
     page.evaluate(POINTERUP_JS)
-    mouse, kb = page.mouse, page.keyboard
-    pts = [(box["x"] + px, box["y"] + py) for px, py in poly]
-    kb.down("Shift")
-    mouse.move(*pts[0])
-    mouse.down()
-    for p in pts[1:] + pts[:1]:
-        mouse.move(*p, steps=10)
-    mouse.up()
-    kb.up("Shift")
+    lasso_gesture(page, box, poly)
     sel = nb.wait_kernel("_sel_t", timeout=300)  # type: ignore[attr-defined]
     up = page.evaluate("() => window.__up")
     r["lasso_rtt_ms"] = sel[0][0] * 1000.0 - up if up else float("nan")

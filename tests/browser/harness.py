@@ -230,3 +230,16 @@ def open_notebook_page(context: object, server: LabServer, name: str) -> Noteboo
     page.goto(f"{server.url}/lab/tree/{name}?token={server.token}")
     page.wait_for_function(NOTEBOOK_READY_JS, arg=name, timeout=90_000, polling=250)
     return NotebookPage(page, server, name)
+
+
+def lasso_gesture(page: object, box: dict, polygon: object) -> None:
+    """Shift+drag a closed lasso through ``polygon`` (canvas CSS px) on a canvas at ``box``."""
+    mouse, kb = page.mouse, page.keyboard  # type: ignore[attr-defined]
+    pts = [(box["x"] + float(px), box["y"] + float(py)) for px, py in polygon]  # type: ignore[attr-defined]
+    kb.down("Shift")
+    mouse.move(*pts[0])
+    mouse.down()
+    for p in pts[1:] + pts[:1]:
+        mouse.move(*p, steps=10)
+    mouse.up()
+    kb.up("Shift")

@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from harness import lasso_gesture
 from PIL import Image
 
 WIDGET = ".projector-widget"
@@ -87,18 +88,6 @@ def _distance_to_polygon(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return best
 
 
-def _lasso(nb, box: dict, poly: np.ndarray) -> None:
-    mouse, kb = nb.page.mouse, nb.page.keyboard
-    pts = [(box["x"] + px, box["y"] + py) for px, py in poly]
-    kb.down("Shift")
-    mouse.move(*pts[0])
-    mouse.down()
-    for p in pts[1:] + pts[:1]:
-        mouse.move(*p, steps=10)
-    mouse.up()
-    kb.up("Shift")
-
-
 @pytest.mark.parametrize("dims", [2, 3])
 def test_canvas_draws_points_and_lasso_selects_in_kernel(open_notebook, dims):
     nb = open_notebook(f"clusters{dims}d.ipynb", [CLUSTERS.replace("{dims}", str(dims))])
@@ -132,7 +121,7 @@ def test_canvas_draws_points_and_lasso_selects_in_kernel(open_notebook, dims):
         ]
     )
     poly = np.clip(poly, [8, 8], [box["width"] - 8, box["height"] - 8])  # stay on the canvas
-    _lasso(nb, box, poly)
+    lasso_gesture(nb.page, box, poly)
     selected = np.asarray(nb.wait_kernel("w.selected.tolist()"), dtype=int)
     expected = np.flatnonzero(_inside(poly, pos))
     near_edge = _distance_to_polygon(poly, pos) < 2.0
