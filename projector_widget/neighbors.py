@@ -45,6 +45,14 @@ def distances_to(
     return np.sqrt(d2, out=d2)
 
 
+def inverse_norms(sq_norms: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """1 / |x| per row (0 for zero rows), for cosine ranking without dividing N values per query."""
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / np.sqrt(sq_norms, dtype=np.float32)
+    inv[~np.isfinite(inv)] = 0.0
+    return inv
+
+
 def nearest(
     x: npt.NDArray[np.float32],
     sq_norms: npt.NDArray[np.float32],
@@ -53,11 +61,14 @@ def nearest(
     metric: str = "cosine",
     *,
     candidates: npt.NDArray[np.int64] | None = None,
+    inv_norms: npt.NDArray[np.float32] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """The ``k`` rows closest to ``query`` (a row index or a vector), closest first.
 
     When ``query`` is a row index, that row is excluded. ``candidates`` restricts the search to
     those rows (e.g. the isolated subset); returned indices are always original row indices.
+    One matrix-vector product ranks every row (``inv_norms``, from :func:`inverse_norms`, saves
+    a pass for cosine); distances are computed for the k winners only.
     Returns ``(indices, distances)``.
     """
     m = check_metric(metric)
@@ -71,20 +82,39 @@ def nearest(
             raise IndexError(f"index {exclude} is out of range for {n} points")
         vector = x[exclude]
     else:
-        vector = np.asarray(query, dtype=np.float32)
-    dist = distances_to(x, sq_norms, vector, m)
+        vector = np.asarray(query, dtype=np.float32).reshape(-1)
+        if vector.shape[0] != x.shape[1]:
+            raise ValueError(
+                f"query has {vector.shape[0]} dimensions but the embeddings have {x.shape[1]}"
+            )
+    dots = x @ vector
+    # Rank by a score where smaller is closer, computed in place on the product.
+    if m == "cosine":
+        inv = inverse_norms(sq_norms) if inv_norms is None else inv_norms
+        np.multiply(dots, inv, out=dots)
+        np.negative(dots, out=dots)
+    else:
+        np.multiply(dots, -2.0, out=dots)
+        np.add(dots, sq_norms, out=dots)
+    score = dots
     if candidates is not None:
         mask = np.ones(n, dtype=bool)
         mask[candidates] = False
-        dist[mask] = np.inf
+        score[mask] = np.inf
     if exclude >= 0:
-        dist[exclude] = np.inf
-    available = (
-        n - (1 if exclude >= 0 else 0) if candidates is None else int(np.isfinite(dist).sum())
-    )
+        score[exclude] = np.inf
+    available = int(np.isfinite(score).sum()) if candidates is not None else n - (exclude >= 0)
     k = int(min(k, available))
     if k <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    part = np.argpartition(dist, k - 1)[:k] if k < n else np.arange(n)
-    order = part[np.lexsort((part, dist[part]))]
-    return order.astype(np.int64), dist[order].astype(np.float32)
+    part = np.argpartition(score, k - 1)[:k] if k < n else np.arange(n)
+    order = part[np.lexsort((part, score[part]))]
+    q64 = vector.astype(np.float64)
+    q_sq = float(q64 @ q64)
+    if m == "cosine":
+        q_norm = np.sqrt(q_sq)
+        sim = -score[order].astype(np.float64) / q_norm if q_norm > 0 else np.zeros(k)
+        dist = 1.0 - np.clip(sim, -1.0, 1.0)
+    else:
+        dist = np.sqrt(np.maximum(score[order].astype(np.float64) + q_sq, 0.0))
+    return order.astype(np.int64), dist.astype(np.float32)

@@ -18,7 +18,7 @@ from . import bookmarks as bm
 from . import encoding
 from .inputs import Column, Matrix, as_columns, as_matrix, columns_as_table, make_column
 from .jobs import Job, Stopped
-from .neighbors import check_metric, nearest
+from .neighbors import check_metric, inverse_norms, nearest
 from .projections import custom as custom_proj
 from .projections import tsne as tsne_proj
 from .projections import umap as umap_proj
@@ -217,6 +217,7 @@ class Projector(anywidget.AnyWidget):
         self._bookmark_store: dict[str, dict[str, Any]] = {}
         self._last_frame = 0.0
         self._custom_axes: npt.NDArray[np.float64] | None = None
+        self._inv_norms: npt.NDArray[np.float32] | None = None
         self._applying = False  # True while Python itself sets projection/dimensions
         _check_dimensions(dimensions)
         if color_by is None:
@@ -639,8 +640,20 @@ class Projector(anywidget.AnyWidget):
         """
         m = self._matrix
         return nearest(
-            m.values, m.sq_norms, int(index), k=k, metric=metric, candidates=self._subset
+            m.values,
+            m.sq_norms,
+            int(index),
+            k=k,
+            metric=metric,
+            candidates=self._subset,
+            inv_norms=self._row_inverse_norms(),
         )
+
+    def _row_inverse_norms(self) -> npt.NDArray[np.float32]:
+        """1/|x| per row, computed once (N floats) so cosine queries rank in one pass."""
+        if self._inv_norms is None:
+            self._inv_norms = inverse_norms(self._matrix.sq_norms)
+        return self._inv_norms
 
     def query(
         self, text: str, k: int | None = None
@@ -664,6 +677,7 @@ class Projector(anywidget.AnyWidget):
             k=k or self.k_neighbors,
             metric=self.metric,
             candidates=self._subset,
+            inv_norms=self._row_inverse_norms(),
         )
         self.focus = -1
         self._neighbors = encoding.encode_neighbors(
