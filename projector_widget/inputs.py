@@ -327,10 +327,10 @@ def make_column(name: str, values: object, n: int) -> Column:
 
     kind = arr.dtype.kind
     if kind == "b":
-        return _categorical(name, arr.astype(object))
+        return categorical_column(name, arr.astype(object))
     if kind in "iu":
         if np.unique(arr).size <= MAX_INTEGER_CATEGORIES:
-            return _categorical(name, arr.astype(object))
+            return categorical_column(name, arr.astype(object))
         return Column(name=name, kind="number", values=arr.astype(np.float64))
     if kind == "f":
         return Column(name=name, kind="number", values=arr.astype(np.float64))
@@ -340,7 +340,7 @@ def make_column(name: str, values: object, n: int) -> Column:
         finite = nums[~np.isnan(nums)]
         integral = finite.size > 0 and bool(np.all(finite == np.round(finite)))
         if integral and np.unique(finite).size <= MAX_INTEGER_CATEGORIES:
-            return _categorical(name, obj)
+            return categorical_column(name, obj)
         return Column(name=name, kind="number", values=nums)
     return _categorical_or_text(name, obj)
 
@@ -387,7 +387,8 @@ def _categorical_or_text(name: str, obj: npt.NDArray[np.object_]) -> Column:
     return _from_codes(name, obj, codes, uniques, missing)
 
 
-def _categorical(name: str, obj: npt.NDArray[np.object_]) -> Column:
+def categorical_column(name: str, obj: npt.NDArray[np.object_]) -> Column:
+    """A categorical column of ``obj`` whatever its number of distinct values."""
     codes, uniques, missing = _factorize(obj)
     return _from_codes(name, obj, codes, uniques, missing)
 

@@ -56,13 +56,8 @@ def search(
             )
             hits |= ok[col.codes]
         else:
+            texts = (col.format(i) for i in range(n))  # formatted once per row
             hits |= np.fromiter(
-                (bool(rx.search(col.format(i))) if not _blank(col, i) else False for i in range(n)),
-                dtype=bool,
-                count=n,
+                (t != "" and bool(rx.search(t)) for t in texts), dtype=bool, count=n
             )
     return np.flatnonzero(hits).astype(np.int64)
-
-
-def _blank(col: Column, i: int) -> bool:
-    return col.format(i) == ""

@@ -16,7 +16,15 @@ import traitlets
 
 from . import bookmarks as bm
 from . import encoding
-from .inputs import Column, Matrix, as_columns, as_matrix, columns_as_table, make_column
+from .inputs import (
+    Column,
+    Matrix,
+    as_columns,
+    as_matrix,
+    categorical_column,
+    columns_as_table,
+    make_column,
+)
 from .jobs import Job, Stopped
 from .neighbors import check_metric, inverse_norms, nearest
 from .projections import custom as custom_proj
@@ -811,7 +819,7 @@ class Projector(anywidget.AnyWidget):
             values[target] = value
         new = make_column(column, values, self._n)
         if existing and existing[0].kind == "category" and new.kind == "text":
-            new = _force_category(column, values, self._n)
+            new = categorical_column(column, np.asarray(values, dtype=object))
         self._column_list = [new if c.name == column else c for c in self._column_list]
         if not existing:
             self._column_list.append(new)
@@ -1150,9 +1158,3 @@ def _check_label_by(name: str, columns: list[Column]) -> None:
             f"cannot label by {name!r}: there is no such column; choose one of "
             f"{[c.name for c in columns]} or '' for none"
         )
-
-
-def _force_category(name: str, values: np.ndarray, n: int) -> Column:
-    from .inputs import _categorical
-
-    return _categorical(name, np.asarray(values, dtype=object))

@@ -282,27 +282,22 @@ def convert_tf_bookmarks(items: list[dict[str, Any]], n: int) -> list[dict[str, 
         projection = {"pca": "pca", "tsne": "tsne", "umap": "umap", "custom": "custom"}.get(
             str(item.get("selectedProjection", "pca")), "pca"
         )
-        params: dict[str, Any] = {}
+        comps = [int(c) for c in (item.get("pcaComponentDimensions") or [0, 1, 2])][:3]
+        if projection == "custom":  # its axes are queries we cannot recover: fall back to PCA
+            projection, comps = "pca", [0, 1, 2]
         if projection == "pca":
-            comps = item.get("pcaComponentDimensions") or [0, 1, 2]
-            params = {"components": [int(c) for c in comps][:3] + [2] * (3 - len(comps[:3]))}
-        elif projection in ("tsne", "umap"):
-            params = {"dims": int(item.get("tSNEis3d", True)) + 2 if projection == "tsne" else 2}
-        elif projection == "custom":
-            projection, params = "pca", {"components": [0, 1, 2]}
+            dims = 3 if len(comps) == 3 else 2
+            params: dict[str, Any] = {"components": comps}
+        else:
+            dims = 3 if projection == "tsne" and item.get("tSNEis3d", True) else 2
+            params = {"dims": dims}
         selected = [int(i) for i in item.get("selectedPoints", []) if 0 <= int(i) < n]
-        dims = (
-            3
-            if item.get("pcaComponentDimensions", [0, 1, 2])
-            and len(item.get("pcaComponentDimensions", [0, 1, 2])) == 3
-            else 2
-        )
         out.append(
             {
                 "name": str(item.get("label") or f"bookmark {k + 1}"),
                 "projection": projection,
                 "projection_params": params,
-                "dimensions": params.get("dims", dims),
+                "dimensions": dims,
                 "spherize": False,
                 "camera": {},
                 "color_by": str(item.get("selectedColorOptionName") or ""),

@@ -90,15 +90,13 @@ def tsne(
         inputs = pca(x, PCA_INPUT_DIMS, seed=p["seed"]).coords
     early = min(250, max(1, p["n_iter"] // 3))
     total = early + p["n_iter"]
-    state = {"done": 0, "stopped": False}
+    state = {"done": 0}
 
     def callback(iteration: int, _error: float, embedding: np.ndarray) -> bool:
         state["done"] += every
         if on_frame is None:
             return False
-        stop = bool(on_frame(min(state["done"], total), total, np.asarray(embedding, np.float32)))
-        state["stopped"] = stop
-        return stop
+        return bool(on_frame(min(state["done"], total), total, np.asarray(embedding, np.float32)))
 
     method = "fft" if p["dims"] == 2 else "bh"
     model = openTSNE.TSNE(
