@@ -91,6 +91,10 @@ export type ProjectorRoot = HTMLDivElement & { __pw?: ProjectorTestHook };
 const DEFAULT_HEIGHT = 520;
 const ROW_CACHE_LIMIT = 2000;
 const ROW_REQUEST_DELAY_MS = 60;
+/** A selection message above this many bytes may leave the page in several socket writes. */
+const SOCKET_WRITE_BYTES = 64 * 1024;
+/** Longest wait for the kernel's receipt of a large selection before redrawing anyway. */
+const ACK_WAIT_MS = 1000;
 /** Quiet time after a camera gesture before the camera is synced to Python. */
 const CAMERA_SYNC_MS = 250;
 /** The panel opens by default when the widget is at least this wide. */
@@ -150,6 +154,8 @@ function render({ model, el }: RenderProps): () => void {
     model.set(key, value);
     model.save_changes();
   };
+  /** A saved page: a local model, no kernel. */
+  const standaloneMode = model.get("_standalone") === true;
   const send = (msg: Record<string, unknown>): void => {
     showError("");
     model.send(msg);
@@ -298,9 +304,26 @@ function render({ model, el }: RenderProps): () => void {
     root.classList.toggle("pw-inspecting", !inspector.el.hidden);
   };
 
-  /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
+  /**
+   * Rebuild the per-point flags (and redraw) after ``delayMs``, or sooner: a later call with a
+   * shorter delay, or the kernel's receipt of the selection, brings it forward.
+   */
   let flagsTimer = 0;
+  let flagsDue = Infinity;
   cleanups.push(() => window.clearTimeout(flagsTimer));
+  const scheduleFlags = (delayMs: number): void => {
+    const due = performance.now() + delayMs;
+    if (flagsTimer && due >= flagsDue) return;
+    window.clearTimeout(flagsTimer);
+    flagsDue = due;
+    flagsTimer = window.setTimeout(() => {
+      flagsTimer = 0;
+      flagsDue = Infinity;
+      updateFlags();
+    }, delayMs);
+  };
+
+  /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
   const applySelection = (indices: Uint32Array, fromUser: boolean): void => {
     selection = indices;
     if (!fromUser) {
@@ -310,14 +333,12 @@ function render({ model, el }: RenderProps): () => void {
     const wire = encodeSelection(indices);
     lastSentSelection = wire;
     setModel("selected", wire);
-    // Rebuild the per-point flags in a later task: the model sends the message from promise
-    // callbacks, and uploading flags for 1M points can wait on the GPU for a whole frame.
-    if (!flagsTimer) {
-      flagsTimer = window.setTimeout(() => {
-        flagsTimer = 0;
-        updateFlags();
-      }, 0);
-    }
+    // The model sends from promise callbacks, and a message larger than one socket write needs
+    // this thread again to leave the page, while uploading flags and redrawing a million points
+    // can hold it for a whole (software-rendered) frame. So the rebuild waits for a later task,
+    // and for a large selection until the kernel acknowledges it (at most ACK_WAIT_MS).
+    const large = !standaloneMode && wire.indices.byteLength > SOCKET_WRITE_BYTES;
+    scheduleFlags(large ? ACK_WAIT_MS : 0);
   };
 
   const setFocus = (index: number): void => {
@@ -463,7 +484,7 @@ function render({ model, el }: RenderProps): () => void {
   setPanelOpen(false);
 
   // A saved page (standalone): no kernel, so offer only what works offline.
-  if (model.get("_standalone") === true) {
+  if (standaloneMode) {
     const saved = model.get("_standalone_dims");
     root.classList.add("pw-standalone");
     toolbar.setStandalone(Array.isArray(saved) ? saved.filter((d): d is number => typeof d === "number") : [2, 3]);
@@ -622,7 +643,9 @@ function render({ model, el }: RenderProps): () => void {
     }
     const r = decodeReply(msg);
     if (!r) return;
-    if (r.type === "error") {
+    if (r.type === "selected_ack") {
+      if (flagsTimer) scheduleFlags(0);
+    } else if (r.type === "error") {
       showError(r.message);
     } else if (r.type === "search") {
       showError("");

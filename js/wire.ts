@@ -405,13 +405,15 @@ export function decodeBookmarks(raw: unknown): string[] {
 export type Reply =
   | { type: "search"; query: string; count: number }
   | { type: "label"; column: string; count: number }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  | { type: "selected_ack" };
 
 export function decodeReply(msg: unknown): Reply | null {
   if (!isObject(msg)) return null;
   if (msg.type === "search") return { type: "search", query: String(msg.query ?? ""), count: finiteOr(msg.count, 0) };
   if (msg.type === "label") return { type: "label", column: String(msg.column ?? ""), count: finiteOr(msg.count, 0) };
   if (msg.type === "error") return { type: "error", message: String(msg.message ?? "error") };
+  if (msg.type === "selected_ack") return { type: "selected_ack" };
   return null;
 }
 

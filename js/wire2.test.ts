@@ -127,6 +127,7 @@ describe("progress, replies and small values", () => {
     expect(decodeReply({ type: "search", query: "a", count: 3 })).toEqual({ type: "search", query: "a", count: 3 });
     expect(decodeReply({ type: "label", column: "c", count: 2 })).toEqual({ type: "label", column: "c", count: 2 });
     expect(decodeReply({ type: "error", message: "bad" })).toEqual({ type: "error", message: "bad" });
+    expect(decodeReply({ type: "selected_ack" })).toEqual({ type: "selected_ack" });
     expect(decodeReply({ type: "row", index: 1 })).toBeNull();
   });
 

@@ -1044,6 +1044,17 @@ class Projector(anywidget.AnyWidget):
         with self._lock:
             self._points = self._points_value(change["new"], 0)
 
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply state sent by the browser; a new selection is acknowledged before anything else.
+
+        The browser holds back its redraw of a large selection until this receipt arrives (the
+        message needs the page's main thread to leave it, and a redraw of a million points in
+        software GL holds that thread for half a second). Observers run after the receipt.
+        """
+        if "selected" in sync_data:
+            self.send({"type": "selected_ack"})
+        super().set_state(sync_data)
+
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
             return

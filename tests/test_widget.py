@@ -100,6 +100,19 @@ def test_selection_from_browser_buffer(emb):
     assert w.get_state("selected")["selected"]["indices"].nbytes == 8
 
 
+def test_selection_from_browser_is_acknowledged_before_observers_run(emb, monkeypatch):
+    """The browser redraws a large selection once the kernel has it: the receipt comes first."""
+    w = Projector(emb)
+    events = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: events.append(content["type"]))
+    w.observe(lambda c: events.append("observer"), "selected")
+    w.set_state({"selected": {"indices": memoryview(np.array([4], "<u4"))}})
+    assert events == ["selected_ack", "observer"]
+    events.clear()
+    w.set_state({"point_size": 3.0})  # other state: no receipt
+    assert events == []
+
+
 def test_color_by_validation(emb):
     words = [f"w{i}" for i in range(200)]
     w = Projector(emb, {"word": words, "v": np.arange(200) * 0.5})

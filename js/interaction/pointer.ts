@@ -134,6 +134,9 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
       } else {
         extendPath(d.path, x, y);
         target.lasso(selectInPolygon(target.screenPositions(), d.path), e.altKey);
+        // No hover pick here: its redraw would compete with sending the selection (the next
+        // pointer move brings the hover back).
+        return;
       }
     } else if (!d.moved && d.button === 0) {
       target.click(target.pick(d.startX, d.startY), false);
