@@ -370,13 +370,10 @@ def run_explore(skip_knn: bool, skip_layouts: bool, knn_size: str, layout_n: int
     py = sys.executable
     if not skip_knn:
         n, d = (int(v) for v in knn_size.split("x"))
-        code = f"from explore import bench_knn\nprint(f'{{bench_knn({n}, {d}) * 1000:.0f}}')"
+        code = f"from explore import bench_knn, knn_line\nprint(knn_line({n}, {d}, bench_knn({n}, {d})))"
         p = subprocess.run([py, "-c", code], cwd=HERE, capture_output=True, text=True, check=False)
         if p.returncode == 0:
-            lines.append(
-                f"exact kNN (cosine, k=10, projector_widget.neighbors.nearest) at {n:,} × {d}: "
-                f"{p.stdout.strip()} ms per query (median of 10)"
-            )
+            lines.append(p.stdout.strip())
         else:
             lines.append(f"exact kNN at {knn_size}: failed: {p.stderr.strip()[-300:]}")
     if not skip_layouts:

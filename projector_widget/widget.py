@@ -26,7 +26,7 @@ from .inputs import (
     make_column,
 )
 from .jobs import Job, Stopped
-from .neighbors import check_metric, inverse_norms, nearest
+from .neighbors import Sketch, check_metric, inverse_norms, make_sketch, nearest
 from .projections import custom as custom_proj
 from .projections import tsne as tsne_proj
 from .projections import umap as umap_proj
@@ -226,6 +226,8 @@ class Projector(anywidget.AnyWidget):
         self._last_frame = 0.0
         self._custom_axes: npt.NDArray[np.float64] | None = None
         self._inv_norms: npt.NDArray[np.float32] | None = None
+        self._sketch: Sketch | None = None
+        self._sketch_parts: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
         self._applying = False  # True while Python itself sets projection/dimensions
         _check_dimensions(dimensions)
         if color_by is None:
@@ -352,7 +354,11 @@ class Projector(anywidget.AnyWidget):
         m = self._matrix
         if m.n <= EXACT_MAX_ROWS:
             return self._pca_result()
-        quick = pca(m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=0)
+        quick = pca(
+            m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=0, keep_subspace=True
+        )
+        if quick.subspace is not None and quick.subspace_scores is not None:
+            self._sketch_parts = (quick.subspace, quick.subspace_scores)
         self._pca_cache[(False, 0)] = quick
         return quick
 
@@ -644,7 +650,8 @@ class Projector(anywidget.AnyWidget):
         """The ``k`` nearest neighbours of row ``index`` in the original space, closest first.
 
         Returns ``(indices, distances)`` (the point itself excluded); ``metric`` is 'cosine' or
-        'euclidean'. Exact: one BLAS pass over the embeddings.
+        'euclidean'. Exact: one BLAS pass over the embeddings, or on large inputs over the rows
+        that a bound from the PCA subspace cannot rule out.
         """
         m = self._matrix
         return nearest(
@@ -655,6 +662,7 @@ class Projector(anywidget.AnyWidget):
             metric=metric,
             candidates=self._subset,
             inv_norms=self._row_inverse_norms(),
+            sketch=self._row_sketch(),
         )
 
     def _row_inverse_norms(self) -> npt.NDArray[np.float32]:
@@ -662,6 +670,14 @@ class Projector(anywidget.AnyWidget):
         if self._inv_norms is None:
             self._inv_norms = inverse_norms(self._matrix.sq_norms)
         return self._inv_norms
+
+    def _row_sketch(self) -> Sketch | None:
+        """The neighbour search's sketch (large inputs): the first PCA's subspace and scores."""
+        if self._sketch is None and self._sketch_parts is not None:
+            basis, scores = self._sketch_parts
+            self._sketch = make_sketch(self._matrix.values, self._matrix.sq_norms, basis, scores)
+            self._sketch_parts = None
+        return self._sketch
 
     def query(
         self, text: str, k: int | None = None
@@ -686,6 +702,7 @@ class Projector(anywidget.AnyWidget):
             metric=self.metric,
             candidates=self._subset,
             inv_norms=self._row_inverse_norms(),
+            sketch=self._row_sketch(),
         )
         self.focus = -1
         self._neighbors = encoding.encode_neighbors(

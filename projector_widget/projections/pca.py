@@ -45,6 +45,12 @@ class PCAResult:
         (k,) fraction of the total variance along each axis.
     mean:
         (D,) float32 mean row that was subtracted.
+    subspace:
+        With ``keep_subspace=True`` on the iterative path: (D, w) float32 orthonormal basis of
+        the subspace the components were taken from (w = k + oversample), else None.
+    subspace_scores:
+        (N, w) float32 ``x @ subspace`` (not centred) when ``subspace`` is kept, else None: the
+        nearest-neighbour sketch (``neighbors.make_sketch``) reuses it instead of another pass.
     """
 
     coords: npt.NDArray[np.float32]
@@ -52,6 +58,8 @@ class PCAResult:
     explained_variance: npt.NDArray[np.float64]
     explained_variance_ratio: npt.NDArray[np.float64]
     mean: npt.NDArray[np.float32]
+    subspace: npt.NDArray[np.float32] | None = None
+    subspace_scores: npt.NDArray[np.float32] | None = None
 
 
 def pca(
@@ -63,6 +71,7 @@ def pca(
     exact_max_rows: int = EXACT_MAX_ROWS,
     sample_rows: int = SAMPLE_ROWS,
     power_iterations: int = 1,
+    keep_subspace: bool = False,
 ) -> PCAResult:
     """Return the PCA of the rows of ``x`` with up to ``n_components`` components.
 
@@ -83,6 +92,8 @@ def pca(
         Rows of the random sample whose exact PCA seeds the subspace on the iterative path.
     power_iterations:
         Passes that refine the sampled subspace on all rows before the final Rayleigh-Ritz step.
+    keep_subspace:
+        Return the iterative path's subspace and every row's scores on it (N x w floats).
     """
     if x.ndim != 2:
         raise ValueError(f"pca expects a 2-D matrix, got shape {x.shape}")
@@ -106,6 +117,7 @@ def pca(
         sq_norms=sq_norms,
         sample_rows=sample_rows,
         power_iterations=power_iterations,
+        keep_subspace=keep_subspace,
     )
 
 
@@ -173,6 +185,7 @@ def _pca_subspace(
     sq_norms: npt.NDArray[np.float32] | None,
     sample_rows: int,
     power_iterations: int,
+    keep_subspace: bool,
 ) -> PCAResult:
     n, d = x.shape
     width = min(d, k + OVERSAMPLE)
@@ -210,10 +223,14 @@ def _pca_subspace(
     else:
         sq_total = float(np.sum(sq_norms, dtype=np.float64))
     total = (sq_total - n * float(mean64 @ mean64)) / (n - 1)
+    if keep_subspace:
+        y += (mean64 @ basis.astype(np.float64)).astype(np.float32)  # undo the centring
     return PCAResult(
         coords=np.ascontiguousarray(coords),
         components=flipped.astype(np.float32),
         explained_variance=evals,
         explained_variance_ratio=evals / total if total > 0 else np.zeros_like(evals),
         mean=mean64.astype(np.float32),
+        subspace=basis if keep_subspace else None,
+        subspace_scores=y if keep_subspace else None,
     )
