@@ -23,12 +23,15 @@ import { decodePayload, type StandalonePayload } from "./standalone/payload";
 import { h, listen } from "./ui/dom";
 import { cssToRgb, readTheme, type Theme } from "./ui/theme";
 import {
+  addPointsPart,
+  arrivedPoints,
   colorableColumns,
   decodeBookmarks,
   decodeColumns,
   decodeLabels,
   decodeNeighbors,
   decodePoints,
+  decodePointsPart,
   decodeProgress,
   decodeQueryPoint,
   decodeReply,
@@ -40,6 +43,7 @@ import {
   type Labels,
   type Neighbors,
   type Points,
+  type PointsPart,
   type Progress,
   type QueryPoint,
   type Sprites,
@@ -70,6 +74,8 @@ export interface ProjectorTestHook {
   readonly frameCount: number;
   /** Points in the last draw call. */
   readonly lastDrawCount: number;
+  /** Points in the first draw call that drew any (the first part, when sent in parts). */
+  readonly firstDrawCount: number;
   /** Rows currently selected. */
   selectedCount(): number;
   /** Neighbours listed in the inspector. */
@@ -167,7 +173,10 @@ function render({ model, el }: RenderProps): () => void {
   cleanups.push(listen(errorDismiss, "click", () => showError("")));
 
   // ------------------------------------------------------------- state
+  /** What is drawn: the rows of `received` that have arrived. */
   let points: Points | null = null;
+  /** `_points` as decoded, filled in as later parts arrive. */
+  let received: Points | null = null;
   let columns: Column[] = [];
   let selection: Uint32Array = new Uint32Array(0);
   let flags: Uint8Array = new Uint8Array(0);
@@ -195,11 +204,12 @@ function render({ model, el }: RenderProps): () => void {
   let cameraTimer: ReturnType<typeof setTimeout> | undefined;
 
   const n = (): number => points?.n ?? 0;
-  const updateStatus = (): void => status.set(n(), selCount);
+  const updateStatus = (): void => status.set(n(), selCount, received?.n ?? n());
 
   // ------------------------------------------------------------ renderer
   const gl = createContext(canvas);
   let renderer: Renderer | null = null;
+  let firstDrawCount = 0;
   let failure = "";
   const drawLabels = (): void => {
     const r = renderer;
@@ -235,7 +245,11 @@ function render({ model, el }: RenderProps): () => void {
         onFrame: ({ frame, drawn }) => {
           root.setAttribute("data-frame", String(frame));
           drawLabels();
+          if (drawn > 0 && firstDrawCount === 0) firstDrawCount = drawn;
           if (drawn > 0 && root.getAttribute("data-ready") !== "1") root.setAttribute("data-ready", "1");
+          // Every point drawn (data-ready comes with the first part when points arrive in parts).
+          const all = drawn > 0 && drawn === received?.n;
+          if (all !== (root.getAttribute("data-complete") === "1")) root.setAttribute("data-complete", all ? "1" : "0");
         },
         onContextLost: (lost) => root.classList.toggle("pw-context-lost", lost),
         onFit: () => scheduleCameraSync(),
@@ -496,10 +510,15 @@ function render({ model, el }: RenderProps): () => void {
   const onPoints = (): void => {
     const prevN = n();
     try {
-      points = decodePoints(model.get("_points"));
+      received = decodePoints(model.get("_points"));
     } catch (err) {
       console.error("projector-widget: ignoring malformed _points", err);
-      points = null;
+      received = null;
+    }
+    points = received ? arrivedPoints(received) : null;
+    if (received && received.loaded < received.n) {
+      // Draw the first part now and ask for the rest.
+      model.send({ type: "points", version: received.version, start: received.loaded });
     }
     hoverIndex = -1;
     tooltip.hide();
@@ -628,7 +647,23 @@ function render({ model, el }: RenderProps): () => void {
     setTimeout(applyPendingCamera, 0);
   };
 
-  const onCustom = (msg: unknown): void => {
+  /** A later part of `_points` arrived: draw the grown set. */
+  const onPointsPart = (part: PointsPart): void => {
+    const grown = received ? addPointsPart(received, part) : null;
+    if (!grown) return; // superseded by a newer `_points`
+    received = grown;
+    points = arrivedPoints(grown);
+    renderer?.extendPoints(points);
+    updateFlags();
+    legend.show(currentColumn(), n());
+  };
+
+  const onCustom = (msg: unknown, buffers?: unknown): void => {
+    const part = decodePointsPart(msg, buffers);
+    if (part) {
+      onPointsPart(part);
+      return;
+    }
     const reply = decodeRowReply(msg);
     if (reply) {
       if (!rowPending.has(reply.index)) return; // stale or unknown
@@ -793,6 +828,9 @@ function render({ model, el }: RenderProps): () => void {
     screenPositions: () => (renderer ? renderer.screenPositions(true) : new Float32Array(0)),
     get frameCount() {
       return renderer?.frameCount ?? 0;
+    },
+    get firstDrawCount() {
+      return firstDrawCount;
     },
     get lastDrawCount() {
       return renderer?.lastDrawCount ?? 0;

@@ -33,6 +33,13 @@ export interface Points {
   /** Per-axis upper bound (length 3; unused axes are 0). */
   hi: [number, number, number];
   coords: Uint16Array;
+  /**
+   * Rows whose coordinates have arrived (the first `loaded` of `n`; the rest of `coords` is
+   * zero until later parts fill it). Equal to `n` unless the kernel sends the points in parts.
+   */
+  loaded: number;
+  /** Identifies a value sent in parts (its later parts carry the same version); 0 otherwise. */
+  version: number;
 }
 
 export interface CategoryColumn {
@@ -122,9 +129,16 @@ export function decodePoints(raw: unknown): Points | null {
   const dims = raw.dims === 3 ? 3 : raw.dims === 2 ? 2 : null;
   if (dims === null) return null;
   const n = Math.max(0, Math.floor(finiteOr(raw.n, 0)));
-  const coords = typedView(raw.data, Uint16Array);
-  if (coords.length < n * dims) {
-    throw new Error(`_points: expected ${n * dims} uint16 values, got ${coords.length}`);
+  const data = typedView(raw.data, Uint16Array);
+  const loaded = raw.loaded === undefined ? n : Math.min(n, Math.max(0, Math.floor(finiteOr(raw.loaded, 0))));
+  if (data.length < loaded * dims) {
+    throw new Error(`_points: expected ${loaded * dims} uint16 values, got ${data.length}`);
+  }
+  let coords = data.subarray(0, n * dims);
+  if (loaded < n) {
+    // Sent in parts: room for every row now, the later parts are copied in as they arrive.
+    coords = new Uint16Array(n * dims);
+    coords.set(data.subarray(0, loaded * dims));
   }
   const lo: [number, number, number] = [0, 0, 0];
   const hi: [number, number, number] = [0, 0, 0];
@@ -140,7 +154,50 @@ export function decodePoints(raw: unknown): Points | null {
     if (v.length >= n) visible = v.subarray(0, n);
   }
   const transitionMs = Math.max(0, finiteOr(raw.transition_ms, 0));
-  return { n, dims, transitionMs, visible, lo, hi, coords: coords.subarray(0, n * dims) };
+  const version = loaded < n ? Math.floor(finiteOr(raw.version, 0)) : 0;
+  return { n, dims, transitionMs, visible, lo, hi, coords, loaded, version };
+}
+
+/** A later part of `_points` (a custom message plus one uint16 buffer). */
+export interface PointsPart {
+  version: number;
+  start: number;
+  count: number;
+  data: Uint16Array;
+}
+
+/** Decode a later part of `_points`; null when `msg` is something else or malformed. */
+export function decodePointsPart(msg: unknown, buffers: unknown): PointsPart | null {
+  if (!isObject(msg) || msg.type !== "points") return null;
+  const { version, start, count } = msg;
+  if (typeof version !== "number" || typeof start !== "number" || typeof count !== "number") return null;
+  const buffer = Array.isArray(buffers) ? buffers[0] : undefined;
+  if (!isBinary(buffer) || start < 0 || count < 0) return null;
+  return { version, start, count, data: typedView(buffer, Uint16Array) };
+}
+
+/**
+ * Copy a later part into `points` (decoded from the same version); returns the points as far
+ * as they have now arrived, or null when the part does not continue them (stale or out of order).
+ */
+export function addPointsPart(points: Points, part: PointsPart): Points | null {
+  if (part.version !== points.version || part.version === 0 || part.start !== points.loaded) return null;
+  const count = Math.min(part.count, points.n - part.start, Math.floor(part.data.length / points.dims));
+  if (count <= 0) return null;
+  points.coords.set(part.data.subarray(0, count * points.dims), part.start * points.dims);
+  return { ...points, loaded: part.start + count, transitionMs: 0 };
+}
+
+/** The rows of `points` that have arrived, as points of their own (what gets drawn). */
+export function arrivedPoints(points: Points): Points {
+  if (points.loaded >= points.n) return points;
+  return {
+    ...points,
+    n: points.loaded,
+    coords: points.coords.subarray(0, points.loaded * points.dims),
+    visible: points.visible ? points.visible.subarray(0, points.loaded) : null,
+    transitionMs: 0,
+  };
 }
 
 /** Coordinate on one axis from its quantized value (the shader does the same). */

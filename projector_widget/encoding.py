@@ -8,6 +8,10 @@ separate binary frame: never a JSON list of numbers.
     Coordinates are quantised per axis to 16 bits: ``x = lo + q / 65535 * (hi - lo)``. At 1M
     points and 3-D that is 6 bytes a point, and the error is at most ``(hi - lo) / 131070``,
     far below a pixel.
+    Above ``PROGRESSIVE_MIN_POINTS`` the value carries only the first ``loaded`` rows, with a
+    ``version``; the browser draws them and asks for the rest (``{"type": "points", "version",
+    "start"}``), which arrives as custom messages ``{"type": "points", "version", "start",
+    "count"}`` with one uint16 buffer each, so the first points show before the last arrive.
 ``_columns``
     One descriptor per metadata column: categorical columns send ``codes`` (uint8 when there are
     at most 256 categories, else uint16) and the category names once; numeric columns send
@@ -19,6 +23,7 @@ separate binary frame: never a JSON list of numbers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -27,6 +32,12 @@ import numpy.typing as npt
 from .inputs import Column
 
 QMAX = 65535
+#: Above this many points ``_points`` is sent in parts (see the module docstring).
+PROGRESSIVE_MIN_POINTS = 262_144
+#: Rows in the first part: drawn while the rest is on its way.
+FIRST_PART_POINTS = 131_072
+#: Rows in each later part.
+PART_POINTS = 262_144
 
 
 def quantize(
@@ -95,9 +106,40 @@ def encode_points(
 
 
 def decode_points(value: dict[str, Any]) -> npt.NDArray[np.float32]:
-    """Inverse of :func:`encode_points` (for tests and exports)."""
-    q = np.frombuffer(value["data"], dtype="<u2").reshape(value["n"], value["dims"])
+    """Inverse of :func:`encode_points` (for tests and exports): the rows the value carries."""
+    q = np.frombuffer(value["data"], dtype="<u2").reshape(-1, value["dims"])
     return dequantize(q, value["lo"], value["hi"])
+
+
+def is_progressive(value: dict[str, Any]) -> bool:
+    """Whether a full :func:`encode_points` value is sent in parts (large, no visibility mask)."""
+    return int(value["n"]) > PROGRESSIVE_MIN_POINTS and "visible" not in value
+
+
+def first_part(value: dict[str, Any], version: int) -> dict[str, Any]:
+    """The ``_points`` value that carries the first ``FIRST_PART_POINTS`` rows of ``value``.
+
+    A transition needs every row at once, so a value sent in parts jumps instead.
+    """
+    loaded = min(int(value["n"]), FIRST_PART_POINTS)
+    return {
+        **value,
+        "data": value["data"][: loaded * int(value["dims"])],
+        "loaded": loaded,
+        "version": int(version),
+        "transition_ms": 0,
+    }
+
+
+def later_parts(
+    value: dict[str, Any], version: int, start: int
+) -> Iterator[tuple[dict[str, Any], memoryview]]:
+    """The custom messages (content, buffer) carrying rows ``start`` onwards of ``value``."""
+    n, dims = int(value["n"]), int(value["dims"])
+    for s in range(max(0, start), n, PART_POINTS):
+        count = min(PART_POINTS, n - s)
+        content = {"type": "points", "version": int(version), "start": s, "count": count}
+        yield content, value["data"][s * dims : (s + count) * dims]
 
 
 def encode_column(column: Column) -> dict[str, Any]:

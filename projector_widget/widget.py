@@ -226,6 +226,9 @@ class Projector(anywidget.AnyWidget):
         self._last_frame = 0.0
         self._custom_axes: npt.NDArray[np.float64] | None = None
         self._inv_norms: npt.NDArray[np.float32] | None = None
+        # The full value behind a ``_points`` sent in parts, and its version.
+        self._points_full: dict[str, Any] | None = None
+        self._points_version = 0
         self._sketch: Sketch | None = None
         self._sketch_parts: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
         self._applying = False  # True while Python itself sets projection/dimensions
@@ -244,7 +247,7 @@ class Projector(anywidget.AnyWidget):
         self._coords = _pca_coords(first, params["components"], 3)
         super().__init__(
             _columns=[encoding.encode_column(c) for c in columns],
-            _points=self._points_value(dimensions, 0),
+            _points=self._points_to_send(self._points_value(dimensions, 0), in_parts=True),
             _pca_variance=[float(v) for v in first.explained_variance_ratio],
             projection="pca",
             projection_params=params,
@@ -391,7 +394,29 @@ class Projector(anywidget.AnyWidget):
         """Store full-size (N, k) coordinates and send the current dimensions to the browser."""
         with self._lock:
             self._coords = coords
-            self._points = self._points_value(self.dimensions, transition_ms)
+            self._points = self._points_to_send(self._points_value(self.dimensions, transition_ms))
+
+    def _points_to_send(self, value: dict[str, Any], *, in_parts: bool = False) -> dict[str, Any]:
+        """The ``_points`` value to sync; with ``in_parts``, a large one carries its first part.
+
+        Only the first value goes in parts (the rest on request): it is what the user waits
+        for. Later values replace points already on screen, where a part would blink.
+        """
+        if not (in_parts and encoding.is_progressive(value)):
+            self._points_full = None
+            return value
+        self._points_version += 1
+        self._points_full = value
+        return encoding.first_part(value, self._points_version)
+
+    def _send_later_parts(self, version: Any, start: Any) -> None:
+        """Answer the browser's request for the rest of a ``_points`` sent in parts."""
+        with self._lock:
+            full, current = self._points_full, self._points_version
+        if full is None or version != current or not isinstance(start, int):
+            return  # superseded: the browser has a newer value (or will get one)
+        for content, buffer in encoding.later_parts(full, current, start):
+            self.send(content, [buffer])
 
     def _embed_rows(self, sub: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Place coordinates of the current rows into an (N, k) array (hidden rows at the centre)."""
@@ -1059,7 +1084,7 @@ class Projector(anywidget.AnyWidget):
             self.project(self.projection, **params)
             return
         with self._lock:
-            self._points = self._points_value(change["new"], 0)
+            self._points = self._points_to_send(self._points_value(change["new"], 0))
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply state sent by the browser; a new selection is acknowledged before anything else.
@@ -1082,6 +1107,8 @@ class Projector(anywidget.AnyWidget):
                 if isinstance(index, int) and 0 <= index < self._n:
                     values = [[c.name, c.format(index)] for c in self._column_list]
                     self.send({"type": "row", "index": index, "values": values})
+            elif kind == "points":
+                self._send_later_parts(content.get("version"), content.get("start"))
             elif kind == "project":
                 self.project(str(content.get("method")), **dict(content.get("params") or {}))
             elif kind == "control":

@@ -182,3 +182,60 @@ def test_assigning_an_array_does_not_freeze_the_callers_array(emb):
     w.selected = mine
     mine[0] = 2  # still writable
     assert w.selected.tolist() == [1, 5, 9]
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Progressive sending from 100 points on: a first part of 64 rows, then parts of 100."""
+    monkeypatch.setattr(encoding, "PROGRESSIVE_MIN_POINTS", 100)
+    monkeypatch.setattr(encoding, "FIRST_PART_POINTS", 64)
+    monkeypatch.setattr(encoding, "PART_POINTS", 100)
+
+
+def test_large_points_are_sent_in_parts_on_request(small_parts, monkeypatch):
+    rng = np.random.default_rng(0)
+    w = Projector(rng.standard_normal((300, 8)))
+    first = w._points
+    assert first["n"] == 300 and first["loaded"] == 64 and first["transition_ms"] == 0
+    assert first["data"].nbytes == 64 * 3 * 2
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append((content, buffers)))
+    # What the browser asks once it has drawn the first part.
+    w._on_custom_msg(w, {"type": "points", "version": first["version"], "start": 64}, [])
+    assert [(c["start"], c["count"]) for c, _ in sent] == [(64, 100), (164, 100), (264, 36)]
+    assert all(c["type"] == "points" and c["version"] == first["version"] for c, _ in sent)
+    data = b"".join([first["data"].tobytes(), *(bytes(b[0]) for _, b in sent)])
+    q = np.frombuffer(data, "<u2").reshape(300, 3)
+    np.testing.assert_allclose(
+        encoding.dequantize(q, first["lo"], first["hi"]), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+    )
+    # A stale version or a malformed request gets nothing.
+    sent.clear()
+    w._on_custom_msg(w, {"type": "points", "version": first["version"] + 1, "start": 64}, [])
+    w._on_custom_msg(w, {"type": "points", "version": first["version"], "start": "64"}, [])
+    assert sent == []
+
+
+def test_later_points_replace_whole_and_supersede_the_parts(small_parts, monkeypatch):
+    rng = np.random.default_rng(1)
+    w = Projector(rng.standard_normal((300, 8)))
+    version = w._points["version"]
+    w.dimensions = 2  # points already on screen: sent whole, no blink through a partial set
+    assert "loaded" not in w._points and w._points["data"].nbytes == 300 * 2 * 2
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    w._on_custom_msg(w, {"type": "points", "version": version, "start": 64}, [])
+    assert sent == []
+
+    # The saved page embeds every point, even of a first value still sent in parts.
+    from projector_widget.formats.html import payload
+
+    fresh = Projector(rng.standard_normal((300, 8)))
+    assert fresh._points["loaded"] == 64
+    state = payload(fresh)["state"]["_points"]
+    assert "loaded" not in state and state["n"] == 300
+
+
+def test_isolated_or_small_points_are_never_split(small_parts):
+    rng = np.random.default_rng(2)
+    assert "loaded" not in Projector(rng.standard_normal((90, 4)))._points

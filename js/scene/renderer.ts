@@ -268,6 +268,31 @@ export class Renderer {
     this.invalidate();
   }
 
+  /**
+   * More rows of the points on screen have arrived (a value sent in parts): same bounds, so the
+   * camera stays; the new rows appear without a transition.
+   */
+  extendPoints(points: Points): void {
+    const prev = this.points;
+    if (!prev || prev.dims !== points.dims) {
+      this.setPoints(points);
+      return;
+    }
+    this.points = points;
+    this.prev = null;
+    if (this.selMask.length !== points.n) {
+      const mask = new Uint8Array(points.n);
+      mask.set(this.selMask.subarray(0, points.n));
+      this.selMask = mask;
+    }
+    if (this.gpu) {
+      this.uploadPoints(points);
+      this.uploadSelection();
+      this.bindColor();
+    }
+    this.invalidate();
+  }
+
   /** Width (CSS px) at the right of the canvas that fits keep clear (0 = none). */
   setFitInsetRight(px: number): void {
     this.fitInsetRight = Math.max(0, px);

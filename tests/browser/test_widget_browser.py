@@ -227,3 +227,34 @@ def test_toolbar_reaches_python(open_notebook):
     nb.page.wait_for_function(f"() => document.querySelector('{WIDGET}').__pw.lastDrawCount === 30")
     nb.kernel("w.dimensions = 2")
     nb.page.wait_for_selector(f"{WIDGET} .pw-2d.active, {WIDGET} .pw-2d[aria-pressed='true']")
+
+
+PARTS = """
+import numpy as np
+import projector_widget.encoding as enc
+from projector_widget import Projector
+enc.PROGRESSIVE_MIN_POINTS, enc.FIRST_PART_POINTS, enc.PART_POINTS = 1000, 500, 2000
+rng = np.random.default_rng(3)
+emb = rng.standard_normal((6000, 16))
+w = Projector(emb, {"group": [f"g{i % 5}" for i in range(6000)]}, dimensions=2)
+w
+"""
+
+
+def test_large_points_arrive_in_parts_and_the_first_part_is_drawn_first(open_notebook):
+    nb = open_notebook("parts.ipynb", [PARTS])
+    _widget_ready(nb)
+    nb.page.wait_for_selector(f'{WIDGET}[data-complete="1"]', timeout=60_000)
+    hook = f"document.querySelector('{WIDGET}').__pw"
+    assert nb.page.evaluate(f"() => {hook}.firstDrawCount") == 500
+    assert nb.page.evaluate(f"() => {hook}.lastDrawCount") == 6000
+    assert _status(nb).startswith("6,000 points")
+    # Every row is on screen where Python put it (later parts landed at the right rows).
+    pos = _screen_positions(nb)
+    assert pos.shape == (6000, 2) and np.isfinite(pos).all()
+    xy = np.asarray(nb.kernel_json("w.coordinates[:, :2].tolist()"))
+    for a in (0, 1):
+        assert abs(np.corrcoef(pos[:, a], xy[:, a])[0, 1]) > 0.999
+    # A selection made in Python reaches rows beyond the first part.
+    nb.kernel("w.selected = list(range(5990, 6000))")
+    nb.page.wait_for_function(f"() => {hook}.selectedCount() === 10", timeout=20_000)

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { addPointsPart, arrivedPoints, decodePoints, decodePointsPart } from "./wire";
+
+/** A 5-point 2-D value sent in parts: rows 0-1 now, version 7. */
+function firstPart() {
+  const data = Uint16Array.from([1, 2, 3, 4]);
+  const p = decodePoints({ n: 5, dims: 2, lo: [0, 0], hi: [1, 1], data: new DataView(data.buffer), loaded: 2, version: 7 });
+  if (!p) throw new Error("decode failed");
+  return p;
+}
+
+describe("points sent in parts", () => {
+  it("decodes the first part into room for every row", () => {
+    const p = firstPart();
+    expect(p.n).toBe(5);
+    expect(p.loaded).toBe(2);
+    expect(p.version).toBe(7);
+    expect(Array.from(p.coords)).toEqual([1, 2, 3, 4, 0, 0, 0, 0, 0, 0]);
+    const shown = arrivedPoints(p);
+    expect(shown.n).toBe(2);
+    expect(Array.from(shown.coords)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a whole value is complete with version 0", () => {
+    const data = Uint16Array.from([1, 2, 3, 4]);
+    const p = decodePoints({ n: 2, dims: 2, lo: [0, 0], hi: [1, 1], data: data.buffer, version: 3 });
+    expect(p?.loaded).toBe(2);
+    expect(p?.version).toBe(0);
+    expect(p && arrivedPoints(p)).toBe(p);
+  });
+
+  it("rejects a first part shorter than it claims", () => {
+    const data = Uint16Array.from([1, 2]);
+    expect(() => decodePoints({ n: 5, dims: 2, lo: [0, 0], hi: [1, 1], data: data.buffer, loaded: 2, version: 1 })).toThrow(
+      /expected 4 uint16 values/,
+    );
+  });
+
+  it("adds later parts in order and ignores stale or out-of-order ones", () => {
+    let p = firstPart();
+    const part = (start: number, values: number[], version = 7) =>
+      decodePointsPart({ type: "points", version, start, count: values.length / 2 }, [new DataView(Uint16Array.from(values).buffer)]);
+    const second = part(2, [5, 6, 7, 8]);
+    expect(second).not.toBeNull();
+    expect(addPointsPart(p, part(4, [9, 10])!)).toBeNull(); // skips rows 2-3
+    expect(addPointsPart(p, part(2, [5, 6, 7, 8], 6)!)).toBeNull(); // an older value's part
+    const grown = addPointsPart(p, second!);
+    expect(grown?.loaded).toBe(4);
+    p = grown!;
+    const done = addPointsPart(p, part(4, [9, 10])!);
+    expect(done?.loaded).toBe(5);
+    expect(Array.from(done!.coords)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(arrivedPoints(done!).n).toBe(5);
+    expect(addPointsPart(done!, part(5, [1, 1])!)).toBeNull(); // nothing left to fill
+  });
+
+  it("decodes only well-formed part messages", () => {
+    const buf = [new DataView(new Uint16Array(2).buffer)];
+    expect(decodePointsPart({ type: "row", version: 1, start: 0, count: 1 }, buf)).toBeNull();
+    expect(decodePointsPart({ type: "points", version: 1, start: 0 }, buf)).toBeNull();
+    expect(decodePointsPart({ type: "points", version: 1, start: 0, count: 1 }, [])).toBeNull();
+    expect(decodePointsPart({ type: "points", version: 1, start: -1, count: 1 }, buf)).toBeNull();
+    expect(decodePointsPart({ type: "points", version: 1, start: 0, count: 1 }, buf)?.data.length).toBe(2);
+  });
+});
