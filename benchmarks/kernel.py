@@ -17,7 +17,7 @@ import tracemalloc
 import numpy as np
 from ipywidgets.widgets.widget import _remove_buffers
 
-from projector_widget import Projector
+from projector_widget import Projector, encoding
 
 
 def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -37,9 +37,17 @@ def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 
 def wire_bytes(w: Projector) -> tuple[int, int]:
-    """(binary buffer bytes, JSON bytes) of the widget's full state message."""
+    """(binary buffer bytes, JSON bytes) the browser receives: the state message plus, for
+    points sent in parts, the later parts (their rows and their small JSON headers)."""
     state, _paths, buffers = _remove_buffers(w.get_state())
-    return sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
+    binary, text = sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
+    full = w._points_full
+    if full is not None:
+        version, loaded = w._points["version"], w._points["loaded"]
+        for content, buffer in encoding.later_parts(full, version, loaded):
+            binary += buffer.nbytes
+            text += len(json.dumps(content))
+    return binary, text
 
 
 def bench(n: int, d: int, repeat: int) -> dict[str, float]:

@@ -85,13 +85,14 @@ RUN_CELL_JS = (
 )
 
 # t0: the moment the page hands the cell's execute request to the kernel connection (patched
-# requestExecute); t1 (ours): a MutationObserver sees the widget root get data-ready="1".
+# requestExecute); t1 (ours): a MutationObserver sees the widget root get data-ready="1" (the
+# first points drawn); t2: it gets data-complete="1" (every point drawn).
 ARM_JS = (
-    "([path, readySelector]) => {"
+    "([path, readySelector, completeSelector]) => {"
     + FIND_PANEL_JS
     + """
   const kernel = findPanel(path).sessionContext.session.kernel;
-  const b = (window.__bench = { t0: null, t0epoch: null, t1: null });
+  const b = (window.__bench = { t0: null, t0epoch: null, t1: null, t2: null });
   const orig = kernel.requestExecute;
   kernel.requestExecute = function (...args) {
     if (b.t0 === null) {
@@ -102,13 +103,15 @@ ARM_JS = (
   };
   if (readySelector) {
     const mo = new MutationObserver(() => {
-      if (b.t1 === null && document.querySelector(readySelector)) {
-        b.t1 = performance.now();
-        mo.disconnect();
+      if (b.t1 === null && document.querySelector(readySelector)) b.t1 = performance.now();
+      if (b.t2 === null && completeSelector && document.querySelector(completeSelector)) {
+        b.t2 = performance.now();
       }
+      if (b.t1 !== null && (b.t2 !== null || !completeSelector)) mo.disconnect();
     });
     mo.observe(document.body, {
-      subtree: true, childList: true, attributes: true, attributeFilter: ["data-ready"],
+      subtree: true, childList: true, attributes: true,
+      attributeFilter: ["data-ready", "data-complete"],
     });
   }
 }
@@ -121,9 +124,11 @@ def run_cell(nb: NotebookPage, index: int) -> None:
     nb.page.evaluate(RUN_CELL_JS, [nb.path, index, True])  # type: ignore[attr-defined]
 
 
-def arm_cell_timer(nb: NotebookPage, ready_selector: str | None) -> None:
-    """Install the t0 hook (and the data-ready observer) before the timed cell runs."""
-    nb.page.evaluate(ARM_JS, [nb.path, ready_selector])  # type: ignore[attr-defined]
+def arm_cell_timer(
+    nb: NotebookPage, ready_selector: str | None, complete_selector: str | None = None
+) -> None:
+    """Install the t0 hook (and the data-ready / data-complete observer) before the cell runs."""
+    nb.page.evaluate(ARM_JS, [nb.path, ready_selector, complete_selector])  # type: ignore[attr-defined]
 
 
 def start_cell(nb: NotebookPage, index: int) -> None:

@@ -36,8 +36,9 @@ QMAX = 65535
 PROGRESSIVE_MIN_POINTS = 262_144
 #: Rows in the first part: drawn while the rest is on its way.
 FIRST_PART_POINTS = 131_072
-#: Rows in each later part.
-PART_POINTS = 262_144
+#: Rows in each later part. Few and large: every part that arrives costs a redraw of all the
+#: points so far (half a second at 1M in software GL), so one part brings the rest up to 1M.
+PART_POINTS = 1 << 20
 
 
 def quantize(
