@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pathlib
 import threading
@@ -30,7 +31,7 @@ from .neighbors import Sketch, check_metric, inverse_norms, make_sketch, nearest
 from .projections import custom as custom_proj
 from .projections import tsne as tsne_proj
 from .projections import umap as umap_proj
-from .projections.pca import EXACT_MAX_ROWS, PCAResult, pca
+from .projections.pca import EXACT_MAX_ROWS, PCAResult, pca, sample_pca
 from .search import search as search_columns
 from .sprites import as_images, build_atlas
 
@@ -353,23 +354,25 @@ class Projector(anywidget.AnyWidget):
         return self._pca_cache[key]
 
     def _quick_pca(self) -> PCAResult:
-        """The first PCA: on large inputs one pass over the rows, refined in the background."""
+        """The first PCA: on large inputs a sample's axes with every row projected (one thin
+        pass), replaced in the background by the PCA of every row."""
         m = self._matrix
         if m.n <= EXACT_MAX_ROWS:
             return self._pca_result()
-        quick = pca(
-            m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=0, keep_subspace=True
-        )
-        if quick.subspace is not None and quick.subspace_scores is not None:
-            self._sketch_parts = (quick.subspace, quick.subspace_scores)
+        quick = sample_pca(m.values, PCA_COMPONENTS)
         self._pca_cache[(False, 0)] = quick
         return quick
 
     def _refine_pca(self, quick: PCAResult) -> None:
-        """Replace the one-pass PCA by the refined one (one more power iteration on all rows)."""
+        """Replace the sample's PCA by the PCA of every row (and keep its subspace for kNN)."""
         try:
             m = self._matrix
-            refined = pca(m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=1)
+            refined = pca(
+                m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=1, keep_subspace=True
+            )
+            if refined.subspace is not None and refined.subspace_scores is not None:
+                self._sketch_parts = (refined.subspace, refined.subspace_scores)
+            refined = dataclasses.replace(refined, subspace=None, subspace_scores=None)
             with self._lock:
                 if self._pca_cache.get((False, 0)) is not quick:
                     return

@@ -75,3 +75,21 @@ def test_tiny_inputs():
     assert two_d.coords.shape == (50, 2)
     constant = pca(np.ones((10, 3), np.float32), 3)
     assert np.all(constant.coords == 0)
+
+
+def test_sample_pca_is_close_to_the_full_pca_and_projects_every_row():
+    """The first frame on large inputs: a sample's axes, every row projected on them."""
+    from projector_widget.projections.pca import sample_pca
+
+    x = _data(20_000, 48, seed=3)
+    quick = sample_pca(x, 4, sample_rows=4000)
+    full = pca(x, 4, exact_max_rows=20_000)
+    assert quick.coords.shape == (20_000, 4) and quick.subspace is None
+    for i in range(3):
+        assert abs(float(quick.components[i] @ full.components[i])) > 0.99
+    np.testing.assert_allclose(quick.explained_variance_ratio[:3], full.explained_variance_ratio[:3], rtol=0.1)
+    # Scores are the rows, centred on the sample's mean, on the sample's axes.
+    expected = (x.astype(np.float64) - quick.mean) @ quick.components.T.astype(np.float64)
+    np.testing.assert_allclose(quick.coords, expected, atol=1e-3 * np.abs(expected).max())
+    # Small inputs get the exact PCA.
+    np.testing.assert_allclose(sample_pca(x[:500], 3, sample_rows=4000).coords, pca(x[:500], 3).coords)

@@ -162,6 +162,58 @@ def _pca_exact(x: npt.NDArray[np.float32], k: int) -> PCAResult:
     )
 
 
+def _sample_eig(
+    x: npt.NDArray[np.float32], sample_rows: int, seed: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Mean, eigenvalues (descending) and eigenvectors (columns) of a random sample's covariance.
+
+    The covariance is a float32 product (BLAS) solved in float64; divided by ``rows - 1``.
+    """
+    n = x.shape[0]
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(n, size=min(n, sample_rows), replace=False))
+    xs = x[sample]
+    mean = xs.mean(axis=0, dtype=np.float64)
+    xs -= mean.astype(np.float32)
+    cov = (xs.T @ xs).astype(np.float64) / max(1, sample.size - 1)
+    evals, evecs = np.linalg.eigh(cov)
+    order = np.argsort(evals)[::-1]
+    return mean, np.clip(evals[order], 0.0, None), evecs[:, order]
+
+
+def sample_pca(
+    x: npt.NDArray[np.float32],
+    n_components: int = 10,
+    *,
+    seed: int = 0,
+    sample_rows: int = SAMPLE_ROWS,
+) -> PCAResult:
+    """The PCA of a random sample of rows, with every row projected on its axes.
+
+    One thin pass over the data (N x D x k flops, bound by memory bandwidth): the widget's first
+    frame on large inputs, replaced by :func:`pca` on every row once that has run. Variances are
+    the sample's. Inputs no larger than the sample get the exact PCA.
+    """
+    if x.ndim != 2:
+        raise ValueError(f"sample_pca expects a 2-D matrix, got shape {x.shape}")
+    n, d = x.shape
+    if n <= sample_rows:
+        return pca(x, n_components, exact_max_rows=max(n, 1))
+    k = max(0, min(n_components, d))
+    mean, evals, evecs = _sample_eig(x, sample_rows, seed)
+    comps = _flip_signs(evecs[:, :k].T).astype(np.float32)
+    coords = x @ comps.T
+    coords -= (mean @ comps.T.astype(np.float64)).astype(np.float32)
+    total = float(evals.sum())
+    return PCAResult(
+        coords=np.ascontiguousarray(coords),
+        components=comps,
+        explained_variance=evals[:k],
+        explained_variance_ratio=evals[:k] / total if total > 0 else np.zeros(k),
+        mean=mean.astype(np.float32),
+    )
+
+
 def _centred_product(x: npt.NDArray[np.float32], basis: npt.NDArray[np.float32]) -> np.ndarray:
     """(X - mean) @ basis without forming X - mean: centre the thin product instead."""
     y = x @ basis
@@ -204,15 +256,8 @@ def _pca_subspace(
 ) -> PCAResult:
     n, d = x.shape
     width = min(d, k + OVERSAMPLE)
-    rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(n, size=min(n, sample_rows), replace=False))
-    xs = x[sample]
-    xs_mean = xs.mean(axis=0, dtype=np.float64)
-    xs_c = xs - xs_mean.astype(np.float32)
-    cov = (xs_c.T @ xs_c).astype(np.float64)
-    evals, evecs = np.linalg.eigh(cov)
-    basis = np.ascontiguousarray(evecs[:, np.argsort(evals)[::-1][:width]], dtype=np.float32)
-    del xs, xs_c, cov
+    _mean, _evals, evecs = _sample_eig(x, sample_rows, seed)
+    basis = np.ascontiguousarray(evecs[:, :width], dtype=np.float32)
 
     y = _centred_product(x, basis)
     for _ in range(power_iterations):
