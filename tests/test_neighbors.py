@@ -125,3 +125,33 @@ def test_widget_searches_large_inputs_through_the_pca_sketch(monkeypatch):
     want = nearest(x, np.einsum("ij,ij->i", x, x), 123, 8, "cosine")
     assert idx.tolist() == want[0].tolist()
     np.testing.assert_allclose(dist, want[1], rtol=1e-5, atol=1e-6)
+
+
+def test_widget_uses_an_approximate_index_once_built(monkeypatch):
+    pytest.importorskip("faiss")
+    x = _clustered(8000, 32, seed=6)
+    w = Projector(x)
+    exact = w.nearest(10, k=10)
+    index = w.build_index(nprobe=8)
+    assert index.metric == "cosine" and len(index) == 8000
+    calls = []
+    real = index.search
+    monkeypatch.setattr(index, "search", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    approx = w.nearest(10, k=10)
+    assert calls == [1]
+    assert len(set(approx[0].tolist()) & set(exact[0].tolist())) >= 8
+    # Distances of the rows returned are exact.
+    again = nearest(x, np.einsum("ij,ij->i", x, x), 10, 8000, "cosine")
+    exact_of = dict(zip(again[0].tolist(), again[1].tolist(), strict=True))
+    np.testing.assert_allclose(approx[1], [exact_of[i] for i in approx[0].tolist()], rtol=1e-5, atol=1e-6)
+    # exact=True still scans; the inspector goes through the index; another metric is exact.
+    assert w.nearest(10, k=10, exact=True)[0].tolist() == exact[0].tolist()
+    w.focus = 10
+    assert len(calls) == 2
+    w.nearest(10, k=5, metric="euclidean")
+    assert len(calls) == 2
+    # Isolation restricts the index's answers to the shown rows.
+    w.selected = np.arange(0, 8000, 2)
+    w.isolate()
+    idx, _ = w.nearest(10, k=10)
+    assert np.all(idx % 2 == 0)
