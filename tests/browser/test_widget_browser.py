@@ -237,13 +237,15 @@ enc.PROGRESSIVE_MIN_POINTS, enc.FIRST_PART_POINTS, enc.PART_POINTS = 1000, 500, 
 rng = np.random.default_rng(3)
 emb = rng.standard_normal((6000, 16))
 w = Projector(emb, {"group": [f"g{i % 5}" for i in range(6000)]}, dimensions=2)
-w
+display(w)
+import time
+time.sleep(4)  # the kernel is busy: the browser's request for the rest waits until the cell ends
 """
 
 
 def test_large_points_arrive_in_parts_and_the_first_part_is_drawn_first(open_notebook):
     nb = open_notebook("parts.ipynb", [PARTS])
-    _widget_ready(nb)
+    _widget_ready(nb)  # the first part, drawn while the kernel is still running the cell
     nb.page.wait_for_selector(f'{WIDGET}[data-complete="1"]', timeout=60_000)
     hook = f"document.querySelector('{WIDGET}').__pw"
     assert nb.page.evaluate(f"() => {hook}.firstDrawCount") == 500
