@@ -36,12 +36,12 @@ def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarr
     return x, labels
 
 
-def wire_bytes(w: Projector) -> tuple[int, int]:
+def wire_bytes(w: object) -> tuple[int, int]:
     """(binary buffer bytes, JSON bytes) the browser receives: the state message plus, for
     points sent in parts, the later parts (their rows and their small JSON headers)."""
     state, _paths, buffers = _remove_buffers(w.get_state())
     binary, text = sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
-    full = w._points_full
+    full = getattr(w, "_points_full", None)  # ours only (peers' widgets are measured too)
     if full is not None:
         version, loaded = w._points["version"], w._points["loaded"]
         for content, buffer in encoding.later_parts(full, version, loaded):
