@@ -210,6 +210,7 @@ function render({ model, el }: RenderProps): () => void {
   const gl = createContext(canvas);
   let renderer: Renderer | null = null;
   let firstDrawCount = 0;
+  let toldDrawn = false;
   let failure = "";
   const drawLabels = (): void => {
     const r = renderer;
@@ -250,6 +251,12 @@ function render({ model, el }: RenderProps): () => void {
           // Every point drawn (data-ready comes with the first part when points arrive in parts).
           const all = drawn > 0 && drawn === received?.n;
           if (all !== (root.getAttribute("data-complete") === "1")) root.setAttribute("data-complete", all ? "1" : "0");
+          if (all && !toldDrawn) {
+            // The kernel holds back background work (the PCA of every row) until this frame is
+            // on screen: two animation frames later (a software rasteriser needs the CPU too).
+            toldDrawn = true;
+            if (!standaloneMode) requestAnimationFrame(() => requestAnimationFrame(() => model.send({ type: "drawn" })));
+          }
         },
         onContextLost: (lost) => root.classList.toggle("pw-context-lost", lost),
         onFit: () => scheduleCameraSync(),

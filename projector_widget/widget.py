@@ -49,6 +49,8 @@ ALL_LABELS_MAX = 50_000
 LABEL_ROWS_CAP = 5_000
 #: Animation of a projection switch, in milliseconds.
 TRANSITION_MS = 600
+#: Longest wait of the background PCA for the browser's first complete frame.
+REFINE_WAIT_S = 5.0
 #: Minimum seconds between two streamed frames of a running layout.
 FRAME_INTERVAL_S = 0.1
 METHODS = ("pca", "tsne", "umap", "custom")
@@ -275,6 +277,9 @@ class Projector(anywidget.AnyWidget):
         self.on_msg(self._on_custom_msg)
         #: Set once the initial PCA is final (at once for up to EXACT_MAX_ROWS rows).
         self.pca_refined = threading.Event()
+        # Set when a view has drawn every point: the PCA of every row waits for it (at most
+        # REFINE_WAIT_S), so its passes over the data do not take the CPU from the first frame.
+        self._drawn = threading.Event()
         if self._n > EXACT_MAX_ROWS and first is self._pca_cache.get((False, 0)):
             threading.Thread(target=self._refine_pca, args=(first,), daemon=True).start()
         else:
@@ -365,6 +370,7 @@ class Projector(anywidget.AnyWidget):
     def _refine_pca(self, quick: PCAResult) -> None:
         """Replace the sample's PCA by the PCA of every row (and keep its subspace for kNN)."""
         try:
+            self._drawn.wait(REFINE_WAIT_S)
             m = self._matrix
             refined = pca(
                 m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=1, keep_subspace=True
@@ -1134,6 +1140,8 @@ class Projector(anywidget.AnyWidget):
                 if isinstance(index, int) and 0 <= index < self._n:
                     values = [[c.name, c.format(index)] for c in self._column_list]
                     self.send({"type": "row", "index": index, "values": values})
+            elif kind == "drawn":
+                self._drawn.set()
             elif kind == "points":
                 self._send_later_parts(content.get("version"), content.get("start"))
             elif kind == "project":

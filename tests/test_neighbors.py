@@ -118,7 +118,8 @@ def test_widget_searches_large_inputs_through_the_pca_sketch(monkeypatch):
     monkeypatch.setattr(neighbors, "SKETCH_MIN_ROWS", 0)
     x = _clustered(70_000, 24, seed=4)  # above the exact-PCA limit: the one-pass PCA keeps its subspace
     w = Projector(x)
-    w.pca_refined.wait(60)
+    w._on_custom_msg(w, {"type": "drawn"}, [])  # as the browser says after its first frame
+    assert w.pca_refined.wait(60)
     idx, dist = w.nearest(123, k=8)
     sk = w._row_sketch()
     assert sk is not None and sk.scores.shape == (70_000, 24)

@@ -166,6 +166,9 @@ def test_large_input_pca_is_refined_in_the_background():
         + rng.standard_normal((6, 20))[rng.integers(0, 6, 80_000)]
     ).astype(np.float32)
     w = Projector(x)
+    # It waits for the browser's first complete frame (or REFINE_WAIT_S) before using the CPU.
+    assert not w.pca_refined.wait(0.3)
+    w._on_custom_msg(w, {"type": "drawn"}, [])
     assert w.pca_refined.wait(60)
     ref = PCA(3, svd_solver="full").fit_transform(x.astype(np.float64))
     for i in range(3):
