@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/kernel.py
 	$(BIN)/python benchmarks/browser.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/ann.py --metrics cosine
 
 screenshot: setup
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png
