@@ -228,6 +228,7 @@ function render({ model, el }: RenderProps): () => void {
         accent,
         labels,
         hover: hoverIndex,
+        ringHover: !r.drawsHover,
         focus,
         neighbors: activeNeighbors(),
         selection,
@@ -749,6 +750,7 @@ function render({ model, el }: RenderProps): () => void {
           hoverX = x;
           hoverY = y;
           r.setHover(index);
+          if (!r.drawsHover) drawLabels(); // the ring is on the overlay: no redraw of the points
           showTooltip();
           if (index >= 0) requestRow(index);
         },

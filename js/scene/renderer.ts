@@ -491,7 +491,16 @@ export class Renderer {
   setHover(index: number): void {
     if (index === this.hover) return;
     this.hover = index;
-    this.requestRender();
+    if (this.drawsHover) this.requestRender();
+  }
+
+  /**
+   * Whether the hovered point is drawn here (enlarged, in front). Not for large sets: a hover
+   * would redraw every point (half a second for 1M in software GL), so the caller marks it on
+   * an overlay instead.
+   */
+  get drawsHover(): boolean {
+    return (this.points?.n ?? 0) < CPU_PICK_MIN_POINTS;
   }
 
   /** Point diameter in CSS px; 0 = automatic by n. */
@@ -786,7 +795,7 @@ export class Renderer {
     gl.bindTexture(gl.TEXTURE_2D, gpu.lut);
     gl.uniform1i(u.u_lut, 0);
     gl.uniform1i(u.u_hasSelection, this.emphasis ? 1 : 0);
-    gl.uniform1i(u.u_hover, picking || this.hover >= p.n ? -1 : this.hover);
+    gl.uniform1i(u.u_hover, picking || !this.drawsHover || this.hover >= p.n ? -1 : this.hover);
     gl.uniform1i(u.u_picking, picking ? 1 : 0);
 
     gl.drawArrays(gl.POINTS, 0, p.n);

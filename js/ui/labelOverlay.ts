@@ -26,6 +26,8 @@ const MAX_SELECTED_CANDIDATES = 3000;
 const MAX_LABEL_CHARS = 40;
 const FONT_PX = 11;
 const LINE_H = 14;
+/** Radius (CSS px) of the hover ring drawn on the overlay for large sets. */
+const HOVER_RING_PX = 6;
 
 export interface LabelScene {
   width: number;
@@ -36,6 +38,8 @@ export interface LabelScene {
   accent: RGB;
   labels: Labels | null;
   hover: number;
+  /** Mark the hovered point with a ring here (the renderer does not draw it for large sets). */
+  ringHover: boolean;
   focus: number;
   neighbors: Uint32Array;
   selection: Uint32Array;
@@ -149,6 +153,13 @@ export class LabelOverlay {
       const t = shorten(q.text);
       if (t) cands.push({ x: q.x + 4, y: q.y, width: this.measure(t) + 2, height: LINE_H, priority: -1, index: -1, text: t });
     }
+    if (s.hover >= 0 && s.ringHover) {
+      const [hx, hy] = s.positionsOf([s.hover]);
+      if (Number.isFinite(hx) && Number.isFinite(hy)) {
+        drawRing(ctx, hx, hy, HOVER_RING_PX, s.foreground, s.background);
+        grid.take(hx - HOVER_RING_PX, hy - HOVER_RING_PX, hx + HOVER_RING_PX, hy + HOVER_RING_PX);
+      }
+    }
     if (s.hover >= 0) add([s.hover], PRIORITY_HOVER);
     if (s.focus >= 0) add([s.focus], PRIORITY_FOCUS);
     add(s.neighbors, PRIORITY_NEIGHBOR);
@@ -195,6 +206,18 @@ export class LabelOverlay {
     this.count = 0;
     this.boxes = [];
   }
+}
+
+/** A ring with a halo, around a point. */
+function drawRing(ctx: CanvasRenderingContext2D, x: number, y: number, r: number, fg: RGB, bg: RGB): void {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.lineWidth = 4;
+  ctx.strokeStyle = cssColor(bg);
+  ctx.stroke();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = cssColor(fg);
+  ctx.stroke();
 }
 
 /** A five-pointed star with a halo. */

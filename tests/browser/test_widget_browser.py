@@ -260,3 +260,47 @@ def test_large_points_arrive_in_parts_and_the_first_part_is_drawn_first(open_not
     # A selection made in Python reaches rows beyond the first part.
     nb.kernel("w.selected = list(range(5990, 6000))")
     nb.page.wait_for_function(f"() => {hook}.selectedCount() === 10", timeout=20_000)
+
+
+LARGE = """
+import numpy as np
+from projector_widget import Projector
+rng = np.random.default_rng(5)
+emb = rng.standard_normal((250_000, 6)).astype(np.float32)
+w = Projector(emb, {"id": [f"row{i}" for i in range(250_000)]}, dimensions=2)
+w
+"""
+
+
+def test_hover_on_a_large_set_marks_the_point_without_redrawing_all(open_notebook):
+    """Above 200k points a hover redraws nothing: the ring and the label go on the overlay."""
+    nb = open_notebook("large_hover.ipynb", [LARGE])
+    _widget_ready(nb)
+    nb.page.wait_for_selector(f'{WIDGET}[data-complete="1"]', timeout=60_000)
+    hook = f"document.querySelector('{WIDGET}').__pw"
+    # Row 0 (standard normal data: well inside the plot; its pixel may hold other rows too).
+    x, y = nb.page.evaluate(
+        f"""() => {{
+      const p = {hook}.screenPositions();
+      return [p[0], p[1]];
+    }}"""
+    )
+    nb.page.wait_for_timeout(500)
+    frames = nb.page.evaluate(f"() => {hook}.frameCount")
+    box = nb.page.query_selector(f"{WIDGET} canvas.pw-canvas").bounding_box()
+    nb.page.mouse.move(box["x"] + x, box["y"] + y)
+    nb.page.wait_for_selector(f"{WIDGET} .pw-tooltip:has-text('row')", timeout=20_000)
+    assert nb.page.evaluate(f"() => {hook}.frameCount") == frames
+    # The ring is on the label overlay, around the point.
+    ring = nb.page.evaluate(
+        f"""() => {{
+      const c = document.querySelector('{WIDGET} canvas.pw-labels');
+      const k = c.width / c.clientWidth, r = 9 * k;
+      const d = c.getContext('2d').getImageData(Math.round({x} * k - r), Math.round({y} * k - r), 2 * r, 2 * r).data;
+      let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    }}"""
+    )
+    assert ring > 20
+    nb.page.mouse.move(box["x"] + 2, box["y"] + 2)
+    nb.page.wait_for_selector(f"{WIDGET} .pw-tooltip", state="hidden", timeout=10_000)
