@@ -23,6 +23,8 @@ For each size, in a fresh notebook (so a fresh kernel, shut down afterwards):
    100 ms-polled canvas screenshot with painted points, the method the peers get;
 4. lasso RTT ms: a Playwright Shift+drag lasso; its pointerup (``Date.now()`` in the page) →
    ``w.selected`` observed in the kernel (``time.time()``; same machine clock);
+   hover ms: the mouse moved onto a point → its tooltip visible (median of 5 points; the
+   frames drawn meanwhile in brackets: above 200k points a hover redraws nothing);
 5. frame ms: median interval between successive frames (the root's ``data-frame`` attribute,
    stamped by a MutationObserver) while 60 mouse moves rotate the 3-D view and pan the 2-D one;
 6. JS heap MB: ``performance.memory.usedJSHeapSize`` (``--enable-precise-memory-info``) after
@@ -214,6 +216,32 @@ def _lasso_rtt(nb: object, box: dict, r: dict) -> None:
     r["lasso_selected"] = sel[0][1]
 
 
+HOVER_JS = f"""(which) => {{
+  const pw = document.querySelector('{WIDGET}').__pw;
+  const p = pw.screenPositions();
+  const i = Math.floor((p.length / 2) * which);
+  return [p[2 * i], p[2 * i + 1]];
+}}"""
+
+
+def _hover_ms(page: object, box: dict, r: dict) -> None:
+    """Mouse moved onto a point → its tooltip shown (median of 5 points), and frames drawn."""
+    times, frames0 = [], page.evaluate(f"() => document.querySelector('{WIDGET}').__pw.frameCount")  # type: ignore[attr-defined]
+    for k in range(5):
+        x, y = page.evaluate(HOVER_JS, 0.1 + 0.17 * k)  # type: ignore[attr-defined]
+        if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):  # hidden
+            continue
+        page.mouse.move(box["x"] + 2, box["y"] + 2)  # type: ignore[attr-defined]
+        page.wait_for_selector(f"{WIDGET} .pw-tooltip", state="hidden", timeout=30_000)  # type: ignore[attr-defined]
+        t = time.perf_counter()
+        page.mouse.move(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
+        page.wait_for_selector(f"{WIDGET} .pw-tooltip", state="visible", timeout=30_000)  # type: ignore[attr-defined]
+        times.append((time.perf_counter() - t) * 1000)
+    frames = page.evaluate(f"() => document.querySelector('{WIDGET}').__pw.frameCount") - frames0  # type: ignore[attr-defined]
+    r["hover_ms"] = statistics.median(times) if times else float("nan")
+    r["hover_frames"] = frames
+
+
 def _save_peer_inputs(nb: object, work: Path, r: dict) -> None:
     """Our 2-D PCA coordinates and labels for jupyter-scatter; a TSV log directory for TensorBoard."""
     tag = f"{r['n']}x{r['d']}"
@@ -249,6 +277,7 @@ def measure_ours(
         _wait_frames_settle(nb.page)
         _lasso_rtt(nb, box, r)
         _wait_frames_settle(nb.page)
+        _hover_ms(nb.page, box, r)
         nb.kernel("w.dimensions = 2")
         nb.page.wait_for_timeout(300)  # type: ignore[attr-defined]
         _wait_frames_settle(nb.page)
@@ -311,18 +340,20 @@ def report(rows: list[dict], machine: str, extras: list[str], peers: bool) -> st
     out = [f"Machine: {machine}", ""]
     out.append(
         "| N × D | build s | MB sent | B/point | first frame s | all points s | pixels s "
-        "| lasso RTT ms | rotate 3-D ms | pan 2-D ms | JS heap MB (+cell) | kernel peak MB (input) |"
+        "| lasso RTT ms | hover ms (frames) | rotate 3-D ms | pan 2-D ms | JS heap MB (+cell) "
+        "| kernel peak MB (input) |"
     )
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['n']:,} × {r['d']} | error: {r['error']} |" + " |" * 10)
+            out.append(f"| {r['n']:,} × {r['d']} | error: {r['error']} |" + " |" * 11)
             continue
         out.append(
             f"| {r['n']:,} × {r['d']} | {r['build_s']:.2f} | {r['sent_bytes'] / 1e6:.1f} "
             f"| {r['bytes_per_point']:.1f} | {r['first_frame_s']:.2f} | {r['all_points_s']:.2f} "
             f"| {_f(r['first_pixels_s'], '.2f')} "
             f"| {r['lasso_rtt_ms']:.0f} ({r['lasso_selected']:,} sel.) "
+            f"| {_f(r['hover_ms'], '.0f')} ({r['hover_frames']}) "
             f"| {r['rotate3d']['median_ms']:.1f} ({r['rotate3d']['frames']} fr.) "
             f"| {r['pan2d']['median_ms']:.1f} ({r['pan2d']['frames']} fr.) "
             f"| {r['heap_mb']:.0f} (+{r['heap_delta_mb']:.0f}) "
