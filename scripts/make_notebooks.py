@@ -183,6 +183,75 @@ response.status_code, len(response.data) // 1024""",
 ]
 
 
+LARGE = [
+    (
+        "md",
+        """# A large set: progressive drawing, fast selection, neighbours
+
+Synthetic clustered embeddings (set `N = 1_000_000` to try a million; the default keeps this
+notebook quick). Above 60,000 rows the first frame uses a sample's PCA axes and the PCA of every
+row replaces it a moment later; above 262,144 points the first 131,072 are drawn while the rest
+is on its way (the status line says so).""",
+    ),
+    (
+        "code",
+        """import time
+
+import numpy as np
+
+from projector_widget import Projector
+
+N, D = 300_000, 96
+rng = np.random.default_rng(0)
+centers = rng.standard_normal((30, D)).astype(np.float32) * 3
+labels = rng.integers(0, 30, N)
+emb = rng.standard_normal((N, D), dtype=np.float32) + centers[labels]
+
+t = time.perf_counter()
+w = Projector(emb, {"cluster": [f"c{i}" for i in labels]})
+print(f"built in {time.perf_counter() - t:.2f} s")
+w""",
+    ),
+    (
+        "md",
+        """## Selections come back in milliseconds
+
+Lasso a cluster (Shift+drag) and run the next cell; assigning `w.selected` works the other way.""",
+    ),
+    (
+        "code",
+        """print(f"{len(w.selected):,} selected")
+w.selected = np.flatnonzero(labels == 3)""",
+    ),
+    (
+        "md",
+        """## Exact neighbours, and an approximate index for very large sets
+
+`w.nearest` is exact. On large inputs it first reads a sketch the PCA leaves behind (each row's
+scores on 30 principal directions and the length of the rest), which rules out rows that cannot
+be among the nearest; the answer is the same as scanning every row. `w.build_index()` (the `ann`
+extra, faiss) trades a little recall for speed on sets where even that is too slow.""",
+    ),
+    (
+        "code",
+        """w.pca_refined.wait(60)  # the sketch comes with the PCA of every row
+for exact in (True, False):
+    t = time.perf_counter()
+    idx, dist = w.nearest(0, k=10, exact=exact)
+    print(f"{'exact' if exact else 'default'}: {(time.perf_counter() - t) * 1000:.1f} ms", idx[:5])
+
+try:
+    index = w.build_index()
+    t = time.perf_counter()
+    approx, _ = w.nearest(0, k=10)
+    print(f"approximate: {(time.perf_counter() - t) * 1000:.1f} ms, "
+          f"{len(set(approx) & set(idx))} of 10 exact neighbours found")
+except ImportError as err:
+    print(err)""",
+    ),
+]
+
+
 def write(name: str, cells: list[tuple[str, str]]) -> None:
     """Write one notebook."""
     nb = nbformat.v4.new_notebook()
@@ -205,3 +274,4 @@ if __name__ == "__main__":
     write("quickstart.ipynb", QUICKSTART)
     write("explore.ipynb", EXPLORE)
     write("hosting.ipynb", HOSTING)
+    write("large.ipynb", LARGE)
