@@ -24,6 +24,7 @@ from harness import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     FIND_PANEL_JS,
+    RUN_COMMAND_JS,
     VIEWPORT,
     LabServer,
     NotebookPage,
@@ -69,21 +70,6 @@ def new_context(browser: object) -> object:
     return browser.new_context(viewport=VIEWPORT, device_scale_factor=1)  # type: ignore[attr-defined]
 
 
-RUN_CELL_JS = (
-    "async ([path, index, wait]) => {"
-    + FIND_PANEL_JS
-    + """
-  const app = window.jupyterapp;
-  const panel = findPanel(path);
-  app.shell.activateById(panel.id);
-  panel.content.activate();
-  panel.content.activeCellIndex = index;
-  const done = app.commands.execute("notebook:run-cell");
-  if (wait) await done;
-}
-"""
-)
-
 # t0: the moment the page hands the cell's execute request to the kernel connection (patched
 # requestExecute); t1 (ours): a MutationObserver sees the widget root get data-ready="1" (the
 # first points drawn); t2: it gets data-complete="1" (every point drawn).
@@ -121,7 +107,7 @@ ARM_JS = (
 
 def run_cell(nb: NotebookPage, index: int) -> None:
     """Run one cell of the notebook and wait until it has finished (untimed set-up cells)."""
-    nb.page.evaluate(RUN_CELL_JS, [nb.path, index, True])  # type: ignore[attr-defined]
+    nb.page.evaluate(RUN_COMMAND_JS, [nb.path, "notebook:run-cell", index, True])  # type: ignore[attr-defined]
 
 
 def arm_cell_timer(
@@ -133,7 +119,7 @@ def arm_cell_timer(
 
 def start_cell(nb: NotebookPage, index: int) -> None:
     """Start running a cell without waiting for it."""
-    nb.page.evaluate(RUN_CELL_JS, [nb.path, index, False])  # type: ignore[attr-defined]
+    nb.page.evaluate(RUN_COMMAND_JS, [nb.path, "notebook:run-cell", index, False])  # type: ignore[attr-defined]
 
 
 def cell_t0_epoch_ms(nb: NotebookPage) -> float | None:

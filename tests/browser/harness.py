@@ -158,15 +158,19 @@ NOTEBOOK_READY_JS = (
 """
 )
 
-RUN_ALL_JS = (
-    "async (path) => {"
+# Run a notebook command (run all cells, run one cell: ``index`` becomes the active cell first)
+# in the notebook at ``path``; with ``wait``, resolve when the command has finished.
+RUN_COMMAND_JS = (
+    "async ([path, command, index, wait]) => {"
     + FIND_PANEL_JS
     + """
   const app = window.jupyterapp;
   const panel = findPanel(path);
   app.shell.activateById(panel.id);
   panel.content.activate();
-  await app.commands.execute("notebook:run-all-cells");
+  if (index !== null) panel.content.activeCellIndex = index;
+  const done = app.commands.execute(command);
+  if (wait) await done;
 }
 """
 )
@@ -202,7 +206,7 @@ class NotebookPage:
 
     def run_all(self) -> None:
         """Run every cell (as a person would with Run All)."""
-        self.page.evaluate(RUN_ALL_JS, self.path)  # type: ignore[attr-defined]
+        self.page.evaluate(RUN_COMMAND_JS, [self.path, "notebook:run-all-cells", None, True])  # type: ignore[attr-defined]
 
 
 def launch_chromium(playwright: object) -> object:
