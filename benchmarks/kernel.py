@@ -19,7 +19,7 @@ import tracemalloc
 import numpy as np
 from ipywidgets.widgets.widget import _remove_buffers
 
-from projector_widget import Projector, encoding
+from projector_widget import Projector
 
 
 def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -43,10 +43,10 @@ def wire_bytes(w: object) -> tuple[int, int]:
     points sent in parts, the later parts (their rows and their small JSON headers)."""
     state, _paths, buffers = _remove_buffers(w.get_state())
     binary, text = sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
-    full = getattr(w, "_points_full", None)  # ours only (peers' widgets are measured too)
-    if full is not None:
+    outbox = getattr(w, "_outbox", None)  # ours only (peers' widgets are measured too)
+    if outbox is not None and "loaded" in w._points:
         version, loaded = w._points["version"], w._points["loaded"]
-        for content, buffer in encoding.later_parts(full, version, loaded):
+        for content, buffer in outbox.later_parts(version, loaded):
             binary += buffer.nbytes
             text += len(json.dumps(content))
     return binary, text
@@ -54,7 +54,8 @@ def wire_bytes(w: object) -> tuple[int, int]:
 
 def _finish_background_pca(w: Projector) -> None:
     """Start the PCA of every row now (as a browser's first frame would) and wait for it."""
-    w._on_custom_msg(w, {"type": "drawn"}, [])
+    # The message a browser sends once its first frame is on screen, through the comm.
+    w.comm.handle_msg({"content": {"data": {"method": "custom", "content": {"type": "drawn"}}}})
     w.pca_refined.wait()
 
 

@@ -54,3 +54,44 @@ def from_json(text: str) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise ValueError("bookmarks JSON must be a list or {'bookmarks': [...]}")
     return [check_bookmark(b) for b in items]
+
+
+class BookmarkStore:
+    """Named bookmarks, in the order they were first saved."""
+
+    def __init__(self) -> None:
+        self._marks: dict[str, dict[str, Any]] = {}
+
+    def names(self) -> list[str]:
+        """Bookmark names, oldest first."""
+        return list(self._marks)
+
+    def get(self, name: str) -> dict[str, Any]:
+        """The bookmark ``name``; ValueError listing the bookmarks when there is none."""
+        if name not in self._marks:
+            raise ValueError(f"no bookmark named {name!r}; bookmarks are {self.names()}")
+        return self._marks[name]
+
+    def put(self, mark: dict[str, Any]) -> None:
+        """Add ``mark`` (a :func:`check_bookmark` dict), replacing one of the same name."""
+        self._marks[mark["name"]] = mark
+
+    def delete(self, name: str) -> None:
+        """Forget ``name`` (nothing happens when there is no such bookmark)."""
+        self._marks.pop(name, None)
+
+    def to_json(self) -> str:
+        """Every bookmark as JSON (see :func:`to_json`)."""
+        return to_json(list(self._marks.values()))
+
+    def load(self, text: str, n_points: int) -> None:
+        """Add the bookmarks in ``text``; all or none (IndexError for a row beyond ``n_points``)."""
+        marks = from_json(text)
+        for mark in marks:
+            bad = [i for i in mark["selected"] if not 0 <= i < n_points]
+            if bad:
+                raise IndexError(
+                    f"bookmark {mark['name']!r} selects row {bad[0]}, beyond {n_points} points"
+                )
+        for mark in marks:
+            self.put(mark)

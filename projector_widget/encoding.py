@@ -132,15 +132,12 @@ def first_part(value: dict[str, Any], version: int) -> dict[str, Any]:
     }
 
 
-def later_parts(
-    value: dict[str, Any], version: int, start: int
-) -> Iterator[tuple[dict[str, Any], memoryview]]:
-    """The custom messages (content, buffer) carrying rows ``start`` onwards of ``value``."""
+def later_parts(value: dict[str, Any], start: int) -> Iterator[tuple[int, int, memoryview]]:
+    """``(start, count, uint16 buffer)`` of each later part: rows ``start`` onwards of ``value``."""
     n, dims = int(value["n"]), int(value["dims"])
     for s in range(max(0, start), n, PART_POINTS):
         count = min(PART_POINTS, n - s)
-        content = {"type": "points", "version": int(version), "start": s, "count": count}
-        yield content, value["data"][s * dims : (s + count) * dims]
+        yield s, count, value["data"][s * dims : (s + count) * dims]
 
 
 def encode_column(column: Column) -> dict[str, Any]:

@@ -253,7 +253,7 @@ def as_columns(metadata: object, n: int) -> list[Column]:
         return []
     raw: list[tuple[str, object]]
     if _is_pandas_frame(metadata):
-        raw = [(str(name), metadata[name]) for name in metadata.columns]  # type: ignore[attr-defined]
+        raw = [(str(name), metadata[name]) for name in metadata.columns]  # type: ignore[attr-defined,index]
         rows = len(metadata)  # type: ignore[arg-type]
         if rows != n:
             raise ValueError(_count_message("metadata", rows, n))
@@ -435,3 +435,37 @@ def columns_as_table(columns: list[Column]) -> Any:
     except ImportError:
         return {k: list(v) if not isinstance(v, list) else v for k, v in data.items()}
     return pd.DataFrame(data)
+
+
+def set_values(
+    columns: list[Column], column: str, value: object, rows: npt.NDArray[np.int64], n: int
+) -> list[Column]:
+    """The columns with ``column`` set to ``value`` on ``rows`` (a new column when absent).
+
+    A new column is empty (missing) elsewhere; a numeric column takes numbers only (ValueError
+    otherwise); a categorical column stays categorical. The input list is not changed.
+    """
+    if not isinstance(column, str) or not column:
+        raise ValueError("column must be a non-empty string")
+    existing = [c for c in columns if c.name == column]
+    if existing:
+        col = existing[0]
+        values = col.values.astype(object) if col.kind != "number" else col.values.copy()
+        if col.kind == "number":
+            try:
+                value = float(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"column {column!r} is numeric; {value!r} is not a number"
+                ) from None
+        values[rows] = value
+    else:
+        values = np.full(n, None, dtype=object)
+        values[rows] = value
+    new = make_column(column, values, n)
+    if existing and existing[0].kind == "category" and new.kind == "text":
+        new = categorical_column(column, np.asarray(values, dtype=object))
+    out = [new if c.name == column else c for c in columns]
+    if not existing:
+        out.append(new)
+    return out

@@ -16,14 +16,21 @@ the query falls back to the plain path.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+if TYPE_CHECKING:
+    from .ann import ApproximateIndex
+    from .inputs import Matrix
+
 Metric = Literal["cosine", "euclidean"]
 METRICS: tuple[str, ...] = ("cosine", "euclidean")
+#: The most neighbours a widget lists (``k_neighbors``).
+K_MAX = 1000
 #: Below this many rows a query always takes the plain path (it costs a few milliseconds).
 SKETCH_MIN_ROWS = 100_000
 #: If more than this fraction of rows survives the bound, the plain path is cheaper.
@@ -115,9 +122,9 @@ def distances_to(
 def inverse_norms(sq_norms: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """1 / |x| per row (0 for zero rows), for cosine ranking without dividing N values per query."""
     with np.errstate(divide="ignore"):
-        inv = 1.0 / np.sqrt(sq_norms, dtype=np.float32)
+        inv = np.float32(1.0) / np.sqrt(sq_norms, dtype=np.float32)
     inv[~np.isfinite(inv)] = 0.0
-    return inv
+    return inv.astype(np.float32, copy=False)
 
 
 def nearest(
@@ -250,7 +257,9 @@ def _pruned_search(
     n = x.shape[0]
     zq = vector @ sketch.basis
     q_sq = float(vector.astype(np.float64) @ vector.astype(np.float64))
-    rq = np.sqrt(max(q_sq - float(zq.astype(np.float64) @ zq.astype(np.float64)), 0.0) + 1e-6 * q_sq)
+    rq = np.sqrt(
+        max(q_sq - float(zq.astype(np.float64) @ zq.astype(np.float64)), 0.0) + 1e-6 * q_sq
+    )
     # Upper bound on x.q per row, hence a lower bound on every row's score.
     bound = sketch.scores @ zq
     bound += sketch.residual * np.float32(rq)
@@ -302,3 +311,79 @@ def _exact_scores(
         chunk = rows[start : start + _BLOCK_ROWS]
         np.matmul(x[chunk], vector, out=dots[start : start + chunk.size])
     return _to_score(dots, sq_norms[rows], None if inv is None else inv[rows])
+
+
+class NeighbourSearch:
+    """Neighbour queries over one matrix, with what makes them fast kept between queries.
+
+    Holds the inverse row norms (computed on first use), the sketch (from the subspace that the
+    background PCA hands over with :meth:`offer_subspace`) and approximate indexes built with
+    :meth:`add_index`. Queries use the index of their metric when one is built, unless ``exact``.
+    """
+
+    def __init__(self, matrix: Matrix) -> None:
+        self._matrix = matrix
+        self._lock = threading.Lock()
+        self._inv_norms: npt.NDArray[np.float32] | None = None
+        self._sketch: Sketch | None = None
+        self._subspace: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
+        self._indexes: dict[str, ApproximateIndex] = {}
+
+    def offer_subspace(
+        self, basis: npt.NDArray[np.float32], scores: npt.NDArray[np.float32]
+    ) -> None:
+        """Keep a PCA's (D, w) subspace and (N, w) row scores; the sketch is built from them on
+        the next query that can use it."""
+        with self._lock:
+            self._subspace = (basis, scores)
+
+    def add_index(self, metric: Metric, index: ApproximateIndex) -> None:
+        """Answer queries of ``metric`` through ``index`` from now on."""
+        self._indexes[metric] = index
+
+    def has_index(self, metric: str) -> bool:
+        """Whether an approximate index answers queries of ``metric``."""
+        return metric in self._indexes
+
+    def inverse_norms(self) -> npt.NDArray[np.float32]:
+        """1/|x| per row, computed once (N floats) so cosine queries rank in one pass."""
+        if self._inv_norms is None:
+            self._inv_norms = inverse_norms(self._matrix.sq_norms)
+        return self._inv_norms
+
+    def sketch(self) -> Sketch | None:
+        """The sketch of the rows (large inputs, once the PCA of every row has run), or None."""
+        with self._lock:
+            if self._sketch is None and self._subspace is not None:
+                basis, scores = self._subspace
+                m = self._matrix
+                self._sketch = make_sketch(m.values, m.sq_norms, basis, scores)
+                self._subspace = None
+            return self._sketch
+
+    def query(
+        self,
+        query: int | npt.NDArray[np.float32],
+        k: int,
+        metric: str,
+        *,
+        candidates: npt.NDArray[np.int64] | None = None,
+        exact: bool = False,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """The ``k`` nearest rows to a row index or a vector among ``candidates`` (all rows when
+        None): ``(indices, distances)``, closest first."""
+        m = check_metric(metric)
+        index = None if exact else self._indexes.get(m)
+        if index is not None:
+            return index.search(query, k, candidates=candidates)
+        mat = self._matrix
+        return nearest(
+            mat.values,
+            mat.sq_norms,
+            query,
+            k=k,
+            metric=m,
+            candidates=candidates,
+            inv_norms=self.inverse_norms(),
+            sketch=self.sketch(),
+        )

@@ -1,13 +1,21 @@
-"""The anywidget class: traits and the Python API. Thin: the work happens in pure modules."""
+"""The anywidget class: synced traits and the public Python API.
+
+Each public method delegates in a few lines to a collaborator that never imports the widget:
+``session.ProjectionSession`` (rows, caches, PCA refinement, jobs), ``neighbors.NeighbourSearch``
+(kNN with its norms, sketch and indexes), ``labels`` (which rows get label texts),
+``bookmarks.BookmarkStore``, ``parts.PointsOutbox`` (points sent in parts) and ``protocol``
+(every custom message, answered through one handler table). The widget itself keeps the
+traits consistent: a change made by the kernel for several traits at once is one transaction
+(:meth:`Projector._kernel_change`), during which the traits' observers do not recompute.
+"""
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import os
 import pathlib
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anywidget
@@ -15,112 +23,18 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from . import bookmarks as bm
-from . import encoding
+from . import bundle, encoding, labels, projections, protocol
 from .ann import ApproximateIndex
-from .inputs import (
-    Column,
-    Matrix,
-    as_columns,
-    as_matrix,
-    categorical_column,
-    columns_as_table,
-    make_column,
-)
-from .jobs import Job, Stopped
-from .neighbors import Sketch, check_metric, inverse_norms, make_sketch, nearest
-from .projections import custom as custom_proj
-from .projections import tsne as tsne_proj
-from .projections import umap as umap_proj
-from .projections.pca import EXACT_MAX_ROWS, PCAResult, pca, sample_pca
+from .bookmarks import BookmarkStore
+from .inputs import Column, as_columns, as_matrix, columns_as_table, set_values
+from .jobs import Job
+from .neighbors import K_MAX, NeighbourSearch, check_metric
+from .parts import PointsOutbox
+from .projections import PCAResult
 from .search import search as search_columns
+from .session import ProjectionSession, progress_value
 from .sprites import as_images, build_atlas
-
-_STATIC = pathlib.Path(__file__).parent / "static"
-_ESM = _STATIC / "widget.js"
-_CSS = _STATIC / "widget.css"
-
-#: Principal components computed up front (the UI may put any of them on an axis).
-PCA_COMPONENTS = 10
-#: Up to this many points, labels for every row are sent; above it, only for the rows that need
-#: one (selected, focus, neighbours).
-ALL_LABELS_MAX = 50_000
-#: Cap on labelled rows above ALL_LABELS_MAX.
-LABEL_ROWS_CAP = 5_000
-#: Animation of a projection switch, in milliseconds.
-TRANSITION_MS = 600
-#: Longest wait of the background PCA for the browser's first complete frame.
-REFINE_WAIT_S = 5.0
-#: Minimum seconds between two streamed frames of a running layout.
-FRAME_INTERVAL_S = 0.1
-METHODS = ("pca", "tsne", "umap", "custom")
-
-
-def _normalize_selection(value: Any, n: int) -> npt.NDArray[np.int64]:
-    """Sorted unique int64 indices from ``value``; IndexError/ValueError when invalid."""
-    if value is None:
-        return np.zeros(0, dtype=np.int64)
-    if isinstance(value, np.ndarray) and value.dtype == bool:
-        if value.shape != (n,):
-            raise ValueError(
-                f"a boolean selection mask must have shape ({n},), one flag per point; "
-                f"got shape {value.shape}"
-            )
-        return np.flatnonzero(value).astype(np.int64)
-    arr = np.asarray(list(value) if isinstance(value, (set, frozenset)) else value)
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise ValueError(
-                f"selected must be integer row indices; got values of dtype {arr.dtype}"
-            )
-    arr = arr.astype(np.int64, copy=False).reshape(-1)
-    if arr.min() < 0 or arr.max() >= n:
-        bad = arr[(arr < 0) | (arr >= n)]
-        raise IndexError(
-            f"selected index {int(bad[0])} is out of range: the projector has {n} points "
-            f"(valid indices are 0 to {n - 1})"
-        )
-    if arr.size > 1 and bool(np.all(arr[1:] > arr[:-1])):
-        return arr.copy()  # already sorted and unique (as the browser sends it); never alias
-        # the caller's array, which validate() marks read-only
-    return np.unique(arr)
-
-
-class SelectionTrait(traitlets.TraitType):
-    """A sorted unique int64 index array, validated against the widget's point count.
-
-    Notifies only when the indices really change (NumPy arrays do not compare to a bool).
-    """
-
-    info_text = "row indices (a sequence of ints or a boolean mask)"
-    default_value = np.zeros(0, dtype=np.int64)
-
-    def validate(self, obj: Any, value: Any) -> npt.NDArray[np.int64]:
-        """Check and normalise ``value``; raise IndexError/ValueError, leaving the old value."""
-        out = _normalize_selection(value, obj._n)
-        out.setflags(write=False)
-        return out
-
-    def set(self, obj: Any, value: Any) -> None:
-        """Store the new indices and notify observers only when they differ from the old ones."""
-        new_value = self._validate(obj, value)
-        old_value = obj._trait_values.get(self.name, self.default_value)
-        if isinstance(old_value, np.ndarray) and np.array_equal(old_value, new_value):
-            return
-        obj._trait_values[self.name] = new_value
-        obj._notify_trait(self.name, old_value, new_value)
-
-
-def _selection_to_json(value: npt.NDArray[np.int64], widget: Any) -> dict[str, Any]:
-    return encoding.encode_selection(value)
-
-
-def _selection_from_json(value: Any, widget: Any) -> npt.NDArray[np.int64]:
-    return encoding.decode_selection(value)
+from .traits import normalize_selection, selection
 
 
 class Projector(anywidget.AnyWidget):
@@ -157,20 +71,19 @@ class Projector(anywidget.AnyWidget):
     >>> w.project("tsne", perplexity=20)                # doctest: +SKIP
     """
 
-    _esm = _ESM if _ESM.exists() else "export default {};"
-    _css = _CSS if _CSS.exists() else ""
+    _esm = bundle.ESM if bundle.ESM.exists() else "export default {};"
+    _css = bundle.CSS if bundle.CSS.exists() else ""
 
+    _spec = traitlets.Dict().tag(sync=True)
     _points = traitlets.Dict().tag(sync=True)
-    _columns = traitlets.List().tag(sync=True)
+    _columns: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     color_by = traitlets.Unicode("").tag(sync=True)
     label_by = traitlets.Unicode("").tag(sync=True)
-    selected = SelectionTrait().tag(
-        sync=True, to_json=_selection_to_json, from_json=_selection_from_json
-    )
+    selected = selection()
     dimensions = traitlets.Int(3).tag(sync=True)
     height = traitlets.Int(560).tag(sync=True)
     point_size = traitlets.Float(0.0).tag(sync=True)
-    #: The current projection: 'pca', 'tsne', 'umap' or 'custom'.
+    #: The current projection: one of ``projections.METHODS`` ('pca', 'tsne', 'umap', 'custom').
     projection = traitlets.Unicode("pca").tag(sync=True)
     #: The parameters of the current projection (read-only; use :meth:`project` to change).
     projection_params = traitlets.Dict().tag(sync=True)
@@ -180,8 +93,8 @@ class Projector(anywidget.AnyWidget):
     metric = traitlets.Unicode("cosine").tag(sync=True)
     show_images = traitlets.Bool(False).tag(sync=True)
     camera = traitlets.Dict().tag(sync=True)
-    bookmarks = traitlets.List().tag(sync=True)
-    _pca_variance = traitlets.List().tag(sync=True)
+    bookmarks: traitlets.List[dict[str, str]] = traitlets.List().tag(sync=True)
+    _pca_variance: traitlets.List[float] = traitlets.List().tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
     _labels = traitlets.Dict().tag(sync=True)
     _neighbors = traitlets.Dict().tag(sync=True)
@@ -205,54 +118,46 @@ class Projector(anywidget.AnyWidget):
         encoder: Callable[[list[str]], Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if not _ESM.exists():
-            raise RuntimeError(
-                f"the frontend bundle {_ESM} is missing: install the package with "
-                "`pip install .` (which builds it) or run `npm install && npm run build`"
-            )
+        bundle.require_bundle()
         matrix = as_matrix(embeddings)
         columns = as_columns(metadata, matrix.n)
-        self._matrix = matrix
-        self._n = matrix.n
-        self._column_list: list[Column] = columns
-        self._encoder = encoder
         if encoder is not None and not callable(encoder):
             raise TypeError("encoder must be a function list[str] -> array of embeddings")
-        self._lock = threading.RLock()
-        self._job: Job | None = None
-        self._subset: npt.NDArray[np.int64] | None = None
-        self._spherized: Matrix | None = None
-        self._pca_cache: dict[tuple[bool, int], PCAResult] = {}
-        self._layout_cache: dict[str, npt.NDArray[np.float32]] = {}
-        self._coords = np.zeros((self._n, 3), np.float32)
-        self._saved_view: dict[str, Any] | None = None
-        self._bookmark_store: dict[str, dict[str, Any]] = {}
-        self._last_frame = 0.0
-        self._custom_axes: npt.NDArray[np.float64] | None = None
-        self._init_neighbour_search()
-        # The full value behind a ``_points`` sent in parts, and its version.
-        self._points_full: dict[str, Any] | None = None
-        self._points_version = 0
-        self._applying = False  # True while Python itself sets projection/dimensions
         _check_dimensions(dimensions)
         if color_by is None:
             color_by = _default_color_column(columns)
         _check_color_by(color_by, columns)
         _check_label_by(label_by, columns)
-        sprites: dict[str, Any] = {}
+        self._n = matrix.n
+        self._matrix = matrix
+        self._column_list: list[Column] = columns
+        self._encoder = encoder
         self._images: npt.NDArray[np.uint8] | None = None
+        sprites: dict[str, Any] = {}
         if images is not None:
             self._images = as_images(images, self._n)
             sprites = build_atlas(self._images)
-        first = self._quick_pca()
-        params = {"components": [0, 1, 2]}
-        self._coords = _pca_coords(first, params["components"], 3)
+        self._applying = 0  # > 0 while the kernel changes several traits as one transaction
+        self._bookmark_store = BookmarkStore()
+        self._outbox = PointsOutbox()
+        self._neighbour_search = NeighbourSearch(matrix)
+        self._session = ProjectionSession(
+            matrix,
+            lambda: self._column_list,
+            on_coords=self._on_coords,
+            on_progress=self._set_progress,
+            on_refined=self._on_pca_refined,
+            on_subspace=self._neighbour_search.offer_subspace,
+        )
+        self._handlers = self._message_handlers()
+        first = self._session.start()
         super().__init__(
+            _spec=protocol.spec(),
             _columns=[encoding.encode_column(c) for c in columns],
-            _points=self._points_to_send(self._points_value(dimensions, 0), in_parts=True),
-            _pca_variance=[float(v) for v in first.explained_variance_ratio],
-            projection="pca",
-            projection_params=params,
+            _points=self._outbox.prepare(self._points_value(first, dimensions, 0), in_parts=True),
+            _pca_variance=self._session.variance(),
+            projection=self._session.method,
+            projection_params=dict(self._session.params),
             color_by=color_by,
             label_by=label_by,
             dimensions=dimensions,
@@ -261,29 +166,16 @@ class Projector(anywidget.AnyWidget):
             _has_encoder=encoder is not None,
             _sprites=sprites,
             show_images=bool(sprites),
-            _progress={
-                "method": "pca",
-                "state": "done",
-                "iteration": 0,
-                "total": 0,
-                "eta_s": None,
-                "message": "",
-            },
+            _progress=progress_value("pca", "done"),
             **kwargs,
         )
         if selected is not None:
             self.selected = selected
         self._refresh_labels()
-        self.on_msg(self._on_custom_msg)
-        #: Set once the initial PCA is final (at once for up to EXACT_MAX_ROWS rows).
-        self.pca_refined = threading.Event()
-        # Set when a view has drawn every point: the PCA of every row waits for it (at most
-        # REFINE_WAIT_S), so its passes over the data do not take the CPU from the first frame.
-        self._drawn = threading.Event()
-        if self._n > EXACT_MAX_ROWS and first is self._pca_cache.get((False, 0)):
-            threading.Thread(target=self._refine_pca, args=(first,), daemon=True).start()
-        else:
-            self.pca_refined.set()
+        self.on_msg(self._on_msg)
+        #: Set once the initial PCA is final (at once for up to 60,000 rows; on larger inputs
+        #: when the PCA of every row has replaced the first one, computed from a sample).
+        self.pca_refined: threading.Event = self._session.refined
 
     # ------------------------------------------------------------------ read-only views
     @property
@@ -312,129 +204,26 @@ class Projector(anywidget.AnyWidget):
 
         While a selection is isolated, rows outside it hold placeholder values.
         """
-        with self._lock:
-            return self._coords[:, : self.dimensions].copy()
+        with self._session.lock:
+            return self._session.coords[:, : self.dimensions].copy()
 
     @property
     def explained_variance_ratio(self) -> npt.NDArray[np.float64]:
         """Fraction of the total variance along each principal component (of the current rows)."""
-        return self._pca_result().explained_variance_ratio
+        return self._session.pca_result().explained_variance_ratio
 
     @property
     def isolated(self) -> npt.NDArray[np.int64] | None:
         """The rows shown while a selection is isolated, or None when every row is shown."""
-        return None if self._subset is None else self._subset.copy()
+        subset = self._session.subset
+        return None if subset is None else subset.copy()
 
     @property
     def job(self) -> Job | None:
         """The running (or last) background projection job, if any."""
-        return self._job
+        return self._session.job
 
     # ------------------------------------------------------------------ projections
-    def _input(self) -> Matrix:
-        """The matrix projections see: spherized (centred, unit rows) when asked."""
-        if not self.spherize:
-            return self._matrix
-        if self._spherized is None:
-            x = self._matrix.values
-            centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
-            norms = np.sqrt(np.einsum("ij,ij->i", centred, centred))
-            norms[norms == 0] = 1.0
-            centred /= norms[:, None]
-            self._spherized = Matrix(values=centred, sq_norms=np.ones(self._n, np.float32))
-        return self._spherized
-
-    def _rows(self) -> npt.NDArray[np.float32]:
-        x = self._input().values
-        return x if self._subset is None else x[self._subset]
-
-    def _pca_result(self) -> PCAResult:
-        key = (bool(self.spherize), 0 if self._subset is None else hash(self._subset.tobytes()))
-        if key not in self._pca_cache:
-            m = self._input()
-            rows = m.values if self._subset is None else m.values[self._subset]
-            norms = m.sq_norms if self._subset is None else m.sq_norms[self._subset]
-            self._pca_cache[key] = pca(rows, PCA_COMPONENTS, sq_norms=norms)
-        return self._pca_cache[key]
-
-    def _quick_pca(self) -> PCAResult:
-        """The first PCA: on large inputs a sample's axes with every row projected (one thin
-        pass), replaced in the background by the PCA of every row."""
-        m = self._matrix
-        if m.n <= EXACT_MAX_ROWS:
-            return self._pca_result()
-        quick = sample_pca(m.values, PCA_COMPONENTS)
-        self._pca_cache[(False, 0)] = quick
-        return quick
-
-    def _refine_pca(self, quick: PCAResult) -> None:
-        """Replace the sample's PCA by the PCA of every row (and keep its subspace for kNN)."""
-        try:
-            self._drawn.wait(REFINE_WAIT_S)
-            m = self._matrix
-            refined = pca(
-                m.values, PCA_COMPONENTS, sq_norms=m.sq_norms, power_iterations=1, keep_subspace=True
-            )
-            if refined.subspace is not None and refined.subspace_scores is not None:
-                self._sketch_parts = (refined.subspace, refined.subspace_scores)
-            refined = dataclasses.replace(refined, subspace=None, subspace_scores=None)
-            with self._lock:
-                if self._pca_cache.get((False, 0)) is not quick:
-                    return
-                self._pca_cache[(False, 0)] = refined
-                showing = self.projection == "pca" and not self.spherize and self._subset is None
-                if showing and (self._job is None or not self._job.running):
-                    comps = list(self.projection_params.get("components", [0, 1, 2]))
-                    self._show(_pca_coords(refined, comps, 3), 0)
-                    self._pca_variance = [float(v) for v in refined.explained_variance_ratio]
-        finally:
-            self.pca_refined.set()
-
-    def _points_value(self, dims: int, transition_ms: int) -> dict[str, Any]:
-        coords = self._coords[:, :dims]
-        if coords.shape[1] < dims:
-            coords = np.hstack([coords, np.zeros((self._n, dims - coords.shape[1]), np.float32)])
-        value = encoding.encode_points(coords, visible_rows=self._subset)
-        value["transition_ms"] = int(transition_ms)
-        return value
-
-    def _show(self, coords: npt.NDArray[np.float32], transition_ms: int) -> None:
-        """Store full-size (N, k) coordinates and send the current dimensions to the browser."""
-        with self._lock:
-            self._coords = coords
-            self._points = self._points_to_send(self._points_value(self.dimensions, transition_ms))
-
-    def _points_to_send(self, value: dict[str, Any], *, in_parts: bool = False) -> dict[str, Any]:
-        """The ``_points`` value to sync; with ``in_parts``, a large one carries its first part.
-
-        Only the first value goes in parts (the rest on request): it is what the user waits
-        for. Later values replace points already on screen, where a part would blink.
-        """
-        if not (in_parts and encoding.is_progressive(value)):
-            self._points_full = None
-            return value
-        self._points_version += 1
-        self._points_full = value
-        return encoding.first_part(value, self._points_version)
-
-    def _send_later_parts(self, version: Any, start: Any) -> None:
-        """Answer the browser's request for the rest of a ``_points`` sent in parts."""
-        with self._lock:
-            full, current = self._points_full, self._points_version
-        if full is None or version != current or not isinstance(start, int):
-            return  # superseded: the browser has a newer value (or will get one)
-        for content, buffer in encoding.later_parts(full, current, start):
-            self.send(content, [buffer])
-
-    def _embed_rows(self, sub: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Place coordinates of the current rows into an (N, k) array (hidden rows at the centre)."""
-        if self._subset is None:
-            return np.ascontiguousarray(sub, dtype=np.float32)
-        full = np.empty((self._n, sub.shape[1]), np.float32)
-        full[:] = sub.mean(axis=0) if len(sub) else 0.0
-        full[self._subset] = sub
-        return full
-
     def project(
         self, method: str | None = None, *, wait: bool = False, **params: Any
     ) -> Job | None:
@@ -442,215 +231,77 @@ class Projector(anywidget.AnyWidget):
 
         ``method`` is 'pca' (``components=[i, j, k]``: which of the first 10 principal
         components go on X, Y, Z), 'tsne' (``perplexity``, ``learning_rate``, ``n_iter``,
-        ``seed``), 'umap' (``n_neighbors``, ``min_dist``, ``metric``, ``seed``) or 'custom'
-        (``x=(left, right)``, ``y=(left, right)``, ``column``, ``regex``). t-SNE and UMAP run in
-        a background thread and stream progress (t-SNE also intermediate layouts); they return
-        the :class:`~projector_widget.jobs.Job` (``wait=True`` blocks until done).
-        Returns None for the synchronous methods.
+        ``seed``, ``dims``), 'umap' (``n_neighbors``, ``min_dist``, ``metric``, ``seed``,
+        ``dims``) or 'custom' (``x=(left, right)``, ``y=(left, right)``, ``column``,
+        ``regex``). t-SNE and UMAP run in a background thread and stream progress (t-SNE also
+        intermediate layouts); they return the :class:`~projector_widget.jobs.Job`
+        (``wait=True`` blocks until done). Returns None for the instant methods. Invalid
+        parameters raise ValueError and change nothing.
         """
-        method = method or self.projection
-        if method not in METHODS:
-            raise ValueError(f"projection must be one of {list(METHODS)}, got {method!r}")
-        self.stop()
-        if method == "pca":
-            result = self._pca_result()
-            k = max(result.coords.shape[1], 1)
-            comps = list(params.pop("components", range(min(3, k))))
-            if params:
-                raise ValueError(f"unknown PCA parameter(s) {sorted(params)}; PCA takes components")
-            valid = all(
-                isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < k
-                for c in comps
-            )
-            if not 1 <= len(comps) <= 3 or not valid:
-                raise ValueError(
-                    f"components must be up to 3 principal component indices in "
-                    f"0..{k - 1} (X, Y, Z), got {comps!r}"
-                )
-            # Fill missing axes with the next unused components (zeros beyond the last one).
-            comps = [int(c) for c in comps]
-            comps += [c for c in range(10) if c not in comps][: 3 - len(comps)]
-            self._set_projection("pca", {"components": comps[:3]})
-            self._show(self._embed_rows(_pca_coords(result, comps, 3)), TRANSITION_MS)
-            self._progress = _progress_value("pca", "done")
-            return None
-        if method == "custom":
-            p = {
-                "column": params.get("column"),
-                "x": list(params.get("x") or []),
-                "y": list(params["y"]) if params.get("y") else None,
-                "regex": bool(params.get("regex", False)),
-            }
-            unknown = set(params) - {"column", "x", "y", "regex"}
-            if unknown:
-                raise ValueError(f"unknown custom-projection parameter(s) {sorted(unknown)}")
-            coords, axes = custom_proj.custom_projection(
-                self._input().values,
-                self._column_list,
-                p,
-                dims=3,
-                principal=self._pca_result().components,
-                rows=self._subset,
-            )
-            if self._subset is not None:
-                coords = self._embed_rows(coords[self._subset])
-            self._custom_axes = axes
-            self._set_projection("custom", p)
-            self._show(coords, TRANSITION_MS)
-            self._progress = _progress_value("custom", "done")
-            return None
-        dims = int(params.pop("dims", 2))
-        if method == "tsne":
-            p = tsne_proj.check_params({**params, "dims": dims})
-        else:
-            p = umap_proj.check_params({**params, "dims": dims})
-        self._set_projection(method, p)
-        job = self._start_layout_job(method, p)
-        if wait:
+        plan = self._session.prepare(method or self.projection, params)
+        with self._kernel_change():
+            self.projection = plan.method.name
+            self.projection_params = plan.params
+            if plan.method.iterative:
+                self.dimensions = plan.params["dims"]
+            job = self._session.show(plan)
+            if plan.method.name == "pca":
+                self._pca_variance = self._session.variance()
+        if job is not None and wait:
             job.wait()
         return job
 
-    def _set_projection(self, method: str, params: dict[str, Any]) -> None:
-        self._applying = True
-        try:
-            with self.hold_sync():
-                self.projection = method
-                self.projection_params = params
-                if method in ("tsne", "umap") and params.get("dims") in (2, 3):
-                    self.dimensions = params["dims"]
-        finally:
-            self._applying = False
-
-    def _start_layout_job(self, method: str, p: dict[str, Any]) -> Job:
-        rows = np.ascontiguousarray(self._rows())
-        key = _layout_key(method, p, self.spherize, self._subset)
-        preview = _pca_coords(self._pca_result(), [0, 1, 2], p["dims"])
-
-        def frame(job: Job, iteration: int, total: int, layout: np.ndarray) -> bool:
-            stop = job.checkpoint(iteration, total, f"iteration {iteration} / {total}")
-            now = time.monotonic()
-            if job is self._job and (iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S):
-                self._last_frame = now
-                self._show(self._embed_rows(_pad3(layout)), TRANSITION_MS if iteration == 0 else 0)
-            return stop
-
-        def work(job: Job) -> np.ndarray:
-            if key in self._layout_cache:
-                return self._layout_cache[key]
-            if method == "tsne":
-                out = tsne_proj.tsne(
-                    rows, p, on_frame=lambda i, t, e: frame(job, i, t, e), preview=preview
-                )
-            else:
-
-                def progress(done: int, total: int, message: str) -> None:
-                    if job.checkpoint(done, total, message):
-                        raise Stopped
-
-                out = umap_proj.umap(rows, p, on_progress=progress)
-            if not job.stopped:
-                self._layout_cache[key] = out
-            return out
-
-        def done(job: Job) -> None:
-            if job is self._job and job.result is not None:
-                transition = 0 if method == "tsne" else TRANSITION_MS
-                self._show(self._embed_rows(_pad3(job.result)), transition)
-
-        def report(job: Job, state: dict[str, Any]) -> None:
-            if job is self._job:
-                self._progress = state
-
-        job = Job(method, work, report, on_done=done)
-        self._job = job
-        return job.start()
-
     def pause(self) -> None:
         """Pause the running t-SNE/UMAP job."""
-        if self._job is not None:
-            self._job.pause()
+        if self._session.job is not None:
+            self._session.job.pause()
 
     def resume(self) -> None:
         """Resume a paused job."""
-        if self._job is not None:
-            self._job.resume()
+        if self._session.job is not None:
+            self._session.job.resume()
 
     def stop(self) -> None:
         """Stop the running job, keeping the layout reached so far."""
-        job = self._job
-        if job is not None and job.running:
-            job.stop()
-            job.join(timeout=30)
+        self._session.stop()
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the running projection job finishes (re-raising its error)."""
-        if self._job is not None:
-            self._job.wait(timeout)
-
-    @traitlets.observe("projection")
-    def _on_projection(self, change: dict[str, Any]) -> None:
-        if self._applying or not isinstance(change["old"], str) or change["new"] == change["old"]:
-            return  # set by Python itself, or the initial value during __init__
-        if change["new"] not in METHODS:
-            self._applying = True
-            self.projection = change["old"]
-            self._applying = False
-            raise ValueError(f"projection must be one of {list(METHODS)}, got {change['new']!r}")
-        if change["new"] == "custom":
-            raise ValueError(
-                "a custom projection needs its axes: use w.project('custom', x=(left, right), ...)"
-            )
-        self.project(change["new"])
-
-    @traitlets.observe("spherize")
-    def _on_spherize(self, change: dict[str, Any]) -> None:
-        if isinstance(change["old"], bool) and change["new"] != change["old"]:
-            self._rerun()
+        if self._session.job is not None:
+            self._session.job.wait(timeout)
 
     def _rerun(self) -> None:
         """Recompute the current projection with its parameters on the current rows."""
         params = dict(self.projection_params)
-        if self.projection == "pca":
-            self._pca_variance = [float(v) for v in self._pca_result().explained_variance_ratio]
-        if self.projection in ("tsne", "umap"):
+        if projections.get(self.projection).iterative:
             params["dims"] = self.dimensions
         try:
             self.project(self.projection, **params)
-        except ValueError:
+        except ValueError:  # e.g. a custom axis whose rows are no longer shown
             self.project("pca")
 
     # ------------------------------------------------------------------ isolation
     def isolate(self, rows: Any = None) -> None:
         """Show only ``rows`` (default: the selection); projections then run on that subset."""
-        subset = _normalize_selection(self.selected if rows is None else rows, self._n)
+        subset = normalize_selection(self.selected if rows is None else rows, self._n)
         if subset.size == 0:
             raise ValueError("nothing to isolate: select some points first (or pass rows=...)")
-        if self._subset is None:
-            self._saved_view = {
-                "projection": self.projection,
-                "params": dict(self.projection_params),
-                "coords": self._coords,
-            }
-        self.stop()
-        self._subset = subset
+        self._session.isolate(subset)
         self._isolated = True
-        self._show(self._coords, 0)
-        self._pca_variance = [float(v) for v in self._pca_result().explained_variance_ratio]
+        self._pca_variance = self._session.variance()
         self._refresh_neighbors()
 
     def show_all(self) -> None:
         """Undo :meth:`isolate`: show every row again, in the layout they had before."""
-        if self._subset is None:
+        if self._session.subset is None:
             return
-        self.stop()
-        self._subset = None
+        saved = self._session.show_all()
         self._isolated = False
-        saved = self._saved_view
-        self._saved_view = None
-        self._pca_variance = [float(v) for v in self._pca_result().explained_variance_ratio]
+        self._pca_variance = self._session.variance()
         if saved is not None:
-            self._set_projection(saved["projection"], saved["params"])
-            self._show(saved["coords"], 0)
+            with self._kernel_change():
+                self.projection = saved.method
+                self.projection_params = saved.params
         else:
             self._rerun()
         self._refresh_neighbors()
@@ -671,8 +322,8 @@ class Projector(anywidget.AnyWidget):
         While a selection is isolated, only the isolated rows can match.
         """
         hits = search_columns(self._column_list, pattern, column=column, regex=regex, case=case)
-        if self._subset is not None:
-            hits = np.intersect1d(hits, self._subset)
+        if self._session.subset is not None:
+            hits = np.intersect1d(hits, self._session.subset)
         if select:
             self.selected = hits
         return hits
@@ -687,7 +338,9 @@ class Projector(anywidget.AnyWidget):
         that a bound from the PCA subspace cannot rule out. After :meth:`build_index` for this
         metric the index answers instead, unless ``exact`` is true.
         """
-        return self._neighbours(int(index), k, metric, exact=exact)
+        return self._neighbour_search.query(
+            int(index), k, metric, candidates=self._session.subset, exact=exact
+        )
 
     def build_index(self, metric: str | None = None, **options: Any) -> ApproximateIndex:
         """Build an approximate neighbour index for ``metric`` (default: the widget's ``metric``).
@@ -701,51 +354,10 @@ class Projector(anywidget.AnyWidget):
         """
         m = check_metric(self.metric if metric is None else metric)
         index = ApproximateIndex(self._matrix.values, self._matrix.sq_norms, m, **options)
-        self._indexes[m] = index
+        self._neighbour_search.add_index(m, index)
         if self.focus >= 0 and m == self.metric:
             self._refresh_neighbors()
         return index
-
-    def _neighbours(
-        self, query: int | npt.NDArray[np.float32], k: int, metric: str, *, exact: bool = False
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """Neighbours of a row or vector among the shown rows: the index if built, else exact."""
-        m = check_metric(metric)
-        index = None if exact else self._indexes.get(m)
-        if index is not None:
-            return index.search(query, k, candidates=self._subset)
-        mat = self._matrix
-        return nearest(
-            mat.values,
-            mat.sq_norms,
-            query,
-            k=k,
-            metric=m,
-            candidates=self._subset,
-            inv_norms=self._row_inverse_norms(),
-            sketch=self._row_sketch(),
-        )
-
-    def _init_neighbour_search(self) -> None:
-        """State of the neighbour search, filled on first use (or by the background PCA)."""
-        self._inv_norms: npt.NDArray[np.float32] | None = None
-        self._sketch: Sketch | None = None
-        self._sketch_parts: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None = None
-        self._indexes: dict[str, ApproximateIndex] = {}  # build_index, by metric
-
-    def _row_inverse_norms(self) -> npt.NDArray[np.float32]:
-        """1/|x| per row, computed once (N floats) so cosine queries rank in one pass."""
-        if self._inv_norms is None:
-            self._inv_norms = inverse_norms(self._matrix.sq_norms)
-        return self._inv_norms
-
-    def _row_sketch(self) -> Sketch | None:
-        """The neighbour search's sketch (large inputs, once the PCA of every row has run)."""
-        if self._sketch is None and self._sketch_parts is not None:
-            basis, scores = self._sketch_parts
-            self._sketch = make_sketch(self._matrix.values, self._matrix.sq_norms, basis, scores)
-            self._sketch_parts = None
-        return self._sketch
 
     def query(
         self, text: str, k: int | None = None
@@ -761,42 +373,18 @@ class Projector(anywidget.AnyWidget):
                 f"the encoder returned shape {np.shape(vec)}; expected one vector of "
                 f"{self._matrix.dims} dimensions like the embeddings"
             )
-        idx, dist = self._neighbours(vec, k or self.k_neighbors, self.metric)
-        self.focus = -1
-        self._neighbors = encoding.encode_neighbors(
-            -1, idx, dist, self._labels_for(idx), query=text
+        idx, dist = self._neighbour_search.query(
+            vec, k or self.k_neighbors, self.metric, candidates=self._session.subset
         )
-        self._query_point = {"text": text, "coords": self._locate(vec)}
+        self.focus = -1
+        self._neighbors = encoding.encode_neighbors(-1, idx, dist, self._row_names(idx), query=text)
+        self._query_point = {"text": text, "coords": self._session.locate(vec, self.dimensions)}
         self._refresh_labels()
         return idx, dist
 
-    def _locate(self, vec: npt.NDArray[np.float32]) -> list[float]:
-        """Position of a new vector in the current linear projection ([] for t-SNE/UMAP)."""
-        v = vec
-        if self.spherize:
-            v = v - self._matrix.values.mean(axis=0)
-            v = v / max(float(np.linalg.norm(v)), 1e-12)
-        if self.projection == "pca":
-            r = self._pca_result()
-            comps = self.projection_params.get("components", [0, 1, 2])
-            scores = (v - r.mean) @ r.components.T
-            return [float(scores[c]) if c < len(scores) else 0.0 for c in comps][: self.dimensions]
-        if self.projection == "custom" and self._custom_axes is not None:
-            return [float(c) for c in (self._custom_axes @ v)][: self.dimensions]
-        return []
-
-    def _label_column(self) -> Column | None:
-        if self.label_by:
-            return self._column(self.label_by)
-        for kind in ("text", "category"):
-            for c in self._column_list:
-                if c.kind == kind:
-                    return c
-        return None
-
-    def _labels_for(self, rows: npt.NDArray[np.int64]) -> list[str]:
-        col = self._label_column()
-        return [col.format(int(i)) if col else f"#{int(i)}" for i in rows]
+    def _row_names(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        column = labels.naming_column(self._column_list, self.label_by)
+        return labels.row_names(column, rows)
 
     def _refresh_neighbors(self) -> None:
         if self.focus < 0:
@@ -805,50 +393,10 @@ class Projector(anywidget.AnyWidget):
             return
         idx, dist = self.nearest(self.focus, self.k_neighbors, self.metric)
         self._query_point = {}
-        self._neighbors = encoding.encode_neighbors(self.focus, idx, dist, self._labels_for(idx))
+        self._neighbors = encoding.encode_neighbors(self.focus, idx, dist, self._row_names(idx))
         self._refresh_labels()
-
-    @traitlets.validate("focus")
-    def _validate_focus(self, proposal: dict[str, Any]) -> int:
-        value = int(proposal["value"])
-        if not -1 <= value < self._n:
-            raise IndexError(f"focus {value} is out of range for {self._n} points (-1 for none)")
-        return value
-
-    @traitlets.validate("k_neighbors")
-    def _validate_k(self, proposal: dict[str, Any]) -> int:
-        value = int(proposal["value"])
-        if not 1 <= value <= 1000:
-            raise ValueError(f"k_neighbors must be between 1 and 1000, got {value}")
-        return value
-
-    @traitlets.validate("metric")
-    def _validate_metric(self, proposal: dict[str, Any]) -> str:
-        return check_metric(proposal["value"])
-
-    @traitlets.observe("focus", "k_neighbors", "metric")
-    def _on_focus(self, change: dict[str, Any]) -> None:
-        if change["name"] == "focus" or self.focus >= 0:
-            self._refresh_neighbors()
-        if change["name"] == "focus" and self.focus < 0:
-            self._refresh_labels()
 
     # ------------------------------------------------------------------ labels and editing
-    def _column(self, name: str) -> Column:
-        for c in self._column_list:
-            if c.name == name:
-                return c
-        raise ValueError(f"there is no metadata column {name!r}; columns are {list(self.columns)}")
-
-    @traitlets.validate("label_by")
-    def _validate_label_by(self, proposal: dict[str, Any]) -> str:
-        _check_label_by(proposal["value"], self._column_list)
-        return str(proposal["value"])
-
-    @traitlets.observe("label_by")
-    def _on_label_by(self, _change: dict[str, Any]) -> None:
-        self._refresh_labels()
-
     def _refresh_labels(self) -> None:
         """Send label texts for the rows that may show one."""
         if not self.label_by:
@@ -856,16 +404,25 @@ class Projector(anywidget.AnyWidget):
                 self._labels = {}
             return
         col = self._column(self.label_by)
-        if self._n <= ALL_LABELS_MAX:
-            rows = np.arange(self._n) if self._subset is None else self._subset
-        else:
-            parts = [self.selected[:LABEL_ROWS_CAP]]
-            if self.focus >= 0:
-                parts.append(np.array([self.focus]))
-            if self._neighbors:
-                parts.append(np.frombuffer(self._neighbors["indices"], "<u4").astype(np.int64))
-            rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        neighbours = (
+            np.frombuffer(self._neighbors["indices"], "<u4").astype(np.int64)
+            if self._neighbors
+            else np.zeros(0, np.int64)
+        )
+        rows = labels.label_rows(
+            self._n,
+            shown=self._session.subset,
+            selected=self.selected,
+            focus=self.focus,
+            neighbours=neighbours,
+        )
         self._labels = encoding.encode_labels(col.name, rows, [col.format(int(i)) for i in rows])
+
+    def _column(self, name: str) -> Column:
+        for c in self._column_list:
+            if c.name == name:
+                return c
+        raise ValueError(f"there is no metadata column {name!r}; columns are {list(self.columns)}")
 
     def label_selection(self, column: str, value: Any, rows: Any = None) -> int:
         """Set ``column`` to ``value`` for the selected rows (or ``rows``); returns the count.
@@ -874,49 +431,23 @@ class Projector(anywidget.AnyWidget):
         """
         if not isinstance(column, str) or not column:
             raise ValueError("column must be a non-empty string")
-        target = _normalize_selection(self.selected if rows is None else rows, self._n)
+        target = normalize_selection(self.selected if rows is None else rows, self._n)
         if target.size == 0:
             raise ValueError("no rows to label: select some points first (or pass rows=...)")
-        existing = [c for c in self._column_list if c.name == column]
-        if existing:
-            col = existing[0]
-            values = col.values.astype(object) if col.kind != "number" else col.values.copy()
-            if col.kind == "number":
-                try:
-                    value = float(value)
-                except (TypeError, ValueError):
-                    raise ValueError(
-                        f"column {column!r} is numeric; {value!r} is not a number"
-                    ) from None
-            values[target] = value
-        else:
-            values = np.full(self._n, None, dtype=object)
-            values[target] = value
-        new = make_column(column, values, self._n)
-        if existing and existing[0].kind == "category" and new.kind == "text":
-            new = categorical_column(column, np.asarray(values, dtype=object))
-        self._column_list = [new if c.name == column else c for c in self._column_list]
-        if not existing:
-            self._column_list.append(new)
+        self._column_list = set_values(self._column_list, column, value, target, self._n)
         with self.hold_sync():
             self._columns = [encoding.encode_column(c) for c in self._column_list]
-            if self.color_by and self.color_by not in [
-                c.name for c in self._column_list if c.kind in ("category", "number")
-            ]:
+            if self.color_by and self.color_by not in _colorable(self._column_list):
                 self.color_by = ""
         self._refresh_labels()
         return int(target.size)
-
-    @traitlets.observe("selected")
-    def _on_selected(self, _change: dict[str, Any]) -> None:
-        if self._n > ALL_LABELS_MAX and self.label_by:
-            self._refresh_labels()
 
     # ------------------------------------------------------------------ bookmarks
     def save_bookmark(self, name: str) -> dict[str, Any]:
         """Save the current view under ``name`` (replacing one of the same name); returns it."""
         if not isinstance(name, str) or not name.strip():
             raise ValueError("a bookmark needs a non-empty name")
+        subset = self._session.subset
         mark = {
             "name": name.strip(),
             "projection": self.projection,
@@ -928,59 +459,63 @@ class Projector(anywidget.AnyWidget):
             "label_by": self.label_by,
             "selected": [int(i) for i in self.selected],
             "focus": int(self.focus),
-            "isolated": None if self._subset is None else [int(i) for i in self._subset],
+            "isolated": None if subset is None else [int(i) for i in subset],
         }
-        self._bookmark_store[mark["name"]] = mark
-        self.bookmarks = [{"name": k} for k in self._bookmark_store]
+        self._bookmark_store.put(mark)
+        self._sync_bookmarks()
         return dict(mark)
 
     def restore_bookmark(self, name: str) -> None:
-        """Restore the view saved as ``name``."""
-        if name not in self._bookmark_store:
-            raise ValueError(
-                f"no bookmark named {name!r}; bookmarks are {list(self._bookmark_store)}"
-            )
-        mark = self._bookmark_store[name]
-        self.stop()
-        if mark["isolated"]:
-            self._subset = None
-            self.isolate(mark["isolated"])
-        else:
-            self.show_all()
-        self._applying = True
-        self.spherize = bool(mark["spherize"])
-        self._applying = False
+        """Restore the view saved as ``name``: one transaction that runs one projection.
+
+        When the bookmark's projection cannot be computed (ValueError), nothing changes.
+        """
+        mark = self._bookmark_store.get(name)
+        session = self._session
+        before = (session.spherize, session.subset)
+        isolated = mark["isolated"]
+        subset = normalize_selection(isolated, self._n) if isolated else None
         params = dict(mark["projection_params"])
-        if mark["projection"] in ("tsne", "umap"):
+        if projections.get(mark["projection"]).iterative:
             params["dims"] = mark["dimensions"]
-        self.project(mark["projection"], **params)
-        self.dimensions = int(mark["dimensions"])
-        with self.hold_sync():
+        session.set_rows(spherize=bool(mark["spherize"]), subset=subset)
+        try:
+            plan = session.prepare(mark["projection"], params)
+        except Exception:
+            session.set_rows(spherize=before[0], subset=before[1])
+            raise
+        with self._kernel_change(), self.hold_sync():
+            self.spherize = bool(mark["spherize"])
+            self._isolated = subset is not None
+            self.projection = plan.method.name
+            self.projection_params = plan.params
+            self.dimensions = int(mark["dimensions"])
+            session.show(plan)
+            self._pca_variance = session.variance()
             self.color_by = mark["color_by"]
             self.label_by = mark["label_by"]
             self.selected = mark["selected"]
             self.focus = int(mark["focus"])
             self.camera = dict(mark["camera"])
+        self._refresh_neighbors()
+        self._refresh_labels()
 
     def delete_bookmark(self, name: str) -> None:
         """Forget the bookmark ``name``."""
-        self._bookmark_store.pop(name, None)
-        self.bookmarks = [{"name": k} for k in self._bookmark_store]
+        self._bookmark_store.delete(name)
+        self._sync_bookmarks()
 
     def bookmarks_to_json(self) -> str:
         """All bookmarks as a JSON string (load them with :meth:`load_bookmarks`)."""
-        return bm.to_json(list(self._bookmark_store.values()))
+        return self._bookmark_store.to_json()
 
     def load_bookmarks(self, text: str) -> None:
         """Add the bookmarks in ``text`` (JSON from :meth:`bookmarks_to_json`)."""
-        for mark in bm.from_json(text):
-            bad = [i for i in mark["selected"] if not 0 <= i < self._n]
-            if bad:
-                raise IndexError(
-                    f"bookmark {mark['name']!r} selects row {bad[0]}, beyond {self._n} points"
-                )
-            self._bookmark_store[mark["name"]] = mark
-        self.bookmarks = [{"name": k} for k in self._bookmark_store]
+        self._bookmark_store.load(text, self._n)
+        self._sync_bookmarks()
+
+    def _sync_bookmarks(self) -> None:
+        self.bookmarks = [{"name": k} for k in self._bookmark_store.names()]
 
     # ------------------------------------------------------------------ files
     @classmethod
@@ -1003,8 +538,8 @@ class Projector(anywidget.AnyWidget):
                 mark["color_by"] = w.color_by
             if mark["label_by"] not in w.columns:
                 mark["label_by"] = ""
-            w._bookmark_store[mark["name"]] = mark
-        w.bookmarks = [{"name": k} for k in w._bookmark_store]
+            w._bookmark_store.put(mark)
+        w._sync_bookmarks()
         return w
 
     def to_tensorboard(
@@ -1084,7 +619,7 @@ class Projector(anywidget.AnyWidget):
         """One self-contained HTML page with this view (opens offline, no kernel needed)."""
         from .formats import html
 
-        return html.page(self, title=title)
+        return html.page(self._page_payload(), title=title)
 
     def save_html(
         self, path: str | os.PathLike[str], *, title: str = "projector-widget"
@@ -1094,7 +629,49 @@ class Projector(anywidget.AnyWidget):
         out.write_text(self.to_html(title=title), encoding="utf-8")
         return out
 
+    def _page_payload(self) -> dict[str, Any]:
+        """What a saved page embeds (see ``formats.html.payload``)."""
+        from .formats import html
+
+        # An iterative layout exists in its own dimensionality only; a linear one in both.
+        dims = [2, 3]
+        if projections.get(self.projection).iterative:
+            dims = [int(self.projection_params.get("dims", self.dimensions))]
+        with self._session.lock:
+            coords = self._session.coords
+            by_dims = {d: self._points_value(coords, d, 0) for d in dims}
+        return html.payload(self.get_state(), by_dims, self._column_list, self.dimensions)
+
+    # ------------------------------------------------------------------ points
+    def _points_value(self, coords: npt.NDArray[np.float32], dims: int, transition_ms: int) -> Any:
+        """The ``_points`` value of (N, >= dims) ``coords`` shown in ``dims`` dimensions."""
+        value = encoding.encode_points(coords[:, :dims], visible_rows=self._session.subset)
+        value["transition_ms"] = int(transition_ms)
+        return value
+
+    def _on_coords(self, coords: npt.NDArray[np.float32], transition_ms: int) -> None:
+        """The session has new coordinates: sync them (whole: they replace points on screen)."""
+        self._points = self._outbox.prepare(
+            self._points_value(coords, self.dimensions, transition_ms)
+        )
+
+    def _set_progress(self, state: dict[str, Any]) -> None:
+        self._progress = state
+
+    def _on_pca_refined(self, result: PCAResult) -> None:
+        self._pca_variance = [float(v) for v in result.explained_variance_ratio]
+
     # ------------------------------------------------------------------ traits
+    @contextlib.contextmanager
+    def _kernel_change(self) -> Iterator[None]:
+        """Traits set inside are one change made by the kernel: their observers do not
+        recompute (``projection``, ``dimensions``, ``spherize``)."""
+        self._applying += 1
+        try:
+            yield
+        finally:
+            self._applying -= 1
+
     @traitlets.validate("dimensions")
     def _validate_dimensions(self, proposal: dict[str, Any]) -> int:
         _check_dimensions(proposal["value"])
@@ -1105,20 +682,79 @@ class Projector(anywidget.AnyWidget):
         _check_color_by(proposal["value"], self._column_list)
         return str(proposal["value"])
 
+    @traitlets.validate("label_by")
+    def _validate_label_by(self, proposal: dict[str, Any]) -> str:
+        _check_label_by(proposal["value"], self._column_list)
+        return str(proposal["value"])
+
+    @traitlets.validate("focus")
+    def _validate_focus(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if not -1 <= value < self._n:
+            raise IndexError(f"focus {value} is out of range for {self._n} points (-1 for none)")
+        return value
+
+    @traitlets.validate("k_neighbors")
+    def _validate_k(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if not 1 <= value <= K_MAX:
+            raise ValueError(f"k_neighbors must be between 1 and {K_MAX}, got {value}")
+        return value
+
+    @traitlets.validate("metric")
+    def _validate_metric(self, proposal: dict[str, Any]) -> str:
+        return check_metric(proposal["value"])
+
+    @traitlets.validate("projection")
+    def _validate_projection(self, proposal: dict[str, Any]) -> str:
+        method = projections.get(proposal["value"])
+        if method.name == "custom" and not self._applying:
+            raise ValueError(
+                "a custom projection needs its axes: use w.project('custom', x=(left, right), ...)"
+            )
+        return method.name
+
+    @traitlets.observe("projection")
+    def _on_projection(self, change: dict[str, Any]) -> None:
+        if self._applying or not isinstance(change["old"], str) or change["new"] == change["old"]:
+            return  # set by the kernel itself, or the initial value during __init__
+        self.project(change["new"])
+
     @traitlets.observe("dimensions")
     def _on_dimensions(self, change: dict[str, Any]) -> None:
         if self._applying or not isinstance(change["old"], int):
-            return  # set by Python itself, or the initial value during __init__
-        if (
-            self.projection in ("tsne", "umap")
-            and self.projection_params.get("dims") != change["new"]
-        ):
-            params = {**self.projection_params, "dims": change["new"]}
-            self.project(self.projection, **params)
+            return  # set by the kernel itself, or the initial value during __init__
+        method = projections.get(self.projection)
+        if method.iterative and self.projection_params.get("dims") != change["new"]:
+            self.project(self.projection, **{**self.projection_params, "dims": change["new"]})
             return
-        with self._lock:
-            self._points = self._points_to_send(self._points_value(change["new"], 0))
+        with self._session.lock:
+            self._on_coords(self._session.coords, 0)
 
+    @traitlets.observe("spherize")
+    def _on_spherize(self, change: dict[str, Any]) -> None:
+        if self._applying or not isinstance(change["old"], bool) or change["new"] == change["old"]:
+            return
+        self._session.spherize = bool(change["new"])
+        self._rerun()
+
+    @traitlets.observe("focus", "k_neighbors", "metric")
+    def _on_focus(self, change: dict[str, Any]) -> None:
+        if change["name"] == "focus" or self.focus >= 0:
+            self._refresh_neighbors()
+        if change["name"] == "focus" and self.focus < 0:
+            self._refresh_labels()
+
+    @traitlets.observe("label_by")
+    def _on_label_by(self, _change: dict[str, Any]) -> None:
+        self._refresh_labels()
+
+    @traitlets.observe("selected")
+    def _on_selected(self, _change: dict[str, Any]) -> None:
+        if self._n > protocol.ALL_LABELS_MAX and self.label_by:
+            self._refresh_labels()
+
+    # ------------------------------------------------------------------ messages
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply state sent by the browser; a new selection is acknowledged before anything else.
 
@@ -1127,62 +763,73 @@ class Projector(anywidget.AnyWidget):
         software GL holds that thread for half a second). Observers run after the receipt.
         """
         if "selected" in sync_data:
-            self.send({"type": "selected_ack"})
+            self.send(protocol.selected_ack())
         super().set_state(sync_data)
 
-    def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict):
-            return
-        kind = content.get("type")
+    def _message_handlers(self) -> dict[type, Callable[[Any], None]]:
+        """One handler per request type of ``protocol``."""
+        p = protocol
+        return {
+            p.RowRequest: self._reply_row,
+            p.Drawn: lambda _r: self._session.drawn.set(),
+            p.PointsRequest: self._reply_points,
+            p.Project: lambda r: self.project(r.method, **r.params),
+            p.Control: lambda r: {"pause": self.pause, "resume": self.resume, "stop": self.stop}[
+                r.action
+            ](),
+            p.Search: self._reply_search,
+            p.Label: lambda r: self.send(
+                p.label_reply(r.column, self.label_selection(r.column, r.value))
+            ),
+            p.Isolate: lambda _r: self.isolate(),
+            p.ShowAll: lambda _r: self.show_all(),
+            p.Bookmark: lambda r: {
+                "save": self.save_bookmark,
+                "restore": self.restore_bookmark,
+                "delete": self.delete_bookmark,
+            }[r.action](r.name),
+            p.Query: lambda r: self.query(r.text),
+        }
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """Answer a custom message from the browser through the handler of its type.
+
+        A failure is sent back as an ``error`` reply the browser shows; a malformed background
+        request (``row``, ``drawn``, ``points``) is dropped.
+        """
         try:
-            if kind == "row":
-                index = content.get("index")
-                if isinstance(index, int) and 0 <= index < self._n:
-                    values = [[c.name, c.format(index)] for c in self._column_list]
-                    self.send({"type": "row", "index": index, "values": values})
-            elif kind == "drawn":
-                self._drawn.set()
-            elif kind == "points":
-                self._send_later_parts(content.get("version"), content.get("start"))
-            elif kind == "project":
-                self.project(str(content.get("method")), **dict(content.get("params") or {}))
-            elif kind == "control":
-                action = content.get("action")
-                {"pause": self.pause, "resume": self.resume, "stop": self.stop}[action]()
-            elif kind == "search":
-                hits = self.search(
-                    str(content.get("query", "")),
-                    content.get("column") or None,
-                    regex=bool(content.get("regex")),
-                )
-                self.send(
-                    {"type": "search", "query": content.get("query", ""), "count": int(hits.size)}
-                )
-            elif kind == "label":
-                count = self.label_selection(
-                    str(content.get("column", "")), content.get("value", "")
-                )
-                self.send({"type": "label", "column": content.get("column"), "count": count})
-            elif kind == "isolate":
-                self.isolate()
-            elif kind == "show_all":
-                self.show_all()
-            elif kind == "bookmark":
-                action, name = content.get("action"), str(content.get("name", ""))
-                {
-                    "save": self.save_bookmark,
-                    "restore": self.restore_bookmark,
-                    "delete": self.delete_bookmark,
-                }[action](name)
-            elif kind == "query":
-                self.query(str(content.get("text", "")))
+            request = protocol.parse_request(content)
+        except protocol.ProtocolError as exc:
+            kind = content.get("type") if isinstance(content, dict) else None
+            if kind not in protocol.BACKGROUND:
+                self.send(protocol.error_reply(str(exc)))
+            return
+        try:
+            self._handlers[type(request)](request)
         except (ValueError, TypeError, IndexError, KeyError, ImportError) as exc:
-            self.send({"type": "error", "message": str(exc)})
+            self.send(protocol.error_reply(str(exc)))
+
+    def _reply_row(self, request: protocol.RowRequest) -> None:
+        if 0 <= request.index < self._n:
+            values = [[c.name, c.format(request.index)] for c in self._column_list]
+            self.send(protocol.row_reply(request.index, values))
+
+    def _reply_points(self, request: protocol.PointsRequest) -> None:
+        for content, buffer in self._outbox.later_parts(request.version, request.start):
+            self.send(content, [buffer])
+
+    def _reply_search(self, request: protocol.Search) -> None:
+        hits = self.search(request.query, request.column, regex=request.regex)
+        self.send(protocol.search_reply(request.query, int(hits.size)))
 
 
 def _check_dimensions(value: Any) -> None:
     if value not in (2, 3) or isinstance(value, bool):
         raise ValueError(f"dimensions must be 2 or 3, got {value!r}")
+
+
+def _colorable(columns: list[Column]) -> list[str]:
+    return [c.name for c in columns if c.kind in ("category", "number")]
 
 
 def _default_color_column(columns: list[Column]) -> str:
@@ -1196,7 +843,7 @@ def _default_color_column(columns: list[Column]) -> str:
 def _check_color_by(name: str, columns: list[Column]) -> None:
     if name == "":
         return
-    colorable = [c.name for c in columns if c.kind in ("category", "number")]
+    colorable = _colorable(columns)
     if name not in colorable:
         kinds = {c.name: c.kind for c in columns}
         why = (
@@ -1207,39 +854,6 @@ def _check_color_by(name: str, columns: list[Column]) -> None:
         raise ValueError(
             f"cannot colour by {name!r}: {why}; choose one of {colorable} or '' for none"
         )
-
-
-def _pca_coords(result: PCAResult, comps: list[int], dims: int) -> npt.NDArray[np.float32]:
-    """Columns ``comps`` of the PCA scores (zeros where fewer components exist)."""
-    n, k = result.coords.shape
-    out = np.zeros((n, dims), np.float32)
-    for j, c in enumerate(comps[:dims]):
-        if c < k:
-            out[:, j] = result.coords[:, c]
-    return out
-
-
-def _pad3(layout: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
-    layout = np.asarray(layout, np.float32)
-    if layout.shape[1] >= 3:
-        return layout
-    return np.hstack([layout, np.zeros((layout.shape[0], 3 - layout.shape[1]), np.float32)])
-
-
-def _layout_key(method: str, params: dict[str, Any], spherize: bool, subset: Any) -> str:
-    sub = "all" if subset is None else str(hash(subset.tobytes()))
-    return f"{method}|{sorted(params.items())}|{spherize}|{sub}"
-
-
-def _progress_value(method: str, state: str, message: str = "") -> dict[str, Any]:
-    return {
-        "method": method,
-        "state": state,
-        "iteration": 0,
-        "total": 0,
-        "eta_s": None,
-        "message": message,
-    }
 
 
 def _check_label_by(name: str, columns: list[Column]) -> None:

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from frontend import send_from_browser
 
 from projector_widget import Projector, encoding, link_selection
 from projector_widget.neighbors import nearest
@@ -104,7 +105,7 @@ def test_custom_projection_axis_points_from_left_to_right(words):
 def test_pca_components_choice_and_transition(words):
     emb, meta = words
     w = Projector(emb, meta)
-    full = w._pca_result().coords
+    full = w.coordinates.copy()  # PCA components 0, 1, 2
     w.project("pca", components=[2, 0, 1])
     np.testing.assert_allclose(w.coordinates[:, 0], full[:, 2], rtol=1e-5, atol=1e-5)
     assert w._points["transition_ms"] > 0
@@ -120,7 +121,7 @@ def test_spherize_normalises_before_projecting(words):
     w.spherize = True
     after = w.explained_variance_ratio
     assert not np.allclose(before, after)
-    x = w._input().values
+    x = w._session.input_matrix().values
     np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1.0, rtol=1e-5)
 
 
@@ -301,20 +302,18 @@ def test_ui_messages_route_and_errors_are_reported(words, monkeypatch):
     w = Projector(emb, meta)
     sent = []
     monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
-    w._on_custom_msg(w, {"type": "search", "query": "queen", "column": "word", "regex": False}, [])
+    send_from_browser(w, {"type": "search", "query": "queen", "column": "word", "regex": False})
     assert sent[-1] == {"type": "search", "query": "queen", "count": 1} and w.selected.tolist() == [
         3
     ]
-    w._on_custom_msg(w, {"type": "search", "query": "(", "regex": True}, [])
+    send_from_browser(w, {"type": "search", "query": "(", "regex": True})
     assert sent[-1]["type"] == "error" and "regular expression" in sent[-1]["message"]
-    w._on_custom_msg(
-        w, {"type": "project", "method": "pca", "params": {"components": [1, 0, 2]}}, []
-    )
+    send_from_browser(w, {"type": "project", "method": "pca", "params": {"components": [1, 0, 2]}})
     assert w.projection_params["components"] == [1, 0, 2]
-    w._on_custom_msg(w, {"type": "isolate"}, [])
+    send_from_browser(w, {"type": "isolate"})
     assert w._isolated
-    w._on_custom_msg(w, {"type": "show_all"}, [])
-    w._on_custom_msg(w, {"type": "bookmark", "action": "save", "name": "a"}, [])
+    send_from_browser(w, {"type": "show_all"})
+    send_from_browser(w, {"type": "bookmark", "action": "save", "name": "a"})
     assert w.bookmarks == [{"name": "a"}]
-    w._on_custom_msg(w, {"type": "label", "column": "kind", "value": "x"}, [])
+    send_from_browser(w, {"type": "label", "column": "kind", "value": "x"})
     assert sent[-1] == {"type": "label", "column": "kind", "count": 1}

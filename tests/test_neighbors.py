@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from frontend import send_from_browser
 
 from projector_widget import Projector, neighbors
 from projector_widget.neighbors import inverse_norms, make_sketch, nearest
@@ -26,8 +27,15 @@ def sketched(monkeypatch):
     monkeypatch.setattr(neighbors, "SKETCH_MIN_ROWS", 0)
     x = _clustered()
     sq = np.einsum("ij,ij->i", x, x)
-    r = pca(x, 4, sq_norms=sq, exact_max_rows=100, sample_rows=2000, power_iterations=0,
-            keep_subspace=True)
+    r = pca(
+        x,
+        4,
+        sq_norms=sq,
+        exact_max_rows=100,
+        sample_rows=2000,
+        power_iterations=0,
+        keep_subspace=True,
+    )
     return x, sq, make_sketch(x, sq, r.subspace, r.subspace_scores)
 
 
@@ -61,7 +69,10 @@ def test_sketch_search_equals_the_plain_scan(sketched, metric, monkeypatch):
         neighbors, "_full_search", lambda *a, **kw: full_calls.append(1) or real_full(*a, **kw)
     )
     rng = np.random.default_rng(5)
-    queries = [*rng.integers(0, x.shape[0], 15).tolist(), rng.standard_normal(48).astype(np.float32)]
+    queries = [
+        *rng.integers(0, x.shape[0], 15).tolist(),
+        rng.standard_normal(48).astype(np.float32),
+    ]
     for q in queries:
         got = nearest(x, sq, q, 10, metric, inv_norms=inv, sketch=sk)
         full_calls.clear()
@@ -96,7 +107,9 @@ def test_sketch_falls_back_when_the_bound_cannot_prune(monkeypatch):
     sk = make_sketch(x, sq, np.eye(64, 2, dtype=np.float32))
     calls = []
     real_full = neighbors._full_search
-    monkeypatch.setattr(neighbors, "_full_search", lambda *a, **kw: calls.append(1) or real_full(*a, **kw))
+    monkeypatch.setattr(
+        neighbors, "_full_search", lambda *a, **kw: calls.append(1) or real_full(*a, **kw)
+    )
     got = nearest(x, sq, 11, 10, "cosine", sketch=sk)
     assert calls == [1]
     monkeypatch.setattr(neighbors, "_full_search", real_full)
@@ -116,12 +129,14 @@ def test_make_sketch_validates_its_basis():
 
 def test_widget_searches_large_inputs_through_the_pca_sketch(monkeypatch):
     monkeypatch.setattr(neighbors, "SKETCH_MIN_ROWS", 0)
-    x = _clustered(70_000, 24, seed=4)  # above the exact-PCA limit: the one-pass PCA keeps its subspace
+    x = _clustered(
+        70_000, 24, seed=4
+    )  # above the exact-PCA limit: the one-pass PCA keeps its subspace
     w = Projector(x)
-    w._on_custom_msg(w, {"type": "drawn"}, [])  # as the browser says after its first frame
+    send_from_browser(w, {"type": "drawn"})  # as the browser says after its first frame
     assert w.pca_refined.wait(60)
     idx, dist = w.nearest(123, k=8)
-    sk = w._row_sketch()
+    sk = w._neighbour_search.sketch()
     assert sk is not None and sk.scores.shape == (70_000, 24)
     want = nearest(x, np.einsum("ij,ij->i", x, x), 123, 8, "cosine")
     assert idx.tolist() == want[0].tolist()
@@ -144,7 +159,9 @@ def test_widget_uses_an_approximate_index_once_built(monkeypatch):
     # Distances of the rows returned are exact.
     again = nearest(x, np.einsum("ij,ij->i", x, x), 10, 8000, "cosine")
     exact_of = dict(zip(again[0].tolist(), again[1].tolist(), strict=True))
-    np.testing.assert_allclose(approx[1], [exact_of[i] for i in approx[0].tolist()], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        approx[1], [exact_of[i] for i in approx[0].tolist()], rtol=1e-5, atol=1e-6
+    )
     # exact=True still scans; the inspector goes through the index; another metric is exact.
     assert w.nearest(10, k=10, exact=True)[0].tolist() == exact[0].tolist()
     w.focus = 10

@@ -87,9 +87,13 @@ def test_sample_pca_is_close_to_the_full_pca_and_projects_every_row():
     assert quick.coords.shape == (20_000, 4) and quick.subspace is None
     for i in range(3):
         assert abs(float(quick.components[i] @ full.components[i])) > 0.99
-    np.testing.assert_allclose(quick.explained_variance_ratio[:3], full.explained_variance_ratio[:3], rtol=0.1)
+    np.testing.assert_allclose(
+        quick.explained_variance_ratio[:3], full.explained_variance_ratio[:3], rtol=0.1
+    )
     # Scores are the rows, centred on the sample's mean, on the sample's axes.
     expected = (x.astype(np.float64) - quick.mean) @ quick.components.T.astype(np.float64)
     np.testing.assert_allclose(quick.coords, expected, atol=1e-3 * np.abs(expected).max())
     # Small inputs get the exact PCA.
-    np.testing.assert_allclose(sample_pca(x[:500], 3, sample_rows=4000).coords, pca(x[:500], 3).coords)
+    np.testing.assert_allclose(
+        sample_pca(x[:500], 3, sample_rows=4000).coords, pca(x[:500], 3).coords
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from frontend import send_from_browser
 
 from projector_widget import Projector, encoding
 
@@ -145,8 +146,8 @@ def test_row_request_answers_with_text(emb, monkeypatch):
     w = Projector(emb, {"name": ["<b>x</b>"] * 200, "v": np.arange(200) / 3})
     sent = []
     monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
-    w._on_custom_msg(w, {"type": "row", "index": 4}, [])
-    w._on_custom_msg(w, {"type": "row", "index": 999}, [])
+    send_from_browser(w, {"type": "row", "index": 4})
+    send_from_browser(w, {"type": "row", "index": 999})
     assert sent == [{"type": "row", "index": 4, "values": [["name", "<b>x</b>"], ["v", "1.33333"]]}]
 
 
@@ -168,7 +169,7 @@ def test_large_input_pca_is_refined_in_the_background():
     w = Projector(x)
     # It waits for the browser's first complete frame (or REFINE_WAIT_S) before using the CPU.
     assert not w.pca_refined.wait(0.3)
-    w._on_custom_msg(w, {"type": "drawn"}, [])
+    send_from_browser(w, {"type": "drawn"})
     assert w.pca_refined.wait(60)
     ref = PCA(3, svd_solver="full").fit_transform(x.astype(np.float64))
     for i in range(3):
@@ -204,18 +205,20 @@ def test_large_points_are_sent_in_parts_on_request(small_parts, monkeypatch):
     sent = []
     monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append((content, buffers)))
     # What the browser asks once it has drawn the first part.
-    w._on_custom_msg(w, {"type": "points", "version": first["version"], "start": 64}, [])
+    send_from_browser(w, {"type": "points", "version": first["version"], "start": 64})
     assert [(c["start"], c["count"]) for c, _ in sent] == [(64, 100), (164, 100), (264, 36)]
     assert all(c["type"] == "points" and c["version"] == first["version"] for c, _ in sent)
     data = b"".join([first["data"].tobytes(), *(bytes(b[0]) for _, b in sent)])
     q = np.frombuffer(data, "<u2").reshape(300, 3)
     np.testing.assert_allclose(
-        encoding.dequantize(q, first["lo"], first["hi"]), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+        encoding.dequantize(q, first["lo"], first["hi"]),
+        w.coordinates,
+        atol=2e-4 * np.ptp(w.coordinates),
     )
     # A stale version or a malformed request gets nothing.
     sent.clear()
-    w._on_custom_msg(w, {"type": "points", "version": first["version"] + 1, "start": 64}, [])
-    w._on_custom_msg(w, {"type": "points", "version": first["version"], "start": "64"}, [])
+    send_from_browser(w, {"type": "points", "version": first["version"] + 1, "start": 64})
+    send_from_browser(w, {"type": "points", "version": first["version"], "start": "64"})
     assert sent == []
 
 
@@ -227,15 +230,13 @@ def test_later_points_replace_whole_and_supersede_the_parts(small_parts, monkeyp
     assert "loaded" not in w._points and w._points["data"].nbytes == 300 * 2 * 2
     sent = []
     monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
-    w._on_custom_msg(w, {"type": "points", "version": version, "start": 64}, [])
+    send_from_browser(w, {"type": "points", "version": version, "start": 64})
     assert sent == []
 
     # The saved page embeds every point, even of a first value still sent in parts.
-    from projector_widget.formats.html import payload
-
     fresh = Projector(rng.standard_normal((300, 8)))
     assert fresh._points["loaded"] == 64
-    state = payload(fresh)["state"]["_points"]
+    state = fresh._page_payload()["state"]["_points"]
     assert "loaded" not in state and state["n"] == 300
 
 

@@ -13,12 +13,12 @@ import html as html_lib
 import json
 import re
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from ..widget import Projector
+from .. import bundle
+from ..inputs import Column
 
 _SKIP = re.compile(
     r"^(_model_|_view_|_anywidget|_esm$|_css$|_dom_classes$|layout$|tabbable$|tooltip$)"
@@ -42,10 +42,10 @@ def _embed(value: Any) -> Any:
     return value
 
 
-def _texts(w: Projector) -> dict[str, Any]:
+def _texts(columns: list[Column], n: int) -> dict[str, Any]:
     out = {}
-    for col in w._column_list:
-        encoded = [col.format(i).encode("utf-8") for i in range(w.n_points)]
+    for col in columns:
+        encoded = [col.format(i).encode("utf-8") for i in range(n)]
         offsets = np.zeros(len(encoded) + 1, dtype="<u4")
         np.cumsum([len(b) for b in encoded], out=offsets[1:])
         out[col.name] = {"offsets": _b64(offsets), "text": _b64(b"".join(encoded))}
@@ -67,34 +67,37 @@ def _script_safe_js(code: str) -> str:
     return code.replace("<!--", "\\x3C!--")
 
 
-def payload(w: Projector) -> dict[str, Any]:
-    """The data the page embeds: state, the embedded projections per dimensionality, texts."""
-    state = {k: _embed(v) for k, v in w.get_state().items() if not _SKIP.match(k)}
+def payload(
+    state: dict[str, Any],
+    points_by_dims: dict[int, dict[str, Any]],
+    columns: list[Column],
+    dimensions: int,
+) -> dict[str, Any]:
+    """The data a page embeds.
+
+    ``state`` is the widget's synced state, ``points_by_dims`` its whole ``_points`` value in
+    each dimensionality the page can show, ``columns`` the metadata (embedded as display
+    strings) and ``dimensions`` the view shown first (when it was saved).
+    """
+    state = {k: _embed(v) for k, v in state.items() if not _SKIP.match(k)}
     state["_standalone"] = True
     state["_has_encoder"] = False
-    dims = [2, 3]
-    if w.projection in ("tsne", "umap"):
-        dims = [int(w.projection_params.get("dims", w.dimensions))]
-    by_dims = {str(d): _embed(w._points_value(d, 0)) for d in dims}
-    state["_points"] = (
-        by_dims[str(w.dimensions)] if str(w.dimensions) in by_dims else by_dims[str(dims[0])]
-    )
-    if str(w.dimensions) not in by_dims:
-        state["dimensions"] = dims[0]
-    return {"version": 1, "state": state, "points_by_dims": by_dims, "texts": _texts(w)}
+    by_dims = {str(d): _embed(v) for d, v in points_by_dims.items()}
+    shown = str(dimensions) if str(dimensions) in by_dims else next(iter(by_dims))
+    state["_points"] = by_dims[shown]
+    state["dimensions"] = int(shown)
+    n = int(state["_points"]["n"])
+    return {"version": 1, "state": state, "points_by_dims": by_dims, "texts": _texts(columns, n)}
 
 
-def page(w: Projector, *, title: str = "projector-widget") -> str:
-    """The complete HTML page for ``w``."""
-    from ..widget import _CSS, _ESM
-
-    if not _ESM.exists():
-        raise RuntimeError(f"the frontend bundle {_ESM} is missing; build it with `npm run build`")
+def page(data: dict[str, Any], *, title: str = "projector-widget") -> str:
+    """The complete HTML page for a :func:`payload`."""
+    bundle.require_bundle()
     uid = secrets.token_hex(4)
-    bundle = _script_safe_js(_ESM.read_text(encoding="utf-8"))
-    css = _CSS.read_text(encoding="utf-8") if _CSS.exists() else ""
+    code = _script_safe_js(bundle.ESM.read_text(encoding="utf-8"))
+    css = bundle.CSS.read_text(encoding="utf-8") if bundle.CSS.exists() else ""
     css = css.replace("</", "<\\/")
-    data = _script_safe_json(payload(w))
+    text = _script_safe_json(data)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -108,8 +111,8 @@ body {{ margin: 0; padding: 16px; font-family: system-ui, sans-serif; background
 </head>
 <body>
 <div id="pw-root-{uid}"></div>
-<script type="application/json" id="pw-data-{uid}">{data}</script>
-<script type="text/plain" id="pw-bundle-{uid}">{bundle}</script>
+<script type="application/json" id="pw-data-{uid}">{text}</script>
+<script type="text/plain" id="pw-bundle-{uid}">{code}</script>
 <script type="module">
 const src = document.getElementById("pw-bundle-{uid}").textContent;
 const mod = await import(URL.createObjectURL(new Blob([src], {{ type: "text/javascript" }})));

@@ -133,7 +133,7 @@ def _config_entries(config: Any) -> tuple[Entry | None, list[Entry]]:
             metadata_path=emb.metadata_path,
             bookmarks_path=emb.bookmarks_path,
             sprite_path=emb.sprite.image_path,
-            sprite_dim=dim,  # type: ignore[arg-type]
+            sprite_dim=dim,
             config_shape=tuple(int(v) for v in emb.tensor_shape),
         )
         if entry.tensor_path and not entry.name:

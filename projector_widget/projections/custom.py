@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from ..inputs import Column
 from ..search import search
+from .base import Inputs, Layout, Method
 
 
 def axis_vector(
@@ -77,11 +78,51 @@ def custom_projection(
         v = vec.copy()
         for a in axes:
             v -= (v @ a) * a
-        norm = np.linalg.norm(v)
-        if norm > 1e-9 * max(1.0, np.linalg.norm(vec)):
+        norm = float(np.linalg.norm(v))
+        if norm > 1e-9 * max(1.0, float(np.linalg.norm(vec))):
             axes.append(v / norm)
         if len(axes) == dims:
             break
     basis = np.asarray(axes)
     coords = (x @ basis.T.astype(np.float32)).astype(np.float32)
     return coords, basis
+
+
+# ----------------------------------------------------------------------------- the method
+_PARAMS = ("column", "x", "y", "regex")
+
+
+def _check(params: dict[str, Any], _inputs: Inputs) -> dict[str, Any]:
+    unknown = set(params) - set(_PARAMS)
+    if unknown:
+        raise ValueError(f"unknown custom-projection parameter(s) {sorted(unknown)}")
+    return {
+        "column": params.get("column"),
+        "x": list(params.get("x") or []),
+        "y": list(params["y"]) if params.get("y") else None,
+        "regex": bool(params.get("regex", False)),
+    }
+
+
+def _run(inputs: Inputs, params: dict[str, Any]) -> Layout:
+    coords, axes = custom_projection(
+        inputs.values,
+        inputs.columns,
+        params,
+        dims=3,
+        principal=inputs.pca().components,
+        rows=inputs.subset,
+    )
+    if inputs.subset is not None:
+        coords = coords[inputs.subset]
+    return Layout(coords, axes=axes)
+
+
+METHOD = Method(
+    name="custom",
+    label="Custom",
+    kind="instant",
+    defaults={"column": None, "x": [], "y": None, "regex": False},
+    check=_check,
+    run=_run,
+)

@@ -17,9 +17,12 @@ Signs are deterministic: each component is flipped so its largest-magnitude load
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from .base import Inputs, Layout, Method
 
 #: Inputs with at most this many rows are solved exactly.
 EXACT_MAX_ROWS = 60_000
@@ -294,3 +297,58 @@ def _pca_subspace(
         subspace=basis if keep_subspace else None,
         subspace_scores=y if keep_subspace else None,
     )
+
+
+# ----------------------------------------------------------------------------- the method
+#: Principal components computed up front (the UI may put any of them on an axis).
+COMPONENTS = 10
+
+
+def pca_coords(result: PCAResult, comps: list[int], dims: int) -> npt.NDArray[np.float32]:
+    """Columns ``comps`` of the PCA scores as (N, dims) (zeros where fewer components exist)."""
+    n, k = result.coords.shape
+    out = np.zeros((n, dims), np.float32)
+    for j, c in enumerate(comps[:dims]):
+        if c < k:
+            out[:, j] = result.coords[:, c]
+    return out
+
+
+def _check(params: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    params = dict(params)
+    k = max(inputs.pca().coords.shape[1], 1)
+    comps = list(params.pop("components", range(min(3, k))))
+    if params:
+        raise ValueError(f"unknown PCA parameter(s) {sorted(params)}; PCA takes components")
+    valid = all(
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < k for c in comps
+    )
+    if not 1 <= len(comps) <= 3 or not valid:
+        raise ValueError(
+            f"components must be up to 3 principal component indices in "
+            f"0..{k - 1} (X, Y, Z), got {comps!r}"
+        )
+    # Fill missing axes with the next unused components (zeros beyond the last one).
+    comps = [int(c) for c in comps]
+    comps += [c for c in range(COMPONENTS) if c not in comps][: 3 - len(comps)]
+    return {"components": comps[:3]}
+
+
+def _run(inputs: Inputs, params: dict[str, Any]) -> Layout:
+    result = inputs.pca()
+    comps = list(params["components"])
+    axes = np.zeros((len(comps), result.components.shape[1]))
+    for j, c in enumerate(comps):
+        if c < result.components.shape[0]:
+            axes[j] = result.components[c]
+    return Layout(pca_coords(result, comps, 3), axes=axes, origin=result.mean)
+
+
+METHOD = Method(
+    name="pca",
+    label="PCA",
+    kind="instant",
+    defaults={"components": [0, 1, 2]},
+    check=_check,
+    run=_run,
+)

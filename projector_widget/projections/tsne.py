@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .base import Hooks, Method
 from .pca import pca
 
 PCA_INPUT_DIMS = 50
@@ -121,3 +122,18 @@ def tsne(
     )
     embedding = model.fit(affinities=affinities, initialization=init)
     return np.asarray(embedding, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- the method
+def _run(rows: npt.NDArray[np.float32], params: dict[str, Any], hooks: Hooks) -> np.ndarray:
+    return tsne(rows, params, on_frame=hooks.frame, preview=hooks.preview)
+
+
+METHOD = Method(
+    name="tsne",
+    label="t-SNE",
+    kind="iterative",
+    defaults=DEFAULTS,
+    check=lambda params, _inputs: check_params(params),
+    run=_run,
+)

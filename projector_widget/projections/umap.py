@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .base import Hooks, Method
 from .pca import pca
 
 PCA_INPUT_DIMS = 50
@@ -105,3 +106,19 @@ def umap(
         verbose=False,
     )
     return np.asarray(model.fit_transform(inputs), dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- the method
+def _run(rows: npt.NDArray[np.float32], params: dict[str, Any], hooks: Hooks) -> np.ndarray:
+    return umap(rows, params, on_progress=hooks.progress)
+
+
+METHOD = Method(
+    name="umap",
+    label="UMAP",
+    kind="iterative",
+    defaults=DEFAULTS,
+    check=lambda params, _inputs: check_params(params),
+    run=_run,
+    choices={"metric": METRICS},
+)

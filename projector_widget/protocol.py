@@ -1,0 +1,259 @@
+"""Every custom message between the kernel and the browser, declared once.
+
+Mirrored by ``js/protocol.ts``: the same ``type`` names and fields, in the same order. Synced
+traits (``_points``, ``selected``, ...) are state, not messages; their binary layout lives in
+``encoding.py``. What both sides must agree on beyond the messages (projection methods and their
+parameters, metrics, label limits) is sent to the browser once, as the ``_spec`` trait built by
+:func:`spec`, so no rule is kept in two hand-written lists.
+
+Browser -> kernel (requests)
+    ``row``        ``{index}``: one row's metadata as text, for the tooltip.
+    ``drawn``      the first complete frame is on screen (background work may start).
+    ``points``     ``{version, start}``: the rest of a ``_points`` value sent in parts.
+    ``project``    ``{method, params}``: compute and show a projection.
+    ``control``    ``{action}``: pause, resume or stop the running layout.
+    ``search``     ``{query, column, regex}``: select matching rows.
+    ``label``      ``{column, value}``: set a metadata value on the selected rows.
+    ``isolate`` / ``show_all``: show only the selection / every row again.
+    ``bookmark``   ``{action, name}``: save, restore or delete a bookmark.
+    ``query``      ``{text}``: semantic search through the encoder.
+
+Kernel -> browser (replies)
+    ``row``          ``{index, values: [[column, text], ...]}``.
+    ``points``       ``{version, start, count}`` with one uint16 buffer.
+    ``search``       ``{query, count}``.
+    ``label``        ``{column, count}``.
+    ``selected_ack`` the kernel has the browser's new selection (sent before observers run).
+    ``error``        ``{message}``: a request failed; the message is for the user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeAlias
+
+from . import projections
+from .neighbors import K_MAX, METRICS
+
+#: Up to this many points, labels for every row are sent; above it, only for the rows that need
+#: one (selected, focus, neighbours).
+ALL_LABELS_MAX = 50_000
+#: Cap on labelled selected rows above ALL_LABELS_MAX.
+LABEL_ROWS_CAP = 5_000
+
+
+class ProtocolError(ValueError):
+    """A message that does not follow this protocol (wrong type or field)."""
+
+
+# ----------------------------------------------------------------------------- requests
+@dataclasses.dataclass(frozen=True)
+class RowRequest:
+    """``row``: one row's metadata as text."""
+
+    index: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Drawn:
+    """``drawn``: the browser has its first complete frame on screen."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PointsRequest:
+    """``points``: rows ``start`` onwards of the ``_points`` value of ``version``."""
+
+    version: int
+    start: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    """``project``: compute and show a projection."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Control:
+    """``control``: pause, resume or stop the running layout job."""
+
+    action: Literal["pause", "resume", "stop"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Search:
+    """``search``: select the rows matching ``query`` in ``column`` (any column when None)."""
+
+    query: str
+    column: str | None
+    regex: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Label:
+    """``label``: set ``column`` to ``value`` on the selected rows."""
+
+    column: str
+    value: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Isolate:
+    """``isolate``: show only the selected rows."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ShowAll:
+    """``show_all``: show every row again."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Bookmark:
+    """``bookmark``: save, restore or delete the bookmark ``name``."""
+
+    action: Literal["save", "restore", "delete"]
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """``query``: embed ``text`` with the encoder and show its neighbours."""
+
+    text: str
+
+
+Request: TypeAlias = (
+    RowRequest
+    | Drawn
+    | PointsRequest
+    | Project
+    | Control
+    | Search
+    | Label
+    | Isolate
+    | ShowAll
+    | Bookmark
+    | Query
+)
+
+#: Requests the browser sends on its own (no user waits on an answer): a malformed or stale one
+#: is dropped, where any other gets an ``error`` reply.
+BACKGROUND = frozenset({"row", "drawn", "points"})
+
+
+def _int(content: Mapping[str, Any], key: str) -> int:
+    value = content.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ProtocolError(f"{content.get('type')!r} message: {key!r} must be an integer")
+    return value
+
+
+def _str(content: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    value = content.get(key, default)
+    if not isinstance(value, str):
+        raise ProtocolError(f"{content.get('type')!r} message: {key!r} must be a string")
+    return value
+
+
+def _choice(content: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> Any:
+    value = content.get(key)
+    if value not in allowed:
+        raise ProtocolError(
+            f"{content.get('type')!r} message: {key!r} must be one of {list(allowed)}, "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _params(content: Mapping[str, Any]) -> dict[str, Any]:
+    value = content.get("params") or {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ProtocolError("'project' message: 'params' must be an object")
+    return dict(value)
+
+
+_PARSERS: dict[str, Callable[[Mapping[str, Any]], Request]] = {
+    "row": lambda c: RowRequest(_int(c, "index")),
+    "drawn": lambda c: Drawn(),
+    "points": lambda c: PointsRequest(_int(c, "version"), _int(c, "start")),
+    "project": lambda c: Project(_str(c, "method"), _params(c)),
+    "control": lambda c: Control(_choice(c, "action", ("pause", "resume", "stop"))),
+    "search": lambda c: Search(
+        _str(c, "query", ""), c.get("column") or None, bool(c.get("regex", False))
+    ),
+    "label": lambda c: Label(_str(c, "column", ""), c.get("value", "")),
+    "isolate": lambda c: Isolate(),
+    "show_all": lambda c: ShowAll(),
+    "bookmark": lambda c: Bookmark(
+        _choice(c, "action", ("save", "restore", "delete")), _str(c, "name", "")
+    ),
+    "query": lambda c: Query(_str(c, "text", "")),
+}
+
+#: Every request type, by its wire name.
+REQUEST_TYPES = tuple(_PARSERS)
+
+
+def parse_request(content: Any) -> Request:
+    """The typed request in a custom message; ProtocolError when it is not one."""
+    if not isinstance(content, dict):
+        raise ProtocolError("a message must be a JSON object with a 'type'")
+    kind = content.get("type")
+    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        raise ProtocolError(f"unknown message type {kind!r}; known: {list(REQUEST_TYPES)}")
+    return parser(content)
+
+
+# ----------------------------------------------------------------------------- replies
+Reply: TypeAlias = dict[str, Any]
+
+
+def row_reply(index: int, values: list[list[str]]) -> Reply:
+    """``row``: the metadata of row ``index`` as ``[column, text]`` pairs."""
+    return {"type": "row", "index": int(index), "values": values}
+
+
+def points_part(version: int, start: int, count: int) -> Reply:
+    """``points``: the header of a later part (its uint16 buffer travels beside it)."""
+    return {"type": "points", "version": int(version), "start": int(start), "count": int(count)}
+
+
+def search_reply(query: str, count: int) -> Reply:
+    """``search``: how many rows matched (and are now selected)."""
+    return {"type": "search", "query": query, "count": int(count)}
+
+
+def label_reply(column: str, count: int) -> Reply:
+    """``label``: how many rows the edit set."""
+    return {"type": "label", "column": column, "count": int(count)}
+
+
+def selected_ack() -> Reply:
+    """``selected_ack``: the kernel holds the browser's new selection."""
+    return {"type": "selected_ack"}
+
+
+def error_reply(message: str) -> Reply:
+    """``error``: a request failed; ``message`` tells the user why."""
+    return {"type": "error", "message": str(message)}
+
+
+# ----------------------------------------------------------------------------- shared rules
+def spec() -> dict[str, Any]:
+    """What the browser must agree on with the kernel, sent once as the ``_spec`` trait.
+
+    ``methods``: each projection method's name, label, kind ('instant' or 'iterative'),
+    default parameters and the choices of its choice-valued parameters; ``metrics``: the
+    neighbour metrics; ``k_max``: the most neighbours; label limits as in :mod:`labels`.
+    """
+    return {
+        "methods": [m.describe() for m in projections.METHODS.values()],
+        "metrics": list(METRICS),
+        "k_max": K_MAX,
+        "all_labels_max": ALL_LABELS_MAX,
+        "label_rows_cap": LABEL_ROWS_CAP,
+    }

@@ -1,0 +1,377 @@
+"""The projection state of one widget: which rows, spherized or not, and where each point is.
+
+A :class:`ProjectionSession` owns the caches (PCA per row set, finished layouts), the first PCA
+of large inputs and its refinement in the background, the running t-SNE/UMAP job, the isolated
+subset and the current coordinates. It never touches the widget: it takes plain values and
+reports through callbacks (new coordinates, progress, a refined PCA), so it is testable without
+a kernel. Projections are two steps: :meth:`prepare` validates and computes (an error there
+changes nothing), :meth:`show` makes the result current.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import projections
+from .inputs import Column, Matrix
+from .jobs import Job, Stopped
+from .projections import Hooks, Inputs, Layout, Method, PCAResult
+from .projections.pca import COMPONENTS, EXACT_MAX_ROWS, pca, pca_coords, sample_pca
+
+#: Animation of a projection switch, in milliseconds.
+TRANSITION_MS = 600
+#: Longest wait of the background PCA for the browser's first complete frame.
+REFINE_WAIT_S = 5.0
+#: Minimum seconds between two streamed frames of a running layout.
+FRAME_INTERVAL_S = 0.1
+
+Coords = npt.NDArray[np.float32]
+#: ``on_coords(coords, transition_ms)``: new (N, 3) coordinates to show.
+CoordsCallback = Callable[[Coords, int], None]
+#: ``on_progress(state)``: a progress dict (``method``, ``state``, ``iteration``, ...).
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+def progress_value(method: str, state: str, message: str = "") -> dict[str, Any]:
+    """A progress dict for a method that has no iterations to report."""
+    return {
+        "method": method,
+        "state": state,
+        "iteration": 0,
+        "total": 0,
+        "eta_s": None,
+        "message": message,
+    }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated projection, ready to show: an instant method's layout is already computed."""
+
+    method: Method
+    params: dict[str, Any]
+    layout: Layout | None = None
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """What isolating a subset hides: the projection shown before, to come back to."""
+
+    method: str
+    params: dict[str, Any]
+    coords: Coords
+    layout: Layout | None
+
+
+def _pad3(layout: npt.NDArray[np.floating]) -> Coords:
+    layout = np.asarray(layout, np.float32)
+    if layout.shape[1] >= 3:
+        return layout
+    return np.hstack([layout, np.zeros((layout.shape[0], 3 - layout.shape[1]), np.float32)])
+
+
+class ProjectionSession:
+    """Rows, spherize, subset, caches, the first PCA and its refinement, and running jobs.
+
+    Parameters
+    ----------
+    matrix:
+        The validated embeddings.
+    columns:
+        Returns the current metadata columns (custom projections search them).
+    on_coords:
+        Called with full (N, 3) coordinates whenever the shown layout changes.
+    on_progress:
+        Called with progress dicts of the current projection.
+    on_refined:
+        Called (from a background thread, under :attr:`lock`) when the PCA of every row
+        replaced the first one on large inputs and the PCA is shown.
+    on_subspace:
+        Receives the refined PCA's (D, w) subspace and (N, w) scores (for the kNN sketch).
+    """
+
+    def __init__(
+        self,
+        matrix: Matrix,
+        columns: Callable[[], list[Column]],
+        *,
+        on_coords: CoordsCallback,
+        on_progress: ProgressCallback,
+        on_refined: Callable[[PCAResult], None] | None = None,
+        on_subspace: Callable[[npt.NDArray[np.float32], npt.NDArray[np.float32]], None]
+        | None = None,
+    ) -> None:
+        self.matrix = matrix
+        self._columns = columns
+        self._on_coords = on_coords
+        self._on_progress = on_progress
+        self._on_refined = on_refined
+        self._on_subspace = on_subspace
+        #: Guards the coordinates and the PCA cache against the background threads.
+        self.lock = threading.RLock()
+        self.spherize = False
+        self.subset: npt.NDArray[np.int64] | None = None
+        self.method = "pca"
+        self.params: dict[str, Any] = {"components": [0, 1, 2]}
+        self.coords: Coords = np.zeros((matrix.n, 3), np.float32)
+        self.job: Job | None = None
+        self._layout: Layout | None = None
+        self._spherized: Matrix | None = None
+        self._pca_cache: dict[tuple[bool, int], PCAResult] = {}
+        self._layout_cache: dict[str, npt.NDArray[np.float32]] = {}
+        self._saved: SavedView | None = None
+        self._last_frame = 0.0
+        #: Set once the first PCA is final (at once for up to EXACT_MAX_ROWS rows).
+        self.refined = threading.Event()
+        #: Set when the browser has drawn every point; the refinement waits for it.
+        self.drawn = threading.Event()
+
+    # ------------------------------------------------------------------ rows
+    @property
+    def n(self) -> int:
+        """Number of rows (shown or not)."""
+        return self.matrix.n
+
+    def input_matrix(self) -> Matrix:
+        """The matrix projections see: spherized (centred, unit rows) when asked."""
+        if not self.spherize:
+            return self.matrix
+        if self._spherized is None:
+            x = self.matrix.values
+            centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
+            norms = np.sqrt(np.einsum("ij,ij->i", centred, centred))
+            norms[norms == 0] = 1.0
+            centred /= norms[:, None]
+            self._spherized = Matrix(values=centred, sq_norms=np.ones(self.n, np.float32))
+        return self._spherized
+
+    def inputs(self) -> Inputs:
+        """What a projection of the current rows sees."""
+        return Inputs(
+            values=self.input_matrix().values,
+            subset=self.subset,
+            pca=self.pca_result,
+            columns=self._columns(),
+        )
+
+    def _key(self) -> tuple[bool, int]:
+        return (self.spherize, 0 if self.subset is None else hash(self.subset.tobytes()))
+
+    def pca_result(self) -> PCAResult:
+        """The PCA of the current rows (cached per row set)."""
+        key = self._key()
+        with self.lock:
+            if key not in self._pca_cache:
+                m = self.input_matrix()
+                rows = m.values if self.subset is None else m.values[self.subset]
+                norms = m.sq_norms if self.subset is None else m.sq_norms[self.subset]
+                self._pca_cache[key] = pca(rows, COMPONENTS, sq_norms=norms)
+            return self._pca_cache[key]
+
+    def variance(self) -> list[float]:
+        """Explained variance ratio of each principal component of the current rows."""
+        return [float(v) for v in self.pca_result().explained_variance_ratio]
+
+    # ------------------------------------------------------------------ the first PCA
+    def start(self) -> Coords:
+        """Compute the first layout (PCA, components 0-2) and return its coordinates.
+
+        On large inputs it is a sample's axes with every row projected (one thin pass); the PCA
+        of every row replaces it in a background thread, which first waits (at most
+        REFINE_WAIT_S) for :attr:`drawn` so it does not take the CPU from the first frame.
+        """
+        if self.n <= EXACT_MAX_ROWS:
+            first = self.pca_result()
+            self.refined.set()
+        else:
+            first = sample_pca(self.matrix.values, COMPONENTS)
+            self._pca_cache[(False, 0)] = first
+            threading.Thread(target=self._refine, args=(first,), daemon=True).start()
+        self._layout = projections.get("pca").run(self.inputs(), self.params)
+        self.coords = self._layout.coords
+        return self.coords
+
+    def _refine(self, quick: PCAResult) -> None:
+        try:
+            self.drawn.wait(REFINE_WAIT_S)
+            m = self.matrix
+            refined = pca(
+                m.values, COMPONENTS, sq_norms=m.sq_norms, power_iterations=1, keep_subspace=True
+            )
+            if refined.subspace is not None and refined.subspace_scores is not None:
+                if self._on_subspace is not None:
+                    self._on_subspace(refined.subspace, refined.subspace_scores)
+            refined = dataclasses.replace(refined, subspace=None, subspace_scores=None)
+            with self.lock:
+                if self._pca_cache.get((False, 0)) is not quick:
+                    return
+                self._pca_cache[(False, 0)] = refined
+                showing = self.method == "pca" and not self.spherize and self.subset is None
+                if showing and not self.running:
+                    self._show_layout(projections.get("pca").run(self.inputs(), self.params), 0)
+                    if self._on_refined is not None:
+                        self._on_refined(refined)
+        finally:
+            self.refined.set()
+
+    # ------------------------------------------------------------------ projections
+    def prepare(self, name: object, params: dict[str, Any]) -> Plan:
+        """Validate ``params`` of the method ``name`` and compute an instant method's layout.
+
+        Raises ValueError (or ImportError for a missing extra) and changes nothing then.
+        """
+        method = projections.get(name)
+        inputs = self.inputs()
+        params = dict(params)
+        if method.iterative:
+            params["dims"] = int(params.get("dims", 2))
+        checked = method.check(params, inputs)
+        layout = method.run(inputs, checked) if not method.iterative else None
+        return Plan(method, checked, layout)
+
+    def show(self, plan: Plan) -> Job | None:
+        """Make ``plan`` the current projection: show an instant layout, or start the job."""
+        self.stop()
+        self.method, self.params = plan.method.name, dict(plan.params)
+        if plan.layout is not None:
+            self._show_layout(plan.layout, TRANSITION_MS)
+            self._on_progress(progress_value(plan.method.name, "done"))
+            return None
+        self._layout = None
+        return self._start_job(plan.method, plan.params)
+
+    def _show_layout(self, layout: Layout, transition_ms: int) -> None:
+        with self.lock:
+            self._layout = layout
+            self.set_coords(self._embed_rows(layout.coords), transition_ms)
+
+    def set_coords(self, coords: Coords, transition_ms: int) -> None:
+        """Store full-size (N, 3) coordinates and report them."""
+        with self.lock:
+            self.coords = coords
+            self._on_coords(coords, transition_ms)
+
+    def _embed_rows(self, sub: npt.NDArray[np.floating]) -> Coords:
+        """Coordinates of the shown rows placed in an (N, k) array (hidden rows at the centre)."""
+        if self.subset is None:
+            return np.ascontiguousarray(sub, dtype=np.float32)
+        full = np.empty((self.n, sub.shape[1]), np.float32)
+        full[:] = sub.mean(axis=0) if len(sub) else 0.0
+        full[self.subset] = sub
+        return full
+
+    def _layout_key(self, method: str, params: dict[str, Any]) -> str:
+        sub = "all" if self.subset is None else str(hash(self.subset.tobytes()))
+        return f"{method}|{sorted(params.items())}|{self.spherize}|{sub}"
+
+    def _start_job(self, method: Method, p: dict[str, Any]) -> Job:
+        inputs = self.inputs()
+        rows = np.ascontiguousarray(inputs.rows())
+        key = self._layout_key(method.name, p)
+        preview = pca_coords(self.pca_result(), [0, 1, 2], p["dims"])
+
+        def frame(job: Job, iteration: int, total: int, layout: np.ndarray) -> bool:
+            stop = job.checkpoint(iteration, total, f"iteration {iteration} / {total}")
+            now = time.monotonic()
+            if job is self.job and (iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S):
+                self._last_frame = now
+                transition = TRANSITION_MS if iteration == 0 else 0
+                self.set_coords(self._embed_rows(_pad3(layout)), transition)
+            return stop
+
+        def work(job: Job) -> np.ndarray:
+            if key in self._layout_cache:
+                return self._layout_cache[key]
+
+            def progress(done: int, total: int, message: str) -> None:
+                if job.checkpoint(done, total, message):
+                    raise Stopped
+
+            hooks = Hooks(
+                frame=lambda i, t, e: frame(job, i, t, e), progress=progress, preview=preview
+            )
+            out = method.run(rows, p, hooks)
+            if not job.stopped:
+                self._layout_cache[key] = out
+            return out
+
+        def done(job: Job) -> None:
+            if job is self.job and job.result is not None:
+                # t-SNE streamed its frames up to this one: jump; others animate to the result.
+                transition = 0 if method.name == "tsne" else TRANSITION_MS
+                self.set_coords(self._embed_rows(_pad3(job.result)), transition)
+
+        def report(job: Job, state: dict[str, Any]) -> None:
+            if job is self.job:
+                self._on_progress(state)
+
+        job = Job(method.name, work, report, on_done=done)
+        self.job = job
+        return job.start()
+
+    # ------------------------------------------------------------------ jobs
+    @property
+    def running(self) -> bool:
+        """Whether a layout job is running (or paused)."""
+        return self.job is not None and self.job.running
+
+    def stop(self) -> None:
+        """Stop the running job, keeping the layout reached so far."""
+        job = self.job
+        if job is not None and job.running:
+            job.stop()
+            job.join(timeout=30)
+
+    # ------------------------------------------------------------------ isolation
+    def isolate(self, rows: npt.NDArray[np.int64]) -> None:
+        """Show only ``rows`` (sorted, unique, non-empty), in their current places."""
+        if self.subset is None:
+            self._saved = SavedView(self.method, dict(self.params), self.coords, self._layout)
+        self.stop()
+        self.subset = rows
+        self.set_coords(self.coords, 0)
+
+    def show_all(self) -> SavedView | None:
+        """Show every row again; returns the view from before :meth:`isolate` (None if none)."""
+        if self.subset is None:
+            return None
+        self.stop()
+        self.subset = None
+        saved, self._saved = self._saved, None
+        if saved is not None:
+            self.method, self.params, self._layout = saved.method, dict(saved.params), saved.layout
+            self.set_coords(saved.coords, 0)
+        return saved
+
+    def set_rows(self, *, spherize: bool, subset: npt.NDArray[np.int64] | None) -> None:
+        """Change which rows projections see, without showing anything (a bookmark restore
+        shows its projection once, after every change)."""
+        self.stop()
+        if subset is not None and self.subset is None:
+            self._saved = SavedView(self.method, dict(self.params), self.coords, self._layout)
+        if subset is None:
+            self._saved = None
+        self.spherize = spherize
+        self.subset = subset
+
+    # ------------------------------------------------------------------ new vectors
+    def locate(self, vec: npt.NDArray[np.float32], dims: int) -> list[float]:
+        """Where a new vector falls in the current linear projection ([] for t-SNE/UMAP)."""
+        layout = self._layout
+        if layout is None or layout.axes is None:
+            return []
+        v = vec.astype(np.float64)
+        if self.spherize:
+            v = v - self.matrix.values.mean(axis=0, dtype=np.float64)
+            v = v / max(float(np.linalg.norm(v)), 1e-12)
+        if layout.origin is not None:
+            v = v - layout.origin
+        return [float(c) for c in (layout.axes @ v)][:dims]
