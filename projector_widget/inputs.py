@@ -469,3 +469,50 @@ def set_values(
     if not existing:
         out.append(new)
     return out
+
+
+# ----------------------------------------------------------------------------- column choices
+def check_dimensions(value: object) -> None:
+    """ValueError unless ``value`` is 2 or 3 (the view's dimensions)."""
+    if value not in (2, 3) or isinstance(value, bool):
+        raise ValueError(f"dimensions must be 2 or 3, got {value!r}")
+
+
+def colorable(columns: list[Column]) -> list[str]:
+    """Names of the columns points can be coloured by (categories and numbers)."""
+    return [c.name for c in columns if c.kind in ("category", "number")]
+
+
+def default_color_column(columns: list[Column]) -> str:
+    """The first categorical column, else the first numeric one, else '' (no colour)."""
+    for kind in ("category", "number"):
+        for c in columns:
+            if c.kind == kind:
+                return c.name
+    return ""
+
+
+def check_color_by(name: str, columns: list[Column]) -> None:
+    """ValueError saying why ``name`` cannot colour the points ('' is always fine)."""
+    if name == "":
+        return
+    colorable_names = colorable(columns)
+    if name not in colorable_names:
+        kinds = {c.name: c.kind for c in columns}
+        why = (
+            f"column {name!r} holds free text (too many distinct values to colour)"
+            if kinds.get(name) == "text"
+            else f"there is no metadata column {name!r}"
+        )
+        raise ValueError(
+            f"cannot colour by {name!r}: {why}; choose one of {colorable_names} or '' for none"
+        )
+
+
+def check_label_by(name: str, columns: list[Column]) -> None:
+    """ValueError unless ``name`` is a column (or '' for no labels)."""
+    if name and name not in [c.name for c in columns]:
+        raise ValueError(
+            f"cannot label by {name!r}: there is no such column; choose one of "
+            f"{[c.name for c in columns]} or '' for none"
+        )

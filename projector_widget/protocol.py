@@ -47,6 +47,9 @@ class ProtocolError(ValueError):
     """A message that does not follow this protocol (wrong type or field)."""
 
 
+Reply: TypeAlias = dict[str, Any]
+
+
 # ----------------------------------------------------------------------------- requests
 @dataclasses.dataclass(frozen=True)
 class RowRequest:
@@ -208,10 +211,31 @@ def parse_request(content: Any) -> Request:
     return parser(content)
 
 
+def dispatch(
+    content: Any,
+    handlers: Mapping[type, Callable[[Any], None]],
+    send: Callable[[Reply], None],
+) -> None:
+    """Answer one custom message through the handler of its request type.
+
+    A failing handler (ValueError, TypeError, IndexError, KeyError, ImportError: the errors a
+    user can act on) becomes an ``error`` reply; so does a malformed request, unless it is a
+    background one (:data:`BACKGROUND`), which is dropped.
+    """
+    try:
+        request = parse_request(content)
+    except ProtocolError as exc:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind not in BACKGROUND:
+            send(error_reply(str(exc)))
+        return
+    try:
+        handlers[type(request)](request)
+    except (ValueError, TypeError, IndexError, KeyError, ImportError) as exc:
+        send(error_reply(str(exc)))
+
+
 # ----------------------------------------------------------------------------- replies
-Reply: TypeAlias = dict[str, Any]
-
-
 def row_reply(index: int, values: list[list[str]]) -> Reply:
     """``row``: the metadata of row ``index`` as ``[column, text]`` pairs."""
     return {"type": "row", "index": int(index), "values": values}

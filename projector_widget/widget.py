@@ -26,7 +26,18 @@ import traitlets
 from . import bundle, encoding, labels, projections, protocol
 from .ann import ApproximateIndex
 from .bookmarks import BookmarkStore
-from .inputs import Column, as_columns, as_matrix, columns_as_table, set_values
+from .inputs import (
+    Column,
+    as_columns,
+    as_matrix,
+    check_color_by,
+    check_dimensions,
+    check_label_by,
+    colorable,
+    columns_as_table,
+    default_color_column,
+    set_values,
+)
 from .jobs import Job
 from .neighbors import K_MAX, NeighbourSearch, check_metric
 from .parts import PointsOutbox
@@ -123,11 +134,11 @@ class Projector(anywidget.AnyWidget):
         columns = as_columns(metadata, matrix.n)
         if encoder is not None and not callable(encoder):
             raise TypeError("encoder must be a function list[str] -> array of embeddings")
-        _check_dimensions(dimensions)
+        check_dimensions(dimensions)
         if color_by is None:
-            color_by = _default_color_column(columns)
-        _check_color_by(color_by, columns)
-        _check_label_by(label_by, columns)
+            color_by = default_color_column(columns)
+        check_color_by(color_by, columns)
+        check_label_by(label_by, columns)
         self._n = matrix.n
         self._matrix = matrix
         self._column_list: list[Column] = columns
@@ -437,7 +448,7 @@ class Projector(anywidget.AnyWidget):
         self._column_list = set_values(self._column_list, column, value, target, self._n)
         with self.hold_sync():
             self._columns = [encoding.encode_column(c) for c in self._column_list]
-            if self.color_by and self.color_by not in _colorable(self._column_list):
+            if self.color_by and self.color_by not in colorable(self._column_list):
                 self.color_by = ""
         self._refresh_labels()
         return int(target.size)
@@ -674,17 +685,17 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.validate("dimensions")
     def _validate_dimensions(self, proposal: dict[str, Any]) -> int:
-        _check_dimensions(proposal["value"])
+        check_dimensions(proposal["value"])
         return int(proposal["value"])
 
     @traitlets.validate("color_by")
     def _validate_color_by(self, proposal: dict[str, Any]) -> str:
-        _check_color_by(proposal["value"], self._column_list)
+        check_color_by(proposal["value"], self._column_list)
         return str(proposal["value"])
 
     @traitlets.validate("label_by")
     def _validate_label_by(self, proposal: dict[str, Any]) -> str:
-        _check_label_by(proposal["value"], self._column_list)
+        check_label_by(proposal["value"], self._column_list)
         return str(proposal["value"])
 
     @traitlets.validate("focus")
@@ -792,22 +803,7 @@ class Projector(anywidget.AnyWidget):
         }
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        """Answer a custom message from the browser through the handler of its type.
-
-        A failure is sent back as an ``error`` reply the browser shows; a malformed background
-        request (``row``, ``drawn``, ``points``) is dropped.
-        """
-        try:
-            request = protocol.parse_request(content)
-        except protocol.ProtocolError as exc:
-            kind = content.get("type") if isinstance(content, dict) else None
-            if kind not in protocol.BACKGROUND:
-                self.send(protocol.error_reply(str(exc)))
-            return
-        try:
-            self._handlers[type(request)](request)
-        except (ValueError, TypeError, IndexError, KeyError, ImportError) as exc:
-            self.send(protocol.error_reply(str(exc)))
+        protocol.dispatch(content, self._handlers, self.send)
 
     def _reply_row(self, request: protocol.RowRequest) -> None:
         if 0 <= request.index < self._n:
@@ -821,44 +817,3 @@ class Projector(anywidget.AnyWidget):
     def _reply_search(self, request: protocol.Search) -> None:
         hits = self.search(request.query, request.column, regex=request.regex)
         self.send(protocol.search_reply(request.query, int(hits.size)))
-
-
-def _check_dimensions(value: Any) -> None:
-    if value not in (2, 3) or isinstance(value, bool):
-        raise ValueError(f"dimensions must be 2 or 3, got {value!r}")
-
-
-def _colorable(columns: list[Column]) -> list[str]:
-    return [c.name for c in columns if c.kind in ("category", "number")]
-
-
-def _default_color_column(columns: list[Column]) -> str:
-    for kind in ("category", "number"):
-        for c in columns:
-            if c.kind == kind:
-                return c.name
-    return ""
-
-
-def _check_color_by(name: str, columns: list[Column]) -> None:
-    if name == "":
-        return
-    colorable = _colorable(columns)
-    if name not in colorable:
-        kinds = {c.name: c.kind for c in columns}
-        why = (
-            f"column {name!r} holds free text (too many distinct values to colour)"
-            if kinds.get(name) == "text"
-            else f"there is no metadata column {name!r}"
-        )
-        raise ValueError(
-            f"cannot colour by {name!r}: {why}; choose one of {colorable} or '' for none"
-        )
-
-
-def _check_label_by(name: str, columns: list[Column]) -> None:
-    if name and name not in [c.name for c in columns]:
-        raise ValueError(
-            f"cannot label by {name!r}: there is no such column; choose one of "
-            f"{[c.name for c in columns]} or '' for none"
-        )
