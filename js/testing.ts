@@ -20,3 +20,23 @@ export function dataViewAt(bytes: ArrayBufferView, offset: number): DataView {
   new Uint8Array(buf).set(src, offset);
   return new DataView(buf, offset, src.length);
 }
+
+/** A `_spec` value as protocol.spec() in Python builds it (for tests of what reads it). */
+export const SPEC_WIRE = {
+  methods: [
+    { name: "pca", label: "PCA", kind: "instant", defaults: { components: [0, 1, 2] }, choices: {} },
+    { name: "tsne", label: "t-SNE", kind: "iterative", defaults: { perplexity: 30, learning_rate: "auto", n_iter: 1000, seed: 0 }, choices: {} },
+    {
+      name: "umap",
+      label: "UMAP",
+      kind: "iterative",
+      defaults: { n_neighbors: 15, min_dist: 0.1, metric: "euclidean", seed: 0 },
+      choices: { metric: ["euclidean", "cosine", "manhattan", "correlation"] },
+    },
+    { name: "custom", label: "Custom", kind: "instant", defaults: { regex: false }, choices: {} },
+  ],
+  metrics: ["cosine", "euclidean"],
+  k_max: 1000,
+  all_labels_max: 50_000,
+  label_rows_cap: 5_000,
+};

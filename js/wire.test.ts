@@ -3,7 +3,6 @@ import { dataViewAt } from "./testing";
 import {
   decodeColumns,
   decodePoints,
-  decodeRowReply,
   decodeSelection,
   dequantize,
   encodeSelection,
@@ -152,17 +151,5 @@ describe("selection", () => {
 
   it("normalizeIndices sorts numerically and removes duplicates", () => {
     expect(Array.from(normalizeIndices([10, 2, 100, 2, 33]))).toEqual([2, 10, 33, 100]);
-  });
-});
-
-describe("decodeRowReply", () => {
-  it("accepts row replies and stringifies values", () => {
-    expect(decodeRowReply({ type: "row", index: 4, values: [["a", "x"], ["b", 3]] })).toEqual({
-      type: "row",
-      index: 4,
-      values: [["a", "x"], ["b", "3"]],
-    });
-    expect(decodeRowReply({ type: "other", index: 4 })).toBeNull();
-    expect(decodeRowReply("row")).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 /**
- * The wire format: decode (and, for the selection, encode) the binary model
- * state that `projector_widget/encoding.py` produces. Pure functions, no DOM.
+ * The wire format of synced state: decode (and, for the selection, encode) the model values
+ * that `projector_widget/encoding.py` produces (`_points`, `_columns`, `selected`, `_labels`,
+ * `_neighbors`, `_sprites`, `_progress`, ...). Custom messages are protocol.ts's. Pure
+ * functions, no DOM.
  *
  * Every binary value may arrive as a DataView (what anywidget hands us), an
  * ArrayBuffer, or any typed-array view. All numbers are little-endian; typed
@@ -72,20 +74,14 @@ export interface SelectionWire {
   indices: DataView;
 }
 
-/** A row of metadata sent by Python for the tooltip. */
-export interface RowReply {
-  type: "row";
-  index: number;
-  values: [string, string][];
-}
-
 type TypedArrayCtor<T extends ArrayBufferView> = {
   new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
   new (length: number): T;
   readonly BYTES_PER_ELEMENT: number;
 };
 
-function isBinary(x: unknown): x is Binary {
+/** Whether `x` is a binary value (an ArrayBuffer or a view of one). */
+export function isBinary(x: unknown): x is Binary {
   return x instanceof ArrayBuffer || ArrayBuffer.isView(x);
 }
 
@@ -158,29 +154,20 @@ export function decodePoints(raw: unknown): Points | null {
   return { n, dims, transitionMs, visible, lo, hi, coords, loaded, version };
 }
 
-/** A later part of `_points` (a custom message plus one uint16 buffer). */
-export interface PointsPart {
+/** The rows a later part of `_points` carries (protocol.ts decodes the message). */
+export interface PointsRows {
   version: number;
   start: number;
   count: number;
+  /** `count * dims` interleaved uint16 coordinates. */
   data: Uint16Array;
-}
-
-/** Decode a later part of `_points`; null when `msg` is something else or malformed. */
-export function decodePointsPart(msg: unknown, buffers: unknown): PointsPart | null {
-  if (!isObject(msg) || msg.type !== "points") return null;
-  const { version, start, count } = msg;
-  if (typeof version !== "number" || typeof start !== "number" || typeof count !== "number") return null;
-  const buffer = Array.isArray(buffers) ? buffers[0] : undefined;
-  if (!isBinary(buffer) || start < 0 || count < 0) return null;
-  return { version, start, count, data: typedView(buffer, Uint16Array) };
 }
 
 /**
  * Copy a later part into `points` (decoded from the same version); returns the points as far
  * as they have now arrived, or null when the part does not continue them (stale or out of order).
  */
-export function addPointsPart(points: Points, part: PointsPart): Points | null {
+export function addPointsPart(points: Points, part: PointsRows): Points | null {
   if (part.version !== points.version || part.version === 0 || part.start !== points.loaded) return null;
   const count = Math.min(part.count, points.n - part.start, Math.floor(part.data.length / points.dims));
   if (count <= 0) return null;
@@ -272,18 +259,6 @@ export function normalizeIndices(indices: ArrayLike<number>): Uint32Array {
     if (i === 0 || out[i] !== out[k - 1]) out[k++] = out[i];
   }
   return out.slice(0, k);
-}
-
-/** Parse a custom message from Python; null unless it is a row reply. */
-export function decodeRowReply(msg: unknown): RowReply | null {
-  if (!isObject(msg) || msg.type !== "row" || typeof msg.index !== "number") return null;
-  const values: [string, string][] = [];
-  if (Array.isArray(msg.values)) {
-    for (const pair of msg.values) {
-      if (Array.isArray(pair) && pair.length >= 2) values.push([String(pair[0]), String(pair[1])]);
-    }
-  }
-  return { type: "row", index: msg.index, values };
 }
 
 // --------------------------------------------------------------- labels
@@ -412,25 +387,6 @@ export function decodeProgress(raw: unknown): Progress {
   };
 }
 
-const METHOD_NAMES: Record<string, string> = { pca: "PCA", tsne: "t-SNE", umap: "UMAP", custom: "Custom" };
-
-export function methodName(method: string): string {
-  return METHOD_NAMES[method] ?? method;
-}
-
-/** One line for the progress: "t-SNE · iteration 250 / 750 · ~4 s left", or the message. */
-export function progressText(p: Progress): string {
-  if (p.state === "idle") return p.message;
-  if ((p.state === "running" || p.state === "paused") && p.total > 0) {
-    let s = `${methodName(p.method)} · iteration ${p.iteration.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")}`;
-    if (p.state === "paused") s += " · paused";
-    else if (p.etaS !== null) s += ` · ~${Math.max(1, Math.round(p.etaS))} s left`;
-    return s;
-  }
-  if (p.message) return p.message;
-  return `${methodName(p.method)} · ${p.state}`;
-}
-
 // ------------------------------------------------------------ query point
 
 export interface QueryPoint {
@@ -448,7 +404,7 @@ export function decodeQueryPoint(raw: unknown): QueryPoint | null {
   return { text: typeof raw.text === "string" ? raw.text : "", coords, dims: c.length === 3 ? 3 : 2 };
 }
 
-// ---------------------------------------------------------- other replies
+// ---------------------------------------------------------- other values
 
 /** Bookmark names from `bookmarks`. */
 export function decodeBookmarks(raw: unknown): string[] {
@@ -456,22 +412,6 @@ export function decodeBookmarks(raw: unknown): string[] {
   const out: string[] = [];
   for (const b of raw) if (isObject(b) && typeof b.name === "string") out.push(b.name);
   return out;
-}
-
-/** Custom messages from Python other than row replies. */
-export type Reply =
-  | { type: "search"; query: string; count: number }
-  | { type: "label"; column: string; count: number }
-  | { type: "error"; message: string }
-  | { type: "selected_ack" };
-
-export function decodeReply(msg: unknown): Reply | null {
-  if (!isObject(msg)) return null;
-  if (msg.type === "search") return { type: "search", query: String(msg.query ?? ""), count: finiteOr(msg.count, 0) };
-  if (msg.type === "label") return { type: "label", column: String(msg.column ?? ""), count: finiteOr(msg.count, 0) };
-  if (msg.type === "error") return { type: "error", message: String(msg.message ?? "error") };
-  if (msg.type === "selected_ack") return { type: "selected_ack" };
-  return null;
 }
 
 /** Format a distance with 4 significant digits. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { addPointsPart, arrivedPoints, decodePoints, decodePointsPart } from "./wire";
+import { decodeReply, type PointsPart } from "./protocol";
+import { addPointsPart, arrivedPoints, decodePoints } from "./wire";
+
+/** A later part as protocol.decodeReply reads it; null unless it is a well-formed part. */
+function decodePointsPart(msg: unknown, buffers: unknown): PointsPart | null {
+  const reply = decodeReply(msg, buffers);
+  return reply?.type === "points" ? reply : null;
+}
 
 /** A 5-point 2-D value sent in parts: rows 0-1 now, version 7. */
 function firstPart() {

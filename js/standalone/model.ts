@@ -2,26 +2,22 @@
  * An in-memory stand-in for the anywidget model, for saved pages where no
  * kernel exists. It keeps the state, notifies `change:<key>` listeners on
  * `set` (as Backbone does, synchronously, the view's own listeners included),
- * and answers what the kernel would answer from the embedded data: tooltip
- * rows, search, labels and the 2-D/3-D swap. Everything else replies with an
- * error saying a running kernel is needed.
+ * and answers the protocol's requests as the kernel would from the embedded
+ * data: tooltip rows, search, labels (with the label limits of the saved
+ * `_spec`) and the 2-D/3-D swap. Everything else replies with an error saying
+ * a running kernel is needed.
  */
+import type { Handler, WidgetModel } from "../model";
+import { asRequest, decodeSpec, type PointsPart, type Reply, type Request } from "../protocol";
 import { decodePoints, decodeSelection, encodeSelection } from "../wire";
-import type { WidgetModel } from "../widget";
 import type { DecodedPayload } from "./payload";
 import { TextTable } from "./texts";
 
-type Handler = (...args: never[]) => void;
 type Listener = (...args: unknown[]) => void;
-
-/** Up to this many points, labels for every row; above it, for the rows that need one (as widget.py). */
-export const ALL_LABELS_MAX = 50_000;
-/** Cap on labelled selected rows above ALL_LABELS_MAX. */
-export const LABEL_ROWS_CAP = 5_000;
 
 const NEEDS_KERNEL = "needs a running Python kernel (this is a saved page)";
 
-const OFFLINE: Record<string, string> = {
+const OFFLINE: Partial<Record<Request["type"] | "focus", string>> = {
   project: "Computing a projection",
   control: "Controlling a projection",
   label: "Editing labels",
@@ -34,7 +30,7 @@ const OFFLINE: Record<string, string> = {
 
 /** The error message for a request the saved page cannot answer. */
 export function offlineMessage(type: string): string {
-  const what = OFFLINE[type] ?? "This action";
+  const what = (OFFLINE as Record<string, string | undefined>)[type] ?? "This action";
   return `${what} ${NEEDS_KERNEL}`;
 }
 
@@ -65,6 +61,10 @@ export class LocalModel implements WidgetModel {
   /** Keys the view set since its last save_changes. */
   private dirty = new Set<string>();
   private disposed = false;
+  /** Up to this many points every row is labelled, above it only the rows that need one (`_spec`). */
+  private readonly allLabelsMax: number;
+  /** Cap on labelled selected rows above `allLabelsMax`. */
+  private readonly labelRowsCap: number;
 
   constructor(payload: DecodedPayload) {
     for (const [k, v] of Object.entries(payload.state)) this.values.set(k, v);
@@ -85,6 +85,10 @@ export class LocalModel implements WidgetModel {
     this.values.set("_standalone_dims", [...this.dims]);
     this.values.set("_has_encoder", false);
     this.table = new TextTable(payload.texts, shown?.n ?? 0, columnNames(this.values.get("_columns")));
+    // A page saved without `_spec` carries no label limits: every row is labelled.
+    const spec = decodeSpec(this.values.get("_spec"));
+    this.allLabelsMax = spec?.allLabelsMax ?? Number.POSITIVE_INFINITY;
+    this.labelRowsCap = spec?.labelRowsCap ?? Number.POSITIVE_INFINITY;
     this.refreshLabels();
   }
 
@@ -147,7 +151,7 @@ export class LocalModel implements WidgetModel {
     return true;
   }
 
-  private reply(msg: Record<string, unknown>): void {
+  private reply(msg: Exclude<Reply, PointsPart>): void {
     this.emit("msg:custom", msg, []);
   }
 
@@ -162,7 +166,7 @@ export class LocalModel implements WidgetModel {
   private react(keys: Set<string>): void {
     if (this.disposed) return;
     if (keys.has("dimensions")) this.swapPoints();
-    if (keys.has("label_by") || (this.table.n > ALL_LABELS_MAX && (keys.has("selected") || keys.has("focus")))) {
+    if (keys.has("label_by") || (this.table.n > this.allLabelsMax && (keys.has("selected") || keys.has("focus")))) {
       this.refreshLabels();
     }
   }
@@ -191,8 +195,8 @@ export class LocalModel implements WidgetModel {
     const n = this.table.n;
     let rows: Uint32Array | null = null;
     const visible = this.points()?.visible ?? null;
-    if (n > ALL_LABELS_MAX) {
-      const sel = decodeSelection(this.values.get("selected")).subarray(0, LABEL_ROWS_CAP);
+    if (n > this.allLabelsMax) {
+      const sel = decodeSelection(this.values.get("selected")).subarray(0, this.labelRowsCap);
       const focus = this.values.get("focus");
       const set = new Set<number>(sel);
       if (typeof focus === "number" && focus >= 0 && focus < n) set.add(focus);
@@ -207,30 +211,52 @@ export class LocalModel implements WidgetModel {
   }
 
   private handle(content: unknown): void {
-    if (this.disposed || !isObject(content)) return;
-    const type = typeof content.type === "string" ? content.type : "";
-    if (type === "row") {
-      const index = content.index;
-      if (typeof index === "number" && Number.isInteger(index) && index >= 0 && index < this.table.n) {
-        this.reply({ type: "row", index, values: this.table.row(index) });
-      }
+    if (this.disposed) return;
+    const request = asRequest(content);
+    if (!request) {
+      if (isObject(content)) this.reply({ type: "error", message: offlineMessage(typeof content.type === "string" ? content.type : "") });
       return;
     }
-    if (type === "search") {
-      const query = typeof content.query === "string" ? content.query : "";
-      const column = typeof content.column === "string" ? content.column : "";
-      let hits: Uint32Array;
-      try {
-        hits = this.table.search(query, column, content.regex === true, this.points()?.visible ?? null);
-      } catch (err) {
-        this.reply({ type: "error", message: err instanceof Error ? err.message : String(err) });
+    switch (request.type) {
+      case "row":
+        this.answerRow(request.index);
         return;
-      }
-      this.assign("selected", encodeSelection(hits));
-      if (this.table.n > ALL_LABELS_MAX) this.refreshLabels();
-      this.reply({ type: "search", query, count: hits.length });
+      case "search":
+        this.answerSearch(request.query, request.column, request.regex);
+        return;
+      case "drawn":
+      case "points":
+        return; // background requests: every point is embedded and nothing waits for a frame
+      case "project":
+      case "control":
+      case "label":
+      case "isolate":
+      case "show_all":
+      case "bookmark":
+      case "query":
+        this.reply({ type: "error", message: offlineMessage(request.type) });
+        return;
+    }
+  }
+
+  private answerRow(index: unknown): void {
+    if (typeof index === "number" && Number.isInteger(index) && index >= 0 && index < this.table.n) {
+      this.reply({ type: "row", index, values: this.table.row(index) });
+    }
+  }
+
+  private answerSearch(rawQuery: unknown, rawColumn: unknown, regex: unknown): void {
+    const query = typeof rawQuery === "string" ? rawQuery : "";
+    const column = typeof rawColumn === "string" ? rawColumn : "";
+    let hits: Uint32Array;
+    try {
+      hits = this.table.search(query, column, regex === true, this.points()?.visible ?? null);
+    } catch (err) {
+      this.reply({ type: "error", message: err instanceof Error ? err.message : String(err) });
       return;
     }
-    this.reply({ type: "error", message: offlineMessage(type) });
+    this.assign("selected", encodeSelection(hits));
+    if (this.table.n > this.allLabelsMax) this.refreshLabels();
+    this.reply({ type: "search", query, count: hits.length });
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../testing";
+import { SPEC_WIRE, seededRandom } from "../testing";
 import { decodeLabels, decodePoints, decodeSelection, encodeSelection } from "../wire";
-import { ALL_LABELS_MAX, LocalModel } from "./model";
+import { LocalModel } from "./model";
 import { base64ToDataView, decodeBase64, decodePayload, reviveBuffers, type StandalonePayload } from "./payload";
 import { TextTable, decodeStrings } from "./texts";
 
@@ -59,6 +59,7 @@ function payload(extra: Partial<StandalonePayload> = {}, state: Record<string, u
       selected: { indices: b64(new Uint32Array(0)) },
       _labels: {},
       _standalone: true,
+      _spec: SPEC_WIRE,
       ...state,
     },
     points_by_dims: { "2": pointsValue(n, 2), "3": pointsValue(n, 3) },
@@ -75,6 +76,9 @@ function record(model: LocalModel, events: string[]): { log: [string, unknown][]
 }
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** The label limit of the saved `_spec`. */
+const ALL_LABELS_MAX = SPEC_WIRE.all_labels_max;
 
 // ------------------------------------------------------------- base64
 
@@ -316,7 +320,7 @@ describe("LocalModel", () => {
     const rows = Array.from({ length: n }, (_, i) => `r${i}`);
     const p: StandalonePayload = {
       version: 1,
-      state: { _points: pointsValue(n, 2), dimensions: 2, label_by: "s", _columns: [{ name: "s", kind: "text" }] },
+      state: { _points: pointsValue(n, 2), dimensions: 2, label_by: "s", _columns: [{ name: "s", kind: "text" }], _spec: SPEC_WIRE },
       points_by_dims: { "2": pointsValue(n, 2) },
       texts: { s: textColumn(rows) },
     };

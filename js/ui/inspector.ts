@@ -1,8 +1,10 @@
 /**
  * The inspector (right side): the focused point (or semantic query), the k
- * and metric controls, and its nearest neighbours, closest first. Clicking a
- * neighbour focuses it. Text only through textContent.
+ * and metric controls (metrics and the largest k from the kernel's `_spec`),
+ * and its nearest neighbours, closest first. Clicking a neighbour focuses it.
+ * Text only through textContent.
  */
+import type { Spec } from "../protocol";
 import type { Neighbors } from "../wire";
 import { formatDistance } from "../wire";
 import { h, listen } from "./dom";
@@ -28,6 +30,11 @@ export class Inspector {
   private readonly controls: HTMLDivElement;
   /** Shown instead of neighbours that cannot be computed (a saved page); "" when they can. */
   private offline = "";
+  /** The most neighbours the kernel computes (`_spec`); until it is known, k is not clamped above. */
+  private kMax = Number.POSITIVE_INFINITY;
+  private metrics: readonly string[] = [];
+  /** The model's metric (shown once the kernel offers it). */
+  private wantedMetric = "";
 
   constructor(handlers: InspectorHandlers) {
     this.el = h("div", "pw-inspector");
@@ -41,13 +48,7 @@ export class Inspector {
     head.append(this.title, close);
     this.kInput.type = "number";
     this.kInput.min = "1";
-    this.kInput.max = "100";
     this.kInput.title = "Number of neighbours";
-    for (const m of ["cosine", "euclidean"]) {
-      const o = h("option", undefined, m);
-      o.value = m;
-      this.metric.append(o);
-    }
     this.metric.title = "Distance used for the neighbours";
     const controls = h("div", "pw-row pw-inspector-controls");
     this.controls = controls;
@@ -57,7 +58,7 @@ export class Inspector {
     this.el.append(head, this.subtitle, controls, this.list);
     const sendK = (): void => {
       const k = Math.round(Number(this.kInput.value));
-      if (Number.isFinite(k)) handlers.k(Math.max(1, Math.min(100, k)));
+      if (Number.isFinite(k)) handlers.k(Math.max(1, Math.min(this.kMax, k)));
     };
     this.offs.push(
       listen(close, "click", () => handlers.close()),
@@ -94,8 +95,25 @@ export class Inspector {
     if (document.activeElement !== this.kInput) this.kInput.value = String(k);
   }
 
+  /** The kernel's rules: the metrics it offers (the default first) and the largest k. */
+  setSpec(spec: Spec | null): void {
+    this.metrics = spec?.metrics ?? [];
+    this.metric.replaceChildren();
+    for (const m of this.metrics) {
+      const o = h("option", undefined, m);
+      o.value = m;
+      this.metric.append(o);
+    }
+    this.setMetric(this.wantedMetric);
+    this.kMax = spec?.kMax ?? Number.POSITIVE_INFINITY;
+    if (spec) this.kInput.max = String(spec.kMax);
+    else this.kInput.removeAttribute("max");
+  }
+
+  /** Show `metric`, or the default one when the kernel does not offer it. */
   setMetric(metric: string): void {
-    this.metric.value = metric === "euclidean" ? "euclidean" : "cosine";
+    this.wantedMetric = metric;
+    this.metric.value = this.metrics.includes(metric) ? metric : (this.metrics[0] ?? "");
   }
 
   /**

@@ -2,23 +2,33 @@
  * The side panel: Projection, Search, Colour & labels, Selection and
  * Bookmarks sections. It only builds controls and reports what the user asks
  * for through its handlers; widget.ts turns that into model changes and
- * messages. All data-derived text goes through textContent.
+ * messages. The methods offered, their labels, defaults, choices and which are
+ * iterative come from the kernel's `_spec`; the parameter fields of each known
+ * method are this panel's own. All data-derived text goes through textContent.
  */
+import { isIterative, methodLabel, methodSpec, type Spec } from "../protocol";
 import type { Column, Progress } from "../wire";
-import { methodName, progressText } from "../wire";
 import { h, listen } from "./dom";
+import { progressText } from "./progress";
 
-export type Method = "pca" | "tsne" | "umap" | "custom";
-export const METHODS: readonly Method[] = ["pca", "tsne", "umap", "custom"];
+/** Methods whose parameters have fields of their own here (any other method runs with its defaults). */
+type ParamsGroup = "pca" | "tsne" | "umap" | "custom";
+const GROUPS: readonly ParamsGroup[] = ["pca", "tsne", "umap", "custom"];
 
+function isGroup(m: string): m is ParamsGroup {
+  return (GROUPS as readonly string[]).includes(m);
+}
+
+/** The `params` of a project request, as the fields of each method give them. */
 export type ProjectParams =
+  | Record<string, never>
   | { components: number[] }
   | { perplexity: number; learning_rate: "auto" | number; n_iter: number; seed: number; dims: number }
   | { n_neighbors: number; min_dist: number; metric: string; seed: number; dims: number }
   | { column: string; x: [string, string]; y: [string, string] | null; regex: boolean };
 
 export interface PanelHandlers {
-  project(method: Method, params: ProjectParams): void;
+  project(method: string, params: ProjectParams): void;
   control(action: "pause" | "resume" | "stop"): void;
   spherize(on: boolean): void;
   search(query: string, column: string, regex: boolean): void;
@@ -100,12 +110,15 @@ export class Panel {
   private isolated = false;
   /** A saved page (no kernel): only what works offline is offered. */
   private standalone = false;
+  private spec: Spec | null = null;
+  /** The method shown (the select may not offer it yet: `_spec` not there). */
+  private current = "pca";
   private readonly projectionBody: HTMLDivElement;
   private readonly kernelSections: HTMLDetailsElement[];
   private readonly standaloneNote = h("div", "pw-standalone-note");
 
   // Projection
-  readonly method = select("pw-method", METHODS.map((m) => [m, methodName(m)]));
+  readonly method = select("pw-method");
   private readonly pcs = [select("pw-pc-x"), select("pw-pc-y"), select("pw-pc-z")];
   private readonly perplexity = input("pw-perplexity", "number");
   private readonly learningRate = input("pw-learning-rate", "text", "auto");
@@ -113,7 +126,7 @@ export class Panel {
   private readonly seed = input("pw-seed", "number");
   private readonly nNeighbors = input("pw-n-neighbors", "number");
   private readonly minDist = input("pw-min-dist", "number");
-  private readonly umapMetric = select("pw-umap-metric", [["euclidean", "euclidean"], ["cosine", "cosine"], ["manhattan", "manhattan"]]);
+  private readonly umapMetric = select("pw-umap-metric");
   private readonly customColumn = select("pw-custom-column");
   private readonly xLeft = input("pw-x-left", "text", "left");
   private readonly xRight = input("pw-x-right", "text", "right");
@@ -125,7 +138,7 @@ export class Panel {
   private readonly progress = h("div", "pw-progress");
   private readonly pause = button("pw-pause", "Pause");
   private readonly stop = button("pw-stop", "Stop");
-  private readonly groups: Record<Method, HTMLDivElement> = {
+  private readonly groups: Record<ParamsGroup, HTMLDivElement> = {
     pca: h("div", "pw-params pw-params-pca"),
     tsne: h("div", "pw-params pw-params-tsne"),
     umap: h("div", "pw-params pw-params-umap"),
@@ -183,7 +196,7 @@ export class Panel {
       regexLabel,
     );
     const seedField = field("Seed", this.seed, "pw-field pw-seed-field");
-    for (const m of METHODS) proj.body.append(this.groups[m]);
+    for (const m of GROUPS) proj.body.append(this.groups[m]);
     proj.body.append(seedField);
     const sph = h("label", "pw-check");
     sph.append(this.spherizeBox, h("span", undefined, "Spherize data"));
@@ -197,8 +210,6 @@ export class Panel {
     this.nNeighbors.min = "2";
     this.minDist.step = "0.05";
     this.minDist.min = "0";
-    this.setParams("tsne", {});
-    this.setParams("umap", {});
 
     // ---- Search
     const srch = section("Search", "pw-section-search");
@@ -249,7 +260,7 @@ export class Panel {
       this.bookmarkName.value = "";
     };
     this.offs.push(
-      listen(this.method, "change", () => this.showMethod(this.method.value as Method)),
+      listen(this.method, "change", () => this.showMethod(this.method.value)),
       ...this.pcs.map((s) => listen(s, "change", () => this.sendProject())),
       listen(this.run, "click", () => this.sendProject()),
       listen(this.pause, "click", () => handlers.control(this.progressState === "paused" ? "resume" : "pause")),
@@ -274,16 +285,46 @@ export class Panel {
 
   // --------------------------------------------------------- projection
 
-  private showMethod(m: Method): void {
-    if (!METHODS.includes(m)) m = "pca";
+  /**
+   * The kernel's rules arrived: offer its methods (with their labels), the choices of their
+   * choice-valued parameters, and fill every field with the method's defaults.
+   */
+  setSpec(spec: Spec | null): void {
+    this.spec = spec;
+    const methods = spec?.methods ?? [];
+    setOptions(
+      this.method,
+      methods.map((m) => [m.name, m.label]),
+      this.current,
+    );
+    const metrics = methodSpec(spec, "umap")?.choices.metric ?? [];
+    setOptions(
+      this.umapMetric,
+      metrics.map((m) => [m, m]),
+    );
+    for (const m of methods) if (isGroup(m.name)) this.setParams(m.name, m.defaults);
+    this.showMethod(this.current);
+  }
+
+  /** A parameter's default as the kernel declares it (NaN when it declares none). */
+  private fallback(method: ParamsGroup, key: string): number {
+    const v = methodSpec(this.spec, method)?.defaults[key];
+    return typeof v === "number" ? v : Number.NaN;
+  }
+
+  private showMethod(m: string): void {
+    const offered = this.spec === null || methodSpec(this.spec, m) !== undefined;
+    if (!offered) m = this.spec?.methods[0]?.name ?? m;
+    this.current = m;
     this.method.value = m;
-    for (const k of METHODS) this.groups[k].hidden = k !== m;
-    (this.seed.closest(".pw-field") as HTMLElement).hidden = m !== "tsne" && m !== "umap";
+    for (const k of GROUPS) this.groups[k].hidden = k !== m;
+    (this.seed.closest(".pw-field") as HTMLElement).hidden = !isIterative(this.spec, m);
     this.pcs[2].disabled = this.dims !== 3;
   }
 
   /** The parameters shown for `method`, as the project message carries them. */
-  params(method: Method): ProjectParams {
+  params(method: string): ProjectParams {
+    if (!isGroup(method)) return {};
     if (method === "pca") {
       return { components: this.pcs.map((s, k) => Math.max(0, parseInt(s.value, 10) || k)) };
     }
@@ -291,17 +332,17 @@ export class Panel {
       const lr = this.learningRate.value.trim();
       const lrNum = parseFloat(lr);
       return {
-        perplexity: num(this.perplexity, 30),
+        perplexity: num(this.perplexity, this.fallback("tsne", "perplexity")),
         learning_rate: lr === "" || lr === "auto" || !Number.isFinite(lrNum) ? "auto" : lrNum,
-        n_iter: Math.round(num(this.iterations, 1000)),
+        n_iter: Math.round(num(this.iterations, this.fallback("tsne", "n_iter"))),
         seed: Math.round(num(this.seed, 0)),
         dims: this.dims,
       };
     }
     if (method === "umap") {
       return {
-        n_neighbors: Math.round(num(this.nNeighbors, 15)),
-        min_dist: num(this.minDist, 0.1),
+        n_neighbors: Math.round(num(this.nNeighbors, this.fallback("umap", "n_neighbors"))),
+        min_dist: num(this.minDist, this.fallback("umap", "min_dist")),
         metric: this.umapMetric.value,
         seed: Math.round(num(this.seed, 0)),
         dims: this.dims,
@@ -318,8 +359,7 @@ export class Panel {
   }
 
   private sendProject(): void {
-    const m = this.method.value as Method;
-    this.handlers.project(m, this.params(m));
+    this.handlers.project(this.current, this.params(this.current));
   }
 
   /**
@@ -342,20 +382,19 @@ export class Panel {
 
   private updateStandaloneNote(): void {
     this.standaloneNote.replaceChildren(
-      h("div", "pw-standalone-method", `${methodName(this.method.value)} \u00b7 saved view`),
+      h("div", "pw-standalone-method", `${methodLabel(this.spec, this.current)} \u00b7 saved view`),
       h("div", "pw-standalone-hint", "Search and selection work offline; recomputing the projection needs a running Python kernel."),
     );
   }
 
   /** The projection in use changed from Python: show it and its parameters. */
   setProjection(method: string, params: unknown): void {
-    const m = (METHODS as readonly string[]).includes(method) ? (method as Method) : "pca";
-    this.showMethod(m);
+    this.showMethod(method);
     if (this.standalone) this.updateStandaloneNote();
-    this.setParams(m, typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {});
+    if (isGroup(this.current)) this.setParams(this.current, typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {});
   }
 
-  private setParams(m: Method, p: Record<string, unknown>): void {
+  private setParams(m: ParamsGroup, p: Record<string, unknown>): void {
     if (m === "pca") {
       const comps = Array.isArray(p.components) ? p.components : [];
       this.pcs.forEach((s, k) => {
@@ -365,15 +404,15 @@ export class Panel {
         if (idx < s.options.length) s.value = String(idx);
       });
     } else if (m === "tsne") {
-      this.perplexity.value = String(typeof p.perplexity === "number" ? p.perplexity : this.perplexity.value || 30);
+      this.perplexity.value = String(typeof p.perplexity === "number" ? p.perplexity : this.perplexity.value);
       const lr = p.learning_rate;
       if (typeof lr === "number" || lr === "auto") this.learningRate.value = String(lr);
       else if (!this.learningRate.value) this.learningRate.value = "auto";
-      this.iterations.value = String(typeof p.n_iter === "number" ? p.n_iter : this.iterations.value || 1000);
+      this.iterations.value = String(typeof p.n_iter === "number" ? p.n_iter : this.iterations.value);
       if (typeof p.seed === "number") this.seed.value = String(p.seed);
     } else if (m === "umap") {
-      this.nNeighbors.value = String(typeof p.n_neighbors === "number" ? p.n_neighbors : this.nNeighbors.value || 15);
-      this.minDist.value = String(typeof p.min_dist === "number" ? p.min_dist : this.minDist.value || 0.1);
+      this.nNeighbors.value = String(typeof p.n_neighbors === "number" ? p.n_neighbors : this.nNeighbors.value);
+      this.minDist.value = String(typeof p.min_dist === "number" ? p.min_dist : this.minDist.value);
       if (typeof p.metric === "string") this.umapMetric.value = p.metric;
       if (typeof p.seed === "number") this.seed.value = String(p.seed);
     } else {
@@ -417,7 +456,7 @@ export class Panel {
 
   setProgress(p: Progress): void {
     this.progressState = p.state;
-    const text = progressText(p);
+    const text = progressText(p, this.spec);
     this.progress.textContent = text;
     this.progress.hidden = text === "" || this.standalone;
     this.progress.dataset.state = p.state;

@@ -1,0 +1,104 @@
+/**
+ * The anywidget model as this package uses it: its interface (met by anywidget's model and by
+ * the saved page's LocalModel), the synced keys the browser reads or writes, and `bind`, which
+ * registers a change handler and runs it once with the current value. Values stay `unknown`
+ * here; wire.ts and protocol.ts decode them.
+ */
+
+export type Handler = (...args: never[]) => void;
+
+/** The part of the anywidget model the widget uses. */
+export interface WidgetModel {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  save_changes(): void;
+  on(event: string, callback: Handler): void;
+  off(event?: string | null, callback?: Handler | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+}
+
+/** Synced traits of `Projector` that the browser reads or writes (see widget.py). */
+export type ModelKey =
+  | "_points"
+  | "_columns"
+  | "_labels"
+  | "_neighbors"
+  | "_query_point"
+  | "_sprites"
+  | "_progress"
+  | "_pca_variance"
+  | "_has_encoder"
+  | "_isolated"
+  | "_spec"
+  | "_standalone"
+  | "_standalone_dims"
+  | "selected"
+  | "focus"
+  | "color_by"
+  | "label_by"
+  | "dimensions"
+  | "height"
+  | "point_size"
+  | "projection"
+  | "projection_params"
+  | "spherize"
+  | "k_neighbors"
+  | "metric"
+  | "show_images"
+  | "bookmarks"
+  | "camera";
+
+/** Listen to `event` on `model`; returns the function that stops listening. */
+export function listenModel(model: WidgetModel, event: string, handler: Handler): () => void {
+  model.on(event, handler);
+  return () => model.off(event, handler);
+}
+
+/**
+ * Run `handler` now and after every change of `key`; returns the function that unbinds it.
+ * One call instead of a `model.on` plus an initial call made by hand.
+ */
+export function bind(model: WidgetModel, key: ModelKey, handler: () => void): () => void {
+  const off = listenModel(model, `change:${key}`, handler);
+  handler();
+  return off;
+}
+
+/** Set `key` and send it to the kernel. */
+export function save(model: WidgetModel, key: ModelKey, value: unknown): void {
+  model.set(key, value);
+  model.save_changes();
+}
+
+/** `key` as a finite number, or `fallback`. */
+export function numberAt(model: WidgetModel, key: ModelKey, fallback: number): number {
+  const x = model.get(key);
+  return typeof x === "number" && Number.isFinite(x) ? x : fallback;
+}
+
+/** `key` as a string, or `fallback`. */
+export function stringAt(model: WidgetModel, key: ModelKey, fallback: string): string {
+  const x = model.get(key);
+  return typeof x === "string" ? x : fallback;
+}
+
+/**
+ * The identity of the model behind `model`, to key model-level state by. anywidget hands
+ * `initialize` and each `render` a proxy of its own, so the proxy cannot be the key; the model's
+ * `layout` (the LayoutModel an ipywidgets DOMWidget holds for its whole life) can. A model
+ * without one (the saved page's LocalModel, handed over as itself) is its own identity.
+ */
+export function modelIdentity(model: WidgetModel): object {
+  const layout = model.get("layout");
+  return typeof layout === "object" && layout !== null ? layout : model;
+}
+
+/** `key` decoded by `decode`; a value that fails to decode is logged and read as null. */
+export function decodeAt<T>(model: WidgetModel, key: ModelKey, decode: (raw: unknown) => T | null): T | null {
+  try {
+    return decode(model.get(key));
+  } catch (err) {
+    console.error(`projector-widget: ignoring malformed ${key}`, err);
+    return null;
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { type WidgetModel } from "./model";
+import { decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
+import { SPEC_WIRE, dataViewAt } from "./testing";
+import { decodeProgress } from "./wire";
+import { progressText } from "./ui/progress";
+
+describe("decodeReply", () => {
+  it("accepts row replies and stringifies values", () => {
+    expect(decodeReply({ type: "row", index: 4, values: [["a", "x"], ["b", 3]] })).toEqual({
+      type: "row",
+      index: 4,
+      values: [["a", "x"], ["b", "3"]],
+    });
+    expect(decodeReply({ type: "other", index: 4 })).toBeNull();
+    expect(decodeReply("row")).toBeNull();
+  });
+
+  it("decodes search, label and error replies", () => {
+    expect(decodeReply({ type: "search", query: "a", count: 3 })).toEqual({ type: "search", query: "a", count: 3 });
+    expect(decodeReply({ type: "label", column: "c", count: 2 })).toEqual({ type: "label", column: "c", count: 2 });
+    expect(decodeReply({ type: "error", message: "bad" })).toEqual({ type: "error", message: "bad" });
+    expect(decodeReply({ type: "selected_ack" })).toEqual({ type: "selected_ack" });
+    // A row reply without its values is not one.
+    expect(decodeReply({ type: "row", index: 1 })).toBeNull();
+  });
+
+  it("decodes a points part with its uint16 buffer, unaligned too", () => {
+    const coords = Uint16Array.of(1, 2, 3, 4);
+    const part = decodeReply({ type: "points", version: 3, start: 10, count: 2 }, [dataViewAt(coords, 1)]);
+    expect(part?.type).toBe("points");
+    if (part?.type !== "points") return;
+    expect([part.version, part.start, part.count]).toEqual([3, 10, 2]);
+    expect(Array.from(part.data)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("rejects malformed replies", () => {
+    const buf = [new DataView(new Uint16Array(2).buffer)];
+    expect(decodeReply(null)).toBeNull();
+    expect(decodeReply([{ type: "error" }])).toBeNull();
+    expect(decodeReply({ type: "row", index: "4", values: [] })).toBeNull();
+    expect(decodeReply({ type: "points", version: 1, start: 0 }, buf)).toBeNull();
+    expect(decodeReply({ type: "points", version: 1, start: 0, count: 1 })).toBeNull();
+    expect(decodeReply({ type: "points", version: 1, start: 0, count: 1 }, ["not binary"])).toBeNull();
+    expect(decodeReply({ type: "points", version: 1, start: 0, count: -1 }, buf)).toBeNull();
+    // Missing fields of user-facing replies get harmless values.
+    expect(decodeReply({ type: "error" })).toEqual({ type: "error", message: "error" });
+    expect(decodeReply({ type: "search", count: Number.NaN })).toEqual({ type: "search", query: "", count: 0 });
+  });
+});
+
+describe("send", () => {
+  it("puts each request on the wire as it is", () => {
+    const sent: unknown[] = [];
+    const model = { send: (content: unknown) => sent.push(content) } as unknown as WidgetModel;
+    const requests: Request[] = [
+      { type: "row", index: 3 },
+      { type: "points", version: 2, start: 131072 },
+      { type: "project", method: "umap", params: { n_neighbors: 15, metric: "cosine" } },
+      { type: "search", query: "a", column: "", regex: false },
+      { type: "isolate" },
+    ];
+    for (const r of requests) send(model, r);
+    expect(sent).toEqual(requests);
+  });
+});
+
+describe("decodeSpec", () => {
+  it("decodes the kernel's methods, metrics and limits", () => {
+    const spec = decodeSpec(SPEC_WIRE);
+    expect(spec?.methods.map((m) => m.name)).toEqual(["pca", "tsne", "umap", "custom"]);
+    expect(spec?.methods[2].choices.metric).toEqual(["euclidean", "cosine", "manhattan", "correlation"]);
+    expect(spec?.methods[1].defaults.perplexity).toBe(30);
+    expect(spec?.metrics).toEqual(["cosine", "euclidean"]);
+    expect([spec?.kMax, spec?.allLabelsMax, spec?.labelRowsCap]).toEqual([1000, 50_000, 5_000]);
+    expect(methodLabel(spec, "tsne")).toBe("t-SNE");
+    expect(methodLabel(spec, "other")).toBe("other");
+    expect(["pca", "tsne", "umap", "custom"].filter((m) => isIterative(spec, m))).toEqual(["tsne", "umap"]);
+  });
+
+  it("is null when absent or without its limits, and skips malformed methods", () => {
+    expect(decodeSpec(undefined)).toBeNull();
+    expect(decodeSpec({ ...SPEC_WIRE, k_max: "many" })).toBeNull();
+    expect(decodeSpec({ ...SPEC_WIRE, methods: "pca" })).toBeNull();
+    const spec = decodeSpec({ ...SPEC_WIRE, methods: [{ label: "no name" }, { name: "x", kind: "bogus", choices: { a: [1, "b"] } }] });
+    expect(spec?.methods).toEqual([{ name: "x", label: "x", kind: "instant", defaults: {}, choices: { a: ["b"] } }]);
+    expect(isIterative(null, "tsne")).toBe(false);
+  });
+});
+
+describe("progressText", () => {
+  it("formats a running t-SNE and falls back to the message", () => {
+    const spec = decodeSpec(SPEC_WIRE);
+    const p = decodeProgress({ method: "tsne", state: "running", iteration: 250, total: 750, eta_s: 4.2, message: "" });
+    expect(progressText(p, spec)).toBe("t-SNE \u00b7 iteration 250 / 750 \u00b7 ~4 s left");
+    expect(progressText(decodeProgress({ method: "umap", state: "error", message: "umap-learn is not installed" }), spec)).toBe(
+      "umap-learn is not installed",
+    );
+    expect(progressText(decodeProgress({ method: "umap", state: "paused", iteration: 5, total: 200 }), spec)).toBe(
+      "UMAP \u00b7 iteration 5 / 200 \u00b7 paused",
+    );
+  });
+});

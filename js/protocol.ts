@@ -1,0 +1,217 @@
+/**
+ * Every custom message between the browser and the kernel, declared once: the requests the
+ * browser sends (`Request`), the replies it receives (`Reply`, decoded by `decodeReply`), and
+ * the rules both sides share (`Spec`, sent by the kernel as the `_spec` trait). Mirrors
+ * `projector_widget/protocol.py`: the same `type` names and fields, in the same order.
+ * Synced state (`_points`, `selected`, ...) is not a message; wire.ts decodes it.
+ */
+import type { WidgetModel } from "./model";
+import { isBinary, type PointsRows, typedView } from "./wire";
+
+/** A JSON value (projection parameters travel as JSON). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+// ------------------------------------------------------------------ requests
+
+/** Browser -> kernel. */
+export type Request =
+  /** One row's metadata as text, for the tooltip. */
+  | { type: "row"; index: number }
+  /** The first complete frame is on screen (the kernel's background work may start). */
+  | { type: "drawn" }
+  /** The rest of a `_points` value sent in parts, from row `start`. */
+  | { type: "points"; version: number; start: number }
+  /** Compute and show a projection. */
+  | { type: "project"; method: string; params: { [key: string]: Json } }
+  /** Pause, resume or stop the running layout. */
+  | { type: "control"; action: "pause" | "resume" | "stop" }
+  /** Select the rows matching `query` in `column` ("" for any column). */
+  | { type: "search"; query: string; column: string; regex: boolean }
+  /** Set `column` to `value` on the selected rows. */
+  | { type: "label"; column: string; value: string }
+  /** Show only the selected rows. */
+  | { type: "isolate" }
+  /** Show every row again. */
+  | { type: "show_all" }
+  /** Save, restore or delete a bookmark. */
+  | { type: "bookmark"; action: "save" | "restore" | "delete"; name: string }
+  /** Semantic search through the encoder. */
+  | { type: "query"; text: string };
+
+export type RequestType = Request["type"];
+
+/** Every request type (a record, so the compiler checks it against the union). */
+const REQUEST_TYPES: Record<RequestType, true> = {
+  row: true,
+  drawn: true,
+  points: true,
+  project: true,
+  control: true,
+  search: true,
+  label: true,
+  isolate: true,
+  show_all: true,
+  bookmark: true,
+  query: true,
+};
+
+/**
+ * `content` as a request when its `type` is one (for the saved page's local model, which
+ * stands in for the kernel); its fields are the handler's to check, as the kernel does.
+ */
+export function asRequest(content: unknown): Request | null {
+  if (!isObject(content) || typeof content.type !== "string" || !Object.prototype.hasOwnProperty.call(REQUEST_TYPES, content.type)) return null;
+  return content as Request;
+}
+
+/** Send `request` to the kernel (or to the saved page's local model). */
+export function send(model: WidgetModel, request: Request): void {
+  model.send(request);
+}
+
+// ------------------------------------------------------------------- replies
+
+/** A row of metadata for the tooltip: [column, text] pairs. */
+export interface RowReply {
+  type: "row";
+  index: number;
+  values: [string, string][];
+}
+
+/** A later part of a `_points` value sent in parts: `count` rows from `start` (its one buffer). */
+export interface PointsPart extends PointsRows {
+  type: "points";
+}
+
+/** Kernel -> browser. */
+export type Reply =
+  | RowReply
+  | PointsPart
+  /** How many rows a search matched (they are now selected). */
+  | { type: "search"; query: string; count: number }
+  /** How many rows a label edit set. */
+  | { type: "label"; column: string; count: number }
+  /** The kernel holds the browser's new selection (sent before its observers run). */
+  | { type: "selected_ack" }
+  /** A request failed; the message is for the user. */
+  | { type: "error"; message: string };
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function finiteOr(x: unknown, fallback: number): number {
+  return typeof x === "number" && Number.isFinite(x) ? x : fallback;
+}
+
+function decodeRow(msg: Record<string, unknown>): RowReply | null {
+  if (typeof msg.index !== "number" || !Array.isArray(msg.values)) return null;
+  const values: [string, string][] = [];
+  for (const pair of msg.values) {
+    if (Array.isArray(pair) && pair.length >= 2) values.push([String(pair[0]), String(pair[1])]);
+  }
+  return { type: "row", index: msg.index, values };
+}
+
+function decodePointsPart(msg: Record<string, unknown>, buffers: unknown): PointsPart | null {
+  const { version, start, count } = msg;
+  if (typeof version !== "number" || typeof start !== "number" || typeof count !== "number") return null;
+  const buffer = Array.isArray(buffers) ? buffers[0] : undefined;
+  if (!isBinary(buffer) || start < 0 || count < 0) return null;
+  return { type: "points", version, start, count, data: typedView(buffer, Uint16Array) };
+}
+
+/** Decode a custom message from the kernel and its buffers; null when it is not a well-formed reply. */
+export function decodeReply(msg: unknown, buffers?: unknown): Reply | null {
+  if (!isObject(msg)) return null;
+  switch (msg.type) {
+    case "row":
+      return decodeRow(msg);
+    case "points":
+      return decodePointsPart(msg, buffers);
+    case "search":
+      return { type: "search", query: String(msg.query ?? ""), count: finiteOr(msg.count, 0) };
+    case "label":
+      return { type: "label", column: String(msg.column ?? ""), count: finiteOr(msg.count, 0) };
+    case "selected_ack":
+      return { type: "selected_ack" };
+    case "error":
+      return { type: "error", message: String(msg.message ?? "error") };
+    default:
+      return null;
+  }
+}
+
+// -------------------------------------------------------------- shared rules
+
+/** A projection method as the kernel declares it. */
+export interface MethodSpec {
+  name: string;
+  /** What the user reads: "t-SNE". */
+  label: string;
+  /** "iterative" methods run as a job with progress, pause and a seed; "instant" ones do not. */
+  kind: "instant" | "iterative";
+  defaults: Readonly<Record<string, unknown>>;
+  /** The allowed values of choice-valued parameters, by parameter. */
+  choices: Readonly<Record<string, readonly string[]>>;
+}
+
+/** `_spec`: what the browser must agree on with the kernel (protocol.spec() in Python). */
+export interface Spec {
+  methods: readonly MethodSpec[];
+  /** Neighbour metrics, the default first. */
+  metrics: readonly string[];
+  /** The most neighbours a row may have. */
+  kMax: number;
+  /** Up to this many points, every row is labelled; above it, only the rows that need one. */
+  allLabelsMax: number;
+  /** Cap on labelled selected rows above `allLabelsMax`. */
+  labelRowsCap: number;
+}
+
+function strings(x: unknown): string[] {
+  return Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : [];
+}
+
+function decodeMethod(raw: unknown): MethodSpec | null {
+  if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "") return null;
+  const choices: Record<string, readonly string[]> = {};
+  if (isObject(raw.choices)) for (const [k, v] of Object.entries(raw.choices)) choices[k] = strings(v);
+  return {
+    name: raw.name,
+    label: typeof raw.label === "string" && raw.label !== "" ? raw.label : raw.name,
+    kind: raw.kind === "iterative" ? "iterative" : "instant",
+    defaults: isObject(raw.defaults) ? { ...raw.defaults } : {},
+    choices,
+  };
+}
+
+function positiveInt(x: unknown): number | null {
+  return typeof x === "number" && Number.isInteger(x) && x > 0 ? x : null;
+}
+
+/** Decode `_spec`; null when it is absent or not one (malformed method entries are skipped). */
+export function decodeSpec(raw: unknown): Spec | null {
+  if (!isObject(raw) || !Array.isArray(raw.methods)) return null;
+  const kMax = positiveInt(raw.k_max);
+  const allLabelsMax = positiveInt(raw.all_labels_max);
+  const labelRowsCap = positiveInt(raw.label_rows_cap);
+  if (kMax === null || allLabelsMax === null || labelRowsCap === null) return null;
+  const methods = raw.methods.map(decodeMethod).filter((m): m is MethodSpec => m !== null);
+  return { methods, metrics: strings(raw.metrics), kMax, allLabelsMax, labelRowsCap };
+}
+
+/** The method called `name`, if the kernel offers it. */
+export function methodSpec(spec: Spec | null, name: string): MethodSpec | undefined {
+  return spec?.methods.find((m) => m.name === name);
+}
+
+/** What the user reads for method `name` (its name when the kernel does not declare it). */
+export function methodLabel(spec: Spec | null, name: string): string {
+  return methodSpec(spec, name)?.label ?? name;
+}
+
+/** Whether `name` is an iterative layout (a job with progress, pause and a seed). */
+export function isIterative(spec: Spec | null, name: string): boolean {
+  return methodSpec(spec, name)?.kind === "iterative";
+}
