@@ -1,0 +1,91 @@
+/**
+ * Model-level state: what every view of one model shares, created once per model by anywidget's
+ * `initialize`. It receives the kernel's replies (points parts go to the points store, tooltip
+ * rows to the row cache, the rest to the views), asks for the rest of points sent in parts, and
+ * tells the kernel once that every point is on screen. Views subscribe and draw.
+ */
+import { bind, listenModel, modelIdentity, type WidgetModel } from "../model";
+import { decodeReply, type PointsPart, type Reply, type RowReply, send } from "../protocol";
+import { PointsStore } from "./points";
+import { RowCache } from "./rowCache";
+
+/** Replies a view shows (search counts, label edits, errors) or acts on (the selection receipt). */
+export type ViewReply = Exclude<Reply, RowReply | PointsPart>;
+
+export class Shared {
+  readonly points: PointsStore;
+  readonly rows: RowCache;
+  private readonly replyListeners = new Set<(reply: ViewReply) => void>();
+  private readonly offs: (() => void)[];
+  private toldDrawn = false;
+
+  constructor(private readonly model: WidgetModel) {
+    this.points = new PointsStore((version, start) => send(model, { type: "points", version, start }));
+    this.rows = new RowCache((index) => send(model, { type: "row", index }));
+    this.offs = [
+      listenModel(model, "msg:custom", ((msg: unknown, buffers: unknown) => this.receive(decodeReply(msg, buffers))) as never),
+      bind(model, "_points", () => {
+        const before = this.points.received?.n ?? 0;
+        this.points.replace(model.get("_points"));
+        if ((this.points.received?.n ?? 0) !== before) this.rows.clear(); // other rows now
+      }),
+      bind(model, "_columns", () => this.rows.clear()),
+    ];
+  }
+
+  /** A reply from the kernel (null: not one). */
+  receive(reply: Reply | null): void {
+    if (!reply) return;
+    if (reply.type === "points") this.points.addPart(reply);
+    else if (reply.type === "row") this.rows.receive(reply);
+    else {
+      if (reply.type === "label") this.rows.clear(); // the edited rows read differently now
+      for (const l of [...this.replyListeners]) l(reply);
+    }
+  }
+
+  /** Call `listener` with every reply for the views; returns the function that stops it. */
+  onReply(listener: (reply: ViewReply) => void): () => void {
+    this.replyListeners.add(listener);
+    return () => this.replyListeners.delete(listener);
+  }
+
+  /**
+   * A view has every point on screen. The kernel holds back background work (the PCA of every
+   * row) until then; it is told once per model, two animation frames later (a software
+   * rasteriser needs the CPU to finish the frame too).
+   */
+  allDrawn(): void {
+    if (this.toldDrawn) return;
+    this.toldDrawn = true;
+    requestAnimationFrame(() => requestAnimationFrame(() => send(this.model, { type: "drawn" })));
+  }
+
+  dispose(): void {
+    for (const off of this.offs.splice(0)) off();
+    this.rows.dispose();
+    this.replyListeners.clear();
+  }
+}
+
+const SHARED = new WeakMap<object, Shared>();
+
+/** The shared state of `model`'s model (made here when `initialize` has not run: an older host). */
+export function sharedOf(model: WidgetModel): Shared {
+  const key = modelIdentity(model);
+  let shared = SHARED.get(key);
+  if (!shared) {
+    shared = new Shared(model);
+    SHARED.set(key, shared);
+  }
+  return shared;
+}
+
+/** anywidget's `initialize`: once per model, before any view; returns its cleanup. */
+export function initialize({ model }: { model: WidgetModel }): () => void {
+  const shared = sharedOf(model);
+  return () => {
+    shared.dispose();
+    SHARED.delete(modelIdentity(model));
+  };
+}

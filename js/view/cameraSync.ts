@@ -1,0 +1,70 @@
+/**
+ * The camera between a view and the model. The view's camera goes to the model a quiet moment
+ * after a gesture (debounced); a camera set from Python waits until points of its
+ * dimensionality are shown, then applies once; the model's echo of the view's own camera is
+ * ignored. The host (the renderer) comes in as callbacks.
+ */
+import { type Camera, type CameraWire, cameraFromWire, cameraToWire } from "../scene/camera";
+
+/** Quiet time after a camera gesture before the camera is synced to Python. */
+export const CAMERA_SYNC_MS = 250;
+
+export interface CameraHost {
+  /** The view's camera; null before points are shown. */
+  camera(): Camera | null;
+  /** What is shown: its dimensionality and the data's radius; null without points or renderer. */
+  shown(): { dims: 2 | 3; radius: number } | null;
+  apply(camera: Camera): void;
+  /** Write the camera to the model (and the kernel). */
+  write(wire: CameraWire): void;
+}
+
+export class CameraSync {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastSent: CameraWire | null = null;
+  private pending: unknown = null;
+
+  constructor(
+    private readonly host: CameraHost,
+    private readonly delayMs = CAMERA_SYNC_MS,
+  ) {}
+
+  /** The view's camera moved: write it once it has been still for the delay. */
+  moved(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const cam = this.host.camera();
+      if (!cam) return;
+      const wire = cameraToWire(cam);
+      this.lastSent = wire;
+      this.host.write(wire);
+    }, this.delayMs);
+  }
+
+  /** The model's `camera` changed: apply it after the rest of this batch of changes (a bookmark may bring new points too). */
+  changed(value: unknown): void {
+    if (value === this.lastSent) return; // our own echo
+    this.pending = value ?? null;
+    setTimeout(() => this.applyPending(), 0);
+  }
+
+  /** Apply a camera from Python once points of its dimensionality are shown (call when points change). */
+  applyPending(): void {
+    const shown = this.host.shown();
+    if (this.pending === null || !shown) return;
+    const cam = cameraFromWire(this.pending, shown.dims, shown.radius);
+    if (!cam) {
+      const dims = (this.pending as { dims?: unknown }).dims;
+      if (dims !== 2 && dims !== 3) this.pending = null; // empty or malformed: nothing to wait for
+      return;
+    }
+    this.pending = null;
+    this.host.apply(cam);
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

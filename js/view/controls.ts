@@ -1,0 +1,145 @@
+/**
+ * The view's controls: the toolbar, the side panel and the inspector, wired to the model (trait
+ * writes), to the kernel (protocol requests) and to the view (plain callbacks). On a saved page
+ * (no kernel) only what works offline is offered. `bindControls` shows the model keys that only
+ * the controls show.
+ */
+import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../model";
+import { decodeSpec, type Request } from "../protocol";
+import { decodeBookmarks } from "../wire";
+import { offlineMessage } from "../standalone/model";
+import { Inspector } from "../ui/inspector";
+import { Panel } from "../ui/panel";
+import { Toolbar } from "../ui/toolbar";
+
+/** What the controls ask of the view. */
+export interface ViewActions {
+  /** Send a request the user waits on (clears the error line first). */
+  request(req: Request): void;
+  /** The user chose a colour column or the thumbnails toggle: show it now. */
+  colorByChanged(): void;
+  showImagesChanged(): void;
+  fit(): void;
+  /** Clear the selection and the focus. */
+  clearAll(): void;
+  togglePanel(): void;
+  download(): void;
+  setFocus(index: number): void;
+  /** The inspector was closed, or a semantic query was asked (`dismissed` false). */
+  setQueryDismissed(dismissed: boolean): void;
+  hover(index: number): void;
+}
+
+export interface Controls {
+  toolbar: Toolbar;
+  panel: Panel;
+  inspector: Inspector;
+  dispose(): void;
+}
+
+export function createControls(model: WidgetModel, view: ViewActions, focus: () => number): Controls {
+  const toolbar: Toolbar = new Toolbar({
+    onColorBy: (name) => {
+      save(model, "color_by", name);
+      view.colorByChanged();
+    },
+    onDimensions: (dims) => {
+      toolbar.setDimensions(dims);
+      panel.setDimensions(dims);
+      if (model.get("dimensions") !== dims) save(model, "dimensions", dims);
+    },
+    onFit: () => view.fit(),
+    onClear: () => view.clearAll(),
+    onTogglePanel: () => view.togglePanel(),
+    onImages: (show) => {
+      save(model, "show_images", show);
+      view.showImagesChanged();
+    },
+    onExport: () => view.download(),
+  });
+  const panel: Panel = new Panel({
+    project: (method, params) => view.request({ type: "project", method, params }),
+    control: (action) => view.request({ type: "control", action }),
+    spherize: (on) => save(model, "spherize", on),
+    search: (query, column, regex) => view.request({ type: "search", query, column, regex }),
+    query: (text) => {
+      view.setQueryDismissed(false);
+      view.request({ type: "query", text });
+    },
+    labelBy: (column) => save(model, "label_by", column),
+    isolate: (isolated) => view.request({ type: isolated ? "show_all" : "isolate" }),
+    editLabel: (column, value) => {
+      panel.setEditStatus("");
+      view.request({ type: "label", column, value });
+    },
+    bookmark: (action, name) => view.request({ type: "bookmark", action, name }),
+  });
+  const inspector = new Inspector({
+    focus: (index) => view.setFocus(index),
+    k: (k) => save(model, "k_neighbors", k),
+    metric: (m) => save(model, "metric", m),
+    close: () => {
+      if (focus() >= 0) view.setFocus(-1);
+      else view.setQueryDismissed(true);
+    },
+    hover: (index) => view.hover(index),
+  });
+
+  // A saved page (standalone): no kernel, so offer only what works offline.
+  if (model.get("_standalone") === true) {
+    const saved = model.get("_standalone_dims");
+    toolbar.setStandalone(Array.isArray(saved) ? saved.filter((d): d is number => typeof d === "number") : [2, 3]);
+    panel.setStandalone();
+    inspector.setOffline(offlineMessage("focus"));
+  }
+  return {
+    toolbar,
+    panel,
+    inspector,
+    dispose: () => {
+      toolbar.dispose();
+      panel.dispose();
+      inspector.dispose();
+    },
+  };
+}
+
+/** Show the model keys that only the controls show; returns the unbind functions. */
+export function bindControls(model: WidgetModel, { toolbar, panel, inspector }: Controls): (() => void)[] {
+  const projection = (): void => panel.setProjection(stringAt(model, "projection", "pca"), model.get("projection_params"));
+  const handlers: [ModelKey, () => void][] = [
+    [
+      "_spec",
+      () => {
+        const spec = decodeSpec(model.get("_spec"));
+        panel.setSpec(spec);
+        inspector.setSpec(spec);
+      },
+    ],
+    [
+      "dimensions",
+      () => {
+        const d = numberAt(model, "dimensions", 2);
+        toolbar.setDimensions(d);
+        panel.setDimensions(d);
+      },
+    ],
+    [
+      "_pca_variance",
+      () => {
+        const v = model.get("_pca_variance");
+        panel.setPcaVariance(Array.isArray(v) ? v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : Number.NaN)) : []);
+      },
+    ],
+    ["projection", projection],
+    ["projection_params", projection],
+    ["spherize", () => panel.setSpherize(model.get("spherize") === true)],
+    ["label_by", () => panel.setLabelBy(stringAt(model, "label_by", ""))],
+    ["k_neighbors", () => inspector.setK(numberAt(model, "k_neighbors", 10))],
+    ["metric", () => inspector.setMetric(stringAt(model, "metric", "cosine"))],
+    ["_has_encoder", () => panel.setHasEncoder(model.get("_has_encoder") === true)],
+    ["_isolated", () => panel.setIsolated(model.get("_isolated") === true)],
+    ["bookmarks", () => panel.setBookmarks(decodeBookmarks(model.get("bookmarks")))],
+  ];
+  return handlers.map(([key, handler]) => bind(model, key, handler));
+}

@@ -1,0 +1,66 @@
+/**
+ * The hook automated browser tests and benchmarks read, attached to the root element as `__pw`:
+ * what is drawn, selected and labelled, without scraping pixels.
+ */
+import type { Stage } from "./stage";
+
+export interface ProjectorTestHook {
+  /** 2n values: x, y in CSS px from the canvas's top-left; NaN for hidden points. */
+  screenPositions(): Float32Array;
+  /** Frames drawn so far. */
+  readonly frameCount: number;
+  /** Points in the last draw call. */
+  readonly lastDrawCount: number;
+  /** Points in the first draw call that drew any (the first part, when sent in parts). */
+  readonly firstDrawCount: number;
+  /** Rows currently selected. */
+  selectedCount(): number;
+  /** Neighbours listed in the inspector. */
+  neighborCount(): number;
+  /** Labels drawn in the last overlay pass. */
+  labelCount(): number;
+  /** Their boxes: [left, top, width, height] in CSS px. */
+  labelBoxes(): number[][];
+  /** The projection method in use. */
+  projection(): string;
+  /** Whether a position transition is running. */
+  isAnimating(): boolean;
+  /** Render a frame and return it (with labels) as a PNG data URL. */
+  exportPNG(): Promise<string>;
+}
+
+/** Attach `hook` to `root` as `__pw`; returns the function that removes it. */
+export function attachTestHook(root: HTMLElement & { __pw?: unknown }, hook: ProjectorTestHook): () => void {
+  root.__pw = hook;
+  return () => {
+    delete root.__pw;
+  };
+}
+
+/** The hook of a view: its stage, its selected-row count, its inspector and its projection. */
+export function viewTestHook(
+  stage: Stage,
+  selectedCount: () => number,
+  neighborCount: () => number,
+  projection: () => string,
+): ProjectorTestHook {
+  return {
+    screenPositions: () => stage.renderer?.screenPositions(true) ?? new Float32Array(0),
+    get frameCount() {
+      return stage.renderer?.frameCount ?? 0;
+    },
+    get firstDrawCount() {
+      return stage.firstDrawCount;
+    },
+    get lastDrawCount() {
+      return stage.renderer?.lastDrawCount ?? 0;
+    },
+    selectedCount,
+    neighborCount,
+    labelCount: () => stage.labelOverlay.count,
+    labelBoxes: () => stage.labelOverlay.boxes.map((b) => [...b]),
+    projection,
+    isAnimating: () => stage.renderer?.animating ?? false,
+    exportPNG: () => stage.exportPNG(),
+  };
+}
