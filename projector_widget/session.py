@@ -305,8 +305,8 @@ class ProjectionSession:
 
         def done(job: Job) -> None:
             if job is self.job and job.result is not None:
-                # t-SNE streamed its frames up to this one: jump; others animate to the result.
-                transition = 0 if method.name == "tsne" else TRANSITION_MS
+                # A method that streamed its frames up to this one jumps; others animate.
+                transition = 0 if method.streams_frames else TRANSITION_MS
                 self.set_coords(self._embed_rows(_pad3(job.result)), transition)
 
         def report(job: Job, state: dict[str, Any]) -> None:

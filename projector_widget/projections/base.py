@@ -98,6 +98,9 @@ class Method:
         ValueError says what is wrong and how to fix it.
     run:
         An :data:`InstantRun` or an :data:`IterativeRun`, after ``kind``.
+    streams_frames:
+        An iterative method that shows intermediate layouts (its last frame is the result, so
+        the result is shown without a transition).
     """
 
     name: str
@@ -107,6 +110,7 @@ class Method:
     check: Callable[[dict[str, Any], Inputs], dict[str, Any]]
     run: Any
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    streams_frames: bool = False
 
     @property
     def iterative(self) -> bool:

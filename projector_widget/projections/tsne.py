@@ -136,4 +136,5 @@ METHOD = Method(
     defaults=DEFAULTS,
     check=lambda params, _inputs: check_params(params),
     run=_run,
+    streams_frames=True,
 )
