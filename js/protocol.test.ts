@@ -1,16 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { type WidgetModel } from "./model";
+import type { WidgetModel } from "./model";
 import { decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
-import { SPEC_WIRE, dataViewAt } from "./testing";
-import { decodeProgress } from "./wire";
+import { dataViewAt, SPEC_WIRE } from "./testing";
 import { progressText } from "./ui/progress";
+import { decodeProgress } from "./wire";
 
 describe("decodeReply", () => {
   it("accepts row replies and stringifies values", () => {
-    expect(decodeReply({ type: "row", index: 4, values: [["a", "x"], ["b", 3]] })).toEqual({
+    expect(
+      decodeReply({
+        type: "row",
+        index: 4,
+        values: [
+          ["a", "x"],
+          ["b", 3],
+        ],
+      }),
+    ).toEqual({
       type: "row",
       index: 4,
-      values: [["a", "x"], ["b", "3"]],
+      values: [
+        ["a", "x"],
+        ["b", "3"],
+      ],
     });
     expect(decodeReply({ type: "other", index: 4 })).toBeNull();
     expect(decodeReply("row")).toBeNull();

@@ -55,12 +55,14 @@ const REQUEST_TYPES: Record<RequestType, true> = {
   query: true,
 };
 
+const REQUEST_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(REQUEST_TYPES));
+
 /**
  * `content` as a request when its `type` is one (for the saved page's local model, which
  * stands in for the kernel); its fields are the handler's to check, as the kernel does.
  */
 export function asRequest(content: unknown): Request | null {
-  if (!isObject(content) || typeof content.type !== "string" || !Object.prototype.hasOwnProperty.call(REQUEST_TYPES, content.type)) return null;
+  if (!isObject(content) || typeof content.type !== "string" || !REQUEST_TYPE_NAMES.has(content.type)) return null;
   return content as Request;
 }
 

@@ -25,7 +25,13 @@ export function dataViewAt(bytes: ArrayBufferView, offset: number): DataView {
 export const SPEC_WIRE = {
   methods: [
     { name: "pca", label: "PCA", kind: "instant", defaults: { components: [0, 1, 2] }, choices: {} },
-    { name: "tsne", label: "t-SNE", kind: "iterative", defaults: { perplexity: 30, learning_rate: "auto", n_iter: 1000, seed: 0 }, choices: {} },
+    {
+      name: "tsne",
+      label: "t-SNE",
+      kind: "iterative",
+      defaults: { perplexity: 30, learning_rate: "auto", n_iter: 1000, seed: 0 },
+      choices: {},
+    },
     {
       name: "umap",
       label: "UMAP",

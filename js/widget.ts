@@ -59,7 +59,14 @@ function render({ model, el }: RenderProps): () => void {
     total: () => shared.points.received?.n ?? 0,
     allDrawn: () => shared.allDrawn(),
     fitted: () => camera.moved(),
-    labels: () => ({ labels, hover: hover.index, focus: state.focus, neighbors: state.activeNeighbors(), selection: state.selection, query: shownQuery() }),
+    labels: () => ({
+      labels,
+      hover: hover.index,
+      focus: state.focus,
+      neighbors: state.activeNeighbors(),
+      selection: state.selection,
+      query: shownQuery(),
+    }),
   });
 
   const hover = new Hover(stage.tooltip, shared.rows, shell.stage, () => columns.length > 0);
@@ -85,7 +92,10 @@ function render({ model, el }: RenderProps): () => void {
   /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
   const applySelection = (indices: Uint32Array, fromUser: boolean): void => {
     state.selection = indices;
-    if (!fromUser) return updateFlags();
+    if (!fromUser) {
+      updateFlags();
+      return;
+    }
     const value = wire.encodeSelection(indices);
     lastSentSelection = value;
     save(model, "selected", value);
@@ -166,56 +176,80 @@ function render({ model, el }: RenderProps): () => void {
   };
   const bindings: [ModelKey, () => void][] = [
     ["height", () => shell.setHeight(numberAt(model, "height", DEFAULT_HEIGHT))],
-    ["_columns", () => {
-      columns = wire.decodeColumns(model.get("_columns"));
-      stage.renderer?.setColumns(columns);
-      toolbar.setColumns(wire.colorableColumns(columns), stringAt(model, "color_by", ""));
-      panel.setColumns(columns, stringAt(model, "label_by", ""));
-      stage.legend.show(currentColumn(), n());
-    }],
-    ["_progress", () => {
-      const wasRunning = progress.state === "running" || progress.state === "paused";
-      progress = wire.decodeProgress(model.get("_progress"));
-      const running = progress.state === "running" || progress.state === "paused";
-      if (running && !wasRunning) awaitingFirstFrame = true;
-      stage.renderer?.setStreaming(running && !awaitingFirstFrame);
-      if (progress.state === "error" && progress.message) shell.showError(progress.message);
-      panel.setProgress(progress);
-    }],
+    [
+      "_columns",
+      () => {
+        columns = wire.decodeColumns(model.get("_columns"));
+        stage.renderer?.setColumns(columns);
+        toolbar.setColumns(wire.colorableColumns(columns), stringAt(model, "color_by", ""));
+        panel.setColumns(columns, stringAt(model, "label_by", ""));
+        stage.legend.show(currentColumn(), n());
+      },
+    ],
+    [
+      "_progress",
+      () => {
+        const wasRunning = progress.state === "running" || progress.state === "paused";
+        progress = wire.decodeProgress(model.get("_progress"));
+        const running = progress.state === "running" || progress.state === "paused";
+        if (running && !wasRunning) awaitingFirstFrame = true;
+        stage.renderer?.setStreaming(running && !awaitingFirstFrame);
+        if (progress.state === "error" && progress.message) shell.showError(progress.message);
+        panel.setProgress(progress);
+      },
+    ],
     ["color_by", onColorBy],
     ["point_size", () => stage.renderer?.setPointSize(numberAt(model, "point_size", 0))],
-    ["_labels", () => {
-      labels = decodeAt(model, "_labels", wire.decodeLabels);
-      updateInspector();
-      stage.renderer?.requestRender();
-    }],
-    ["_neighbors", () => {
-      state.setNeighbors(decodeAt(model, "_neighbors", wire.decodeNeighbors));
-      emphasisChanged();
-    }],
-    ["_query_point", () => {
-      queryPoint = wire.decodeQueryPoint(model.get("_query_point"));
-      stage.renderer?.requestRender();
-    }],
-    ["_sprites", () => {
-      sprites = decodeAt(model, "_sprites", wire.decodeSprites);
-      const err = stage.renderer?.setSprites(sprites) ?? "";
-      if (err) {
-        sprites = null;
-        shell.showError(err);
-      }
-      onShowImages();
-    }],
+    [
+      "_labels",
+      () => {
+        labels = decodeAt(model, "_labels", wire.decodeLabels);
+        updateInspector();
+        stage.renderer?.requestRender();
+      },
+    ],
+    [
+      "_neighbors",
+      () => {
+        state.setNeighbors(decodeAt(model, "_neighbors", wire.decodeNeighbors));
+        emphasisChanged();
+      },
+    ],
+    [
+      "_query_point",
+      () => {
+        queryPoint = wire.decodeQueryPoint(model.get("_query_point"));
+        stage.renderer?.requestRender();
+      },
+    ],
+    [
+      "_sprites",
+      () => {
+        sprites = decodeAt(model, "_sprites", wire.decodeSprites);
+        const err = stage.renderer?.setSprites(sprites) ?? "";
+        if (err) {
+          sprites = null;
+          shell.showError(err);
+        }
+        onShowImages();
+      },
+    ],
     ["show_images", onShowImages],
-    ["selected", () => {
-      const value = model.get("selected");
-      if (value !== lastSentSelection) applySelection(wire.decodeSelection(value), false); // else our own echo
-    }],
-    ["focus", () => {
-      const f = Math.floor(numberAt(model, "focus", -1));
-      state.setFocus(f >= 0 && f < n() ? f : -1);
-      emphasisChanged();
-    }],
+    [
+      "selected",
+      () => {
+        const value = model.get("selected");
+        if (value !== lastSentSelection) applySelection(wire.decodeSelection(value), false); // else our own echo
+      },
+    ],
+    [
+      "focus",
+      () => {
+        const f = Math.floor(numberAt(model, "focus", -1));
+        state.setFocus(f >= 0 && f < n() ? f : -1);
+        emphasisChanged();
+      },
+    ],
     ["camera", () => camera.changed(model.get("camera"))],
   ];
   offs.push(...bindControls(model, controls));
@@ -229,10 +263,14 @@ function render({ model, el }: RenderProps): () => void {
   offs.push(
     shared.rows.subscribe((index) => hover.rowArrived(index)),
     shared.onReply((r) => {
-      if (r.type === "selected_ack") return flagsSchedule.ack();
+      if (r.type === "selected_ack") {
+        flagsSchedule.ack();
+        return;
+      }
       shell.showError(r.type === "error" ? r.message : "");
       if (r.type === "search") panel.setSearchCount(r.count);
-      if (r.type === "label") panel.setEditStatus(`Set \u201c${r.column}\u201d on ${r.count.toLocaleString("en-US")} point${r.count === 1 ? "" : "s"}`);
+      if (r.type === "label")
+        panel.setEditStatus(`Set \u201c${r.column}\u201d on ${r.count.toLocaleString("en-US")} point${r.count === 1 ? "" : "s"}`);
     }),
   );
 
@@ -253,7 +291,15 @@ function render({ model, el }: RenderProps): () => void {
     watchSize(shell.stage, () => stage.resize(inspector.el.offsetWidth)),
     watchTheme(() => stage.applyTheme()),
     () => panelOpen.dispose(),
-    attachTestHook(shell.root, viewTestHook(stage, () => state.selectedCount, () => inspector.neighborCount, () => stringAt(model, "projection", ""))),
+    attachTestHook(
+      shell.root,
+      viewTestHook(
+        stage,
+        () => state.selectedCount,
+        () => inspector.neighborCount,
+        () => stringAt(model, "projection", ""),
+      ),
+    ),
   );
 
   return () => {
@@ -278,7 +324,11 @@ export function standalone(el: HTMLElement, payload: StandalonePayload): () => v
     model = new LocalModel(decodePayload(payload));
   } catch (err) {
     console.error("projector-widget: cannot open the saved page", err);
-    const message = h("div", "projector-widget pw-message", `This saved projector could not be opened: ${err instanceof Error ? err.message : String(err)}`);
+    const message = h(
+      "div",
+      "projector-widget pw-message",
+      `This saved projector could not be opened: ${err instanceof Error ? err.message : String(err)}`,
+    );
     message.setAttribute("role", "alert");
     el.append(message);
     return () => message.remove();

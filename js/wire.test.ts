@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { dataViewAt } from "./testing";
 import {
+  type CategoryColumn,
   decodeColumns,
   decodePoints,
   decodeSelection,
   dequantize,
   encodeSelection,
+  type NumberColumn,
   normalizeIndices,
   typedView,
-  type CategoryColumn,
-  type NumberColumn,
 } from "./wire";
 
 describe("decodePoints", () => {
@@ -77,7 +77,15 @@ describe("decodeColumns", () => {
     const codes16 = Uint16Array.from([0, 300, 65535, 2]);
     const values = Float32Array.from([1.5, NaN, -2, 1e30]);
     const cols = decodeColumns([
-      { name: "a", kind: "category", categories: ["x", "y", "z"], counts: [1, 2, 1], codes: new DataView(codes8.buffer), code_bytes: 1, missing_code: null },
+      {
+        name: "a",
+        kind: "category",
+        categories: ["x", "y", "z"],
+        counts: [1, 2, 1],
+        codes: new DataView(codes8.buffer),
+        code_bytes: 1,
+        missing_code: null,
+      },
       { name: "b", kind: "category", categories: ["p"], counts: [4], codes: dataViewAt(codes16, 3), code_bytes: 2, missing_code: 2 },
       { name: "c", kind: "number", values: dataViewAt(values, 2), min: -2, max: 1e30 },
       { name: "d", kind: "text" },
@@ -102,7 +110,12 @@ describe("decodeColumns", () => {
 
   it("skips malformed entries and non-arrays", () => {
     expect(decodeColumns(null)).toEqual([]);
-    const cols = decodeColumns([{ kind: "text" }, { name: "x", kind: "category" }, { name: "y", kind: "weird" }, { name: "t", kind: "text" }]);
+    const cols = decodeColumns([
+      { kind: "text" },
+      { name: "x", kind: "category" },
+      { name: "y", kind: "weird" },
+      { name: "t", kind: "text" },
+    ]);
     expect(cols).toEqual([{ name: "t", kind: "text" }]);
   });
 });

@@ -201,9 +201,7 @@ function decodeColumn(raw: unknown): Column | null {
     const categories = Array.isArray(raw.categories) ? raw.categories.map((c) => String(c)) : [];
     const counts = Array.isArray(raw.counts) ? raw.counts.map((c) => finiteOr(c, 0)) : [];
     const missingCode =
-      typeof raw.missing_code === "number" && Number.isInteger(raw.missing_code) && raw.missing_code >= 0
-        ? raw.missing_code
-        : -1;
+      typeof raw.missing_code === "number" && Number.isInteger(raw.missing_code) && raw.missing_code >= 0 ? raw.missing_code : -1;
     return { name, kind: "category", categories, counts, codes, missingCode };
   }
   if (raw.kind === "number") {
@@ -246,8 +244,7 @@ export function decodeSelection(raw: unknown): Uint32Array {
 /** Encode sorted unique row indices as `selected` for Python. */
 export function encodeSelection(indices: Uint32Array): SelectionWire {
   // The DataView must cover exactly these values, so own the buffer.
-  const own =
-    indices.byteOffset === 0 && indices.byteLength === indices.buffer.byteLength ? indices : indices.slice();
+  const own = indices.byteOffset === 0 && indices.byteLength === indices.buffer.byteLength ? indices : indices.slice();
   return { indices: new DataView(own.buffer, 0, own.byteLength) };
 }
 

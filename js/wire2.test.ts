@@ -102,7 +102,15 @@ describe("sprites", () => {
 describe("points extras", () => {
   it("reads visible (unaligned uint8) and transition_ms", () => {
     const q = new Uint16Array(6);
-    const p = decodePoints({ n: 3, dims: 2, lo: [0, 0], hi: [1, 1], data: q, visible: dataViewAt(Uint8Array.of(1, 0, 1), 1), transition_ms: 300 });
+    const p = decodePoints({
+      n: 3,
+      dims: 2,
+      lo: [0, 0],
+      hi: [1, 1],
+      data: q,
+      visible: dataViewAt(Uint8Array.of(1, 0, 1), 1),
+      transition_ms: 300,
+    });
     expect(Array.from(p?.visible ?? [])).toEqual([1, 0, 1]);
     expect(p?.transitionMs).toBe(300);
     const plain = decodePoints({ n: 3, dims: 2, lo: [0, 0], hi: [1, 1], data: q, visible: null });

@@ -8,6 +8,12 @@ function decodePointsPart(msg: unknown, buffers: unknown): PointsPart | null {
   return reply?.type === "points" ? reply : null;
 }
 
+/** `value`, which the test needs to exist. */
+function must<T>(value: T | null | undefined): T {
+  if (value === null || value === undefined) throw new Error("missing value");
+  return value;
+}
+
 /** A 5-point 2-D value sent in parts: rows 0-1 now, version 7. */
 function firstPart() {
   const data = Uint16Array.from([1, 2, 3, 4]);
@@ -49,16 +55,16 @@ describe("points sent in parts", () => {
       decodePointsPart({ type: "points", version, start, count: values.length / 2 }, [new DataView(Uint16Array.from(values).buffer)]);
     const second = part(2, [5, 6, 7, 8]);
     expect(second).not.toBeNull();
-    expect(addPointsPart(p, part(4, [9, 10])!)).toBeNull(); // skips rows 2-3
-    expect(addPointsPart(p, part(2, [5, 6, 7, 8], 6)!)).toBeNull(); // an older value's part
-    const grown = addPointsPart(p, second!);
+    expect(addPointsPart(p, must(part(4, [9, 10])))).toBeNull(); // skips rows 2-3
+    expect(addPointsPart(p, must(part(2, [5, 6, 7, 8], 6)))).toBeNull(); // an older value's part
+    const grown = addPointsPart(p, must(second));
     expect(grown?.loaded).toBe(4);
-    p = grown!;
-    const done = addPointsPart(p, part(4, [9, 10])!);
+    p = must(grown);
+    const done = addPointsPart(p, must(part(4, [9, 10])));
     expect(done?.loaded).toBe(5);
-    expect(Array.from(done!.coords)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(arrivedPoints(done!).n).toBe(5);
-    expect(addPointsPart(done!, part(5, [1, 1])!)).toBeNull(); // nothing left to fill
+    expect(Array.from(must(done).coords)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(arrivedPoints(must(done)).n).toBe(5);
+    expect(addPointsPart(must(done), must(part(5, [1, 1])))).toBeNull(); // nothing left to fill
   });
 
   it("decodes only well-formed part messages", () => {

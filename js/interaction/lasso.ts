@@ -45,8 +45,7 @@ export function pointInPolygon(x: number, y: number, poly: ArrayLike<number>): b
       // ... to the right of x. Computed from the lower endpoint so that an
       // edge shared by two polygons (traversed in opposite directions) gives
       // bit-identical crossings in both.
-      const xCross =
-        yi < yj ? xi + ((y - yi) * (xj - xi)) / (yj - yi) : xj + ((y - yj) * (xi - xj)) / (yi - yj);
+      const xCross = yi < yj ? xi + ((y - yi) * (xj - xi)) / (yj - yi) : xj + ((y - yj) * (xi - xj)) / (yi - yj);
       if (x < xCross) inside = !inside;
     }
     xj = xi;

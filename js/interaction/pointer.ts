@@ -9,7 +9,7 @@
  *   Shift+drag: lasso; replaces the selection (Shift+Alt+drag adds to it).
  *   A drag shorter than CLICK_SLOP_PX counts as a click.
  */
-import { orbit, pan, zoomAt, type Camera, type Viewport } from "../scene/camera";
+import { type Camera, orbit, pan, type Viewport, zoomAt } from "../scene/camera";
 import { listen } from "../ui/dom";
 import { CLICK_SLOP_PX, extendPath, selectInPolygon } from "./lasso";
 
@@ -35,7 +35,17 @@ export interface PointerTarget {
 
 type Drag =
   | { kind: "none" }
-  | { kind: "camera"; id: number; startX: number; startY: number; lastX: number; lastY: number; moved: boolean; panMode: boolean; button: number }
+  | {
+      kind: "camera";
+      id: number;
+      startX: number;
+      startY: number;
+      lastX: number;
+      lastY: number;
+      moved: boolean;
+      panMode: boolean;
+      button: number;
+    }
   | { kind: "lasso"; id: number; path: number[]; moved: boolean; startX: number; startY: number };
 
 /** Wheel delta in pixels, whatever the deltaMode. */

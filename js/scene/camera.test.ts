@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../testing";
 import {
   autoPointSize,
+  type Camera2D,
+  type Camera3D,
   eyePosition,
   fitCamera,
   invert,
@@ -13,13 +15,11 @@ import {
   screenToFocalPlane,
   screenToWorld2D,
   unprojectPoint,
+  type Vec3,
+  type Viewport,
   viewMatrix,
   viewProjection,
   zoomAt,
-  type Camera2D,
-  type Camera3D,
-  type Vec3,
-  type Viewport,
 } from "./camera";
 
 const VP: Viewport = { width: 800, height: 500 };
@@ -108,7 +108,9 @@ describe("3-D fit to the points", () => {
     const vals: number[] = [];
     for (let i = 0; i < 5000; i++) {
       // A ball inside the box: its corners stay empty.
-      let x = 0, y = 0, z = 0;
+      let x = 0,
+        y = 0,
+        z = 0;
       do {
         x = rand() * 2 - 1;
         y = rand() * 2 - 1;
@@ -254,7 +256,11 @@ describe("camera gestures", () => {
 
   it("2-D zoom keeps the point under the cursor fixed", () => {
     const cam = fitCamera(2, [0, 0], [10, 10], VP) as Camera2D;
-    for (const [x, y, f] of [[100, 50, 2], [700, 400, 0.3], [400, 250, 10]]) {
+    for (const [x, y, f] of [
+      [100, 50, 2],
+      [700, 400, 0.3],
+      [400, 250, 10],
+    ]) {
       const p = screenToWorld2D(cam, VP, x, y);
       const z = zoomAt(cam, VP, x, y, f) as Camera2D;
       const s = projectPoint(viewProjection(z, VP), VP, [p[0], p[1], 0]);
@@ -266,7 +272,10 @@ describe("camera gestures", () => {
 
   it("3-D zoom keeps the point under the cursor fixed and changes the distance", () => {
     const cam = orbit(fitCamera(3, [0, 0, 0], [4, 2, 6], VP) as Camera3D, 50, -30);
-    for (const [x, y, f] of [[120, 80, 2], [700, 420, 0.5]]) {
+    for (const [x, y, f] of [
+      [120, 80, 2],
+      [700, 420, 0.5],
+    ]) {
       const p = screenToFocalPlane(cam, VP, x, y);
       expect(projectPoint(viewProjection(cam, VP), VP, p)[0]).toBeCloseTo(x, 6);
       const z = zoomAt(cam, VP, x, y, f) as Camera3D;

@@ -141,12 +141,7 @@ export function cameraBasis(cam: Camera3D): { right: Vec3; up: Vec3; forward: Ve
 export function viewMatrix(cam: Camera3D): Mat4 {
   const eye = eyePosition(cam);
   const { right: r, up: u, forward: f } = cameraBasis(cam);
-  return Float64Array.from([
-    r[0], u[0], -f[0], 0,
-    r[1], u[1], -f[1], 0,
-    r[2], u[2], -f[2], 0,
-    -dot(r, eye), -dot(u, eye), dot(f, eye), 1,
-  ]);
+  return Float64Array.from([r[0], u[0], -f[0], 0, r[1], u[1], -f[1], 0, r[2], u[2], -f[2], 0, -dot(r, eye), -dot(u, eye), dot(f, eye), 1]);
 }
 
 /** Perspective projection with an infinite far plane (nothing in front is ever clipped far away). */
@@ -335,11 +330,7 @@ export function fitCamera(
     }
   } else {
     for (let m = 0; m < 8; m++) {
-      const c: Vec3 = [
-        (m & 1 ? hi[0] : lo[0]) - target[0],
-        (m & 2 ? hi[1] : lo[1]) - target[1],
-        (m & 4 ? hi[2] : lo[2]) - target[2],
-      ];
+      const c: Vec3 = [(m & 1 ? hi[0] : lo[0]) - target[0], (m & 2 ? hi[1] : lo[1]) - target[1], (m & 4 ? hi[2] : lo[2]) - target[2]];
       need(dot(c, right), dot(c, up), dot(c, forward));
     }
   }
@@ -390,11 +381,7 @@ export function zoomAt(cam: Camera, viewport: Viewport, sx: number, sy: number, 
   const p = screenToFocalPlane(cam, viewport, sx, sy);
   const distance = Math.min(cam.radius * 1e3, Math.max(cam.radius * 1e-5, cam.distance / factor));
   const k = distance / cam.distance;
-  const target: Vec3 = [
-    p[0] + (cam.target[0] - p[0]) * k,
-    p[1] + (cam.target[1] - p[1]) * k,
-    p[2] + (cam.target[2] - p[2]) * k,
-  ];
+  const target: Vec3 = [p[0] + (cam.target[0] - p[0]) * k, p[1] + (cam.target[1] - p[1]) * k, p[2] + (cam.target[2] - p[2]) * k];
   return { ...cam, target, distance };
 }
 

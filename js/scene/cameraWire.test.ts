@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cameraFromWire, cameraToWire, fitCamera, rebaseCamera, type Camera3D } from "./camera";
+import { type Camera3D, cameraFromWire, cameraToWire, fitCamera, rebaseCamera } from "./camera";
 
 describe("camera (de)serialisation", () => {
   it("round-trips a 2-D camera in data coordinates", () => {

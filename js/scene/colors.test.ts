@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { CategoryColumn } from "../wire";
 import {
-  LUT_SIZE,
-  MISSING_COLOR,
-  OTHER_COLOR,
-  PALETTE,
-  PALETTE_SIZE,
   categoryColor,
   categoryLegend,
   categorySlot,
+  LUT_SIZE,
+  MISSING_COLOR,
   makeLut,
   numberColor,
+  OTHER_COLOR,
+  PALETTE,
+  PALETTE_SIZE,
   parseCssRgb,
   valueToT,
 } from "./colors";

@@ -14,10 +14,26 @@ function hex(h: string): RGB {
 
 /** 20 distinct categorical colours: 10 saturated hues, then 10 lighter/darker companions. */
 export const PALETTE: readonly RGB[] = [
-  "#1f77d4", "#f28e1c", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#3b3b98",
-  "#9ecae9", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-  "#c49c94", "#f7b6d2", "#9edae5", "#dbdb8d", "#6b6ecf",
+  "#1f77d4",
+  "#f28e1c",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+  "#bcbd22",
+  "#3b3b98",
+  "#9ecae9",
+  "#ffbb78",
+  "#98df8a",
+  "#ff9896",
+  "#c5b0d5",
+  "#c49c94",
+  "#f7b6d2",
+  "#9edae5",
+  "#dbdb8d",
+  "#6b6ecf",
 ].map(hex);
 
 export const PALETTE_SIZE = PALETTE.length;
@@ -47,8 +63,17 @@ export function categoryColor(code: number, missingCode: number): RGB {
 
 /** Viridis stops at t = 0, 0.1, ..., 1 (the published colour map's values). */
 const VIRIDIS_STOPS: readonly RGB[] = [
-  "#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
-  "#22a884", "#44bf70", "#7ad151", "#bddf26", "#fde725",
+  "#440154",
+  "#482475",
+  "#414487",
+  "#355f8d",
+  "#2a788e",
+  "#21918c",
+  "#22a884",
+  "#44bf70",
+  "#7ad151",
+  "#bddf26",
+  "#fde725",
 ].map(hex);
 
 export const LUT_SIZE = 256;

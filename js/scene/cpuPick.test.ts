@@ -18,7 +18,10 @@ describe("nearestWithin (CPU picking for large point counts)", () => {
     const n = 5000;
     const p = new Float32Array(2 * n);
     let seed = 7;
-    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 500;
+    const rnd = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647) * 500;
+    };
     for (let i = 0; i < 2 * n; i++) p[i] = rnd();
     for (let t = 0; t < 50; t++) {
       const x = rnd();

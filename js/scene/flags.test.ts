@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FLAG_FOCUS, FLAG_HIDDEN, FLAG_NEIGHBOR, FLAG_SELECTED, composeFlags, hasEmphasis } from "./flags";
+import { composeFlags, FLAG_FOCUS, FLAG_HIDDEN, FLAG_NEIGHBOR, FLAG_SELECTED, hasEmphasis } from "./flags";
 
 describe("composeFlags", () => {
   it("combines selection, neighbours, focus and visibility bits", () => {

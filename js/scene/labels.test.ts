@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../testing";
-import { OccupancyGrid, overlaps, placeLabels, type LabelCandidate } from "./labels";
+import { type LabelCandidate, OccupancyGrid, overlaps, placeLabels } from "./labels";
 
 function cand(x: number, y: number, priority: number, index: number, width = 40): LabelCandidate {
   return { x, y, width, height: 14, priority, index, text: `#${index}` };

@@ -41,7 +41,11 @@ export class OccupancyGrid {
   readonly rows: number;
   private readonly cells: Uint8Array;
 
-  constructor(readonly width: number, readonly height: number, readonly cell = 4) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly cell = 4,
+  ) {
     this.cols = Math.max(1, Math.ceil(width / cell));
     this.rows = Math.max(1, Math.ceil(height / cell));
     this.cells = new Uint8Array(this.cols * this.rows);
@@ -89,9 +93,7 @@ export function placeLabels(
   maxLabels = Infinity,
   grid: OccupancyGrid = new OccupancyGrid(width, height),
 ): PlacedLabel[] {
-  const order = candidates
-    .map((c, k) => ({ c, k }))
-    .sort((a, b) => a.c.priority - b.c.priority || a.k - b.k);
+  const order = candidates.map((c, k) => ({ c, k })).sort((a, b) => a.c.priority - b.c.priority || a.k - b.k);
   const placed: PlacedLabel[] = [];
   for (const { c } of order) {
     if (placed.length >= maxLabels) break;

@@ -26,7 +26,11 @@ describe("nearestHit", () => {
   });
 
   it("prefers the hit nearest the cursor", () => {
-    const px = block(7, 7, [[0, 0, 10], [5, 3, 20], [3, 4, 30]]);
+    const px = block(7, 7, [
+      [0, 0, 10],
+      [5, 3, 20],
+      [3, 4, 30],
+    ]);
     expect(nearestHit(px, 7, 7, 3, 3)).toBe(30);
     expect(nearestHit(px, 7, 7, 6, 3)).toBe(20);
     expect(nearestHit(px, 7, 7, 0, 1)).toBe(10);

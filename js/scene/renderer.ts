@@ -10,39 +10,31 @@
 import type { Column, Points, Sprites } from "../wire";
 import {
   autoPointSize,
+  type Camera,
   fitCamera,
   pan,
+  projectPoint,
   projectQuantized,
   rebaseCamera,
-  projectPoint,
-  viewProjection,
-  type Camera,
   type Vec3,
   type Viewport,
+  viewProjection,
 } from "./camera";
-import {
-  DEFAULT_COLOR,
-  LUT_SIZE,
-  MISSING_COLOR,
-  OTHER_COLOR,
-  PALETTE,
-  makeLut,
-  type RGB,
-} from "./colors";
+import { DEFAULT_COLOR, LUT_SIZE, MISSING_COLOR, makeLut, OTHER_COLOR, PALETTE, type RGB } from "./colors";
 import { PickBuffer } from "./picking";
-import { ease, mixedPosition, transitionT } from "./transition";
 import {
   ATTR_BITS,
   ATTR_CODE,
   ATTR_POS,
   ATTR_PREV,
   ATTR_SEL,
+  createPointProgram,
   MODE_CATEGORY,
   MODE_NUMBER,
   MODE_SINGLE,
-  createPointProgram,
   type PointProgram,
 } from "./shaders";
+import { ease, mixedPosition, transitionT } from "./transition";
 
 export interface FrameInfo {
   /** Frames drawn so far. */
@@ -863,7 +855,6 @@ export function quantizedBounds(
   }
   return [outLo, outHi];
 }
-
 
 /** Above this many points, hover and click pick on the CPU (see Renderer.pickOnCpu). */
 export const CPU_PICK_MIN_POINTS = 200_000;

@@ -8,7 +8,7 @@
 /** Smooth ease-in-out of t in [0, 1] (cubic). */
 export function ease(t: number): number {
   const x = Math.max(0, Math.min(1, t));
-  return x < 0.5 ? 4 * x * x * x : 1 - Math.pow(-2 * x + 2, 3) / 2;
+  return x < 0.5 ? 4 * x * x * x : 1 - (-2 * x + 2) ** 3 / 2;
 }
 
 /** Progress in [0, 1] of a transition that started at `start` and lasts `duration` ms. */

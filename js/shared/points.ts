@@ -3,7 +3,7 @@
  * parts of a value sent in parts copied into it. Every view of the model draws from this one
  * store, so a second view neither asks for the parts again nor decodes the value again.
  */
-import { type Points, type PointsRows, addPointsPart, arrivedPoints, decodePoints } from "../wire";
+import { addPointsPart, arrivedPoints, decodePoints, type Points, type PointsRows } from "../wire";
 
 /** "replaced": a new `_points` value; "grown": more rows of the current one arrived. */
 export type PointsChange = "replaced" | "grown";

@@ -118,11 +118,20 @@ export class LocalModel implements WidgetModel {
   off(event?: string | null, callback?: Handler | null): void {
     if (!event) {
       if (!callback) this.listeners.clear();
-      else for (const [e, list] of this.listeners) this.listeners.set(e, list.filter((l) => l !== (callback as unknown)));
+      else
+        for (const [e, list] of this.listeners)
+          this.listeners.set(
+            e,
+            list.filter((l) => l !== (callback as unknown)),
+          );
       return;
     }
     if (!callback) this.listeners.delete(event);
-    else this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== (callback as unknown)));
+    else
+      this.listeners.set(
+        event,
+        (this.listeners.get(event) ?? []).filter((l) => l !== (callback as unknown)),
+      );
   }
 
   /** A custom message to the "kernel": answered asynchronously through `msg:custom`. */

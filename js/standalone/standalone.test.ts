@@ -3,7 +3,7 @@ import { SPEC_WIRE, seededRandom } from "../testing";
 import { decodeLabels, decodePoints, decodeSelection, encodeSelection } from "../wire";
 import { LocalModel } from "./model";
 import { base64ToDataView, decodeBase64, decodePayload, reviveBuffers, type StandalonePayload } from "./payload";
-import { TextTable, decodeStrings } from "./texts";
+import { decodeStrings, TextTable } from "./texts";
 
 // ------------------------------------------------------------- helpers
 
@@ -23,9 +23,9 @@ function textColumn(strings: string[]): { offsets: { $b64: string }; text: { $b6
   const enc = new TextEncoder();
   const parts = strings.map((s) => enc.encode(s));
   const offsets = new Uint32Array(parts.length + 1);
-  parts.forEach((p, i) => (offsets[i + 1] = offsets[i] + p.length));
+  for (const [i, p] of parts.entries()) offsets[i + 1] = offsets[i] + p.length;
   const text = new Uint8Array(offsets[parts.length]);
-  parts.forEach((p, i) => text.set(p, offsets[i]));
+  for (const [i, p] of parts.entries()) text.set(p, offsets[i]);
   return { offsets: b64(offsets), text: b64(text) };
 }
 
@@ -37,7 +37,11 @@ function pointsValue(n: number, dims: 2 | 3): Record<string, unknown> {
 
 function tableOf(cols: Record<string, string[]>): TextTable {
   const n = Object.values(cols)[0]?.length ?? 0;
-  const decoded = decodePayload({ version: 1, state: {}, texts: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, textColumn(v)])) });
+  const decoded = decodePayload({
+    version: 1,
+    state: {},
+    texts: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, textColumn(v)])),
+  });
   return new TextTable(decoded.texts, n);
 }
 
@@ -51,7 +55,15 @@ function payload(extra: Partial<StandalonePayload> = {}, state: Record<string, u
     state: {
       _points: pointsValue(n, 3),
       _columns: [
-        { name: "kind", kind: "category", categories: ["cat", "dog"], counts: [2, 1], codes: b64(new Uint8Array(n)), code_bytes: 1, missing_code: -1 },
+        {
+          name: "kind",
+          kind: "category",
+          categories: ["cat", "dog"],
+          counts: [2, 1],
+          codes: b64(new Uint8Array(n)),
+          code_bytes: 1,
+          missing_code: -1,
+        },
         { name: "name", kind: "text" },
       ],
       dimensions: 3,
@@ -254,7 +266,19 @@ describe("LocalModel", () => {
     expect(log).toEqual([]);
     await tick();
     // _columns order first ("kind" before "name").
-    expect(log).toEqual([["msg:custom", { type: "row", index: 3, values: [["kind", ""], ["name", "Carol <script>alert(1)</script>"]] }]]);
+    expect(log).toEqual([
+      [
+        "msg:custom",
+        {
+          type: "row",
+          index: 3,
+          values: [
+            ["kind", ""],
+            ["name", "Carol <script>alert(1)</script>"],
+          ],
+        },
+      ],
+    ]);
     m.send({ type: "row", index: 99 });
     await tick();
     expect(log.length).toBe(1);

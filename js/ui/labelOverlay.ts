@@ -7,14 +7,14 @@
 import { binarySearch } from "../interaction/selection";
 import { cssColor, type RGB } from "../scene/colors";
 import {
+  type LabelCandidate,
+  OccupancyGrid,
   PRIORITY_FOCUS,
   PRIORITY_HOVER,
   PRIORITY_NEIGHBOR,
   PRIORITY_OTHER,
   PRIORITY_SELECTED,
   placeLabels,
-  OccupancyGrid,
-  type LabelCandidate,
 } from "../scene/labels";
 import type { Labels } from "../wire";
 import { h } from "./dom";

@@ -1,12 +1,13 @@
 /** Legend overlay: category swatches with counts, or a colour-map bar with min/max. */
+
+import { categoryLegend, cssColor, formatNumber, lutGradientCss, MISSING_COLOR } from "../scene/colors";
 import type { CategoryColumn, Column, NumberColumn } from "../wire";
-import { MISSING_COLOR, categoryLegend, cssColor, formatNumber, lutGradientCss } from "../scene/colors";
 import { h } from "./dom";
 
 /** Number of NaN (missing) values. */
 export function countMissing(values: Float32Array, n = values.length): number {
   let k = 0;
-  for (let i = 0; i < n; i++) if (values[i] !== values[i]) k++;
+  for (let i = 0; i < n; i++) if (Number.isNaN(values[i])) k++;
   return k;
 }
 

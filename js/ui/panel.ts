@@ -178,7 +178,7 @@ export class Panel {
     const proj = section("Projection", "pw-section-projection");
     proj.body.append(field("Method", this.method));
     const axisNames = ["X", "Y", "Z"];
-    this.pcs.forEach((s, k) => this.groups.pca.append(field(`${axisNames[k]} axis`, s)));
+    for (const [k, s] of this.pcs.entries()) this.groups.pca.append(field(`${axisNames[k]} axis`, s));
     this.groups.tsne.append(
       field("Perplexity", this.perplexity),
       field("Learning rate", this.learningRate),
@@ -391,7 +391,8 @@ export class Panel {
   setProjection(method: string, params: unknown): void {
     this.showMethod(method);
     if (this.standalone) this.updateStandaloneNote();
-    if (isGroup(this.current)) this.setParams(this.current, typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {});
+    if (isGroup(this.current))
+      this.setParams(this.current, typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {});
   }
 
   private setParams(m: ParamsGroup, p: Record<string, unknown>): void {
@@ -486,8 +487,7 @@ export class Panel {
   // ------------------------------------------------------------- search
 
   setSearchCount(count: number | null): void {
-    this.searchCount.textContent =
-      count === null ? "" : `${count.toLocaleString("en-US")} match${count === 1 ? "" : "es"}`;
+    this.searchCount.textContent = count === null ? "" : `${count.toLocaleString("en-US")} match${count === 1 ? "" : "es"}`;
   }
 
   setHasEncoder(has: boolean): void {

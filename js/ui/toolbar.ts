@@ -110,7 +110,10 @@ export class Toolbar {
   /** A saved page: mark it, and disable the view modes whose points it does not hold. */
   setStandalone(available: readonly number[]): void {
     this.saved.hidden = false;
-    for (const [btn, d] of [[this.btn2d, 2], [this.btn3d, 3]] as const) {
+    for (const [btn, d] of [
+      [this.btn2d, 2],
+      [this.btn3d, 3],
+    ] as const) {
       const ok = available.includes(d);
       btn.disabled = !ok;
       if (!ok) btn.title = `The ${d}-D view was not saved in this page`;

@@ -6,11 +6,11 @@
  */
 import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../model";
 import { decodeSpec, type Request } from "../protocol";
-import { decodeBookmarks } from "../wire";
 import { offlineMessage } from "../standalone/model";
 import { Inspector } from "../ui/inspector";
 import { Panel } from "../ui/panel";
 import { Toolbar } from "../ui/toolbar";
+import { decodeBookmarks } from "../wire";
 
 /** What the controls ask of the view. */
 export interface ViewActions {

@@ -40,7 +40,10 @@ export class Hover {
   }
 
   private show(): void {
-    if (this.index < 0) return this.tooltip.hide();
+    if (this.index < 0) {
+      this.tooltip.hide();
+      return;
+    }
     const rows = this.hasColumns() ? (this.rows.get(this.index) ?? null) : [];
     this.tooltip.show(this.index, rows, this.x, this.y, this.stage.clientWidth, this.stage.clientHeight);
   }

@@ -5,7 +5,7 @@
  * every point is), draws the labels after each frame, follows the host's theme and size, and
  * exports PNGs. It never reads the model.
  */
-import { Renderer, createContext } from "../scene/renderer";
+import { createContext, Renderer } from "../scene/renderer";
 import { h } from "../ui/dom";
 import { LabelOverlay, type LabelScene } from "../ui/labelOverlay";
 import { LassoOverlay } from "../ui/lassoOverlay";
