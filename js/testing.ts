@@ -1,4 +1,5 @@
 /** Deterministic helpers for the unit tests (not part of the bundle). */
+import type { Handler, WidgetModel } from "./model";
 
 /** A seeded uniform [0, 1) generator (mulberry32). */
 export function seededRandom(seed: number): () => number {
@@ -46,3 +47,43 @@ export const SPEC_WIRE = {
   all_labels_max: 50_000,
   label_rows_cap: 5_000,
 };
+
+/** A Backbone-like model: `set` notifies `change:<key>` synchronously. */
+export class FakeModel implements WidgetModel {
+  readonly values = new Map<string, unknown>();
+  readonly sent: unknown[] = [];
+  saves = 0;
+  private readonly listeners = new Map<string, Handler[]>();
+  constructor(values: Record<string, unknown> = {}) {
+    for (const [k, v] of Object.entries(values)) this.values.set(k, v);
+  }
+  get(key: string): unknown {
+    return this.values.get(key);
+  }
+  set(key: string, value: unknown): void {
+    this.values.set(key, value);
+    this.emit(`change:${key}`);
+  }
+  save_changes(): void {
+    this.saves++;
+  }
+  on(event: string, callback: Handler): void {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), callback]);
+  }
+  off(event?: string | null, callback?: Handler | null): void {
+    if (event)
+      this.listeners.set(
+        event,
+        (this.listeners.get(event) ?? []).filter((l) => l !== callback),
+      );
+  }
+  send(content: unknown): void {
+    this.sent.push(content);
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const l of this.listeners.get(event) ?? []) (l as (...a: unknown[]) => void)(...args);
+  }
+  listenerCount(event: string): number {
+    return this.listeners.get(event)?.length ?? 0;
+  }
+}

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { FakeModel } from "../testing";
+import { RowCache } from "./rowCache";
+import { initialize, sharedOf } from "./shared";
+
+/** `_points` sent in parts: `n` rows of 2-D, the first `loaded` here, version `version`. */
+function firstPart(n: number, loaded: number, version: number): Record<string, unknown> {
+  const data = new Uint16Array(loaded * 2).map((_, i) => i);
+  return { n, dims: 2, lo: [0, 0], hi: [1, 1], data: new DataView(data.buffer), loaded, version };
+}
+
+function part(version: number, start: number, count: number): [Record<string, unknown>, DataView[]] {
+  return [{ type: "points", version, start, count }, [new DataView(new Uint16Array(count * 2).fill(9).buffer)]];
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  vi.stubGlobal("requestAnimationFrame", (f: () => void) => setTimeout(f, 16));
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe("the model's points", () => {
+  it("asks for the rest once, grows as parts arrive, and gives a second view the points without a request", () => {
+    const model = new FakeModel({ _points: firstPart(5, 2, 7), layout: {} });
+    const stop = initialize({ model });
+    expect(model.sent).toEqual([{ type: "points", version: 7, start: 2 }]);
+    const shared = sharedOf({ ...model, get: (k: string) => model.get(k) } as unknown as FakeModel); // another proxy
+    const changes: string[] = [];
+    shared.points.subscribe((c) => changes.push(c));
+    expect(shared.points.arrived?.n).toBe(2);
+    model.emit("msg:custom", ...part(7, 2, 3));
+    expect(changes).toEqual(["grown"]);
+    expect(shared.points.arrived?.n).toBe(5);
+    expect(shared.points.received?.loaded).toBe(5);
+    // A second view subscribes now: every point is there, nothing is asked for.
+    const second = sharedOf(model);
+    expect(second).toBe(shared);
+    expect(second.points.arrived?.n).toBe(5);
+    expect(model.sent.length).toBe(1);
+    // A stale part (an older version) changes nothing.
+    model.emit("msg:custom", ...part(6, 2, 3));
+    expect(changes).toEqual(["grown"]);
+    stop();
+  });
+
+  it("replaces the points on a new value and tells the kernel once that every point is drawn", () => {
+    const model = new FakeModel({ _points: firstPart(2, 2, 0) });
+    const stop = initialize({ model });
+    const shared = sharedOf(model);
+    const changes: string[] = [];
+    shared.points.subscribe((c) => changes.push(c));
+    model.set("_points", firstPart(3, 3, 0));
+    expect(changes).toEqual(["replaced"]);
+    shared.allDrawn();
+    shared.allDrawn(); // a second view completing
+    vi.advanceTimersByTime(100);
+    expect(model.sent).toEqual([{ type: "drawn" }]);
+    stop();
+  });
+
+  it("hands user-facing replies to the views and forgets rows after a label edit", () => {
+    const model = new FakeModel({ _points: firstPart(2, 2, 0), _columns: [] });
+    const stop = initialize({ model });
+    const shared = sharedOf(model);
+    const replies: unknown[] = [];
+    shared.onReply((r) => replies.push(r));
+    shared.rows.request(1, () => true);
+    vi.advanceTimersByTime(100);
+    model.emit("msg:custom", { type: "row", index: 1, values: [["a", "x"]] });
+    expect(shared.rows.get(1)).toEqual([["a", "x"]]);
+    model.emit("msg:custom", { type: "label", column: "a", count: 1 });
+    model.emit("msg:custom", { type: "selected_ack" });
+    model.emit("msg:custom", { type: "bogus" });
+    expect(replies).toEqual([{ type: "label", column: "a", count: 1 }, { type: "selected_ack" }]);
+    expect(shared.rows.get(1)).toBeUndefined();
+    stop();
+    model.emit("msg:custom", { type: "error", message: "after" });
+    expect(replies.length).toBe(2);
+  });
+});
+
+describe("RowCache", () => {
+  it("asks after the delay, only for the row still wanted, once", () => {
+    const asked: number[] = [];
+    const rows = new RowCache((i) => asked.push(i), 3, 60);
+    let hovered = 4;
+    rows.request(4, () => hovered === 4);
+    rows.request(5, () => hovered === 5); // replaces the waiting request for 4
+    vi.advanceTimersByTime(59);
+    expect(asked).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(asked).toEqual([]); // the pointer is on 4, not 5
+    hovered = 5;
+    rows.request(5, () => hovered === 5);
+    vi.advanceTimersByTime(60);
+    rows.request(5, () => true); // pending: not asked again
+    vi.advanceTimersByTime(60);
+    expect(asked).toEqual([5]);
+  });
+
+  it("keeps replies it asked for, drops stale ones, and forgets the oldest beyond its limit", () => {
+    const rows = new RowCache(() => {}, 2, 0);
+    const arrived: number[] = [];
+    rows.subscribe((i) => arrived.push(i));
+    for (const i of [1, 2, 3]) {
+      rows.request(i, () => true);
+      vi.advanceTimersByTime(0);
+      expect(rows.receive({ type: "row", index: i, values: [["c", String(i)]] })).toBe(true);
+    }
+    expect(arrived).toEqual([1, 2, 3]);
+    expect(rows.get(1)).toBeUndefined(); // the oldest went
+    expect(rows.get(3)).toEqual([["c", "3"]]);
+    expect(rows.receive({ type: "row", index: 9, values: [] })).toBe(false); // never asked for
+    rows.request(4, () => true);
+    vi.advanceTimersByTime(0);
+    rows.clear(); // the metadata changed while 4 was on its way
+    expect(rows.receive({ type: "row", index: 4, values: [] })).toBe(false);
+    expect(rows.get(4)).toBeUndefined();
+  });
+});
