@@ -2,7 +2,7 @@
  * The WebGL2 renderer: owns the GL context, the GPU buffers and the camera.
  * It draws all points in one drawArrays(POINTS) call, on demand (one
  * requestAnimationFrame per batch of changes), and never reads the model:
- * widget.ts feeds it decoded data.
+ * the view (view/stage.ts, view/drawing.ts, view/emphasis.ts) feeds it decoded data.
  *
  * GPU buffers mirror typed arrays kept on the CPU so that a lost context can
  * be rebuilt without asking Python for anything.

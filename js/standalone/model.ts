@@ -193,7 +193,7 @@ export class LocalModel implements WidgetModel {
     this.reply({ type: "error", message: `The ${String(d)}-D view was not saved in this page; it ${NEEDS_KERNEL}` });
   }
 
-  /** Rebuild `_labels` for `label_by` from the embedded strings (as widget.py's _refresh_labels). */
+  /** Rebuild `_labels` for `label_by` from the embedded strings (the rule of labels.label_rows in Python). */
   refreshLabels(): void {
     const column = this.values.get("label_by");
     if (typeof column !== "string" || column === "" || !this.table.has(column)) {

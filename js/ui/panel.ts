@@ -1,8 +1,8 @@
 /**
  * The side panel: Projection, Search, Colour & labels, Selection and
  * Bookmarks sections. It only builds controls and reports what the user asks
- * for through its handlers; widget.ts turns that into model changes and
- * messages. The methods offered, their labels, defaults, choices and which are
+ * for through its handlers; view/controls.ts turns that into model changes
+ * and protocol requests. The methods offered, their labels, defaults, choices and which are
  * iterative come from the kernel's `_spec`; the parameter fields of each known
  * method are this panel's own. All data-derived text goes through textContent.
  */
