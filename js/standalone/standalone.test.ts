@@ -390,6 +390,28 @@ describe("LocalModel", () => {
     expect(m.get("dimensions")).toBe(2);
   });
 
+  it("answers background requests with nothing (every point is embedded, nothing waits for a frame)", async () => {
+    const m = new LocalModel(decodePayload(payload()));
+    const { log } = record(m, ["msg:custom"]);
+    m.send({ type: "drawn" });
+    m.send({ type: "points", version: 1, start: 0 });
+    await tick();
+    expect(log).toEqual([]);
+  });
+
+  it("labels every row of a page saved without _spec (no limits to apply)", () => {
+    const n = ALL_LABELS_MAX + 10;
+    const rows = Array.from({ length: n }, (_, i) => `r${i}`);
+    const p: StandalonePayload = {
+      version: 1,
+      state: { _points: pointsValue(n, 2), dimensions: 2, label_by: "s", _columns: [{ name: "s", kind: "text" }] },
+      points_by_dims: { "2": pointsValue(n, 2) },
+      texts: { s: textColumn(rows) },
+    };
+    const m = new LocalModel(decodePayload(p));
+    expect(decodeLabels(m.get("_labels"))?.indices.length).toBe(n);
+  });
+
   it("stops answering once disposed", async () => {
     const m = new LocalModel(decodePayload(payload()));
     const { log } = record(m, ["msg:custom"]);
