@@ -17,7 +17,10 @@ test: setup
 	npm run build
 	npm run typecheck
 	npm test
-	$(BIN)/ruff check projector_widget tests benchmarks
+	npm run lint
+	$(BIN)/ruff check projector_widget tests benchmarks scripts
+	$(BIN)/ruff format --check projector_widget tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -ra
 
 setup: system $(STAMP)
