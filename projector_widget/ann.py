@@ -116,6 +116,8 @@ class ApproximateIndex:
         self.rerank = _positive_int("rerank", rerank)
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f"seed must be an integer, got {seed!r}")
+        if not 0 <= int(seed) <= 2**31 - 1:  # faiss takes a 32-bit signed seed
+            raise ValueError(f"seed must be from 0 to {2**31 - 1}, got {seed}")
         self.x = x
         self.sq_norms = sq_norms
         self.nlist = nlist

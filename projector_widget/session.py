@@ -280,6 +280,8 @@ class ProjectionSession:
 
         def frame(job: Job, iteration: int, total: int, layout: np.ndarray) -> bool:
             stop = job.checkpoint(iteration, total, f"iteration {iteration} / {total}")
+            if not np.all(np.isfinite(layout)):
+                return stop  # never on screen (the final layout is checked by the method)
             now = time.monotonic()
             if job is self.job and (iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S):
                 self._last_frame = now

@@ -384,6 +384,8 @@ class Projector(anywidget.AnyWidget):
                 f"the encoder returned shape {np.shape(vec)}; expected one vector of "
                 f"{self._matrix.dims} dimensions like the embeddings"
             )
+        if not np.all(np.isfinite(vec)):
+            raise ValueError(f"the encoder returned NaN or infinite values for {text!r}")
         idx, dist = self._neighbour_search.query(
             vec, k or self.k_neighbors, self.metric, candidates=self._session.subset
         )

@@ -7,6 +7,7 @@ them, and nothing else in the package or the frontend lists method names (the br
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,6 +21,92 @@ if TYPE_CHECKING:
     from .pca import PCAResult
 
 Kind = Literal["instant", "iterative"]
+
+#: The largest seed a layout accepts (native libraries take a 32-bit seed).
+SEED_MAX = 2**31 - 1
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def real_param(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    extra: str = "",
+) -> float:
+    """``value`` as a finite float within [low, high] (``low_open``: above low); ValueError."""
+    ok = _is_real(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+    v = float(value) if ok else math.nan  # type: ignore[arg-type]
+    if ok and low is not None:
+        ok = v > low if low_open else v >= low
+    if ok and high is not None:
+        ok = v <= high
+    if not ok:
+        lo = "" if low is None else (f"above {low:g}" if low_open else f"at least {low:g}")
+        hi = "" if high is None else f"at most {high:g}"
+        rule = " and ".join(r for r in (lo, hi) if r)
+        raise ValueError(
+            f"{name} must be a finite number{' ' + rule if rule else ''}{' ' + extra if extra else ''}"
+            f", got {value!r}"
+        )
+    return v
+
+
+def int_param(name: str, value: object, *, low: int, high: int) -> int:
+    """``value`` as an int within [low, high] (a float only when integral); ValueError."""
+    ok = _is_real(value)
+    if ok and not isinstance(value, (int, np.integer)):
+        ok = math.isfinite(float(value)) and float(value).is_integer()  # type: ignore[arg-type]
+    v = int(value) if ok else 0  # type: ignore[call-overload]
+    if not ok or not low <= v <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+    return v
+
+
+def dims_param(what: str, value: object) -> int:
+    """2 or 3 (the layout's dimensions); ValueError otherwise."""
+    if not _is_real(value) or value not in (2, 3):
+        raise ValueError(f"{what} dims must be 2 or 3, got {value!r}")
+    return int(value)
+
+
+def prepared_input(
+    x: npt.NDArray[np.float32], what: str, *, centre: bool = True
+) -> npt.NDArray[np.float32]:
+    """``x`` (centred unless not ``centre``) scaled to a largest absolute value of 1.
+
+    Neighbour-based layouts do not depend on the scale of the data, but their native code does:
+    squared distances that overflow or underflow float32 (values near 1e19 or 1e-20) give NaN
+    affinities and crash it. Rows that are all equal (all zero, without centring) cannot be laid
+    out: ValueError. Angular metrics keep the rows uncentred (centring changes their angles).
+    """
+    out = x - x.mean(axis=0, dtype=np.float64).astype(np.float32) if centre else x.copy()
+    spread = float(np.max(np.abs(out))) if out.size else 0.0
+    if not spread > 0 or not math.isfinite(spread):
+        same = "identical" if centre else "zero"
+        raise ValueError(
+            f"{what} needs points that differ: all {x.shape[0]} rows are {same}, so there is "
+            "no neighbourhood structure to lay out"
+        )
+    out /= np.float32(spread)
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def finite_layout(layout: npt.NDArray[np.float32], what: str) -> npt.NDArray[np.float32]:
+    """``layout`` when every coordinate is finite; ValueError otherwise (never NaN on screen)."""
+    if not np.all(np.isfinite(layout)):
+        raise ValueError(
+            f"{what} produced non-finite coordinates on these rows (degenerate data: too few "
+            "distinct points?); try PCA, or isolate rows that differ"
+        )
+    return layout
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .base import Hooks, Method
+from .base import (
+    SEED_MAX,
+    Hooks,
+    Method,
+    dims_param,
+    finite_layout,
+    int_param,
+    prepared_input,
+    real_param,
+)
 from .pca import pca
 
 PCA_INPUT_DIMS = 50
@@ -30,25 +39,28 @@ DEFAULTS: dict[str, Any] = {
 FrameCallback = Callable[[int, int, npt.NDArray[np.float32]], bool]
 
 
+#: The most iterations a run may ask for (each is a pass of the gradient over every point).
+MAX_ITERATIONS = 100_000
+
+
 def check_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``params`` over the defaults and validate them (ValueError with the fix)."""
+    """Merge ``params`` over the defaults and validate them (ValueError with the fix).
+
+    Every value openTSNE receives is checked here: a NaN or infinite perplexity or learning
+    rate crashes its native code instead of failing.
+    """
     unknown = set(params) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown t-SNE parameter(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
     p = {**DEFAULTS, **params}
-    if not float(p["perplexity"]) > 0:
-        raise ValueError(f"perplexity must be positive, got {p['perplexity']!r}")
-    p["perplexity"] = float(p["perplexity"])
+    p["perplexity"] = real_param("t-SNE perplexity", p["perplexity"], low=1.0)
     if p["learning_rate"] != "auto":
-        p["learning_rate"] = float(p["learning_rate"])
-        if p["learning_rate"] <= 0:
-            raise ValueError("learning_rate must be positive or 'auto'")
-    p["n_iter"] = int(p["n_iter"])
-    if p["n_iter"] < 1:
-        raise ValueError(f"n_iter must be at least 1, got {p['n_iter']}")
-    p["seed"] = int(p["seed"])
-    if p["dims"] not in (2, 3):
-        raise ValueError(f"t-SNE dims must be 2 or 3, got {p['dims']!r}")
+        p["learning_rate"] = real_param(
+            "t-SNE learning_rate", p["learning_rate"], low=0.0, low_open=True, extra="or 'auto'"
+        )
+    p["n_iter"] = int_param("t-SNE n_iter", p["n_iter"], low=1, high=MAX_ITERATIONS)
+    p["seed"] = int_param("t-SNE seed", p["seed"], low=0, high=SEED_MAX)
+    p["dims"] = dims_param("t-SNE", p["dims"])
     return p
 
 
@@ -86,9 +98,9 @@ def tsne(
     if n < 4:
         raise ValueError(f"t-SNE needs at least 4 points, got {n}")
     perplexity = min(p["perplexity"], max(1.0, (n - 1) / 3.0))
-    inputs = x
+    inputs = prepared_input(x, "t-SNE")
     if x.shape[1] > PCA_INPUT_DIMS:
-        inputs = pca(x, PCA_INPUT_DIMS, seed=p["seed"]).coords
+        inputs = prepared_input(pca(inputs, PCA_INPUT_DIMS, seed=p["seed"]).coords, "t-SNE")
     early = min(250, max(1, p["n_iter"] // 3))
     total = early + p["n_iter"]
     state = {"done": 0}
@@ -121,7 +133,7 @@ def tsne(
         inputs, perplexity=perplexity, n_jobs=n_jobs, random_state=p["seed"], verbose=False
     )
     embedding = model.fit(affinities=affinities, initialization=init)
-    return np.asarray(embedding, dtype=np.float32)
+    return finite_layout(np.asarray(embedding, dtype=np.float32), "t-SNE")
 
 
 # ----------------------------------------------------------------------------- the method

@@ -14,7 +14,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .base import Hooks, Method
+from .base import (
+    SEED_MAX,
+    Hooks,
+    Method,
+    dims_param,
+    finite_layout,
+    int_param,
+    prepared_input,
+    real_param,
+)
 from .pca import pca
 
 PCA_INPUT_DIMS = 50
@@ -32,23 +41,22 @@ METRICS = ("euclidean", "cosine", "manhattan", "correlation")
 ProgressCallback = Callable[[int, int, str], None]
 
 
+#: The most neighbours a UMAP graph may use.
+MAX_NEIGHBORS = 1000
+
+
 def check_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``params`` over the defaults and validate them."""
+    """Merge ``params`` over the defaults and validate them (every value umap-learn sees)."""
     unknown = set(params) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"unknown UMAP parameter(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
     p = {**DEFAULTS, **params}
-    p["n_neighbors"] = int(p["n_neighbors"])
-    if p["n_neighbors"] < 2:
-        raise ValueError(f"n_neighbors must be at least 2, got {p['n_neighbors']}")
-    p["min_dist"] = float(p["min_dist"])
-    if not 0 <= p["min_dist"] <= 1:
-        raise ValueError(f"min_dist must be between 0 and 1, got {p['min_dist']}")
+    p["n_neighbors"] = int_param("UMAP n_neighbors", p["n_neighbors"], low=2, high=MAX_NEIGHBORS)
+    p["min_dist"] = real_param("UMAP min_dist", p["min_dist"], low=0.0, high=1.0)
     if p["metric"] not in METRICS:
         raise ValueError(f"UMAP metric must be one of {list(METRICS)}, got {p['metric']!r}")
-    p["seed"] = int(p["seed"])
-    if p["dims"] not in (2, 3):
-        raise ValueError(f"UMAP dims must be 2 or 3, got {p['dims']!r}")
+    p["seed"] = int_param("UMAP seed", p["seed"], low=0, high=SEED_MAX)
+    p["dims"] = dims_param("UMAP", p["dims"])
     return p
 
 
@@ -90,9 +98,10 @@ def umap(
         import umap as umap_learn
     except ImportError:
         raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
-    inputs = x
-    if p["metric"] in ("euclidean", "manhattan") and x.shape[1] > PCA_INPUT_DIMS:
-        inputs = pca(x, PCA_INPUT_DIMS, seed=p["seed"]).coords
+    linear = p["metric"] in ("euclidean", "manhattan")
+    inputs = prepared_input(x, "UMAP", centre=linear)
+    if linear and x.shape[1] > PCA_INPUT_DIMS:
+        inputs = prepared_input(pca(inputs, PCA_INPUT_DIMS, seed=p["seed"]).coords, "UMAP")
     tqdm_kwds: dict[str, Any] = {"disable": True}
     if on_progress is not None:
         tqdm_kwds = {"disable": False, "file": _EpochWriter(on_progress), "mininterval": 0.25}
@@ -105,7 +114,7 @@ def umap(
         tqdm_kwds=tqdm_kwds,
         verbose=False,
     )
-    return np.asarray(model.fit_transform(inputs), dtype=np.float32)
+    return finite_layout(np.asarray(model.fit_transform(inputs), dtype=np.float32), "UMAP")
 
 
 # ----------------------------------------------------------------------------- the method
