@@ -6,14 +6,15 @@ import { progressText } from "./ui/progress";
 import { decodeProgress } from "./wire";
 
 describe("decodeReply", () => {
-  it("accepts row replies and stringifies values", () => {
+  it("accepts row replies, a missing value as null and an empty string as itself", () => {
     expect(
       decodeReply({
         type: "row",
         index: 4,
         values: [
           ["a", "x"],
-          ["b", 3],
+          ["b", null],
+          ["c", ""],
         ],
       }),
     ).toEqual({
@@ -21,11 +22,46 @@ describe("decodeReply", () => {
       index: 4,
       values: [
         ["a", "x"],
-        ["b", "3"],
+        ["b", null],
+        ["c", ""],
       ],
     });
     expect(decodeReply({ type: "other", index: 4 })).toBeNull();
     expect(decodeReply("row")).toBeNull();
+  });
+
+  it("refuses a row reply with any malformed pair rather than stringify it", () => {
+    const row = (values: unknown, index: unknown = 4) => decodeReply({ type: "row", index, values });
+    expect(
+      row([
+        ["a", "x"],
+        ["b", 3],
+      ]),
+    ).toBeNull(); // a number is not text: "3" was never sent
+    expect(row([["a", "x"], ["b"]])).toBeNull();
+    expect(row([["a", "x", "y"]])).toBeNull();
+    expect(row([[null, "x"]])).toBeNull();
+    expect(row([["a", undefined]])).toBeNull();
+    expect(row(["ax"])).toBeNull();
+    expect(row([["a", "x"]], -1)).toBeNull();
+    expect(row([["a", "x"]], 1.5)).toBeNull();
+    expect(row([["a", "x"]], Number.NaN)).toBeNull();
+  });
+
+  it("never stringifies a non-text field of a reply (an object name or message stays out)", () => {
+    expect(decodeReply({ type: "search", query: { a: 1 }, count: 2 })).toEqual({ type: "search", query: "", count: 2 });
+    expect(decodeReply({ type: "label", column: 7, count: 1 })).toEqual({ type: "label", column: "", count: 1 });
+    expect(decodeReply({ type: "error", message: ["x"] })).toEqual({ type: "error", message: "error" });
+    // An object without a prototype cannot even be stringified.
+    expect(decodeReply({ type: "error", message: Object.create(null) })).toEqual({ type: "error", message: "error" });
+  });
+
+  it("refuses a points part whose version, start or count is not an integer", () => {
+    const buffers = [new Uint16Array(4)];
+    expect(decodeReply({ type: "points", version: 1, start: Number.NaN, count: 2 }, buffers)).toBeNull();
+    expect(decodeReply({ type: "points", version: 1, start: 0, count: 1.5 }, buffers)).toBeNull();
+    expect(decodeReply({ type: "points", version: Number.POSITIVE_INFINITY, start: 0, count: 2 }, buffers)).toBeNull();
+    expect(decodeReply({ type: "points", version: 1, start: 0, count: 2 }, buffers)).toMatchObject({ start: 0, count: 2 });
   });
 
   it("decodes search, label and error replies", () => {
@@ -78,6 +114,16 @@ describe("send", () => {
 });
 
 describe("decodeSpec", () => {
+  it("keeps a parameter called __proto__ as a parameter (found by the property test)", () => {
+    const raw = JSON.parse(
+      '{"methods":[{"name":"m","choices":{"__proto__":["a"],"metric":["b"]}}],"k_max":1,"all_labels_max":1,"label_rows_cap":1}',
+    );
+    const choices = decodeSpec(raw)?.methods[0].choices ?? {};
+    expect(Object.keys(choices)).toEqual(["__proto__", "metric"]);
+    expect(Object.getOwnPropertyDescriptor(choices, "__proto__")?.value).toEqual(["a"]);
+    expect(Object.getPrototypeOf(choices)).toBe(Object.prototype);
+  });
+
   it("decodes the kernel's methods, metrics and limits", () => {
     const spec = decodeSpec(SPEC_WIRE);
     expect(spec?.methods.map((m) => m.name)).toEqual(["pca", "tsne", "umap", "custom"]);

@@ -73,11 +73,14 @@ export function send(model: WidgetModel, request: Request): void {
 
 // ------------------------------------------------------------------- replies
 
-/** A row of metadata for the tooltip: [column, text] pairs. */
+/** One metadata value of a row: [column, text], text null when the value is missing (None/NaN). */
+export type RowValue = [column: string, text: string | null];
+
+/** A row of metadata for the tooltip: a missing value is null, distinct from an empty string. */
 export interface RowReply {
   type: "row";
   index: number;
-  values: [string, string][];
+  values: RowValue[];
 }
 
 /** A later part of a `_points` value sent in parts: `count` rows from `start` (its one buffer). */
@@ -106,24 +109,42 @@ function finiteOr(x: unknown, fallback: number): number {
   return typeof x === "number" && Number.isFinite(x) ? x : fallback;
 }
 
+function isIndex(x: unknown): x is number {
+  return typeof x === "number" && Number.isInteger(x) && x >= 0;
+}
+
+function text(x: unknown, fallback: string): string {
+  return typeof x === "string" ? x : fallback;
+}
+
+/**
+ * A row reply; null when any pair is malformed (not [string, string | null]): a value is never
+ * stringified into something the kernel did not send.
+ */
 function decodeRow(msg: Record<string, unknown>): RowReply | null {
-  if (typeof msg.index !== "number" || !Array.isArray(msg.values)) return null;
-  const values: [string, string][] = [];
+  if (!isIndex(msg.index) || !Array.isArray(msg.values)) return null;
+  const values: RowValue[] = [];
   for (const pair of msg.values) {
-    if (Array.isArray(pair) && pair.length >= 2) values.push([String(pair[0]), String(pair[1])]);
+    if (!Array.isArray(pair) || pair.length !== 2) return null;
+    const [name, value] = pair as unknown[];
+    if (typeof name !== "string" || (typeof value !== "string" && value !== null)) return null;
+    values.push([name, value]);
   }
   return { type: "row", index: msg.index, values };
 }
 
 function decodePointsPart(msg: Record<string, unknown>, buffers: unknown): PointsPart | null {
   const { version, start, count } = msg;
-  if (typeof version !== "number" || typeof start !== "number" || typeof count !== "number") return null;
+  if (!Number.isInteger(version) || !isIndex(start) || !isIndex(count)) return null;
   const buffer = Array.isArray(buffers) ? buffers[0] : undefined;
-  if (!isBinary(buffer) || start < 0 || count < 0) return null;
-  return { type: "points", version, start, count, data: typedView(buffer, Uint16Array) };
+  if (!isBinary(buffer)) return null;
+  return { type: "points", version: version as number, start, count, data: typedView(buffer, Uint16Array) };
 }
 
-/** Decode a custom message from the kernel and its buffers; null when it is not a well-formed reply. */
+/**
+ * Decode a custom message from the kernel and its buffers; null when it is not a well-formed reply
+ * (never throws). Text fields of the wrong type read as "" ("error" for an error's message).
+ */
 export function decodeReply(msg: unknown, buffers?: unknown): Reply | null {
   if (!isObject(msg)) return null;
   switch (msg.type) {
@@ -132,13 +153,13 @@ export function decodeReply(msg: unknown, buffers?: unknown): Reply | null {
     case "points":
       return decodePointsPart(msg, buffers);
     case "search":
-      return { type: "search", query: String(msg.query ?? ""), count: finiteOr(msg.count, 0) };
+      return { type: "search", query: text(msg.query, ""), count: finiteOr(msg.count, 0) };
     case "label":
-      return { type: "label", column: String(msg.column ?? ""), count: finiteOr(msg.count, 0) };
+      return { type: "label", column: text(msg.column, ""), count: finiteOr(msg.count, 0) };
     case "selected_ack":
       return { type: "selected_ack" };
     case "error":
-      return { type: "error", message: String(msg.message ?? "error") };
+      return { type: "error", message: text(msg.message, "error") };
     default:
       return null;
   }
@@ -177,8 +198,10 @@ function strings(x: unknown): string[] {
 
 function decodeMethod(raw: unknown): MethodSpec | null {
   if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "") return null;
-  const choices: Record<string, readonly string[]> = {};
-  if (isObject(raw.choices)) for (const [k, v] of Object.entries(raw.choices)) choices[k] = strings(v);
+  // fromEntries defines own properties: a parameter called "__proto__" stays a parameter.
+  const choices: Record<string, readonly string[]> = isObject(raw.choices)
+    ? Object.fromEntries(Object.entries(raw.choices).map(([k, v]) => [k, strings(v)]))
+    : {};
   return {
     name: raw.name,
     label: typeof raw.label === "string" && raw.label !== "" ? raw.label : raw.name,

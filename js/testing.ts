@@ -87,3 +87,14 @@ export class FakeModel implements WidgetModel {
     return this.listeners.get(event)?.length ?? 0;
   }
 }
+
+/**
+ * fast-check settings of every property test: a bounded number of cases and a fixed seed, so a
+ * run is reproducible (a failure prints its counterexample and path; rerun with them to shrink).
+ */
+export const PROPERTY_RUNS = { numRuns: 200, seed: 0x5eed11 } as const;
+
+/** The bytes of `a` (any typed array) as a fresh Uint8Array. */
+export function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+}

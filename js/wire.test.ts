@@ -7,6 +7,8 @@ import {
   decodeSelection,
   dequantize,
   encodeSelection,
+  FLOAT32_MAX,
+  MAX_ROWS,
   type NumberColumn,
   normalizeIndices,
   typedView,
@@ -69,9 +71,46 @@ describe("decodePoints", () => {
     expect(p?.lo).toEqual([2, 3, 0]);
     expect(p?.hi).toEqual([5, 3, 0]);
   });
+
+  // Issue 11: a t-SNE job on constant data ended with NaN bounds, which reached the browser.
+  it("draws an axis with NaN or infinite bounds flat instead of handing NaN to the renderer", () => {
+    const data = Uint16Array.of(0, 65535, 65535, 0);
+    const p = decodePoints({ n: 2, dims: 2, lo: [Number.NaN, 1], hi: [Number.NaN, Number.POSITIVE_INFINITY], data });
+    expect(p?.lo).toEqual([0, 1, 0]);
+    expect(p?.hi).toEqual([0, 1, 0]);
+    const q = decodePoints({ n: 2, dims: 2, lo: [Number.NEGATIVE_INFINITY, null], hi: [3, "2"], data });
+    expect(q?.lo).toEqual([0, 0, 0]);
+    expect(q?.hi).toEqual([0, 0, 0]);
+    for (const a of [0, 1]) expect(Number.isFinite(dequantize(65535, q?.lo[a] ?? 0, q?.hi[a] ?? 0))).toBe(true);
+  });
+
+  it("draws an axis flat when hi is below lo (found by the property test: hi = -5e-324, lo = 0)", () => {
+    const p = decodePoints({ n: 1, dims: 2, lo: [0, 4], hi: [-5e-324, 2], data: new Uint16Array(2) });
+    expect(p?.lo).toEqual([0, 4, 0]);
+    expect(p?.hi).toEqual([0, 4, 0]);
+  });
+
+  it("draws an axis flat when its bounds or span do not fit the shader's float32 uniforms", () => {
+    // A span of 2e308 is Infinity: dequantize(0) would be -1e308 + 0 * Infinity = NaN.
+    const p = decodePoints({ n: 1, dims: 3, lo: [-1e308, -FLOAT32_MAX, -3e38], hi: [1e308, FLOAT32_MAX, 0], data: new Uint16Array(3) });
+    expect(p?.lo).toEqual([0, -FLOAT32_MAX, -3e38]);
+    expect(p?.hi).toEqual([0, -FLOAT32_MAX, 0]);
+  });
+
+  it("refuses more rows than uint32 indices can name before allocating them", () => {
+    expect(() =>
+      decodePoints({ n: MAX_ROWS + 1, dims: 2, lo: [0, 0], hi: [1, 1], data: new Uint16Array(0), loaded: 0, version: 1 }),
+    ).toThrow(/^_points: 4294967296 rows is more than 4294967295$/);
+  });
 });
 
 describe("decodeColumns", () => {
+  it("reads a number column's range as NaN when it is not finite", () => {
+    const values = new Float32Array(2);
+    const [col] = decodeColumns([{ name: "x", kind: "number", values, min: Number.NEGATIVE_INFINITY, max: Number.NaN }]);
+    expect(col).toMatchObject({ min: Number.NaN, max: Number.NaN });
+  });
+
   it("decodes uint8 and uint16 category codes, float32 values and text columns", () => {
     const codes8 = Uint8Array.from([0, 1, 2, 1]);
     const codes16 = Uint16Array.from([0, 300, 65535, 2]);

@@ -119,12 +119,48 @@ function finiteOr(x: unknown, fallback: number): number {
   return typeof x === "number" && Number.isFinite(x) ? x : fallback;
 }
 
-/** Decode `_points`; returns null for an empty or malformed value. */
+/** The largest finite float32: bounds and spans go to the shader as float32 uniforms. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+/** The most rows `_points` may have: row indices travel as uint32. */
+export const MAX_ROWS = 0xffffffff;
+
+function bound(x: unknown): number | null {
+  return typeof x === "number" && Number.isFinite(x) && Math.abs(x) <= FLOAT32_MAX ? x : null;
+}
+
+/**
+ * One axis's [lo, hi] as the renderer may use them: both finite within float32, lo <= hi and a
+ * span that is a finite float32. Otherwise the axis is drawn flat (a zero span), so no NaN or
+ * Infinity ever reaches the camera or the shader: an unusable `hi` (absent, NaN, +-Infinity,
+ * below `lo`, or a span beyond float32) becomes `lo`; an unusable `lo` makes the axis [0, 0].
+ */
+export function axisBounds(rawLo: unknown, rawHi: unknown): [number, number] {
+  const lo = bound(rawLo);
+  if (lo === null) return [0, 0];
+  const hi = bound(rawHi);
+  return hi !== null && hi >= lo && hi - lo <= FLOAT32_MAX ? [lo, hi] : [lo, lo];
+}
+
+function allocate(n: number, dims: number): Uint16Array<ArrayBuffer> {
+  try {
+    return new Uint16Array(n * dims);
+  } catch {
+    throw new Error(`_points: cannot hold ${n} rows in this browser`);
+  }
+}
+
+/**
+ * Decode `_points`; null when it is not a points value (no binary `data`, `dims` not 2 or 3).
+ * A negative or non-numeric `n` reads as 0, bounds as `axisBounds` says. Throws an Error whose
+ * message starts with "_points:" when `data` is shorter than the rows it claims to hold or `n`
+ * is more rows than can be held (more than MAX_ROWS, or more than memory allows).
+ */
 export function decodePoints(raw: unknown): Points | null {
   if (!isObject(raw) || !isBinary(raw.data)) return null;
   const dims = raw.dims === 3 ? 3 : raw.dims === 2 ? 2 : null;
   if (dims === null) return null;
   const n = Math.max(0, Math.floor(finiteOr(raw.n, 0)));
+  if (n > MAX_ROWS) throw new Error(`_points: ${n} rows is more than ${MAX_ROWS}`);
   const data = typedView(raw.data, Uint16Array);
   const loaded = raw.loaded === undefined ? n : Math.min(n, Math.max(0, Math.floor(finiteOr(raw.loaded, 0))));
   if (data.length < loaded * dims) {
@@ -133,17 +169,14 @@ export function decodePoints(raw: unknown): Points | null {
   let coords = data.subarray(0, n * dims);
   if (loaded < n) {
     // Sent in parts: room for every row now, the later parts are copied in as they arrive.
-    coords = new Uint16Array(n * dims);
+    coords = allocate(n, dims);
     coords.set(data.subarray(0, loaded * dims));
   }
   const lo: [number, number, number] = [0, 0, 0];
   const hi: [number, number, number] = [0, 0, 0];
   const rawLo = Array.isArray(raw.lo) ? raw.lo : [];
   const rawHi = Array.isArray(raw.hi) ? raw.hi : [];
-  for (let a = 0; a < dims; a++) {
-    lo[a] = finiteOr(rawLo[a], 0);
-    hi[a] = finiteOr(rawHi[a], lo[a]);
-  }
+  for (let a = 0; a < dims; a++) [lo[a], hi[a]] = axisBounds(rawLo[a], rawHi[a]);
   let visible: Uint8Array | null = null;
   if (isBinary(raw.visible)) {
     const v = typedView(raw.visible, Uint8Array);
@@ -207,8 +240,9 @@ function decodeColumn(raw: unknown): Column | null {
   if (raw.kind === "number") {
     if (!isBinary(raw.values)) return null;
     const values = typedView(raw.values, Float32Array);
-    const min = typeof raw.min === "number" ? raw.min : NaN;
-    const max = typeof raw.max === "number" ? raw.max : NaN;
+    // NaN when absent or not finite (a column with no finite value): the legend says so.
+    const min = finiteOr(raw.min, NaN);
+    const max = finiteOr(raw.max, NaN);
     return { name, kind: "number", values, min, max };
   }
   if (raw.kind === "text") return { name, kind: "text" };
@@ -231,7 +265,13 @@ export function colorableColumns(columns: Column[]): (CategoryColumn | NumberCol
   return columns.filter((c): c is CategoryColumn | NumberColumn => c.kind !== "text");
 }
 
-/** Decode `selected` into sorted unique row indices (empty for null); unsorted input is repaired. */
+/**
+ * Decode `selected` into sorted unique row indices; never throws. Anything that is not
+ * `{indices: <binary>}` is the empty selection; unsorted or repeated indices are repaired. Bytes
+ * past the last whole uint32 are ignored (as typedView does): the kernel only sends whole ones.
+ * The other way, the kernel refuses a buffer whose length is not a multiple of 4 with a
+ * ValueError naming it, and `encodeSelection` never makes one.
+ */
 export function decodeSelection(raw: unknown): Uint32Array {
   if (!isObject(raw) || !isBinary(raw.indices)) return new Uint32Array(0);
   const indices = typedView(raw.indices, Uint32Array);

@@ -3,9 +3,10 @@
  * pointer rests on a point for a moment), kept for the most recent rows, and shared by every
  * view of the model.
  */
-import type { RowReply } from "../protocol";
+import type { RowReply, RowValue } from "../protocol";
 
-export type Row = [string, string][];
+/** A row's metadata: [column, text], text null when the value is missing. */
+export type Row = RowValue[];
 
 /** Rows kept; the oldest is dropped beyond this. */
 export const ROW_CACHE_LIMIT = 2000;

@@ -3,7 +3,8 @@
  * kernel exists. It keeps the state, notifies `change:<key>` listeners on
  * `set` (as Backbone does, synchronously, the view's own listeners included),
  * and answers the protocol's requests as the kernel would from the embedded
- * data: tooltip rows, search, labels (with the label limits of the saved
+ * data: tooltip rows (a missing value as null, as the kernel sends it), search
+ * (which never matches a missing value), labels (with the label limits of the saved
  * `_spec`) and the 2-D/3-D swap. Everything else replies with an error saying
  * a running kernel is needed.
  */
@@ -248,6 +249,7 @@ export class LocalModel implements WidgetModel {
     }
   }
 
+  /** The `row` reply: [column, text | null] per column, null where the value is missing. */
   private answerRow(index: unknown): void {
     if (typeof index === "number" && Number.isInteger(index) && index >= 0 && index < this.table.n) {
       this.reply({ type: "row", index, values: this.table.row(index) });

@@ -5,6 +5,17 @@
  * into DataViews here, the same shape the kernel's binary frames have.
  */
 
+/**
+ * One column's display strings: row i is UTF-8 `text[offsets[i]:offsets[i + 1]]` (uint32 offsets,
+ * n + 1), and `missing`, when present, one uint8 per row (1 = the value is missing, None/NaN in
+ * Python; its text is ""). No `missing` means no row is missing.
+ */
+export interface TextColumnWire {
+  offsets: DataView;
+  text: DataView;
+  missing?: DataView;
+}
+
 /** The JSON a saved page carries (version 1). */
 export interface StandalonePayload {
   version: number;
@@ -12,7 +23,7 @@ export interface StandalonePayload {
   state: Record<string, unknown>;
   /** `_points` values by dimensionality ("2", "3"): one or both. */
   points_by_dims?: Record<string, unknown>;
-  /** Display strings of every row per column: UTF-8 `text` cut by uint32 `offsets` (n + 1). */
+  /** Display strings of every row per column (`TextColumnWire`, buffers as `{"$b64": ...}`). */
   texts?: Record<string, unknown>;
 }
 
@@ -20,7 +31,8 @@ export interface StandalonePayload {
 export interface DecodedPayload {
   state: Record<string, unknown>;
   pointsByDims: Map<2 | 3, unknown>;
-  texts: Map<string, { offsets: DataView; text: DataView }>;
+  /** Well-formed columns only: one whose buffers are absent or not base64 is left out. */
+  texts: Map<string, TextColumnWire>;
 }
 
 export const PAYLOAD_VERSION = 1;
@@ -79,22 +91,37 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
-/** Replace every `{"$b64": string}` inside `value` with a DataView (returns new containers). */
+/**
+ * Replace every `{"$b64": string}` inside `value` with a DataView (returns new containers; every
+ * key stays an own property, "__proto__" included). Throws "invalid base64: ..." on a bad string.
+ */
 export function reviveBuffers(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reviveBuffers);
   if (!isObject(value)) return value;
   const keys = Object.keys(value);
   if (keys.length === 1 && keys[0] === "$b64" && typeof value.$b64 === "string") return base64ToDataView(value.$b64);
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = reviveBuffers(value[k]);
-  return out;
+  return Object.fromEntries(keys.map((k) => [k, reviveBuffers(value[k])]));
 }
 
-/** Check and decode a payload; throws an Error with a readable message when it is not one. */
+/** A text column, or null when its buffers are absent or of the wrong kind (it is left out). */
+function decodeTextColumn(raw: unknown): TextColumnWire | null {
+  const c = reviveBuffers(raw);
+  if (!isObject(c) || !(c.offsets instanceof DataView) || !(c.text instanceof DataView)) return null;
+  if (c.missing === undefined) return { offsets: c.offsets, text: c.text };
+  if (!(c.missing instanceof DataView)) return null;
+  return { offsets: c.offsets, text: c.text, missing: c.missing };
+}
+
+/**
+ * Check and decode a payload; throws an Error with a readable message when it is not one: not an
+ * object, another version, no state, or a bad base64 string anywhere. Never throws anything else;
+ * a text column without its buffers is left out.
+ */
 export function decodePayload(raw: unknown): DecodedPayload {
   if (!isObject(raw)) throw new Error("the saved page holds no widget data");
   if (raw.version !== PAYLOAD_VERSION) {
-    throw new Error(`this page was saved with payload version ${String(raw.version)}; this widget reads version ${PAYLOAD_VERSION}`);
+    const v = typeof raw.version === "number" || typeof raw.version === "string" ? raw.version : "(none)";
+    throw new Error(`this page was saved with payload version ${v}; this widget reads version ${PAYLOAD_VERSION}`);
   }
   if (!isObject(raw.state)) throw new Error("the saved page has no widget state");
   const state = reviveBuffers(raw.state) as Record<string, unknown>;
@@ -105,13 +132,11 @@ export function decodePayload(raw: unknown): DecodedPayload {
       if (isObject(p)) pointsByDims.set(d, reviveBuffers(p));
     }
   }
-  const texts = new Map<string, { offsets: DataView; text: DataView }>();
+  const texts = new Map<string, TextColumnWire>();
   if (isObject(raw.texts)) {
     for (const [name, col] of Object.entries(raw.texts)) {
-      const c = reviveBuffers(col);
-      if (isObject(c) && c.offsets instanceof DataView && c.text instanceof DataView) {
-        texts.set(name, { offsets: c.offsets, text: c.text });
-      }
+      const c = decodeTextColumn(col);
+      if (c) texts.set(name, c);
     }
   }
   return { state, pointsByDims, texts };

@@ -18,15 +18,21 @@ function b64(a: ArrayBufferView): { $b64: string } {
   return { $b64: toB64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) };
 }
 
-/** The payload form of a text column (row i = strings[i]). */
-function textColumn(strings: string[]): { offsets: { $b64: string }; text: { $b64: string } } {
+type B64 = { $b64: string };
+
+/**
+ * The payload form of a text column (row i = strings[i]; null = missing, written as "" with a
+ * `missing` flag, as formats/html.py does; no `missing` when no row is).
+ */
+function textColumn(strings: (string | null)[]): { offsets: B64; text: B64; missing?: B64 } {
   const enc = new TextEncoder();
-  const parts = strings.map((s) => enc.encode(s));
+  const parts = strings.map((s) => enc.encode(s ?? ""));
   const offsets = new Uint32Array(parts.length + 1);
   for (const [i, p] of parts.entries()) offsets[i + 1] = offsets[i] + p.length;
   const text = new Uint8Array(offsets[parts.length]);
   for (const [i, p] of parts.entries()) text.set(p, offsets[i]);
-  return { offsets: b64(offsets), text: b64(text) };
+  if (!strings.includes(null)) return { offsets: b64(offsets), text: b64(text) };
+  return { offsets: b64(offsets), text: b64(text), missing: b64(Uint8Array.from(strings, (s) => (s === null ? 1 : 0))) };
 }
 
 function pointsValue(n: number, dims: 2 | 3): Record<string, unknown> {
@@ -35,7 +41,7 @@ function pointsValue(n: number, dims: 2 | 3): Record<string, unknown> {
   return { n, dims, lo: Array(dims).fill(-1), hi: Array(dims).fill(1), data: b64(q) };
 }
 
-function tableOf(cols: Record<string, string[]>): TextTable {
+function tableOf(cols: Record<string, (string | null)[]>): TextTable {
   const n = Object.values(cols)[0]?.length ?? 0;
   const decoded = decodePayload({
     version: 1,
@@ -150,6 +156,15 @@ describe("decodePayload", () => {
     expect(r.e).toEqual({ $b64: "AQ==", other: 1 });
   });
 
+  it("keeps a key called __proto__ as an own key (found by the property test)", () => {
+    const raw = JSON.parse('{"version":1,"state":{"bookmarks":{"__proto__":[1],"b":{"$b64":"AQ=="}}}}');
+    const bookmarks = decodePayload(raw).state.bookmarks as Record<string, unknown>;
+    expect(Object.keys(bookmarks)).toEqual(["__proto__", "b"]);
+    expect(Object.getOwnPropertyDescriptor(bookmarks, "__proto__")?.value).toEqual([1]);
+    expect(Object.getPrototypeOf(bookmarks)).toBe(Object.prototype);
+    expect(bookmarks.b).toBeInstanceOf(DataView);
+  });
+
   it("decodes state buffers the wire decoders accept", () => {
     const d = decodePayload(payload({}, { selected: { indices: b64(Uint32Array.of(1, 4)) } }));
     expect(Array.from(decodeSelection(d.state.selected))).toEqual([1, 4]);
@@ -181,11 +196,11 @@ describe("TextTable", () => {
     expect(out[2]).toBe("bc");
   });
 
-  it("searches substrings case-insensitively, skipping empty values", () => {
+  it("searches substrings case-insensitively; an empty string is a value", () => {
     const t = tableOf({ name: NAMES, kind: KINDS });
     expect(Array.from(t.search("alice", "name", false))).toEqual([0, 4]);
     expect(Array.from(t.search("DOG", "kind", false))).toEqual([1, 5]);
-    expect(Array.from(t.search("", "name", false))).toEqual([0, 1, 3, 4, 5]);
+    expect(Array.from(t.search("", "name", false))).toEqual([0, 1, 2, 3, 4, 5]);
     expect(Array.from(t.search("<script>", "name", false))).toEqual([3]);
     expect(Array.from(t.search("a.i", "name", false))).toEqual([]); // literal, not a pattern
   });
@@ -200,7 +215,7 @@ describe("TextTable", () => {
     const t = tableOf({ name: NAMES, kind: KINDS });
     expect(Array.from(t.search("^a", "name", true))).toEqual([0, 4]);
     expect(Array.from(t.search("^(cat|bird)$", "kind", true))).toEqual([0, 2, 4]);
-    expect(Array.from(t.search("^$", "name", true))).toEqual([]);
+    expect(Array.from(t.search("^$", "name", true))).toEqual([2]); // the empty string, a value
     expect(() => t.search("(", "name", true)).toThrow(/invalid regular expression/);
     expect(() => t.search("x", "nope", false)).toThrow(/no metadata column/);
   });
@@ -234,6 +249,92 @@ describe("TextTable", () => {
     expect(Array.from(some?.indices ?? [])).toEqual([1, 3]);
     expect(some?.texts).toEqual(["bob", "Carol <script>alert(1)</script>"]);
     expect(t.labels("nope", null)).toBeNull();
+  });
+});
+
+// ------------------------------------------------------- missing values
+
+describe("missing values in a saved page", () => {
+  // "" is an empty string, null a missing value (None/NaN in Python).
+  const CITY = ["Paris", null, "", "Oslo", null, ""];
+
+  it("keep a column's missing flags through the payload", () => {
+    const d = decodePayload({ version: 1, state: {}, texts: { city: textColumn(CITY), name: textColumn(NAMES) } });
+    expect(Array.from(new Uint8Array(d.texts.get("city")?.missing?.buffer ?? new ArrayBuffer(0)))).toEqual([0, 1, 0, 0, 1, 0]);
+    expect(d.texts.get("name")?.missing).toBeUndefined();
+  });
+
+  it("leave out a column whose missing flags are not a buffer or too short", () => {
+    const bad = { ...textColumn(["a", "b"]), missing: [0, 1] };
+    expect([...decodePayload({ version: 1, state: {}, texts: { c: bad } }).texts.keys()]).toEqual([]);
+    const short = { ...textColumn(["a", "b"]), missing: b64(Uint8Array.of(0)) };
+    const d = decodePayload({ version: 1, state: {}, texts: { c: short, ok: textColumn(["x", "y"]) } });
+    expect(new TextTable(d.texts, 2).names).toEqual(["ok"]);
+  });
+
+  it("answer a tooltip row with null for a missing value and the empty string for an empty one", () => {
+    const t = tableOf({ city: CITY, name: NAMES });
+    expect(t.row(1)).toEqual([
+      ["city", null],
+      ["name", "bob"],
+    ]);
+    expect(t.row(2)).toEqual([
+      ["city", ""],
+      ["name", ""],
+    ]);
+    expect(t.value("city", 4)).toBeNull();
+    t.strings("city"); // the decoded cache must not lose missing-ness
+    expect(t.value("city", 4)).toBeNull();
+    expect(t.value("city", 5)).toBe("");
+    expect(t.isMissing("city", 1)).toBe(true);
+    expect(t.isMissing("city", 2)).toBe(false);
+  });
+
+  it("never match a missing value in a search, while ^$ and the empty query match empty strings", () => {
+    const t = tableOf({ city: CITY });
+    expect(Array.from(t.search("^$", "city", true))).toEqual([2, 5]);
+    expect(Array.from(t.search("", "city", false))).toEqual([0, 2, 3, 5]);
+    expect(Array.from(t.search(".*", "", true))).toEqual([0, 2, 3, 5]);
+    expect(Array.from(t.search("o", "city", false))).toEqual([3]);
+  });
+
+  it("treat any non-zero flag as missing", () => {
+    const col = { ...textColumn(["a", "b", "c"]), missing: b64(Uint8Array.of(0, 7, 0)) };
+    const t = new TextTable(decodePayload({ version: 1, state: {}, texts: { c: col } }).texts, 3);
+    expect(t.row(1)).toEqual([["c", null]]);
+    expect(Array.from(t.search("", "c", false))).toEqual([0, 2]);
+  });
+
+  it("label a missing row with the empty string (not drawn), whatever its bytes say", () => {
+    // A writer that left text in a missing row: the flag wins.
+    const col = { ...textColumn(["a", "nan", "c"]), missing: b64(Uint8Array.of(0, 1, 0)) };
+    const t = new TextTable(decodePayload({ version: 1, state: {}, texts: { c: col } }).texts, 3);
+    expect(decodeLabels(t.labels("c", null))?.texts).toEqual(["a", "", "c"]);
+    expect(decodeLabels(t.labels("c", Uint32Array.of(1, 2)))?.texts).toEqual(["", "c"]);
+    expect(t.strings("c")).toEqual(["a", "", "c"]);
+    expect(t.value("c", 1)).toBeNull();
+  });
+
+  it("reach the tooltip through the saved page's model as null", async () => {
+    const m = new LocalModel(
+      decodePayload(payload({ texts: { name: textColumn(NAMES), kind: textColumn(["cat", null, "", "", "", ""]) } })),
+    );
+    const { log } = record(m, ["msg:custom"]);
+    m.send({ type: "row", index: 1 });
+    await tick();
+    expect(log).toEqual([
+      [
+        "msg:custom",
+        {
+          type: "row",
+          index: 1,
+          values: [
+            ["kind", null],
+            ["name", "bob"],
+          ],
+        },
+      ],
+    ]);
   });
 });
 

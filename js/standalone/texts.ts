@@ -2,13 +2,29 @@
  * What the kernel answers from metadata, answered from the display strings a
  * saved page embeds: tooltip rows, search and `_labels`. Each column stays
  * UTF-8 bytes until it is first needed; then it is decoded once and cached.
+ * A missing value (None/NaN in Python) stays distinct from an empty string:
+ * the tooltip row says null, search never matches it, its label is "".
  */
+import type { RowValue } from "../protocol";
 import { typedView } from "../wire";
 
 /** One column: row i is UTF-8 `bytes[offsets[i]:offsets[i + 1]]`. */
 export interface TextColumnBytes {
   offsets: Uint32Array;
   bytes: Uint8Array;
+}
+
+/** A column as the payload carries it (see payload.TextColumnWire). */
+export interface TextColumnBuffers {
+  offsets: ArrayBufferView;
+  text: ArrayBufferView;
+  /** One uint8 per row, 1 (any non-zero) = missing; absent: no row is missing. */
+  missing?: ArrayBufferView;
+}
+
+interface StoredColumn extends TextColumnBytes {
+  /** 1 = row i is missing, else 0 (exactly n bytes); null when no row is. */
+  missing: Uint8Array | null;
 }
 
 /** `_labels` as the kernel sends it (see encoding.encode_labels). */
@@ -69,22 +85,31 @@ export function decodeStrings(col: TextColumnBytes, n: number): string[] {
 export class TextTable {
   /** Column names in display order. */
   readonly names: string[];
-  private readonly columns: Map<string, TextColumnBytes>;
+  private readonly columns: Map<string, StoredColumn>;
   private readonly decoded = new Map<string, string[]>();
   private readonly lowered = new Map<string, string[]>();
 
-  /** `order` puts known names first (the `_columns` order); other columns follow. */
+  /**
+   * `order` puts known names first (the `_columns` order); other columns follow. A column with
+   * fewer than n + 1 offsets or fewer than n missing flags is left out (its rows cannot be told).
+   */
   constructor(
-    raw: Map<string, { offsets: ArrayBufferView; text: ArrayBufferView }>,
+    raw: Map<string, TextColumnBuffers>,
     readonly n: number,
     order: readonly string[] = [],
   ) {
     this.columns = new Map();
     for (const [name, c] of raw) {
       const offsets = typedView(c.offsets, Uint32Array);
-      // A column with too few offsets is unusable; skip it rather than misattribute rows.
       if (offsets.length < n + 1) continue;
-      this.columns.set(name, { offsets, bytes: typedView(c.text, Uint8Array) });
+      let missing: Uint8Array | null = null;
+      if (c.missing !== undefined) {
+        const flags = typedView(c.missing, Uint8Array);
+        if (flags.length < n) continue;
+        // Any non-zero flag means missing (as a bool array would); stored as 0/1.
+        if (flags.subarray(0, n).some((f) => f !== 0)) missing = Uint8Array.from(flags.subarray(0, n), (f) => (f ? 1 : 0));
+      }
+      this.columns.set(name, { offsets, bytes: typedView(c.text, Uint8Array), missing });
     }
     const known = order.filter((name) => this.columns.has(name));
     this.names = [...known, ...[...this.columns.keys()].filter((name) => !known.includes(name))];
@@ -94,12 +119,20 @@ export class TextTable {
     return this.columns.has(name);
   }
 
-  /** Every row of `name` as a string (decoded on first use, then cached). */
+  /** Whether row `index` of `name` is missing (false for an unknown column or row). */
+  isMissing(name: string, index: number): boolean {
+    const missing = this.columns.get(name)?.missing;
+    return missing ? missing[index] === 1 : false;
+  }
+
+  /** Every row of `name` as a string, "" where missing (decoded on first use, then cached). */
   strings(name: string): string[] {
     let s = this.decoded.get(name);
     if (!s) {
       const col = this.columns.get(name);
       s = col ? decodeStrings(col, this.n) : new Array<string>(this.n).fill("");
+      const missing = col?.missing;
+      if (missing) for (let i = 0; i < this.n; i++) if (missing[i]) s[i] = "";
       this.decoded.set(name, s);
     }
     return s;
@@ -114,27 +147,29 @@ export class TextTable {
     return s;
   }
 
-  /** One row's value; does not decode the whole column for a single tooltip. */
-  value(name: string, index: number): string {
-    const cached = this.decoded.get(name);
-    if (cached) return cached[index] ?? "";
+  /** One row's value, null when missing; does not decode the whole column for a single tooltip. */
+  value(name: string, index: number): string | null {
     const col = this.columns.get(name);
-    if (!col || index < 0 || index >= this.n) return "";
+    if (!col || !Number.isInteger(index) || index < 0 || index >= this.n) return "";
+    if (col.missing?.[index]) return null;
+    const cached = this.decoded.get(name);
+    if (cached) return cached[index];
     const a = Math.min(col.offsets[index], col.bytes.length);
     const b = Math.max(a, Math.min(col.offsets[index + 1], col.bytes.length));
     return decoder.decode(col.bytes.subarray(a, b));
   }
 
-  /** The tooltip row: [column, value] for every column. */
-  row(index: number): [string, string][] {
+  /** The tooltip row: [column, value] for every column, as the kernel's `row` reply (null = missing). */
+  row(index: number): RowValue[] {
     return this.names.map((name) => [name, this.value(name, index)]);
   }
 
   /**
    * Sorted rows whose value in `column` (every column when "") matches
    * `query`: a case-insensitive substring, or a RegExp with the "i" flag when
-   * `regex`. Empty values never match (as in search.py). With `visible`, only
-   * rows it marks can match. Throws an Error with a user-facing message.
+   * `regex`. Missing values never match; an empty string is a value ("^$"
+   * finds it), as in search.py. With `visible`, only rows it marks can match.
+   * Throws an Error with a user-facing message.
    */
   search(query: string, column: string, regex: boolean, visible: Uint8Array | null = null): Uint32Array {
     if (this.names.length === 0) throw new Error("there is no metadata to search in this saved page");
@@ -154,11 +189,13 @@ export class TextTable {
     const hits = new Uint8Array(n);
     for (const name of column ? [column] : this.names) {
       const values = this.strings(name);
+      // A missing row counts as already decided, so it is never tested.
+      const skip = this.columns.get(name)?.missing ?? new Uint8Array(n);
       if (rx) {
-        for (let i = 0; i < n; i++) if (hits[i] === 0 && values[i] !== "" && rx.test(values[i])) hits[i] = 1;
+        for (let i = 0; i < n; i++) if (hits[i] === 0 && skip[i] === 0 && rx.test(values[i])) hits[i] = 1;
       } else {
         const low = this.lower(name);
-        for (let i = 0; i < n; i++) if (hits[i] === 0 && low[i] !== "" && low[i].includes(needle)) hits[i] = 1;
+        for (let i = 0; i < n; i++) if (hits[i] === 0 && skip[i] === 0 && low[i].includes(needle)) hits[i] = 1;
       }
     }
     let count = 0;
@@ -173,12 +210,13 @@ export class TextTable {
 
   /**
    * The `_labels` value for `column`: every row when `rows` is null (the
-   * column's own buffers, no copy), else those sorted rows. Null when the
-   * column is unknown.
+   * column's own buffers, no copy, when no row is missing), else those sorted
+   * rows. A missing row's label is "" (not drawn). Null when the column is unknown.
    */
   labels(column: string, rows: Uint32Array | null): LabelsWire | null {
     const col = this.columns.get(column);
     if (!col) return null;
+    if (rows === null && col.missing) rows = Uint32Array.from({ length: this.n }, (_, i) => i);
     if (rows === null) {
       const indices = new Uint32Array(this.n);
       for (let i = 0; i < this.n; i++) indices[i] = i;
@@ -187,6 +225,7 @@ export class TextTable {
     const kept = rows.filter((r) => r < this.n);
     const offsets = new Uint32Array(kept.length + 1);
     const span = (r: number): [number, number] => {
+      if (col.missing?.[r]) return [0, 0];
       const a = Math.min(col.offsets[r], col.bytes.length);
       return [a, Math.max(a, Math.min(col.offsets[r + 1], col.bytes.length))];
     };

@@ -1,8 +1,15 @@
-/** Hover tooltip: "#index" and the row's metadata, all as text. */
+/**
+ * Hover tooltip: "#index" and the row's metadata, all as text (textContent, never HTML). A missing
+ * value shows as a muted dash titled "missing"; an empty string as an empty cell.
+ */
+import type { RowValue } from "../protocol";
 import { h } from "./dom";
 
 const MAX_VALUE_CHARS = 300;
 const OFFSET = 14;
+
+/** What a missing value shows. */
+export const MISSING_TEXT = "\u2014";
 
 export function truncate(text: string, max = MAX_VALUE_CHARS): string {
   return text.length > max ? `${text.slice(0, max - 1)}\u2026` : text;
@@ -11,7 +18,7 @@ export function truncate(text: string, max = MAX_VALUE_CHARS): string {
 export class Tooltip {
   readonly el: HTMLDivElement;
   private index = -1;
-  private rows: [string, string][] | null = null;
+  private rows: RowValue[] | null = null;
 
   constructor() {
     this.el = h("div", "pw-tooltip");
@@ -23,7 +30,7 @@ export class Tooltip {
    * Show point `index` near (x, y) (CSS px in the stage of size w x h);
    * `rows` null means the row is still loading.
    */
-  show(index: number, rows: [string, string][] | null, x: number, y: number, w: number, hgt: number): void {
+  show(index: number, rows: RowValue[] | null, x: number, y: number, w: number, hgt: number): void {
     if (index !== this.index || rows !== this.rows) {
       this.index = index;
       this.rows = rows;
@@ -33,7 +40,7 @@ export class Tooltip {
       } else {
         const table = h("div", "pw-tooltip-table");
         for (const [name, value] of rows) {
-          table.append(h("div", "pw-tooltip-key", truncate(name, 60)), h("div", "pw-tooltip-value", truncate(value)));
+          table.append(h("div", "pw-tooltip-key", truncate(name, 60)), valueCell(value));
         }
         this.el.append(table);
       }
@@ -54,4 +61,12 @@ export class Tooltip {
     this.index = -1;
     this.rows = null;
   }
+}
+
+/** The value cell of one column: the text, or a muted dash when the value is missing. */
+function valueCell(value: string | null): HTMLDivElement {
+  if (value !== null) return h("div", "pw-tooltip-value", truncate(value));
+  const cell = h("div", "pw-tooltip-value pw-tooltip-missing", MISSING_TEXT);
+  cell.title = "missing";
+  return cell;
 }
