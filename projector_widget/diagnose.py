@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .formats import tensorboard as tb
+from .formats import tsv
 from .formats.png import image_size
 
 
@@ -62,18 +63,6 @@ class Report:
             lines.append(f"  {mark} {where}{f.message}")
         lines.append("no problems found" if self.ok else f"{len(self.problems)} problem(s) found")
         return "\n".join(lines)
-
-
-def _count_lines(path: Path) -> tuple[list[str], bool]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return [], False
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.rstrip("\r") for line in lines], True
 
 
 def diagnose(logdir: str | os.PathLike[str]) -> Report:
@@ -198,17 +187,13 @@ def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
     path = _existing_asset(entry.metadata_path, cfg, "metadata", name, add)
     if path is None:
         return
-    lines, is_text = _count_lines(path)
-    if not is_text:
-        add(
-            Finding(
-                "metadata-not-text",
-                f"{path.name} is not UTF-8 text (is it a binary or "
-                "pickled file?); write one label per line, tab-separated columns",
-                name,
-            )
-        )
+    # The reader's own parser: what it refuses or reads differently is what this reports.
+    try:
+        text = tsv.read_text(path)
+    except tsv.MetadataError as exc:
+        add(Finding("metadata-not-text", str(exc), name))
         return
+    lines = tsv.split_lines(text)
     header = bool(lines) and "\t" in lines[0]
     rows = len(lines) - (1 if header else 0)
     if rows == n:
@@ -242,13 +227,14 @@ def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
     if header:
         width = len(lines[0].split("\t"))
         ragged = [i + 1 for i, line in enumerate(lines) if len(line.split("\t")) != width]
-        if ragged:
+        try:
+            tsv.parse_metadata(text)
+        except tsv.MetadataError as exc:
             add(
                 Finding(
                     "metadata-ragged",
-                    f"{len(ragged)} metadata line(s) have a different number "
-                    f"of tab-separated fields than the header, first line {ragged[0]} (a tab "
-                    "inside a label?)",
+                    f"{len(ragged)} metadata line(s) have a different number of tab-separated "
+                    f"fields than the header; first: {exc}",
                     name,
                 )
             )

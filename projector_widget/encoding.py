@@ -156,7 +156,10 @@ def encode_column(column: Column) -> dict[str, Any]:
             "missing_code": column.missing_code,
         }
     if column.kind == "number":
-        values = column.values.astype("<f4")
+        # Colour needs float32; values beyond its range (and infinities) take its extremes
+        # instead of becoming Inf in the browser. Text (tooltips, search) comes from the kernel.
+        f32 = np.finfo(np.float32).max
+        values = np.clip(column.numbers(), -f32, f32).astype("<f4")
         finite = values[np.isfinite(values)]
         lo = float(finite.min()) if finite.size else 0.0
         hi = float(finite.max()) if finite.size else 0.0

@@ -52,8 +52,10 @@ class Matrix:
 class Column:
     """One typed metadata column.
 
-    ``values`` keeps what the user gave (object array for text, float64 for numbers);
-    ``codes``/``categories`` are filled for categorical columns, most frequent category first.
+    ``values`` keeps what the user gave: an object array for text and categories; for numbers
+    the user's own dtype (integers stay integers, float32 stays float32) or an object array of
+    Python numbers. ``codes``/``categories`` are filled for categorical columns, most frequent
+    category first. A missing value (None, NaN, pandas NA) is distinct from an empty string.
     """
 
     name: str
@@ -64,14 +66,42 @@ class Column:
     codes: npt.NDArray[np.uint16] | None = None
     missing_code: int | None = None
 
+    def text(self, row: int) -> str | None:
+        """The value at ``row`` as display text, or None when it is missing (see
+        :func:`value_text`)."""
+        return value_text(self.values[row])
+
     def format(self, row: int) -> str:
-        """Return the value at ``row`` as display text ('' when missing)."""
-        value = self.values[row]
-        if _is_missing(value):
-            return ""
-        if isinstance(value, (float, np.floating)):
-            return f"{float(value):.6g}"
-        return str(value)
+        """The value at ``row`` as display text ('' when missing)."""
+        text = value_text(self.values[row])
+        return "" if text is None else text
+
+    def numbers(self) -> npt.NDArray[np.float64]:
+        """A numeric column's values as float64 (NaN where missing), for colour scales."""
+        if self.values.dtype != object:
+            return self.values.astype(np.float64)
+        return np.array(
+            [np.nan if _is_missing(v) else float(v) for v in self.values], dtype=np.float64
+        )
+
+
+def value_text(value: object) -> str | None:
+    """Display text of one metadata value that keeps its identity; None when it is missing.
+
+    Integers are written exactly (an ID 1234567 stays 1234567), floats in the shortest form
+    that reads back as the same number in their own precision (0.1122334, float32 0.1 as 0.1).
+    """
+    if _is_missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, np.floating):
+        return str(value)  # NumPy prints the shortest repr that round-trips in its precision
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
 def _describe(obj: object) -> str:
@@ -331,18 +361,49 @@ def make_column(name: str, values: object, n: int) -> Column:
     if kind in "iu":
         if np.unique(arr).size <= MAX_INTEGER_CATEGORIES:
             return categorical_column(name, arr.astype(object))
-        return Column(name=name, kind="number", values=arr.astype(np.float64))
+        return Column(name=name, kind="number", values=arr.copy())
     if kind == "f":
-        return Column(name=name, kind="number", values=arr.astype(np.float64))
+        return Column(name=name, kind="number", values=arr.copy())
     obj = arr.astype(object)
+    _check_cells(name, obj)
     if _all_numbers(obj):
-        nums = np.array([np.nan if _is_missing(v) else float(v) for v in obj], dtype=np.float64)
-        finite = nums[~np.isnan(nums)]
+        column = Column(name=name, kind="number", values=number_values(obj))
+        nums = column.numbers()
+        finite = nums[np.isfinite(nums)]
         integral = finite.size > 0 and bool(np.all(finite == np.round(finite)))
         if integral and np.unique(finite).size <= MAX_INTEGER_CATEGORIES:
             return categorical_column(name, obj)
-        return Column(name=name, kind="number", values=nums)
+        return column
     return _categorical_or_text(name, obj)
+
+
+def _check_cells(name: str, obj: npt.NDArray[np.object_]) -> None:
+    """TypeError for cells that are not one value (a dict, list or set in a metadata cell)."""
+    for row, v in enumerate(obj):
+        if isinstance(v, (dict, list, set, tuple, np.ndarray)):
+            raise TypeError(
+                f"metadata column {name!r} holds a {type(v).__name__} at row {row}; each cell "
+                "must be one value (a string, number, bool or None): flatten it into columns "
+                "or convert it to text, e.g. str(value)"
+            )
+
+
+def number_values(obj: npt.NDArray[np.object_]) -> np.ndarray:
+    """Numbers and missing values in an array that keeps every value exactly.
+
+    int64 when all are integers and none is missing; the floats' own dtype when all are floats
+    (missing as NaN); otherwise (integers with missing values, integers among floats, integers
+    beyond int64) the object array itself, so an integer is never shown as a float.
+    """
+    present = [v for v in obj if not _is_missing(v)]
+    floats = [v for v in present if isinstance(v, (float, np.floating))]
+    if len(floats) == len(present):
+        dtypes = {v.dtype if isinstance(v, np.floating) else np.dtype(np.float64) for v in floats}
+        dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
+        return np.array([np.nan if _is_missing(v) else v for v in obj], dtype=dtype)
+    if not floats and len(present) == obj.size and all(-(2**63) <= int(v) < 2**63 for v in present):
+        return np.array([int(v) for v in obj], dtype=np.int64)
+    return obj.copy()
 
 
 def _all_numbers(obj: npt.NDArray[np.object_]) -> bool:
@@ -401,6 +462,11 @@ def _from_codes(
     missing: np.ndarray,
 ) -> Column:
     """Re-number categories by frequency (most frequent first, ties by label)."""
+    if len(uniques) > MAX_CATEGORIES:
+        raise ValueError(
+            f"metadata column {name!r} has {len(uniques)} distinct values; a categorical column "
+            f"can have at most {MAX_CATEGORIES} (their codes travel as 16 bits)"
+        )
     codes = np.where(missing, -1, codes)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     labels = [str(u) for u in uniques]
@@ -442,31 +508,41 @@ def set_values(
 ) -> list[Column]:
     """The columns with ``column`` set to ``value`` on ``rows`` (a new column when absent).
 
-    A new column is empty (missing) elsewhere; a numeric column takes numbers only (ValueError
-    otherwise); a categorical column stays categorical. The input list is not changed.
+    A new column is missing elsewhere; a numeric column takes numbers only (ValueError
+    otherwise) and keeps every other value exactly; a categorical column stays categorical
+    while it has at most MAX_CATEGORIES values. The input list is not changed.
     """
     if not isinstance(column, str) or not column:
         raise ValueError("column must be a non-empty string")
-    existing = [c for c in columns if c.name == column]
-    if existing:
-        col = existing[0]
-        values = col.values.astype(object) if col.kind != "number" else col.values.copy()
-        if col.kind == "number":
+    if isinstance(value, (dict, list, set, tuple, np.ndarray)):
+        raise TypeError(
+            f"a label is one value (a string, number or None), got a {type(value).__name__}"
+        )
+    existing = next((c for c in columns if c.name == column), None)
+    if existing is not None and existing.kind == "number":
+        if value is not None and (
+            isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
+        ):
             try:
                 value = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 raise ValueError(
                     f"column {column!r} is numeric; {value!r} is not a number"
                 ) from None
+        values = existing.values.astype(object)
         values[rows] = value
+        new = Column(name=column, kind="number", values=number_values(values))
     else:
-        values = np.full(n, None, dtype=object)
+        values = (
+            existing.values.astype(object) if existing is not None else np.full(n, None, object)
+        )
         values[rows] = value
-    new = make_column(column, values, n)
-    if existing and existing[0].kind == "category" and new.kind == "text":
-        new = categorical_column(column, np.asarray(values, dtype=object))
+        new = make_column(column, values, n)
+        if existing is not None and existing.kind == "category" and new.kind == "text":
+            if len(_factorize(values)[1]) <= MAX_CATEGORIES:
+                new = categorical_column(column, values)
     out = [new if c.name == column else c for c in columns]
-    if not existing:
+    if existing is None:
         out.append(new)
     return out
 

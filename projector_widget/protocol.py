@@ -19,7 +19,7 @@ Browser -> kernel (requests)
     ``query``      ``{text}``: semantic search through the encoder.
 
 Kernel -> browser (replies)
-    ``row``          ``{index, values: [[column, text], ...]}``.
+    ``row``          ``{index, values: [[column, text | null], ...]}`` (null: missing).
     ``points``       ``{version, start, count}`` with one uint16 buffer.
     ``search``       ``{query, count}``.
     ``label``        ``{column, count}``.
@@ -236,8 +236,8 @@ def dispatch(
 
 
 # ----------------------------------------------------------------------------- replies
-def row_reply(index: int, values: list[list[str]]) -> Reply:
-    """``row``: the metadata of row ``index`` as ``[column, text]`` pairs."""
+def row_reply(index: int, values: list[list[str | None]]) -> Reply:
+    """``row``: the metadata of row ``index`` as ``[column, text]`` pairs (None: missing)."""
     return {"type": "row", "index": int(index), "values": values}
 
 

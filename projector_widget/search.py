@@ -56,8 +56,8 @@ def search(
             )
             hits |= ok[col.codes]
         else:
-            texts = (col.format(i) for i in range(n))  # formatted once per row
+            texts = (col.text(i) for i in range(n))  # formatted once per row
             hits |= np.fromiter(
-                (t != "" and bool(rx.search(t)) for t in texts), dtype=bool, count=n
+                (t is not None and bool(rx.search(t)) for t in texts), dtype=bool, count=n
             )
     return np.flatnonzero(hits).astype(np.int64)

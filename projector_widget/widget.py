@@ -809,7 +809,7 @@ class Projector(anywidget.AnyWidget):
 
     def _reply_row(self, request: protocol.RowRequest) -> None:
         if 0 <= request.index < self._n:
-            values = [[c.name, c.format(request.index)] for c in self._column_list]
+            values = [[c.name, c.text(request.index)] for c in self._column_list]
             self.send(protocol.row_reply(request.index, values))
 
     def _reply_points(self, request: protocol.PointsRequest) -> None:

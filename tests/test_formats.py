@@ -37,9 +37,12 @@ def test_tsv_round_trip_keeps_rows_with_tabs_and_newlines(tmp_path):
     assert lines[0] == "word\tn" and len(lines) == 42  # header + 40 rows + final newline
     back = Projector.from_tsv(tensors, meta)
     np.testing.assert_allclose(back.embeddings, x)
-    md = back.metadata
-    assert md["word"][3] == "tab here" and md["word"][5] == "two lines" and md["word"][6] == "w6"
-    assert md["n"][39] == 39
+    md = back.metadata  # exact through the sidecar; TensorBoard reads spaces in the TSV
+    assert md["word"][3] == "tab\there" and md["word"][5] == "two\nlines" and md["word"][6] == "w6"
+    assert lines[4] == "tab here\t3" and md["n"][39] == 39
+    (tmp_path / "metadata.tsv.json").unlink()  # without it, the TSV as TensorBoard shows it
+    plain = Projector.from_tsv(tensors, meta).metadata
+    assert plain["word"][3] == "tab here" and plain["word"][5] == "two lines"
 
 
 def test_single_column_metadata_has_no_header(tmp_path):
@@ -254,7 +257,7 @@ def test_to_tensorboard_is_served_by_real_tensorboard(tmp_path, tensorboard, ten
     np.testing.assert_array_equal(sheet[0:6, 6:12, 0], imgs[1])
     back = Projector.from_tensorboard(tmp_path / "log")
     np.testing.assert_array_equal(back.embeddings, x)
-    assert back.metadata["word"][4] == "has tab"
+    assert back.metadata["word"][4] == "has\ttab"  # TensorBoard shows a space; we read it exact
 
 
 # ----------------------------------------------------------------------------- HTML

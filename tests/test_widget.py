@@ -148,7 +148,9 @@ def test_row_request_answers_with_text(emb, monkeypatch):
     monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
     send_from_browser(w, {"type": "row", "index": 4})
     send_from_browser(w, {"type": "row", "index": 999})
-    assert sent == [{"type": "row", "index": 4, "values": [["name", "<b>x</b>"], ["v", "1.33333"]]}]
+    assert sent == [
+        {"type": "row", "index": 4, "values": [["name", "<b>x</b>"], ["v", "1.3333333333333333"]]}
+    ]
 
 
 def test_explained_variance_available(emb):

@@ -43,12 +43,19 @@ def _embed(value: Any) -> Any:
 
 
 def _texts(columns: list[Column], n: int) -> dict[str, Any]:
-    out = {}
+    """Each column's display strings as UTF-8 with offsets, and which rows are missing (one
+    uint8 per row, only when some are: a missing value is not an empty string)."""
+    out: dict[str, Any] = {}
     for col in columns:
-        encoded = [col.format(i).encode("utf-8") for i in range(n)]
+        texts = [col.text(i) for i in range(n)]
+        encoded = [(t or "").encode("utf-8") for t in texts]
         offsets = np.zeros(len(encoded) + 1, dtype="<u4")
         np.cumsum([len(b) for b in encoded], out=offsets[1:])
-        out[col.name] = {"offsets": _b64(offsets), "text": _b64(b"".join(encoded))}
+        entry = {"offsets": _b64(offsets), "text": _b64(b"".join(encoded))}
+        missing = np.fromiter((t is None for t in texts), dtype=np.uint8, count=n)
+        if missing.any():
+            entry["missing"] = _b64(missing)
+        out[col.name] = entry
     return out
 
 

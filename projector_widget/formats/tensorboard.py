@@ -332,8 +332,7 @@ def read(logdir: str | os.PathLike[str], tensor_name: str | None = None) -> Load
     marks: list[dict[str, Any]] = []
     cfg = log.config_path or (log.root / CONFIG_NAME)
     if entry.metadata_path:
-        raw = tsv.read_metadata_tsv(resolve_asset(entry.metadata_path, cfg))
-        metadata = {k: tsv.coerce_column(v) for k, v in raw.items()}
+        metadata = tsv.read_metadata(resolve_asset(entry.metadata_path, cfg))
     if entry.sprite_path:
         sheet = read_image(str(resolve_asset(entry.sprite_path, cfg)))
         images = split_sprite(sheet, entry.sprite_dim, n)

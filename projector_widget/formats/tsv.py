@@ -2,14 +2,31 @@
 
 * tensors: one row per point, values separated by tabs, no header;
 * metadata: one column -> one label per line, no header; several columns -> the first line is
-  the header. The projector splits on tabs and newlines with no quoting, so a label containing a
-  tab or a newline would shift every following row; :func:`clean_field` replaces them with spaces
-  so that a written file always loads with the right row count.
+  the header.
+
+Rows are lines split at ``\n`` (a ``\r`` right before it is part of the line ending, a lone
+``\r`` is part of a label), and the final newline ends the last row rather than starting an
+empty one: :func:`parse_metadata` is the one implementation, used by the reader and by
+``diagnose``, so they cannot disagree.
+
+A TSV cell cannot hold a tab or a newline, tell a missing value from an empty string, or say
+whether ``007`` is text or a number. Files this package writes therefore carry a sidecar,
+``<metadata file>.json``, with each column's name and value type and the exact value of every
+cell the TSV cannot show as it is; the TSV itself stays what TensorBoard reads (tabs and
+newlines in labels become spaces there). The reader applies the sidecar only when it was
+written for this very TSV (a hash of its bytes); without one, types are guessed strictly: a
+column is numeric when every non-empty cell is a plain decimal number (``007``, ``nan`` or
+``inf`` keep it text).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +37,73 @@ from ..inputs import Column
 
 PathLike = str | os.PathLike[str]
 
+#: The sidecar format's name and version (see the module docstring).
+SIDECAR_FORMAT = "projector-widget metadata"
+SIDECAR_VERSION = 1
+_INT = re.compile(r"-?(0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?|-?\.[0-9]+([eE][-+]?[0-9]+)?")
+
 
 def clean_field(text: str) -> str:
     """A label safe for a TSV cell: tabs, newlines and carriage returns become spaces."""
     return text.replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of a TSV text (see the module docstring for the rule)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+class MetadataError(ValueError):
+    """A metadata file that cannot be read as a table; ``line`` is 1-based (0: the file)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class MetadataTable:
+    """A metadata file as TensorBoard reads it: the header (None for one column) and rows."""
+
+    header: list[str] | None
+    rows: list[list[str]]
+
+
+def parse_metadata(text: str) -> MetadataTable:
+    """The table in a metadata text (TensorBoard's header rule); MetadataError when a row has
+    a different number of fields than the header."""
+    lines = split_lines(text)
+    if not lines:
+        return MetadataTable(None, [])
+    if "\t" not in lines[0]:
+        return MetadataTable(None, [[line] for line in lines])
+    header = lines[0].split("\t")
+    rows = []
+    for lineno, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise MetadataError(
+                f"line {lineno} has {len(fields)} tab-separated fields but the header has "
+                f"{len(header)} (a tab inside a label?)",
+                lineno,
+            )
+        rows.append(fields)
+    return MetadataTable(header, rows)
+
+
+def read_text(path: PathLike, what: str = "metadata") -> str:
+    """A file's UTF-8 text; MetadataError when it is not text."""
+    try:
+        return Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise MetadataError(
+            f"{Path(path).name} is not UTF-8 text (a binary or pickled file?); {what} is one "
+            "label per line, tab-separated columns"
+        ) from None
 
 
 def read_tensor_tsv(path: PathLike) -> npt.NDArray[np.float32]:
@@ -53,27 +133,24 @@ def read_tensor_tsv(path: PathLike) -> npt.NDArray[np.float32]:
     return np.asarray(rows, dtype=np.float32)
 
 
+def _table(path: PathLike) -> MetadataTable:
+    try:
+        return parse_metadata(read_text(path))
+    except MetadataError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def _columns(table: MetadataTable, path: PathLike) -> dict[str, list[str]]:
+    names = table.header if table.header is not None else ["label"]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{path}: the header names column(s) {twice} twice; names must be unique")
+    return {name: [row[j] for row in table.rows] for j, name in enumerate(names)}
+
+
 def read_metadata_tsv(path: PathLike) -> dict[str, list[str]]:
     """Read projector metadata with TensorBoard's header rule; returns columns of strings."""
-    with open(path, encoding="utf-8") as f:
-        lines = [line.rstrip("\r\n") for line in f]
-    while lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        return {}
-    if "\t" not in lines[0]:
-        return {"label": lines}
-    header = lines[0].split("\t")
-    cols: dict[str, list[str]] = {name: [] for name in header}
-    for lineno, line in enumerate(lines[1:], start=2):
-        fields = line.split("\t")
-        if len(fields) != len(header):
-            raise ValueError(
-                f"{path}: line {lineno} has {len(fields)} fields but the header has {len(header)}"
-            )
-        for name, value in zip(header, fields, strict=True):
-            cols[name].append(value)
-    return cols
+    return _columns(_table(path), path)
 
 
 def write_tensor_tsv(path: PathLike, x: npt.NDArray[np.floating]) -> None:
@@ -88,28 +165,147 @@ def write_tensor_tsv(path: PathLike, x: npt.NDArray[np.floating]) -> None:
 
 
 def write_metadata_tsv(path: PathLike, columns: list[Column], n: int) -> bool:
-    """Write metadata (header only with several columns); returns False when there is none."""
+    """Write metadata (header only with several columns) and its exact sidecar; returns False
+    when there is none."""
     if not columns:
         return False
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        if len(columns) > 1:
-            f.write("\t".join(clean_field(c.name) for c in columns) + "\n")
-        for i in range(n):
-            f.write("\t".join(clean_field(c.format(i)) for c in columns) + "\n")
+    lines = []
+    if len(columns) > 1:
+        lines.append("\t".join(clean_field(c.name) for c in columns))
+    texts = [[c.text(i) for i in range(n)] for c in columns]
+    for i in range(n):
+        lines.append("\t".join(clean_field(t[i] or "") for t in texts))
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    Path(path).write_bytes(data)
+    sidecar = {
+        "format": SIDECAR_FORMAT,
+        "version": SIDECAR_VERSION,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "columns": [_describe_column(c, t) for c, t in zip(columns, texts, strict=True)],
+    }
+    sidecar_path(path).write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
     return True
 
 
+def sidecar_path(path: PathLike) -> Path:
+    """Where the exact sidecar of the metadata file ``path`` is."""
+    return Path(str(path) + ".json")
+
+
+def _value_type(values: np.ndarray) -> str:
+    """'int', 'float' (or 'float32', 'float16': a NumPy column of that precision), 'bool',
+    'str', or 'text' (mixed or other values, kept as their text)."""
+    if values.dtype in (np.float32, np.float16):
+        return str(values.dtype)
+    kinds = set()
+    for v in values:
+        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            kinds.add("bool")
+        elif isinstance(v, (int, np.integer)):
+            kinds.add("int")
+        elif isinstance(v, (float, np.floating)):
+            kinds.add("float")
+        elif isinstance(v, str):
+            kinds.add("str")
+        else:
+            kinds.add("text")
+    if kinds <= {"int", "float"}:
+        return "float" if "float" in kinds else "int"
+    return kinds.pop() if len(kinds) == 1 else "text"
+
+
+def _describe_column(column: Column, texts: list[str | None]) -> dict[str, Any]:
+    """A column's sidecar entry: name, value type, missing rows and the cells the TSV cannot
+    show exactly (tabs or newlines, empty strings, an integer among floats)."""
+    kind = _value_type(column.values)
+    exact: dict[str, Any] = {}
+    missing = []
+    for i, t in enumerate(texts):
+        if t is None:
+            missing.append(i)
+        elif clean_field(t) != t or t == "":
+            exact[str(i)] = t
+        elif kind == "float" and isinstance(column.values[i], (int, np.integer)):
+            exact[str(i)] = int(column.values[i])
+    return {"name": column.name, "type": kind, "missing": missing, "exact": exact}
+
+
+def _parse_cell(text: str, kind: str) -> Any:
+    if kind == "int":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    if kind == "bool":
+        return text == "True"
+    if kind in ("float32", "float16"):
+        return np.dtype(kind).type(text)
+    return text
+
+
+def _apply_sidecar(
+    path: PathLike, data: bytes, table: MetadataTable
+) -> dict[str, list[Any]] | None:
+    """The exact columns described by ``path``'s sidecar, or None when there is none, or when it
+    does not fit the file (then a warning says the types are guessed)."""
+    side = sidecar_path(path)
+    if not side.is_file():
+        return None
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        if meta.get("format") != SIDECAR_FORMAT or meta.get("version") != SIDECAR_VERSION:
+            raise ValueError("it is not a sidecar this version reads")
+        if meta.get("sha256") != hashlib.sha256(data).hexdigest():
+            raise ValueError(f"it was written for another version of {Path(path).name}")
+        cols = meta["columns"]
+        width = len(table.header) if table.header is not None else 1
+        if len(cols) != width:
+            raise ValueError(f"it describes {len(cols)} columns, the file has {width}")
+        out: dict[str, list[Any]] = {}
+        for j, desc in enumerate(cols):
+            cells = [row[j] for row in table.rows]
+            kind = str(desc["type"])
+            values: list[Any] = [_parse_cell(t, kind) if t != "" else "" for t in cells]
+            for i in desc["missing"]:
+                values[int(i)] = None
+            for i, v in desc["exact"].items():
+                values[int(i)] = v
+            out[str(desc["name"])] = values
+        return out
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        warnings.warn(f"{side.name} is not used: {exc}; column types are guessed", stacklevel=3)
+        return None
+
+
+def read_metadata(path: PathLike) -> dict[str, list[Any]]:
+    """Typed metadata columns of a projector metadata file: exact through its sidecar when it
+    has one written for it (see the module docstring), else guessed by :func:`coerce_column`."""
+    table = _table(path)
+    exact = _apply_sidecar(path, Path(path).read_bytes(), table)
+    if exact is not None:
+        return exact
+    return {k: coerce_column(v) for k, v in _columns(table, path).items()}
+
+
 def coerce_column(values: list[str]) -> list[Any]:
-    """Strings from a TSV as numbers when every non-empty value parses as one."""
+    """Strings from a TSV as numbers when every non-empty value is a plain decimal number.
+
+    ``007`` (a leading zero), ``1_000``, ``nan``, ``inf`` or `` 1`` are not, so the column stays
+    text. Empty cells are missing (None) in a numeric column and stay '' in a text column.
+    """
     out: list[Any] = []
     for v in values:
         if v == "":
             out.append(None)
-            continue
-        try:
-            out.append(int(v) if v.lstrip("-").isdigit() else float(v))
-        except ValueError:
-            return [v if v != "" else None for v in values]
+        elif _INT.fullmatch(v):
+            out.append(int(v))
+        elif _FLOAT.fullmatch(v):
+            out.append(float(v))
+        else:
+            return list(values)
+    if all(v is None for v in out):
+        return list(values)
     return out
 
 
@@ -120,8 +316,7 @@ def read_tsv_pair(
     x = read_tensor_tsv(tensors_tsv)
     meta = None
     if metadata_tsv is not None:
-        raw = read_metadata_tsv(metadata_tsv)
-        meta = {name: coerce_column(vals) for name, vals in raw.items()}
+        meta = read_metadata(metadata_tsv)
     return x, meta
 
 
