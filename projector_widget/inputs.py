@@ -144,12 +144,21 @@ def _to_numpy(obj: object) -> np.ndarray:
         raise
 
 
-def as_matrix(embeddings: object) -> Matrix:
+def as_matrix(embeddings: object, *, copy: bool | None = None) -> Matrix:
     """Validate ``embeddings`` and return them as a C-contiguous float32 :class:`Matrix`.
 
     Accepts NumPy arrays of any real integer or float dtype, nested lists, and objects with
-    ``__array__`` (TensorFlow tensors and variables, PyTorch CPU tensors, pandas). A float32
-    C-contiguous array is used as is, without a copy.
+    ``__array__`` (TensorFlow tensors and variables, PyTorch CPU tensors, pandas). Other dtypes
+    are converted (a copy). What the kernel keeps can never change behind its back, because
+    its norms, PCA and answers would silently go stale:
+
+    * ``copy=None`` (default): a float32 C-contiguous NumPy array is used in place, without a
+      copy, and marked read-only, so changing it later in place raises instead of corrupting
+      answers (``np.memmap`` opened read-only, ``mode="r"``, stays as it is); other array-likes
+      that share memory (a PyTorch tensor) are copied, since they cannot be frozen;
+    * ``copy=True``: always a copy of its own (your array stays writable);
+    * ``copy=False``: never copy when the memory can be shared; a NumPy array is frozen as
+      above, and other array-likes must not be changed while the widget lives.
 
     Raises
     ------
@@ -193,7 +202,20 @@ def as_matrix(embeddings: object) -> Matrix:
     with np.errstate(over="ignore", invalid="ignore"):
         values = np.ascontiguousarray(arr, dtype=np.float32)
     sq_norms = _squared_norms_checked(values, source_dtype=arr.dtype)
-    return Matrix(values=values, sq_norms=sq_norms)
+    return Matrix(values=_kept(values, embeddings, copy), sq_norms=sq_norms)
+
+
+def _kept(values: npt.NDArray[np.float32], source: object, copy: bool | None) -> Any:
+    """``values`` as the kernel keeps them: its own copy, or the caller's memory frozen."""
+    if not np.may_share_memory(values, _to_numpy(source)) or not values.flags.writeable:
+        return values  # converted (already ours), or read-only already (a memmap mode "r")
+    if copy is True or (copy is None and not isinstance(source, np.ndarray)):
+        return values.copy()
+    if isinstance(source, np.ndarray):
+        source.setflags(write=False)
+    frozen = values.view()
+    frozen.setflags(write=False)
+    return frozen
 
 
 def _squared_norms_checked(

@@ -74,6 +74,11 @@ class Projector(anywidget.AnyWidget):
     encoder:
         Optional ``fn(list[str]) -> array`` embedding text queries in the same space, for
         semantic search from the UI or :meth:`query`.
+    copy:
+        Whether to keep a copy of ``embeddings``. By default a float32 C-contiguous NumPy array
+        is used in place (no second copy of a large matrix) and marked read-only, so changing
+        it later raises instead of making answers stale; ``copy=True`` keeps your array
+        writable at the cost of a copy (see :func:`projector_widget.inputs.as_matrix`).
 
     Examples
     --------
@@ -127,10 +132,11 @@ class Projector(anywidget.AnyWidget):
         selected: Any = None,
         images: Any = None,
         encoder: Callable[[list[str]], Any] | None = None,
+        copy: bool | None = None,
         **kwargs: Any,
     ) -> None:
         bundle.require_bundle()
-        matrix = as_matrix(embeddings)
+        matrix = as_matrix(embeddings, copy=copy)
         columns = as_columns(metadata, matrix.n)
         if encoder is not None and not callable(encoder):
             raise TypeError("encoder must be a function list[str] -> array of embeddings")

@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from projector_widget import Projector
 from projector_widget.inputs import as_columns, as_matrix
 
 
 def test_float32_c_contiguous_is_not_copied():
     x = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
     m = as_matrix(x)
-    assert m.values is x
+    assert np.shares_memory(m.values, x) and m.values.shape == x.shape  # no copy
     np.testing.assert_allclose(m.sq_norms, (x.astype(np.float64) ** 2).sum(1), rtol=1e-5)
 
 
@@ -176,3 +177,38 @@ def test_float16_is_converted_once():
     m = as_matrix(x16)
     assert m.values.dtype == np.float32 and not np.shares_memory(m.values, x16)
     np.testing.assert_array_equal(m.values, x16.astype(np.float32))
+
+
+def test_an_array_used_in_place_cannot_change_behind_the_widget():
+    x = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
+    w = Projector(x)
+    before = w.nearest(1, 5, "euclidean")
+    with pytest.raises(ValueError, match="read-only"):
+        x *= 100  # would make the kept norms, and so every distance, stale
+    after = w.nearest(1, 5, "euclidean")
+    np.testing.assert_array_equal(before[1], after[1])
+
+
+def test_copy_true_keeps_the_callers_array_writable_and_answers_exact():
+    x = np.random.default_rng(1).standard_normal((50, 8)).astype(np.float32)
+    w = Projector(x, copy=True)
+    want = w.nearest(1, 5, "cosine")
+    x *= 100
+    x[1] = np.nan
+    got = w.nearest(1, 5, "cosine")
+    np.testing.assert_array_equal(want[0], got[0])
+    np.testing.assert_array_equal(want[1], got[1])
+    assert not np.shares_memory(w.embeddings, x)
+
+
+def test_array_likes_that_share_memory_are_copied():
+    shared = np.random.default_rng(2).standard_normal((20, 4)).astype(np.float32)
+
+    class TensorLike:  # like a CPU torch tensor: __array__ returns its own memory
+        def __array__(self, dtype=None, copy=None):
+            return shared
+
+    m = as_matrix(TensorLike())
+    assert not np.shares_memory(m.values, shared) and shared.flags.writeable
+    m = as_matrix(TensorLike(), copy=False)
+    assert np.shares_memory(m.values, shared) and not m.values.flags.writeable
