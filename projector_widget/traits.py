@@ -83,3 +83,67 @@ def selection_from_json(value: Any, _widget: Any) -> npt.NDArray[np.int64]:
 def selection() -> SelectionTrait:
     """A synced selection trait with its binary serialisers."""
     return SelectionTrait().tag(sync=True, to_json=selection_to_json, from_json=selection_from_json)
+
+
+def _finite(value: object) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+        and bool(np.isfinite(value))
+    )
+
+
+def check_camera(value: Any) -> dict[str, Any]:
+    """A ``camera`` value as the browser writes it, or {} (fit to the data); ValueError naming
+    the field otherwise.
+
+    2-D: ``{"dims": 2, "center": [x, y], "zoom": z}``; 3-D: ``{"dims": 3, "target": [x, y, z],
+    "yaw": a, "pitch": b, "distance": d}``; every number finite, zoom and distance positive.
+    """
+    if not isinstance(value, dict):
+        raise TypeError(
+            f"camera must be a dict (or {{}} to fit the data), got {type(value).__name__}"
+        )
+    if not value:
+        return {}
+    dims: Any = value.get("dims")
+    shapes: dict[Any, dict[str, int]] = {
+        2: {"center": 2, "zoom": 0},
+        3: {"target": 3, "yaw": 0, "pitch": 0, "distance": 0},
+    }
+    if dims not in shapes or isinstance(dims, bool):
+        raise ValueError(f"camera['dims'] must be 2 or 3, got {dims!r}")
+    fields = shapes[dims]
+    extra = sorted(set(value) - set(fields) - {"dims"})
+    if extra:
+        raise ValueError(
+            f"camera has unknown field(s) {extra}; a {dims}-D camera has {sorted(fields)}"
+        )
+    out: dict[str, Any] = {"dims": int(dims)}
+    for name, length in fields.items():
+        v: Any = value.get(name)
+        if length:
+            ok = isinstance(v, (list, tuple)) and len(v) == length and all(_finite(c) for c in v)
+            if not ok:
+                raise ValueError(f"camera[{name!r}] must be {length} finite numbers, got {v!r}")
+            out[name] = [float(c) for c in v]
+        else:
+            positive = name in ("zoom", "distance")
+            if not _finite(v) or (positive and not float(v) > 0):
+                what = "a positive finite number" if positive else "a finite number"
+                raise ValueError(f"camera[{name!r}] must be {what}, got {v!r}")
+            out[name] = float(v)
+    return out
+
+
+def check_number(
+    name: str, value: Any, *, low: float, high: float, integer: bool = False
+) -> int | float:
+    """``value`` as a number within [low, high] (an int when ``integer``); TypeError for a bool
+    or a non-number, ValueError out of range."""
+    if not _finite(value) or (integer and float(value) != int(value)):
+        kind = "a whole number" if integer else "a finite number"
+        raise TypeError(f"{name} must be {kind}, got {value!r}")
+    if not low <= float(value) <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return int(value) if integer else float(value)

@@ -45,7 +45,7 @@ from .projections import PCAResult
 from .search import search as search_columns
 from .session import ProjectionSession, progress_value
 from .sprites import as_images, build_atlas
-from .traits import normalize_selection, selection
+from .traits import check_camera, check_number, normalize_selection, selection
 
 
 class Projector(anywidget.AnyWidget):
@@ -708,17 +708,32 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.validate("focus")
     def _validate_focus(self, proposal: dict[str, Any]) -> int:
-        value = int(proposal["value"])
-        if not -1 <= value < self._n:
+        value = proposal["value"]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"focus must be a row index (an int, -1 for none), got {value!r}")
+        if not -1 <= int(value) < self._n:
             raise IndexError(f"focus {value} is out of range for {self._n} points (-1 for none)")
-        return value
+        return int(value)
 
     @traitlets.validate("k_neighbors")
     def _validate_k(self, proposal: dict[str, Any]) -> int:
-        value = int(proposal["value"])
-        if not 1 <= value <= K_MAX:
-            raise ValueError(f"k_neighbors must be between 1 and {K_MAX}, got {value}")
-        return value
+        return int(check_number("k_neighbors", proposal["value"], low=1, high=K_MAX, integer=True))
+
+    @traitlets.validate("height")
+    def _validate_height(self, proposal: dict[str, Any]) -> int:
+        return int(
+            check_number("height (pixels)", proposal["value"], low=120, high=10_000, integer=True)
+        )
+
+    @traitlets.validate("point_size")
+    def _validate_point_size(self, proposal: dict[str, Any]) -> float:
+        return float(
+            check_number("point_size (pixels, 0 for automatic)", proposal["value"], low=0, high=256)
+        )
+
+    @traitlets.validate("camera")
+    def _validate_camera(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        return check_camera(proposal["value"])
 
     @traitlets.validate("metric")
     def _validate_metric(self, proposal: dict[str, Any]) -> str:

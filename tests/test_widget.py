@@ -245,3 +245,61 @@ def test_later_points_replace_whole_and_supersede_the_parts(small_parts, monkeyp
 def test_isolated_or_small_points_are_never_split(small_parts):
     rng = np.random.default_rng(2)
     assert "loaded" not in Projector(rng.standard_normal((90, 4)))._points
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "exc", "pattern"),
+    [
+        ("focus", True, TypeError, "focus must be a row index"),
+        ("height", 5, ValueError, r"height \(pixels\) must be between 120"),
+        ("height", True, TypeError, "whole number"),
+        ("point_size", float("nan"), TypeError, "finite number"),
+        ("point_size", 1e6, ValueError, "between 0 and 256"),
+        ("k_neighbors", True, TypeError, "whole number"),
+        ("camera", {"dims": 2, "center": [0, float("inf")], "zoom": 1}, ValueError, "center"),
+        ("camera", {"dims": 3, "target": [0, 0, 0], "yaw": 0, "pitch": 0}, ValueError, "distance"),
+        ("camera", {"dims": 2, "center": [0, 0], "zoom": 1, "x": 1}, ValueError, "unknown"),
+        ("projection", "custom", ValueError, "custom projection needs its axes"),
+    ],
+)
+def test_a_failing_assignment_changes_nothing(emb, name, value, exc, pattern):
+    w = Projector(emb)
+    before = w.get_state()
+    with pytest.raises(exc, match=pattern):
+        setattr(w, name, value)
+    assert w.get_state() == before
+
+
+def test_save_html_names_a_non_finite_field(emb, tmp_path):
+    w = Projector(emb)
+    w._pca_variance = [0.5, float("nan")]  # no public path leads here any more; the message
+    with pytest.raises(ValueError, match=r"_pca_variance\[1\] holds nan"):  # still names it
+        w.save_html(tmp_path / "p.html")
+
+
+def test_numbers_keep_their_digits_in_tooltips_search_and_files(tmp_path, monkeypatch):
+    ids = np.arange(1234567, 1234607)
+    ratio = np.full(40, 0.1122334)
+    w = Projector(np.random.default_rng(0).standard_normal((40, 4)), {"id": ids, "r": ratio})
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    send_from_browser(w, {"type": "row", "index": 0})
+    assert sent[-1]["values"] == [["id", "1234567"], ["r", "0.1122334"]]
+    assert w.search("1234567").tolist() == [0]
+    tensors, meta = w.to_tsv(tmp_path)
+    assert meta.read_text().split("\n")[1] == "1234567\t0.1122334"
+    back = Projector.from_tsv(tensors, meta).metadata
+    assert back["id"][0] == 1234567 and back["r"][0] == 0.1122334
+
+
+def test_missing_is_not_an_empty_string(monkeypatch):
+    w = Projector(np.eye(4), {"note": ["a", "", None, "b"], "n": [1.0, np.nan, 2.0, 3.0]})
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    send_from_browser(w, {"type": "row", "index": 1})
+    send_from_browser(w, {"type": "row", "index": 2})
+    assert [r["values"] for r in sent] == [
+        [["note", ""], ["n", None]],
+        [["note", None], ["n", "2.0"]],
+    ]
+    assert w.search("^$", "note", regex=True).tolist() == [1]

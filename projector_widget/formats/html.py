@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import json
+import math
 import re
 import secrets
 from typing import Any
@@ -59,8 +60,34 @@ def _texts(columns: list[Column], n: int) -> dict[str, Any]:
     return out
 
 
+def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
+    """The first path in ``value`` holding NaN or an infinity, with that number."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    items: Any = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _non_finite(item, f"{path}[{key!r}]" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 def _script_safe_json(data: Any) -> str:
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    try:
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        found = _non_finite(data.get("state", data) if isinstance(data, dict) else data, "")
+        where, number = found if found else ("a value", math.nan)
+        raise ValueError(
+            f"cannot save the page: {where} holds {number} (a saved page stores JSON, which has "
+            "no NaN or infinity); set it to a finite value first"
+        ) from None
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
