@@ -186,6 +186,11 @@ def decode_selection(value: Any) -> npt.NDArray[np.int64]:
         buf = value.get("indices")
         if buf is None:
             return np.zeros(0, dtype=np.int64)
+        size = memoryview(buf).nbytes
+        if size % 4:
+            raise ValueError(
+                f"a selection buffer holds uint32 indices (4 bytes each); got {size} bytes"
+            )
         return np.frombuffer(buf, dtype="<u4").astype(np.int64)
     # Plain lists also arrive here when a front end that knows no buffers sets the trait.
     return np.asarray(value, dtype=np.int64).reshape(-1)

@@ -12,37 +12,84 @@ from . import encoding
 
 
 def normalize_selection(value: Any, n: int) -> npt.NDArray[np.int64]:
-    """Sorted unique int64 indices from ``value``; IndexError/ValueError when invalid."""
+    """Sorted unique int64 indices from ``value``; IndexError/ValueError/TypeError when invalid.
+
+    One rule for every container: a sequence of booleans (list, tuple, NumPy array, pandas
+    Series) is a mask with one flag per point; anything else holds row indices, as integers or
+    integral floats, checked against ``n`` before any conversion could wrap them.
+    """
     if value is None:
         return np.zeros(0, dtype=np.int64)
-    if isinstance(value, np.ndarray) and value.dtype == bool:
-        if value.shape != (n,):
+    if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
+        value = value.to_numpy()  # pandas Series / Index
+    if isinstance(value, (set, frozenset)):
+        value = list(value)
+    if isinstance(value, (list, tuple)):
+        flags = [isinstance(v, (bool, np.bool_)) for v in value]
+        if any(flags) and not all(flags):
             raise ValueError(
-                f"a boolean selection mask must have shape ({n},), one flag per point; "
-                f"got shape {value.shape}"
+                "selected mixes booleans and row indices; pass a mask (one bool per point) or "
+                "integer row indices"
             )
-        return np.flatnonzero(value).astype(np.int64)
-    arr = np.asarray(list(value) if isinstance(value, (set, frozenset)) else value)
+    try:
+        arr = np.asarray(value)
+    except ValueError as exc:
+        raise ValueError(f"selected must be a flat sequence of row indices ({exc})") from None
+    if arr.ndim == 0:
+        raise TypeError(
+            f"selected must be a sequence of row indices or a boolean mask, got {value!r}; "
+            f"for one row write [{value!r}]"
+        )
+    if arr.ndim != 1:
+        raise ValueError(
+            f"selected must be a 1-D sequence of row indices; got shape {arr.shape} "
+            "(flatten it first if that is what you mean, e.g. rows.ravel())"
+        )
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
+    if arr.dtype == bool:
+        if arr.shape != (n,):
             raise ValueError(
-                f"selected must be integer row indices; got values of dtype {arr.dtype}"
+                f"a boolean selection mask must have shape ({n},), one flag per point; "
+                f"got shape {arr.shape}"
             )
-    arr = arr.astype(np.int64, copy=False).reshape(-1)
-    if arr.min() < 0 or arr.max() >= n:
-        bad = arr[(arr < 0) | (arr >= n)]
+        return np.flatnonzero(arr).astype(np.int64)
+    if arr.dtype == object:
+        arr = _object_indices(arr, n)
+    elif arr.dtype.kind == "f":
+        finite = np.isfinite(arr)
+        integral = finite & (arr == np.round(np.where(finite, arr, 0)))
+        if not integral.all():
+            bad = float(arr[~integral][0])
+            raise ValueError(f"selected must be integer row indices; got {bad!r}")
+    elif arr.dtype.kind not in "iu":
+        raise ValueError(f"selected must be integer row indices; got values of dtype {arr.dtype}")
+    lo, hi = arr.min(), arr.max()
+    if lo < 0 or hi >= n:  # compared in the values' own type: nothing has wrapped yet
+        bad = lo if lo < 0 else hi
+        shown = int(bad) if arr.dtype.kind in "iu" else float(bad)
         raise IndexError(
-            f"selected index {int(bad[0])} is out of range: the projector has {n} points "
+            f"selected index {shown!r} is out of range: the projector has {n} points "
             f"(valid indices are 0 to {n - 1})"
         )
-    if arr.size > 1 and bool(np.all(arr[1:] > arr[:-1])):
-        return arr.copy()  # already sorted and unique (as the browser sends it); never alias
-        # the caller's array, which validate() marks read-only
-    return np.unique(arr)
+    out = arr.astype(np.int64)
+    if out.size > 1 and bool(np.all(out[1:] > out[:-1])):
+        return out if out is not arr else out.copy()  # sorted and unique already (as the
+        # browser sends it); never alias the caller's array, which validate() marks read-only
+    return np.unique(out)
+
+
+def _object_indices(arr: np.ndarray, n: int) -> np.ndarray:
+    """Python ints of any size (no bools) checked against ``n``, as int64."""
+    for v in arr:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+            raise ValueError(f"selected must be integer row indices; got {v!r}")
+        if not 0 <= int(v) < n:
+            raise IndexError(
+                f"selected index {int(v)} is out of range: the projector has {n} points "
+                f"(valid indices are 0 to {n - 1})"
+            )
+    return arr.astype(np.int64)
 
 
 class SelectionTrait(traitlets.TraitType):

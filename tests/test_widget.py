@@ -82,6 +82,14 @@ def test_selected_normalised_sorted_int64_and_observed(emb):
         ([1.5], ValueError, "integer row indices"),
         (["a"], ValueError, "integer row indices"),
         (np.zeros(10, bool), ValueError, r"shape \(200,\)"),
+        ([True, False], ValueError, r"shape \(200,\)"),  # a bool list is a mask, like an array
+        ([1e20], IndexError, r"index 1e\+20 is out of range"),
+        (np.array([2**64 - 1], np.uint64), IndexError, "index 18446744073709551615 is out"),
+        ([2**70], IndexError, f"index {2**70} is out of range"),
+        (np.array([[1, 2], [3, 4]]), ValueError, r"1-D sequence .* shape \(2, 2\)"),
+        (7, TypeError, r"for one row write \[7\]"),
+        ([float("nan")], ValueError, "integer row indices; got nan"),
+        ([True, 3], ValueError, "mixes booleans and row indices"),
     ],
 )
 def test_bad_selection_changes_nothing(emb, value, exc, pattern):
@@ -89,6 +97,24 @@ def test_bad_selection_changes_nothing(emb, value, exc, pattern):
     with pytest.raises(exc, match=pattern):
         w.selected = value
     assert w.selected.tolist() == [5, 6]
+
+
+def test_every_boolean_sequence_is_a_mask(emb):
+    w = Projector(emb)
+    mask = [i in (4, 9) for i in range(200)]
+    for value in (mask, tuple(mask), np.array(mask), pd.Series(mask)):
+        w.selected = []
+        w.selected = value
+        assert w.selected.tolist() == [4, 9]
+    w.selected = pd.Series([7, 3])  # a Series of ints holds indices
+    assert w.selected.tolist() == [3, 7]
+
+
+def test_a_selection_buffer_of_odd_length_is_refused_precisely(emb):
+    w = Projector(emb, selected=[1])
+    with pytest.raises(ValueError, match=r"4 bytes each\); got 6 bytes"):
+        w.set_state({"selected": {"indices": memoryview(b"\x01\x00\x00\x00\x02\x00")}})
+    assert w.selected.tolist() == [1]
 
 
 def test_selection_from_browser_buffer(emb):
