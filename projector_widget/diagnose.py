@@ -7,7 +7,6 @@ LOGDIR`` prints the same report and exits with status 1 when something is wrong.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable
@@ -18,7 +17,7 @@ import numpy as np
 
 from .formats import tensorboard as tb
 from .formats import tsv
-from .formats.png import image_size
+from .formats.png import MAX_SIDE, image_size
 
 
 @dataclass
@@ -163,8 +162,8 @@ def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: Add) -> None:
     if entry.sprite_path:
         _check_sprite(entry, cfg, n, add)
     if entry.bookmarks_path:
-        try:
-            json.loads(tb.resolve_asset(entry.bookmarks_path, cfg).read_text(encoding="utf-8"))
+        try:  # the reader's own conversion: what it refuses is what this reports
+            tb.read_bookmarks(tb.resolve_asset(entry.bookmarks_path, cfg), n)
         except (OSError, ValueError) as exc:
             add(Finding("bookmarks", f"bookmarks file cannot be used: {exc}", name))
 
@@ -250,9 +249,9 @@ def _check_sprite(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
         add(Finding("sprite-dim", "sprite has no single_image_dim [width, height]", name))
         return
     try:
-        width, height = image_size(path.read_bytes())
-    except ValueError:
-        add(Finding("sprite-format", f"{path.name} is not a PNG image", name))
+        width, height = image_size(path.read_bytes())  # what the reader accepts, JPEG too
+    except ValueError as exc:
+        add(Finding("sprite-format", f"{path.name} is {exc}", name))
         return
     per_row = width // w
     capacity = per_row * (height // h)
@@ -272,11 +271,12 @@ def _check_sprite(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
                 "sprite", f"sprite {width}x{height} px holds {n} images of {w}x{h}", name, ok=True
             )
         )
-    if width > 8192 or height > 8192:
+    if width > MAX_SIDE or height > MAX_SIDE:
         add(
             Finding(
                 "sprite-too-large",
-                f"sprite is {width}x{height} px; the projector's WebGL texture limit is 8192x8192",
+                f"sprite is {width}x{height} px; the projector's WebGL texture limit is "
+                f"{MAX_SIDE}x{MAX_SIDE}",
                 name,
             )
         )

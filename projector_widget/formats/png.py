@@ -108,16 +108,53 @@ def decode_png(data: bytes) -> npt.NDArray[np.uint8]:
     return np.concatenate([grey, grey, grey, alpha], axis=2)
 
 
+#: The largest sprite sheet side: WebGL's usual texture limit, TensorBoard's too. Checked from
+#: the header before decoding, so a huge image fails with this message, not a decompression
+#: bomb error or an out-of-memory.
+MAX_SIDE = 8192
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from an image's header without decoding it: PNG here, other formats
+    (JPEG, ...) through Pillow when installed; ValueError when it is not an image."""
+    if data.startswith(_SIGNATURE) and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    try:
+        import io
+
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise ValueError(
+            "not a PNG file (Pillow, which reads other formats, is not installed)"
+        ) from None
+    try:
+        with Image.open(io.BytesIO(data)) as im:  # reads the header only
+            return int(im.size[0]), int(im.size[1])
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValueError(f"not an image ({exc})") from None
+
+
 def read_image(path: str) -> npt.NDArray[np.uint8]:
-    """(H, W, 4) uint8 RGBA of an image file: Pillow or TensorFlow when installed, else PNG here."""
+    """(H, W, 4) uint8 RGBA of an image file: Pillow or TensorFlow when installed, else PNG here.
+
+    ValueError when it is not an image or is larger than MAX_SIDE on a side.
+    """
     with open(path, "rb") as f:
         data = f.read()
+    width, height = image_size(data)
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise ValueError(
+            f"{path} is {width}x{height} px; a sprite sheet can be at most {MAX_SIDE}x{MAX_SIDE} "
+            "(the WebGL texture limit TensorBoard's projector has too): use smaller thumbnails"
+        )
     try:
         import io
 
         from PIL import Image
 
-        return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
+        with Image.open(io.BytesIO(data)) as im:
+            return np.asarray(im.convert("RGBA"))
     except ImportError:
         pass
     try:
@@ -126,11 +163,3 @@ def read_image(path: str) -> npt.NDArray[np.uint8]:
         return tf.io.decode_image(data, channels=4, expand_animations=False).numpy()
     except ImportError:
         return decode_png(data)
-
-
-def image_size(data: bytes) -> tuple[int, int]:
-    """(width, height) from a PNG header without decoding it."""
-    if not data.startswith(_SIGNATURE) or data[12:16] != b"IHDR":
-        raise ValueError("not a PNG file")
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)

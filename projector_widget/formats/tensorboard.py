@@ -52,6 +52,8 @@ class LogDir:
     checkpoint: str | None
     entries: list[Entry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Problems of the config file itself (it does not parse): nothing is read from it then.
+    config_problems: list[str] = field(default_factory=list)
 
 
 def _projector_pb2() -> Any:
@@ -156,14 +158,21 @@ def parse_logdir(logdir: str | os.PathLike[str]) -> LogDir:
     config_path = find_config(root)
     config = pb2.ProjectorConfig()
     problems: list[str] = []
+    config_problems: list[str] = []
     if config_path is not None:
         try:
             text_format.Parse(config_path.read_text(encoding="utf-8"), config)
         except (text_format.ParseError, UnicodeDecodeError) as exc:
             problems.append(f"{config_path.name} is not a valid ProjectorConfig: {exc}")
+            config_problems = list(problems)
     checkpoint = _latest_checkpoint(root, config)
     out = LogDir(
-        root=root, config_path=config_path, config=config, checkpoint=checkpoint, problems=problems
+        root=root,
+        config_path=config_path,
+        config=config,
+        checkpoint=checkpoint,
+        problems=problems,
+        config_problems=config_problems,
     )
     template, named = _config_entries(config)
     out.entries = [e for e in named if e.source == "file"]
@@ -216,14 +225,15 @@ def load_tensor(log: LogDir, entry: Entry) -> npt.NDArray[np.float32]:
     path = resolve_asset(entry.tensor_path, log.config_path)
     try:
         return tsv.read_tensor_tsv(path)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:  # UnicodeDecodeError included
         # Not TSV: TensorBoard then reads raw float32 values of shape tensor_shape.
         shape = entry.config_shape
         if len(shape) != 2:
-            if isinstance(exc, ValueError):
+            if not isinstance(exc, UnicodeDecodeError):
                 raise
             raise ValueError(
-                f"{path} is binary, so tensor_shape [N, D] must be given in the config"
+                f"{path} is binary, not TSV text, so the config must give its tensor_shape "
+                "[N, D] (TensorBoard reads raw float32 values in that shape)"
             ) from None
         raw = np.fromfile(path, dtype="<f4")
         if raw.size != shape[0] * shape[1]:
@@ -273,16 +283,42 @@ def split_sprite(
     return out
 
 
-def convert_tf_bookmarks(items: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
-    """Bookmarks of the TF projector (its saved ``State`` objects) as ours."""
+def _bookmark_error(k: int, item: dict[str, Any], what: str) -> ValueError:
+    label = item.get("label")
+    name = repr(label) if isinstance(label, str) and label else f"number {k + 1}"
+    return ValueError(f"bookmark {name}: {what}")
+
+
+def convert_tf_bookmarks(items: list[Any], n: int) -> list[dict[str, Any]]:
+    """Bookmarks of the TF projector (its saved ``State`` objects) as ours.
+
+    ValueError names the bookmark and the field when one cannot be used as it is: selected
+    points that are not row indices of the ``n`` rows, PCA components outside the first 10.
+    """
+    from ..projections.pca import COMPONENTS
+
+    if not isinstance(items, list):
+        raise ValueError("a bookmarks file holds a JSON list of saved states")
     out = []
     for k, item in enumerate(items):
         if not isinstance(item, dict):
-            continue
-        projection = {"pca": "pca", "tsne": "tsne", "umap": "umap", "custom": "custom"}.get(
-            str(item.get("selectedProjection", "pca")), "pca"
-        )
-        comps = [int(c) for c in (item.get("pcaComponentDimensions") or [0, 1, 2])][:3]
+            raise ValueError(f"bookmark number {k + 1} is not a JSON object")
+        projection = str(item.get("selectedProjection", "pca"))
+        if projection not in ("pca", "tsne", "umap", "custom"):
+            raise _bookmark_error(k, item, f"unknown selectedProjection {projection!r}")
+        raw_comps = item.get("pcaComponentDimensions") or [0, 1, 2]
+        if (
+            not isinstance(raw_comps, list)
+            or not 2 <= len(raw_comps) <= 3
+            or not all(_is_index(c) and c < COMPONENTS for c in raw_comps)
+        ):
+            raise _bookmark_error(
+                k,
+                item,
+                f"pcaComponentDimensions must be 2 or 3 component indices from 0 to "
+                f"{COMPONENTS - 1}, got {raw_comps!r}",
+            )
+        comps = [int(c) for c in raw_comps]
         if projection == "custom":  # its axes are queries we cannot recover: fall back to PCA
             projection, comps = "pca", [0, 1, 2]
         if projection == "pca":
@@ -291,7 +327,14 @@ def convert_tf_bookmarks(items: list[dict[str, Any]], n: int) -> list[dict[str, 
         else:
             dims = 3 if projection == "tsne" and item.get("tSNEis3d", True) else 2
             params = {"dims": dims}
-        selected = [int(i) for i in item.get("selectedPoints", []) if 0 <= int(i) < n]
+        points = item.get("selectedPoints", [])
+        if not isinstance(points, list) or not all(_is_index(i) for i in points):
+            raise _bookmark_error(
+                k, item, f"selectedPoints must be a list of row indices, got {points!r}"
+            )
+        beyond = [i for i in points if i >= n]
+        if beyond:
+            raise _bookmark_error(k, item, f"selects point {beyond[0]}, but there are {n} points")
         out.append(
             {
                 "name": str(item.get("label") or f"bookmark {k + 1}"),
@@ -302,12 +345,25 @@ def convert_tf_bookmarks(items: list[dict[str, Any]], n: int) -> list[dict[str, 
                 "camera": {},
                 "color_by": str(item.get("selectedColorOptionName") or ""),
                 "label_by": str(item.get("selectedLabelOption") or ""),
-                "selected": selected,
+                "selected": [int(i) for i in points],
                 "focus": -1,
                 "isolated": None,
             }
         )
     return out
+
+
+def _is_index(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def read_bookmarks(path: Path, n: int) -> list[dict[str, Any]]:
+    """The bookmarks in a TF projector bookmarks file, converted (ValueError when unusable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path.name} is not JSON: {exc}") from None
+    return convert_tf_bookmarks(data, n)
 
 
 @dataclass
@@ -324,6 +380,8 @@ class Loaded:
 def read(logdir: str | os.PathLike[str], tensor_name: str | None = None) -> Loaded:
     """Read one embedding (tensor, metadata, sprite, bookmarks) from a projector log directory."""
     log = parse_logdir(logdir)
+    if log.config_problems:  # a config that does not parse is never read in part
+        raise ValueError("; ".join(log.config_problems))
     entry = pick(log, tensor_name)
     values = load_tensor(log, entry)
     n = values.shape[0]
@@ -337,8 +395,7 @@ def read(logdir: str | os.PathLike[str], tensor_name: str | None = None) -> Load
         sheet = read_image(str(resolve_asset(entry.sprite_path, cfg)))
         images = split_sprite(sheet, entry.sprite_dim, n)
     if entry.bookmarks_path:
-        data = json.loads(resolve_asset(entry.bookmarks_path, cfg).read_text(encoding="utf-8"))
-        marks = convert_tf_bookmarks(data if isinstance(data, list) else [], n)
+        marks = read_bookmarks(resolve_asset(entry.bookmarks_path, cfg), n)
     return Loaded(name=entry.name, values=values, metadata=metadata, images=images, bookmarks=marks)
 
 

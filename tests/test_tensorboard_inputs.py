@@ -1,0 +1,137 @@
+"""Bad TensorBoard log directories: the reader refuses them with a precise message, and
+diagnose reports the same thing (they share the code that reads each file)."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from projector_widget import Projector, diagnose
+from projector_widget.formats import tensorboard as tb
+
+pytest.importorskip("tensorboard")
+
+
+def _logdir(root: Path, *, images: bool = False) -> Path:
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, (20, 16, 16)).astype(np.uint8) if images else None
+    w = Projector(rng.standard_normal((20, 3)), [f"w{i}" for i in range(20)], images=imgs)
+    w.to_tensorboard(root, tensor_format="tsv")
+    return root
+
+
+def _with_bookmarks(root: Path, marks: object) -> None:
+    (root / "bookmarks.json").write_text(json.dumps(marks))
+    config = root / tb.CONFIG_NAME
+    text = config.read_text().replace(
+        'metadata_path: "metadata.tsv"',
+        'metadata_path: "metadata.tsv"\n  bookmarks_path: "bookmarks.json"',
+    )
+    config.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("marks", "pattern"),
+    [
+        ([{"label": "b", "selectedPoints": "abc"}], r"bookmark 'b': selectedPoints must be a list"),
+        (
+            [{"label": "b", "selectedPoints": [1, "2"]}],
+            "selectedPoints must be a list of row indices",
+        ),
+        ([{"label": "b", "selectedPoints": [25]}], "selects point 25, but there are 20 points"),
+        (
+            [{"pcaComponentDimensions": [0, 12]}],
+            r"bookmark number 1: pcaComponentDimensions .* 0 to 9",
+        ),
+        ([{"selectedProjection": "mds"}], "unknown selectedProjection 'mds'"),
+        ({"not": "a list"}, "JSON list"),
+    ],
+)
+def test_unusable_bookmarks_fail_at_load_and_in_diagnose(tmp_path, marks, pattern):
+    root = _logdir(tmp_path / "log")
+    _with_bookmarks(root, marks)
+    with pytest.raises(ValueError, match=pattern):
+        Projector.from_tensorboard(root)
+    report = diagnose(root)
+    assert report.codes() == ["bookmarks"] and any(
+        pytest.importorskip("re").search(pattern, f.message) for f in report.problems
+    )
+
+
+def test_valid_tf_bookmarks_load(tmp_path):
+    root = _logdir(tmp_path / "log")
+    _with_bookmarks(
+        root, [{"label": "two", "selectedPoints": [3, 4], "pcaComponentDimensions": [1, 0]}]
+    )
+    w = Projector.from_tensorboard(root)
+    assert diagnose(root).ok and w.bookmarks == [{"name": "two"}]
+
+
+@pytest.mark.parametrize(
+    ("edit", "pattern"),
+    [
+        (lambda t: t + "\nunknown_field: 3\n", "unknown_field"),
+        (lambda t: t.rsplit("}", 1)[0], "not a valid ProjectorConfig"),  # truncated
+    ],
+)
+def test_a_config_that_does_not_parse_is_never_read_in_part(tmp_path, edit, pattern):
+    root = _logdir(tmp_path / "log")
+    config = root / tb.CONFIG_NAME
+    config.write_text(edit(config.read_text()))
+    with pytest.raises(ValueError, match=pattern):
+        Projector.from_tensorboard(root)
+    assert "config-invalid" in diagnose(root).codes()
+
+
+def test_a_binary_tensor_without_its_shape_says_so(tmp_path):
+    root = _logdir(tmp_path / "log")
+    (root / "tensors.tsv").write_bytes(np.arange(60, dtype="<f4").tobytes() + b"\xff\xfe")
+    with pytest.raises(
+        ValueError, match=r"binary, not TSV text, so the config must give its tensor_shape"
+    ):
+        Projector.from_tensorboard(root)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims a huge image (its data is a few bytes)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_an_oversized_sprite_is_refused_before_decoding(tmp_path):
+    root = _logdir(tmp_path / "log", images=True)
+    sprite = next(root.glob("*.png"))
+    sprite.write_bytes(_png_header(30_000, 30_000))
+    with pytest.raises(
+        ValueError, match=r"30000x30000 px; a sprite sheet can be at most 8192x8192"
+    ):
+        Projector.from_tensorboard(root)
+    assert "sprite-too-large" in diagnose(root).codes()
+
+
+def test_a_jpeg_sprite_is_read_and_diagnose_agrees(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    root = _logdir(tmp_path / "log", images=True)
+    sprite = next(root.glob("*.png"))
+    rgb = np.asarray(image.open(sprite).convert("RGB"))
+    image.fromarray(rgb).save(sprite, format="JPEG", quality=95)  # same name, JPEG bytes
+    w = Projector.from_tensorboard(root)
+    assert w.show_images
+    report = diagnose(root)
+    assert report.ok, str(report)
