@@ -51,6 +51,9 @@ def quantize(
     n, d = coords.shape
     if n == 0:
         return np.zeros((0, d), np.uint16), [0.0] * d, [1.0] * d
+    if not np.all(np.isfinite(coords)):
+        # Projections check their output; this keeps NaN bounds off the wire whatever the cause.
+        raise ValueError("coordinates contain NaN or infinity; nothing was sent to the browser")
     lo = coords.min(axis=0).astype(np.float64)
     hi = coords.max(axis=0).astype(np.float64)
     span = hi - lo

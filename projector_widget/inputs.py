@@ -369,7 +369,13 @@ def make_column(name: str, values: object, n: int) -> Column:
         )
     if _is_pandas_series(values):
         values = values.to_numpy(dtype=object, na_value=None)  # type: ignore[attr-defined]
-    arr = np.asarray(values)
+    if isinstance(values, (list, tuple)):
+        # Each value as given: NumPy would turn [0, 0.5] into floats (the 0 shown as 0.0).
+        arr = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):
+            arr[i] = v
+    else:
+        arr = np.asarray(values)
     if arr.ndim != 1:
         raise ValueError(
             f"metadata column {name!r} must be 1-D (one value per row); got shape {arr.shape}"

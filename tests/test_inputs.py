@@ -212,3 +212,30 @@ def test_array_likes_that_share_memory_are_copied():
     assert not np.shares_memory(m.values, shared) and shared.flags.writeable
     m = as_matrix(TensorLike(), copy=False)
     assert np.shares_memory(m.values, shared) and not m.values.flags.writeable
+
+
+def test_labelling_past_the_category_limit_turns_the_column_to_text(monkeypatch):
+    from projector_widget import inputs
+
+    monkeypatch.setattr(inputs, "MAX_CATEGORIES", 4)
+    w = Projector(np.eye(40, 3), {"tag": ["a", "b"] * 20}, color_by="tag")
+    for i, value in enumerate(["c", "d"]):
+        w.label_selection("tag", value, rows=[i])
+    assert w.columns["tag"] == "category" and w.color_by == "tag"
+    w.label_selection("tag", "e", rows=[5])  # a fifth value: 16-bit codes would have wrapped
+    assert w.columns["tag"] == "text" and w.color_by == ""
+    assert w.metadata["tag"].tolist()[:6] == ["c", "d", "a", "b", "a", "e"]
+    with pytest.raises(
+        ValueError, match="has 5 distinct values; a categorical column can have at most 4"
+    ):
+        inputs.categorical_column("tag", np.array(list("abcde"), dtype=object))
+
+
+def test_numbers_beyond_float32_keep_their_colour_range_finite():
+    from projector_widget import encoding
+
+    (col,) = as_columns({"big": [1e300, -1e300, 0.5] + list(np.arange(40.0))}, 43)
+    wire = encoding.encode_column(col)
+    values = np.frombuffer(wire["values"], "<f4")
+    assert np.all(np.isfinite(values)) and np.isfinite(wire["min"]) and np.isfinite(wire["max"])
+    assert col.text(0) == "1e+300"  # the text keeps the value; only the colour scale clips

@@ -1,0 +1,100 @@
+"""Property-based: arbitrary matrices and metadata through inputs.py.
+
+Every input either becomes a valid float32 matrix equal to the input (converted), or fails with
+TypeError/ValueError; metadata cells keep their identity in display text.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from projector_widget.inputs import as_columns, as_matrix
+
+dtypes = st.one_of(
+    hnp.integer_dtypes(endianness="="),
+    hnp.unsigned_integer_dtypes(endianness="="),
+    hnp.floating_dtypes(endianness="=", sizes=(16, 32, 64)),
+    st.just(np.dtype(bool)),
+    hnp.complex_number_dtypes(endianness="="),
+)
+matrices = hnp.arrays(
+    dtype=dtypes, shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6)
+)
+
+
+@given(x=matrices)
+def test_any_array_becomes_a_valid_matrix_or_a_precise_error(x):
+    try:
+        m = as_matrix(x.copy())
+    except (TypeError, ValueError) as exc:
+        message = str(exc)
+        assert message and "embeddings" in message
+        kind_ok = x.dtype.kind in "fiub"
+        if kind_ok and x.ndim == 2 and x.size and np.isfinite(x.astype(np.float64)).all():
+            # only a value too large for float32 can fail a clean real matrix
+            assert "too large" in message or "Inf" in message
+        return
+    assert x.ndim == 2 and x.size > 0 and x.dtype.kind in "fiub"
+    assert m.values.dtype == np.float32 and m.values.flags.c_contiguous
+    np.testing.assert_array_equal(m.values, x.astype(np.float32))
+    assert np.all(np.isfinite(m.values)) and np.all(np.isfinite(m.sq_norms))
+    np.testing.assert_allclose(
+        m.sq_norms, (m.values.astype(np.float64) ** 2).sum(1), rtol=1e-4, atol=1e-30
+    )
+
+
+@given(
+    rows=st.lists(
+        st.lists(
+            st.one_of(st.integers(-(2**40), 2**40), st.floats(width=32)), min_size=3, max_size=3
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_nested_lists_become_a_matrix_or_name_the_bad_row(rows):
+    try:
+        m = as_matrix(rows)
+    except ValueError as exc:
+        bad = [i for i, r in enumerate(rows) if not all(math.isfinite(v) for v in r)]
+        assert bad and f"row {bad[0]}" in str(exc)
+        return
+    assert m.values.shape == (len(rows), 3)
+
+
+cell = st.one_of(
+    st.none(),
+    st.text(max_size=6),
+    st.integers(-(2**80), 2**80),
+    st.floats(allow_nan=True, width=64),
+    st.floats(width=32).map(np.float32),
+    st.booleans(),
+)
+
+
+@given(cells=st.lists(cell, min_size=1, max_size=30))
+def test_every_cell_keeps_its_identity_in_text(cells):
+    (col,) = as_columns({"c": cells}, len(cells))
+    for i, v in enumerate(cells):
+        text = col.text(i)
+        if (
+            v is None
+            or (isinstance(v, float) and math.isnan(v))
+            or (isinstance(v, np.floating) and np.isnan(v))
+        ):
+            assert text is None
+        elif isinstance(v, bool):
+            assert text == str(v)
+        elif isinstance(v, int):
+            assert text == str(v)  # exact, however large
+        elif isinstance(v, np.float32):
+            assert np.float32(text) == v  # shortest text that reads back the same float32
+        elif isinstance(v, float):
+            assert float(text) == v
+        else:
+            assert text == v
