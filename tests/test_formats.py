@@ -299,3 +299,18 @@ def test_binary_tensor_file_with_tensor_shape(tmp_path):
     tb_projector.visualize_embeddings(str(logdir), config)
     with pytest.raises(ValueError, match="holds 75 float32 values but tensor_shape \\[24, 3\\]"):
         Projector.from_tensorboard(logdir)
+
+
+def test_trailing_missing_labels_survive_tsv_and_tensorboard(tmp_path):
+    x = _emb(4, 3)
+    w = Projector(x, ["a", "b", None, None])
+    tensors, meta = w.to_tsv(tmp_path / "tsv")
+    assert meta.read_text() == "a\nb\n\n\n"  # four rows, as TensorBoard reads them
+    labels = Projector.from_tsv(tensors, meta).metadata["label"]
+    assert labels.tolist()[:2] == ["a", "b"] and labels.isna().tolist() == [False, False, True, True]
+    w.to_tensorboard(tmp_path / "log", tensor_format="tsv")
+    back = Projector.from_tensorboard(tmp_path / "log")
+    assert back.metadata["label"].isna().tolist() == [False, False, True, True]
+    from projector_widget import diagnose
+
+    assert diagnose(tmp_path / "log").ok

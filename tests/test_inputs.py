@@ -239,3 +239,10 @@ def test_numbers_beyond_float32_keep_their_colour_range_finite():
     values = np.frombuffer(wire["values"], "<f4")
     assert np.all(np.isfinite(values)) and np.isfinite(wire["min"]) and np.isfinite(wire["max"])
     assert col.text(0) == "1e+300"  # the text keeps the value; only the colour scale clips
+
+
+def test_a_cell_holding_a_container_is_refused_by_name():
+    with pytest.raises(
+        TypeError, match=r"column 'meta' holds a dict at row 1; each cell must be one value"
+    ):
+        as_columns({"meta": ["a", {"k": 1}, "c"]}, 3)
