@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .inputs import Column
+from .columns import Column
 
 QMAX = 65535
 #: Above this many points ``_points`` is sent in parts (see the module docstring).

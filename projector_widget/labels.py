@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .inputs import Column
+from .columns import Column
 from .protocol import ALL_LABELS_MAX, LABEL_ROWS_CAP
 
 

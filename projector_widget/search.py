@@ -7,7 +7,7 @@ import re
 import numpy as np
 import numpy.typing as npt
 
-from .inputs import Column
+from .columns import Column
 
 
 def compile_query(pattern: str, *, regex: bool, case: bool) -> re.Pattern[str]:

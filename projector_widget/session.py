@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import projections
-from .inputs import Column, Matrix
+from .columns import Column
+from .inputs import Matrix
 from .jobs import Job, Stopped
 from .projections import Hooks, Inputs, Layout, Method, PCAResult
 from .projections.pca import COMPONENTS, EXACT_MAX_ROWS, pca, pca_coords, sample_pca

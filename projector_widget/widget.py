@@ -26,18 +26,17 @@ import traitlets
 from . import bundle, encoding, labels, projections, protocol
 from .ann import ApproximateIndex
 from .bookmarks import BookmarkStore
-from .inputs import (
+from .columns import (
     Column,
     as_columns,
-    as_matrix,
     check_color_by,
-    check_dimensions,
     check_label_by,
     colorable,
     columns_as_table,
     default_color_column,
     set_values,
 )
+from .inputs import as_matrix, check_dimensions
 from .jobs import Job
 from .neighbors import K_MAX, NeighbourSearch, check_metric
 from .parts import PointsOutbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from projector_widget import encoding
-from projector_widget.inputs import as_columns
+from projector_widget.columns import as_columns
 
 
 def test_quantize_error_is_below_half_a_step():

@@ -307,7 +307,12 @@ def test_trailing_missing_labels_survive_tsv_and_tensorboard(tmp_path):
     tensors, meta = w.to_tsv(tmp_path / "tsv")
     assert meta.read_text() == "a\nb\n\n\n"  # four rows, as TensorBoard reads them
     labels = Projector.from_tsv(tensors, meta).metadata["label"]
-    assert labels.tolist()[:2] == ["a", "b"] and labels.isna().tolist() == [False, False, True, True]
+    assert labels.tolist()[:2] == ["a", "b"] and labels.isna().tolist() == [
+        False,
+        False,
+        True,
+        True,
+    ]
     w.to_tensorboard(tmp_path / "log", tensor_format="tsv")
     back = Projector.from_tensorboard(tmp_path / "log")
     assert back.metadata["label"].isna().tolist() == [False, False, True, True]

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from projector_widget import Projector
-from projector_widget.inputs import as_columns, as_matrix
+from projector_widget.columns import as_columns
+from projector_widget.inputs import as_matrix
 
 
 def test_float32_c_contiguous_is_not_copied():
@@ -215,7 +216,7 @@ def test_array_likes_that_share_memory_are_copied():
 
 
 def test_labelling_past_the_category_limit_turns_the_column_to_text(monkeypatch):
-    from projector_widget import inputs
+    from projector_widget import columns as inputs
 
     monkeypatch.setattr(inputs, "MAX_CATEGORIES", 4)
     w = Projector(np.eye(40, 3), {"tag": ["a", "b"] * 20}, color_by="tag")

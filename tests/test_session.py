@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from projector_widget import session as session_mod
-from projector_widget.inputs import as_columns, as_matrix
+from projector_widget.columns import as_columns
+from projector_widget.inputs import as_matrix
 from projector_widget.session import ProjectionSession
 
 

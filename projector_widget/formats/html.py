@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import bundle
-from ..inputs import Column
+from ..columns import Column
 
 _SKIP = re.compile(
     r"^(_model_|_view_|_anywidget|_esm$|_css$|_dom_classes$|layout$|tabbable$|tooltip$)"

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..inputs import Column
+from ..columns import Column
 
 PathLike = str | os.PathLike[str]
 

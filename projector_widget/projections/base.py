@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..inputs import Column
+from ..columns import Column
 
 if TYPE_CHECKING:
     from .pca import PCAResult

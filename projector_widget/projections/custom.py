@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..inputs import Column
+from ..columns import Column
 from ..search import search
 from .base import Inputs, Layout, Method
 
