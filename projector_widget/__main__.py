@@ -1,4 +1,4 @@
-"""Command line: ``python -m projector_widget diagnose LOGDIR``."""
+"""Command line: ``projector-widget diagnose LOGDIR`` (or ``python -m projector_widget ...``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m projector_widget")
+    parser = argparse.ArgumentParser(prog="projector-widget")
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("diagnose", help="check a TensorBoard projector log directory")
     d.add_argument("logdir")
@@ -22,5 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
-if __name__ == "__main__":
+def main_exit() -> None:
+    """Entry point of the ``projector-widget`` console script."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_exit()

@@ -54,6 +54,10 @@ class Report:
         """Codes of the problems, e.g. ``['metadata-rows']``."""
         return [f.code for f in self.problems]
 
+    def __repr__(self) -> str:
+        verdict = "ok" if self.ok else f"{len(self.problems)} problem(s): {self.codes()}"
+        return f"<Report {self.logdir}: {verdict}>"
+
     def __str__(self) -> str:
         lines = [f"projector log directory: {self.logdir}"]
         for f in self.findings:

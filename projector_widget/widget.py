@@ -193,6 +193,17 @@ class Projector(anywidget.AnyWidget):
         #: when the PCA of every row has replaced the first one, computed from a sample).
         self.pca_refined: threading.Event = self._session.refined
 
+    def __repr__(self) -> str:
+        """What a terminal or a frontend without widgets shows: size, projection, selection."""
+        params = ", ".join(f"{k}={v!r}" for k, v in self.projection_params.items())
+        subset = self._session.subset
+        shown = "" if subset is None else f", {subset.size:,} isolated"
+        return (
+            f"<Projector: {self._n:,} points x {self._matrix.dims} dims, "
+            f"{self.projection}({params}) in {self.dimensions}-D, "
+            f"{len(self.selected):,} selected{shown}, columns {list(self.columns)}>"
+        )
+
     # ------------------------------------------------------------------ read-only views
     @property
     def n_points(self) -> int:

@@ -329,3 +329,26 @@ def test_missing_is_not_an_empty_string(monkeypatch):
         [["note", None], ["n", "2.0"]],
     ]
     assert w.search("^$", "note", regex=True).tolist() == [1]
+
+
+def test_reprs_say_what_a_terminal_needs(emb):
+    w = Projector(emb, {"kind": ["a", "b"] * 100}, selected=[1, 2, 3])
+    assert repr(w) == (
+        "<Projector: 200 points x 16 dims, pca(components=[0, 1, 2]) in 3-D, 3 selected, "
+        "columns ['kind']>"
+    )
+    w.isolate()
+    assert ", 3 isolated," in repr(w)
+
+
+def test_console_script_runs_diagnose(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("projector-widget")
+    proc = subprocess.run(
+        [str(script), "diagnose", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1 and "config-missing" not in proc.stdout
+    assert "no projector_config.pbtxt and no checkpoint" in proc.stdout
