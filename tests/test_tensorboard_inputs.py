@@ -135,3 +135,29 @@ def test_a_jpeg_sprite_is_read_and_diagnose_agrees(tmp_path):
     assert w.show_images
     report = diagnose(root)
     assert report.ok, str(report)
+
+
+def test_the_tensorboard_extra_works_without_tensorflow(tmp_path):
+    """Log directories with TSV tensors, sprites and bookmarks, and diagnose, need no TensorFlow."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["tensorflow"] = None  # as if the tensorflow extra were not installed
+        import numpy as np
+        from projector_widget import Projector, diagnose
+        rng = np.random.default_rng(0)
+        images = rng.integers(0, 256, (20, 16, 16)).astype(np.uint8)
+        w = Projector(rng.standard_normal((20, 3)), [f"w{{i}}" for i in range(20)], images=images)
+        w.to_tensorboard({str(tmp_path / "log")!r})
+        back = Projector.from_tensorboard({str(tmp_path / "log")!r})
+        assert back.n_points == 20 and back.show_images
+        assert diagnose({str(tmp_path / "log")!r}).ok
+        print("ok")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

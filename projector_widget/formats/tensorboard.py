@@ -61,7 +61,7 @@ def _projector_pb2() -> Any:
         from tensorboard.plugins.projector import projector_config_pb2
     except ImportError:
         raise ImportError(
-            'reading TensorBoard projector files needs tensorboard: pip install "projector-widget[tensorflow]"'
+            'reading TensorBoard projector files needs tensorboard: pip install "projector-widget[tensorboard]"'
         ) from None
     return projector_config_pb2
 
