@@ -231,7 +231,7 @@ class ProjectionSession:
         """
         method = projections.get(name)
         inputs = self.inputs()
-        params = dict(params)
+        params = method.canonical(params)
         if method.iterative:
             params["dims"] = int(params.get("dims", 2))
         checked = method.check(params, inputs)

@@ -278,6 +278,64 @@ class Projector(anywidget.AnyWidget):
             job.wait()
         return job
 
+    def pca(self, components: tuple[int, ...] | list[int] = (0, 1, 2)) -> None:
+        """Show the PCA: ``components`` are the principal components on X, Y (and Z), 0-9."""
+        self.project("pca", components=list(components))
+
+    def tsne(
+        self,
+        *,
+        perplexity: float = 30.0,
+        learning_rate: float | str = "auto",
+        n_iter: int = 500,
+        seed: int = 0,
+        dims: int = 2,
+        wait: bool = False,
+        **aliases: Any,
+    ) -> Job | None:
+        """Run t-SNE (openTSNE) in the background, streaming its layout; returns the job.
+
+        ``perplexity`` from 1, ``learning_rate`` positive or 'auto', ``n_iter`` optimisation
+        steps after the early exaggeration phase, ``dims`` 2 or 3. scikit-learn's names work
+        too: ``random_state`` (seed), ``n_components`` (dims), ``max_iter`` (n_iter).
+        """
+        params = {"perplexity": perplexity, "learning_rate": learning_rate, "n_iter": n_iter}
+        params.update(seed=seed, dims=dims)
+        return self.project("tsne", wait=wait, **_overridden(params, aliases, "tsne"))
+
+    def umap(
+        self,
+        *,
+        n_neighbors: int = 15,
+        min_dist: float = 0.1,
+        metric: str = "euclidean",
+        seed: int = 0,
+        dims: int = 2,
+        wait: bool = False,
+        **aliases: Any,
+    ) -> Job | None:
+        """Run UMAP (umap-learn) in the background, reporting its epochs; returns the job.
+
+        ``metric`` is 'euclidean', 'cosine', 'manhattan' or 'correlation'. umap-learn's names
+        work too: ``random_state`` (seed), ``n_components`` (dims). A fixed seed makes the
+        layout reproducible and runs single-threaded (umap-learn's rule).
+        """
+        params = {"n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric}
+        params.update(seed=seed, dims=dims)
+        return self.project("umap", wait=wait, **_overridden(params, aliases, "umap"))
+
+    def custom(
+        self,
+        x: tuple[str, str],
+        y: tuple[str, str] | None = None,
+        *,
+        column: str | None = None,
+        regex: bool = False,
+    ) -> None:
+        """Show a custom linear projection: X from the rows matching ``x[0]`` to those matching
+        ``x[1]`` (Y likewise, else the leading principal direction); see :meth:`project`."""
+        self.project("custom", x=x, y=y, column=column, regex=regex)
+
     def pause(self) -> None:
         """Pause the running t-SNE/UMAP job."""
         if self._session.job is not None:
@@ -850,3 +908,18 @@ class Projector(anywidget.AnyWidget):
     def _reply_search(self, request: protocol.Search) -> None:
         hits = self.search(request.query, request.column, regex=request.regex)
         self.send(protocol.search_reply(request.query, int(hits.size)))
+
+
+def _overridden(params: dict[str, Any], aliases: dict[str, Any], method: str) -> dict[str, Any]:
+    """``params`` with the ecosystem names in ``aliases`` taking the place of ours."""
+    spec = projections.get(method)
+    unknown = sorted(set(aliases) - set(spec.aliases))
+    if unknown:
+        raise TypeError(
+            f"{method}() got unexpected parameter(s) {unknown}; it takes {sorted(params)} "
+            f"(or {sorted(spec.aliases)})"
+        )
+    out = dict(params)
+    for alias in aliases:
+        out.pop(spec.aliases[alias], None)
+    return {**out, **aliases}

@@ -317,3 +317,23 @@ def test_ui_messages_route_and_errors_are_reported(words, monkeypatch):
     assert w.bookmarks == [{"name": "a"}]
     send_from_browser(w, {"type": "label", "column": "kind", "value": "x"})
     assert sent[-1] == {"type": "label", "column": "kind", "count": 1}
+
+
+def test_typed_entry_points_and_ecosystem_names(words):
+    pytest.importorskip("openTSNE")
+    emb, meta = words
+    w = Projector(emb, meta)
+    w.tsne(perplexity=5, max_iter=20, random_state=3, n_components=3, wait=True)
+    assert w.projection_params["seed"] == 3 and w.projection_params["n_iter"] == 20
+    assert w.dimensions == 3
+    with pytest.raises(ValueError, match="give 'seed' or its alias 'random_state', not both"):
+        w.project("tsne", seed=1, random_state=2)
+    with pytest.raises(TypeError, match=r"tsne\(\) got unexpected parameter\(s\) \['bogus'\]"):
+        w.tsne(bogus=1)
+    w.pca((2, 0))
+    assert w.projection == "pca" and w.projection_params == {"components": [2, 0, 1]}
+    w.custom(("man", "woman"), column="word")
+    assert w.projection == "custom"
+    import inspect
+
+    assert "perplexity" in inspect.signature(Projector.tsne).parameters  # tab completion, help()

@@ -188,6 +188,9 @@ class Method:
     streams_frames:
         An iterative method that shows intermediate layouts (its last frame is the result, so
         the result is shown without a transition).
+    aliases:
+        Other names a parameter is known by in the scientific Python ecosystem (scikit-learn,
+        umap-learn: ``random_state``, ``n_components``, ``max_iter``), mapped to ours.
     """
 
     name: str
@@ -198,6 +201,19 @@ class Method:
     run: Any
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     streams_frames: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def canonical(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with ecosystem names renamed to ours; ValueError when both are given."""
+        out = dict(params)
+        for alias, name in self.aliases.items():
+            if alias in out:
+                if name in out:
+                    raise ValueError(
+                        f"{self.label}: give {name!r} or its alias {alias!r}, not both"
+                    )
+                out[name] = out.pop(alias)
+        return out
 
     @property
     def iterative(self) -> bool:

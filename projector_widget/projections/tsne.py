@@ -149,4 +149,5 @@ METHOD = Method(
     check=lambda params, _inputs: check_params(params),
     run=_run,
     streams_frames=True,
+    aliases={"random_state": "seed", "n_components": "dims", "max_iter": "n_iter"},
 )

@@ -130,4 +130,5 @@ METHOD = Method(
     check=lambda params, _inputs: check_params(params),
     run=_run,
     choices={"metric": METRICS},
+    aliases={"random_state": "seed", "n_components": "dims"},
 )
