@@ -405,12 +405,24 @@ def colorable(columns: list[Column]) -> list[str]:
 
 
 def default_color_column(columns: list[Column]) -> str:
-    """The first categorical column, else the first numeric one, else '' (no colour)."""
-    for kind in ("category", "number"):
-        for c in columns:
-            if c.kind == kind:
-                return c.name
+    """The column points are coloured by at first: the first categorical one, else the first
+    numeric one that is not an identifier or a rank (whole numbers all distinct, or a sorted
+    run: colouring by them paints a gradient in row order, which says nothing), else ''."""
+    for c in columns:
+        if c.kind == "category":
+            return c.name
+    for c in columns:
+        if c.kind == "number" and not _looks_like_ids(c.numbers()):
+            return c.name
     return ""
+
+
+def _looks_like_ids(values: npt.NDArray[np.float64]) -> bool:
+    present = values[~np.isnan(values)]
+    if present.size < 2 or not np.all(present == np.round(present)):
+        return False
+    steps = np.diff(present)
+    return bool(np.all(steps > 0) or np.all(steps < 0) or np.unique(present).size == present.size)
 
 
 def check_color_by(name: str, columns: list[Column]) -> None:

@@ -247,3 +247,16 @@ def test_a_cell_holding_a_container_is_refused_by_name():
         TypeError, match=r"column 'meta' holds a dict at row 1; each cell must be one value"
     ):
         as_columns({"meta": ["a", {"k": 1}, "c"]}, 3)
+
+
+def test_the_default_colour_is_a_meaningful_column():
+    from projector_widget.columns import default_color_column
+
+    n = 100
+    rng = np.random.default_rng(0)
+    ids = rng.permutation(n) + 10_000
+    cols = as_columns({"id": ids, "rank": np.arange(n), "score": rng.random(n)}, n)
+    assert default_color_column(cols) == "score"
+    cols = as_columns({"id": ids, "kind": ["a", "b"] * 50, "score": rng.random(n)}, n)
+    assert default_color_column(cols) == "kind"
+    assert default_color_column(as_columns({"id": ids}, n)) == ""
