@@ -83,15 +83,3 @@ class BookmarkStore:
     def to_json(self) -> str:
         """Every bookmark as JSON (see :func:`to_json`)."""
         return to_json(list(self._marks.values()))
-
-    def load(self, text: str, n_points: int) -> None:
-        """Add the bookmarks in ``text``; all or none (IndexError for a row beyond ``n_points``)."""
-        marks = from_json(text)
-        for mark in marks:
-            bad = [i for i in mark["selected"] if not 0 <= i < n_points]
-            if bad:
-                raise IndexError(
-                    f"bookmark {mark['name']!r} selects row {bad[0]}, beyond {n_points} points"
-                )
-        for mark in marks:
-            self.put(mark)

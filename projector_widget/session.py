@@ -33,8 +33,12 @@ TRANSITION_MS = 600
 REFINE_WAIT_S = 5.0
 #: Minimum seconds between two streamed frames of a running layout.
 FRAME_INTERVAL_S = 0.1
+#: Finished layouts kept (each is N x dims floats: 12 MB at a million 3-D points).
+LAYOUT_CACHE = 4
 
 Coords = npt.NDArray[np.float32]
+#: Which rows projections see: (spherize, isolated subset or None).
+Rows = tuple[bool, "npt.NDArray[np.int64] | None"]
 #: ``on_coords(coords, transition_ms)``: new (N, 3) coordinates to show.
 CoordsCallback = Callable[[Coords, int], None]
 #: ``on_progress(state)``: a progress dict (``method``, ``state``, ``iteration``, ...).
@@ -70,6 +74,7 @@ class SavedView:
     params: dict[str, Any]
     coords: Coords
     layout: Layout | None
+    spherize: bool
 
 
 def _pad3(layout: npt.NDArray[np.floating]) -> Coords:
@@ -141,9 +146,10 @@ class ProjectionSession:
         """Number of rows (shown or not)."""
         return self.matrix.n
 
-    def input_matrix(self) -> Matrix:
-        """The matrix projections see: spherized (centred, unit rows) when asked."""
-        if not self.spherize:
+    def input_matrix(self, spherize: bool | None = None) -> Matrix:
+        """The matrix projections see: spherized (centred, unit rows) when asked (by default,
+        as the session is now)."""
+        if not (self.spherize if spherize is None else spherize):
             return self.matrix
         if self._spherized is None:
             x = self.matrix.values
@@ -154,27 +160,26 @@ class ProjectionSession:
             self._spherized = Matrix(values=centred, sq_norms=np.ones(self.n, np.float32))
         return self._spherized
 
-    def inputs(self) -> Inputs:
-        """What a projection of the current rows sees."""
+    def inputs(self, rows: Rows | None = None) -> Inputs:
+        """What a projection of the current rows (or of ``rows``: spherize, subset) sees."""
+        spherize, subset = (self.spherize, self.subset) if rows is None else rows
         return Inputs(
-            values=self.input_matrix().values,
-            subset=self.subset,
-            pca=self.pca_result,
+            values=self.input_matrix(spherize).values,
+            subset=subset,
+            pca=lambda: self.pca_result((spherize, subset)),
             columns=self._columns(),
         )
 
-    def _key(self) -> tuple[bool, int]:
-        return (self.spherize, 0 if self.subset is None else hash(self.subset.tobytes()))
-
-    def pca_result(self) -> PCAResult:
-        """The PCA of the current rows (cached per row set)."""
-        key = self._key()
+    def pca_result(self, rows: Rows | None = None) -> PCAResult:
+        """The PCA of the current rows (or of ``rows``), cached per row set."""
+        spherize, subset = (self.spherize, self.subset) if rows is None else rows
+        key = (spherize, 0 if subset is None else hash(subset.tobytes()))
         with self.lock:
             if key not in self._pca_cache:
-                m = self.input_matrix()
-                rows = m.values if self.subset is None else m.values[self.subset]
-                norms = m.sq_norms if self.subset is None else m.sq_norms[self.subset]
-                self._pca_cache[key] = pca(rows, COMPONENTS, sq_norms=norms)
+                m = self.input_matrix(spherize)
+                values = m.values if subset is None else m.values[subset]
+                norms = m.sq_norms if subset is None else m.sq_norms[subset]
+                self._pca_cache[key] = pca(values, COMPONENTS, sq_norms=norms)
             return self._pca_cache[key]
 
     def variance(self) -> list[float]:
@@ -224,16 +229,14 @@ class ProjectionSession:
             self.refined.set()
 
     # ------------------------------------------------------------------ projections
-    def prepare(self, name: object, params: dict[str, Any]) -> Plan:
-        """Validate ``params`` of the method ``name`` and compute an instant method's layout.
-
-        Raises ValueError (or ImportError for a missing extra) and changes nothing then.
+    def prepare(self, name: object, params: dict[str, Any], rows: Rows | None = None) -> Plan:
+        """Validate ``params`` of the method ``name`` and compute an instant method's layout,
+        on the current rows or on ``rows`` (spherize, subset: what :meth:`set_rows` will make
+        current before :meth:`show`). Raises ValueError and changes nothing then.
         """
         method = projections.get(name)
-        inputs = self.inputs()
+        inputs = self.inputs(rows)
         params = method.canonical(params)
-        if method.iterative:
-            params["dims"] = int(params.get("dims", 2))
         checked = method.check(params, inputs)
         layout = method.run(inputs, checked) if not method.iterative else None
         return Plan(method, checked, layout)
@@ -304,6 +307,8 @@ class ProjectionSession:
             out = method.run(rows, p, hooks)
             if not job.stopped:
                 self._layout_cache[key] = out
+                while len(self._layout_cache) > LAYOUT_CACHE:  # oldest first (dict order)
+                    self._layout_cache.pop(next(iter(self._layout_cache)))
             return out
 
         def done(job: Job) -> None:
@@ -337,7 +342,9 @@ class ProjectionSession:
     def isolate(self, rows: npt.NDArray[np.int64]) -> None:
         """Show only ``rows`` (sorted, unique, non-empty), in their current places."""
         if self.subset is None:
-            self._saved = SavedView(self.method, dict(self.params), self.coords, self._layout)
+            self._saved = SavedView(
+                self.method, dict(self.params), self.coords, self._layout, self.spherize
+            )
         self.stop()
         self.subset = rows
         self.set_coords(self.coords, 0)
@@ -351,6 +358,7 @@ class ProjectionSession:
         saved, self._saved = self._saved, None
         if saved is not None:
             self.method, self.params, self._layout = saved.method, dict(saved.params), saved.layout
+            self.spherize = saved.spherize
             self.set_coords(saved.coords, 0)
         return saved
 
@@ -359,7 +367,9 @@ class ProjectionSession:
         shows its projection once, after every change)."""
         self.stop()
         if subset is not None and self.subset is None:
-            self._saved = SavedView(self.method, dict(self.params), self.coords, self._layout)
+            self._saved = SavedView(
+                self.method, dict(self.params), self.coords, self._layout, self.spherize
+            )
         if subset is None:
             self._saved = None
         self.spherize = spherize

@@ -26,6 +26,7 @@ import traitlets
 from . import bundle, encoding, labels, projections, protocol
 from .ann import ApproximateIndex
 from .bookmarks import BookmarkStore
+from .bookmarks import from_json as bookmarks_from_json
 from .columns import (
     Column,
     as_columns,
@@ -167,6 +168,7 @@ class Projector(anywidget.AnyWidget):
         )
         self._handlers = self._message_handlers()
         first = self._session.start()
+        self._applying = 1  # the initial values are set by the kernel: no observer recomputes
         super().__init__(
             _spec=protocol.spec(),
             _columns=[encoding.encode_column(c) for c in columns],
@@ -185,6 +187,7 @@ class Projector(anywidget.AnyWidget):
             _progress=progress_value("pca", "done"),
             **kwargs,
         )
+        self._applying = 0
         if selected is not None:
             self.selected = selected
         self._refresh_labels()
@@ -385,6 +388,7 @@ class Projector(anywidget.AnyWidget):
         self._pca_variance = self._session.variance()
         if saved is not None:
             with self._kernel_change():
+                self.spherize = saved.spherize
                 self.projection = saved.method
                 self.projection_params = saved.params
         else:
@@ -555,37 +559,56 @@ class Projector(anywidget.AnyWidget):
     def restore_bookmark(self, name: str) -> None:
         """Restore the view saved as ``name``: one transaction that runs one projection.
 
-        When the bookmark's projection cannot be computed (ValueError), nothing changes.
+        Everything is checked first (columns, camera, rows, the projection computed on the
+        bookmark's rows); when anything fails, nothing changes.
         """
         mark = self._bookmark_store.get(name)
         session = self._session
-        before = (session.spherize, session.subset)
-        isolated = mark["isolated"]
-        subset = normalize_selection(isolated, self._n) if isolated else None
+        view = self._checked_mark(mark)
+        rows = (view["spherize"], view["subset"])
         params = dict(mark["projection_params"])
         if projections.get(mark["projection"]).iterative:
-            params["dims"] = mark["dimensions"]
-        session.set_rows(spherize=bool(mark["spherize"]), subset=subset)
-        try:
-            plan = session.prepare(mark["projection"], params)
-        except Exception:
-            session.set_rows(spherize=before[0], subset=before[1])
-            raise
+            params["dims"] = view["dimensions"]
+        plan = session.prepare(mark["projection"], params, rows)
+        session.set_rows(spherize=rows[0], subset=rows[1])
         with self._kernel_change(), self.hold_sync():
-            self.spherize = bool(mark["spherize"])
-            self._isolated = subset is not None
+            self.spherize = view["spherize"]
+            self._isolated = view["subset"] is not None
             self.projection = plan.method.name
             self.projection_params = plan.params
-            self.dimensions = int(mark["dimensions"])
+            self.dimensions = view["dimensions"]
             session.show(plan)
             self._pca_variance = session.variance()
             self.color_by = mark["color_by"]
             self.label_by = mark["label_by"]
-            self.selected = mark["selected"]
-            self.focus = int(mark["focus"])
-            self.camera = dict(mark["camera"])
+            self.selected = view["selected"]
+            self.focus = view["focus"]
+            self.camera = view["camera"]
         self._refresh_neighbors()
         self._refresh_labels()
+
+    def _checked_mark(self, mark: dict[str, Any]) -> dict[str, Any]:
+        """A bookmark's view, validated against this widget (ValueError/IndexError naming the
+        bookmark and the field) before anything is applied."""
+        try:
+            projections.get(mark["projection"])
+            check_color_by(mark["color_by"], self._column_list)
+            check_label_by(mark["label_by"], self._column_list)
+            check_dimensions(mark["dimensions"])
+            focus = mark["focus"]
+            if isinstance(focus, bool) or not isinstance(focus, int) or not -1 <= focus < self._n:
+                raise IndexError(f"focus {focus!r} is not a row of {self._n} points (or -1)")
+            isolated = mark["isolated"]
+            return {
+                "spherize": bool(mark["spherize"]),
+                "subset": normalize_selection(isolated, self._n) if isolated else None,
+                "selected": normalize_selection(mark["selected"], self._n),
+                "focus": int(focus),
+                "dimensions": int(mark["dimensions"]),
+                "camera": check_camera(mark["camera"]),
+            }
+        except (ValueError, IndexError, TypeError) as exc:
+            raise type(exc)(f"bookmark {mark['name']!r}: {exc}") from None
 
     def delete_bookmark(self, name: str) -> None:
         """Forget the bookmark ``name``."""
@@ -598,7 +621,11 @@ class Projector(anywidget.AnyWidget):
 
     def load_bookmarks(self, text: str) -> None:
         """Add the bookmarks in ``text`` (JSON from :meth:`bookmarks_to_json`)."""
-        self._bookmark_store.load(text, self._n)
+        marks = bookmarks_from_json(text)
+        for mark in marks:  # all or nothing: a bookmark that cannot be restored is not added
+            self._checked_mark(mark)
+        for mark in marks:
+            self._bookmark_store.put(mark)
         self._sync_bookmarks()
 
     def _sync_bookmarks(self) -> None:
@@ -621,10 +648,11 @@ class Projector(anywidget.AnyWidget):
         kwargs.setdefault("images", loaded.images)
         w = cls(loaded.values, loaded.metadata, **kwargs)
         for mark in loaded.bookmarks:
-            if mark["color_by"] not in w.columns:
+            if mark["color_by"] not in colorable(w._column_list):  # absent or free text
                 mark["color_by"] = w.color_by
             if mark["label_by"] not in w.columns:
                 mark["label_by"] = ""
+            w._checked_mark(mark)
             w._bookmark_store.put(mark)
         w._sync_bookmarks()
         return w
@@ -815,6 +843,14 @@ class Projector(anywidget.AnyWidget):
                 "a custom projection needs its axes: use w.project('custom', x=(left, right), ...)"
             )
         return method.name
+
+    @traitlets.validate("projection_params")
+    def _validate_projection_params(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        if not self._applying and isinstance(self._trait_values.get("projection_params"), dict):
+            raise ValueError(
+                "projection_params is read-only: use w.project(method, **params) to change them"
+            )
+        return dict(proposal["value"])
 
     @traitlets.observe("projection")
     def _on_projection(self, change: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -32,13 +34,15 @@ def test_store_keeps_order_replaces_by_name_and_loads_all_or_nothing():
     store.put(_mark("a", [3]))
     assert store.names() == ["a", "b"] and store.get("a")["selected"] == [3]
     text = store.to_json()
-    other = BookmarkStore()
-    other.load(text, 10)
-    assert other.names() == ["a", "b"]
-    bad = BookmarkStore()
-    with pytest.raises(IndexError, match="selects row 3, beyond 3 points"):
-        bad.load(text, 3)
-    assert bad.names() == []
+    other = Projector(np.eye(10, 3))
+    other.load_bookmarks(text)
+    assert other.bookmarks == [{"name": "a"}, {"name": "b"}]
+    small = Projector(np.eye(3, 2))
+    with pytest.raises(IndexError, match=r"bookmark 'a': selected index 3 is out of range"):
+        small.load_bookmarks(
+            text
+        )  # all or nothing: 'a' (row 3) is refused, so 'b' is not added either
+    assert small.bookmarks == []
     with pytest.raises(ValueError, match=r"no bookmark named 'z'; bookmarks are \['a', 'b'\]"):
         store.get("z")
     store.delete("a")
@@ -94,8 +98,10 @@ def test_restore_that_cannot_be_computed_changes_nothing(w):
     w.save_bookmark("c")
     w.show_all()
     w.project("pca", components=[2, 1, 0])
-    mark = w._bookmark_store.get("c")
+    data = json.loads(w.bookmarks_to_json())
+    (mark,) = data["bookmarks"]
     mark["projection_params"] = {**mark["projection_params"], "x": ["nothing-matches", "w2"]}
+    w.load_bookmarks(json.dumps(data))  # it loads: whether its axes match is known on restore
     before = (w.projection, dict(w.projection_params), w.coordinates.copy(), w.isolated)
     with pytest.raises(ValueError, match="no point matches"):
         w.restore_bookmark("c")
@@ -109,3 +115,54 @@ def test_assigning_custom_or_unknown_projection_changes_nothing(w):
     with pytest.raises(ValueError, match="projection must be one of"):
         w.projection = "mds"
     assert w.projection == "pca"
+
+
+def test_a_failed_restore_keeps_the_isolated_view_and_its_way_back(w):
+    w.project("custom", x=("w1", "w2"), column="word")
+    w.save_bookmark("c")
+    data = json.loads(w.bookmarks_to_json())
+    data["bookmarks"][0]["projection_params"]["x"] = ["nothing-matches", "w2"]
+    w.load_bookmarks(json.dumps(data))
+    w.project("pca", components=[0, 1, 2])
+    full = w.coordinates.copy()
+    w.isolate(list(range(10)))
+    w.project("pca", components=[1, 2, 3])
+    with pytest.raises(ValueError, match="no point matches"):
+        w.restore_bookmark("c")
+    w.show_all()  # the way back still leads to the layout from before isolating
+    np.testing.assert_array_equal(w.coordinates, full)
+
+
+def test_a_bookmark_is_checked_whole_before_anything_changes(w):
+    w.save_bookmark("ok")
+    data = json.loads(w.bookmarks_to_json())
+    mark = data["bookmarks"][0]
+    for field, value, pattern in [
+        ("camera", {"dims": 5}, r"bookmark 'ok': camera\['dims'\] must be 2 or 3"),
+        ("color_by", "nope", "bookmark 'ok': cannot colour by 'nope'"),
+        ("focus", 999, "bookmark 'ok': focus 999 is not a row"),
+    ]:
+        bad = {**mark, field: value}
+        with pytest.raises((ValueError, IndexError), match=pattern):
+            w.load_bookmarks(json.dumps({"bookmarks": [bad]}))
+    assert w.bookmarks == [{"name": "ok"}]
+
+
+def test_show_all_after_restoring_a_spherized_isolated_view_is_consistent(w):
+    w.spherize = True
+    w.isolate(list(range(0, 200, 3)))
+    w.save_bookmark("s")
+    w.show_all()
+    w.spherize = False
+    plain = w.coordinates.copy()
+    w.restore_bookmark("s")
+    assert w.spherize and w.isolated is not None
+    w.show_all()
+    assert not w.spherize  # back to the view from before the restore, spherize included
+    np.testing.assert_array_equal(w.coordinates, plain)
+
+
+def test_projection_params_are_read_only(w):
+    with pytest.raises(ValueError, match="projection_params is read-only"):
+        w.projection_params = {"components": [4, 3]}
+    assert w.projection_params == {"components": [0, 1, 2]}
