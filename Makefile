@@ -23,7 +23,7 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -ra
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(VENV)/package.json
 
 system:
 	@bash scripts/install-system.sh
@@ -34,6 +34,13 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	npm ci --no-audit --no-fund
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# Node applies the nearest package.json to every .js file below it, and ours says "type": "module".
+# With .venv inside the repository, the CommonJS scripts that Python packages ship (JupyterLab runs
+# jupyter_builder/yarn.js at server start) would load as ES modules and fail ('Dynamic require of
+# "util" is not supported'). This file gives everything under .venv Node's default, CommonJS.
+$(VENV)/package.json: | $(STAMP)
+	@echo '{"type": "commonjs"}' > $@
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
