@@ -192,7 +192,11 @@ def make_column(name: str, values: object, n: int) -> Column:
             f"metadata column {name!r} must be a sequence of values, got {type(values).__name__}"
         )
     if _is_pandas_series(values):
-        values = values.to_numpy(dtype=object, na_value=None)  # type: ignore[attr-defined]
+        dtype = values.dtype  # type: ignore[attr-defined]
+        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+            values = values.to_numpy()  # type: ignore[attr-defined]  # keeps float32, fast
+        else:  # object, strings, pandas' nullable dtypes: missing values as None
+            values = values.to_numpy(dtype=object, na_value=None)  # type: ignore[attr-defined]
     if isinstance(values, (list, tuple)):
         # Each value as given: NumPy would turn [0, 0.5] into floats (the 0 shown as 0.0).
         arr = np.empty(len(values), dtype=object)
@@ -222,11 +226,26 @@ def make_column(name: str, values: object, n: int) -> Column:
         column = Column(name=name, kind="number", values=number_values(obj))
         nums = column.numbers()
         finite = nums[np.isfinite(nums)]
-        integral = finite.size > 0 and bool(np.all(finite == np.round(finite)))
-        if integral and np.unique(finite).size <= MAX_INTEGER_CATEGORIES:
+        ints = all(isinstance(v, (int, np.integer)) for v in obj if not _is_missing(v))
+        if ints and finite.size and np.unique(finite).size <= MAX_INTEGER_CATEGORIES:
             return categorical_column(name, obj)
         return column
     return _categorical_or_text(name, obj)
+
+
+def _fits(value: object, dtype: np.dtype) -> bool:
+    """Whether ``value`` is stored exactly by an array of ``dtype`` (None as NaN in floats)."""
+    if dtype.kind == "f":
+        if value is None:
+            return True
+        if not isinstance(value, (float, np.floating)):
+            return False  # an integer stays an integer, in an object column
+        kept = dtype.type(value)
+        return bool(kept == value or (np.isnan(kept) and np.isnan(value)))
+    if dtype.kind in "iu" and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        info = np.iinfo(dtype)
+        return info.min <= int(value) <= info.max
+    return False
 
 
 def _check_cells(name: str, obj: npt.NDArray[np.object_]) -> None:
@@ -249,9 +268,9 @@ def number_values(obj: npt.NDArray[np.object_]) -> np.ndarray:
     """
     present = [v for v in obj if not _is_missing(v)]
     floats = [v for v in present if isinstance(v, (float, np.floating))]
-    if len(floats) == len(present):
-        dtypes = {v.dtype if isinstance(v, np.floating) else np.dtype(np.float64) for v in floats}
-        dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
+    dtypes = {v.dtype if isinstance(v, np.floating) else np.dtype(np.float64) for v in floats}
+    if len(floats) == len(present) and len(dtypes) <= 1:
+        dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
         return np.array([np.nan if _is_missing(v) else v for v in obj], dtype=dtype)
     if not floats and len(present) == obj.size and all(-(2**63) <= int(v) < 2**63 for v in present):
         return np.array([int(v) for v in obj], dtype=np.int64)
@@ -375,15 +394,16 @@ def set_values(
         if value is not None and (
             isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
         ):
-            try:
-                value = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"column {column!r} is numeric; {value!r} is not a number"
-                ) from None
-        values = existing.values.astype(object)
-        values[rows] = value
-        new = Column(name=column, kind="number", values=number_values(values))
+            raise ValueError(f"column {column!r} is numeric; {value!r} is not a number")
+        old = existing.values
+        if _fits(value, old.dtype):  # the column keeps its dtype: every other value unchanged
+            values = old.copy()
+            values[rows] = np.nan if value is None else value
+        else:  # each value keeps its own type (NumPy scalars stay NumPy scalars)
+            values = old.copy() if old.dtype == object else np.fromiter(old, object, old.size)
+            values[rows] = value
+            values = number_values(values)
+        new = Column(name=column, kind="number", values=values)
     else:
         values = (
             existing.values.astype(object) if existing is not None else np.full(n, None, object)

@@ -181,7 +181,7 @@ def encode_selection(indices: npt.NDArray[np.integer]) -> dict[str, Any]:
     return {"indices": memoryview(np.ascontiguousarray(indices, dtype="<u4"))}
 
 
-def decode_selection(value: Any) -> npt.NDArray[np.int64]:
+def decode_selection(value: Any) -> Any:
     """Indices from the browser's ``selected`` value (a dict holding a uint32 buffer)."""
     if value is None:
         return np.zeros(0, dtype=np.int64)
@@ -195,8 +195,9 @@ def decode_selection(value: Any) -> npt.NDArray[np.int64]:
                 f"a selection buffer holds uint32 indices (4 bytes each); got {size} bytes"
             )
         return np.frombuffer(buf, dtype="<u4").astype(np.int64)
-    # Plain lists also arrive here when a front end that knows no buffers sets the trait.
-    return np.asarray(value, dtype=np.int64).reshape(-1)
+    # Plain lists also arrive here when a front end that knows no buffers sets the trait: the
+    # trait's validation applies its rules to them as to any value (no cast here first).
+    return value
 
 
 def encode_labels(column: str, rows: npt.NDArray[np.integer], texts: list[str]) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def as_matrix(embeddings: object, *, copy: bool | None = None) -> Matrix:
     ValueError
         when the input is not 2-D, is empty or ragged, or has NaN/Inf (the first bad row is named).
     """
-    arr = _to_numpy(embeddings)
+    arr = source = _to_numpy(embeddings)
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)
@@ -134,20 +134,54 @@ def as_matrix(embeddings: object, *, copy: bool | None = None) -> Matrix:
     with np.errstate(over="ignore", invalid="ignore"):
         values = np.ascontiguousarray(arr, dtype=np.float32)
     sq_norms = _squared_norms_checked(values, source_dtype=arr.dtype)
-    return Matrix(values=_kept(values, embeddings, copy), sq_norms=sq_norms)
+    return Matrix(values=_kept(values, source, embeddings, copy), sq_norms=sq_norms)
 
 
-def _kept(values: npt.NDArray[np.float32], source: object, copy: bool | None) -> Any:
-    """``values`` as the kernel keeps them: its own copy, or the caller's memory frozen."""
-    if not np.may_share_memory(values, _to_numpy(source)) or not values.flags.writeable:
-        return values  # converted (already ours), or read-only already (a memmap mode "r")
-    if copy is True or (copy is None and not isinstance(source, np.ndarray)):
+def _kept(
+    values: npt.NDArray[np.float32], source: np.ndarray, given: object, copy: bool | None
+) -> Any:
+    """``values`` as the kernel keeps them: its own copy, or memory nobody can write any more.
+
+    ``source`` is the array made of ``given`` (the user's object) before the float32 view.
+    """
+    if not np.may_share_memory(values, source):
+        return values  # converted: already the kernel's own
+    if not _writable_anywhere(values):
+        return values  # read-only down to its owner (np.memmap opened with mode "r")
+    owns = isinstance(given, np.ndarray) and _owner(given) is given
+    if copy is True or (copy is None and not owns):
+        # A view of a larger array, or an array-like that cannot be frozen (a PyTorch tensor):
+        # its owner could still change it, so the kernel keeps a copy.
         return values.copy()
-    if isinstance(source, np.ndarray):
-        source.setflags(write=False)
+    if isinstance(given, np.ndarray):
+        given.setflags(write=False)
     frozen = values.view()
     frozen.setflags(write=False)
     return frozen
+
+
+def _owner(a: np.ndarray) -> object:
+    """The object at the end of ``a``'s chain of bases: the array that owns the memory, or a
+    buffer (mmap, bytes) when no array does."""
+    owner: object = a
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    return owner
+
+
+def _writable_anywhere(a: np.ndarray) -> bool:
+    """Whether ``a`` or any array or buffer its memory comes from can still be written."""
+    node: object = a
+    while isinstance(node, np.ndarray):
+        if node.flags.writeable:
+            return True
+        node = node.base
+    if node is None:
+        return False
+    try:
+        return not memoryview(node).readonly  # type: ignore[arg-type]
+    except TypeError:
+        return True
 
 
 def _squared_norms_checked(

@@ -47,6 +47,8 @@ def normalize_selection(value: Any, n: int) -> npt.NDArray[np.int64]:
         )
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
+    if arr.dtype == object and all(isinstance(v, (bool, np.bool_)) for v in arr):
+        arr = arr.astype(bool)  # booleans in an object array: a mask like any other
     if arr.dtype == bool:
         if arr.shape != (n,):
             raise ValueError(
@@ -72,10 +74,9 @@ def normalize_selection(value: Any, n: int) -> npt.NDArray[np.int64]:
             f"selected index {shown!r} is out of range: the projector has {n} points "
             f"(valid indices are 0 to {n - 1})"
         )
-    out = arr.astype(np.int64)
+    out = arr.astype(np.int64)  # a copy: never the caller's array, which validate() freezes
     if out.size > 1 and bool(np.all(out[1:] > out[:-1])):
-        return out if out is not arr else out.copy()  # sorted and unique already (as the
-        # browser sends it); never alias the caller's array, which validate() marks read-only
+        return out  # sorted and unique already, as the browser sends it
     return np.unique(out)
 
 
@@ -122,7 +123,7 @@ def selection_to_json(value: npt.NDArray[np.int64], _widget: Any) -> dict[str, A
     return encoding.encode_selection(value)
 
 
-def selection_from_json(value: Any, _widget: Any) -> npt.NDArray[np.int64]:
+def selection_from_json(value: Any, _widget: Any) -> Any:
     """Deserialise a selection sent by the browser."""
     return encoding.decode_selection(value)
 

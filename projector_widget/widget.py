@@ -427,6 +427,8 @@ class Projector(anywidget.AnyWidget):
         that a bound from the PCA subspace cannot rule out. After :meth:`build_index` for this
         metric the index answers instead, unless ``exact`` is true.
         """
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"index must be a row index (an int), got {index!r}")
         return self._neighbour_search.query(
             int(index), k, metric, candidates=self._session.subset, exact=exact
         )

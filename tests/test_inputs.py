@@ -260,3 +260,38 @@ def test_the_default_colour_is_a_meaningful_column():
     cols = as_columns({"id": ids, "kind": ["a", "b"] * 50, "score": rng.random(n)}, n)
     assert default_color_column(cols) == "kind"
     assert default_color_column(as_columns({"id": ids}, n)) == ""
+
+
+def test_views_and_read_only_views_of_writable_memory_are_copied():
+    base = np.random.default_rng(3).standard_normal((20, 4)).astype(np.float32)
+    view = base[:10]
+    m = as_matrix(view)
+    assert not np.shares_memory(m.values, base) and base.flags.writeable
+    frozen_view = base[10:].view()
+    frozen_view.setflags(write=False)  # read-only itself, but its owner is not
+    m = as_matrix(frozen_view)
+    assert not np.shares_memory(m.values, base)
+    base *= 100  # the kernel's copies are not affected
+    np.testing.assert_allclose(m.sq_norms, (m.values.astype(np.float64) ** 2).sum(1), rtol=1e-5)
+
+
+def test_editing_a_column_keeps_every_other_value_as_it_was():
+    f32 = (np.arange(40, dtype=np.float32) + np.float32(0.2)).astype(np.float32)
+    w = Projector(np.eye(40, 3), {"f": f32, "n": np.arange(100, 140)})
+    before = [w._column_list[0].text(i) for i in range(40)]
+    w.label_selection("f", 0.25, rows=[0])  # exact in float32: the column stays float32
+    w.label_selection("f", 7, rows=[1])  # an int among floats stays an int
+    after = [w._column_list[0].text(i) for i in range(40)]
+    assert after[0] == "0.25" and after[1] == "7" and after[2:] == before[2:]
+    with pytest.raises(ValueError, match="'3' is not a number"):
+        w.label_selection("n", "3", rows=[0])
+    with pytest.raises(ValueError, match="True is not a number"):
+        w.label_selection("n", True, rows=[0])
+
+
+def test_pandas_columns_keep_their_precision_and_whole_floats_stay_numbers():
+    s = pd.Series(np.float32([0.12564103, 1.5] * 20))
+    (col,) = as_columns({"s": s}, 40)
+    assert col.values.dtype == np.float32 and col.text(0) == "0.12564103"
+    (col,) = as_columns({"x": [float(i % 3) for i in range(40)]}, 40)
+    assert col.kind == "number"  # like np.array of the same floats: floats are never categories

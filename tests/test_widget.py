@@ -352,3 +352,19 @@ def test_console_script_runs_diagnose(tmp_path):
     )
     assert proc.returncode == 1 and "config-missing" not in proc.stdout
     assert "no projector_config.pbtxt and no checkpoint" in proc.stdout
+
+
+def test_plain_lists_from_a_frontend_follow_the_selection_rules(emb):
+    w = Projector(emb, selected=[1])
+    for value, exc in [
+        ([True, False, True], ValueError),
+        ([1.7], ValueError),
+        ([[1, 2]], ValueError),
+    ]:
+        with pytest.raises(exc):
+            w.set_state({"selected": value})
+    assert w.selected.tolist() == [1]
+    w.set_state({"selected": [9, 2]})
+    assert w.selected.tolist() == [2, 9]
+    with pytest.raises(TypeError, match="row index"):
+        w.nearest(True)
