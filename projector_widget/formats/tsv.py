@@ -107,8 +107,28 @@ def read_text(path: PathLike, what: str = "metadata") -> str:
 
 
 def read_tensor_tsv(path: PathLike) -> npt.NDArray[np.float32]:
-    """Read a tensor TSV (rows of tab-separated numbers); ValueError names a bad line."""
-    rows: list[list[float]] = []
+    """Read a tensor TSV (rows of tab-separated numbers); ValueError names a bad line.
+
+    NumPy's C parser reads the file (the same syntax on every install: what ``float()``
+    accepts, ``nan`` and ``inf`` included); only when it fails does a second, Python pass
+    look for the line to name.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+            x = np.loadtxt(
+                path, dtype=np.float32, delimiter="\t", comments=None, ndmin=2, encoding="utf-8"
+            )
+    except ValueError as exc:
+        _locate_tensor_error(path)
+        raise ValueError(f"{path}: not tab-separated numbers ({exc})") from None
+    if x.size == 0:
+        raise ValueError(f"{path}: no rows")
+    return x
+
+
+def _locate_tensor_error(path: PathLike) -> None:
+    """Raise the ValueError that names the first malformed line of a tensor TSV, if any."""
     width = -1
     with open(path, encoding="utf-8") as f:
         for lineno, raw in enumerate(f, start=1):
@@ -127,10 +147,6 @@ def read_tensor_tsv(path: PathLike) -> npt.NDArray[np.float32]:
                 raise ValueError(
                     f"{path}: line {lineno} has {len(values)} values but the first row has {width}"
                 )
-            rows.append(values)
-    if not rows:
-        raise ValueError(f"{path}: no rows")
-    return np.asarray(rows, dtype=np.float32)
 
 
 def _table(path: PathLike) -> MetadataTable:
@@ -154,14 +170,74 @@ def read_metadata_tsv(path: PathLike) -> dict[str, list[str]]:
 
 
 def write_tensor_tsv(path: PathLike, x: npt.NDArray[np.floating]) -> None:
-    """Write a tensor TSV (float32 values, shortest round-trip repr)."""
+    """Write a tensor TSV: float32 values in the shortest text that reads back bit-identical."""
     x = np.asarray(x, dtype=np.float32)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         for start in range(0, x.shape[0], 4096):
             block = x[start : start + 4096]
-            f.write(
-                "".join("\t".join(repr(float(v)) for v in row) + "\n" for row in block.tolist())
-            )
+            spec = (_float32_digits(block).astype(np.intp) - 1) * 2
+            spec[:, -1] += 1  # the last value of a row ends with a newline, not a tab
+            f.write("".join(_SPECS[spec].ravel().tolist()) % tuple(block.ravel().tolist()))
+
+
+#: printf formats by significant digits (1..9) and separator: ``_SPECS[(digits - 1) * 2 + last]``.
+_SPECS = np.array([f"%.{p}g{end}" for p in range(1, 10) for end in "\t\n"], dtype=object)
+#: Exact powers of ten (correctly rounded doubles) for the exponents float32 digits need.
+_POW10 = np.array([float(f"1e{k}") for k in range(-64, 64)])
+_TINY = float(np.finfo(np.float32).smallest_normal)
+
+
+def _float32_digits(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int8]:
+    """The fewest significant digits (1..9) that print each value (``%.{p}g``) so that it reads
+    back as the same float32; 6 for zeros, NaN and infinities, which print short anyway.
+
+    The candidate ``round(v, p digits)`` is computed in float64. It is accepted when it lies
+    inside the value's float32 rounding interval, rejected when outside, by a relative margin
+    (1e-6 of the interval) far above float64's error; the rare candidates within the margin (an
+    exact tie with the interval's end, say) are printed and read back to decide. Normal floats
+    print shortest with 6 digits or more (``%.6g`` of 0.5 is ``0.5``), so fewer are tried only
+    for subnormals.
+    """
+    v = x.ravel()
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN payloads; next after the largest
+        up = np.nextafter(v, np.float32(np.inf)).astype(np.float64)
+        down = np.nextafter(v, np.float32(-np.inf)).astype(np.float64)
+        v64 = v.astype(np.float64)
+        up = np.where(np.isinf(up), 2 * v64 - down, up)  # above the largest float32
+    digits = np.full(v.shape, 6, np.int8)
+    todo = np.flatnonzero(np.isfinite(v64) & (v64 != 0))
+    vt, a = v64[todo], np.abs(v64[todo])
+    hi, lo = (up[todo] - vt) / 2, (vt - down[todo]) / 2
+    exp10 = np.floor(np.log10(a)).astype(np.intp)
+    exp10 += a >= _POW10[exp10 + 65]  # log10's rounding near powers of ten
+    exp10 -= a < _POW10[exp10 + 64]
+    subnormal = a < _TINY
+    for p in range(1, 9):
+        keep = np.ones(todo.size, bool) if p >= 6 else subnormal
+        if not keep.any():
+            continue
+        scale = _POW10[p - 1 - exp10[keep] + 64]
+        above = np.rint(vt[keep] * scale) / scale - vt[keep]  # candidate minus value
+        limit = np.where(above >= 0, hi[keep], lo[keep])
+        fits = np.zeros(todo.size, bool)
+        fits[keep] = np.abs(above) < limit * (1 - 1e-6)
+        unsure = np.flatnonzero(keep)[np.abs(above) <= limit * (1 + 1e-6)]
+        for i in unsure[~fits[unsure]]:
+            fits[i] = np.float32(float(f"{vt[i]:.{p}g}")) == np.float32(vt[i])
+        digits[todo[fits]] = p
+        rest = ~fits
+        todo, vt, hi, lo, exp10, subnormal = (
+            todo[rest],
+            vt[rest],
+            hi[rest],
+            lo[rest],
+            exp10[rest],
+            subnormal[rest],
+        )
+        if todo.size == 0:
+            break
+    digits[todo] = 9
+    return digits.reshape(x.shape)
 
 
 def write_metadata_tsv(path: PathLike, columns: list[Column], n: int) -> bool:
