@@ -70,16 +70,30 @@ def thumb_size(n: int, h: int, w: int) -> int:
 
 
 def _resize(img: npt.NDArray[np.uint8], side: int) -> npt.NDArray[np.uint8]:
-    """Nearest-neighbour resize of (n, H, W, 4) images into (n, side, side, 4), aspect kept."""
+    """Box-filter (area average) resize of (n, H, W, 4) images into (n, side, side, 4), aspect
+    kept and centred; colours are averaged weighted by alpha, so transparent pixels do not bleed.
+    """
     n, h, w, _ = img.shape
     scale = side / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    rows = np.minimum((np.arange(nh) / scale).astype(int), h - 1)
-    cols = np.minimum((np.arange(nw) / scale).astype(int), w - 1)
+    rows, cols = _area_weights(h, nh), _area_weights(w, nw)
+    x = img.transpose(0, 3, 1, 2).astype(np.float32)  # (n, 4, H, W): one matrix per channel
+    x[:, :3] *= x[:, 3:] / 255.0
+    y = rows @ x @ cols.T
+    alpha = y[:, 3:]
+    y[:, :3] *= np.divide(255.0, alpha, out=np.zeros_like(alpha), where=alpha > 0)
     out = np.zeros((n, side, side, 4), np.uint8)
     top, left = (side - nh) // 2, (side - nw) // 2
-    out[:, top : top + nh, left : left + nw] = img[:, rows][:, :, cols]
+    out[:, top : top + nh, left : left + nw] = np.clip(np.rint(y), 0, 255).transpose(0, 2, 3, 1)
     return out
+
+
+def _area_weights(src: int, dst: int) -> npt.NDArray[np.float32]:
+    """(dst, src) matrix: how much of each source pixel each output pixel covers, rows sum to 1."""
+    edges = np.arange(dst + 1) * (src / dst)
+    pixels = np.arange(src)
+    overlap = np.minimum(edges[1:, None], pixels + 1) - np.maximum(edges[:-1, None], pixels)
+    return (np.clip(overlap, 0, None) / (src / dst)).astype(np.float32)
 
 
 def build_atlas(images: npt.NDArray[np.uint8]) -> dict[str, Any]:
