@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +168,7 @@ def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: Add) -> None:
         _check_sprite(entry, cfg, n, add)
     if entry.bookmarks_path:
         try:  # the reader's own conversion: what it refuses is what this reports
-            tb.read_bookmarks(tb.resolve_asset(entry.bookmarks_path, cfg), n)
+            tb.read_bookmarks(tb.resolve_asset(entry.bookmarks_path, cfg), n, min(n, d))
         except (OSError, ValueError) as exc:
             add(Finding("bookmarks", f"bookmarks file cannot be used: {exc}", name))
 
@@ -241,6 +242,17 @@ def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
                     name,
                 )
             )
+            return
+    # Whatever else the reader refuses or warns about (a header naming a column twice, a
+    # sidecar written for another version of the file) is reported as it says it.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tsv.read_metadata(path)
+        except ValueError as exc:
+            add(Finding("metadata-unreadable", str(exc), name))
+    for w in caught:
+        add(Finding("metadata-sidecar", str(w.message), name))
 
 
 def _check_sprite(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:

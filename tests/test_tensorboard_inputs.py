@@ -45,8 +45,8 @@ def _with_bookmarks(root: Path, marks: object) -> None:
         ),
         ([{"label": "b", "selectedPoints": [25]}], "selects point 25, but there are 20 points"),
         (
-            [{"pcaComponentDimensions": [0, 12]}],
-            r"bookmark number 1: pcaComponentDimensions .* 0 to 9",
+            [{"pcaComponentDimensions": [0, 7]}],  # the data has 3 dimensions, so 3 components
+            r"bookmark number 1: pcaComponentDimensions .* 0 to 2 \(the data has 3",
         ),
         ([{"selectedProjection": "mds"}], "unknown selectedProjection 'mds'"),
         ({"not": "a list"}, "JSON list"),
@@ -161,3 +161,17 @@ def test_the_tensorboard_extra_works_without_tensorflow(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_diagnose_reports_what_the_metadata_reader_refuses_or_warns_about(tmp_path):
+    root = _logdir(tmp_path / "log")
+    (root / "metadata.tsv").write_text("a\ta\n" + "".join(f"x{i}\ty{i}\n" for i in range(20)))
+    with pytest.raises(ValueError, match=r"names column\(s\) \['a'\] twice"):
+        Projector.from_tensorboard(root)
+    assert "metadata-unreadable" in diagnose(root).codes()
+    root2 = _logdir(tmp_path / "log2")
+    meta = root2 / "metadata.tsv"
+    meta.write_text(meta.read_text().replace("w3", "w3 edited"))  # the sidecar is now stale
+    assert "metadata-sidecar" in diagnose(root2).codes()
+    with pytest.warns(UserWarning, match="written for another version"):
+        Projector.from_tensorboard(root2)

@@ -289,13 +289,18 @@ def _bookmark_error(k: int, item: dict[str, Any], what: str) -> ValueError:
     return ValueError(f"bookmark {name}: {what}")
 
 
-def convert_tf_bookmarks(items: list[Any], n: int) -> list[dict[str, Any]]:
+def convert_tf_bookmarks(
+    items: list[Any], n: int, components: int | None = None
+) -> list[dict[str, Any]]:
     """Bookmarks of the TF projector (its saved ``State`` objects) as ours.
 
     ValueError names the bookmark and the field when one cannot be used as it is: selected
-    points that are not row indices of the ``n`` rows, PCA components outside the first 10.
+    points that are not row indices of the ``n`` rows, PCA components beyond the data's
+    ``components`` (at most the first 10; by default 10).
     """
     from ..projections.pca import COMPONENTS
+
+    available = COMPONENTS if components is None else max(1, min(COMPONENTS, components))
 
     if not isinstance(items, list):
         raise ValueError("a bookmarks file holds a JSON list of saved states")
@@ -310,13 +315,13 @@ def convert_tf_bookmarks(items: list[Any], n: int) -> list[dict[str, Any]]:
         if (
             not isinstance(raw_comps, list)
             or not 2 <= len(raw_comps) <= 3
-            or not all(_is_index(c) and c < COMPONENTS for c in raw_comps)
+            or not all(_is_index(c) and c < available for c in raw_comps)
         ):
             raise _bookmark_error(
                 k,
                 item,
                 f"pcaComponentDimensions must be 2 or 3 component indices from 0 to "
-                f"{COMPONENTS - 1}, got {raw_comps!r}",
+                f"{available - 1} (the data has {available} components), got {raw_comps!r}",
             )
         comps = [int(c) for c in raw_comps]
         if projection == "custom":  # its axes are queries we cannot recover: fall back to PCA
@@ -357,13 +362,13 @@ def _is_index(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def read_bookmarks(path: Path, n: int) -> list[dict[str, Any]]:
+def read_bookmarks(path: Path, n: int, components: int | None = None) -> list[dict[str, Any]]:
     """The bookmarks in a TF projector bookmarks file, converted (ValueError when unusable)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path.name} is not JSON: {exc}") from None
-    return convert_tf_bookmarks(data, n)
+    return convert_tf_bookmarks(data, n, components)
 
 
 @dataclass
@@ -395,7 +400,7 @@ def read(logdir: str | os.PathLike[str], tensor_name: str | None = None) -> Load
         sheet = read_image(str(resolve_asset(entry.sprite_path, cfg)))
         images = split_sprite(sheet, entry.sprite_dim, n)
     if entry.bookmarks_path:
-        marks = read_bookmarks(resolve_asset(entry.bookmarks_path, cfg), n)
+        marks = read_bookmarks(resolve_asset(entry.bookmarks_path, cfg), n, min(values.shape))
     return Loaded(name=entry.name, values=values, metadata=metadata, images=images, bookmarks=marks)
 
 
