@@ -101,6 +101,13 @@ def as_matrix(embeddings: object, *, copy: bool | None = None) -> Matrix:
     """
     arr = source = _to_numpy(embeddings)
     if arr.dtype == object:
+        # pandas' nullable columns (Int64, Float64) hold pd.NA: read as NaN, which the
+        # finiteness check then names by row, like NaN in any other array.
+        arr = (
+            np.where([[type(v).__name__ == "NAType" for v in row] for row in arr], np.nan, arr)
+            if arr.ndim == 2
+            else arr
+        )
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):

@@ -39,11 +39,16 @@ def test_every_request_parses(content, expected):
     assert protocol.parse_request(content) == expected
 
 
-def test_every_request_type_has_a_parser_and_a_widget_handler():
+def test_every_request_type_has_a_parser_and_a_widget_handler(monkeypatch):
     w = Projector(np.random.default_rng(0).standard_normal((20, 4)))
-    handled = set(w._handlers)
-    parsed = {type(protocol.parse_request(_minimal(t))) for t in protocol.REQUEST_TYPES}
-    assert parsed == handled
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    for kind in protocol.REQUEST_TYPES:
+        send_from_browser(w, _minimal(kind))  # through the comm, as the browser sends it
+    assert all("unknown message type" not in str(m.get("message")) for m in sent)
+    assert {type(protocol.parse_request(_minimal(t))) for t in protocol.REQUEST_TYPES} == set(
+        protocol.Request.__args__  # type: ignore[attr-defined]
+    )
 
 
 def _minimal(kind: str) -> dict:
