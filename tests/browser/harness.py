@@ -231,7 +231,11 @@ def write_notebook(path: Path, cells: list[str]) -> None:
 def open_notebook_page(context: object, server: LabServer, name: str) -> NotebookPage:
     """Open ``name`` in JupyterLab in a new page of ``context``; wait for its kernel to be idle."""
     page = context.new_page()  # type: ignore[attr-defined]
-    page.goto(f"{server.url}/lab/tree/{name}?token={server.token}")
+    # A workspace of its own, reset: the default workspace would restore every notebook an earlier
+    # test opened, and their widgets (in hidden tabs, kernels still running) would come first in
+    # the DOM, so `querySelector` could pick an invisible one.
+    workspace = "t" + secrets.token_hex(6)
+    page.goto(f"{server.url}/lab/workspaces/{workspace}/tree/{name}?reset&token={server.token}")
     page.wait_for_function(NOTEBOOK_READY_JS, arg=name, timeout=90_000, polling=250)
     return NotebookPage(page, server, name)
 
