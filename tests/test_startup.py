@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -20,14 +21,25 @@ pytest.importorskip("jupyterlab")
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVING = "is running at:"
-# A Python traceback, a Node error ("Error: Dynamic require of ..."), or an error-level log line.
-FAILURE = re.compile(r"Traceback \(most recent call last\)|\bError:|^\[E ", re.MULTILINE)
+# A Python traceback, a Node error ("Error: Dynamic require of ..."), an error-level log line, or a
+# warning printed by a library (notebook_shim's ServerApp.token DeprecationWarning).
+FAILURE = re.compile(r"Traceback \(most recent call last\)|\bError:|^\[E |Warning: ", re.MULTILINE)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _make_lab_arguments() -> list[str]:
+    """The arguments `make lab` passes to `jupyter lab` (read from `make -n lab`, so they agree)."""
+    out = subprocess.run(
+        ["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    line = [ln for ln in out.splitlines() if "jupyter lab" in ln][-1]
+    words = shlex.split(line)
+    return [w for w in words[words.index("lab") + 1 :] if w != "--allow-root"]
 
 
 def _lab_log(tmp_path: Path, timeout: float = 25.0) -> str:
@@ -45,8 +57,7 @@ def _lab_log(tmp_path: Path, timeout: float = 25.0) -> str:
         "-m",
         "jupyter",
         "lab",
-        f"--ServerApp.root_dir={ROOT}",
-        "notebooks/quickstart.ipynb",
+        *_make_lab_arguments(),
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={_free_port()}",
