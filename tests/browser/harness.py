@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 @dataclass
 class LabServer:
-    """A running JupyterLab: where it serves and which folder it serves."""
+    """A running server (JupyterLab, Notebook 7, marimo): where it serves and which folder it serves."""
 
     url: str
     token: str
@@ -49,8 +49,14 @@ class LabServer:
     log: Path
 
 
-def start_jupyter(app: str, root: Path, log_name: str) -> LabServer:
-    """Start ``jupyter lab`` or ``jupyter notebook`` on a free loopback port; wait until it answers."""
+def start_jupyter(
+    app: str, root: Path, log_name: str, settings: dict[str, dict[str, object]] | None = None
+) -> LabServer:
+    """Start ``jupyter lab`` or ``jupyter notebook`` on a free loopback port; wait until it answers.
+
+    ``settings`` maps a plugin id (``"@jupyter-widgets/jupyterlab-manager:plugin"``) to the user
+    settings it starts with.
+    """
     port = _free_port()
     token = secrets.token_hex(16)
     config = root / ".jupyter-config"
@@ -59,11 +65,17 @@ def start_jupyter(app: str, root: Path, log_name: str) -> LabServer:
     (config / "labconfig" / "page_config.json").write_text(
         json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
     )
+    for plugin, values in (settings or {}).items():
+        package, _, name = plugin.rpartition(":")
+        path = config / "lab" / "user-settings" / package / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     env = dict(os.environ)
     env.update(
         JUPYTER_CONFIG_DIR=str(config),
         JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
         JUPYTERLAB_WORKSPACES_DIR=str(root / ".jupyter-workspaces"),
+        JUPYTERLAB_SETTINGS_DIR=str(config / "lab" / "user-settings"),
         PYTHONUNBUFFERED="1",
     )
     log = root / log_name
@@ -86,21 +98,62 @@ def start_jupyter(app: str, root: Path, log_name: str) -> LabServer:
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
     url = f"http://127.0.0.1:{port}"
+    _wait_until_answers(proc, f"{url}/api/status?token={token}", log, f"jupyter {app}")
+    return LabServer(url=url, token=token, root=root, process=proc, log=log)
+
+
+def _wait_until_answers(proc: subprocess.Popen[bytes], url: str, log: Path, what: str) -> None:
+    """Poll ``url`` until it answers 200; raise with the log's tail if ``proc`` exits or 90 s pass."""
     deadline = time.monotonic() + 90
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"jupyter {app} exited early:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{what} exited early:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+            with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return
         except OSError:
             pass
         if time.monotonic() > deadline:
             proc.terminate()
-            raise RuntimeError(f"jupyter {app} did not answer in 90 s:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{what} did not answer in 90 s:\n{log.read_text()[-3000:]}")
         time.sleep(0.25)
-    return LabServer(url=url, token=token, root=root, process=proc, log=log)
+
+
+def start_marimo(app: Path, mode: str = "run", token: str | None = None) -> LabServer:
+    """Start ``marimo run`` (or ``edit``) headless on ``app`` on a free loopback port.
+
+    With ``token``, the server asks for it (``url`` then needs ``?access_token=``: see
+    :func:`marimo_page_url`); without, it runs with ``--no-token``. Stop it with
+    :func:`stop_jupyter`.
+    """
+    if mode not in ("run", "edit"):
+        raise ValueError(f"marimo mode is 'run' or 'edit', got {mode!r}")
+    port = _free_port()
+    root = app.parent
+    log = root / f"marimo-{mode}.log"
+    cmd = [sys.executable, "-m", "marimo", "-q", mode, str(app), "--headless", "--no-sandbox"]
+    cmd += ["--host", "127.0.0.1", "-p", str(port)]
+    cmd += ["--token-password", token] if token else ["--no-token"]
+    env = dict(os.environ)
+    # No update check (nothing may reach the network), and config and state of its own.
+    env.update(
+        MARIMO_SKIP_UPDATE_CHECK="1",
+        XDG_CONFIG_HOME=str(root / ".marimo-config"),
+        XDG_STATE_HOME=str(root / ".marimo-state"),
+        XDG_CACHE_HOME=str(root / ".marimo-cache"),
+        PYTHONUNBUFFERED="1",
+    )
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_answers(proc, f"{url}/health", log, f"marimo {mode}")
+    return LabServer(url=url, token=token or "", root=root, process=proc, log=log)
+
+
+def marimo_page_url(server: LabServer) -> str:
+    """The address of the app (with its access token, when it has one)."""
+    return f"{server.url}/?access_token={server.token}" if server.token else f"{server.url}/"
 
 
 def stop_jupyter(server: LabServer) -> None:
