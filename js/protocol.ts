@@ -179,6 +179,33 @@ export interface MethodSpec {
   choices: Readonly<Record<string, readonly string[]>>;
 }
 
+/** A colour map for numeric columns: d3-scale-chromatic's `interpolate<scheme>` draws it. */
+export interface ColorMapSpec {
+  name: string;
+  scheme: string;
+  kind: "sequential" | "diverging" | "cyclical";
+}
+
+/** A palette for categorical columns: d3-scale-chromatic's `scheme<scheme>`, or its own colours. */
+export interface PaletteSpec {
+  name: string;
+  scheme: string | null;
+  /** CSS colours (used when `scheme` is null). */
+  colors: readonly string[];
+}
+
+/** The choices of how points look (appearance.describe() in Python); the defaults come first. */
+export interface AppearanceSpec {
+  colorMaps: readonly ColorMapSpec[];
+  palettes: readonly PaletteSpec[];
+  /** A colour map name ending in this runs the other way ("viridis_r"). */
+  reversedSuffix: string;
+  /** Bounds of each `size_range` factor. */
+  sizeFactorLimits: [number, number];
+  /** The largest `point_size` in CSS px. */
+  pointSizeMax: number;
+}
+
 /** `_spec`: what the browser must agree on with the kernel (protocol.spec() in Python). */
 export interface Spec {
   methods: readonly MethodSpec[];
@@ -190,6 +217,8 @@ export interface Spec {
   allLabelsMax: number;
   /** Cap on labelled selected rows above `allLabelsMax`. */
   labelRowsCap: number;
+  /** Colour maps, palettes and size limits (empty lists when the kernel sends none). */
+  appearance: AppearanceSpec;
 }
 
 function strings(x: unknown): string[] {
@@ -211,6 +240,37 @@ function decodeMethod(raw: unknown): MethodSpec | null {
   };
 }
 
+const COLOR_MAP_KINDS: readonly ColorMapSpec["kind"][] = ["sequential", "diverging", "cyclical"];
+
+function decodeColorMap(raw: unknown): ColorMapSpec | null {
+  if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "" || typeof raw.scheme !== "string") return null;
+  const kind = COLOR_MAP_KINDS.find((k) => k === raw.kind) ?? "sequential";
+  return { name: raw.name, scheme: raw.scheme, kind };
+}
+
+function decodePalette(raw: unknown): PaletteSpec | null {
+  if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "") return null;
+  const scheme = typeof raw.scheme === "string" && raw.scheme !== "" ? raw.scheme : null;
+  const colors = strings(raw.colors);
+  if (scheme === null && colors.length === 0) return null;
+  return { name: raw.name, scheme, colors };
+}
+
+/** The appearance rules; absent or malformed parts read as empty (the view then draws its fallbacks). */
+export function decodeAppearance(raw: unknown): AppearanceSpec {
+  const a = isObject(raw) ? raw : {};
+  const limits = Array.isArray(a.size_factor_limits) ? a.size_factor_limits : [];
+  const lo = finiteOr(limits[0], 0.1);
+  const hi = finiteOr(limits[1], 32);
+  return {
+    colorMaps: Array.isArray(a.color_maps) ? a.color_maps.map(decodeColorMap).filter((m): m is ColorMapSpec => m !== null) : [],
+    palettes: Array.isArray(a.palettes) ? a.palettes.map(decodePalette).filter((p): p is PaletteSpec => p !== null) : [],
+    reversedSuffix: typeof a.reversed_suffix === "string" && a.reversed_suffix !== "" ? a.reversed_suffix : "_r",
+    sizeFactorLimits: lo > 0 && hi >= lo ? [lo, hi] : [0.1, 32],
+    pointSizeMax: Math.max(1, finiteOr(a.point_size_max, 256)),
+  };
+}
+
 function positiveInt(x: unknown): number | null {
   return typeof x === "number" && Number.isInteger(x) && x > 0 ? x : null;
 }
@@ -223,7 +283,7 @@ export function decodeSpec(raw: unknown): Spec | null {
   const labelRowsCap = positiveInt(raw.label_rows_cap);
   if (kMax === null || allLabelsMax === null || labelRowsCap === null) return null;
   const methods = raw.methods.map(decodeMethod).filter((m): m is MethodSpec => m !== null);
-  return { methods, metrics: strings(raw.metrics), kMax, allLabelsMax, labelRowsCap };
+  return { methods, metrics: strings(raw.metrics), kMax, allLabelsMax, labelRowsCap, appearance: decodeAppearance(raw.appearance) };
 }
 
 /** The method called `name`, if the kernel offers it. */

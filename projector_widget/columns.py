@@ -2,7 +2,7 @@
 
 Each column is categorical, numeric or free text; every value keeps its identity (see
 :func:`value_text`), and a missing value (None, NaN, pandas NA) stays distinct from an empty
-string. The checks of column choices (``color_by``, ``label_by``) live here too.
+string. The checks of column choices (``color_by``, ``size_by``, ``label_by``) live here too.
 """
 
 from __future__ import annotations
@@ -460,6 +460,30 @@ def check_color_by(name: str, columns: list[Column]) -> None:
         raise ValueError(
             f"cannot colour by {name!r}: {why}; choose one of {colorable_names} or '' for none"
         )
+
+
+def numeric(columns: list[Column]) -> list[str]:
+    """Names of the numeric columns (those point sizes can follow)."""
+    return [c.name for c in columns if c.kind == "number"]
+
+
+def check_size_by(name: str, columns: list[Column]) -> None:
+    """ValueError saying why ``name`` cannot size the points ('' is always fine)."""
+    if not isinstance(name, str):
+        raise TypeError(f"size_by must be a column name (a str, '' for none), got {name!r}")
+    if name == "" or name in numeric(columns):
+        return
+    kind = {c.name: c.kind for c in columns}.get(name)
+    why = (
+        f"there is no metadata column {name!r}"
+        if kind is None
+        else f"column {name!r} holds {'categories' if kind == 'category' else 'free text'}, "
+        "not numbers"
+    )
+    raise ValueError(
+        f"cannot size points by {name!r}: {why}; choose one of the numeric columns "
+        f"{numeric(columns)} or '' for one size"
+    )
 
 
 def check_label_by(name: str, columns: list[Column]) -> None:

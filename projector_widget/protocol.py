@@ -33,7 +33,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
-from . import projections
+from . import appearance, projections
 from .neighbors import K_MAX, METRICS
 
 #: Up to this many points, labels for every row are sent; above it, only for the rows that need
@@ -272,7 +272,9 @@ def spec() -> dict[str, Any]:
 
     ``methods``: each projection method's name, label, kind ('instant' or 'iterative'),
     default parameters and the choices of its choice-valued parameters; ``metrics``: the
-    neighbour metrics; ``k_max``: the most neighbours; label limits as in :mod:`labels`.
+    neighbour metrics; ``k_max``: the most neighbours; label limits as in :mod:`labels`;
+    ``appearance``: the colour maps and palettes by name, and the size limits
+    (:func:`appearance.describe`).
     """
     return {
         "methods": [m.describe() for m in projections.METHODS.values()],
@@ -280,4 +282,5 @@ def spec() -> dict[str, Any]:
         "k_max": K_MAX,
         "all_labels_max": ALL_LABELS_MAX,
         "label_rows_cap": LABEL_ROWS_CAP,
+        "appearance": appearance.describe(),
     }

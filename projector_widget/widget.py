@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from . import bundle, encoding, labels, projections, protocol
+from . import appearance, bundle, encoding, labels, projections, protocol
 from .ann import ApproximateIndex
 from .bookmarks import BookmarkStore
 from .bookmarks import from_json as bookmarks_from_json
@@ -32,9 +32,11 @@ from .columns import (
     as_columns,
     check_color_by,
     check_label_by,
+    check_size_by,
     colorable,
     columns_as_table,
     default_color_column,
+    numeric,
     set_values,
 )
 from .inputs import as_matrix, check_dimensions
@@ -67,6 +69,24 @@ class Projector(anywidget.AnyWidget):
         Height of the widget in pixels; the width fills the cell.
     point_size:
         Point diameter in pixels; 0 chooses one from the number of points.
+    color_map:
+        Colour map of numeric columns, by its d3-scale-chromatic / matplotlib name in any case:
+        'viridis' (default), 'magma', 'inferno', 'plasma', 'cividis', 'turbo', 'blues',
+        'rdbu', 'spectral', ... (``appearance.COLOR_MAPS``); '_r' appended reverses it.
+    palette:
+        Colours of categorical columns: 'projector20' (default: 20 distinct colours),
+        'tableau10', 'category10' (matplotlib's tab10), 'set1', 'set2', 'set3', 'paired',
+        'dark2', 'accent', 'pastel1', 'pastel2', ... (``appearance.PALETTES``). Categories
+        beyond its colours are grouped as "other".
+    opacity:
+        Opacity of the points, above 0 and at most 1 (opaque, the default). Selected,
+        focused and hovered points stay opaque.
+    size_by:
+        Numeric column the point sizes follow ('' for one size): from ``size_range[0]`` times
+        the point size at the column's minimum to ``size_range[1]`` times at its maximum,
+        linearly; missing values get the point size itself.
+    size_range:
+        (at the minimum, at the maximum) as multiples of the point size; (0.5, 2.5) by default.
     selected:
         Initially selected row indices.
     images:
@@ -84,6 +104,7 @@ class Projector(anywidget.AnyWidget):
     --------
     >>> w = Projector(embeddings, {"label": labels})  # doctest: +SKIP
     >>> w.selected = [3, 17, 42]                        # doctest: +SKIP
+    >>> w.color_map, w.opacity = "magma_r", 0.5         # doctest: +SKIP
     >>> w.project("tsne", perplexity=20)                # doctest: +SKIP
     """
 
@@ -99,6 +120,16 @@ class Projector(anywidget.AnyWidget):
     dimensions = traitlets.Int(3).tag(sync=True)
     height = traitlets.Int(560).tag(sync=True)
     point_size = traitlets.Float(0.0).tag(sync=True)
+    #: Colour map of numeric columns (see the class docstring; checked by appearance.py).
+    color_map = appearance.Setting(appearance.DEFAULT_COLOR_MAP).tag(sync=True)
+    #: Colours of categorical columns.
+    palette = appearance.Setting(appearance.DEFAULT_PALETTE).tag(sync=True)
+    #: Opacity of the points, in (0, 1].
+    opacity = appearance.Setting(appearance.DEFAULT_OPACITY).tag(sync=True)
+    #: Numeric column the point sizes follow ('' for one size).
+    size_by = appearance.Setting("").tag(sync=True)
+    #: Sizes at the ``size_by`` column's minimum and maximum, as multiples of the point size.
+    size_range = appearance.Setting(appearance.DEFAULT_SIZE_RANGE).tag(sync=True)
     #: The current projection: one of ``projections.METHODS`` ('pca', 'tsne', 'umap', 'custom').
     projection = traitlets.Unicode("pca").tag(sync=True)
     #: The parameters of the current projection (read-only; use :meth:`project` to change).
@@ -129,6 +160,11 @@ class Projector(anywidget.AnyWidget):
         dimensions: int = 3,
         height: int = 560,
         point_size: float = 0.0,
+        color_map: str = appearance.DEFAULT_COLOR_MAP,
+        palette: str = appearance.DEFAULT_PALETTE,
+        opacity: float = appearance.DEFAULT_OPACITY,
+        size_by: str = "",
+        size_range: tuple[float, float] = appearance.DEFAULT_SIZE_RANGE,
         selected: Any = None,
         images: Any = None,
         encoder: Callable[[list[str]], Any] | None = None,
@@ -145,6 +181,13 @@ class Projector(anywidget.AnyWidget):
             color_by = default_color_column(columns)
         check_color_by(color_by, columns)
         check_label_by(label_by, columns)
+        check_size_by(size_by, columns)
+        looks = {
+            "color_map": appearance.check_color_map(color_map),
+            "palette": appearance.check_palette(palette),
+            "opacity": appearance.check_opacity(opacity),
+            "size_range": appearance.check_size_range(size_range),
+        }
         self._n = matrix.n
         self._matrix = matrix
         self._column_list: list[Column] = columns
@@ -181,6 +224,8 @@ class Projector(anywidget.AnyWidget):
             dimensions=dimensions,
             height=height,
             point_size=point_size,
+            size_by=size_by,
+            **looks,
             _has_encoder=encoder is not None,
             _sprites=sprites,
             show_images=bool(sprites),
@@ -378,6 +423,7 @@ class Projector(anywidget.AnyWidget):
         self._isolated = True
         self._pca_variance = self._session.variance()
         self._refresh_neighbors()
+        self._refresh_labels()  # only shown rows are labelled
 
     def show_all(self) -> None:
         """Undo :meth:`isolate`: show every row again, in the layout they had before."""
@@ -394,6 +440,7 @@ class Projector(anywidget.AnyWidget):
         else:
             self._rerun()
         self._refresh_neighbors()
+        self._refresh_labels()
 
     # ------------------------------------------------------------------ search, neighbours
     def search(
@@ -532,6 +579,8 @@ class Projector(anywidget.AnyWidget):
             self._columns = [encoding.encode_column(c) for c in self._column_list]
             if self.color_by and self.color_by not in colorable(self._column_list):
                 self.color_by = ""
+            if self.size_by and self.size_by not in numeric(self._column_list):
+                self.size_by = ""
         self._refresh_labels()
         return int(target.size)
 
@@ -826,8 +875,34 @@ class Projector(anywidget.AnyWidget):
     @traitlets.validate("point_size")
     def _validate_point_size(self, proposal: dict[str, Any]) -> float:
         return float(
-            check_number("point_size (pixels, 0 for automatic)", proposal["value"], low=0, high=256)
+            check_number(
+                "point_size (pixels, 0 for automatic)",
+                proposal["value"],
+                low=0,
+                high=appearance.POINT_SIZE_MAX,
+            )
         )
+
+    @traitlets.validate("color_map")
+    def _validate_color_map(self, proposal: dict[str, Any]) -> str:
+        return appearance.check_color_map(proposal["value"])
+
+    @traitlets.validate("palette")
+    def _validate_palette(self, proposal: dict[str, Any]) -> str:
+        return appearance.check_palette(proposal["value"])
+
+    @traitlets.validate("opacity")
+    def _validate_opacity(self, proposal: dict[str, Any]) -> float:
+        return appearance.check_opacity(proposal["value"])
+
+    @traitlets.validate("size_by")
+    def _validate_size_by(self, proposal: dict[str, Any]) -> str:
+        check_size_by(proposal["value"], self._column_list)
+        return str(proposal["value"])
+
+    @traitlets.validate("size_range")
+    def _validate_size_range(self, proposal: dict[str, Any]) -> tuple[float, float]:
+        return appearance.check_size_range(proposal["value"])
 
     @traitlets.validate("camera")
     def _validate_camera(self, proposal: dict[str, Any]) -> dict[str, Any]:

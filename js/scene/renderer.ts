@@ -7,7 +7,7 @@
  * GPU buffers mirror typed arrays kept on the CPU so that a lost context can
  * be rebuilt without asking Python for anything.
  */
-import type { Column, Points, Sprites } from "../wire";
+import type { Column, NumberColumn, Points, Sprites } from "../wire";
 import {
   autoPointSize,
   type Camera,
@@ -20,7 +20,7 @@ import {
   type Viewport,
   viewProjection,
 } from "./camera";
-import { DEFAULT_COLOR, LUT_SIZE, MISSING_COLOR, makeLut, OTHER_COLOR, PALETTE, type RGB } from "./colors";
+import { DEFAULT_COLOR, LUT_SIZE, MISSING_COLOR, makeLut, OTHER_COLOR, PALETTE_MAX, type RGB } from "./colors";
 import { PickBuffer } from "./picking";
 import {
   ATTR_BITS,
@@ -28,6 +28,7 @@ import {
   ATTR_POS,
   ATTR_PREV,
   ATTR_SEL,
+  ATTR_SIZE,
   createPointProgram,
   MODE_CATEGORY,
   MODE_NUMBER,
@@ -63,13 +64,18 @@ interface GpuState {
   atlas: WebGLTexture;
   lut: WebGLTexture;
   pick: PickBuffer;
-  /** Colour attribute buffers by column name, for the current columns. */
-  colorBufs: Map<string, WebGLBuffer>;
+  /** Column value buffers by column name, for the current columns (colour and size share them). */
+  columnBufs: Map<string, WebGLBuffer>;
   /** Bytes allocated in selBuf. */
   selBytes: number;
 }
 
-const PALETTE_FLAT = new Float32Array(PALETTE.flatMap((c) => c.map((v) => v / 255)));
+/** Palette colours as the shader's vec3 array (PALETTE_MAX entries, unused ones black). */
+function flatPalette(colors: readonly RGB[]): Float32Array {
+  const flat = new Float32Array(PALETTE_MAX * 3);
+  for (const [i, c] of colors.slice(0, PALETTE_MAX).entries()) flat.set(unit(c), i * 3);
+  return flat;
+}
 
 function unit(c: RGB): [number, number, number] {
   return [c[0] / 255, c[1] / 255, c[2] / 255];
@@ -98,6 +104,13 @@ export class Renderer {
   private colorBy = "";
   private mode = MODE_SINGLE;
   private colorColumn: Column | null = null;
+  private lut: Uint8Array = makeLut();
+  private palette: Float32Array = flatPalette([]);
+  private paletteSize = 0;
+  private opacity = 1;
+  private sizeBy = "";
+  private sizeColumn: NumberColumn | null = null;
+  private sizeRange: [number, number] = [1, 1];
   private selMask: Uint8Array = new Uint8Array(0);
   private selCount = 0;
   private hover = -1;
@@ -172,14 +185,14 @@ export class Renderer {
     if (!vao || !posBuf || !prevBuf || !selBuf || !lut || !atlas) throw new Error("could not allocate WebGL objects");
 
     gl.bindTexture(gl.TEXTURE_2D, lut);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, LUT_SIZE, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, makeLut());
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, LUT_SIZE, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, this.lut);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.bindTexture(gl.TEXTURE_2D, null);
 
-    this.gpu = { prog, vao, posBuf, prevBuf, selBuf, lut, atlas, pick: new PickBuffer(gl), colorBufs: new Map(), selBytes: 0 };
+    this.gpu = { prog, vao, posBuf, prevBuf, selBuf, lut, atlas, pick: new PickBuffer(gl), columnBufs: new Map(), selBytes: 0 };
     gl.enable(gl.DEPTH_TEST);
     gl.depthFunc(gl.LEQUAL);
     gl.disable(gl.BLEND);
@@ -189,7 +202,7 @@ export class Renderer {
     if (this.points) this.uploadPoints(this.points);
     this.uploadSelection();
     this.uploadSprites();
-    this.bindColor();
+    this.bindColumns();
   }
 
   dispose(): void {
@@ -202,7 +215,7 @@ export class Renderer {
     const gl = this.gl;
     const gpu = this.gpu;
     if (gpu && !gl.isContextLost()) {
-      for (const b of gpu.colorBufs.values()) gl.deleteBuffer(b);
+      for (const b of gpu.columnBufs.values()) gl.deleteBuffer(b);
       gl.deleteBuffer(gpu.posBuf);
       gl.deleteBuffer(gpu.prevBuf);
       gl.deleteTexture(gpu.atlas);
@@ -249,7 +262,7 @@ export class Renderer {
       this.uploadPoints(points, animate ? prev : null);
       this.uploadSelection();
       // Columns shorter than the old n may now fit (or no longer fit).
-      this.bindColor();
+      this.bindColumns();
     }
     if (animate && prev) {
       this.prev = prev;
@@ -280,7 +293,7 @@ export class Renderer {
     if (this.gpu) {
       this.uploadPoints(points);
       this.uploadSelection();
-      this.bindColor();
+      this.bindColumns();
     }
     this.invalidate();
   }
@@ -365,26 +378,85 @@ export class Renderer {
     return "";
   }
 
-  /** Replace the metadata columns (drops their GPU buffers) and rebind the colour. */
+  /** Replace the metadata columns (drops their GPU buffers) and rebind colour and size. */
   setColumns(columns: Column[]): void {
     this.columns = columns;
     const gpu = this.gpu;
     if (gpu) {
-      for (const b of gpu.colorBufs.values()) this.gl.deleteBuffer(b);
-      gpu.colorBufs.clear();
+      for (const b of gpu.columnBufs.values()) this.gl.deleteBuffer(b);
+      gpu.columnBufs.clear();
     }
-    this.bindColor();
+    this.bindColumns();
     this.requestRender();
   }
 
   /** Colour by the named column ("" = one colour). Uploads a column once, then only rebinds. */
   setColorBy(name: string): void {
     this.colorBy = name;
-    this.bindColor();
+    this.bindColumns();
     this.requestRender();
   }
 
-  private bindColor(): void {
+  /** The colour map of numeric columns: LUT_SIZE RGBA8 texels (colors.ts colorMapLut). */
+  setColorMap(lut: Uint8Array): void {
+    if (lut.length !== LUT_SIZE * 4 || lut === this.lut) return;
+    this.lut = lut;
+    this.uploadLut();
+    this.requestRender();
+  }
+
+  /** The colours of categorical columns (at most PALETTE_MAX are used; later codes are "other"). */
+  setPalette(colors: readonly RGB[]): void {
+    this.palette = flatPalette(colors);
+    this.paletteSize = Math.min(colors.length, PALETTE_MAX);
+    this.requestRender();
+  }
+
+  /** Opacity of the points that are not emphasised, in (0, 1]. */
+  setOpacity(opacity: number): void {
+    this.opacity = Number.isFinite(opacity) ? Math.min(1, Math.max(0.01, opacity)) : 1;
+    this.requestRender();
+  }
+
+  /**
+   * Size the points by the named numeric column ("" = one size), from `range[0]` to `range[1]`
+   * times the point size (colors.ts sizeFactor). The column's values on the GPU are shared with
+   * the colour when both follow the same column.
+   */
+  setSizeBy(name: string, range: readonly [number, number]): void {
+    this.sizeBy = name;
+    this.sizeRange = [range[0], range[1]];
+    this.bindColumns();
+    this.invalidate();
+  }
+
+  private uploadLut(): void {
+    const gl = this.gl;
+    const gpu = this.gpu;
+    if (!gpu) return;
+    gl.bindTexture(gl.TEXTURE_2D, gpu.lut);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, LUT_SIZE, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.lut);
+    gl.bindTexture(gl.TEXTURE_2D, null);
+  }
+
+  /** The GPU buffer of a column's values (created on first use). */
+  private columnBuffer(name: string, data: Uint8Array | Uint16Array | Float32Array): WebGLBuffer | null {
+    const gl = this.gl;
+    const gpu = this.gpu;
+    if (!gpu) return null;
+    let buf = gpu.columnBufs.get(name);
+    if (!buf) {
+      const created = gl.createBuffer();
+      if (!created) return null;
+      buf = created;
+      gl.bindBuffer(gl.ARRAY_BUFFER, buf);
+      gl.bufferData(gl.ARRAY_BUFFER, data, gl.STATIC_DRAW);
+      gpu.columnBufs.set(name, buf);
+    }
+    return buf;
+  }
+
+  private bindColumns(): void {
     const gl = this.gl;
     const gpu = this.gpu;
     const n = this.points?.n ?? 0;
@@ -400,23 +472,17 @@ export class Renderer {
     }
     this.mode = mode;
     this.colorColumn = mode === MODE_SINGLE ? null : col;
+    const size = this.columns.find((c) => c.name === this.sizeBy) ?? null;
+    this.sizeColumn = size && size.kind === "number" && size.values.length >= n ? size : null;
     if (!gpu) return;
 
     gl.bindVertexArray(gpu.vao);
-    gl.disableVertexAttribArray(ATTR_CODE);
-    gl.vertexAttribI4ui(ATTR_CODE, 0, 0, 0, 0);
-    gl.disableVertexAttribArray(ATTR_BITS);
-    gl.vertexAttribI4ui(ATTR_BITS, 0, 0, 0, 0);
-    if (col && data) {
-      let buf = gpu.colorBufs.get(col.name);
-      if (!buf) {
-        const created = gl.createBuffer();
-        if (!created) return;
-        buf = created;
-        gl.bindBuffer(gl.ARRAY_BUFFER, buf);
-        gl.bufferData(gl.ARRAY_BUFFER, data, gl.STATIC_DRAW);
-        gpu.colorBufs.set(col.name, buf);
-      }
+    for (const attr of [ATTR_CODE, ATTR_BITS, ATTR_SIZE]) {
+      gl.disableVertexAttribArray(attr);
+      gl.vertexAttribI4ui(attr, 0, 0, 0, 0);
+    }
+    const buf = col && data ? this.columnBuffer(col.name, data) : null;
+    if (buf && data) {
       gl.bindBuffer(gl.ARRAY_BUFFER, buf);
       if (mode === MODE_CATEGORY) {
         const type = data instanceof Uint16Array ? gl.UNSIGNED_SHORT : gl.UNSIGNED_BYTE;
@@ -426,6 +492,12 @@ export class Renderer {
         gl.enableVertexAttribArray(ATTR_BITS);
         gl.vertexAttribIPointer(ATTR_BITS, 1, gl.UNSIGNED_INT, 0, 0);
       }
+    }
+    const sizeBuf = this.sizeColumn ? this.columnBuffer(this.sizeColumn.name, this.sizeColumn.values) : null;
+    if (sizeBuf) {
+      gl.bindBuffer(gl.ARRAY_BUFFER, sizeBuf);
+      gl.enableVertexAttribArray(ATTR_SIZE);
+      gl.vertexAttribIPointer(ATTR_SIZE, 1, gl.UNSIGNED_INT, 0, 0);
     }
     gl.bindVertexArray(null);
     gl.bindBuffer(gl.ARRAY_BUFFER, null);
@@ -501,9 +573,15 @@ export class Renderer {
     this.invalidate();
   }
 
-  /** The diameter actually used, CSS px. */
+  /** The diameter actually used, CSS px (before `size_by` scales it). */
   get pointSize(): number {
     return this.pointSizeCss > 0 ? this.pointSizeCss : autoPointSize(this.points?.n ?? 0);
+  }
+
+  /** The largest diameter a point has before emphasis, CSS px. */
+  get largestPointSize(): number {
+    const k = this.sizeColumn ? Math.max(1, this.sizeRange[0], this.sizeRange[1]) : 1;
+    return this.pointSize * k;
   }
 
   setTheme(background: RGB, foreground: RGB, accent: RGB = [25, 118, 210]): void {
@@ -687,7 +765,7 @@ export class Renderer {
       this.cpuPickPositions = this.screenPositions(true);
       this.cpuPickDirty = false;
     }
-    return nearestWithin(this.cpuPickPositions, x, y, radius + this.pointSize / 2);
+    return nearestWithin(this.cpuPickPositions, x, y, radius + this.largestPointSize / 2);
   }
 
   // ---------------------------------------------------------------- draw
@@ -759,7 +837,22 @@ export class Renderer {
     gl.uniform1f(u.u_size, this.pointSize * this.dpr);
     gl.uniform1f(u.u_dpr, this.dpr);
     gl.uniform1i(u.u_mode, this.mode);
-    gl.uniform3fv(u.u_palette, PALETTE_FLAT);
+    gl.uniform3fv(u.u_palette, this.palette);
+    gl.uniform1i(u.u_paletteSize, this.paletteSize);
+    const sized = this.sizeColumn;
+    gl.uniform1i(u.u_sizeBy, sized ? 1 : 0);
+    gl.uniform1f(u.u_sizeMin, sized ? sized.min : 0);
+    gl.uniform1f(u.u_sizeMax, sized ? sized.max : 1);
+    gl.uniform2f(u.u_sizeRange, this.sizeRange[0], this.sizeRange[1]);
+    // Picking reads ids from exact colours: never blended.
+    const blend = !picking && this.opacity < 1;
+    gl.uniform1f(u.u_opacity, picking ? 1 : this.opacity);
+    if (blend) {
+      gl.enable(gl.BLEND);
+      gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    } else {
+      gl.disable(gl.BLEND);
+    }
     gl.uniform3fv(u.u_default, unit(DEFAULT_COLOR));
     gl.uniform3fv(u.u_other, unit(OTHER_COLOR));
     gl.uniform3fv(u.u_missing, unit(MISSING_COLOR));
@@ -791,6 +884,7 @@ export class Renderer {
     gl.uniform1i(u.u_picking, picking ? 1 : 0);
 
     gl.drawArrays(gl.POINTS, 0, p.n);
+    if (blend) gl.disable(gl.BLEND);
     if (s) {
       gl.activeTexture(gl.TEXTURE1);
       gl.bindTexture(gl.TEXTURE_2D, null);

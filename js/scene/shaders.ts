@@ -8,9 +8,13 @@
  *             driver can optimize away), then uintBitsToFloat
  *   3 a_sel   flag bits (flags.ts): 1 selected, 2 neighbour, 4 focus, 8 hidden
  *   4 a_prev  previous uint16 coordinates while a transition runs
- * Colour logic mirrors colors.ts (categorySlot, valueToT).
+ *   5 a_sizeBits  float32 value of the size column, read as its uint32 bits like a_bits
+ *             (the same GPU buffer when colour and size follow one column)
+ * Colour and size logic mirror colors.ts (categorySlot, valueToT, sizeFactor). With opacity
+ * below 1 the points are blended: the rest share one depth, so they blend in draw order
+ * instead of hiding one another, while emphasised and hovered points stay opaque and in front.
  */
-import { LUT_SIZE, PALETTE_SIZE } from "./colors";
+import { LUT_SIZE, PALETTE_MAX } from "./colors";
 
 export const ATTR_POS = 0;
 export const ATTR_CODE = 1;
@@ -18,6 +22,8 @@ export const ATTR_BITS = 2;
 export const ATTR_SEL = 3;
 /** Previous positions (uint16, normalized) while a transition runs. */
 export const ATTR_PREV = 4;
+/** Values of the `size_by` column (float32 bits). */
+export const ATTR_SIZE = 5;
 
 export const MODE_SINGLE = 0;
 export const MODE_CATEGORY = 1;
@@ -35,6 +41,7 @@ layout(location = ${ATTR_CODE}) in uint a_code;
 layout(location = ${ATTR_BITS}) in uint a_bits;
 layout(location = ${ATTR_SEL}) in uint a_sel;
 layout(location = ${ATTR_PREV}) in vec3 a_prev;
+layout(location = ${ATTR_SIZE}) in uint a_sizeBits;
 
 uniform mat4 u_viewProj;
 uniform vec3 u_lo;
@@ -45,7 +52,8 @@ uniform float u_mix;
 uniform float u_size;
 uniform float u_dpr;
 uniform int u_mode;
-uniform vec3 u_palette[${PALETTE_SIZE}];
+uniform vec3 u_palette[${PALETTE_MAX}];
+uniform int u_paletteSize;
 uniform vec3 u_default;
 uniform vec3 u_other;
 uniform vec3 u_missing;
@@ -64,34 +72,56 @@ uniform float u_spriteSize;
 uniform vec2 u_atlasSize;
 uniform float u_thumb;
 uniform int u_perRow;
+uniform float u_opacity;
+uniform bool u_sizeBy;
+uniform float u_sizeMin;
+uniform float u_sizeMax;
+uniform vec2 u_sizeRange;
 
 flat out vec3 v_color;
+flat out float v_alpha;
 flat out vec4 v_pick;
 flat out float v_ring;
 flat out vec3 v_ringCol;
 flat out vec4 v_uv;
 flat out float v_dim;
 
+bool isNaN32(uint bits) {
+  return (bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu) != 0u;
+}
+
+// Position of a value between lo and hi, clamped; 0.5 when they are equal.
+float along(float v, float lo, float hi) {
+  float span = hi - lo;
+  return span > 0.0 ? clamp((v - lo) / span, 0.0, 1.0) : 0.5;
+}
+
 vec3 baseColor() {
   if (u_mode == ${MODE_CATEGORY}) {
     int code = int(a_code);
     if (code == u_missingCode) return u_missing;
-    if (code < ${PALETTE_SIZE}) return u_palette[code];
+    if (code < u_paletteSize) return u_palette[code];
     return u_other;
   }
   if (u_mode == ${MODE_NUMBER}) {
-    if ((a_bits & 0x7f800000u) == 0x7f800000u && (a_bits & 0x007fffffu) != 0u) return u_missing;
-    float v = uintBitsToFloat(a_bits);
-    float span = u_max - u_min;
-    float t = span > 0.0 ? clamp((v - u_min) / span, 0.0, 1.0) : 0.5;
+    if (isNaN32(a_bits)) return u_missing;
+    float t = along(uintBitsToFloat(a_bits), u_min, u_max);
     return texture(u_lut, vec2((t * ${LUT_SIZE - 1}.0 + 0.5) / ${LUT_SIZE}.0, 0.5)).rgb;
   }
   return u_default;
 }
 
+// The point's diameter before emphasis: the point size, scaled by the size column.
+float baseSize() {
+  if (!u_sizeBy || isNaN32(a_sizeBits)) return u_size;
+  float t = along(uintBitsToFloat(a_sizeBits), u_sizeMin, u_sizeMax);
+  return u_size * mix(u_sizeRange.x, u_sizeRange.y, t);
+}
+
 void main() {
   v_pick = vec4(0.0);
   v_color = vec3(0.0);
+  v_alpha = 1.0;
   v_ring = 0.0;
   v_ringCol = vec3(0.0);
   v_uv = vec4(0.0);
@@ -111,10 +141,11 @@ void main() {
   bool focus = (a_sel & 4u) != 0u;
   bool emphasised = selected || neighbor || focus;
 
-  float size = u_size;
-  if (selected) size = max(u_size * 1.5, u_size + u_dpr);
-  if (neighbor) size = max(size, max(u_size * 1.8, u_size + 4.0 * u_dpr));
-  if (focus) size = max(size, max(u_size * 2.4, u_size + 7.0 * u_dpr));
+  float base = baseSize();
+  float size = base;
+  if (selected) size = max(base * 1.5, base + u_dpr);
+  if (neighbor) size = max(size, max(base * 1.8, base + 4.0 * u_dpr));
+  if (focus) size = max(size, max(base * 2.4, base + 7.0 * u_dpr));
   if (hovered) size = max(size * 2.0, size + 6.0 * u_dpr);
   if (u_sprites) size = max(size, u_spriteSize);
 
@@ -122,7 +153,8 @@ void main() {
   // selection, then the rest, each keeping its own depth order.
   if (clip.w > 0.0 && clip.z >= -clip.w) {
     float d = clamp(clip.z / clip.w * 0.5 + 0.5, 0.0, 1.0);
-    float z = hovered ? -0.99 : (focus ? -0.985 : (emphasised ? -0.98 + d * 0.98 : d * 0.98));
+    float rest = u_opacity < 1.0 ? 0.98 : d * 0.98;
+    float z = hovered ? -0.99 : (focus ? -0.985 : (emphasised ? -0.98 + d * 0.98 : rest));
     clip.z = z * clip.w;
   }
   gl_Position = clip;
@@ -147,6 +179,7 @@ void main() {
     v_dim = ${DIM_AMOUNT.toFixed(3)};
   }
   v_color = c;
+  v_alpha = emphasised || hovered ? 1.0 : u_opacity;
   if (hovered) {
     v_ring = min(1.0, 4.0 * u_dpr / size);
     v_ringCol = u_ringColor;
@@ -172,6 +205,7 @@ flat in float v_ring;
 flat in vec3 v_ringCol;
 flat in vec4 v_uv;
 flat in float v_dim;
+flat in float v_alpha;
 uniform bool u_picking;
 uniform sampler2D u_atlas;
 uniform vec3 u_background;
@@ -188,12 +222,12 @@ void main() {
     }
     vec2 e = min(pc, 1.0 - pc);
     if (min(e.x, e.y) * 2.0 < v_ring) {
-      o_color = vec4(v_ringCol, 1.0);
+      o_color = vec4(v_ringCol, v_alpha);
       return;
     }
     vec4 t = texture(u_atlas, v_uv.xy + pc * v_uv.zw);
     vec3 col = mix(u_background, t.rgb, t.a);
-    o_color = vec4(mix(col, u_background, v_dim), 1.0);
+    o_color = vec4(mix(col, u_background, v_dim), v_alpha);
     return;
   }
   vec2 c = pc * 2.0 - 1.0;
@@ -205,7 +239,7 @@ void main() {
   }
   float inner = 1.0 - v_ring;
   vec3 col = (v_ring > 0.0 && r2 > inner * inner) ? v_ringCol : v_color;
-  o_color = vec4(col, 1.0);
+  o_color = vec4(col, v_alpha);
 }
 `;
 
@@ -220,6 +254,7 @@ export const UNIFORMS = [
   "u_dpr",
   "u_mode",
   "u_palette",
+  "u_paletteSize",
   "u_default",
   "u_other",
   "u_missing",
@@ -239,6 +274,11 @@ export const UNIFORMS = [
   "u_thumb",
   "u_perRow",
   "u_atlas",
+  "u_opacity",
+  "u_sizeBy",
+  "u_sizeMin",
+  "u_sizeMax",
+  "u_sizeRange",
 ] as const;
 
 export type UniformName = (typeof UNIFORMS)[number];

@@ -73,6 +73,12 @@ export function createControls(model: WidgetModel, view: ViewActions, focus: () 
       view.request({ type: "label", column, value });
     },
     bookmark: (action, name) => view.request({ type: "bookmark", action, name }),
+    colorMap: (name) => save(model, "color_map", name),
+    palette: (name) => save(model, "palette", name),
+    pointSize: (px) => save(model, "point_size", px),
+    opacity: (value) => save(model, "opacity", value),
+    sizeBy: (column) => save(model, "size_by", column),
+    sizeRange: (range) => save(model, "size_range", range),
   });
   const inspector = new Inspector({
     focus: (index) => view.setFocus(index),

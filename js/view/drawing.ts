@@ -1,10 +1,13 @@
 /**
  * What the renderer draws, from the model: the points (from the model's points store, grown
- * in place as parts arrive), the columns and the colour column with its legend, the point size,
- * the thumbnails, the semantic query point and the progress of a running layout (whose
- * positions stream in without refits).
+ * in place as parts arrive), the columns and the colour column with its legend, how points
+ * look (colour map, palette, point size, opacity, size column; shown in the panel too), the
+ * thumbnails, the semantic query point and the progress of a running layout (whose positions
+ * stream in without refits).
  */
 import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../model";
+import { type AppearanceSpec, decodeSpec } from "../protocol";
+import { colorMapLut, paletteColors, type RGB } from "../scene/colors";
 import type { PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
 import type { Panel } from "../ui/panel";
@@ -24,12 +27,29 @@ export interface DrawingHooks {
 
 const active = (p: wire.Progress): boolean => p.state === "running" || p.state === "paused";
 
+/** `size_range` as the model holds it (a pair of positive numbers); [1, 1] (one size) otherwise. */
+export function sizeRangeOf(raw: unknown): [number, number] {
+  if (Array.isArray(raw) && raw.length === 2 && raw.every((x) => typeof x === "number" && Number.isFinite(x) && x > 0)) {
+    return [raw[0] as number, raw[1] as number];
+  }
+  return [1, 1];
+}
+
+/** `opacity` as the model holds it, within (0, 1]; 1 otherwise. */
+export function opacityOf(raw: unknown): number {
+  return typeof raw === "number" && raw > 0 && raw <= 1 ? raw : 1;
+}
+
 export class Drawing {
   /** The points drawn: the rows of the model's value that have arrived. */
   points: wire.Points | null = null;
   columns: wire.Column[] = [];
   queryPoint: wire.QueryPoint | null = null;
   private sprites: wire.Sprites | null = null;
+  /** The kernel's colour maps and palettes (from `_spec`). */
+  private appearance: AppearanceSpec | null = null;
+  private lut: Uint8Array = colorMapLut(null, "");
+  private palette: RGB[] = paletteColors(null, "");
   private progress = wire.decodeProgress(null);
   /** A layout started: its first positions refit; later ones stream in. */
   private awaitingFirstFrame = false;
@@ -50,6 +70,26 @@ export class Drawing {
     const colorBy = stringAt(this.model, "color_by", "");
     this.hooks.toolbar.setColorBy(colorBy);
     this.stage.renderer?.setColorBy(colorBy);
+    this.hooks.panel.setColorKind(this.columns.find((c) => c.name === colorBy)?.kind ?? null);
+    this.showLegend();
+  }
+
+  /** How points look changed (or the rules naming the choices): draw it, show it in the panel and the legend. */
+  showAppearance(): void {
+    const { model } = this;
+    const colorMap = stringAt(model, "color_map", "");
+    const palette = stringAt(model, "palette", "");
+    const opacity = opacityOf(model.get("opacity"));
+    const sizeBy = stringAt(model, "size_by", "");
+    const sizeRange = sizeRangeOf(model.get("size_range"));
+    this.lut = colorMapLut(this.appearance, colorMap);
+    this.palette = paletteColors(this.appearance, palette);
+    const r = this.stage.renderer;
+    r?.setColorMap(this.lut);
+    r?.setPalette(this.palette);
+    r?.setOpacity(opacity);
+    r?.setSizeBy(sizeBy, sizeRange);
+    this.hooks.panel.setAppearance({ colorMap, palette, pointSize: numberAt(model, "point_size", 0), opacity, sizeBy, sizeRange });
     this.showLegend();
   }
 
@@ -64,12 +104,18 @@ export class Drawing {
   bind(): (() => void)[] {
     const { model, stage, hooks } = this;
     return [
+      bind(model, "_spec", () => {
+        this.appearance = decodeSpec(model.get("_spec"))?.appearance ?? null;
+        hooks.panel.setAppearanceSpec(this.appearance);
+        this.showAppearance();
+      }),
       bind(model, "_columns", () => {
         this.columns = wire.decodeColumns(model.get("_columns"));
         stage.renderer?.setColumns(this.columns);
         hooks.toolbar.setColumns(wire.colorableColumns(this.columns), stringAt(model, "color_by", ""));
         hooks.panel.setColumns(this.columns, stringAt(model, "label_by", ""));
-        this.showLegend();
+        this.showColorBy();
+        this.showAppearance();
       }),
       bind(model, "_progress", () => {
         const wasRunning = active(this.progress);
@@ -82,7 +128,13 @@ export class Drawing {
       // The points follow the progress (a running layout streams them) and precede the rest.
       this.bindPoints(),
       bind(model, "color_by", () => this.showColorBy()),
-      bind(model, "point_size", () => stage.renderer?.setPointSize(numberAt(model, "point_size", 0))),
+      bind(model, "point_size", () => {
+        stage.renderer?.setPointSize(numberAt(model, "point_size", 0));
+        this.showAppearance();
+      }),
+      ...(["color_map", "palette", "opacity", "size_by", "size_range"] as const).map((key) =>
+        bind(model, key, () => this.showAppearance()),
+      ),
       bind(model, "_query_point", () => {
         this.queryPoint = wire.decodeQueryPoint(model.get("_query_point"));
         stage.renderer?.requestRender();
@@ -121,7 +173,19 @@ export class Drawing {
   }
 
   private showLegend(): void {
-    const name = stringAt(this.model, "color_by", "");
-    this.stage.legend.show(this.columns.find((c) => c.name === name) ?? null, this.n);
+    const { model } = this;
+    const name = stringAt(model, "color_by", "");
+    const sizeName = stringAt(model, "size_by", "");
+    const sized = this.columns.find((c) => c.name === sizeName);
+    const base = this.stage.renderer?.pointSize ?? 0;
+    const [lo, hi] = sizeRangeOf(model.get("size_range"));
+    this.stage.legend.show({
+      color: this.columns.find((c) => c.name === name) ?? null,
+      n: this.n,
+      lut: this.lut,
+      palette: this.palette,
+      opacity: opacityOf(model.get("opacity")),
+      size: sized?.kind === "number" && base > 0 ? { column: sized, minPx: base * lo, maxPx: base * hi } : null,
+    });
   }
 }
