@@ -146,7 +146,7 @@ function render({ model, el }: RenderProps): () => void {
       clearAll: () => emphasis.clearAll(),
     }),
     watchSize(shell.stage, () => stage.resize(inspector.el.offsetWidth)),
-    watchTheme(() => stage.applyTheme()),
+    watchTheme(shell.root, () => stage.applyTheme()),
     () => panelOpen.dispose(),
     attachTestHook(
       shell.root,

@@ -5,6 +5,7 @@
  * the host's theme. No model, no renderer: callbacks only.
  */
 import { h, listen } from "../ui/dom";
+import { markHostTheme } from "../ui/theme";
 
 export const DEFAULT_HEIGHT = 520;
 /** The panel opens by default when the widget is at least this wide. */
@@ -124,19 +125,34 @@ export function watchSize(stage: HTMLElement, onResize: () => void): () => void 
 }
 
 /**
- * Call `onTheme` when the host's theme may have changed: JupyterLab and VS Code change
- * attributes on body or html (JupyterLab also swaps its theme stylesheet: re-read a frame
- * later too), and the system's colour scheme.
+ * Mark `root` with its host's theme (ui/theme.ts: which host, light or dark; style.css picks the
+ * colours) now and whenever it may have changed, then call `onTheme`. Hosts change attributes on
+ * body or html: JupyterLab its theme attributes (and it swaps its theme stylesheet: re-read a
+ * frame later too), VS Code its classes, theme kind and the inline variables on html, Colab its
+ * `theme` attribute, marimo its class and `data-theme`; and the system's colour scheme.
  */
-export function watchTheme(onTheme: () => void): () => void {
-  const mo = new MutationObserver(() => {
+export function watchTheme(root: HTMLElement, onTheme: () => void): () => void {
+  const update = (): void => {
+    markHostTheme(root);
     onTheme();
-    requestAnimationFrame(onTheme);
+  };
+  markHostTheme(root);
+  const mo = new MutationObserver(() => {
+    update();
+    requestAnimationFrame(update);
   });
-  for (const target of [document.documentElement, document.body]) {
-    mo.observe(target, { attributes: true, attributeFilter: ["class", "data-jp-theme-name", "data-jp-theme-light", "style"] });
-  }
-  const offDark = listen(window.matchMedia("(prefers-color-scheme: dark)"), "change", onTheme);
+  const attributeFilter = [
+    "class",
+    "style",
+    "theme",
+    "data-theme",
+    "data-mode",
+    "data-jp-theme-name",
+    "data-jp-theme-light",
+    "data-vscode-theme-kind",
+  ];
+  for (const target of [document.documentElement, document.body]) mo.observe(target, { attributes: true, attributeFilter });
+  const offDark = listen(window.matchMedia("(prefers-color-scheme: dark)"), "change", update);
   return () => {
     mo.disconnect();
     offDark();

@@ -120,17 +120,23 @@ def _wait_until_answers(proc: subprocess.Popen[bytes], url: str, log: Path, what
         time.sleep(0.25)
 
 
-def start_marimo(app: Path, mode: str = "run", token: str | None = None) -> LabServer:
+def start_marimo(
+    app: Path, mode: str = "run", token: str | None = None, config: str = ""
+) -> LabServer:
     """Start ``marimo run`` (or ``edit``) headless on ``app`` on a free loopback port.
 
     With ``token``, the server asks for it (``url`` then needs ``?access_token=``: see
-    :func:`marimo_page_url`); without, it runs with ``--no-token``. Stop it with
+    :func:`marimo_page_url`); without, it runs with ``--no-token``. ``config`` is the text of
+    its user configuration (TOML, e.g. ``[display]\ntheme = "dark"``). Stop it with
     :func:`stop_jupyter`.
     """
     if mode not in ("run", "edit"):
         raise ValueError(f"marimo mode is 'run' or 'edit', got {mode!r}")
     port = _free_port()
     root = app.parent
+    user_config = root / ".marimo-config" / "marimo" / "marimo.toml"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text(config)
     log = root / f"marimo-{mode}.log"
     cmd = [sys.executable, "-m", "marimo", "-q", mode, str(app), "--headless", "--no-sandbox"]
     cmd += ["--host", "127.0.0.1", "-p", str(port)]

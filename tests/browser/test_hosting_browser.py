@@ -1,4 +1,5 @@
-"""The projector outside JupyterLab: a saved page on a Flask server, Notebook 7, and Voila."""
+"""The projector outside JupyterLab (a saved page on a Flask server, Notebook 7, Voila), and its
+chrome in light and dark hosts (the system's scheme, VS Code, Colab, JupyterLab's dark theme)."""
 
 from __future__ import annotations
 
@@ -193,3 +194,182 @@ def test_renders_under_voila(browser, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+# ------------------------------------------------------------------ the host's light or dark theme
+
+#: Computed colours of the widget's chrome: root and panel backgrounds, the status line's text.
+CHROME_JS = f"""() => {{
+  const root = document.querySelector('{W}');
+  const css = (sel, prop) => getComputedStyle(root.querySelector(sel) || root)[prop];
+  return {{
+    host: root.dataset.pwHost, scheme: root.dataset.pwScheme,
+    root: getComputedStyle(root).backgroundColor, panel: css('.pw-panel', 'backgroundColor'),
+    status: css('.pw-status', 'color'), labels: root.__pw.labelCount(),
+  }};
+}}"""
+
+#: A VS Code notebook webview as it looks to a widget: the theme kind and class on <body>, the
+#: --vscode-* variables inline on <html>, and ipywidgets' stylesheet with JupyterLab's *light*
+#: variables on :root (VS Code loads it whatever its own theme).
+VSCODE_JS = """([kind, bg, fg, panel]) => {
+  let sheet = document.getElementById('ipywidgets-vars');
+  if (!sheet) {
+    sheet = document.createElement('style');
+    sheet.id = 'ipywidgets-vars';
+    sheet.textContent = ':root { --jp-layout-color0: #ffffff; --jp-layout-color1: #ffffff; --jp-ui-font-color1: rgba(0,0,0,.87); }';
+    document.head.append(sheet);
+  }
+  const html = document.documentElement;
+  html.style.setProperty('--vscode-editor-background', bg);
+  html.style.setProperty('--vscode-editor-foreground', fg);
+  html.style.setProperty('--vscode-editorWidget-background', panel);
+  document.body.dataset.vscodeThemeKind = kind;
+  document.body.classList.remove('vscode-light', 'vscode-dark');
+  document.body.classList.add(kind);
+}"""
+
+#: Colab's output frame: its --colab-* variables (the "adaptive" theme: no theme attribute).
+COLAB_JS = """([surface, text]) => {
+  document.body.classList.remove('vscode-light', 'vscode-dark');
+  delete document.body.dataset.vscodeThemeKind;
+  for (const name of ['--vscode-editor-background', '--vscode-editor-foreground', '--vscode-editorWidget-background'])
+    document.documentElement.style.removeProperty(name);
+  const root = document.documentElement.style;
+  root.setProperty('--colab-primary-surface-color', surface);
+  root.setProperty('--colab-secondary-surface-color', surface);
+  root.setProperty('--colab-primary-text-color', text);
+}"""
+
+
+def _rgb(css: str) -> np.ndarray:
+    """An ``rgb(...)`` / ``rgba(...)`` computed colour as three numbers."""
+    return np.asarray([float(v) for v in css[css.index("(") + 1 : -1].split(",")[:3]])
+
+
+def _luma(rgb) -> float:
+    r, g, b = np.asarray(rgb, dtype=float) / 255
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _canvas_background(page) -> np.ndarray:
+    """The colour most of the plot shows: WebGL's clear colour (points cover little of it)."""
+    shot = page.query_selector(f"{W} .pw-stage").screenshot()
+    img = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).reshape(-1, 3)
+    return np.median(img, axis=0)
+
+
+def _label_ink(page) -> float:
+    """How light the label text is: the luma of the pixel farthest from the background inside
+    the label boxes of the overlay (0 black ink, 1 white ink)."""
+    boxes = page.evaluate(f"() => document.querySelector('{W}').__pw.labelBoxes()")
+    stage = page.query_selector(f"{W} .pw-stage")
+    img = np.asarray(Image.open(io.BytesIO(stage.screenshot())).convert("RGB")).astype(float)
+    background = np.median(img.reshape(-1, 3), axis=0)
+    canvas = page.query_selector(f"{W} canvas.pw-canvas").bounding_box()
+    origin = stage.bounding_box()
+    dx, dy = canvas["x"] - origin["x"], canvas["y"] - origin["y"]
+    inks = []
+    for left, top, width, height in boxes[:20]:
+        x0, y0 = int(left + dx), int(top + dy)
+        patch = img[max(0, y0) : y0 + int(height), max(0, x0) : x0 + int(width)].reshape(-1, 3)
+        if patch.size:
+            inks.append(patch[np.abs(patch - background).sum(axis=1).argmax()])
+    assert inks, "no label drawn"
+    return float(np.median([_luma(c) for c in inks]))
+
+
+def _wait_chrome(page, scheme: str, host: str) -> dict:
+    page.wait_for_function(
+        f"() => {{ const r = document.querySelector('{W}');"
+        f" return r.dataset.pwScheme === '{scheme}' && r.dataset.pwHost === '{host}'; }}"
+    )
+    return page.evaluate(CHROME_JS)
+
+
+def _assert_scheme(page, chrome: dict, dark: bool) -> None:
+    """Root, panel and plot background dark (light) with light (dark) text and label ink."""
+    for part in ("root", "panel"):
+        assert (_luma(_rgb(chrome[part])) < 0.2) == dark, (part, chrome)
+    assert (_luma(_rgb(chrome["status"])) > 0.5) == dark, chrome
+    # The WebGL clear colour follows (the renderer redraws on the change: wait for the frame).
+    want = _rgb(chrome["root"])
+    deadline = time.monotonic() + 20
+    while np.abs(_canvas_background(page) - want).max() > 3:
+        assert time.monotonic() < deadline, (_canvas_background(page), want)
+        page.wait_for_timeout(100)
+    assert (_label_ink(page) > 0.5) == dark
+
+
+def test_chrome_follows_the_system_vscode_and_colab_themes(browser, tmp_path):
+    from projector_widget import Projector
+
+    ns: dict = {}
+    exec(CELL.replace("\nw\n", "\n"), ns)
+    w: Projector = ns["w"]
+    w.label_by = "word"
+    w.selected = list(range(0, 2000, 50))  # labelled (2,000 points are too many to label all)
+    path = w.save_html(tmp_path / "themed.html")
+    ctx = browser.new_context(viewport=VIEWPORT, color_scheme="light")
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector(f'{W}[data-ready="1"]', timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('{W}').__pw.labelCount() > 5")
+
+    # A page with no theme of its own follows the system: light, then dark.
+    _assert_scheme(page, _wait_chrome(page, "light", "other"), dark=False)
+    page.emulate_media(color_scheme="dark")
+    _assert_scheme(page, _wait_chrome(page, "dark", "other"), dark=True)
+
+    # VS Code dark on a light system: VS Code's colours, not ipywidgets' light --jp-* ones.
+    page.emulate_media(color_scheme="light")
+    page.evaluate(VSCODE_JS, ["vscode-dark", "#1f1f1f", "#cccccc", "#252526"])
+    chrome = _wait_chrome(page, "dark", "vscode")
+    assert chrome["root"] == "rgb(31, 31, 31)" and chrome["panel"] == "rgb(37, 37, 38)", chrome
+    _assert_scheme(page, chrome, dark=True)
+    # ... and back to VS Code light, live.
+    page.evaluate(VSCODE_JS, ["vscode-light", "#ffffff", "#3b3b3b", "#f8f8f8"])
+    chrome = _wait_chrome(page, "light", "vscode")
+    assert chrome["root"] == "rgb(255, 255, 255)", chrome
+    _assert_scheme(page, chrome, dark=False)
+
+    # Colab dark (its adaptive theme states nothing but its colours).
+    page.evaluate(COLAB_JS, ["#1e1e1e", "#e3e3e3"])
+    chrome = _wait_chrome(page, "dark", "colab")
+    assert chrome["root"] == "rgb(30, 30, 30)", chrome
+    _assert_scheme(page, chrome, dark=True)
+    assert not errors, errors
+    ctx.close()
+
+
+def test_chrome_follows_jupyterlab_switching_to_its_dark_theme(open_notebook):
+    labelled = "\nw.label_by = 'word'\nw.selected = list(range(0, 2000, 50))\nw\n"
+    nb = open_notebook("dark_theme.ipynb", [CELL.replace("\nw\n", labelled)])
+    page = nb.page
+    page.wait_for_selector(f'{W}[data-ready="1"]', timeout=60_000)
+    page.query_selector(W).scroll_into_view_if_needed()
+    page.wait_for_function(f"() => document.querySelector('{W}').__pw.labelCount() > 5")
+    theme = "(name) => window.jupyterapp.commands.execute('apputils:change-theme', { theme: name })"
+    layout0 = "() => getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim()"
+    _assert_scheme(page, _wait_chrome(page, "light", "jupyter"), dark=False)
+    try:
+        page.evaluate(theme, "JupyterLab Dark")
+        _wait_chrome(page, "dark", "jupyter")
+        page.wait_for_function(
+            f"() => getComputedStyle(document.querySelector('{W}')).backgroundColor !== 'rgb(255, 255, 255)'"
+        )
+        chrome = page.evaluate(CHROME_JS)
+        # The theme's own colours, through its --jp-* variables.
+        probe = page.evaluate(
+            "(c) => { const d = document.createElement('div'); d.style.background = c;"
+            " document.body.append(d); const v = getComputedStyle(d).backgroundColor; d.remove(); return v; }",
+            page.evaluate(layout0),
+        )
+        assert chrome["root"] == probe, (chrome, probe)
+        _assert_scheme(page, chrome, dark=True)
+    finally:
+        # The theme is a user setting of the shared server: later tests expect the light one.
+        page.evaluate(theme, "JupyterLab Light")
+        _wait_chrome(page, "light", "jupyter")

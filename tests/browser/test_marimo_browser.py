@@ -10,6 +10,7 @@ widget changes, and an observer writes the kernel's coordinates to a file when t
 
 from __future__ import annotations
 
+import io
 import json
 import textwrap
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from harness import VIEWPORT, lasso_gesture, marimo_page_url, start_marimo, stop_jupyter
+from PIL import Image
 
 pytest.importorskip("marimo", reason="the marimo tests need marimo (the test extra)")
 
@@ -105,10 +107,10 @@ def marimo_app(tmp_path: Path):
     """Factory: write an app of ``cells``, serve it with ``marimo run``; stops it afterwards."""
     servers = []
 
-    def _serve(cells: list[str], mode: str = "run"):
+    def _serve(cells: list[str], mode: str = "run", config: str = ""):
         app = tmp_path / "app.py"
         app.write_text(_app(cells))
-        server = start_marimo(app, mode=mode, token="pw-" + tmp_path.name[-8:])
+        server = start_marimo(app, mode=mode, token="pw-" + tmp_path.name[-8:], config=config)
         servers.append(server)
         return server
 
@@ -231,4 +233,39 @@ def test_marimo_shows_points_lassos_into_python_and_streams_tsne(browser, marimo
         "the drawn points being t-SNE's final layout",
     )
     assert not errors, errors
+    ctx.close()
+
+
+def _luma(css: str) -> float:
+    r, g, b = (float(v) / 255 for v in css[css.index("(") + 1 : -1].split(",")[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_marimo_theme_colours_the_widget(browser, marimo_app, tmp_path, theme):
+    # The system prefers the other scheme: marimo's own theme decides.
+    server = marimo_app(
+        [SETUP, SMALL.format(out=str(tmp_path)), VIEW], config=f'[display]\ntheme = "{theme}"\n'
+    )
+    ctx = browser.new_context(
+        viewport=VIEWPORT, color_scheme="light" if theme == "dark" else "dark"
+    )
+    page = ctx.new_page()
+    page.goto(marimo_page_url(server))
+    widget = page.locator(W)
+    widget.wait_for(timeout=120_000)
+    page.wait_for_selector(f'{W}[data-ready="1"][data-pw-scheme="{theme}"]', timeout=120_000)
+    colours = widget.evaluate(
+        "el => [getComputedStyle(el).backgroundColor,"
+        " getComputedStyle(el.querySelector('.pw-status')).color, el.dataset.pwHost]"
+    )
+    dark = theme == "dark"
+    assert colours[2] == "other", colours
+    assert (_luma(colours[0]) < 0.2) == dark, colours
+    assert (_luma(colours[1]) > 0.5) == dark, colours
+    # The plot's clear colour too: most of the canvas is background.
+    shot = page.locator(f"{W} canvas.pw-canvas").screenshot()
+    img = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).reshape(-1, 3)
+    background = np.median(img, axis=0)
+    assert (_luma(f"rgb({background[0]}, {background[1]}, {background[2]})") < 0.2) == dark
     ctx.close()
