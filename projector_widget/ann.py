@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .neighbors import check_metric, inverse_norms, nearest
+from .progress import ProgressArg, Reporter, reporting
 
 INSTALL_HINT = 'pip install "projector-widget[ann]"'
 #: Rows normalised / encoded per faiss call (16,384 x 768 float32 = 48 MiB; faiss adds about as
@@ -65,6 +66,8 @@ class ApproximateIndex:
 
     ``sq_norms`` are the squared row norms of ``x`` (as the widget already computes them).
     ``metric`` is ``"cosine"`` (distance 1 - cosine similarity) or ``"euclidean"``.
+    ``progress`` receives the build's phases (see :mod:`projector_widget.progress`; by default
+    a tqdm bar when tqdm is installed).
     ``nlist`` (inverted lists) and ``nprobe`` (lists scanned per query) default from N, see
     :func:`default_nlist` and :func:`default_nprobe`; ``rerank`` is how many candidates per
     neighbour wanted are re-ranked exactly (more: better recall, slower queries). ``seed``
@@ -85,6 +88,7 @@ class ApproximateIndex:
         nprobe: int | None = None,
         rerank: int = 10,
         seed: int = 0,
+        progress: ProgressArg = None,
     ) -> None:
         faiss = import_faiss()
         self.metric = check_metric(metric)
@@ -125,11 +129,13 @@ class ApproximateIndex:
         self._inv_norms = inverse_norms(sq_norms) if self.metric == "cosine" else None
 
         self._faiss = faiss
-        self._index = self._build(faiss)
+        with reporting(progress) as report:
+            self._index = self._build(faiss, report)
         self.nprobe = nprobe
 
-    def _build(self, faiss: ModuleType) -> Any:
-        """Train the IVF-SQ8 index on a sample of the rows, then add every row in chunks."""
+    def _build(self, faiss: ModuleType, report: Reporter) -> Any:
+        """Train the IVF-SQ8 index on a sample of the rows, then add every row in chunks
+        (two passes, each chunk a step of the "building index" phase)."""
         x = self.x
         n, d = x.shape
         nlist = self.nlist
@@ -149,15 +155,19 @@ class ApproximateIndex:
         rng = np.random.default_rng(self.seed)
         n_train = min(n, TRAIN_PER_LIST * nlist)
         sample = np.sort(rng.choice(n, n_train, replace=False)) if n_train < n else np.arange(n)
+        report.phase("building index", detail=f"k-means of {n_train:,} rows into {nlist:,} lists")
         train = self._prepared(x[sample], sample)
         index.train(train)
         del train
         # Two passes over x in chunks: assign every row to its list, size each list once to its
         # final length, then encode. Appending list by list instead leaves ~40% of slack from
         # the lists' geometric growth resident (1.07 GB instead of 0.75 GB at 1M x 768).
+        chunks = -(-n // ADD_CHUNK)
+        report.phase("building index", 2 * chunks, unit="chunks")
         assign = np.empty(n, dtype=np.int64)
         for start, stop, block in self._chunks():
             assign[start:stop] = index.quantizer.assign(block, 1).reshape(-1)
+            report.advance()
         invlists = faiss.downcast_InvertedLists(index.invlists)
         for list_no, size in enumerate(np.bincount(assign, minlength=nlist).tolist()):
             invlists.resize(list_no, size)  # allocates the list at its final length ...
@@ -165,6 +175,7 @@ class ApproximateIndex:
         for start, stop, block in self._chunks():
             part = np.ascontiguousarray(assign[start:stop])
             index.add_core(stop - start, faiss.swig_ptr(block), None, faiss.swig_ptr(part))
+            report.advance()
         del assign
         return index
 

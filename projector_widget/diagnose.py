@@ -19,6 +19,7 @@ import numpy as np
 from .formats import tensorboard as tb
 from .formats import tsv
 from .formats.png import MAX_SIDE, image_size
+from .progress import ProgressArg, Reporter, reporting
 
 
 @dataclass
@@ -69,9 +70,17 @@ class Report:
         return "\n".join(lines)
 
 
-def diagnose(logdir: str | os.PathLike[str]) -> Report:
-    """Check a TensorBoard projector log directory; returns a :class:`Report`."""
-    root = Path(logdir)
+def diagnose(logdir: str | os.PathLike[str], *, progress: ProgressArg = None) -> Report:
+    """Check a TensorBoard projector log directory; returns a :class:`Report`.
+
+    ``progress`` receives what is being read (see :mod:`projector_widget.progress`; by default
+    a tqdm bar on large files, when tqdm is installed).
+    """
+    with reporting(progress) as report:
+        return _diagnose(Path(logdir), report)
+
+
+def _diagnose(root: Path, progress: Reporter) -> Report:
     report = Report(logdir=root)
     add = report.findings.append
     if not root.is_dir():
@@ -119,14 +128,14 @@ def diagnose(logdir: str | os.PathLike[str]) -> Report:
         )
     cfg = log.config_path or (root / tb.CONFIG_NAME)
     for entry in log.entries:
-        _check_entry(log, entry, cfg, add)
+        _check_entry(log, entry, cfg, add, progress)
     return report
 
 
-def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: Add) -> None:
+def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: Add, progress: Reporter) -> None:
     name = entry.name
     try:
-        values = tb.load_tensor(log, entry)
+        values = tb.load_tensor(log, entry, progress=progress)
     except (ValueError, OSError) as exc:
         code = "asset-outside" if "outside" in str(exc) else "tensor-unreadable"
         if isinstance(exc, FileNotFoundError):
@@ -163,7 +172,7 @@ def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: Add) -> None:
             )
         )
     if entry.metadata_path:
-        _check_metadata(entry, cfg, n, add)
+        _check_metadata(entry, cfg, n, add, progress)
     if entry.sprite_path:
         _check_sprite(entry, cfg, n, add)
     if entry.bookmarks_path:
@@ -186,14 +195,14 @@ def _existing_asset(asset: str, cfg: Path, kind: str, name: str, add: Add) -> Pa
     return path
 
 
-def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
+def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add, progress: Reporter) -> None:
     name = entry.name
     path = _existing_asset(entry.metadata_path, cfg, "metadata", name, add)
     if path is None:
         return
     # The reader's own parser: what it refuses or reads differently is what this reports.
     try:
-        text = tsv.read_text(path)
+        text = tsv.read_text(path, progress=progress)
     except tsv.MetadataError as exc:
         add(Finding("metadata-not-text", str(exc), name))
         return
@@ -248,7 +257,7 @@ def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            tsv.read_metadata(path)
+            tsv.read_metadata(path, progress=progress)
         except ValueError as exc:
             add(Finding("metadata-unreadable", str(exc), name))
     for w in caught:

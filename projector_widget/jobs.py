@@ -40,6 +40,8 @@ class Job:
         self._stop = threading.Event()
         self._started = time.monotonic()
         self._paused_for = 0.0
+        #: Where the current phase began (elapsed seconds, iteration): the ETA is its own.
+        self._phase_origin = (0.0, 0)
         self.result: Any = None
         self.error: BaseException | None = None
         self.state = "running"
@@ -75,9 +77,10 @@ class Job:
 
     def _send(self, state: str, message: str) -> None:
         eta = None
-        elapsed = time.monotonic() - self._started - self._paused_for
-        if state == "running" and self.total and 0 < self.iteration < self.total:
-            eta = elapsed / self.iteration * (self.total - self.iteration)
+        elapsed = self._elapsed()
+        t0, i0 = self._phase_origin
+        if state == "running" and self.total and i0 < self.iteration < self.total:
+            eta = (elapsed - t0) / (self.iteration - i0) * (self.total - self.iteration)
         self._report(
             self,
             {
@@ -91,8 +94,17 @@ class Job:
             },
         )
 
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started - self._paused_for
+
     def checkpoint(self, iteration: int, total: int, message: str = "") -> bool:
-        """Record progress; block while paused; return True when the job should stop."""
+        """Record progress; block while paused; return True when the job should stop.
+
+        A new ``total`` or an ``iteration`` below the last one begins a new phase (the ETA
+        counts from there).
+        """
+        if total != self.total or iteration < self.iteration:
+            self._phase_origin = (self._elapsed(), iteration)
         self.iteration, self.total = iteration, total
         if self._stop.is_set():
             return True

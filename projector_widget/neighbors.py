@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from .ann import ApproximateIndex
     from .inputs import Matrix
+    from .progress import ProgressArg
 
 Metric = Literal["cosine", "euclidean"]
 METRICS: tuple[str, ...] = ("cosine", "euclidean")
@@ -340,6 +341,19 @@ class NeighbourSearch:
     def add_index(self, metric: Metric, index: ApproximateIndex) -> None:
         """Answer queries of ``metric`` through ``index`` from now on."""
         self._indexes[metric] = index
+
+    def build_index(
+        self, metric: Metric, *, progress: ProgressArg = None, **options: Any
+    ) -> ApproximateIndex:
+        """Build an approximate index of the rows for ``metric`` (``options`` go to
+        :class:`~projector_widget.ann.ApproximateIndex`, ``progress`` receives its phases) and
+        answer queries of ``metric`` through it from now on."""
+        from .ann import ApproximateIndex
+
+        m = self._matrix
+        index = ApproximateIndex(m.values, m.sq_norms, metric, progress=progress, **options)
+        self.add_index(metric, index)
+        return index
 
     def has_index(self, metric: str) -> bool:
         """Whether an approximate index answers queries of ``metric``."""

@@ -4,16 +4,18 @@ A :class:`ProjectionSession` owns the caches (PCA per row set, finished layouts)
 of large inputs and its refinement in the background, the running t-SNE/UMAP job, the isolated
 subset and the current coordinates. It never touches the widget: it takes plain values and
 reports through callbacks (new coordinates, progress, a refined PCA), so it is testable without
-a kernel. Projections are two steps: :meth:`prepare` validates and computes (an error there
+a kernel. Long work reports its phases (:mod:`.progress`) to the widget's status while a view is
+displayed (the browser has drawn the points: :attr:`ProjectionSession.drawn`), else to tqdm bars. Projections are two steps: :meth:`prepare` validates and computes (an error there
 changes nothing), :meth:`show` makes the result current.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from . import projections
 from .columns import Column
 from .inputs import Matrix
 from .jobs import Job, Stopped
+from .progress import Reporter, Update, ViewOrBars
 from .projections import Hooks, Inputs, Layout, Method, PCAResult
 from .projections.pca import COMPONENTS, EXACT_MAX_ROWS, pca, pca_coords, sample_pca
 
@@ -54,6 +57,17 @@ def progress_value(method: str, state: str, message: str = "") -> dict[str, Any]
         "total": 0,
         "eta_s": None,
         "message": message,
+    }
+
+
+def task_value(update: Update) -> dict[str, Any]:
+    """A progress dict for kernel work that is not a projection (an index, files): its phase
+    text, in the 'idle' state (no projection is running, nothing to pause)."""
+    total = 0 if update.total is None else int(update.total)
+    return {
+        **progress_value("", "idle", update.text()),
+        "iteration": int(update.done),
+        "total": total,
     }
 
 
@@ -135,6 +149,9 @@ class ProjectionSession:
         self._layout_cache: dict[str, npt.NDArray[np.float32]] = {}
         self._saved: SavedView | None = None
         self._last_frame = 0.0
+        #: The last progress of a projection reported (shown again after a task's phases).
+        self._shown: dict[str, Any] = progress_value("pca", "done")
+        self._task_showing = False
         #: Set once the first PCA is final (at once for up to EXACT_MAX_ROWS rows).
         self.refined = threading.Event()
         #: Set when the browser has drawn every point; the refinement waits for it.
@@ -247,10 +264,45 @@ class ProjectionSession:
         self.method, self.params = plan.method.name, dict(plan.params)
         if plan.layout is not None:
             self._show_layout(plan.layout, TRANSITION_MS)
-            self._on_progress(progress_value(plan.method.name, "done"))
+            self._report(progress_value(plan.method.name, "done"))
             return None
         self._layout = None
         return self._start_job(plan.method, plan.params)
+
+    def _report(self, state: dict[str, Any]) -> None:
+        """Report a projection's progress (it replaces a task's phase on screen)."""
+        self._shown = state
+        self._task_showing = False
+        self._on_progress(state)
+
+    @property
+    def displayed(self) -> bool:
+        """Whether a view of the widget is on screen (the browser has drawn the points)."""
+        return self.drawn.is_set()
+
+    @contextlib.contextmanager
+    def task(self) -> Iterator[Reporter]:
+        """A reporter for kernel work that is not a projection (an index, files).
+
+        While a view is displayed its phases go to the widget's status (unless a layout job is
+        running: the job's progress keeps the status), and the projection's progress is shown
+        again at the end; with no view, to tqdm bars.
+        """
+
+        def to_view(update: Update) -> None:
+            if not self.running:
+                self._task_showing = True
+                self._on_progress(task_value(update))
+
+        sink = ViewOrBars(lambda: self.displayed, to_view)
+        reporter = Reporter(sink)
+        try:
+            yield reporter
+        finally:
+            reporter.flush()
+            sink.close()
+            if self._task_showing and not self.running:
+                self._report(self._shown)
 
     def _show_layout(self, layout: Layout, transition_ms: int) -> None:
         with self.lock:
@@ -281,9 +333,13 @@ class ProjectionSession:
         rows = np.ascontiguousarray(inputs.rows())
         key = self._layout_key(method.name, p)
         preview = pca_coords(self.pca_result(), [0, 1, 2], p["dims"])
+        # The method's phases go to the job (hence the widget's status) and, while no view is
+        # displayed, to tqdm bars; frames keep the phase text the method reported last.
+        bars = ViewOrBars(lambda: self.displayed)
+        phase = {"text": ""}
 
         def frame(job: Job, iteration: int, total: int, layout: np.ndarray) -> bool:
-            stop = job.checkpoint(iteration, total, f"iteration {iteration} / {total}")
+            stop = job.checkpoint(iteration, total, phase["text"])
             if not np.all(np.isfinite(layout)):
                 return stop  # never on screen (the final layout is checked by the method)
             now = time.monotonic()
@@ -297,8 +353,11 @@ class ProjectionSession:
             if key in self._layout_cache:
                 return self._layout_cache[key]
 
-            def progress(done: int, total: int, message: str) -> None:
-                if job.checkpoint(done, total, message):
+            def progress(update: Update) -> None:
+                phase["text"] = update.text()
+                bars(update)
+                total = 0 if update.total is None else int(update.total)
+                if job.checkpoint(int(update.done), total, phase["text"]):
                     raise Stopped
 
             hooks = Hooks(
@@ -312,6 +371,7 @@ class ProjectionSession:
             return out
 
         def done(job: Job) -> None:
+            bars.close()
             if job is self.job and job.result is not None:
                 # A method that streamed its frames up to this one jumps; others animate.
                 transition = 0 if method.streams_frames else TRANSITION_MS
@@ -319,7 +379,7 @@ class ProjectionSession:
 
         def report(job: Job, state: dict[str, Any]) -> None:
             if job is self.job:
-                self._on_progress(state)
+                self._report(state)
 
         job = Job(method.name, work, report, on_done=done)
         self.job = job

@@ -306,10 +306,12 @@ class Projector(anywidget.AnyWidget):
 
         ``method`` is 'pca' (``components=[i, j, k]``: which of the first 10 principal
         components go on X, Y, Z), 'tsne' (``perplexity``, ``learning_rate``, ``n_iter``,
-        ``seed``, ``dims``), 'umap' (``n_neighbors``, ``min_dist``, ``metric``, ``seed``,
-        ``dims``) or 'custom' (``x=(left, right)``, ``y=(left, right)``, ``column``,
-        ``regex``). t-SNE and UMAP run in a background thread and stream progress (t-SNE also
-        intermediate layouts); they return the :class:`~projector_widget.jobs.Job`
+        ``seed``, ``dims``, ``n_jobs``), 'umap' (``n_neighbors``, ``min_dist``, ``metric``,
+        ``seed`` (None: every core), ``dims``) or 'custom' (``x=(left, right)``,
+        ``y=(left, right)``, ``column``, ``regex``). t-SNE and UMAP run in a background thread
+        and report their phases (t-SNE also streams intermediate layouts) to the widget's
+        status, or to a tqdm bar while no view is displayed; they return the
+        :class:`~projector_widget.jobs.Job`
         (``wait=True`` blocks until done). Returns None for the instant methods. Invalid
         parameters raise ValueError and change nothing.
         """
@@ -338,17 +340,21 @@ class Projector(anywidget.AnyWidget):
         n_iter: int = 500,
         seed: int = 0,
         dims: int = 2,
+        n_jobs: int = -1,
         wait: bool = False,
         **aliases: Any,
     ) -> Job | None:
         """Run t-SNE (openTSNE) in the background, streaming its layout; returns the job.
 
         ``perplexity`` from 1, ``learning_rate`` positive or 'auto', ``n_iter`` optimisation
-        steps after the early exaggeration phase, ``dims`` 2 or 3. scikit-learn's names work
-        too: ``random_state`` (seed), ``n_components`` (dims), ``max_iter`` (n_iter).
+        steps after the early exaggeration phase, ``dims`` 2 or 3, ``n_jobs`` threads (-1:
+        every core) for the neighbour search and the gradients; the layout is the same for a
+        seed whatever ``n_jobs``. Its phases (affinities: k-NN index, k-NN search,
+        perplexities; then the optimisation) show in the widget's status. scikit-learn's names
+        work too: ``random_state`` (seed), ``n_components`` (dims), ``max_iter`` (n_iter).
         """
         params = {"perplexity": perplexity, "learning_rate": learning_rate, "n_iter": n_iter}
-        params.update(seed=seed, dims=dims)
+        params.update(seed=seed, dims=dims, n_jobs=n_jobs)
         return self.project("tsne", wait=wait, **_overridden(params, aliases, "tsne"))
 
     def umap(
@@ -357,16 +363,18 @@ class Projector(anywidget.AnyWidget):
         n_neighbors: int = 15,
         min_dist: float = 0.1,
         metric: str = "euclidean",
-        seed: int = 0,
+        seed: int | None = 0,
         dims: int = 2,
         wait: bool = False,
         **aliases: Any,
     ) -> Job | None:
-        """Run UMAP (umap-learn) in the background, reporting its epochs; returns the job.
+        """Run UMAP (umap-learn) in the background, reporting its phases; returns the job.
 
-        ``metric`` is 'euclidean', 'cosine', 'manhattan' or 'correlation'. umap-learn's names
-        work too: ``random_state`` (seed), ``n_components`` (dims). A fixed seed makes the
-        layout reproducible and runs single-threaded (umap-learn's rule).
+        ``metric`` is 'euclidean', 'cosine', 'manhattan' or 'correlation'. A seed (the
+        default, 0) makes the layout reproducible but runs it on **one core** (umap-learn's
+        rule); ``seed=None`` runs on every core, with a layout that differs from run to run.
+        The phases (neighbour graph, initial layout, epochs) show in the widget's status.
+        umap-learn's names work too: ``random_state`` (seed), ``n_components`` (dims).
         """
         params = {"n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric}
         params.update(seed=seed, dims=dims)
@@ -488,11 +496,13 @@ class Projector(anywidget.AnyWidget):
         metric; the rows returned may miss a true neighbour, their distances are exact. Needs
         faiss (``pip install "projector-widget[ann]"``); ``options`` (``nlist``, ``nprobe``,
         ``rerank``, ``seed``) go to :class:`projector_widget.ann.ApproximateIndex`. At
-        1M x 768 it takes about 12 s on two cores and keeps 0.8 GB (one byte per value).
+        1M x 768 it takes about 12 s on two cores and keeps 0.8 GB (one byte per value); its
+        phases (training, then chunks of rows) show in the widget's status, or in a tqdm bar
+        while no view is displayed.
         """
         m = check_metric(self.metric if metric is None else metric)
-        index = ApproximateIndex(self._matrix.values, self._matrix.sq_norms, m, **options)
-        self._neighbour_search.add_index(m, index)
+        with self._session.task() as report:
+            index = self._neighbour_search.build_index(m, progress=report, **options)
         if self.focus >= 0 and m == self.metric:
             self._refresh_neighbors()
         return index
@@ -718,18 +728,21 @@ class Projector(anywidget.AnyWidget):
         """Write a projector log directory TensorBoard shows (tensor, metadata, sprite, config).
 
         Every path is relative and inside ``logdir``. ``tensor_format`` is 'checkpoint' (needs
-        TensorFlow), 'tsv', or 'auto'. Returns the config file's path.
+        TensorFlow), 'tsv', or 'auto'. Returns the config file's path. What is being written
+        shows in the widget's status (a tqdm bar while no view is displayed).
         """
         from .formats import tensorboard as tb
 
-        return tb.write(
-            logdir,
-            self._matrix.values,
-            self._column_list,
-            self._images,
-            tensor_name=tensor_name,
-            tensor_format=tensor_format,
-        )
+        with self._session.task() as report:
+            return tb.write(
+                logdir,
+                self._matrix.values,
+                self._column_list,
+                self._images,
+                tensor_name=tensor_name,
+                tensor_format=tensor_format,
+                progress=report,
+            )
 
     @classmethod
     def from_tsv(
@@ -749,9 +762,10 @@ class Projector(anywidget.AnyWidget):
         from .formats import tsv
 
         root = tsv.ensure_dir(folder)
-        tsv.write_tensor_tsv(root / "tensors.tsv", self._matrix.values)
         meta = root / "metadata.tsv"
-        wrote = tsv.write_metadata_tsv(meta, self._column_list, self._n)
+        with self._session.task() as report:
+            tsv.write_tensor_tsv(root / "tensors.tsv", self._matrix.values, progress=report)
+            wrote = tsv.write_metadata_tsv(meta, self._column_list, self._n, progress=report)
         return root / "tensors.tsv", meta if wrote else None
 
     @classmethod

@@ -249,6 +249,8 @@ export class Panel {
       regexLabel,
     );
     const seedField = field("Seed", this.seed, "pw-field pw-seed-field");
+    seedField.title =
+      "The same seed gives the same layout. UMAP with a seed runs on one core (umap-learn's rule); w.umap(seed=None) in Python uses every core";
     for (const m of GROUPS) proj.body.append(this.groups[m]);
     proj.body.append(seedField);
     const sph = h("label", "pw-check");

@@ -1,16 +1,25 @@
-/** The one line of text that reports a projection's progress in the panel. */
+/**
+ * The one line of text that reports the kernel's long work in the panel: a projection's phase
+ * ("t-SNE · computing affinities: 40% (k-NN search)", "UMAP · optimising layout 120/500
+ * epochs · ~4 s left") or, in the idle state, a task's ("building index 3/124 chunks").
+ * The kernel writes the phase text (`message`); this adds the method, pause and time left.
+ */
 import { methodLabel, type Spec } from "../protocol";
 import type { Progress } from "../wire";
 
-/** "t-SNE · iteration 250 / 750 · ~4 s left", or the message; method labels come from `spec`. */
+/** "t-SNE · optimising layout 250/750 · ~4 s left", or the message; labels come from `spec`. */
 export function progressText(p: Progress, spec: Spec | null): string {
   if (p.state === "idle") return p.message;
   const label = methodLabel(spec, p.method);
-  if ((p.state === "running" || p.state === "paused") && p.total > 0) {
-    let s = `${label} · iteration ${p.iteration.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")}`;
-    if (p.state === "paused") s += " · paused";
-    else if (p.etaS !== null) s += ` · ~${Math.max(1, Math.round(p.etaS))} s left`;
-    return s;
+  if (p.state === "running" || p.state === "paused") {
+    let s = "";
+    if (p.message) s = `${label} · ${p.message}`;
+    else if (p.total > 0) s = `${label} · iteration ${p.iteration.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")}`;
+    if (s) {
+      if (p.state === "paused") s += " · paused";
+      else if (p.total > 0 && p.etaS !== null) s += ` · ~${Math.max(1, Math.round(p.etaS))} s left`;
+      return s;
+    }
   }
   if (p.message) return p.message;
   return `${label} · ${p.state}`;

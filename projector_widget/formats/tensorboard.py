@@ -6,6 +6,9 @@ inside it (TensorBoard refuses assets outside the config's folder), tensors eith
 checkpoint or in ``tensor_path`` files (TSV, or raw float32 with ``tensor_shape``). A config
 entry without a tensor name is a template applied to every 2-D checkpoint variable, and optimizer
 slots are not embeddings.
+
+:func:`read` and :func:`write` report what they read and write (``progress``: see
+:mod:`projector_widget.progress`; by default a tqdm bar, when tqdm is installed).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..progress import ProgressArg, Reporter, reporting
 from . import tsv
 from .png import encode_png, read_image
 
@@ -215,16 +219,24 @@ def parse_logdir(logdir: str | os.PathLike[str]) -> LogDir:
     return out
 
 
-def load_tensor(log: LogDir, entry: Entry) -> npt.NDArray[np.float32]:
+def load_tensor(
+    log: LogDir, entry: Entry, *, progress: ProgressArg = None
+) -> npt.NDArray[np.float32]:
     """The (N, D) float32 values of ``entry``."""
-    if entry.source == "checkpoint":
-        assert log.checkpoint is not None
-        reader = _tf().train.load_checkpoint(log.checkpoint)
-        return np.asarray(reader.get_tensor(entry.name), dtype=np.float32)
+    with reporting(progress) as report:
+        if entry.source == "checkpoint":
+            assert log.checkpoint is not None
+            report.phase(f"reading {entry.name} from the checkpoint")
+            reader = _tf().train.load_checkpoint(log.checkpoint)
+            return np.asarray(reader.get_tensor(entry.name), dtype=np.float32)
+        return _load_tensor_file(log, entry, progress=report)
+
+
+def _load_tensor_file(log: LogDir, entry: Entry, progress: ProgressArg) -> npt.NDArray[np.float32]:
     assert log.config_path is not None
     path = resolve_asset(entry.tensor_path, log.config_path)
     try:
-        return tsv.read_tensor_tsv(path)
+        return tsv.read_tensor_tsv(path, progress=progress)
     except ValueError as exc:  # UnicodeDecodeError included
         # Not TSV: TensorBoard then reads raw float32 values of shape tensor_shape.
         shape = entry.config_shape
@@ -382,23 +394,27 @@ class Loaded:
     bookmarks: list[dict[str, Any]]
 
 
-def read(logdir: str | os.PathLike[str], tensor_name: str | None = None) -> Loaded:
+def read(
+    logdir: str | os.PathLike[str], tensor_name: str | None = None, *, progress: ProgressArg = None
+) -> Loaded:
     """Read one embedding (tensor, metadata, sprite, bookmarks) from a projector log directory."""
     log = parse_logdir(logdir)
     if log.config_problems:  # a config that does not parse is never read in part
         raise ValueError("; ".join(log.config_problems))
     entry = pick(log, tensor_name)
-    values = load_tensor(log, entry)
-    n = values.shape[0]
-    metadata = None
-    images = None
-    marks: list[dict[str, Any]] = []
-    cfg = log.config_path or (log.root / CONFIG_NAME)
-    if entry.metadata_path:
-        metadata = tsv.read_metadata(resolve_asset(entry.metadata_path, cfg))
-    if entry.sprite_path:
-        sheet = read_image(str(resolve_asset(entry.sprite_path, cfg)))
-        images = split_sprite(sheet, entry.sprite_dim, n)
+    with reporting(progress) as report:
+        values = load_tensor(log, entry, progress=report)
+        n = values.shape[0]
+        metadata = None
+        images = None
+        marks: list[dict[str, Any]] = []
+        cfg = log.config_path or (log.root / CONFIG_NAME)
+        if entry.metadata_path:
+            metadata = tsv.read_metadata(resolve_asset(entry.metadata_path, cfg), progress=report)
+        if entry.sprite_path:
+            report.phase("reading the sprite sheet")
+            sheet = read_image(str(resolve_asset(entry.sprite_path, cfg)))
+            images = split_sprite(sheet, entry.sprite_dim, n)
     if entry.bookmarks_path:
         marks = read_bookmarks(resolve_asset(entry.bookmarks_path, cfg), n, min(values.shape))
     return Loaded(name=entry.name, values=values, metadata=metadata, images=images, bookmarks=marks)
@@ -424,12 +440,36 @@ def write(
     *,
     tensor_name: str = "embedding",
     tensor_format: str = "auto",
+    progress: ProgressArg = None,
 ) -> Path:
     """Write a projector log directory that TensorBoard loads; returns the config path.
 
     ``tensor_format``: 'checkpoint' (a TF checkpoint, as TensorFlow's tutorial writes; needs
     TensorFlow), 'tsv', or 'auto' (checkpoint when TensorFlow is installed, else TSV).
+    ``progress`` receives the phases: "writing tensors", the metadata columns, the sprite.
     """
+    with reporting(progress) as report:
+        return _write(
+            logdir,
+            values,
+            columns,
+            images,
+            tensor_name=tensor_name,
+            tensor_format=tensor_format,
+            report=report,
+        )
+
+
+def _write(
+    logdir: str | os.PathLike[str],
+    values: npt.NDArray[np.float32],
+    columns: list[Any],
+    images: npt.NDArray[np.uint8] | None,
+    *,
+    tensor_name: str,
+    tensor_format: str,
+    report: Reporter,
+) -> Path:
     root = tsv.ensure_dir(logdir)
     pb2 = _projector_pb2()
     from google.protobuf import text_format
@@ -448,16 +488,18 @@ def write(
     emb = config.embeddings.add()
     if tensor_format == "checkpoint":
         tf = _tf()
+        report.phase("writing tensors", detail="TensorFlow checkpoint")
         ckpt = tf.train.Checkpoint(**{tensor_name: tf.Variable(values)})
         ckpt.save(str(root / "embedding.ckpt"))
         emb.tensor_name = f"{tensor_name}{CHECKPOINT_SUFFIX}"
     else:
-        tsv.write_tensor_tsv(root / "tensors.tsv", values)
+        tsv.write_tensor_tsv(root / "tensors.tsv", values, progress=report)
         emb.tensor_name = tensor_name
         emb.tensor_path = "tensors.tsv"
-    if tsv.write_metadata_tsv(root / "metadata.tsv", columns, values.shape[0]):
+    if tsv.write_metadata_tsv(root / "metadata.tsv", columns, values.shape[0], progress=report):
         emb.metadata_path = "metadata.tsv"
     if images is not None:
+        report.phase("writing the sprite sheet")
         sheet, (w, h) = sprite_sheet(images)
         (root / "sprite.png").write_bytes(encode_png(sheet))
         emb.sprite.image_path = "sprite.png"

@@ -17,15 +17,21 @@ newlines in labels become spaces there). The reader applies the sidecar only whe
 written for this very TSV (a hash of its bytes); without one, types are guessed strictly: a
 column is numeric when every non-empty cell is a plain decimal number (``007``, ``nan`` or
 ``inf`` keep it text).
+
+Readers and writers report their progress ("reading metadata.tsv 120 MB/400 MB") through their
+``progress`` argument (:mod:`projector_widget.progress`: by default a tqdm bar, when tqdm is
+installed, for a file that takes more than a moment).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
 import warnings
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..columns import Column
+from ..progress import ProgressArg, Reporter, reporting
 
 PathLike = str | os.PathLike[str]
 
@@ -41,6 +48,11 @@ PathLike = str | os.PathLike[str]
 SIDECAR_FORMAT = "projector-widget metadata"
 SIDECAR_VERSION = 1
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
+#: Bytes read per step of a reported read (a progress step), and the lines hint for tensors.
+READ_CHUNK = 8 << 20
+LINES_CHUNK = 1 << 20
+#: Rows written per step.
+WRITE_ROWS = 4096
 _FLOAT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?|-?\.[0-9]+([eE][-+]?[0-9]+)?")
 
 
@@ -95,10 +107,22 @@ def parse_metadata(text: str) -> MetadataTable:
     return MetadataTable(header, rows)
 
 
-def read_text(path: PathLike, what: str = "metadata") -> str:
-    """A file's UTF-8 text; MetadataError when it is not text."""
+def read_bytes(path: PathLike, report: Reporter) -> bytes:
+    """A file's bytes, read in chunks that ``report`` counts ("reading NAME 1 MB/4 MB")."""
+    if not report.active:
+        return Path(path).read_bytes()
+    parts = []
+    with open(path, "rb") as f:
+        report.phase(f"reading {Path(path).name}", os.fstat(f.fileno()).st_size, unit="B")
+        while chunk := f.read(READ_CHUNK):
+            parts.append(chunk)
+            report.advance(len(chunk))
+    return b"".join(parts)
+
+
+def _decode(data: bytes, path: PathLike, what: str) -> str:
     try:
-        return Path(path).read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise MetadataError(
             f"{Path(path).name} is not UTF-8 text (a binary or pickled file?); {what} is one "
@@ -106,22 +130,48 @@ def read_text(path: PathLike, what: str = "metadata") -> str:
         ) from None
 
 
-def read_tensor_tsv(path: PathLike) -> npt.NDArray[np.float32]:
+def read_text(path: PathLike, what: str = "metadata", *, progress: ProgressArg = None) -> str:
+    """A file's UTF-8 text; MetadataError when it is not text."""
+    with reporting(progress) as report:
+        return _decode(read_bytes(path, report), path, what)
+
+
+def _reported_lines(path: PathLike, report: Reporter) -> Generator[str, None, None]:
+    """The lines of a text file (universal newlines, as NumPy reads a path), ``report``
+    counting the bytes read."""
+    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding="utf-8") as f:
+        report.phase(f"reading {Path(path).name}", os.fstat(raw.fileno()).st_size, unit="B")
+        while lines := f.readlines(LINES_CHUNK):
+            yield from lines
+            report.update(raw.tell())
+
+
+def read_tensor_tsv(path: PathLike, *, progress: ProgressArg = None) -> npt.NDArray[np.float32]:
     """Read a tensor TSV (rows of tab-separated numbers); ValueError names a bad line.
 
     NumPy's C parser reads the file (the same syntax on every install: what ``float()``
     accepts, ``nan`` and ``inf`` included); only when it fails does a second, Python pass
-    look for the line to name.
+    look for the line to name. With progress, NumPy reads the lines a megabyte at a time.
     """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
-            x = np.loadtxt(
-                path, dtype=np.float32, delimiter="\t", comments=None, ndmin=2, encoding="utf-8"
-            )
-    except ValueError as exc:
-        _locate_tensor_error(path)
-        raise ValueError(f"{path}: not tab-separated numbers ({exc})") from None
+    with reporting(progress) as report:
+        lines = _reported_lines(path, report) if report.active else None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+                x = np.loadtxt(
+                    path if lines is None else lines,
+                    dtype=np.float32,
+                    delimiter="\t",
+                    comments=None,
+                    ndmin=2,
+                    encoding="utf-8",
+                )
+        except ValueError as exc:
+            _locate_tensor_error(path)
+            raise ValueError(f"{path}: not tab-separated numbers ({exc})") from None
+        finally:
+            if lines is not None:
+                lines.close()
     if x.size == 0:
         raise ValueError(f"{path}: no rows")
     return x
@@ -149,9 +199,11 @@ def _locate_tensor_error(path: PathLike) -> None:
                 )
 
 
-def _table(path: PathLike) -> MetadataTable:
+def _table(path: PathLike, data: bytes, report: Reporter) -> MetadataTable:
     try:
-        return parse_metadata(read_text(path))
+        text = _decode(data, path, "metadata")
+        report.phase(f"parsing {Path(path).name}")
+        return parse_metadata(text)
     except MetadataError as exc:
         raise ValueError(f"{path}: {exc}") from None
 
@@ -164,20 +216,25 @@ def _columns(table: MetadataTable, path: PathLike) -> dict[str, list[str]]:
     return {name: [row[j] for row in table.rows] for j, name in enumerate(names)}
 
 
-def read_metadata_tsv(path: PathLike) -> dict[str, list[str]]:
+def read_metadata_tsv(path: PathLike, *, progress: ProgressArg = None) -> dict[str, list[str]]:
     """Read projector metadata with TensorBoard's header rule; returns columns of strings."""
-    return _columns(_table(path), path)
+    with reporting(progress) as report:
+        return _columns(_table(path, read_bytes(path, report), report), path)
 
 
-def write_tensor_tsv(path: PathLike, x: npt.NDArray[np.floating]) -> None:
+def write_tensor_tsv(
+    path: PathLike, x: npt.NDArray[np.floating], *, progress: ProgressArg = None
+) -> None:
     """Write a tensor TSV: float32 values in the shortest text that reads back bit-identical."""
     x = np.asarray(x, dtype=np.float32)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for start in range(0, x.shape[0], 4096):
-            block = x[start : start + 4096]
+    with reporting(progress) as report, open(path, "w", encoding="utf-8", newline="\n") as f:
+        report.phase(f"writing {Path(path).name}", x.shape[0], unit="rows")
+        for start in range(0, x.shape[0], WRITE_ROWS):
+            block = x[start : start + WRITE_ROWS]
             spec = (_float32_digits(block).astype(np.intp) - 1) * 2
             spec[:, -1] += 1  # the last value of a row ends with a newline, not a tab
             f.write("".join(_SPECS[spec].ravel().tolist()) % tuple(block.ravel().tolist()))
+            report.update(start + block.shape[0])
 
 
 #: printf formats by significant digits (1..9) and separator: ``_SPECS[(digits - 1) * 2 + last]``.
@@ -240,15 +297,26 @@ def _float32_digits(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int8]:
     return digits.reshape(x.shape)
 
 
-def write_metadata_tsv(path: PathLike, columns: list[Column], n: int) -> bool:
+def write_metadata_tsv(
+    path: PathLike, columns: list[Column], n: int, *, progress: ProgressArg = None
+) -> bool:
     """Write metadata (header only with several columns) and its exact sidecar; returns False
     when there is none."""
     if not columns:
         return False
+    with reporting(progress) as report:
+        return _write_metadata(path, columns, n, report)
+
+
+def _write_metadata(path: PathLike, columns: list[Column], n: int, report: Reporter) -> bool:
     lines = []
     if len(columns) > 1:
         lines.append("\t".join(clean_field(c.name) for c in columns))
-    texts = [[c.text(i) for i in range(n)] for c in columns]
+    report.phase(f"writing {Path(path).name}", len(columns), unit="columns")
+    texts = []
+    for c in columns:
+        texts.append([c.text(i) for i in range(n)])
+        report.advance()
     for i in range(n):
         lines.append("\t".join(clean_field(t[i] or "") for t in texts))
     data = "".join(line + "\n" for line in lines).encode("utf-8")
@@ -354,14 +422,22 @@ def _apply_sidecar(
         return None
 
 
-def read_metadata(path: PathLike) -> dict[str, list[Any]]:
+def read_metadata(path: PathLike, *, progress: ProgressArg = None) -> dict[str, list[Any]]:
     """Typed metadata columns of a projector metadata file: exact through its sidecar when it
     has one written for it (see the module docstring), else guessed by :func:`coerce_column`."""
-    table = _table(path)
-    exact = _apply_sidecar(path, Path(path).read_bytes(), table)
-    if exact is not None:
-        return exact
-    return {k: coerce_column(v) for k, v in _columns(table, path).items()}
+    with reporting(progress) as report:
+        data = read_bytes(path, report)
+        table = _table(path, data, report)
+        exact = _apply_sidecar(path, data, table)
+        if exact is not None:
+            return exact
+        columns = _columns(table, path)
+        report.phase(f"typing {Path(path).name}", len(columns), unit="columns")
+        out = {}
+        for name, values in columns.items():
+            out[name] = coerce_column(values)
+            report.advance()
+        return out
 
 
 def coerce_column(values: list[str]) -> list[Any]:
@@ -386,13 +462,14 @@ def coerce_column(values: list[str]) -> list[Any]:
 
 
 def read_tsv_pair(
-    tensors_tsv: PathLike, metadata_tsv: PathLike | None = None
+    tensors_tsv: PathLike, metadata_tsv: PathLike | None = None, *, progress: ProgressArg = None
 ) -> tuple[npt.NDArray[np.float32], dict[str, list[Any]] | None]:
     """Tensor and (typed) metadata columns from the projector's two TSV files."""
-    x = read_tensor_tsv(tensors_tsv)
-    meta = None
-    if metadata_tsv is not None:
-        meta = read_metadata(metadata_tsv)
+    with reporting(progress) as report:
+        x = read_tensor_tsv(tensors_tsv, progress=report)
+        meta = None
+        if metadata_tsv is not None:
+            meta = read_metadata(metadata_tsv, progress=report)
     return x, meta
 
 

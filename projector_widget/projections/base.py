@@ -8,6 +8,7 @@ them, and nothing else in the package or the frontend lists method names (the br
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..columns import Column
+from ..progress import Update
 
 if TYPE_CHECKING:
     from .pca import PCAResult
@@ -68,6 +70,26 @@ def int_param(name: str, value: object, *, low: int, high: int) -> int:
     if not ok or not low <= v <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
     return v
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def n_jobs_param(name: str, value: object) -> int:
+    """A thread count: -1 (every core) or a whole number from 1; ValueError otherwise."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if value == -1 or value >= 1:
+            return int(value)
+    raise ValueError(f"{name} must be -1 (every core) or an int from 1 (threads), got {value!r}")
+
+
+def threads(n_jobs: int) -> int:
+    """The threads ``n_jobs`` means: -1 is :func:`cpu_cores`."""
+    return cpu_cores() if n_jobs == -1 else n_jobs
 
 
 def dims_param(what: str, value: object) -> int:
@@ -152,12 +174,13 @@ class Hooks:
     """Callbacks of an iterative layout.
 
     ``frame(iteration, total, layout)`` shows an intermediate layout and returns True to stop;
-    ``progress(done, total, message)`` reports a step (it raises ``jobs.Stopped`` to stop);
-    ``preview`` is what is on screen, shown as the run's first frame.
+    ``progress(update)`` reports a phase (a :class:`~projector_widget.progress.Update`, best
+    sent through a :class:`~projector_widget.progress.Reporter`; it raises ``jobs.Stopped`` to
+    stop); ``preview`` is what is on screen, shown as the run's first frame.
     """
 
     frame: Callable[[int, int, npt.NDArray[np.float32]], bool]
-    progress: Callable[[int, int, str], None]
+    progress: Callable[[Update], None]
     preview: npt.NDArray[np.float32] | None = None
 
 

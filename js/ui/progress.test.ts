@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { decodeSpec } from "../protocol";
+import { SPEC_WIRE } from "../testing";
+import { decodeProgress } from "../wire";
+import { progressText } from "./progress";
+
+const spec = decodeSpec(SPEC_WIRE);
+const text = (raw: Record<string, unknown>): string => progressText(decodeProgress(raw), spec);
+
+describe("progressText with the kernel's phases", () => {
+  it("shows the phase text of a running layout, before its first iteration", () => {
+    expect(text({ method: "tsne", state: "running", iteration: 0, total: 0, message: "computing affinities (k-NN index)" })).toBe(
+      "t-SNE \u00b7 computing affinities (k-NN index)",
+    );
+    expect(text({ method: "umap", state: "running", iteration: 0, total: 0, message: "building the neighbour graph" })).toBe(
+      "UMAP \u00b7 building the neighbour graph",
+    );
+  });
+
+  it("adds the time left to a counted phase, and 'paused' instead while paused", () => {
+    const running = {
+      method: "umap",
+      state: "running",
+      iteration: 120,
+      total: 500,
+      eta_s: 7.6,
+      message: "optimising layout 120/500 epochs",
+    };
+    expect(text(running)).toBe("UMAP \u00b7 optimising layout 120/500 epochs \u00b7 ~8 s left");
+    expect(text({ ...running, state: "paused" })).toBe("UMAP \u00b7 optimising layout 120/500 epochs \u00b7 paused");
+    expect(text({ ...running, total: 0, eta_s: 3 })).toBe("UMAP \u00b7 optimising layout 120/500 epochs");
+  });
+
+  it("shows a task's phase alone (the idle state: no method, nothing to pause)", () => {
+    expect(text({ method: "", state: "idle", iteration: 3, total: 124, message: "building index 3/124 chunks" })).toBe(
+      "building index 3/124 chunks",
+    );
+    expect(text({ method: "", state: "idle", message: "" })).toBe("");
+  });
+
+  it("keeps the iteration count when there is no phase text, and the state when done", () => {
+    expect(text({ method: "tsne", state: "running", iteration: 250, total: 750, eta_s: 4.2, message: "" })).toBe(
+      "t-SNE \u00b7 iteration 250 / 750 \u00b7 ~4 s left",
+    );
+    expect(text({ method: "tsne", state: "running", message: "" })).toBe("t-SNE \u00b7 running");
+    expect(text({ method: "tsne", state: "done", iteration: 750, total: 750, message: "" })).toBe("t-SNE \u00b7 done");
+  });
+});
