@@ -40,8 +40,10 @@ class Job:
         self._stop = threading.Event()
         self._started = time.monotonic()
         self._paused_for = 0.0
-        #: Where the current phase began (elapsed seconds, iteration): the ETA is its own.
-        self._phase_origin = (0.0, 0)
+        #: How far the current phase is (done, total) and where it began (elapsed seconds,
+        #: done): the ETA is the phase's own.
+        self._counts: tuple[float, float] = (0, 0)
+        self._phase_origin: tuple[float, float] = (0.0, 0)
         self.result: Any = None
         self.error: BaseException | None = None
         self.state = "running"
@@ -78,9 +80,10 @@ class Job:
     def _send(self, state: str, message: str) -> None:
         eta = None
         elapsed = self._elapsed()
-        t0, i0 = self._phase_origin
-        if state == "running" and self.total and i0 < self.iteration < self.total:
-            eta = (elapsed - t0) / (self.iteration - i0) * (self.total - self.iteration)
+        t0, d0 = self._phase_origin
+        done, total = self._counts
+        if state == "running" and total and d0 < done < total:
+            eta = (elapsed - t0) / (done - d0) * (total - done)
         self._report(
             self,
             {
@@ -97,14 +100,25 @@ class Job:
     def _elapsed(self) -> float:
         return time.monotonic() - self._started - self._paused_for
 
-    def checkpoint(self, iteration: int, total: int, message: str = "") -> bool:
+    def checkpoint(
+        self,
+        iteration: int,
+        total: int,
+        message: str = "",
+        *,
+        phase: tuple[float, float] | None = None,
+    ) -> bool:
         """Record progress; block while paused; return True when the job should stop.
 
-        A new ``total`` or an ``iteration`` below the last one begins a new phase (the ETA
-        counts from there).
+        ``iteration`` and ``total`` count the layout's iterations (0 before they start);
+        ``phase`` is (done, total) of a step that is not iterations (a k-NN search), whose
+        ETA is then reported. A new total, or a count below the last one, begins a new phase:
+        the ETA counts from there.
         """
-        if total != self.total or iteration < self.iteration:
-            self._phase_origin = (self._elapsed(), iteration)
+        counts = (float(iteration), float(total)) if phase is None else phase
+        if counts[1] != self._counts[1] or counts[0] < self._counts[0]:
+            self._phase_origin = (self._elapsed(), counts[0])
+        self._counts = counts
         self.iteration, self.total = iteration, total
         if self._stop.is_set():
             return True

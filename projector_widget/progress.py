@@ -26,6 +26,9 @@ from typing import Any
 MIN_INTERVAL_S = 0.2
 #: How long a phase runs before its tqdm bar appears (quick work prints nothing).
 TQDM_DELAY_S = 0.5
+#: The phase of a layout whose counts are its iterations (t-SNE) or epochs (UMAP): a job's
+#: ``iteration`` and ``total`` follow it; other phases are counted in their message.
+OPTIMISING = "optimising layout"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from . import projections
 from .columns import Column
 from .inputs import Matrix
 from .jobs import Job, Stopped
-from .progress import Reporter, Update, ViewOrBars
+from .progress import OPTIMISING, Reporter, Update, ViewOrBars
 from .projections import Hooks, Inputs, Layout, Method, PCAResult
 from .projections.pca import COMPONENTS, EXACT_MAX_ROWS, pca, pca_coords, sample_pca
 
@@ -357,7 +357,11 @@ class ProjectionSession:
                 phase["text"] = update.text()
                 bars(update)
                 total = 0 if update.total is None else int(update.total)
-                if job.checkpoint(int(update.done), total, phase["text"]):
+                if update.phase == OPTIMISING:  # the job counts the layout's iterations
+                    stop = job.checkpoint(int(update.done), total, phase["text"])
+                else:  # other steps are counted in their text (and their ETA)
+                    stop = job.checkpoint(0, 0, phase["text"], phase=(update.done, total))
+                if stop:
                     raise Stopped
 
             hooks = Hooks(

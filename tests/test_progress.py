@@ -168,6 +168,12 @@ def test_job_eta_counts_from_its_phase(monkeypatch):
     # 10 rows in the 10 s since the phase began: 90 rows left take 90 s (not 540 s, as the
     # 50 s spent before the phase would make it)
     assert sent[-1]["eta_s"] == 90.0
+    now[0] = 70.0  # a step that is not iterations: counted apart, iterations stay 0
+    job.checkpoint(0, 0, "computing affinities: 0% (k-NN search)", phase=(0, 400))
+    now[0] = 80.0
+    job.checkpoint(0, 0, "computing affinities: 25% (k-NN search)", phase=(100, 400))
+    assert (sent[-1]["iteration"], sent[-1]["total"], sent[-1]["eta_s"]) == (0, 0, 30.0)
+    assert (job.iteration, job.total) == (0, 0)
 
 
 # ----------------------------------------------------------------------------- t-SNE
@@ -215,6 +221,11 @@ def test_tsne_job_phases_reach_the_status_of_a_displayed_view(bars):
     assert first_index(messages, "computing affinities") < first_index(
         messages, "optimising layout"
     )
+    # the job's iterations are the layout's: the k-NN search counts rows in its text only
+    search = [p for p in seen if "(k-NN search)" in p["message"]]
+    assert search and all(p["iteration"] == p["total"] == 0 for p in search)
+    iterating = [p for p in seen if p["message"].startswith("optimising layout")]
+    assert iterating[-1]["total"] == 20 + 6 and iterating[-1]["iteration"] > 0
     # after the first message, a running t-SNE always says what it is doing
     assert all(m for m in messages[1:]), messages
     assert seen[-1]["state"] == "done"
@@ -257,6 +268,14 @@ def test_tsne_n_jobs_is_checked_shown_and_passed_to_opentsne(monkeypatch):
     monkeypatch.setattr(openTSNE, "TSNE", Recording)
     w.tsne(n_iter=10, perplexity=5, n_jobs=2, wait=True)
     assert seen == [2] and w.projection_params["n_jobs"] == 2
+
+
+def test_tsne_layout_for_a_seed_does_not_depend_on_n_jobs():
+    pytest.importorskip("openTSNE")
+    x = clustered(1500, 8)  # the Annoy path: its trees are built the same on any machine
+    one = tsne_mod.tsne(x, {"n_iter": 30, "n_jobs": 1, "seed": 4})
+    two = tsne_mod.tsne(x, {"n_iter": 30, "n_jobs": 2, "seed": 4})
+    np.testing.assert_array_equal(one, two)
 
 
 # ----------------------------------------------------------------------------- UMAP

@@ -28,7 +28,17 @@ describe("progressText with the kernel's phases", () => {
     };
     expect(text(running)).toBe("UMAP \u00b7 optimising layout 120/500 epochs \u00b7 ~8 s left");
     expect(text({ ...running, state: "paused" })).toBe("UMAP \u00b7 optimising layout 120/500 epochs \u00b7 paused");
-    expect(text({ ...running, total: 0, eta_s: 3 })).toBe("UMAP \u00b7 optimising layout 120/500 epochs");
+    // A step that is not iterations (a k-NN search) has its own time left, without a total.
+    const search = {
+      method: "tsne",
+      state: "running",
+      iteration: 0,
+      total: 0,
+      eta_s: 3.2,
+      message: "computing affinities: 40% (k-NN search)",
+    };
+    expect(text(search)).toBe("t-SNE \u00b7 computing affinities: 40% (k-NN search) \u00b7 ~3 s left");
+    expect(text({ ...search, eta_s: null })).toBe("t-SNE \u00b7 computing affinities: 40% (k-NN search)");
   });
 
   it("shows a task's phase alone (the idle state: no method, nothing to pause)", () => {

@@ -2,7 +2,8 @@
  * The one line of text that reports the kernel's long work in the panel: a projection's phase
  * ("t-SNE · computing affinities: 40% (k-NN search)", "UMAP · optimising layout 120/500
  * epochs · ~4 s left") or, in the idle state, a task's ("building index 3/124 chunks").
- * The kernel writes the phase text (`message`); this adds the method, pause and time left.
+ * The kernel writes the phase text (`message`) and the time left of a phase it can count
+ * (`eta_s`, also for steps that are not iterations); this adds the method, pause and time left.
  */
 import { methodLabel, type Spec } from "../protocol";
 import type { Progress } from "../wire";
@@ -17,7 +18,7 @@ export function progressText(p: Progress, spec: Spec | null): string {
     else if (p.total > 0) s = `${label} · iteration ${p.iteration.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")}`;
     if (s) {
       if (p.state === "paused") s += " · paused";
-      else if (p.total > 0 && p.etaS !== null) s += ` · ~${Math.max(1, Math.round(p.etaS))} s left`;
+      else if (p.etaS !== null) s += ` · ~${Math.max(1, Math.round(p.etaS))} s left`;
       return s;
     }
   }

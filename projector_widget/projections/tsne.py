@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..jobs import Stopped
-from ..progress import Reporter, Sink
+from ..progress import OPTIMISING, Reporter, Sink
 from .base import (
     SEED_MAX,
     Hooks,
@@ -159,7 +159,7 @@ def tsne(
     affinities = _affinities(
         openTSNE, inputs, perplexity=perplexity, seed=p["seed"], n_jobs=p["n_jobs"], report=report
     )
-    report.phase("optimising layout", total)
+    report.phase(OPTIMISING, total)
     embedding = model.fit(affinities=affinities, initialization=init)
     report.flush()
     return finite_layout(np.asarray(embedding, dtype=np.float32), "t-SNE")
@@ -222,7 +222,10 @@ def _annoy_neighbours(index: Any, report: Reporter) -> tuple[np.ndarray, np.ndar
         if i % 4096 == 4095:
             report.update(i + 1)
     report.phase("computing affinities", detail="k-NN trees")
-    annoy.build(ANNOY_TREES, n_jobs=index.n_jobs)
+    # On one thread: Annoy's trees depend on how many threads build them, and a seed gives the
+    # same layout whatever n_jobs (the trees are a small part of the k-NN time; the search and
+    # openTSNE's gradients, which use n_jobs, give the same result on any number of threads).
+    annoy.build(ANNOY_TREES, n_jobs=1)
     index.index = annoy
     neighbours = np.empty((n, k), np.int64)
     distances = np.empty((n, k), np.float64)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..progress import Reporter, Sink
+from ..progress import OPTIMISING, Reporter, Sink
 from .base import (
     SEED_MAX,
     Hooks,
@@ -97,8 +97,8 @@ class _EpochWriter:
             pass
         if match:
             done, total = int(match.group(1)), int(match.group(2))
-            if self.report.current != "optimising layout":
-                self.report.phase("optimising layout", total, unit="epochs")
+            if self.report.current != OPTIMISING:
+                self.report.phase(OPTIMISING, total, unit="epochs")
             self.report.update(done, total)
         return len(text)
 
