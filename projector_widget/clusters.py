@@ -174,6 +174,28 @@ def name_clusters(
     return out
 
 
+def cluster_table(
+    names: Sequence[ClusterName], positions: dict[int, tuple[float, ...]] | None = None
+) -> Any:
+    """A pandas DataFrame of ``names`` (from :func:`name_clusters`): one row per cluster with
+    ``cluster``, ``label``, ``size``, ``terms`` and ``weights``, and the label ``position``
+    when ``positions`` (from :func:`cluster_positions`) are given. ImportError without pandas.
+    """
+    pd = _import("pandas", "The cluster table needs pandas")
+    table = pd.DataFrame(
+        {
+            "cluster": [n.cluster for n in names],
+            "label": [n.label for n in names],
+            "size": [n.size for n in names],
+            "terms": [list(n.terms) for n in names],
+            "weights": [list(n.weights) for n in names],
+        }
+    )
+    if positions is not None:
+        table["position"] = [positions.get(n.cluster) for n in names]
+    return table
+
+
 def cluster_positions(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, tuple[float, ...]]:
     """Where each cluster's label goes: the medoid of its points (of up to 1,000 of them, chosen
     at random with a fixed seed, for large clusters)."""

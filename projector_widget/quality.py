@@ -17,10 +17,11 @@ gives the block's distances to every row in the original space (the data are cen
 ``|x_l|^2 - 2 x_i.x_l`` loses little to rounding), and a scan of each row counts the distances
 below each of the k thresholds it needs and keeps the k smallest. The layout's distances are
 computed exactly in float64 (two or three columns). With numba installed the scan is one
-compiled pass per row on every core; without it, NumPy does the same with one pass per threshold
-(same answers, several times slower). Rows are compared in float64 up to
-``FLOAT64_MAX_ROWS`` points and in float32 above (distances within float32 rounding of each other
-may then rank either way).
+compiled pass per row on every core (compiled on first use and cached on disk); without it,
+NumPy does the same with one pass per threshold (same answers, several times slower). Rows are
+compared in float64 up to ``FLOAT64_MAX_ROWS`` points and in float32 above (distances within
+float32 rounding of each other may then rank either way). Tied distances share the best rank
+(scikit-learn orders ties as its sort happens to, so the two agree exactly when there are none).
 
 Above ``max_exact`` rows the report is estimated on a random sample of rows: each sampled row's
 ranks are still exact against every row, so the two scores are unbiased estimates (their
@@ -51,8 +52,8 @@ MAX_EXACT_ROWS = 200_000
 SAMPLE_ROWS = 2_000
 #: Distance values held per block of rows (the block's rows x all rows): 128 MiB of float32.
 _BLOCK_VALUES = 1 << 25
-#: Below this many rows the NumPy scan is used even when numba is installed (it compiles once
-#: per process, which costs more than the scan itself on small inputs).
+#: Below this many rows the NumPy scan is used even when numba is installed (loading or
+#: compiling the compiled scan costs more than the scan itself on small inputs).
 _NUMBA_MIN_ROWS = 10_000
 
 Kernel = Literal["auto", "numba", "numpy"]
@@ -338,7 +339,7 @@ def _choose_scan(kernel: Kernel, n: int) -> _Scans:
     except ImportError:
         if kernel == "numba":
             raise ImportError(
-                "kernel='numba' needs numba, which is not installed: pip install numba"
+                f"kernel='numba' needs numba, which is not installed: {INSTALL_HINT}"
             ) from None
         return _Scans(high=_numpy_select, low=_numpy_low)
 

@@ -15,6 +15,7 @@ from projector_widget.clusters import (
     NUMBER_WORDS,
     cluster_levels,
     cluster_positions,
+    cluster_table,
     default_min_size,
     density_contours,
     find_clusters,
@@ -60,6 +61,19 @@ def test_digit_clusters_are_named_after_their_digit(digits) -> None:
     assert all(n.label.startswith(n.terms[0]) for n in names)
     # Every digit with a cluster of its own is named somewhere.
     assert len({n.terms[0] for n in names}) >= 8
+
+
+def test_cluster_table(digits) -> None:
+    pd = pytest.importorskip("pandas")
+    layout, target = digits
+    labels = find_clusters(layout)
+    names = name_clusters(labels, texts=NAMES[target])
+    table = cluster_table(names, cluster_positions(layout, labels))
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.columns) == ["cluster", "label", "size", "terms", "weights", "position"]
+    assert table["cluster"].tolist() == list(range(labels.max() + 1))
+    assert table["size"].tolist() == np.bincount(labels[labels >= 0]).tolist()
+    assert table["label"].tolist() == [n.label for n in names]
 
 
 def test_categorical_names_are_the_majority_and_its_share(digits) -> None:
