@@ -40,15 +40,15 @@ def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 def wire_bytes(w: object) -> tuple[int, int]:
     """(binary buffer bytes, JSON bytes) the browser receives: the state message plus, for
-    points sent in parts, the later parts (their rows and their small JSON headers)."""
+    points sent in parts, the ``_points_rest`` update the browser asks for."""
     state, _paths, buffers = _remove_buffers(w.get_state())
     binary, text = sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
     outbox = getattr(w, "_outbox", None)  # ours only (peers' widgets are measured too)
-    if outbox is not None and "loaded" in w._points:
-        version, loaded = w._points["version"], w._points["loaded"]
-        for content, buffer in outbox.later_parts(version, loaded):
-            binary += buffer.nbytes
-            text += len(json.dumps(content))
+    rest = outbox.pending() if outbox is not None else None
+    if rest is not None:
+        header, _paths, rest_buffers = _remove_buffers({"_points_rest": rest})
+        binary += sum(memoryview(b).nbytes for b in rest_buffers)
+        text += len(json.dumps(header))
     return binary, text
 
 

@@ -20,6 +20,7 @@ export interface WidgetModel {
 /** Synced traits of `Projector` that the browser reads or writes (see widget.py). */
 export type ModelKey =
   | "_points"
+  | "_points_rest"
   | "_columns"
   | "_labels"
   | "_neighbors"

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeReply, decodeSpec, type Reply, type RowValue } from "./protocol";
-import { dataViewAt, PROPERTY_RUNS } from "./testing";
+import { PROPERTY_RUNS } from "./testing";
 
 const run = (p: fc.IProperty<unknown[]>) => fc.assert(p, PROPERTY_RUNS);
 
@@ -39,21 +39,6 @@ describe("decodeReply (property)", () => {
     );
   });
 
-  it("decodes a points part with its uint16 buffer at any byte offset", () => {
-    run(
-      fc.property(
-        fc.integer({ min: -5, max: 1e9 }),
-        index,
-        fc.uint16Array({ maxLength: 60 }),
-        fc.integer({ min: 0, max: 7 }),
-        (version, start, data, at) => {
-          const out = decodeReply({ type: "points", version, start, count: data.length >> 1 }, [dataViewAt(data, at)]);
-          expect(out).toEqual({ type: "points", version, start, count: data.length >> 1, data });
-        },
-      ),
-    );
-  });
-
   it("refuses a row reply when any one pair is malformed", () => {
     const badPair = fc.oneof(
       garbage.filter((x) => !Array.isArray(x)),
@@ -76,7 +61,7 @@ describe("decodeReply (property)", () => {
       garbage,
       fc.record(
         {
-          type: fc.oneof(fc.constantFrom("row", "points", "search", "label", "selected_ack", "error"), garbage),
+          type: fc.oneof(fc.constantFrom("row", "search", "label", "selected_ack", "error"), garbage),
           index: fc.oneof(index, garbage),
           values: fc.oneof(fc.array(fc.oneof(rowValue, garbage), { maxLength: 4 }), garbage),
           version: garbage,
@@ -89,19 +74,9 @@ describe("decodeReply (property)", () => {
         { requiredKeys: ["type"] },
       ),
     );
-    const buffers = fc.oneof(
-      garbage,
-      fc.array(
-        fc.oneof(
-          garbage,
-          fc.uint8Array().map((b) => dataViewAt(b, 1)),
-        ),
-        { maxLength: 2 },
-      ),
-    );
     run(
-      fc.property(msg, buffers, (m, b) => {
-        const r = decodeReply(m, b);
+      fc.property(msg, (m) => {
+        const r = decodeReply(m);
         if (r === null) return;
         switch (r.type) {
           case "row":
@@ -110,10 +85,6 @@ describe("decodeReply (property)", () => {
               expect(typeof name).toBe("string");
               expect(value === null || typeof value === "string").toBe(true);
             }
-            break;
-          case "points":
-            expect([r.version, r.start, r.count].every(Number.isInteger) && r.start >= 0 && r.count >= 0).toBe(true);
-            expect(r.data).toBeInstanceOf(Uint16Array);
             break;
           case "search":
             expect(typeof r.query === "string" && Number.isFinite(r.count)).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WidgetModel } from "./model";
 import { decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
-import { dataViewAt, SPEC_WIRE } from "./testing";
+import { SPEC_WIRE } from "./testing";
 import { progressText } from "./ui/progress";
 import { decodeProgress } from "./wire";
 
@@ -56,14 +56,6 @@ describe("decodeReply", () => {
     expect(decodeReply({ type: "error", message: Object.create(null) })).toEqual({ type: "error", message: "error" });
   });
 
-  it("refuses a points part whose version, start or count is not an integer", () => {
-    const buffers = [new Uint16Array(4)];
-    expect(decodeReply({ type: "points", version: 1, start: Number.NaN, count: 2 }, buffers)).toBeNull();
-    expect(decodeReply({ type: "points", version: 1, start: 0, count: 1.5 }, buffers)).toBeNull();
-    expect(decodeReply({ type: "points", version: Number.POSITIVE_INFINITY, start: 0, count: 2 }, buffers)).toBeNull();
-    expect(decodeReply({ type: "points", version: 1, start: 0, count: 2 }, buffers)).toMatchObject({ start: 0, count: 2 });
-  });
-
   it("decodes search, label and error replies", () => {
     expect(decodeReply({ type: "search", query: "a", count: 3 })).toEqual({ type: "search", query: "a", count: 3 });
     expect(decodeReply({ type: "label", column: "c", count: 2 })).toEqual({ type: "label", column: "c", count: 2 });
@@ -73,24 +65,12 @@ describe("decodeReply", () => {
     expect(decodeReply({ type: "row", index: 1 })).toBeNull();
   });
 
-  it("decodes a points part with its uint16 buffer, unaligned too", () => {
-    const coords = Uint16Array.of(1, 2, 3, 4);
-    const part = decodeReply({ type: "points", version: 3, start: 10, count: 2 }, [dataViewAt(coords, 1)]);
-    expect(part?.type).toBe("points");
-    if (part?.type !== "points") return;
-    expect([part.version, part.start, part.count]).toEqual([3, 10, 2]);
-    expect(Array.from(part.data)).toEqual([1, 2, 3, 4]);
-  });
-
   it("rejects malformed replies", () => {
-    const buf = [new DataView(new Uint16Array(2).buffer)];
     expect(decodeReply(null)).toBeNull();
     expect(decodeReply([{ type: "error" }])).toBeNull();
     expect(decodeReply({ type: "row", index: "4", values: [] })).toBeNull();
-    expect(decodeReply({ type: "points", version: 1, start: 0 }, buf)).toBeNull();
+    // The rest of points sent in parts is the _points_rest trait, never a reply.
     expect(decodeReply({ type: "points", version: 1, start: 0, count: 1 })).toBeNull();
-    expect(decodeReply({ type: "points", version: 1, start: 0, count: 1 }, ["not binary"])).toBeNull();
-    expect(decodeReply({ type: "points", version: 1, start: 0, count: -1 }, buf)).toBeNull();
     // Missing fields of user-facing replies get harmless values.
     expect(decodeReply({ type: "error" })).toEqual({ type: "error", message: "error" });
     expect(decodeReply({ type: "search", count: Number.NaN })).toEqual({ type: "search", query: "", count: 0 });

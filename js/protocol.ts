@@ -6,7 +6,6 @@
  * Synced state (`_points`, `selected`, ...) is not a message; wire.ts decodes it.
  */
 import type { WidgetModel } from "./model";
-import { isBinary, type PointsRows, typedView } from "./wire";
 
 /** A JSON value (projection parameters travel as JSON). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -19,7 +18,7 @@ export type Request =
   | { type: "row"; index: number }
   /** The first complete frame is on screen (the kernel's background work may start). */
   | { type: "drawn" }
-  /** The rest of a `_points` value sent in parts, from row `start`. */
+  /** The rest of a `_points` value sent in parts, from row `start` (the kernel sets `_points_rest`). */
   | { type: "points"; version: number; start: number }
   /** Compute and show a projection. */
   | { type: "project"; method: string; params: { [key: string]: Json } }
@@ -83,15 +82,9 @@ export interface RowReply {
   values: RowValue[];
 }
 
-/** A later part of a `_points` value sent in parts: `count` rows from `start` (its one buffer). */
-export interface PointsPart extends PointsRows {
-  type: "points";
-}
-
 /** Kernel -> browser. */
 export type Reply =
   | RowReply
-  | PointsPart
   /** How many rows a search matched (they are now selected). */
   | { type: "search"; query: string; count: number }
   /** How many rows a label edit set. */
@@ -133,25 +126,15 @@ function decodeRow(msg: Record<string, unknown>): RowReply | null {
   return { type: "row", index: msg.index, values };
 }
 
-function decodePointsPart(msg: Record<string, unknown>, buffers: unknown): PointsPart | null {
-  const { version, start, count } = msg;
-  if (!Number.isInteger(version) || !isIndex(start) || !isIndex(count)) return null;
-  const buffer = Array.isArray(buffers) ? buffers[0] : undefined;
-  if (!isBinary(buffer)) return null;
-  return { type: "points", version: version as number, start, count, data: typedView(buffer, Uint16Array) };
-}
-
 /**
- * Decode a custom message from the kernel and its buffers; null when it is not a well-formed reply
- * (never throws). Text fields of the wrong type read as "" ("error" for an error's message).
+ * Decode a custom message from the kernel; null when it is not a well-formed reply (never
+ * throws). Text fields of the wrong type read as "" ("error" for an error's message).
  */
-export function decodeReply(msg: unknown, buffers?: unknown): Reply | null {
+export function decodeReply(msg: unknown): Reply | null {
   if (!isObject(msg)) return null;
   switch (msg.type) {
     case "row":
       return decodeRow(msg);
-    case "points":
-      return decodePointsPart(msg, buffers);
     case "search":
       return { type: "search", query: text(msg.query, ""), count: finiteOr(msg.count, 0) };
     case "label":

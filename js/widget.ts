@@ -8,6 +8,7 @@
 import "./style.css";
 import { bind, numberAt, save, stringAt, type WidgetModel } from "./model";
 import { send } from "./protocol";
+import { missingMessage } from "./shared/points";
 import { initialize, sharedOf } from "./shared/shared";
 import { LocalModel } from "./standalone/model";
 import { decodePayload, type StandalonePayload } from "./standalone/payload";
@@ -118,6 +119,8 @@ function render({ model, el }: RenderProps): () => void {
     ...emphasis.bindNeighbors(),
     ...emphasis.bindSelection(),
     bind(model, "camera", () => camera.changed(model.get("camera"))),
+    // Rows a restored widget will not get (its saved state holds the first part only): say so.
+    subscribeNow(shared.points, () => shell.showNotice(missingMessage(shared.points))),
     shared.rows.subscribe((index) => hover.rowArrived(index)),
     shared.onReply((r) => {
       if (r.type === "selected_ack") {
@@ -155,6 +158,7 @@ function render({ model, el }: RenderProps): () => void {
         () => emphasis.state.selectedCount,
         () => inspector.neighborCount,
         () => stringAt(model, "projection", ""),
+        () => ({ n: shared.points.received?.n ?? 0, loaded: shared.points.received?.loaded ?? 0, values: shared.points.values }),
       ),
     ),
   );
@@ -167,6 +171,13 @@ function render({ model, el }: RenderProps): () => void {
     stage.dispose();
     shell.dispose();
   };
+}
+
+/** `store.subscribe(listener)`, and `listener` run once now. */
+function subscribeNow(store: { subscribe(listener: () => void): () => void }, listener: () => void): () => void {
+  const off = store.subscribe(listener);
+  listener();
+  return off;
 }
 
 export type { StandalonePayload };

@@ -1,12 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeReply, type PointsPart } from "./protocol";
+import { decodePointsRest } from "./shared/points";
+import { dataViewAt, PROPERTY_RUNS } from "./testing";
 import { addPointsPart, arrivedPoints, decodePoints } from "./wire";
-
-/** A later part as protocol.decodeReply reads it; null unless it is a well-formed part. */
-function decodePointsPart(msg: unknown, buffers: unknown): PointsPart | null {
-  const reply = decodeReply(msg, buffers);
-  return reply?.type === "points" ? reply : null;
-}
 
 /** `value`, which the test needs to exist. */
 function must<T>(value: T | null | undefined): T {
@@ -49,10 +45,10 @@ describe("points sent in parts", () => {
     );
   });
 
-  it("adds later parts in order and ignores stale or out-of-order ones", () => {
+  it("adds the rest in order and ignores a stale or out-of-order one", () => {
     let p = firstPart();
     const part = (start: number, values: number[], version = 7) =>
-      decodePointsPart({ type: "points", version, start, count: values.length / 2 }, [new DataView(Uint16Array.from(values).buffer)]);
+      decodePointsRest({ version, start, count: values.length / 2, data: new DataView(Uint16Array.from(values).buffer) });
     const second = part(2, [5, 6, 7, 8]);
     expect(second).not.toBeNull();
     expect(addPointsPart(p, must(part(4, [9, 10])))).toBeNull(); // skips rows 2-3
@@ -67,12 +63,32 @@ describe("points sent in parts", () => {
     expect(addPointsPart(must(done), must(part(5, [1, 1])))).toBeNull(); // nothing left to fill
   });
 
-  it("decodes only well-formed part messages", () => {
-    const buf = [new DataView(new Uint16Array(2).buffer)];
-    expect(decodePointsPart({ type: "row", version: 1, start: 0, count: 1 }, buf)).toBeNull();
-    expect(decodePointsPart({ type: "points", version: 1, start: 0 }, buf)).toBeNull();
-    expect(decodePointsPart({ type: "points", version: 1, start: 0, count: 1 }, [])).toBeNull();
-    expect(decodePointsPart({ type: "points", version: 1, start: -1, count: 1 }, buf)).toBeNull();
-    expect(decodePointsPart({ type: "points", version: 1, start: 0, count: 1 }, buf)?.data.length).toBe(2);
+  it("decodes only a well-formed _points_rest value", () => {
+    const data = new DataView(new Uint16Array(2).buffer);
+    expect(decodePointsRest({})).toBeNull(); // no rest: the kernel's default
+    expect(decodePointsRest(null)).toBeNull();
+    expect(decodePointsRest({ version: 1, start: 0, data })).toBeNull();
+    expect(decodePointsRest({ version: 1, start: 0, count: 1 })).toBeNull();
+    expect(decodePointsRest({ version: 1, start: 0, count: 1, data: "not binary" })).toBeNull();
+    expect(decodePointsRest({ version: 1, start: -1, count: 1, data })).toBeNull();
+    expect(decodePointsRest({ version: 1, start: 0, count: 1.5, data })).toBeNull();
+    expect(decodePointsRest({ version: Number.POSITIVE_INFINITY, start: 0, count: 1, data })).toBeNull();
+    expect(decodePointsRest({ version: 1, start: 0, count: 1, data })?.data.length).toBe(2);
+  });
+
+  it("decodes a _points_rest buffer at any byte offset exactly (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -5, max: 1e9 }),
+        fc.nat(),
+        fc.uint16Array({ maxLength: 60 }),
+        fc.integer({ min: 0, max: 7 }),
+        (version, start, data, at) => {
+          const out = decodePointsRest({ version, start, count: data.length >> 1, data: dataViewAt(data, at) });
+          expect(out).toEqual({ version, start, count: data.length >> 1, data });
+        },
+      ),
+      PROPERTY_RUNS,
+    );
   });
 });

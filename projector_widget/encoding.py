@@ -10,8 +10,11 @@ separate binary frame: never a JSON list of numbers.
     far below a pixel.
     Above ``PROGRESSIVE_MIN_POINTS`` the value carries only the first ``loaded`` rows, with a
     ``version``; the browser draws them and asks for the rest (``{"type": "points", "version",
-    "start"}``), which arrives as custom messages ``{"type": "points", "version", "start",
-    "count"}`` with one uint16 buffer each, so the first points show before the last arrive.
+    "start"}``), so the first points show before the last arrive.
+``_points_rest``
+    The rest of such a value: ``{"version", "start", "count", "data": uint16 (count*dims)}``,
+    ``{}`` when there is none. A synced trait, not a message, so that saved widget state (a
+    notebook saved with its widgets, ``ipywidgets.embed``, nbconvert) holds every row.
 ``_columns``
     One descriptor per metadata column: categorical columns send ``codes`` (uint8 when there are
     at most 256 categories, else uint16) and the category names once; numeric columns send
@@ -23,7 +26,6 @@ separate binary frame: never a JSON list of numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -34,11 +36,10 @@ from .columns import Column
 QMAX = 65535
 #: Above this many points ``_points`` is sent in parts (see the module docstring).
 PROGRESSIVE_MIN_POINTS = 262_144
-#: Rows in the first part: drawn while the rest is on its way.
+#: Rows in the first part: drawn while the rest is on its way (in one ``_points_rest`` value:
+#: every part that arrives costs a redraw of all the points so far, half a second at 1M in
+#: software GL).
 FIRST_PART_POINTS = 131_072
-#: Rows in each later part. Few and large: every part that arrives costs a redraw of all the
-#: points so far (half a second at 1M in software GL), so one part brings the rest up to 1M.
-PART_POINTS = 1 << 20
 
 
 def quantize(
@@ -135,12 +136,37 @@ def first_part(value: dict[str, Any], version: int) -> dict[str, Any]:
     }
 
 
-def later_parts(value: dict[str, Any], start: int) -> Iterator[tuple[int, int, memoryview]]:
-    """``(start, count, uint16 buffer)`` of each later part: rows ``start`` onwards of ``value``."""
+def rest_part(value: dict[str, Any], version: int, start: int) -> dict[str, Any]:
+    """The ``_points_rest`` value of ``value`` (sent in parts as ``version``): rows ``start``
+    onwards, one uint16 buffer (a view of ``value``'s, no copy)."""
     n, dims = int(value["n"]), int(value["dims"])
-    for s in range(max(0, start), n, PART_POINTS):
-        count = min(PART_POINTS, n - s)
-        yield s, count, value["data"][s * dims : (s + count) * dims]
+    start = min(max(0, int(start)), n)
+    return {
+        "version": int(version),
+        "start": start,
+        "count": n - start,
+        "data": value["data"][start * dims : n * dims],
+    }
+
+
+def join_parts(points: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any] | None:
+    """The whole ``_points`` value from a first part and its ``_points_rest`` (as a saved widget
+    state holds them); None when ``rest`` does not complete ``points`` (another version, a gap)."""
+    n, dims = int(points["n"]), int(points["dims"])
+    loaded = int(points.get("loaded", n))
+    if loaded >= n:
+        return points
+    if not rest or rest.get("version") != points.get("version") or rest.get("start") != loaded:
+        return None
+    if int(rest["count"]) != n - loaded:
+        return None
+    first = np.frombuffer(points["data"], "<u2")[: loaded * dims]
+    later = np.frombuffer(rest["data"], "<u2")[: (n - loaded) * dims]
+    if later.size != (n - loaded) * dims:
+        return None
+    whole = {k: v for k, v in points.items() if k not in ("loaded", "version")}
+    whole["data"] = memoryview(np.concatenate([first, later]))
+    return whole
 
 
 def encode_column(column: Column) -> dict[str, Any]:

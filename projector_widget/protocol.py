@@ -9,7 +9,8 @@ parameters, metrics, label limits) is sent to the browser once, as the ``_spec``
 Browser -> kernel (requests)
     ``row``        ``{index}``: one row's metadata as text, for the tooltip.
     ``drawn``      the first complete frame is on screen (background work may start).
-    ``points``     ``{version, start}``: the rest of a ``_points`` value sent in parts.
+    ``points``     ``{version, start}``: the rest of a ``_points`` value sent in parts (the
+                   kernel answers by setting the ``_points_rest`` trait: saved state keeps it).
     ``project``    ``{method, params}``: compute and show a projection.
     ``control``    ``{action}``: pause, resume or stop the running layout.
     ``search``     ``{query, column, regex}``: select matching rows.
@@ -20,7 +21,6 @@ Browser -> kernel (requests)
 
 Kernel -> browser (replies)
     ``row``          ``{index, values: [[column, text | null], ...]}`` (null: missing).
-    ``points``       ``{version, start, count}`` with one uint16 buffer.
     ``search``       ``{query, count}``.
     ``label``        ``{column, count}``.
     ``selected_ack`` the kernel has the browser's new selection (sent before observers run).
@@ -65,7 +65,8 @@ class Drawn:
 
 @dataclasses.dataclass(frozen=True)
 class PointsRequest:
-    """``points``: rows ``start`` onwards of the ``_points`` value of ``version``."""
+    """``points``: rows ``start`` onwards of the ``_points`` value of ``version`` (answered with
+    the ``_points_rest`` trait)."""
 
     version: int
     start: int
@@ -239,11 +240,6 @@ def dispatch(
 def row_reply(index: int, values: list[list[str | None]]) -> Reply:
     """``row``: the metadata of row ``index`` as ``[column, text]`` pairs (None: missing)."""
     return {"type": "row", "index": int(index), "values": values}
-
-
-def points_part(version: int, start: int, count: int) -> Reply:
-    """``points``: the header of a later part (its uint16 buffer travels beside it)."""
-    return {"type": "points", "version": int(version), "start": int(start), "count": int(count)}
 
 
 def search_reply(query: str, count: int) -> Reply:

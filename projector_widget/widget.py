@@ -11,6 +11,7 @@ traits consistent: a change made by the kernel for several traits at once is one
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import pathlib
@@ -113,6 +114,8 @@ class Projector(anywidget.AnyWidget):
 
     _spec = traitlets.Dict().tag(sync=True)
     _points = traitlets.Dict().tag(sync=True)
+    #: The rows a ``_points`` sent in parts does not carry, once the browser asked (encoding.py).
+    _points_rest = traitlets.Dict().tag(sync=True)
     _columns: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     color_by = traitlets.Unicode("").tag(sync=True)
     label_by = traitlets.Unicode("").tag(sync=True)
@@ -200,6 +203,7 @@ class Projector(anywidget.AnyWidget):
         self._applying = 0  # > 0 while the kernel changes several traits as one transaction
         self._bookmark_store = BookmarkStore()
         self._outbox = PointsOutbox()
+        self._points_lock = threading.Lock()  # _points and its _points_rest change together
         self._neighbour_search = NeighbourSearch(matrix)
         self._session = ProjectionSession(
             matrix,
@@ -820,7 +824,8 @@ class Projector(anywidget.AnyWidget):
         with self._session.lock:
             coords = self._session.coords
             by_dims = {d: self._points_value(coords, d, 0) for d in dims}
-        return html.payload(self.get_state(), by_dims, self._column_list, self.dimensions)
+        state = {k: v for k, v in self.get_state().items() if k != "_points_rest"}
+        return html.payload(state, by_dims, self._column_list, self.dimensions)
 
     # ------------------------------------------------------------------ points
     def _points_value(self, coords: npt.NDArray[np.float32], dims: int, transition_ms: int) -> Any:
@@ -831,9 +836,10 @@ class Projector(anywidget.AnyWidget):
 
     def _on_coords(self, coords: npt.NDArray[np.float32], transition_ms: int) -> None:
         """The session has new coordinates: sync them (whole: they replace points on screen)."""
-        self._points = self._outbox.prepare(
-            self._points_value(coords, self.dimensions, transition_ms)
-        )
+        value = self._points_value(coords, self.dimensions, transition_ms)
+        with self._points_lock:
+            self._points = self._outbox.prepare(value)
+            self._points_rest = {}
 
     def _set_progress(self, state: dict[str, Any]) -> None:
         self._progress = state
@@ -1029,8 +1035,29 @@ class Projector(anywidget.AnyWidget):
             self.send(protocol.row_reply(request.index, values))
 
     def _reply_points(self, request: protocol.PointsRequest) -> None:
-        for content, buffer in self._outbox.later_parts(request.version, request.start):
-            self.send(content, [buffer])
+        with self._points_lock:
+            rest = self._outbox.rest(request.version, request.start)
+            if rest is not None:
+                self._points_rest = rest
+
+    def _get_embed_state(self, drop_defaults: bool = False) -> dict[str, Any]:
+        """What ``ipywidgets.embed`` saves of this widget: with every row, also while ``_points``
+        holds a first part whose rest no browser has asked for (nothing displayed it yet)."""
+        state: dict[str, Any] = super()._get_embed_state(drop_defaults=drop_defaults)
+        with self._points_lock:
+            pending = self._outbox.pending()
+            if pending is None or self._points_rest.get("version") == pending["version"]:
+                return state
+        from ipywidgets.widgets.widget import _remove_buffers
+
+        rest, paths, buffers = _remove_buffers({"_points_rest": pending})
+        state["state"]["_points_rest"] = rest["_points_rest"]
+        kept = [b for b in state.get("buffers", []) if b["path"][0] != "_points_rest"]
+        state["buffers"] = kept + [
+            {"encoding": "base64", "path": p, "data": base64.standard_b64encode(d).decode("ascii")}
+            for p, d in zip(paths, buffers, strict=True)
+        ]
+        return state
 
     def _reply_search(self, request: protocol.Search) -> None:
         hits = self.search(request.query, request.column, regex=request.regex)

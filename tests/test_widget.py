@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -218,48 +220,71 @@ def test_assigning_an_array_does_not_freeze_the_callers_array(emb):
 
 @pytest.fixture
 def small_parts(monkeypatch):
-    """Progressive sending from 100 points on: a first part of 64 rows, then parts of 100."""
+    """Progressive sending from 100 points on: a first part of 64 rows, then the rest."""
     monkeypatch.setattr(encoding, "PROGRESSIVE_MIN_POINTS", 100)
     monkeypatch.setattr(encoding, "FIRST_PART_POINTS", 64)
-    monkeypatch.setattr(encoding, "PART_POINTS", 100)
 
 
-def test_large_points_are_sent_in_parts_on_request(small_parts, monkeypatch):
+def test_large_points_are_sent_in_parts_on_request(small_parts):
     rng = np.random.default_rng(0)
     w = Projector(rng.standard_normal((300, 8)))
     first = w._points
     assert first["n"] == 300 and first["loaded"] == 64 and first["transition_ms"] == 0
     assert first["data"].nbytes == 64 * 3 * 2
-    sent = []
-    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append((content, buffers)))
-    # What the browser asks once it has drawn the first part.
+    assert w._points_rest == {}  # nothing before the browser asks (its first frame comes first)
+    # What the browser asks once it has the first part: the rest comes as the _points_rest
+    # trait, so saved widget state holds it too.
     send_from_browser(w, {"type": "points", "version": first["version"], "start": 64})
-    assert [(c["start"], c["count"]) for c, _ in sent] == [(64, 100), (164, 100), (264, 36)]
-    assert all(c["type"] == "points" and c["version"] == first["version"] for c, _ in sent)
-    data = b"".join([first["data"].tobytes(), *(bytes(b[0]) for _, b in sent)])
-    q = np.frombuffer(data, "<u2").reshape(300, 3)
+    rest = w._points_rest
+    assert (rest["version"], rest["start"], rest["count"]) == (first["version"], 64, 236)
+    whole = encoding.join_parts(first, rest)
+    assert whole is not None
     np.testing.assert_allclose(
-        encoding.dequantize(q, first["lo"], first["hi"]),
-        w.coordinates,
-        atol=2e-4 * np.ptp(w.coordinates),
+        encoding.decode_points(whole), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
     )
-    # A stale version or a malformed request gets nothing.
-    sent.clear()
+    # A stale version or a malformed request changes nothing.
+    w._points_rest = {}
     send_from_browser(w, {"type": "points", "version": first["version"] + 1, "start": 64})
     send_from_browser(w, {"type": "points", "version": first["version"], "start": "64"})
-    assert sent == []
+    assert w._points_rest == {}
 
 
-def test_later_points_replace_whole_and_supersede_the_parts(small_parts, monkeypatch):
+def test_later_points_replace_whole_and_supersede_the_parts(small_parts):
     rng = np.random.default_rng(1)
     w = Projector(rng.standard_normal((300, 8)))
     version = w._points["version"]
+    send_from_browser(w, {"type": "points", "version": version, "start": 64})
+    assert w._points_rest["count"] == 236
     w.dimensions = 2  # points already on screen: sent whole, no blink through a partial set
     assert "loaded" not in w._points and w._points["data"].nbytes == 300 * 2 * 2
-    sent = []
-    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    assert w._points_rest == {}  # no stale rows left in the state (a saved notebook's size)
     send_from_browser(w, {"type": "points", "version": version, "start": 64})
-    assert sent == []
+    assert w._points_rest == {}
+
+
+def test_embedded_state_holds_every_row_before_any_browser_asked(small_parts):
+    """ipywidgets.embed (and what saves a notebook's widgets from the kernel) gets the first
+    part and its rest: every row, though no browser ever displayed the widget."""
+    from ipywidgets import embed
+
+    rng = np.random.default_rng(2)
+    w = Projector(rng.standard_normal((300, 8)))
+    assert w._points["loaded"] == 64 and w._points_rest == {}
+    data = embed.embed_data(views=[w])["manager_state"]["state"][w.model_id]
+    state = data["state"]
+    for buf in data["buffers"]:  # base64 buffers back into the state, as a widget manager does
+        target = state
+        for key in buf["path"][:-1]:
+            target = target[key]
+        target[buf["path"][-1]] = memoryview(base64.b64decode(buf["data"]))
+    whole = encoding.join_parts(state["_points"], state["_points_rest"])
+    assert whole is not None and whole["n"] == 300
+    np.testing.assert_allclose(
+        encoding.decode_points(whole), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+    )
+    assert [b["path"][0] for b in data["buffers"]].count("_points_rest") == 1
+    # The live trait is untouched: nothing was sent to a browser.
+    assert w._points_rest == {}
 
     # The saved page embeds every point, even of a first value still sent in parts.
     fresh = Projector(rng.standard_normal((300, 8)))

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeModel } from "../testing";
+import { missingMessage } from "./points";
 import { RowCache } from "./rowCache";
 import { initialize, sharedOf } from "./shared";
 
@@ -9,8 +10,9 @@ function firstPart(n: number, loaded: number, version: number): Record<string, u
   return { n, dims: 2, lo: [0, 0], hi: [1, 1], data: new DataView(data.buffer), loaded, version };
 }
 
-function part(version: number, start: number, count: number): [Record<string, unknown>, DataView[]] {
-  return [{ type: "points", version, start, count }, [new DataView(new Uint16Array(count * 2).fill(9).buffer)]];
+/** The `_points_rest` value: `count` rows of 2-D from `start`, of value `version`. */
+function rest(version: number, start: number, count: number): Record<string, unknown> {
+  return { version, start, count, data: new DataView(new Uint16Array(count * 2).fill(9).buffer) };
 }
 
 beforeEach(() => {
@@ -23,7 +25,7 @@ afterEach(() => {
 });
 
 describe("the model's points", () => {
-  it("asks for the rest once, grows as parts arrive, and gives a second view the points without a request", () => {
+  it("asks for the rest once, grows when it arrives, and gives a second view the points without a request", () => {
     const model = new FakeModel({ _points: firstPart(5, 2, 7), layout: {} });
     const stop = initialize({ model });
     expect(model.sent).toEqual([{ type: "points", version: 7, start: 2 }]);
@@ -31,7 +33,7 @@ describe("the model's points", () => {
     const changes: string[] = [];
     shared.points.subscribe((c) => changes.push(c));
     expect(shared.points.arrived?.n).toBe(2);
-    model.emit("msg:custom", ...part(7, 2, 3));
+    model.set("_points_rest", rest(7, 2, 3));
     expect(changes).toEqual(["grown"]);
     expect(shared.points.arrived?.n).toBe(5);
     expect(shared.points.received?.loaded).toBe(5);
@@ -40,10 +42,43 @@ describe("the model's points", () => {
     expect(second).toBe(shared);
     expect(second.points.arrived?.n).toBe(5);
     expect(model.sent.length).toBe(1);
-    // A stale part (an older version) changes nothing.
-    model.emit("msg:custom", ...part(6, 2, 3));
+    // A stale rest (an older version) changes nothing.
+    model.set("_points_rest", rest(6, 2, 3));
     expect(changes).toEqual(["grown"]);
+    expect(shared.points.missing).toBe(0);
     stop();
+  });
+
+  it("restored from saved state with the rest, shows every point and asks nothing", () => {
+    const layout = { comm_live: false }; // no kernel behind the restored model
+    const model = new FakeModel({ _points: firstPart(5, 2, 7), _points_rest: rest(7, 2, 3), layout });
+    const stop = initialize({ model });
+    const shared = sharedOf(model);
+    expect(shared.points.arrived?.n).toBe(5);
+    expect(Array.from(shared.points.arrived?.coords ?? [])).toEqual([0, 1, 2, 3, 9, 9, 9, 9, 9, 9]);
+    expect(shared.points.missing).toBe(0);
+    expect(missingMessage(shared.points)).toBe("");
+    expect(model.sent).toEqual([]);
+    stop();
+  });
+
+  it("restored without the rest and no kernel to ask, says how many points are missing", () => {
+    const model = new FakeModel({ _points: firstPart(300_000, 2, 1), _points_rest: {}, layout: { comm_live: false } });
+    const stop = initialize({ model });
+    const shared = sharedOf(model);
+    expect(model.sent).toEqual([]); // nobody to answer
+    expect(shared.points.arrived?.n).toBe(2);
+    expect(shared.points.missing).toBe(299_998);
+    expect(missingMessage(shared.points)).toBe(
+      "Showing 2 of 300,000 points: the rest was not saved with this notebook's widget state. Run the cell to show them all.",
+    );
+    stop();
+    // With a kernel behind the model (a live comm), the rest is asked for instead.
+    const live = new FakeModel({ _points: firstPart(300_000, 2, 1), layout: { comm_live: true } });
+    const stopLive = initialize({ model: live });
+    expect(live.sent).toEqual([{ type: "points", version: 1, start: 2 }]);
+    expect(sharedOf(live).points.missing).toBe(0);
+    stopLive();
   });
 
   it("replaces the points on a new value and tells the kernel once that every point is drawn", () => {

@@ -1,16 +1,30 @@
 /**
  * Model-level state: what every view of one model shares, created once per model by anywidget's
- * `initialize`. It receives the kernel's replies (points parts go to the points store, tooltip
- * rows to the row cache, the rest to the views), asks for the rest of points sent in parts, and
- * tells the kernel once that every point is on screen. Views subscribe and draw.
+ * `initialize`. It holds the points (`_points` and the rest of a value sent in parts, which it
+ * asks for once), receives the kernel's replies (tooltip rows to the row cache, the rest to the
+ * views), and tells the kernel once that every point is on screen. Views subscribe and draw.
  */
 import { bind, listenModel, modelIdentity, type WidgetModel } from "../model";
-import { decodeReply, type PointsPart, type Reply, type RowReply, send } from "../protocol";
+import { decodeReply, type Reply, type RowReply, send } from "../protocol";
 import { PointsStore } from "./points";
 import { RowCache } from "./rowCache";
 
 /** Replies a view shows (search counts, label edits, errors) or acts on (the selection receipt). */
-export type ViewReply = Exclude<Reply, RowReply | PointsPart>;
+export type ViewReply = Exclude<Reply, RowReply>;
+
+/**
+ * Whether a kernel stands behind `model` to answer requests. False for the saved page, and where
+ * the host restored the model from saved widget state with no connection to a kernel (a reopened
+ * notebook whose kernel never ran the cell, an nbconvert page): ipywidgets marks such models
+ * `comm_live` false, the model's `layout` (restored with it) included, which is what a view can
+ * read through anywidget's model. True when the host does not say (marimo, older hosts).
+ */
+export function kernelBehind(model: WidgetModel): boolean {
+  if (model.get("_standalone") === true) return false;
+  const layout = model.get("layout");
+  if (typeof layout === "object" && layout !== null && "comm_live" in layout) return (layout as { comm_live: unknown }).comm_live !== false;
+  return true;
+}
 
 export class Shared {
   readonly points: PointsStore;
@@ -20,15 +34,19 @@ export class Shared {
   private toldDrawn = false;
 
   constructor(private readonly model: WidgetModel) {
-    this.points = new PointsStore((version, start) => send(model, { type: "points", version, start }));
+    this.points = new PointsStore({
+      requestRest: (version, start) => send(model, { type: "points", version, start }),
+      kernel: () => kernelBehind(model),
+    });
     this.rows = new RowCache((index) => send(model, { type: "row", index }));
     this.offs = [
-      listenModel(model, "msg:custom", ((msg: unknown, buffers: unknown) => this.receive(decodeReply(msg, buffers))) as never),
+      listenModel(model, "msg:custom", ((msg: unknown) => this.receive(decodeReply(msg))) as never),
       bind(model, "_points", () => {
         const before = this.points.received?.n ?? 0;
-        this.points.replace(model.get("_points"));
+        this.points.replace(model.get("_points"), model.get("_points_rest"));
         if ((this.points.received?.n ?? 0) !== before) this.rows.clear(); // other rows now
       }),
+      listenModel(model, "change:_points_rest", () => this.points.addRest(model.get("_points_rest"))),
       bind(model, "_columns", () => this.rows.clear()),
     ];
   }
@@ -36,8 +54,7 @@ export class Shared {
   /** A reply from the kernel (null: not one). */
   receive(reply: Reply | null): void {
     if (!reply) return;
-    if (reply.type === "points") this.points.addPart(reply);
-    else if (reply.type === "row") this.rows.receive(reply);
+    if (reply.type === "row") this.rows.receive(reply);
     else {
       if (reply.type === "label") this.rows.clear(); // the edited rows read differently now
       for (const l of [...this.replyListeners]) l(reply);

@@ -9,7 +9,7 @@
  * a running kernel is needed.
  */
 import type { Handler, WidgetModel } from "../model";
-import { asRequest, decodeSpec, type PointsPart, type Reply, type Request } from "../protocol";
+import { asRequest, decodeSpec, type Reply, type Request } from "../protocol";
 import { decodePoints, decodeSelection, encodeSelection } from "../wire";
 import type { DecodedPayload } from "./payload";
 import { TextTable } from "./texts";
@@ -161,7 +161,7 @@ export class LocalModel implements WidgetModel {
     return true;
   }
 
-  private reply(msg: Exclude<Reply, PointsPart>): void {
+  private reply(msg: Reply): void {
     this.emit("msg:custom", msg, []);
   }
 

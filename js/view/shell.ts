@@ -1,8 +1,8 @@
 /**
- * The view's frame in the page: the DOM skeleton (toolbar slot, error line, body, stage,
- * canvas, status line), the error line, the height, the panel toggle (open by default on wide
- * widgets until the user chooses), and watchers of the stage's size, the device pixel ratio and
- * the host's theme. No model, no renderer: callbacks only.
+ * The view's frame in the page: the DOM skeleton (toolbar slot, error and notice lines, body,
+ * stage, canvas, status line), those two lines, the height, the panel toggle (open by default on
+ * wide widgets until the user chooses), and watchers of the stage's size, the device pixel ratio
+ * and the host's theme. No model, no renderer: callbacks only.
  */
 import { h, listen } from "../ui/dom";
 import { markHostTheme } from "../ui/theme";
@@ -24,6 +24,8 @@ export interface Shell {
   canvas: HTMLCanvasElement;
   /** Show `message` on the error line ("" hides it). */
   showError(message: string): void;
+  /** Show `message` on the notice line, for what the view cannot show ("" hides it). */
+  showNotice(message: string): void;
   /** The widget's height in CSS px (at least 120). */
   setHeight(px: number): void;
   /** Remove the view from the page and stop its listeners. */
@@ -51,8 +53,11 @@ export function createShell(el: HTMLElement, status: HTMLElement): Shell {
   errorDismiss.title = "Dismiss";
   errorDismiss.setAttribute("aria-label", "Dismiss the error");
   errorLine.append(errorText, errorDismiss);
+  const noticeLine = h("div", "pw-notice");
+  noticeLine.setAttribute("role", "status");
+  noticeLine.hidden = true;
   stage.append(canvas);
-  root.append(toolbarSlot, errorLine, body, status);
+  root.append(toolbarSlot, errorLine, noticeLine, body, status);
   el.append(root);
 
   const showError = (message: string): void => {
@@ -67,6 +72,10 @@ export function createShell(el: HTMLElement, status: HTMLElement): Shell {
     stage,
     canvas,
     showError,
+    showNotice: (message) => {
+      if (noticeLine.textContent !== message) noticeLine.textContent = message;
+      noticeLine.hidden = message === "";
+    },
     setHeight: (px) => {
       root.style.height = `${Math.max(120, px)}px`;
     },

@@ -23,10 +23,18 @@ export interface ProjectorTestHook {
   labelBoxes(): number[][];
   /** The projection method in use. */
   projection(): string;
+  /** The model's points: `n` rows in the value, `loaded` of them here, `values` received so far. */
+  points(): PointsInfo;
   /** Whether a position transition is running. */
   isAnimating(): boolean;
   /** Render a frame and return it (with labels) as a PNG data URL. */
   exportPNG(): Promise<string>;
+}
+
+export interface PointsInfo {
+  n: number;
+  loaded: number;
+  values: number;
 }
 
 /** Attach `hook` to `root` as `__pw`; returns the function that removes it. */
@@ -37,12 +45,13 @@ export function attachTestHook(root: HTMLElement & { __pw?: unknown }, hook: Pro
   };
 }
 
-/** The hook of a view: its stage, its selected-row count, its inspector and its projection. */
+/** The hook of a view: its stage, its selected-row count, its inspector, its projection and the model's points. */
 export function viewTestHook(
   stage: Stage,
   selectedCount: () => number,
   neighborCount: () => number,
   projection: () => string,
+  points: () => PointsInfo,
 ): ProjectorTestHook {
   return {
     screenPositions: () => stage.renderer?.screenPositions(true) ?? new Float32Array(0),
@@ -60,6 +69,7 @@ export function viewTestHook(
     labelCount: () => stage.labelOverlay.count,
     labelBoxes: () => stage.labelOverlay.boxes.map((b) => [...b]),
     projection,
+    points,
     isAnimating: () => stage.renderer?.animating ?? false,
     exportPNG: () => stage.exportPNG(),
   };

@@ -5,7 +5,7 @@ custom messages go through marimo's own websocket, and updates from background t
 frames, the PCA of every row) through the comm bound to the session it was opened in. Each test
 writes an app, serves it with ``marimo run`` on 127.0.0.1 (with an access token) and reads what
 reached Python from the app's own output: a cell that shows ``w.selected`` re-runs whenever the
-widget changes, and an observer writes the kernel's coordinates to a file when t-SNE finishes.
+widget changes, and a thread writes the kernel's coordinates to a file when t-SNE finishes.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ from pathlib import Path
 from projector_widget import Projector
 """
 
-#: Four clusters in 2-D, and the file t-SNE's final coordinates go to when it is done.
+#: Four clusters in 2-D, and what writes t-SNE's final coordinates to a file when it is done.
 SMALL = """
 out = Path({out!r})
 rng = np.random.default_rng(0)
@@ -74,11 +74,24 @@ centers = rng.standard_normal((4, 32)) * 6
 labels = rng.integers(0, 4, 3000)
 emb = centers[labels] + rng.standard_normal((3000, 32))
 w = Projector(emb, {{"region": np.array(["north", "east", "south", "west"])[labels]}}, dimensions=2)
-def dump(change):
-    if change["new"].get("method") == "tsne" and change["new"].get("state") == "done":
+def dump_when_done(job):
+    def dump():
+        job.wait()  # the final layout is in place when it returns
         np.save(out / "tsne.part.npy", w.coordinates)
         (out / "tsne.part.npy").replace(out / "tsne.npy")  # whole, or not there yet
-w.observe(dump, "_progress")
+    threading.Thread(target=dump, daemon=True).start()
+"""
+
+#: Over 262,144 points: sent in parts, then the PCA of every row (a background thread) replaces
+#: the first, sample-based layout; an observer writes the kernel's coordinates when it does.
+LARGE = """
+out = Path({out!r})
+rng = np.random.default_rng(11)
+w = Projector(rng.standard_normal((300_000, 8)).astype(np.float32), dimensions=2)
+def dump(change):
+    np.save(out / "refined.part.npy", w.coordinates)
+    (out / "refined.part.npy").replace(out / "refined.npy")
+w.observe(dump, "_pca_variance")
 """
 
 VIEW = """
@@ -99,6 +112,8 @@ tsne_button
 #: Starts t-SNE from Python when the button is pressed; its frames come from a background thread.
 START_TSNE = """
 job = w.tsne(perplexity=30, n_iter=250, seed=0) if tsne_button.value else None
+if job is not None:
+    dump_when_done(job)
 """
 
 
@@ -268,4 +283,29 @@ def test_marimo_theme_colours_the_widget(browser, marimo_app, tmp_path, theme):
     img = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).reshape(-1, 3)
     background = np.median(img, axis=0)
     assert (_luma(f"rgb({background[0]}, {background[1]}, {background[2]})") < 0.2) == dark
+    ctx.close()
+
+
+def test_marimo_gets_every_part_and_the_background_pca_of_every_row(browser, marimo_app, tmp_path):
+    server = marimo_app([SETUP, LARGE.format(out=str(tmp_path)), VIEW])
+    ctx, page, errors = _open(browser, server)
+    page.wait_for_selector(f'{W}[data-complete="1"]', timeout=120_000)
+    # Drawn in parts: the first part first, then the rest (the _points_rest trait) through
+    # marimo's model updates.
+    assert _hook(page, "pw.firstDrawCount") == 131_072
+    assert _hook(page, "pw.lastDrawCount") == 300_000
+    assert page.inner_text(f"{W} .pw-status") == "300,000 points · 0 selected"
+    # The PCA of every row, computed in a background thread once the first frame is complete,
+    # reaches the widget as a second _points value: the points drawn are its layout.
+    done = tmp_path / "refined.npy"
+    refined = _wait(
+        lambda: [np.load(done)] if done.exists() else None, "the kernel's refined PCA", 120
+    )[0]
+    _wait(lambda: _hook(page, "pw.points().values") == 2, "the refined points in the browser")
+    _wait(
+        lambda: not _hook(page, "pw.isAnimating()") and _fit_error(refined, _positions(page)) < 1.5,
+        "the drawn points being the refined layout",
+    )
+    assert _hook(page, "pw.points()") == {"n": 300_000, "loaded": 300_000, "values": 2}
+    assert not errors, errors
     ctx.close()

@@ -233,7 +233,7 @@ PARTS = """
 import numpy as np
 import projector_widget.encoding as enc
 from projector_widget import Projector
-enc.PROGRESSIVE_MIN_POINTS, enc.FIRST_PART_POINTS, enc.PART_POINTS = 1000, 500, 2000
+enc.PROGRESSIVE_MIN_POINTS, enc.FIRST_PART_POINTS = 1000, 500
 rng = np.random.default_rng(3)
 emb = rng.standard_normal((6000, 16))
 w = Projector(emb, {"group": [f"g{i % 5}" for i in range(6000)]}, dimensions=2)
