@@ -37,6 +37,7 @@ from .columns import (
     colorable,
     columns_as_table,
     default_color_column,
+    make_column,
     numeric,
     set_values,
 )
@@ -588,7 +589,26 @@ class Projector(anywidget.AnyWidget):
         target = normalize_selection(self.selected if rows is None else rows, self._n)
         if target.size == 0:
             raise ValueError("no rows to label: select some points first (or pass rows=...)")
-        self._column_list = set_values(self._column_list, column, value, target, self._n)
+        self._replace_columns(set_values(self._column_list, column, value, target, self._n))
+        return int(target.size)
+
+    def set_column(self, name: str, values: Any) -> None:
+        """Add metadata column ``name`` (one value per row), or replace the column of that name.
+
+        The values are typed as the constructor types metadata (category, number or text);
+        ``None``/NaN are missing. ``w.metadata`` and the view's colour and search follow.
+        """
+        if not isinstance(name, str) or not name:
+            raise ValueError("name must be a non-empty string")
+        new = make_column(name, values, self._n)
+        out = [new if c.name == name else c for c in self._column_list]
+        if not any(c.name == name for c in self._column_list):
+            out.append(new)
+        self._replace_columns(out)
+
+    def _replace_columns(self, columns: list[Column]) -> None:
+        """Show ``columns`` as the metadata; a colour or size column that no longer fits is reset."""
+        self._column_list = columns
         with self.hold_sync():
             self._columns = [encoding.encode_column(c) for c in self._column_list]
             if self.color_by and self.color_by not in colorable(self._column_list):
@@ -596,7 +616,6 @@ class Projector(anywidget.AnyWidget):
             if self.size_by and self.size_by not in numeric(self._column_list):
                 self.size_by = ""
         self._refresh_labels()
-        return int(target.size)
 
     # ------------------------------------------------------------------ bookmarks
     def save_bookmark(self, name: str) -> dict[str, Any]:

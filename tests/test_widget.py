@@ -393,3 +393,19 @@ def test_plain_lists_from_a_frontend_follow_the_selection_rules(emb):
     assert w.selected.tolist() == [2, 9]
     with pytest.raises(TypeError, match="row index"):
         w.nearest(True)
+
+
+def test_set_column_adds_or_replaces_a_typed_column_the_view_can_colour_by() -> None:
+    emb = np.random.default_rng(0).standard_normal((50, 4))
+    w = Projector(emb, {"name": [f"r{i}" for i in range(50)]})
+    w.set_column("score", np.linspace(0, 1, 50))
+    assert w.columns["score"] == "number"
+    w.color_by = "score"
+    w.set_column("score", ["a", "b"] * 25)  # replaced by a category: still colourable
+    assert w.columns["score"] == "category" and w.color_by == "score"
+    assert list(w.metadata["score"][:2]) == ["a", "b"]
+    w.size_by = ""
+    with pytest.raises(ValueError, match="49 rows but embeddings have 50"):
+        w.set_column("short", range(49))
+    with pytest.raises(ValueError, match="non-empty"):
+        w.set_column("", range(50))
