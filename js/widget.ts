@@ -7,12 +7,13 @@
  */
 import "./style.css";
 import { bind, numberAt, save, stringAt, type WidgetModel } from "./model";
-import { send } from "./protocol";
+import { decodeSpec, send } from "./protocol";
 import { missingMessage } from "./shared/points";
 import { initialize, sharedOf } from "./shared/shared";
 import { LocalModel } from "./standalone/model";
 import { decodePayload, type StandalonePayload } from "./standalone/payload";
 import { h } from "./ui/dom";
+import { statusActivity } from "./ui/progress";
 import { StatusLine } from "./ui/status";
 import { CameraSync } from "./view/cameraSync";
 import { bindControls, createControls } from "./view/controls";
@@ -102,6 +103,7 @@ function render({ model, el }: RenderProps): () => void {
     panel,
     updateFlags: () => emphasis.updateFlags(),
     showError: shell.showError,
+    progressChanged: (p) => status.setActivity(kernel ? statusActivity(p, decodeSpec(model.get("_spec"))) : ""),
     pointsChanged: (change) => {
       if (change !== "replaced") return;
       hover.clear();

@@ -25,3 +25,9 @@ export function progressText(p: Progress, spec: Spec | null): string {
   if (p.message) return p.message;
   return `${label} · ${p.state}`;
 }
+
+/** What the status line adds for `p`: the work under way, or "" once it is done. */
+export function statusActivity(p: Progress, spec: Spec | null): string {
+  const working = p.state === "running" || p.state === "paused" || (p.state === "idle" && p.message !== "");
+  return working ? progressText(p, spec) : "";
+}

@@ -3,11 +3,13 @@ import { h } from "./dom";
 
 /**
  * Status text, exactly: "1,000 points · 3 selected"; while points are still arriving,
- * "131,072 of 1,000,000 points · 0 selected".
+ * "131,072 of 1,000,000 points · 0 selected"; while the kernel works, its phase follows
+ * ("… · t-SNE · computing affinities: 40% (k-NN search)"), so it shows with the panel closed.
  */
-export function statusText(n: number, selected: number, total = n): string {
+export function statusText(n: number, selected: number, total = n, activity = ""): string {
   const count = total > n ? `${n.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}` : n.toLocaleString("en-US");
-  return `${count} points \u00b7 ${selected.toLocaleString("en-US")} selected`;
+  const base = `${count} points \u00b7 ${selected.toLocaleString("en-US")} selected`;
+  return activity ? `${base} \u00b7 ${activity}` : base;
 }
 
 export class StatusLine {
@@ -16,8 +18,19 @@ export class StatusLine {
     this.el = h("div", "pw-status", statusText(0, 0));
     this.el.setAttribute("aria-live", "polite");
   }
+  private counts: [number, number, number] = [0, 0, 0];
+  private activity = "";
   set(n: number, selected: number, total = n): void {
-    const text = statusText(n, selected, total);
+    this.counts = [n, selected, total];
+    this.show();
+  }
+  /** The kernel's current work ("" when none). */
+  setActivity(text: string): void {
+    this.activity = text;
+    this.show();
+  }
+  private show(): void {
+    const text = statusText(...this.counts, this.activity);
     if (this.el.textContent !== text) this.el.textContent = text;
   }
 }

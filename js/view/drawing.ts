@@ -23,6 +23,8 @@ export interface DrawingHooks {
   /** Rebuild the per-point flags (their count follows the points). */
   updateFlags(): void;
   showError(message: string): void;
+  /** The kernel's progress changed (the status line reports work under way). */
+  progressChanged(p: wire.Progress): void;
 }
 
 const active = (p: wire.Progress): boolean => p.state === "running" || p.state === "paused";
@@ -124,6 +126,7 @@ export class Drawing {
         stage.renderer?.setStreaming(active(this.progress) && !this.awaitingFirstFrame);
         if (this.progress.state === "error" && this.progress.message) hooks.showError(this.progress.message);
         hooks.panel.setProgress(this.progress);
+        hooks.progressChanged(this.progress);
       }),
       // The points follow the progress (a running layout streams them) and precede the rest.
       this.bindPoints(),

@@ -66,10 +66,16 @@ def test_tsne_shows_its_affinity_phase_before_any_iteration(nb):
     )
     assert nb.kernel_json("[w._progress['iteration'], w._progress['state']]") == [0, "running"]
     assert "iteration 0" not in progress_text(nb)
+    # The status line under the plot says it too (it shows with the panel closed).
+    status = str(nb.page.text_content(f"{W} .pw-status") or "")
+    assert status.endswith("selected · t-SNE · computing affinities (perplexities)"), status
     nb.kernel("gates['perplexities'].set()")
     nb.page.wait_for_selector(f"{W} .pw-progress:has-text('t-SNE · optimising layout')")
     nb.wait_kernel("w._progress['state'] == 'done'", timeout=120)
     nb.page.wait_for_selector(f"{W} .pw-progress:has-text('t-SNE · done')")
+    nb.page.wait_for_function(
+        f"() => document.querySelector('{W} .pw-status').textContent.endsWith(' selected')"
+    )
 
 
 def test_writing_files_shows_in_the_panel_then_the_projection_again(nb, tmp_path):
