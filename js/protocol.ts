@@ -35,7 +35,9 @@ export type Request =
   /** Save, restore or delete a bookmark. */
   | { type: "bookmark"; action: "save" | "restore" | "delete"; name: string }
   /** Semantic search through the encoder. */
-  | { type: "query"; text: string };
+  | { type: "query"; text: string }
+  /** Find and name clusters in the layout, from `column` ("" for the kernel's default). */
+  | { type: "clusters"; column: string };
 
 export type RequestType = Request["type"];
 
@@ -52,6 +54,7 @@ const REQUEST_TYPES: Record<RequestType, true> = {
   show_all: true,
   bookmark: true,
   query: true,
+  clusters: true,
 };
 
 const REQUEST_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(REQUEST_TYPES));

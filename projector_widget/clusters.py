@@ -65,8 +65,9 @@ class ClusterSummary:
     """One cluster of one level: its size, where its label goes and what it says.
 
     ``position`` is the medoid of the cluster's points (a point of the cluster, so the label
-    sits on points even when the cluster is curved); ``parent`` is the cluster of the next
-    coarser level that contains it (-1 on the coarsest level).
+    sits on points even when the cluster is curved) and ``row`` that point's row, so a view can
+    place the label where it draws that row (following the layout as it moves); ``parent`` is
+    the cluster of the next coarser level that contains it (-1 on the coarsest level).
     """
 
     cluster: int
@@ -75,6 +76,7 @@ class ClusterSummary:
     position: tuple[float, ...]
     label: str
     terms: tuple[str, ...]
+    row: int = -1
 
 
 @dataclass(frozen=True)
@@ -197,15 +199,22 @@ def cluster_table(
 
 
 def cluster_positions(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, tuple[float, ...]]:
-    """Where each cluster's label goes: the medoid of its points (of up to 1,000 of them, chosen
-    at random with a fixed seed, for large clusters)."""
+    """Where each cluster's label goes: the coordinates of its medoid (:func:`cluster_medoids`)."""
+    y = _layout(layout)
+    return {c: tuple(float(v) for v in y[row]) for c, row in cluster_medoids(y, labels).items()}
+
+
+def cluster_medoids(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, int]:
+    """The row of each cluster's medoid: the point with the least summed distance to the
+    cluster's other points (of up to 1,000 of them, chosen at random with a fixed seed, for
+    large clusters)."""
     y = _layout(layout)
     lab = _labels(labels, y.shape[0])
     order = np.argsort(lab, kind="stable")
     ids, starts = np.unique(lab[order], return_index=True)
     bounds = [*starts.tolist(), lab.size]
     rng = np.random.default_rng(0)
-    out: dict[int, tuple[float, ...]] = {}
+    out: dict[int, int] = {}
     for i, c in enumerate(ids.tolist()):
         if c < 0:
             continue
@@ -214,7 +223,7 @@ def cluster_positions(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int,
             members = rng.choice(members, 1000, replace=False)
         pts = y[members]
         d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2)).sum(axis=1)
-        out[int(c)] = tuple(float(v) for v in pts[int(np.argmin(d))])
+        out[int(c)] = int(members[int(np.argmin(d))])
     return out
 
 
@@ -256,7 +265,7 @@ def cluster_levels(
         labels = _split(ys, parent, _scaled(level_size, sample.rows.size, n))
         full = _by_size(sample.spread(labels))
         names = name_clusters(full, texts=texts, categories=categories, top=top)
-        positions = cluster_positions(y, full)
+        medoids = cluster_medoids(y, full)
         summaries = []
         for name in names:
             up = -1
@@ -267,9 +276,10 @@ def cluster_levels(
                     cluster=name.cluster,
                     parent=up,
                     size=name.size,
-                    position=positions[name.cluster],
+                    position=tuple(float(v) for v in y[medoids[name.cluster]]),
                     label=name.label,
                     terms=name.terms,
+                    row=medoids[name.cluster],
                 )
             )
         result.append(ClusterLevel(min_size=int(level_size), labels=full, clusters=summaries))

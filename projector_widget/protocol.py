@@ -18,6 +18,7 @@ Browser -> kernel (requests)
     ``isolate`` / ``show_all``: show only the selection / every row again.
     ``bookmark``   ``{action, name}``: save, restore or delete a bookmark.
     ``query``      ``{text}``: semantic search through the encoder.
+    ``clusters``   ``{column}``: find and name clusters in the layout (``""``: the default column).
 
 Kernel -> browser (replies)
     ``row``          ``{index, values: [[column, text | null], ...]}`` (null: missing).
@@ -129,6 +130,13 @@ class Query:
     text: str
 
 
+@dataclasses.dataclass(frozen=True)
+class FindClusters:
+    """``clusters``: find clusters in the current layout, named from ``column`` ("" default)."""
+
+    column: str
+
+
 Request: TypeAlias = (
     RowRequest
     | Drawn
@@ -141,6 +149,7 @@ Request: TypeAlias = (
     | ShowAll
     | Bookmark
     | Query
+    | FindClusters
 )
 
 #: Requests the browser sends on its own (no user waits on an answer): a malformed or stale one
@@ -195,6 +204,7 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], Request]] = {
         _choice(c, "action", ("save", "restore", "delete")), _str(c, "name", "")
     ),
     "query": lambda c: Query(_str(c, "text", "")),
+    "clusters": lambda c: FindClusters(_str(c, "column", "")),
 }
 
 #: Every request type, by its wire name.

@@ -153,6 +153,12 @@ class Projector(anywidget.AnyWidget):
     _has_encoder = traitlets.Bool(False).tag(sync=True)
     _isolated = traitlets.Bool(False).tag(sync=True)
     _sprites = traitlets.Dict().tag(sync=True)
+    #: Draw the names of the clusters :meth:`cluster` found (by zoom level) on the map.
+    show_clusters = traitlets.Bool(False).tag(sync=True)
+    #: Draw density contours under the points (2-D views; computed in the browser).
+    show_density = traitlets.Bool(False).tag(sync=True)
+    #: The cluster levels for the labels (explain.find_named_clusters); {} before any.
+    _clusters = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -215,6 +221,7 @@ class Projector(anywidget.AnyWidget):
             on_subspace=self._neighbour_search.offer_subspace,
         )
         self._handlers = self._message_handlers()
+        self._clustered: npt.NDArray[np.float32] | None = None  # the layout _clusters is of
         first = self._session.start()
         self._applying = 1  # the initial values are set by the kernel: no observer recomputes
         super().__init__(
@@ -425,6 +432,67 @@ class Projector(anywidget.AnyWidget):
             self.project(self.projection, **params)
         except ValueError:  # e.g. a custom axis whose rows are no longer shown
             self.project("pca")
+
+    # ------------------------------------------------------------------ explaining the map
+    def cluster(self, column: str | None = None, min_size: int | None = None) -> Any:
+        """Find clusters in the current layout and name them; returns a pandas DataFrame.
+
+        HDBSCAN (scikit-learn) on :attr:`coordinates` (2-D or 3-D; the isolated rows only while
+        a selection is isolated), at three nested levels of detail for the labels
+        ``show_clusters`` draws; the table and the ``cluster`` metadata column (noise missing)
+        are the finest level, clusters of at least ``min_size`` points (default about
+        sqrt(N) / 2). Each is named from ``column``: a text column by class-based TF-IDF
+        keywords, a categorical one by its most common value; by default the ``label_by``
+        column, else the first text column, else the first categorical one, else "cluster k".
+        Columns: ``cluster``, ``label``, ``size``, ``terms``, ``weights``, ``position`` (the
+        medoid's coordinates) and ``row`` (the medoid's row). When the layout changes
+        afterwards the labels keep following their rows but are marked stale: call this again.
+        Needs the explain extra (``pip install "projector-widget[explain]"``).
+        """
+        from .explain import CLUSTER_COLUMN, find_named_clusters
+
+        layout = self.coordinates
+        found = find_named_clusters(
+            layout,
+            self._column_list,
+            column=column,
+            label_by=self.label_by,
+            min_size=min_size,
+            rows=self._session.subset,
+            version=int(self._clusters.get("version", 0)) + 1,
+        )
+        self.set_column(CLUSTER_COLUMN, found.values)
+        self._clustered = layout
+        self._clusters = found.payload
+        return found.table
+
+    def layout_quality(self, k: int = 10, metric: str = "euclidean") -> Any:
+        """How far the current layout can be trusted: a :class:`~projector_widget.quality.QualityReport`.
+
+        Trustworthiness and continuity of :attr:`coordinates` against the embeddings
+        (``metric`` in the original space; the same values as
+        ``sklearn.manifold.trustworthiness(embeddings, coordinates, n_neighbors=k)``), and per
+        row the fraction of its ``k`` nearest neighbours that the layout keeps among its own
+        ``k`` nearest, set as the numeric column ``neighbours kept`` to colour by (missing for
+        rows not shown). Exact up to 200,000 rows (100,000 x 64 took 103 s on a loaded
+        two-core machine), a sampled estimate above. Runs in the calling thread.
+        """
+        from .explain import quality_on_rows
+
+        report, kept = quality_on_rows(
+            self._matrix.values, self.coordinates, k, metric, self._session.subset
+        )
+        self.set_column("neighbours kept", [None if np.isnan(v) else float(v) for v in kept])
+        return report
+
+    def _mark_clusters_stale(self, coords: npt.NDArray[np.float32]) -> None:
+        """The layout changed since :meth:`cluster`: say so (once) in ``_clusters``."""
+        done = self._clustered
+        if done is None or self._clusters.get("stale", True):
+            return
+        now = coords[:, : self.dimensions]
+        if now.shape != done.shape or not np.array_equal(now, done):
+            self._clusters = {**self._clusters, "stale": True}
 
     # ------------------------------------------------------------------ isolation
     def isolate(self, rows: Any = None) -> None:
@@ -859,6 +927,7 @@ class Projector(anywidget.AnyWidget):
         with self._points_lock:
             self._points = self._outbox.prepare(value)
             self._points_rest = {}
+        self._mark_clusters_stale(coords)
 
     def _set_progress(self, state: dict[str, Any]) -> None:
         self._progress = state
@@ -1043,6 +1112,7 @@ class Projector(anywidget.AnyWidget):
                 "delete": self.delete_bookmark,
             }[r.action](r.name),
             p.Query: lambda r: self.query(r.text),
+            p.FindClusters: lambda r: self.cluster(r.column or None),
         }
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:

@@ -1,0 +1,152 @@
+"""The widget's cluster(), layout_quality(), show_clusters / show_density and the _clusters
+payload the browser draws cluster labels from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from frontend import send_from_browser
+
+from projector_widget import Projector
+
+pytest.importorskip("sklearn")
+from sklearn.manifold import trustworthiness  # noqa: E402
+
+NAMES = ["zero", "one", "two", "three", "four", "five"]
+
+
+@pytest.fixture(scope="module")
+def groups() -> tuple[np.ndarray, np.ndarray]:
+    """Six digit-like groups of 120 rows in 64 dimensions whose centres lie on a plane (so the
+    PCA layout shows them apart), and each row's group."""
+    rng = np.random.default_rng(0)
+    basis, _ = np.linalg.qr(rng.standard_normal((64, 2)))
+    angles = np.arange(6) * 2 * np.pi / 6
+    centres = 12 * np.c_[np.cos(angles), np.sin(angles)] @ basis.T
+    target = np.repeat(np.arange(6), 120)
+    emb = centres[target] + 0.6 * rng.standard_normal((target.size, 64))
+    return emb.astype(np.float32), target
+
+
+def _widget(groups: tuple[np.ndarray, np.ndarray], **kwargs: object) -> Projector:
+    emb, target = groups
+    meta = {
+        "text": [f"a handwritten {NAMES[t]} by writer{i % 40}" for i, t in enumerate(target)],
+        "digit": [NAMES[t] for t in target],
+        "ink": emb[:, 0].astype(np.float64),
+    }
+    return Projector(emb, meta, dimensions=2, **kwargs)
+
+
+def test_cluster_names_the_known_groups_and_adds_the_column(groups):
+    _emb, target = groups
+    w = _widget(groups)
+    table = w.cluster(min_size=40)
+    assert w.columns["text"] == "text"
+    assert list(table.columns[:3]) == ["cluster", "label", "size"]
+    assert {"terms", "weights", "position", "row"} <= set(table.columns)
+    assert len(table) == 6
+    # Named from the first text column by keywords: each group's own word comes first.
+    for _, row in table.iterrows():
+        members = np.flatnonzero(np.asarray(w.metadata["cluster"]) == row["cluster"])
+        majority = np.bincount(target[members], minlength=6).argmax()
+        assert row["terms"][0] == NAMES[majority]
+        assert row["size"] == members.size
+    column = w.metadata["cluster"]
+    assert w.columns["cluster"] == "category"
+    clustered = column.notna().to_numpy()
+    assert clustered.mean() > 0.9  # most rows are in a cluster; noise is missing
+    # Each cluster is one group.
+    for c in table["cluster"]:
+        assert np.unique(target[np.asarray(column == c)]).size == 1
+
+
+def test_cluster_named_by_a_category_and_by_number(groups):
+    w = _widget(groups)
+    table = w.cluster(column="digit", min_size=40)
+    assert sorted(table["label"]) == sorted(NAMES)
+    assert all(weights[0] > 0.95 for weights in table["weights"])
+    with pytest.raises(TypeError, match="holds numbers"):
+        w.cluster(column="ink")
+    with pytest.raises(KeyError, match="no metadata column 'nope'"):
+        w.cluster(column="nope")
+    emb, _ = groups
+    bare = Projector(emb, dimensions=2)
+    assert sorted(bare.cluster(min_size=40)["label"]) == [f"cluster {i}" for i in range(6)]
+
+
+def test_clusters_payload_anchors_are_rows_of_their_cluster(groups):
+    w = _widget(groups)
+    w.cluster(min_size=30)
+    payload = w._clusters
+    assert payload["stale"] is False and payload["column"] == "text" and payload["dims"] == 2
+    levels = payload["levels"]
+    assert len(levels) == 3
+    assert [lv["min_size"] for lv in levels] == [270, 90, 30]
+    column = np.asarray(w.metadata["cluster"])
+    for level in levels:
+        for c in level["clusters"]:
+            assert 0 <= c["row"] < w.n_points and c["size"] > 0 and c["label"]
+    for c in levels[-1]["clusters"]:  # the finest level is the cluster column
+        assert column[c["row"]] == c["cluster"]
+    sizes = [c["size"] for c in levels[-1]["clusters"]]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_a_new_layout_marks_the_clusters_stale(groups):
+    w = _widget(groups)
+    w.cluster()
+    version = w._clusters["version"]
+    w.dimensions = 2  # the same layout: still fresh
+    assert w._clusters["stale"] is False
+    w.pca(components=(0, 2))
+    assert w._clusters["stale"] is True
+    w.cluster()
+    assert w._clusters["stale"] is False and w._clusters["version"] == version + 1
+
+
+def test_find_clusters_request_from_the_browser(groups):
+    w = _widget(groups)
+    sent: list[dict] = []
+    w.send = sent.append  # type: ignore[method-assign]
+    send_from_browser(w, {"type": "clusters", "column": "digit"})
+    assert w._clusters["column"] == "digit"
+    assert "cluster" in w.columns
+    assert not [m for m in sent if m.get("type") == "error"]
+    send_from_browser(w, {"type": "clusters", "column": "ink"})
+    assert sent[-1]["type"] == "error" and "holds numbers" in sent[-1]["message"]
+
+
+def test_show_traits_sync(groups):
+    w = _widget(groups, show_density=True)
+    assert w.show_density is True and w.show_clusters is False
+    state = w.get_state()
+    assert state["show_density"] is True and state["show_clusters"] is False
+    assert "_clusters" in state
+    w.set_state({"show_clusters": True, "show_density": False})  # as the browser sends it
+    assert w.show_clusters is True and w.show_density is False
+
+
+def test_layout_quality_matches_scikit_learn_and_sets_the_column(groups):
+    emb, _ = groups
+    w = _widget(groups)
+    report = w.layout_quality(k=10)
+    expected = trustworthiness(
+        emb.astype(np.float64), w.coordinates.astype(np.float64), n_neighbors=10
+    )
+    assert report.trustworthiness == pytest.approx(expected, abs=1e-9)
+    assert 0 < report.continuity <= 1 and report.k == 10 and report.exact
+    kept = w.metadata["neighbours kept"].to_numpy(dtype=np.float64)
+    np.testing.assert_allclose(kept, report.kept, rtol=1e-6)
+    assert w.columns["neighbours kept"] == "number"
+    w.color_by = "neighbours kept"
+    assert "trustworthiness" in repr(report)
+
+
+def test_layout_quality_of_an_isolated_selection(groups):
+    w = _widget(groups)
+    w.isolate(np.arange(0, 720, 2))
+    report = w.layout_quality(k=5)
+    kept = w.metadata["neighbours kept"].to_numpy(dtype=np.float64)
+    assert np.isnan(kept[1::2]).all() and not np.isnan(kept[::2]).any()
+    assert report.evaluated == 360
