@@ -20,6 +20,8 @@ separate binary frame: never a JSON list of numbers.
     at most 256 categories, else uint16) and the category names once; numeric columns send
     float32 ``values`` (NaN = missing); text columns send only their name (values are requested
     row by row for tooltips).
+``_timeline``
+    A sequence's aligned layouts, every step quantised like ``_points`` (:func:`encode_timeline`).
 ``selected``
     ``{"indices": uint32}``, sorted unique row indices, in both directions.
 """
@@ -107,6 +109,24 @@ def encode_points(
         "hi": hi,
         "data": memoryview(q.reshape(-1)),
         "visible": memoryview(mask),
+    }
+
+
+def encode_timeline(layouts: list[npt.NDArray[np.floating]], names: list[str]) -> dict[str, Any]:
+    """The ``_timeline`` value of a sequence: every step's (N, 3) layout, quantised like
+    ``_points`` with its own ``lo``/``hi`` (one list per step), in one uint16 buffer of
+    ``steps * n * 3`` values, step after step; the browser animates between them."""
+    parts = [quantize(layout) for layout in layouts]
+    data = np.concatenate([q.reshape(-1) for q, _, _ in parts]) if parts else np.zeros(0, "<u2")
+    n, d = parts[0][0].shape if parts else (0, 3)
+    return {
+        "steps": len(parts),
+        "n": int(n),
+        "dims": int(d),
+        "names": list(names),
+        "lo": [lo for _, lo, _ in parts],
+        "hi": [hi for _, _, hi in parts],
+        "data": memoryview(data.astype("<u2")),
     }
 
 

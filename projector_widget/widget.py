@@ -49,6 +49,7 @@ from .projections import PCAResult
 from .search import search as search_columns
 from .session import ProjectionSession, progress_value
 from .sprites import as_images, build_atlas
+from .timeline import Timeline, build_timeline
 from .traits import check_camera, check_number, normalize_selection, selection
 
 
@@ -153,6 +154,12 @@ class Projector(anywidget.AnyWidget):
     _has_encoder = traitlets.Bool(False).tag(sync=True)
     _isolated = traitlets.Bool(False).tag(sync=True)
     _sprites = traitlets.Dict().tag(sync=True)
+    #: The category or number column the cross-filter chart shows ('' hides it).
+    chart = traitlets.Unicode("").tag(sync=True)
+    #: The step of a sequence shown (:meth:`sequence`), 0..steps-1; 0 otherwise.
+    step = traitlets.Int(0).tag(sync=True)
+    #: A sequence's aligned layouts (``encoding.encode_timeline``); {} otherwise.
+    _timeline = traitlets.Dict().tag(sync=True)
     #: Draw the names of the clusters :meth:`cluster` found (by zoom level) on the map.
     show_clusters = traitlets.Bool(False).tag(sync=True)
     #: Draw density contours under the points (2-D views; computed in the browser).
@@ -208,6 +215,7 @@ class Projector(anywidget.AnyWidget):
             self._images = as_images(images, self._n)
             sprites = build_atlas(self._images)
         self._applying = 0  # > 0 while the kernel changes several traits as one transaction
+        self._steps: Timeline | None = None  # the steps of a sequence (see sequence())
         self._bookmark_store = BookmarkStore()
         self._outbox = PointsOutbox()
         self._points_lock = threading.Lock()  # _points and its _points_rest change together
@@ -292,7 +300,7 @@ class Projector(anywidget.AnyWidget):
         While a selection is isolated, rows outside it hold placeholder values.
         """
         with self._session.lock:
-            return self._session.coords[:, : self.dimensions].copy()
+            return self._shown_coords(self._session.coords)[:, : self.dimensions].copy()
 
     @property
     def explained_variance_ratio(self) -> npt.NDArray[np.float64]:
@@ -683,6 +691,8 @@ class Projector(anywidget.AnyWidget):
                 self.color_by = ""
             if self.size_by and self.size_by not in numeric(self._column_list):
                 self.size_by = ""
+            if self.chart and self.chart not in colorable(self._column_list):
+                self.chart = ""
         self._refresh_labels()
 
     # ------------------------------------------------------------------ bookmarks
@@ -783,22 +793,137 @@ class Projector(anywidget.AnyWidget):
     def _sync_bookmarks(self) -> None:
         self.bookmarks = [{"name": k} for k in self._bookmark_store.names()]
 
+    # ------------------------------------------------------------------ sequences
+    @classmethod
+    def sequence(
+        cls,
+        embeddings_list: Any,
+        metadata: Any = None,
+        names: Any = None,
+        **kwargs: Any,
+    ) -> Projector:
+        """A projector of several embeddings of the same rows (checkpoints, two models).
+
+        Each step is validated like ``embeddings`` (errors name the step; dimensions may differ
+        between steps), laid out by its own PCA and aligned onto the step before by orthogonal
+        Procrustes (see :mod:`projector_widget.timeline` for why not one shared basis), so only
+        real movement shows. A slider and a play button step or animate through them;
+        :attr:`step` reads and sets the step shown; neighbours, :meth:`query` and
+        :attr:`embeddings` use the current step's embeddings; :meth:`drift` measures how rows
+        moved. While another projection (t-SNE, UMAP) is shown it lays out the first step.
+        """
+        steps = build_timeline(embeddings_list, names, copy=kwargs.get("copy"))
+        w = cls(steps.matrices[0].values, metadata, **kwargs)
+        w._steps = steps
+        w._timeline = encoding.encode_timeline(steps.layouts, steps.names)
+        with w._session.lock:
+            w._on_coords(w._session.coords, 0)
+        return w
+
+    @property
+    def steps(self) -> int:
+        """Number of steps of a sequence (1 for a single embedding)."""
+        return 1 if self._steps is None else self._steps.steps
+
+    @property
+    def step_names(self) -> list[str]:
+        """The names of the steps of a sequence (``names=`` or 'step 0', 'step 1', ...)."""
+        return ["step 0"] if self._steps is None else list(self._steps.names)
+
+    def drift(self, k: int = 10, metric: str | None = None) -> Any:
+        """How each row moved between the first step and the current one: a pandas DataFrame.
+
+        ``displacement`` is the distance between the row's places in the two aligned layouts;
+        ``neighbours shared`` the Jaccard overlap of its ``k`` nearest neighbours in the two
+        original spaces (``metric``, the widget's by default; 1: same neighbours, 0: none in
+        common). Both become metadata columns (colour by them). Select the rows that moved most
+        with :meth:`select_drifted` or ``w.selected = df.nlargest(20, "displacement").index``.
+        """
+        if self._steps is None:
+            raise ValueError("drift compares the steps of a sequence: use Projector.sequence(...)")
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                'drift needs pandas: pip install "projector-widget[explain]"'
+            ) from None
+        moved, shared = self._steps.drift(self.step, k, check_metric(metric or self.metric))
+        self.set_column("displacement", moved)
+        self.set_column("neighbours shared", shared)
+        return pd.DataFrame({"displacement": moved, "neighbours shared": shared})
+
+    def select_drifted(self, top: int = 20, k: int = 10) -> npt.NDArray[np.int64]:
+        """Select the ``top`` rows that moved most since the first step (:meth:`drift`)."""
+        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+            raise ValueError(f"top must be a positive number of rows, got {top!r}")
+        moved = self.drift(k)["displacement"].to_numpy()
+        rows = np.argsort(-moved, kind="stable")[: int(top)].astype(np.int64)
+        self.selected = rows
+        return np.sort(rows)
+
+    def _shown_coords(self, coords: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """What shows for the session's ``coords``: a sequence's aligned layout of the current
+        step in place of its PCA of every row (other projections and subsets as they are)."""
+        s = self._steps
+        session = self._session
+        if s is None or session.method != "pca" or session.spherize or session.subset is not None:
+            return coords
+        return s.layouts[self.step]
+
+    @traitlets.validate("step")
+    def _validate_step(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"step must be a step index (an int), got {value!r}")
+        if not 0 <= int(value) < self.steps:
+            if self._steps is None:
+                raise ValueError("step applies to sequences: use Projector.sequence([...])")
+            raise IndexError(
+                f"step {value} is out of range: this sequence has {self.steps} steps "
+                f"(0..{self.steps - 1})"
+            )
+        return int(value)
+
+    @traitlets.observe("step")
+    def _on_step(self, _change: dict[str, Any]) -> None:
+        # The browser moves the points itself from _timeline (animated on the GPU), so no
+        # _points is sent; what the kernel sends later shows this step (_shown_coords).
+        if self._steps is None:
+            return
+        self._matrix = self._steps.matrices[self.step]
+        self._neighbour_search = self._steps.search(self.step)
+        self._refresh_neighbors()
+
     # ------------------------------------------------------------------ files
     @classmethod
     def from_tensorboard(
-        cls, logdir: str | os.PathLike[str], tensor_name: str | None = None, **kwargs: Any
+        cls,
+        logdir: str | os.PathLike[str],
+        tensor_name: str | None = None,
+        *,
+        checkpoints: str = "latest",
+        **kwargs: Any,
     ) -> Projector:
         """A projector of an embedding in a TensorBoard projector log directory.
 
         Reads ``projector_config.pbtxt`` as TensorBoard does: tensors from checkpoints or
         ``tensor_path`` files, metadata (header row only with several columns), the sprite sheet
         and bookmarks. With several embeddings, ``tensor_name`` picks one (the error lists them).
+        ``checkpoints="latest"`` reads the latest checkpoint, as TensorBoard does;
+        ``checkpoints="all"`` reads the tensor from every checkpoint of the directory, oldest
+        first, into a :meth:`sequence` whose steps are named after the checkpoints.
         """
         from .formats import tensorboard as tb
 
+        if checkpoints not in ("latest", "all"):
+            raise ValueError(f"checkpoints must be 'latest' or 'all', got {checkpoints!r}")
         loaded = tb.read(logdir, tensor_name)
         kwargs.setdefault("images", loaded.images)
-        w = cls(loaded.values, loaded.metadata, **kwargs)
+        if checkpoints == "all":
+            names, values = tb.read_checkpoints(logdir, loaded.name)
+            w = cls.sequence(values, loaded.metadata, names, **kwargs)
+        else:
+            w = cls(loaded.values, loaded.metadata, **kwargs)
         for mark in loaded.bookmarks:
             if mark["color_by"] not in colorable(w._column_list):  # absent or free text
                 mark["color_by"] = w.color_by
@@ -917,6 +1042,7 @@ class Projector(anywidget.AnyWidget):
     # ------------------------------------------------------------------ points
     def _points_value(self, coords: npt.NDArray[np.float32], dims: int, transition_ms: int) -> Any:
         """The ``_points`` value of (N, >= dims) ``coords`` shown in ``dims`` dimensions."""
+        coords = self._shown_coords(coords)
         value = encoding.encode_points(coords[:, :dims], visible_rows=self._session.subset)
         value["transition_ms"] = int(transition_ms)
         return value
@@ -955,6 +1081,18 @@ class Projector(anywidget.AnyWidget):
     def _validate_color_by(self, proposal: dict[str, Any]) -> str:
         check_color_by(proposal["value"], self._column_list)
         return str(proposal["value"])
+
+    @traitlets.validate("chart")
+    def _validate_chart(self, proposal: dict[str, Any]) -> str:
+        name = proposal["value"]
+        chartable = colorable(self._column_list)
+        if name and name not in chartable:
+            why = "holds free text" if name in self.columns else "is not a metadata column"
+            raise ValueError(
+                f"cannot chart {name!r}: it {why}; the chart shows a category or number "
+                f"column, one of {chartable}, or '' to hide it"
+            )
+        return str(name)
 
     @traitlets.validate("label_by")
     def _validate_label_by(self, proposal: dict[str, Any]) -> str:

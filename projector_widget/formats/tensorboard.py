@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -418,6 +419,50 @@ def read(
     if entry.bookmarks_path:
         marks = read_bookmarks(resolve_asset(entry.bookmarks_path, cfg), n, min(values.shape))
     return Loaded(name=entry.name, values=values, metadata=metadata, images=images, bookmarks=marks)
+
+
+def checkpoint_paths(logdir: str | os.PathLike[str]) -> list[str]:
+    """Every checkpoint (path prefix) in the folder of the log directory's latest checkpoint,
+    oldest first: ordered by the numbers in their names (``ckpt-2`` before ``ckpt-10``)."""
+    log = parse_logdir(logdir)
+    folder = Path(log.checkpoint).parent if log.checkpoint else log.root
+    prefixes = [str(p)[: -len(".index")] for p in folder.glob("*.index")]
+    return sorted(prefixes, key=_natural_key)
+
+
+def _natural_key(path: str) -> list[tuple[int, int | str]]:
+    parts = re.split(r"(\d+)", os.path.basename(path))
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in parts if p]
+
+
+def read_checkpoints(
+    logdir: str | os.PathLike[str], tensor_name: str, *, progress: ProgressArg = None
+) -> tuple[list[str], list[npt.NDArray[np.float32]]]:
+    """The tensor ``tensor_name`` in every checkpoint of ``logdir``, oldest first, with the
+    checkpoints' names: the steps of ``Projector.from_tensorboard(..., checkpoints="all")``."""
+    paths = checkpoint_paths(logdir)
+    if not paths:
+        raise ValueError(
+            f"no checkpoints in {logdir}: checkpoints='all' reads a tensor saved in checkpoints "
+            "(tensor_path files have no history)"
+        )
+    names: list[str] = []
+    values: list[npt.NDArray[np.float32]] = []
+    with reporting(progress) as report:
+        for path in paths:
+            name = os.path.basename(path)
+            report.phase(f"reading {tensor_name} from checkpoint {name}")
+            try:
+                reader = _tf().train.load_checkpoint(path)
+                values.append(np.asarray(reader.get_tensor(tensor_name), dtype=np.float32))
+            except ImportError:
+                raise
+            except Exception as exc:  # a missing variable or unreadable files
+                raise ValueError(
+                    f"checkpoint {path} has no readable {tensor_name!r}: {exc}"
+                ) from None
+            names.append(name)
+    return names, values
 
 
 def sprite_sheet(images: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], tuple[int, int]]:

@@ -1,0 +1,140 @@
+"""The steps of a sequence widget: validated embeddings per step, their aligned layouts, drift.
+
+:func:`build_timeline` validates every step with the same rules as the constructor (errors name
+the step), lays each step out by its own PCA (three components) and aligns the layouts with
+:func:`projector_widget.sequence.align_layouts` (each onto the previous), so that what moves
+between steps is movement of the rows, not of the axes.
+
+Why a PCA per step and not one shared basis, even when the steps have the same dimensions:
+a shared basis assumes that coordinate ``j`` means the same thing at every step, and training
+does not promise it (rotating a hidden layer's weights and undoing the rotation downstream
+computes the same function; two models' axes are unrelated). Projecting every step onto one
+basis would show that arbitrary rotation as movement. Each step's own PCA keeps its main
+structure whatever its axes, and Procrustes removes exactly the rotation, mirror image, scale
+and shift between two layouts; what remains is real.
+
+It never imports the widget: the widget keeps a :class:`Timeline` and reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .inputs import Matrix, as_matrix
+from .neighbors import NeighbourSearch
+from .projections.pca import COMPONENTS, pca, pca_coords
+from .sequence import align_layouts
+from .sequence import drift as row_drift
+
+#: Dimensions of every step's layout (2-D views show the first two).
+LAYOUT_DIMS = 3
+
+
+@dataclass
+class Timeline:
+    """The steps of a sequence: names, validated matrices and aligned (N, 3) layouts."""
+
+    names: list[str]
+    matrices: list[Matrix]
+    layouts: list[npt.NDArray[np.float32]]
+    _searches: dict[int, NeighbourSearch] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        """Number of steps."""
+        return len(self.matrices)
+
+    def search(self, step: int) -> NeighbourSearch:
+        """The nearest-neighbour search of ``step``'s embeddings (built on first use)."""
+        if step not in self._searches:
+            self._searches[step] = NeighbourSearch(self.matrices[step])
+        return self._searches[step]
+
+    def drift(
+        self, step: int, k: int = 10, metric: str = "euclidean"
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """``(displacement, jaccard)`` per row between the first step and ``step``.
+
+        The displacement is measured in the aligned layouts as they are shown; the Jaccard
+        overlap compares each row's ``k`` nearest neighbours in the two original spaces.
+        """
+        first, current = self.matrices[0], self.matrices[step]
+        if not 1 <= k < first.n:
+            raise ValueError(f"k must be in 1..{first.n - 1} (rows - 1), got {k}")
+        return row_drift(
+            first.values,
+            current.values,
+            self.layouts[0],
+            self.layouts[step],
+            k,
+            metric=metric,
+            align=False,
+        )
+
+
+def build_timeline(
+    embeddings_list: Sequence[Any], names: Sequence[str] | None = None, *, copy: bool | None = None
+) -> Timeline:
+    """Validate the steps of a sequence and align their layouts (see the module docstring).
+
+    Every step must have the same rows (dimensions may differ). Errors name the step:
+    ``ValueError("step 2 ('epoch 3'): embeddings contain NaN ...")``.
+    """
+    if isinstance(embeddings_list, (str, bytes)) or not isinstance(embeddings_list, Sequence):
+        raise TypeError(
+            "embeddings_list must be a list of (N, D) embeddings, one per step, got "
+            f"{type(embeddings_list).__name__}"
+        )
+    if len(embeddings_list) == 0:
+        raise ValueError("a sequence needs at least one step; embeddings_list is empty")
+    labels = _names(names, len(embeddings_list))
+    matrices: list[Matrix] = []
+    for i, emb in enumerate(embeddings_list):
+        where = f"step {i} ({labels[i]!r})"
+        try:
+            m = as_matrix(emb, copy=copy)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{where}: {exc}") from None
+        if matrices and m.n != matrices[0].n:
+            raise ValueError(
+                f"{where} has {m.n} rows but step 0 has {matrices[0].n}; every step must embed "
+                "the same rows in the same order"
+            )
+        matrices.append(m)
+    layouts = [step_layout(m) for m in matrices]
+    aligned = align_layouts(layouts, to="previous")
+    return Timeline(
+        names=labels,
+        matrices=matrices,
+        layouts=[np.ascontiguousarray(a, dtype=np.float32) for a in aligned],
+    )
+
+
+def step_layout(matrix: Matrix) -> npt.NDArray[np.float64]:
+    """The (N, 3) layout of one step: its first three principal components."""
+    result = pca(matrix.values, COMPONENTS, sq_norms=matrix.sq_norms)
+    return pca_coords(result, [0, 1, 2], LAYOUT_DIMS).astype(np.float64)
+
+
+def _names(names: Sequence[str] | None, steps: int) -> list[str]:
+    if names is None:
+        return [f"step {i}" for i in range(steps)]
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise TypeError(f"names must be a list of strings, one per step, got {names!r}")
+    out = list(names)
+    if len(out) != steps:
+        raise ValueError(
+            f"names has {len(out)} entries but there are {steps} steps; give one per step"
+        )
+    for i, name in enumerate(out):
+        if not isinstance(name, str):
+            raise TypeError(f"names[{i}] must be a string, got {type(name).__name__}")
+    if len(set(out)) != len(out):
+        dup = next(n for n in out if out.count(n) > 1)
+        raise ValueError(f"names must be unique; {dup!r} appears more than once")
+    return out
