@@ -52,7 +52,8 @@ export type ModelKey =
   | "metric"
   | "show_images"
   | "bookmarks"
-  | "camera";
+  | "camera"
+  | "chart";
 
 /** Listen to `event` on `model`; returns the function that stops listening. */
 export function listenModel(model: WidgetModel, event: string, handler: Handler): () => void {

@@ -6,12 +6,14 @@
  * keyboard and the test hook, and returns the cleanup. `standalone` does both for a saved page.
  */
 import "./style.css";
+import { unionSorted } from "./interaction/selection";
 import { bind, numberAt, save, stringAt, type WidgetModel } from "./model";
 import { decodeSpec, send } from "./protocol";
 import { missingMessage } from "./shared/points";
 import { initialize, sharedOf } from "./shared/shared";
 import { LocalModel } from "./standalone/model";
 import { decodePayload, type StandalonePayload } from "./standalone/payload";
+import { ChartPanel } from "./ui/charts";
 import { h } from "./ui/dom";
 import { statusActivity } from "./ui/progress";
 import { StatusLine } from "./ui/status";
@@ -83,6 +85,16 @@ function render({ model, el }: RenderProps): () => void {
     toolbar.setPanelOpen(open);
   });
   if (!kernel) shell.root.classList.add("pw-standalone");
+  // The cross-filter chart over the stage; its bars select as a lasso does.
+  const chart: ChartPanel = new ChartPanel({
+    choose: (name) => {
+      save(model, "chart", name);
+      chart.show(name);
+    },
+    select: (rows, add) => emphasis.applySelection(add ? unionSorted(emphasis.state.selection, rows) : rows, true),
+  });
+  shell.stage.append(chart.el);
+  toolbar.el.insertBefore(chart.toggle, toolbar.el.querySelector(".pw-hint"));
 
   // What is drawn, and what is emphasised in it.
   const emphasis = new Emphasis(
@@ -95,6 +107,7 @@ function render({ model, el }: RenderProps): () => void {
       panel,
       inspector,
       root: shell.root,
+      selectionChanged: (indices) => chart.setSelection(indices),
     },
     kernel,
   );
@@ -118,6 +131,8 @@ function render({ model, el }: RenderProps): () => void {
     bind(model, "height", () => shell.setHeight(numberAt(model, "height", DEFAULT_HEIGHT))),
     ...bindControls(model, controls),
     ...drawing.bind(),
+    bind(model, "_columns", () => chart.setColumns(drawing.columns)),
+    bind(model, "chart", () => chart.show(stringAt(model, "chart", ""))),
     ...emphasis.bindNeighbors(),
     ...emphasis.bindSelection(),
     bind(model, "camera", () => camera.changed(model.get("camera"))),
@@ -170,6 +185,7 @@ function render({ model, el }: RenderProps): () => void {
     emphasis.dispose();
     for (const off of offs.splice(0).reverse()) off();
     controls.dispose();
+    chart.dispose();
     stage.dispose();
     shell.dispose();
   };

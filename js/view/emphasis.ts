@@ -24,6 +24,8 @@ export interface EmphasisOutputs {
   inspector: Inspector;
   /** Marked `pw-inspecting` while the inspector is shown. */
   root: HTMLElement;
+  /** The selection changed (from a gesture, the chart or the model). */
+  selectionChanged?(indices: Uint32Array): void;
 }
 
 export class Emphasis {
@@ -67,6 +69,7 @@ export class Emphasis {
   /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
   applySelection(indices: Uint32Array, fromUser: boolean): void {
     this.state.selection = indices;
+    this.out.selectionChanged?.(indices);
     if (!fromUser) {
       this.updateFlags();
       return;

@@ -1,0 +1,137 @@
+"""The cross-filter chart in a real JupyterLab: bars and a histogram brushed as a person would."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+WIDGET = ".projector-widget"
+CHART = f"{WIDGET} .pw-chart"
+
+DATA = """
+import numpy as np
+from projector_widget import Projector
+rng = np.random.default_rng(3)
+n = 800
+digit = rng.choice([str(d) for d in range(10)], n, p=np.r_[np.full(9, 0.09), 0.19])
+ink = rng.normal(40, 12, n)
+ink[rng.choice(n, 25, replace=False)] = np.nan
+emb = rng.standard_normal((n, 16)) + (digit.astype(int)[:, None] == np.arange(16)) * 4
+w = Projector(emb, {"digit": digit, "ink": ink, "note": [f"row {i}" for i in range(n)]}, dimensions=2)
+events = []
+w.observe(lambda change: events.append(len(change["new"])), "selected")
+w
+"""
+
+
+def _bars(nb) -> list[dict]:
+    """The chart's bars (category rows and histogram bins) as the DOM states them."""
+    raw = nb.page.evaluate(
+        f"""() => Array.from(document.querySelectorAll('{CHART} .pw-chart-bar, {CHART} .pw-chart-bin'),
+              (el) => ({{...el.dataset, cls: el.className}}))"""
+    )
+    return list(raw)
+
+
+def _wait_bars(nb, predicate_js: str) -> None:
+    """Wait until the chart's bars satisfy `predicate_js` (a JS expression over `bars`, their datasets)."""
+    nb.page.wait_for_function(
+        f"""() => {{
+          const bars = Array.from(document.querySelectorAll('{CHART} .pw-chart-bar, {CHART} .pw-chart-bin'),
+            (el) => el.dataset);
+          return bars.length > 0 && ({predicate_js});
+        }}""",
+        timeout=20_000,
+    )
+
+
+def test_chart_brushing_reaches_the_kernel_and_follows_the_selection(open_notebook):
+    nb = open_notebook("charts.ipynb", [DATA])
+    nb.page.wait_for_selector(f'{WIDGET}[data-ready="1"]', timeout=60_000)
+    nb.page.query_selector(WIDGET).scroll_into_view_if_needed()
+    digit = np.asarray(nb.kernel_json("w.metadata['digit'].tolist()"))
+    ink = np.asarray(
+        nb.kernel_json("[None if np.isnan(x) else x for x in w.metadata['ink']]"), dtype=float
+    )
+
+    # The toolbar's Chart button opens the chart on the first chartable column; Python reads it back.
+    assert nb.page.is_hidden(CHART)
+    nb.page.click(f"{WIDGET} .pw-chart-toggle")
+    assert nb.wait_kernel("w.chart") == "digit"
+    options = nb.page.eval_on_selector_all(
+        f"{CHART} select.pw-chart-column option", "os => os.map(o => o.value)"
+    )
+    assert options == ["digit", "ink"]  # the text column carries no values to the browser
+    _click_bars(nb, digit)
+    _drag_bins(nb, digit, ink)
+
+    # Closing the chart from the browser reads back in Python.
+    nb.page.click(f"{CHART} .pw-chart-close")
+    assert nb.wait_kernel("w.chart == ''")
+    assert nb.page.is_hidden(CHART)
+
+
+def _click_bars(nb, digit: np.ndarray) -> None:
+    """Bars of a category column: their counts, clicks select, a Python selection is counted."""
+    bars = _bars(nb)
+    counts = {b["label"]: int(b["all"]) for b in bars}
+    assert counts == {d: int((digit == d).sum()) for d in np.unique(digit)}
+    assert [int(b["all"]) for b in bars] == sorted(counts.values(), reverse=True)
+
+    # A click on a bar selects exactly that category's rows, in one change of w.selected.
+    nb.page.click(f'{CHART} .pw-chart-bar[data-label="3"]')
+    want3 = np.flatnonzero(digit == "3")
+    got = nb.wait_kernel("w.selected.tolist()")
+    assert got == want3.tolist()
+    assert nb.kernel_json("events") == [want3.size]
+    _wait_bars(nb, f'bars.find((b) => b.label === "3").selected === "{want3.size}"')
+
+    # Shift+click adds another category.
+    nb.page.click(f'{CHART} .pw-chart-bar[data-label="9"]', modifiers=["Shift"])
+    want = np.flatnonzero((digit == "3") | (digit == "9"))
+    assert nb.wait_kernel(f"len(w.selected) == {want.size} and w.selected.tolist()")
+    assert nb.kernel_json("w.selected.tolist()") == want.tolist()
+
+    # A selection made in Python: the chart's selection bars count it.
+    rows = np.arange(0, digit.size, 7)
+    nb.kernel(f"w.selected = {json.dumps(rows.tolist())}")
+    expect = {d: int((digit[rows] == d).sum()) for d in np.unique(digit)}
+    _wait_bars(nb, f"bars.every((b) => String({json.dumps(expect)}[b.label]) === b.selected)")
+    assert nb.page.inner_text(f"{CHART} .pw-chart-summary").startswith(
+        f"{rows.size} of {digit.size:,} selected"
+    )
+
+
+def _drag_bins(nb, digit: np.ndarray, ink: np.ndarray) -> None:
+    """Python opens the histogram of a number; a drag over bins 4..9 selects the rows in them."""
+    nb.kernel("w.chart = 'ink'")
+    nb.page.wait_for_selector(f"{CHART} .pw-chart-bin")
+    bins = nb.page.query_selector_all(f"{CHART} .pw-chart-bin")
+    assert len(bins) == 20
+    finite = np.isfinite(ink)
+    values = ink.astype(np.float32).astype(np.float64)  # what the browser holds
+    lo, hi = values[finite].min(), values[finite].max()
+    width = (hi - lo) / 20
+    b = np.clip(np.floor((values[finite] - lo) / width), 0, 19).astype(int)
+    assert [int(x["all"]) for x in _bars(nb) if "pw-chart-bin" in x["cls"]] == np.bincount(
+        b, minlength=20
+    ).tolist()
+    nan_bar = nb.page.query_selector(f'{CHART} .pw-chart-bar[data-label="NaN"]')
+    assert nan_bar is not None and nan_bar.get_attribute("data-all") == "25"
+
+    start, end = bins[4].bounding_box(), bins[9].bounding_box()
+    y = start["y"] + start["height"] / 2
+    nb.page.mouse.move(start["x"] + start["width"] / 2, y)
+    nb.page.mouse.down()
+    nb.page.mouse.move(start["x"] + start["width"] * 2, y, steps=4)
+    nb.page.mouse.move(end["x"] + end["width"] / 2, y, steps=4)
+    nb.page.mouse.up()
+    in_range = np.zeros(digit.size, bool)
+    in_range[np.flatnonzero(finite)[(b >= 4) & (b <= 9)]] = True
+    want = np.flatnonzero(in_range)
+    assert 50 < want.size < 700
+    assert (
+        nb.wait_kernel(f"w.selected.tolist() if len(w.selected) == {want.size} else []")
+        == want.tolist()
+    )
