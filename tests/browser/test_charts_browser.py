@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import numpy as np
+from harness import VIEWPORT
+from PIL import Image
 
 WIDGET = ".projector-widget"
 CHART = f"{WIDGET} .pw-chart"
@@ -135,3 +139,46 @@ def _drag_bins(nb, digit: np.ndarray, ink: np.ndarray) -> None:
         nb.wait_kernel(f"w.selected.tolist() if len(w.selected) == {want.size} else []")
         == want.tolist()
     )
+
+
+def _colour(page, selector: str) -> tuple[int, ...]:
+    """The median colour of an element as drawn (a screenshot of it)."""
+    png = page.locator(selector).first.screenshot()
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    return tuple(int(c) for c in np.median(img, axis=0))
+
+
+def test_saved_page_charts_and_brushes_offline_in_either_theme(browser, tmp_path: Path):
+    ns: dict = {}
+    exec(DATA, ns)
+    w = ns["w"]
+    w.chart = "digit"
+    path = Path(w.save_html(tmp_path / "chart.html")).resolve()
+    digit = np.asarray(w.metadata["digit"])
+    want3 = int((digit == "3").sum())
+    looks = {}
+    for scheme in ("light", "dark"):
+        ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, color_scheme=scheme)
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector(f'{WIDGET}[data-ready="1"]', timeout=30_000)
+        assert page.is_visible(CHART)  # the saved w.chart opens it
+        page.click(f'{CHART} .pw-chart-bar[data-label="3"]')
+        page.wait_for_function(
+            f"() => document.querySelector('{WIDGET}').__pw.selectedCount() === {want3}"
+        )
+        bar = f'{CHART} .pw-chart-bar[data-label="3"]'
+        assert page.get_attribute(bar, "data-selected") == str(want3)
+        looks[scheme] = (
+            _colour(page, f"{CHART} .pw-chart-summary"),
+            _colour(page, f"{bar} .pw-chart-sel"),
+        )
+        page.screenshot(path=str(tmp_path / f"chart-{scheme}.png"))
+        assert not errors, errors
+        ctx.close()
+    (light_bg, light_sel), (dark_bg, dark_sel) = looks["light"], looks["dark"]
+    assert sum(light_bg) > 600 and sum(dark_bg) < 200, looks  # the panel follows the theme
+    assert light_sel not in (dark_sel, light_bg), looks  # the selection in each theme's accent
+    assert dark_sel != dark_bg, looks
