@@ -53,6 +53,9 @@ export type ModelKey =
   | "show_images"
   | "bookmarks"
   | "camera"
+  | "show_clusters"
+  | "show_density"
+  | "_clusters"
   | "chart";
 
 /** Listen to `event` on `model`; returns the function that stops listening. */

@@ -21,6 +21,7 @@ import { CameraSync } from "./view/cameraSync";
 import { bindControls, createControls } from "./view/controls";
 import { Drawing } from "./view/drawing";
 import { Emphasis } from "./view/emphasis";
+import { Explain } from "./view/explain";
 import { attachGestures } from "./view/gestures";
 import { Hover } from "./view/hover";
 import { createShell, DEFAULT_HEIGHT, panelToggle, watchSize, watchTheme } from "./view/shell";
@@ -52,8 +53,17 @@ function render({ model, el }: RenderProps): () => void {
       const q = drawing.queryPoint;
       const query = state.queryActive() && q?.dims === drawing.points?.dims ? q : null;
       const { selection, focus } = state;
-      return { labels: emphasis.labels, hover: hover.index, focus, neighbors: state.activeNeighbors(), selection, query };
+      return {
+        labels: emphasis.labels,
+        hover: hover.index,
+        focus,
+        neighbors: state.activeNeighbors(),
+        selection,
+        query,
+        clusters: explain.shownClusters,
+      };
     },
+    framed: () => explain.frame(),
   });
   const hover = new Hover(stage.tooltip, shared.rows, shell.stage, () => drawing.columns.length > 0);
 
@@ -85,6 +95,8 @@ function render({ model, el }: RenderProps): () => void {
     toolbar.setPanelOpen(open);
   });
   if (!kernel) shell.root.classList.add("pw-standalone");
+  const explain = new Explain(model, stage, shell.root, () => drawing.columns, kernel, shell.showError);
+  panel.el.append(explain.section.el);
   // The cross-filter chart over the stage; its bars select as a lasso does.
   const chart: ChartPanel = new ChartPanel({
     choose: (name) => {
@@ -135,6 +147,7 @@ function render({ model, el }: RenderProps): () => void {
     bind(model, "chart", () => chart.show(stringAt(model, "chart", ""))),
     ...emphasis.bindNeighbors(),
     ...emphasis.bindSelection(),
+    ...explain.bind(),
     bind(model, "camera", () => camera.changed(model.get("camera"))),
     // Rows a restored widget will not get (its saved state holds the first part only): say so.
     subscribeNow(shared.points, () => shell.showNotice(missingMessage(shared.points))),
@@ -176,6 +189,7 @@ function render({ model, el }: RenderProps): () => void {
         () => inspector.neighborCount,
         () => stringAt(model, "projection", ""),
         () => ({ n: shared.points.received?.n ?? 0, loaded: shared.points.received?.loaded ?? 0, values: shared.points.values }),
+        () => explain.densityCount,
       ),
     ),
   );

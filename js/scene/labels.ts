@@ -23,6 +23,8 @@ export interface LabelCandidate {
   /** Row index (or -1 for e.g. the query point). */
   index: number;
   text: string;
+  /** Try the box centred on the anchor first (a cluster's name sits on its cluster). */
+  centered?: boolean;
 }
 
 export interface PlacedLabel {
@@ -101,6 +103,7 @@ export function placeLabels(
     const w = c.width;
     const hh = c.height;
     const spots: [number, number][] = [
+      ...(c.centered ? [[c.x - w / 2, c.y - hh / 2] as [number, number]] : []),
       [c.x + LABEL_GAP, c.y - hh / 2],
       [c.x - LABEL_GAP - w, c.y - hh / 2],
       [c.x - w / 2, c.y - LABEL_GAP - hh],

@@ -36,6 +36,7 @@ import {
   type PointProgram,
 } from "./shaders";
 import { ease, mixedPosition, transitionT } from "./transition";
+import { Underlay } from "./underlay";
 
 export interface FrameInfo {
   /** Frames drawn so far. */
@@ -142,6 +143,9 @@ export class Renderer {
   /** Scale (2-D) or distance (3-D) of the last fit: the reference for sprite zoom. */
   private fitRef = 1;
   private fitInsetRight = 0;
+  /** What is drawn under the points (density contours), and its source for a restored context. */
+  private underlay: Underlay | null = null;
+  private underlaySource: TexImageSource | null = null;
   frameCount = 0;
   lastDrawCount = 0;
 
@@ -193,6 +197,8 @@ export class Renderer {
     gl.bindTexture(gl.TEXTURE_2D, null);
 
     this.gpu = { prog, vao, posBuf, prevBuf, selBuf, lut, atlas, pick: new PickBuffer(gl), columnBufs: new Map(), selBytes: 0 };
+    this.underlay = new Underlay(gl);
+    this.underlay.set(this.underlaySource);
     gl.enable(gl.DEPTH_TEST);
     gl.depthFunc(gl.LEQUAL);
     gl.disable(gl.BLEND);
@@ -225,6 +231,8 @@ export class Renderer {
       gl.deleteProgram(gpu.prog.program);
       gpu.pick.dispose();
     }
+    this.underlay?.dispose();
+    this.underlay = null;
     this.gpu = null;
     // Give the context back now rather than when garbage collected: browsers
     // cap live contexts, and a notebook may hold many widgets.
@@ -777,6 +785,13 @@ export class Renderer {
     this.requestRender();
   }
 
+  /** Draw `source` (a canvas of the drawing buffer's size; null: nothing) under the points. */
+  setUnderlay(source: TexImageSource | null): void {
+    this.underlaySource = source;
+    this.underlay?.set(source);
+    this.requestRender();
+  }
+
   requestRender(): void {
     if (this.raf || this.lost || this.disposed) return;
     this.raf = requestAnimationFrame(() => {
@@ -794,6 +809,7 @@ export class Renderer {
     const [r, g, b] = unit(this.background);
     gl.clearColor(r, g, b, 1);
     gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+    this.underlay?.draw();
     if (this.prev && this.mixNow() >= 1) this.finishTransition();
     const drawn = this.drawPoints(false);
     this.frameCount += 1;

@@ -283,7 +283,7 @@ export const UNIFORMS = [
 
 export type UniformName = (typeof UNIFORMS)[number];
 
-function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
+export function compile(gl: WebGL2RenderingContext, type: number, source: string): WebGLShader {
   const shader = gl.createShader(type);
   if (!shader) throw new Error("could not create a shader");
   gl.shaderSource(shader, source);

@@ -17,6 +17,7 @@ import {
   placeLabels,
 } from "../scene/labels";
 import type { Labels } from "../wire";
+import { anchorRows, type ClusterLevels, chooseLevel, clusterCandidates, PRIORITY_CLUSTER } from "./clusterLabels";
 import { h } from "./dom";
 
 /** Label every labelled visible point only when at most this many are on screen. */
@@ -26,6 +27,8 @@ const MAX_SELECTED_CANDIDATES = 3000;
 const MAX_LABEL_CHARS = 40;
 const FONT_PX = 11;
 const LINE_H = 14;
+const CLUSTER_FONT_PX = 13;
+const CLUSTER_LINE_H = 18;
 /** Radius (CSS px) of the hover ring drawn on the overlay for large sets. */
 const HOVER_RING_PX = 6;
 
@@ -49,6 +52,8 @@ export interface LabelScene {
   query: { x: number; y: number; text: string } | null;
   /** Areas covered by other overlays (the legend), [left, top, right, bottom] CSS px. */
   reserved: [number, number, number, number][];
+  /** Cluster names to show (ui/clusterLabels.ts), or null. */
+  clusters: ClusterLevels | null;
 }
 
 /** Label text of a row, or null. */
@@ -71,6 +76,10 @@ export class LabelOverlay {
   count = 0;
   /** Boxes [left, top, width, height] (CSS px) of the labels drawn in the last pass. */
   boxes: ReadonlyArray<readonly [number, number, number, number]> = [];
+  /** Cluster names drawn in the last pass: their boxes (as `boxes`), texts and level (-1: none). */
+  clusterBoxes: ReadonlyArray<readonly [number, number, number, number]> = [];
+  clusterTexts: readonly string[] = [];
+  clusterLevel = -1;
 
   constructor() {
     this.el = h("canvas", "pw-labels");
@@ -78,12 +87,14 @@ export class LabelOverlay {
     this.ctx = this.el.getContext("2d");
   }
 
-  private measure(text: string): number {
-    let w = this.widths.get(text);
+  private measure(text: string, font = this.font): number {
+    const key = font === this.font ? text : `${font}\u0000${text}`;
+    let w = this.widths.get(key);
     if (w === undefined) {
+      if (this.ctx) this.ctx.font = font;
       w = this.ctx ? this.ctx.measureText(text).width : text.length * 6;
       if (this.widths.size > 50000) this.widths.clear();
-      this.widths.set(text, w);
+      this.widths.set(key, w);
     }
     return w;
   }
@@ -185,26 +196,54 @@ export class LabelOverlay {
       }
     }
 
+    const clusterFont = `600 ${CLUSTER_FONT_PX}px ${fontFamily}`;
+    this.clusterLevel = -1;
+    if (s.clusters) {
+      // The level that fits the zoom; its names go in with the point labels, by priority.
+      const levels = s.clusters.levels;
+      const anchors = levels.map((lv) => s.positionsOf(anchorRows(lv)));
+      this.clusterLevel = chooseLevel(anchors, s.width, s.height);
+      const measure = (t: string): number => this.measure(t, clusterFont);
+      cands.push(...clusterCandidates(levels[this.clusterLevel], anchors[this.clusterLevel], s.width, s.height, measure, CLUSTER_LINE_H));
+      ctx.font = font;
+    }
+
     const placed = placeLabels(cands, s.width, s.height, Infinity, grid);
     ctx.lineJoin = "round";
-    ctx.lineWidth = 3;
     ctx.strokeStyle = cssColor(s.background);
     ctx.fillStyle = cssColor(s.foreground);
-    for (const p of placed) {
+    const points = placed.filter((p) => p.candidate.priority !== PRIORITY_CLUSTER);
+    const clusters = placed.filter((p) => p.candidate.priority === PRIORITY_CLUSTER);
+    for (const p of points) {
       const c = p.candidate;
       ctx.font = c.priority <= PRIORITY_FOCUS ? `600 ${font}` : font;
+      ctx.lineWidth = 3;
       ctx.strokeText(c.text, p.left + 1, p.top + LINE_H / 2);
       ctx.fillText(c.text, p.left + 1, p.top + LINE_H / 2);
     }
+    // Cluster names: larger, bold, with a wider halo in the background colour (legible on
+    // points in light and dark themes).
+    ctx.font = clusterFont;
+    ctx.lineWidth = 4;
+    for (const p of clusters) {
+      ctx.strokeText(p.candidate.text, p.left + 2, p.top + CLUSTER_LINE_H / 2);
+      ctx.fillText(p.candidate.text, p.left + 2, p.top + CLUSTER_LINE_H / 2);
+    }
     ctx.font = font;
-    this.count = placed.length;
-    this.boxes = placed.map((p) => [p.left, p.top, p.candidate.width, p.candidate.height] as const);
+    const box = (p: (typeof placed)[number]): readonly [number, number, number, number] =>
+      [p.left, p.top, p.candidate.width, p.candidate.height] as const;
+    this.count = points.length;
+    this.boxes = points.map(box);
+    this.clusterBoxes = clusters.map(box);
+    this.clusterTexts = clusters.map((p) => p.candidate.text);
   }
 
   clear(): void {
     this.ctx?.clearRect(0, 0, this.el.width, this.el.height);
     this.count = 0;
     this.boxes = [];
+    this.clusterBoxes = [];
+    this.clusterTexts = [];
   }
 }
 

@@ -80,13 +80,13 @@ export function clampInput(text: string, lo: number, hi: number): number | null 
 
 type Control = HTMLInputElement | HTMLSelectElement;
 
-function field(text: string, control: Control | HTMLElement, cls = "pw-field"): HTMLLabelElement {
+export function field(text: string, control: Control | HTMLElement, cls = "pw-field"): HTMLLabelElement {
   const label = h("label", cls);
   label.append(h("span", "pw-field-label", text), control);
   return label;
 }
 
-function input(cls: string, type = "text", placeholder = ""): HTMLInputElement {
+export function input(cls: string, type = "text", placeholder = ""): HTMLInputElement {
   const el = h("input", `pw-input ${cls}`);
   el.type = type;
   if (placeholder) el.placeholder = placeholder;
@@ -95,7 +95,7 @@ function input(cls: string, type = "text", placeholder = ""): HTMLInputElement {
   return el;
 }
 
-function select(cls: string, options: [string, string][] = []): HTMLSelectElement {
+export function select(cls: string, options: [string, string][] = []): HTMLSelectElement {
   const el = h("select", `pw-select ${cls}`);
   setOptions(el, options);
   return el;
@@ -112,14 +112,14 @@ export function setOptions(el: HTMLSelectElement, options: [string, string][], v
   if (options.some(([v]) => v === value)) el.value = value;
 }
 
-function button(cls: string, text: string, title = ""): HTMLButtonElement {
+export function button(cls: string, text: string, title = ""): HTMLButtonElement {
   const b = h("button", `pw-button ${cls}`, text);
   b.type = "button";
   if (title) b.title = title;
   return b;
 }
 
-function section(title: string, cls: string): { el: HTMLDetailsElement; body: HTMLDivElement } {
+export function section(title: string, cls: string): { el: HTMLDetailsElement; body: HTMLDivElement } {
   const el = h("details", `pw-section ${cls}`);
   el.open = true;
   el.append(h("summary", "pw-section-title", title));

@@ -20,7 +20,7 @@ const INSPECTOR_FIT_MIN_WIDTH = 480;
 const DEFAULT_ACCENT: [number, number, number] = [25, 118, 210];
 
 /** What the labels show; the rest of a LabelScene is the stage's. */
-export type LabelContent = Pick<LabelScene, "labels" | "hover" | "focus" | "neighbors" | "selection"> & {
+export type LabelContent = Pick<LabelScene, "labels" | "hover" | "focus" | "neighbors" | "selection" | "clusters"> & {
   /** The semantic query point (data coordinates) and its text, when it is shown. */
   query: { coords: [number, number, number]; text: string } | null;
 };
@@ -33,6 +33,8 @@ export interface StageHost {
   /** The renderer fitted the view to the data. */
   fitted(): void;
   labels(): LabelContent;
+  /** A frame was drawn (after its labels). */
+  framed?(): void;
 }
 
 export class Stage {
@@ -64,6 +66,7 @@ export class Stage {
           onFrame: ({ frame, drawn }) => {
             root.setAttribute("data-frame", String(frame));
             this.drawLabels();
+            host.framed?.();
             if (drawn > 0 && this.firstDrawCount === 0) this.firstDrawCount = drawn;
             if (drawn > 0 && root.getAttribute("data-ready") !== "1") root.setAttribute("data-ready", "1");
             // Every point drawn (data-ready comes with the first part when points arrive in parts).

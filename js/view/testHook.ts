@@ -29,6 +29,12 @@ export interface ProjectorTestHook {
   isAnimating(): boolean;
   /** Render a frame and return it (with labels) as a PNG data URL. */
   exportPNG(): Promise<string>;
+  /** Cluster names drawn in the last overlay pass: boxes as `labelBoxes`, their texts, and the level shown (-1: none). */
+  clusterBoxes(): number[][];
+  clusterTexts(): string[];
+  clusterLevel(): number;
+  /** Density contours drawn under the points (0: none). */
+  densityCount(): number;
 }
 
 export interface PointsInfo {
@@ -52,6 +58,7 @@ export function viewTestHook(
   neighborCount: () => number,
   projection: () => string,
   points: () => PointsInfo,
+  densityCount: () => number,
 ): ProjectorTestHook {
   return {
     screenPositions: () => stage.renderer?.screenPositions(true) ?? new Float32Array(0),
@@ -72,5 +79,9 @@ export function viewTestHook(
     points,
     isAnimating: () => stage.renderer?.animating ?? false,
     exportPNG: () => stage.exportPNG(),
+    clusterBoxes: () => stage.labelOverlay.clusterBoxes.map((b) => [...b]),
+    clusterTexts: () => [...stage.labelOverlay.clusterTexts],
+    clusterLevel: () => stage.labelOverlay.clusterLevel,
+    densityCount,
   };
 }

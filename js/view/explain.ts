@@ -1,0 +1,125 @@
+/**
+ * The map explains itself: cluster names and density contours, from the model. Binds
+ * `show_clusters`, `show_density` and `_clusters` (the kernel's cluster levels); gives the
+ * label overlay the levels to name (view/stage.ts draws them with the point labels), and
+ * traces the density of the drawn points after frames (ui/density.ts, throttled) into the
+ * renderer's underlay, in 2-D views. The panel's "Map" section writes the traits and asks the
+ * kernel to find clusters.
+ */
+import { bind, save, type WidgetModel } from "../model";
+import { send } from "../protocol";
+import { type ClusterLevels, decodeClusters } from "../ui/clusterLabels";
+import { DensityDriver, DensityLayer, densityContours, positionsKey } from "../ui/density";
+import { ExplainSection } from "../ui/explainSection";
+import { readTheme } from "../ui/theme";
+import type { Column } from "../wire";
+import type { Stage } from "./stage";
+
+export class Explain {
+  readonly section: ExplainSection;
+  private clusters: ClusterLevels | null = null;
+  private showClusters = false;
+  private showDensity = false;
+  private readonly layer = new DensityLayer();
+  private readonly driver = new DensityDriver(() => this.trace());
+  /** What the contours on the underlay were traced from ("" when none are drawn). */
+  private traced = "";
+
+  constructor(
+    private readonly model: WidgetModel,
+    private readonly stage: Stage,
+    private readonly root: HTMLElement,
+    private readonly columns: () => readonly Column[],
+    kernel: boolean,
+    showError: (message: string) => void,
+  ) {
+    this.section = new ExplainSection(
+      {
+        showClusters: (on) => save(model, "show_clusters", on),
+        showDensity: (on) => save(model, "show_density", on),
+        findClusters: (column) => {
+          showError("");
+          send(model, { type: "clusters", column });
+          save(model, "show_clusters", true);
+        },
+      },
+      kernel,
+    );
+  }
+
+  /** Cluster levels for the labels, while they are shown. */
+  get shownClusters(): ClusterLevels | null {
+    return this.showClusters ? this.clusters : null;
+  }
+
+  /** Contours on the underlay now. */
+  get densityCount(): number {
+    return this.traced === "" ? 0 : this.layer.count;
+  }
+
+  bind(): (() => void)[] {
+    const { model } = this;
+    const changed = (): void => {
+      this.clusters = decodeClusters(model.get("_clusters"));
+      this.showClusters = model.get("show_clusters") === true;
+      this.showDensity = model.get("show_density") === true;
+      this.showState();
+      this.stage.drawLabels();
+      this.frame();
+    };
+    return [
+      bind(model, "_clusters", changed),
+      bind(model, "show_clusters", changed),
+      bind(model, "show_density", changed),
+      bind(model, "_columns", () => this.section.setColumns(this.columns())),
+      () => this.dispose(),
+    ];
+  }
+
+  /** A frame was drawn: trace the density again soon if it is shown (or remove it). */
+  frame(): void {
+    if (this.showDensity || this.traced !== "") this.driver.frame();
+    this.showState();
+  }
+
+  private showState(): void {
+    this.section.show({
+      showClusters: this.showClusters,
+      showDensity: this.showDensity,
+      found: this.clusters !== null,
+      stale: this.clusters?.stale ?? false,
+      dims: this.stage.renderer?.dims ?? 2,
+    });
+  }
+
+  /** Trace the contours of the drawn points when they moved; none in 3-D or when hidden. */
+  private trace(): void {
+    const r = this.stage.renderer;
+    if (!r) return;
+    if (!this.showDensity || r.dims !== 2) {
+      if (this.traced !== "") r.setUnderlay(null);
+      this.layer.clear();
+      this.traced = "";
+      return;
+    }
+    const vp = r.getViewport();
+    const positions = r.screenPositions(true);
+    const ink = readTheme(this.root).foreground;
+    const key = `${positionsKey(positions, vp.width, vp.height)}:${r.canvas.width}:${ink.join(",")}`;
+    if (key === this.traced) return;
+    this.traced = key;
+    this.layer.draw(
+      densityContours(positions, vp.width, vp.height),
+      r.canvas.width,
+      r.canvas.height,
+      r.canvas.width / Math.max(1, vp.width),
+      ink,
+    );
+    r.setUnderlay(this.layer.canvas);
+  }
+
+  private dispose(): void {
+    this.driver.dispose();
+    this.section.dispose();
+  }
+}

@@ -1,0 +1,140 @@
+"""Cluster names and density contours in a real JupyterLab: names found by w.cluster() show on
+the map without overlapping each other or point labels, finer ones as a person zooms in with
+the wheel; density contours are drawn under the points in 2-D and not in 3-D."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+W = ".projector-widget"
+
+# Four groups (fruit, tools, birds, cars) of three subgroups each, on a plane of a 64-D space
+# so that the 2-D PCA shows them: zoomed out the groups read as four clusters, zoomed in each
+# splits into its three.
+CELL = """
+import numpy as np
+from projector_widget import Projector
+rng = np.random.default_rng(0)
+groups = {"fruit": ["apple", "banana", "cherry"], "tools": ["hammer", "saw", "drill"],
+          "birds": ["robin", "crow", "finch"], "cars": ["sedan", "coupe", "truck"]}
+centres = [(-20, -15), (20, -15), (-20, 15), (20, 15)]
+offsets = [(0, -3.5), (-3, 1.8), (3, 1.8)]
+basis, _ = np.linalg.qr(rng.standard_normal((64, 2)))
+rows, texts = [], []
+for g, (name, subs) in enumerate(groups.items()):
+    for s, sub in enumerate(subs):
+        centre = np.add(centres[g], offsets[s])
+        for i in range(100):
+            rows.append(centre)
+            texts.append(f"{name} {sub} w{i % 50}")
+plane = np.asarray(rows) + 0.5 * rng.standard_normal((len(rows), 2))
+emb = plane @ basis.T + 0.05 * rng.standard_normal((len(rows), 64))
+w = Projector(emb, {"text": texts, "name": [f"r{i}" for i in range(len(rows))]},
+              dimensions=2, height=520)
+table = w.cluster(column="text")
+w.label_by = "name"
+w.show_clusters = True
+w
+"""
+
+
+def hook(page: Any, expr: str) -> Any:
+    return page.evaluate(f"() => {{ const h = document.querySelector('{W}').__pw; return {expr}; }}")
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def check_names(page: Any) -> tuple[int, list[str]]:
+    """The cluster names drawn now: inside the canvas, inked, and clear of each other and of
+    the point labels. Returns the level shown and the texts."""
+    state = hook(
+        page,
+        "({level: h.clusterLevel(), boxes: h.clusterBoxes(), texts: h.clusterTexts(), "
+        "points: h.labelBoxes()})",
+    )
+    boxes, points = state["boxes"], state["points"]
+    shown = hook(page, "Array.from(h.screenPositions()).filter((v) => v >= 0 && v < 2000).length")
+    assert boxes, (state, shown)
+    assert points, "point labels should be drawn too"
+    size = page.eval_on_selector(f"{W} canvas.pw-canvas", "c => [c.clientWidth, c.clientHeight]")
+    for i, b in enumerate(boxes):
+        assert b[2] > 0 and b[3] > 0
+        assert b[0] >= 0 and b[1] >= 0 and b[0] + b[2] <= size[0] and b[1] + b[3] <= size[1]
+        assert not any(overlap(b, c) for c in boxes[i + 1 :]), (b, boxes)
+        assert not any(overlap(b, p) for p in points), b
+        # Ink in the box on the label overlay (text with its halo).
+        inked = page.evaluate(
+            """([x, y, w, h]) => {
+                const c = document.querySelector('.projector-widget canvas.pw-labels');
+                const k = c.width / c.clientWidth;
+                const d = c.getContext('2d').getImageData(x * k, y * k, w * k, h * k).data;
+                let n = 0;
+                for (let i = 3; i < d.length; i += 4) if (d[i] > 128) n++;
+                return n;
+            }""",
+            b,
+        )
+        assert inked > 20, (b, inked)
+    return state["level"], state["texts"]
+
+
+def canvas_image(page: Any) -> np.ndarray:
+    png = page.query_selector(f"{W} canvas.pw-canvas").screenshot()
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_notebook):
+    nb = open_notebook("explain_clusters.ipynb", [CELL])
+    page = nb.page
+    page.wait_for_selector(f'{W}[data-ready="1"]', timeout=60_000)
+    page.query_selector(W).scroll_into_view_if_needed()
+    page.wait_for_function(
+        f"() => document.querySelector('{W}').__pw.clusterBoxes().length >= 4", timeout=30_000
+    )
+    level_out, texts_out = check_names(page)
+    assert level_out == 0 and len(texts_out) == 4, texts_out  # the four groups
+    assert any("fruit" in t for t in texts_out)
+
+    # Density: contours appear under the points; the points themselves stay on top.
+    before = canvas_image(page)
+    pos = np.asarray(hook(page, "Array.from(h.screenPositions())"), float).reshape(-1, 2)
+    nb.kernel("w.show_density = True")
+    page.wait_for_function(
+        f"() => document.querySelector('{W}').__pw.densityCount() > 0", timeout=30_000
+    )
+    page.wait_for_timeout(300)  # the underlay is drawn with the next frame
+    after = canvas_image(page)
+    changed = np.abs(after - before).sum(axis=2) > 30
+    assert changed.sum() > 500, changed.sum()
+    centres = np.round(pos[::7]).astype(int)
+    inside = (centres[:, 0] < before.shape[1]) & (centres[:, 1] < before.shape[0])
+    xs, ys = centres[inside, 0], centres[inside, 1]
+    same = np.abs(after[ys, xs] - before[ys, xs]).sum(axis=1) <= 12
+    assert same.mean() > 0.9, same.mean()  # point centres keep their colour: drawn over
+    assert page.is_checked(f"{W} .pw-show-density") or not page.is_visible(f"{W} .pw-panel")
+
+    # Zoom in with the wheel over the first group: finer names.
+    anchor = hook(page, "h.clusterBoxes()[0]")
+    box = page.query_selector(f"{W} canvas.pw-canvas").bounding_box()
+    page.mouse.move(box["x"] + anchor[0] + anchor[2] / 2, box["y"] + anchor[1] + anchor[3] / 2)
+    for _ in range(2):
+        page.mouse.wheel(0, -250)
+        page.wait_for_timeout(200)
+    page.wait_for_function(
+        f"() => document.querySelector('{W}').__pw.clusterLevel() > 0", timeout=30_000
+    )
+    level_in, texts_in = check_names(page)
+    assert level_in > level_out
+    assert set(texts_in) != set(texts_out), texts_in
+
+    # 3-D: no contours (their screen density would mix in depth).
+    nb.kernel("w.dimensions = 3")
+    page.wait_for_function(
+        f"() => document.querySelector('{W}').__pw.densityCount() === 0", timeout=30_000
+    )
