@@ -11,10 +11,10 @@ and three words drawn from 200 shared ones. Prints one Markdown table with the s
 * ``find_clusters`` (HDBSCAN on a 20,000-point sample, the rest following it) and
   ``name_clusters`` on the text column, with how many clusters were found and the share of
   them named after their majority group's word;
-* ``cluster_levels`` (three levels, named) and ``density_contours`` (four levels, 128 x 128).
+* ``cluster_levels`` (three levels, named).
 
 ``--threads`` caps BLAS, OpenMP and numba threads (the issue's target machine has two cores).
-Needs the dev extra (scikit-learn, scipy, numba, contourpy).
+Needs the dev extra (scikit-learn, scipy, numba). Density contours are traced in the browser.
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ def measure(n: int, d: int, k: int, timed: Timer) -> list[tuple[str, str, float,
 
     from projector_widget.clusters import (
         cluster_levels,
-        density_contours,
         find_clusters,
         name_clusters,
     )
@@ -113,10 +112,6 @@ def measure(n: int, d: int, k: int, timed: Timer) -> list[tuple[str, str, float,
     rows.append(
         (f"cluster_levels {n:,} points, 3 levels, named", f"{s:.1f}", timed.cpu[-1], result)
     )
-
-    s, contours = timed(density_contours, layout)
-    result = f"{sum(len(c.lines) for c in contours)} lines"
-    rows.append((f"density_contours {n:,} points", f"{s:.2f}", timed.cpu[-1], result))
     return rows
 
 

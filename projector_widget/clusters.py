@@ -1,4 +1,4 @@
-"""Clusters in a layout, their names and label positions, and density contours.
+"""Clusters in a layout, their names and label positions.
 
 * :func:`find_clusters` runs HDBSCAN (scikit-learn's) on the layout's coordinates. Its run time
   grows about quadratically with the points (measured on 2 cores, sklearn 1.9, 2-D blobs:
@@ -11,9 +11,10 @@
   of a cluster's rows as one document, weighed against how common each word is across all
   clusters) or from a categorical column by its most common value.
 * :func:`cluster_levels` gives nested levels, coarse to fine, for labels that follow the zoom.
-* :func:`density_contours` gives the lines of a smoothed 2-D histogram (contourpy).
 
-Everything takes plain arrays and returns plain values; noise is cluster -1.
+Everything takes plain arrays and returns plain values; noise is cluster -1. Density contours
+are traced in the browser from the drawn positions (js/ui/density.ts), so they follow pan, zoom
+and a moving layout without the kernel.
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ NUMBER_WORDS = frozenset(
     "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
     "ninety hundred thousand million billion first second third fourth fifth sixth".split()
 )
-#: Mass fractions enclosed by the default density contours (densest region first).
-DEFAULT_CONTOUR_LEVELS = (0.25, 0.5, 0.75, 0.9)
 
 Labels = npt.NDArray[np.int32]
 
@@ -87,19 +86,6 @@ class ClusterLevel:
     min_size: int
     labels: Labels = field(repr=False)
     clusters: list[ClusterSummary]
-
-
-@dataclass(frozen=True)
-class Contour:
-    """The lines around the densest region holding ``fraction`` of the points.
-
-    ``density`` is the level (points per unit area of the layout); ``lines`` are (m, 2) float32
-    polylines in layout coordinates (closed ones end where they start).
-    """
-
-    fraction: float
-    density: float
-    lines: list[npt.NDArray[np.float32]] = field(repr=False)
 
 
 def default_min_size(n: int) -> int:
@@ -286,64 +272,6 @@ def cluster_levels(
         parent = labels
         previous = full
     return result
-
-
-def density_contours(
-    layout2d: npt.ArrayLike,
-    levels: Sequence[float] = DEFAULT_CONTOUR_LEVELS,
-    grid: int = 128,
-    *,
-    bandwidth: float | None = None,
-) -> list[Contour]:
-    """Contour lines of the points' density, one :class:`Contour` per mass fraction in
-    ``levels`` (each in (0, 1); 0.5 is the line around the densest region holding half of the
-    points).
-
-    The density is a ``grid`` x ``grid`` histogram over the points' extent (padded by three
-    bandwidths) blurred by a Gaussian of ``bandwidth`` layout units per axis (default: Scott's
-    rule, ``n ** (-1/6)`` times each axis's standard deviation). The lines come from contourpy:
-    ImportError naming the extra when it is missing.
-    """
-    y = _layout(layout2d)
-    if y.shape[1] != 2:
-        raise ValueError(
-            f"density contours need a 2-D layout (N, 2), got {y.shape[1]} columns; "
-            "pass two of its columns"
-        )
-    fractions = [float(f) for f in levels]
-    bad = [f for f in fractions if not 0.0 < f < 1.0]
-    if bad or not fractions:
-        raise ValueError(f"levels must be mass fractions between 0 and 1 (exclusive), got {levels}")
-    grid = _int_at_least("grid", grid, 8)
-    contourpy = _import("contourpy", "Density contours need contourpy")
-    n = y.shape[0]
-    if bandwidth is None:
-        spread = y.std(axis=0)
-        spread[spread == 0] = 1.0
-        h = spread * n ** (-1.0 / 6.0)
-    else:
-        if not (isinstance(bandwidth, (int, float)) and math.isfinite(bandwidth) and bandwidth > 0):
-            raise ValueError(f"bandwidth must be a positive number, got {bandwidth!r}")
-        h = np.array([bandwidth, bandwidth], np.float64)
-    lo = y.min(axis=0) - 3 * h
-    hi = y.max(axis=0) + 3 * h
-    counts, xe, ye = np.histogram2d(
-        y[:, 0], y[:, 1], bins=grid, range=[(lo[0], hi[0]), (lo[1], hi[1])]
-    )
-    cell = np.array([xe[1] - xe[0], ye[1] - ye[0]])
-    smooth = _blur(counts, h / cell)
-    density = smooth / (n * cell[0] * cell[1])
-    xc = (xe[:-1] + xe[1:]) / 2
-    yc = (ye[:-1] + ye[1:]) / 2
-    gen = contourpy.contour_generator(xc, yc, density.T, line_type="Separate")
-    flat = np.sort(density.ravel())[::-1]
-    mass = np.cumsum(flat) / flat.sum()
-    out = []
-    for f in fractions:
-        level = float(flat[min(int(np.searchsorted(mass, f)), flat.size - 1)])
-        lines = [np.asarray(seg, np.float32) for seg in gen.lines(level)]
-        out.append(Contour(fraction=f, density=level, lines=lines))
-    return out
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -590,20 +518,3 @@ def _majorities(
             value, count = tally.most_common(1)[0]
             out[c] = ([str(value)], [count / sizes[c]])
     return out
-
-
-def _blur(
-    counts: npt.NDArray[np.float64], sigma: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Gaussian blur of a 2-D histogram with ``sigma`` cells per axis, separable, as two dense
-    matrix products (exact, nothing wraps around the edges; a 128 x 128 grid costs 4 MFLOP)."""
-
-    def kernel(size: int, s: float) -> npt.NDArray[np.float64]:
-        s = max(s, 1e-3)
-        offsets = np.arange(size)[:, None] - np.arange(size)[None, :]
-        whole = np.exp(-0.5 * (np.arange(-size, size + 1) / s) ** 2).sum()
-        return np.exp(-0.5 * (offsets / s) ** 2) / whole
-
-    kx = kernel(counts.shape[0], float(sigma[0]))
-    ky = kernel(counts.shape[1], float(sigma[1]))
-    return kx @ counts @ ky.T

@@ -1,8 +1,6 @@
-"""Clusters of a layout, their names, levels of detail and density contours."""
+"""Clusters of a layout, their names and levels of detail."""
 
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 import pytest
@@ -14,10 +12,10 @@ from sklearn.metrics import adjusted_rand_score
 from projector_widget.clusters import (
     NUMBER_WORDS,
     cluster_levels,
+    cluster_medoids,
     cluster_positions,
     cluster_table,
     default_min_size,
-    density_contours,
     find_clusters,
     name_clusters,
 )
@@ -188,56 +186,7 @@ def test_levels_are_nested_coarse_to_fine(digits) -> None:
 def test_positions_are_medoids() -> None:
     y = np.array([[0, 0], [1, 0], [2, 0], [10, 10], [50, 50]], float)
     assert cluster_positions(y, np.array([0, 0, 0, -1, 1])) == {0: (1.0, 0.0), 1: (50.0, 50.0)}
-
-
-def _inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Even-odd rule: which points a closed polygon encloses."""
-    x, y = points[:, 0][:, None], points[:, 1][:, None]
-    x0, y0 = polygon[:-1, 0][None, :], polygon[:-1, 1][None, :]
-    x1, y1 = polygon[1:, 0][None, :], polygon[1:, 1][None, :]
-    crosses = (y0 > y) != (y1 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        at = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
-    return ((crosses & (x < at)).sum(axis=1) % 2) == 1
-
-
-def test_density_contours_enclose_their_fraction() -> None:
-    pytest.importorskip("contourpy")
-    rng = np.random.default_rng(0)
-    y = rng.standard_normal((20_000, 2)) * [2.0, 1.0] + [5, -3]
-    contours = density_contours(y, levels=(0.25, 0.5, 0.9))
-    assert [c.fraction for c in contours] == [0.25, 0.5, 0.9]
-    densities = [c.density for c in contours]
-    assert densities[0] > densities[1] > densities[2] > 0
-    for c in contours:
-        assert len(c.lines) == 1  # one blob, one closed line per level
-        line = c.lines[0]
-        assert line.dtype == np.float32 and line.shape[1] == 2
-        np.testing.assert_allclose(line[0], line[-1])
-        # The blur widens the blob a little, so allow a few points of slack.
-        assert _inside(y, line.astype(float)).mean() == pytest.approx(c.fraction, abs=0.04)
-
-
-def test_density_contours_separate_two_groups() -> None:
-    pytest.importorskip("contourpy")
-    y, _ = _blobs(6000)
-    lines = density_contours(y[y[:, 1] < 6], levels=(0.5,))[0].lines
-    assert len(lines) == 2
-    centres = sorted(float(line[:, 0].mean()) for line in lines)
-    assert centres == pytest.approx([0, 12], abs=0.5)
-
-
-def test_density_contours_errors(monkeypatch: pytest.MonkeyPatch) -> None:
-    y, _ = _blobs(500)
-    with pytest.raises(ValueError, match="2-D layout"):
-        density_contours(np.c_[y, y[:, 0]])
-    with pytest.raises(ValueError, match="between 0 and 1"):
-        density_contours(y, levels=(0.5, 1.0))
-    with pytest.raises(ValueError, match="bandwidth must be a positive number"):
-        density_contours(y, bandwidth=0.0)
-    monkeypatch.setitem(sys.modules, "contourpy", None)
-    with pytest.raises(ImportError, match=r"projector-widget\[explain\]"):
-        density_contours(y)
+    assert cluster_medoids(y, np.array([0, 0, 0, -1, 1])) == {0: 1, 1: 4}
 
 
 def test_layout_errors() -> None:
