@@ -53,6 +53,8 @@ export type ModelKey =
   | "show_images"
   | "bookmarks"
   | "camera"
+  | "step"
+  | "_timeline"
   | "show_clusters"
   | "show_density"
   | "_clusters"

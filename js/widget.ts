@@ -17,6 +17,7 @@ import { ChartPanel } from "./ui/charts";
 import { h } from "./ui/dom";
 import { statusActivity } from "./ui/progress";
 import { StatusLine } from "./ui/status";
+import { STEP_MS, TimelineBar } from "./ui/timeline";
 import { CameraSync } from "./view/cameraSync";
 import { bindControls, createControls } from "./view/controls";
 import { Drawing } from "./view/drawing";
@@ -27,6 +28,7 @@ import { Hover } from "./view/hover";
 import { createShell, DEFAULT_HEIGHT, panelToggle, watchSize, watchTheme } from "./view/shell";
 import { Stage } from "./view/stage";
 import { attachTestHook, viewTestHook } from "./view/testHook";
+import { decodeTimeline, type Timeline, timelinePoints } from "./wire";
 
 export interface RenderProps {
   model: WidgetModel;
@@ -95,6 +97,21 @@ function render({ model, el }: RenderProps): () => void {
     toolbar.setPanelOpen(open);
   });
   if (!kernel) shell.root.classList.add("pw-standalone");
+  // A sequence's steps (Projector.sequence): slider and play under the plot; a step's positions
+  // come from _timeline and replace the drawn ones, which the renderer animates on the GPU.
+  let steps: Timeline | null = null;
+  let stepsOpened = false;
+  const sequenceShown = (): boolean =>
+    stringAt(model, "projection", "") === "pca" && model.get("_isolated") !== true && model.get("spherize") !== true;
+  const timeline = new TimelineBar({
+    show: (step, ms) => {
+      const dims = shared.points.received?.dims;
+      if (!steps || !dims || step >= steps.steps || steps.n !== shared.points.received?.n || !sequenceShown()) return;
+      shared.points.showLocal(timelinePoints(steps, step, dims, ms), `${step}/${dims}`);
+    },
+    commit: (step) => save(model, "step", step),
+  });
+  shell.root.insertBefore(timeline.el, status.el);
   const explain = new Explain(model, stage, shell.root, () => drawing.columns, kernel, shell.showError);
   panel.el.append(explain.section.el);
   // The cross-filter chart over the stage; its bars select as a lasso does.
@@ -149,6 +166,12 @@ function render({ model, el }: RenderProps): () => void {
     ...emphasis.bindSelection(),
     ...explain.bind(),
     bind(model, "camera", () => camera.changed(model.get("camera"))),
+    bind(model, "_timeline", () => {
+      steps = decodeTimeline(model.get("_timeline"));
+      timeline.setSteps(steps?.names ?? []);
+    }),
+    ...(["projection", "_isolated", "spherize"] as const).map((key) => bind(model, key, () => timeline.setEnabled(sequenceShown()))),
+    bind(model, "step", () => timeline.setStep(numberAt(model, "step", 0), stepsOpened ? STEP_MS : 0)),
     // Rows a restored widget will not get (its saved state holds the first part only): say so.
     subscribeNow(shared.points, () => shell.showNotice(missingMessage(shared.points))),
     shared.rows.subscribe((index) => hover.rowArrived(index)),
@@ -164,6 +187,7 @@ function render({ model, el }: RenderProps): () => void {
     }),
   ];
 
+  stepsOpened = true; // a step set from now on animates; the first one showed at once
   // View -> model: gestures, then the host's size and theme, and the test hook.
   offs.push(
     attachGestures(shell.root, shell.canvas, stage.renderer, stage.lassoOverlay, {
@@ -199,6 +223,7 @@ function render({ model, el }: RenderProps): () => void {
     emphasis.dispose();
     for (const off of offs.splice(0).reverse()) off();
     controls.dispose();
+    timeline.dispose();
     chart.dispose();
     stage.dispose();
     shell.dispose();

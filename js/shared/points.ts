@@ -32,6 +32,7 @@ export class PointsStore {
   private shown: Points | null = null;
   private stranded = false;
   private replacedCount = 0;
+  private localKey: string | null = null;
   private readonly listeners = new Set<(change: PointsChange) => void>();
 
   constructor(private readonly source: PointsSource) {}
@@ -71,6 +72,7 @@ export class PointsStore {
       this.value = null;
     }
     this.replacedCount += 1;
+    this.localKey = null;
     const part = decodePointsRest(rest);
     if (this.value && part) this.value = addPointsPart(this.value, part) ?? this.value;
     this.shown = this.value ? arrivedPoints(this.value) : null;
@@ -79,6 +81,20 @@ export class PointsStore {
       if (this.source.kernel()) this.source.requestRest(this.value.version, this.value.loaded);
       else this.stranded = true;
     }
+    this.emit("replaced");
+  }
+
+  /**
+   * Positions computed in the browser replace what every view draws (a sequence's step, from
+   * `_timeline`); `key` names them, and showing the same key again does nothing. The next
+   * `_points` value from the kernel replaces them.
+   */
+  showLocal(points: Points, key: string): void {
+    if (key === this.localKey) return;
+    this.localKey = key;
+    this.value = points;
+    this.shown = points;
+    this.stranded = false;
     this.emit("replaced");
   }
 

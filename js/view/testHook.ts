@@ -7,6 +7,8 @@ import type { Stage } from "./stage";
 export interface ProjectorTestHook {
   /** 2n values: x, y in CSS px from the canvas's top-left; NaN for hidden points. */
   screenPositions(): Float32Array;
+  /** x, y (CSS px) of `rows` where they are drawn now, mid-transition included. */
+  positionsNow(rows: number[]): Float32Array;
   /** Frames drawn so far. */
   readonly frameCount: number;
   /** Points in the last draw call. */
@@ -62,6 +64,7 @@ export function viewTestHook(
 ): ProjectorTestHook {
   return {
     screenPositions: () => stage.renderer?.screenPositions(true) ?? new Float32Array(0),
+    positionsNow: (rows) => stage.renderer?.positionsOf(rows) ?? new Float32Array(0),
     get frameCount() {
       return stage.renderer?.frameCount ?? 0;
     },
