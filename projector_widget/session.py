@@ -177,6 +177,22 @@ class ProjectionSession:
             self._spherized = Matrix(values=centred, sq_norms=np.ones(self.n, np.float32))
         return self._spherized
 
+    def set_matrix(self, matrix: Matrix, pca_result: PCAResult | None = None) -> None:
+        """Project ``matrix`` (the same rows: another step of a sequence) from now on.
+
+        The caches of the old matrix are dropped; ``pca_result``, its PCA when already known,
+        is kept as the PCA of every row. What is shown changes with the next projection.
+        """
+        if matrix.n != self.n:
+            raise ValueError(f"the new matrix has {matrix.n} rows but the session has {self.n}")
+        with self.lock:
+            self.matrix = matrix
+            self._spherized = None
+            self._pca_cache.clear()
+            self._layout_cache.clear()
+            if pca_result is not None:
+                self._pca_cache[(False, 0)] = pca_result
+
     def inputs(self, rows: Rows | None = None) -> Inputs:
         """What a projection of the current rows (or of ``rows``: spherize, subset) sees."""
         spherize, subset = (self.spherize, self.subset) if rows is None else rows

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from .inputs import Matrix, as_matrix
 from .neighbors import NeighbourSearch
-from .projections.pca import COMPONENTS, pca, pca_coords
+from .projections.pca import COMPONENTS, PCAResult, pca, pca_coords
 from .sequence import align_layouts
 from .sequence import drift as row_drift
 
@@ -37,10 +37,11 @@ LAYOUT_DIMS = 3
 
 @dataclass
 class Timeline:
-    """The steps of a sequence: names, validated matrices and aligned (N, 3) layouts."""
+    """The steps of a sequence: names, validated matrices, their PCA and aligned (N, 3) layouts."""
 
     names: list[str]
     matrices: list[Matrix]
+    pcas: list[PCAResult]
     layouts: list[npt.NDArray[np.float32]]
     _searches: dict[int, NeighbourSearch] = field(default_factory=dict)
 
@@ -106,19 +107,15 @@ def build_timeline(
                 "the same rows in the same order"
             )
         matrices.append(m)
-    layouts = [step_layout(m) for m in matrices]
+    pcas = [pca(m.values, COMPONENTS, sq_norms=m.sq_norms) for m in matrices]
+    layouts = [pca_coords(p, [0, 1, 2], LAYOUT_DIMS).astype(np.float64) for p in pcas]
     aligned = align_layouts(layouts, to="previous")
     return Timeline(
         names=labels,
         matrices=matrices,
+        pcas=pcas,
         layouts=[np.ascontiguousarray(a, dtype=np.float32) for a in aligned],
     )
-
-
-def step_layout(matrix: Matrix) -> npt.NDArray[np.float64]:
-    """The (N, 3) layout of one step: its first three principal components."""
-    result = pca(matrix.values, COMPONENTS, sq_norms=matrix.sq_norms)
-    return pca_coords(result, [0, 1, 2], LAYOUT_DIMS).astype(np.float64)
 
 
 def _names(names: Sequence[str] | None, steps: int) -> list[str]:

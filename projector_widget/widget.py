@@ -810,7 +810,8 @@ class Projector(anywidget.AnyWidget):
         real movement shows. A slider and a play button step or animate through them;
         :attr:`step` reads and sets the step shown; neighbours, :meth:`query` and
         :attr:`embeddings` use the current step's embeddings; :meth:`drift` measures how rows
-        moved. While another projection (t-SNE, UMAP) is shown it lays out the first step.
+        moved. Other projections (t-SNE, UMAP, custom) lay out the current step, and run
+        again when the step changes.
         """
         steps = build_timeline(embeddings_list, names, copy=kwargs.get("copy"))
         w = cls(steps.matrices[0].values, metadata, **kwargs)
@@ -864,11 +865,16 @@ class Projector(anywidget.AnyWidget):
     def _shown_coords(self, coords: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """What shows for the session's ``coords``: a sequence's aligned layout of the current
         step in place of its PCA of every row (other projections and subsets as they are)."""
-        s = self._steps
+        return (
+            coords
+            if self._steps is None or not self._sequence_view()
+            else self._steps.layouts[self.step]
+        )
+
+    def _sequence_view(self) -> bool:
+        """Whether the sequence's own layouts show (the PCA of every row, not spherized)."""
         session = self._session
-        if s is None or session.method != "pca" or session.spherize or session.subset is not None:
-            return coords
-        return s.layouts[self.step]
+        return session.method == "pca" and not session.spherize and session.subset is None
 
     @traitlets.validate("step")
     def _validate_step(self, proposal: dict[str, Any]) -> int:
@@ -886,12 +892,18 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("step")
     def _on_step(self, _change: dict[str, Any]) -> None:
-        # The browser moves the points itself from _timeline (animated on the GPU), so no
-        # _points is sent; what the kernel sends later shows this step (_shown_coords).
+        # The sequence's own view: the browser moves the points itself from _timeline
+        # (animated on the GPU), so no _points is sent; what the kernel sends later shows this
+        # step (_shown_coords). Other views (t-SNE, UMAP, custom, a subset) are recomputed.
         if self._steps is None:
             return
-        self._matrix = self._steps.matrices[self.step]
-        self._neighbour_search = self._steps.search(self.step)
+        step = self.step
+        self._matrix = self._steps.matrices[step]
+        self._neighbour_search = self._steps.search(step)
+        self._session.set_matrix(self._matrix, self._steps.pcas[step])
+        self._pca_variance = self._session.variance()
+        if not self._sequence_view():
+            self._rerun()
         self._refresh_neighbors()
 
     # ------------------------------------------------------------------ files

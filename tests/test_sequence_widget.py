@@ -93,6 +93,21 @@ def test_the_shown_layout_is_the_current_steps_aligned_layout() -> None:
     np.testing.assert_allclose(step2, tl.layouts[2], atol=np.ptp(tl.layouts[2]) / 30000)
 
 
+def test_other_views_are_recomputed_on_the_current_step() -> None:
+    a, b, c, groups = _steps()
+    w = Projector.sequence([a, b, c], _meta(groups))
+    w.spherize = True  # not the sequence's own view: the step's rows are projected again
+    w.step = 2
+    single = Projector(c)
+    single.spherize = True
+    np.testing.assert_allclose(w.coordinates, single.coordinates, rtol=1e-5, atol=1e-5)
+    w.spherize = False
+    np.testing.assert_allclose(
+        w.explained_variance_ratio, Projector(c).explained_variance_ratio, rtol=1e-6
+    )
+    np.testing.assert_allclose(w.coordinates, build_timeline([a, b, c]).layouts[2], atol=1e-5)
+
+
 def test_neighbours_use_the_current_steps_embeddings() -> None:
     a, b, c, groups = _steps()
     w = Projector.sequence([a, b, c], _meta(groups))
