@@ -7,7 +7,7 @@ function anchors(points: [number, number][]): Float32Array {
   return Float32Array.from(points.flat());
 }
 
-/** Four groups of three subgroups: the coarse level's anchors and the fine level's, scaled by `zoom` about (300, 200). */
+/** Four groups of three subgroups: the coarse level's anchors and the fine level's, zoomed `zoom` times into the first group. */
 function hierarchy(zoom: number): Float32Array[] {
   const groups: [number, number][] = [
     [-80, -60],
@@ -20,7 +20,7 @@ function hierarchy(zoom: number): Float32Array[] {
     [-12, 8],
     [12, 8],
   ];
-  const at = (x: number, y: number): [number, number] => [300 + zoom * x, 200 + zoom * y];
+  const at = (x: number, y: number): [number, number] => [300 + zoom * (x + 80), 200 + zoom * (y + 60)];
   const coarse = anchors(groups.map(([x, y]) => at(x, y)));
   const fine = anchors(groups.flatMap(([x, y]) => subs.map(([dx, dy]) => at(x + dx, y + dy))));
   return [coarse, fine];
@@ -35,6 +35,13 @@ describe("chooseLevel", () => {
   it("shows the coarse level zoomed out and the finer one zoomed in", () => {
     expect(chooseLevel(hierarchy(1), 600, 400)).toBe(0);
     expect(chooseLevel(hierarchy(8), 600, 400)).toBe(1);
+  });
+
+  it("never picks a level with no name on screen over one that has", () => {
+    // Zoomed into a gap: the fine anchors are all off screen, one coarse anchor is on it.
+    const coarse = anchors([[300, 200], [5000, 5000]]);
+    const fine = anchors([[-400, 200], [1200, 200]]);
+    expect(chooseLevel([coarse, fine], 600, 400)).toBe(0);
   });
 
   it("measures spacing among anchors on screen only", () => {

@@ -93,12 +93,16 @@ export function anchorSpacing(positions: Float32Array, width: number, height: nu
 }
 
 /**
- * The level to show: the finest whose anchors are typically `minSpacing` apart on screen (so
- * zooming in reveals finer clusters), else the coarsest. `positions[l]` are level l's anchors.
+ * The level to show: the finest with a name on screen whose anchors are typically `minSpacing`
+ * apart there (so zooming in reveals finer clusters), else the coarsest. `positions[l]` are
+ * level l's anchors.
  */
 export function chooseLevel(positions: Float32Array[], width: number, height: number, minSpacing = MIN_SPACING_PX): number {
   for (let l = positions.length - 1; l > 0; l--) {
-    if (anchorSpacing(positions[l], width, height) >= minSpacing) return l;
+    const p = positions[l];
+    let shown = false;
+    for (let j = 0; j < p.length && !shown; j += 2) shown = inside(p[j], p[j + 1], width, height);
+    if (shown && anchorSpacing(p, width, height) >= minSpacing) return l;
   }
   return 0;
 }
