@@ -17,7 +17,7 @@ import { ChartPanel } from "./ui/charts";
 import { h } from "./ui/dom";
 import { statusActivity } from "./ui/progress";
 import { StatusLine } from "./ui/status";
-import { STEP_MS, TimelineBar } from "./ui/timeline";
+import { MOVED_SHARE, mostMoved, STEP_MS, TimelineBar } from "./ui/timeline";
 import { CameraSync } from "./view/cameraSync";
 import { bindControls, createControls } from "./view/controls";
 import { Drawing } from "./view/drawing";
@@ -110,6 +110,9 @@ function render({ model, el }: RenderProps): () => void {
       shared.points.showLocal(timelinePoints(steps, step, dims, ms), `${step}/${dims}`);
     },
     commit: (step) => save(model, "step", step),
+    selectMoved: (step) => {
+      if (steps) emphasis.applySelection(mostMoved(steps, step, Math.max(1, Math.round(steps.n * MOVED_SHARE))), true);
+    },
   });
   shell.root.insertBefore(timeline.el, status.el);
   const explain = new Explain(model, stage, shell.root, () => drawing.columns, kernel, shell.showError);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyStep } from "./timeline";
+import { keyStep, mostMoved } from "./timeline";
 
 describe("keyStep", () => {
   it("moves one step with the arrows and to the ends with Home/End, within the steps", () => {
@@ -10,5 +10,31 @@ describe("keyStep", () => {
     expect(keyStep("Home", 2, 4)).toBe(0);
     expect(keyStep("End", 0, 4)).toBe(3);
     expect(keyStep("a", 0, 4)).toBeNull();
+  });
+});
+
+describe("mostMoved", () => {
+  it("picks the rows farthest from their first-step place, in the aligned layouts", () => {
+    // Three rows, two steps; each step has its own bounds, as the kernel quantises them.
+    const q = (x: number, lo: number, hi: number): number => Math.round(((x - lo) / (hi - lo)) * 65535);
+    const first = [0, 0, 0, 1, 0, 0, 2, 0, 0];
+    const second = [0, 0, 0, 1, 5, 0, 2, 1, 0]; // row 1 moved 5, row 2 moved 1
+    const lo: [number, number, number][] = [
+      [0, 0, -1],
+      [0, 0, -1],
+    ];
+    const hi: [number, number, number][] = [
+      [2, 1, 1],
+      [2, 5, 1],
+    ];
+    const data = new Uint16Array(18);
+    for (let i = 0; i < 9; i++) {
+      data[i] = q(first[i], lo[0][i % 3], hi[0][i % 3]);
+      data[9 + i] = q(second[i], lo[1][i % 3], hi[1][i % 3]);
+    }
+    const t = { steps: 2, n: 3, names: ["a", "b"], lo, hi, data };
+    expect(Array.from(mostMoved(t, 1, 1))).toEqual([1]);
+    expect(Array.from(mostMoved(t, 1, 2))).toEqual([1, 2]);
+    expect(Array.from(mostMoved(t, 0, 5))).toEqual([0, 1, 2]);
   });
 });

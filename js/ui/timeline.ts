@@ -6,18 +6,23 @@
  * to the next on the GPU (scene/transition.ts); the step then goes to the kernel. No model here:
  * `show` draws a step, `commit` tells the kernel.
  */
+import type { Timeline } from "../wire";
 import { h, listen } from "./dom";
 
 /** Animation from one step to the next while playing, and from a slider move (ms). */
 export const STEP_MS = 900;
 /** Pause on each step while playing (ms). */
 export const HOLD_MS = 300;
+/** The share of the rows "Select moved" selects: those that moved most since the first step. */
+export const MOVED_SHARE = 0.05;
 
 export interface TimelineHooks {
   /** Draw step `step`, animated over `ms` (0: at once). */
   show(step: number, ms: number): void;
   /** The user (or playback) moved to `step`: tell the kernel. */
   commit(step: number): void;
+  /** The user asked for the rows that moved most since the first step (to the step shown). */
+  selectMoved(step: number): void;
 }
 
 export class TimelineBar {
@@ -25,6 +30,7 @@ export class TimelineBar {
   private readonly button: HTMLButtonElement;
   private readonly slider: HTMLInputElement;
   private readonly label: HTMLSpanElement;
+  private readonly moved: HTMLButtonElement;
   private names: string[] = [];
   private enabled = true;
   private current = 0;
@@ -43,10 +49,14 @@ export class TimelineBar {
     this.slider.setAttribute("aria-label", "Step of the sequence");
     this.label = h("span", "pw-timeline-label");
     this.label.setAttribute("aria-live", "polite");
-    this.el.append(this.button, this.slider, this.label);
+    this.moved = h("button", "pw-button pw-timeline-moved", "Select moved");
+    this.moved.type = "button";
+    this.moved.title = `Select the ${MOVED_SHARE * 100}% of points that moved most since the first step (w.drift() measures them)`;
+    this.el.append(this.button, this.slider, this.label, this.moved);
     this.setPlaying(false);
     this.offs = [
       listen(this.button, "click", () => (this.playing ? this.pause() : this.play())),
+      listen(this.moved, "click", () => this.hooks.selectMoved(this.current)),
       listen(this.slider, "input", () => {
         this.pause();
         this.go(Number(this.slider.value), STEP_MS);
@@ -92,6 +102,7 @@ export class TimelineBar {
     this.enabled = enabled;
     this.slider.disabled = !enabled;
     this.button.disabled = !enabled;
+    this.moved.disabled = !enabled;
     this.render();
   }
 
@@ -174,4 +185,25 @@ export function keyStep(key: string, step: number, steps: number): number | null
     End: last,
   };
   return key in moves ? Math.max(0, Math.min(last, moves[key])) : null;
+}
+
+/**
+ * The `count` rows that moved most between the first step and `step` of `timeline` (distance in
+ * the aligned 3-D layouts, as `w.drift()` measures it), sorted by row.
+ */
+export function mostMoved(timeline: Timeline, step: number, count: number): Uint32Array {
+  const { n, data, lo, hi } = timeline;
+  const moved = new Float64Array(n);
+  const at = step * n * 3;
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let axis = 0; axis < 3; axis++) {
+      const from = lo[0][axis] + (data[3 * i + axis] / 65535) * (hi[0][axis] - lo[0][axis]);
+      const to = lo[step][axis] + (data[at + 3 * i + axis] / 65535) * (hi[step][axis] - lo[step][axis]);
+      sum += (to - from) ** 2;
+    }
+    moved[i] = sum;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => moved[y] - moved[x] || x - y);
+  return Uint32Array.from(order.slice(0, Math.max(0, Math.min(n, count)))).sort();
 }

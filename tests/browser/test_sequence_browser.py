@@ -1,7 +1,7 @@
 """A sequence in a real JupyterLab: play animates the points from one step to the next through
 intermediate positions (interpolated on the GPU from layouts already in the browser), the
-slider moved with the mouse or the keyboard sets ``w.step`` in the kernel, and ``w.step`` set
-from Python moves the view."""
+slider moved with the mouse or the keyboard sets ``w.step`` in the kernel, one click selects the
+rows that moved most, and ``w.step`` set from Python moves the view."""
 
 from __future__ import annotations
 
@@ -92,6 +92,10 @@ def test_play_animates_and_the_slider_sets_the_step(open_notebook):
     page.keyboard.press("ArrowRight")
     assert nb.wait_kernel("w.step == 1")
     assert page.text_content(label) == "epoch 2 (2/3)"
+    # One click selects the rows that moved most (5%: 8 of 150), all of them rows moved on purpose.
+    page.click(f"{W} .pw-timeline-moved")
+    selected = nb.wait_kernel("w.selected.tolist()")
+    assert len(selected) == 8 and set(selected) <= set(MOVED), selected
     np.testing.assert_array_equal(
         nb.kernel_json("w.embeddings[:2].tolist()"),
         nb.kernel_json("b[:2].astype('float32').tolist()"),
