@@ -40,6 +40,9 @@ NUMBER_WORDS = frozenset(
     "ninety hundred thousand million billion first second third fourth fifth sixth".split()
 )
 
+#: A keyword is part of a cluster's name when it scores at least this share of the best one's.
+LABEL_SHARE = 0.25
+
 Labels = npt.NDArray[np.int32]
 
 
@@ -49,7 +52,9 @@ class ClusterName:
 
     ``terms`` are the top keywords (text) or the most common value (categories); ``weights``
     their class-based TF-IDF scores, or the value's share of the cluster's rows. ``label`` is
-    the text to show (the terms joined by ", ", or ``"cluster N"`` when nothing names it).
+    the text to show: the terms that score at least :data:`LABEL_SHARE` of the first's, joined by
+    ", " (a word every cluster uses scores low and is left out of the name), or ``"cluster N"``
+    when nothing names it.
     """
 
     cluster: int
@@ -156,8 +161,10 @@ def name_clusters(
         named = {}
     out = []
     for c, size in zip(ids.tolist(), sizes.tolist(), strict=True):
-        terms, weights = named.get(c, ((), ()))
-        label = ", ".join(terms) if terms else f"cluster {c}"
+        terms, weights = named.get(c, ([], []))
+        least = LABEL_SHARE * max(weights, default=0.0)
+        shown = [t for t, w in zip(terms, weights, strict=True) if w >= least]
+        label = ", ".join(shown) if shown else f"cluster {c}"
         out.append(ClusterName(int(c), int(size), label, tuple(terms), tuple(weights)))
     return out
 

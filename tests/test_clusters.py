@@ -106,6 +106,15 @@ def test_class_based_tf_idf_weights() -> None:
     assert zero.label == "apple, cherry, banana"
 
 
+def test_a_word_every_cluster_uses_stays_out_of_the_name() -> None:
+    labels = np.repeat(np.arange(10), 4)
+    texts = [f"handwritten {NAMES[c]}" for c in labels]
+    names = name_clusters(labels, texts=texts)
+    assert [n.terms for n in names] == [(str(w), "handwritten") for w in NAMES]
+    # 'handwritten' scores 1/2 * log(1 + 8/40) against 1/2 * log(1 + 8/4): under a quarter.
+    assert [n.label for n in names] == NAMES.tolist()
+
+
 def test_stop_words_go_but_number_words_stay() -> None:
     labels = np.array([0, 0, 1, 1])
     texts = ["the seven of them", "seven and the rest", "it is the nine", "nine of the"]
@@ -174,7 +183,8 @@ def test_levels_are_nested_coarse_to_fine(digits) -> None:
             assert c.size == members.size
             # The label sits on one of the cluster's points.
             assert np.isclose(layout[members], c.position).all(axis=1).any()
-            assert c.label == ", ".join(c.terms)
+            shown = c.label.split(", ")
+            assert tuple(shown) == c.terms[: len(shown)]  # the leading terms
     # The finest level names most clusters after their majority digit.
     fine = levels[-1]
     right = [
