@@ -1,6 +1,7 @@
-"""Cluster names and density contours in a real JupyterLab: names found by w.cluster() show on
-the map without overlapping each other or point labels, finer ones as a person zooms in with
-the wheel; density contours are drawn under the points in 2-D and not in 3-D."""
+"""Cluster names and density contours in a real JupyterLab: a person finds clusters from the
+side panel, their names show on the map without overlapping each other or point labels, finer
+ones as they zoom in with the wheel; the panel's toggle draws density contours under the points
+in 2-D (not in 3-D)."""
 
 from __future__ import annotations
 
@@ -35,15 +36,15 @@ plane = np.asarray(rows) + 0.5 * rng.standard_normal((len(rows), 2))
 emb = plane @ basis.T + 0.05 * rng.standard_normal((len(rows), 64))
 w = Projector(emb, {"text": texts, "name": [f"r{i}" for i in range(len(rows))]},
               dimensions=2, height=520)
-table = w.cluster(column="text")
 w.label_by = "name"
-w.show_clusters = True
 w
 """
 
 
 def hook(page: Any, expr: str) -> Any:
-    return page.evaluate(f"() => {{ const h = document.querySelector('{W}').__pw; return {expr}; }}")
+    return page.evaluate(
+        f"() => {{ const h = document.querySelector('{W}').__pw; return {expr}; }}"
+    )
 
 
 def overlap(a: list[float], b: list[float]) -> bool:
@@ -94,6 +95,13 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     page = nb.page
     page.wait_for_selector(f'{W}[data-ready="1"]', timeout=60_000)
     page.query_selector(W).scroll_into_view_if_needed()
+    if not page.is_visible(f"{W} .pw-panel"):
+        page.click(f"{W} .pw-panel-toggle")
+    # The panel's Map section: name clusters by the text column, find them (the kernel runs
+    # w.cluster and the names switch on).
+    page.select_option(f"{W} .pw-cluster-column", "text")
+    page.click(f"{W} .pw-find-clusters")
+    assert nb.wait_kernel("'cluster' in w.columns and w.show_clusters and w._clusters['column']")
     page.wait_for_function(
         f"() => document.querySelector('{W}').__pw.clusterBoxes().length >= 4", timeout=30_000
     )
@@ -104,7 +112,8 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     # Density: contours appear under the points; the points themselves stay on top.
     before = canvas_image(page)
     pos = np.asarray(hook(page, "Array.from(h.screenPositions())"), float).reshape(-1, 2)
-    nb.kernel("w.show_density = True")
+    page.check(f"{W} .pw-show-density")
+    assert nb.wait_kernel("w.show_density")
     page.wait_for_function(
         f"() => document.querySelector('{W}').__pw.densityCount() > 0", timeout=30_000
     )
@@ -117,7 +126,6 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     xs, ys = centres[inside, 0], centres[inside, 1]
     same = np.abs(after[ys, xs] - before[ys, xs]).sum(axis=1) <= 12
     assert same.mean() > 0.9, same.mean()  # point centres keep their colour: drawn over
-    assert page.is_checked(f"{W} .pw-show-density") or not page.is_visible(f"{W} .pw-panel")
 
     # Zoom in with the wheel over the first group: finer names.
     anchor = hook(page, "h.clusterBoxes()[0]")
@@ -138,3 +146,5 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     page.wait_for_function(
         f"() => document.querySelector('{W}').__pw.densityCount() === 0", timeout=30_000
     )
+    note = page.text_content(f"{W} .pw-explain-note") or ""
+    assert "2-D" in note and "earlier layout" in note, note
