@@ -41,7 +41,9 @@ def make_embeddings(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 def wire_bytes(w: object) -> tuple[int, int]:
     """(binary buffer bytes, JSON bytes) the browser receives: the state message plus, for
     points sent in parts, the ``_points_rest`` update the browser asks for."""
-    state, _paths, buffers = _remove_buffers(w.get_state())
+    # Without a _points_rest the browser may have asked for already: counted once, below.
+    state = {k: v for k, v in w.get_state().items() if k != "_points_rest"}
+    state, _paths, buffers = _remove_buffers(state)
     binary, text = sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
     outbox = getattr(w, "_outbox", None)  # ours only (peers' widgets are measured too)
     rest = outbox.pending() if outbox is not None else None
