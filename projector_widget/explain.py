@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from . import clusters, quality
 from .columns import Column
+from .progress import Reporter
 
 #: Levels of detail sent to the browser (coarse to fine).
 LEVELS = 3
@@ -121,15 +122,17 @@ def quality_on_rows(
     k: int,
     metric: str,
     rows: npt.NDArray[np.int64] | None = None,
+    *,
+    progress: Reporter | None = None,
 ) -> tuple[quality.QualityReport, npt.NDArray[np.float32]]:
     """The :class:`quality.QualityReport` of the ``rows`` shown (all when None) and the
     ``neighbours kept`` value of every row (NaN for rows not shown or not evaluated)."""
     x = np.asarray(high)
     y = np.asarray(low)
     if rows is None:
-        report = quality.layout_quality(x, y, k, metric)
+        report = quality.layout_quality(x, y, k, metric, progress=progress)
         return report, report.kept
-    report = quality.layout_quality(x[rows], y[rows], k, metric)
+    report = quality.layout_quality(x[rows], y[rows], k, metric, progress=progress)
     kept = np.full(x.shape[0], np.nan, np.float32)
     kept[rows] = report.kept
     return report, kept

@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .neighbors import check_metric
+from .progress import Reporter
 
 INSTALL_HINT = 'pip install "projector-widget[explain]"'
 #: Up to this many rows every distance is compared in float64; above, in float32.
@@ -106,6 +107,7 @@ def layout_quality(
     sample: int = SAMPLE_ROWS,
     seed: int = 0,
     kernel: Kernel = "auto",
+    progress: Reporter | None = None,
 ) -> QualityReport:
     """Return the :class:`QualityReport` of layout ``low`` (N, 2 or 3) for data ``high`` (N, D).
 
@@ -113,7 +115,9 @@ def layout_quality(
     holds for); ``metric`` is the distance in ``high``. Every pair of rows is compared when
     N <= ``max_exact``; above, ``sample`` random rows (fixed by ``seed``) are evaluated against
     every row. ``kernel`` chooses the scan: numba when installed and worth compiling ("auto"),
-    or one of "numba" and "numpy" (the same answers).
+    or one of "numba" and "numpy" (the same answers). ``progress`` (a
+    :class:`~projector_widget.progress.Reporter`) hears two phases, the rows ranked in the
+    original space and then in the layout.
 
     Raises ValueError for non-finite values, mismatched row counts, a k out of range, an unknown
     metric, or an all-zero row under the cosine metric; ImportError when scipy (for the layout's
@@ -148,9 +152,12 @@ def layout_quality(
 
     low_nbrs = _layout_neighbours(ys, k, rows)
     # Ranks of the layout's neighbours in the original space, and the original neighbours.
-    high_counts, high_nbrs = _high_pass(xs, rows, low_nbrs, k, scans)
+    report = progress or Reporter()
+    report.phase("ranking neighbours in the original space", rows.size, unit="rows")
+    high_counts, high_nbrs = _high_pass(xs, rows, low_nbrs, k, scans, done=report.update)
     # Ranks of the original neighbours in the layout.
-    low_counts, _ = _low_pass(ys, rows, high_nbrs, k, scans)
+    report.phase("ranking neighbours in the layout", rows.size, unit="rows")
+    low_counts, _ = _low_pass(ys, rows, high_nbrs, k, scans, done=report.update)
 
     # rank = 1 + (rows strictly closer); a neighbour ranked within k costs nothing.
     t_pen = np.maximum(high_counts + 1 - k, 0).sum(axis=1, dtype=np.float64)
@@ -482,7 +489,13 @@ def _block_rows(n: int) -> int:
 
 
 def _high_pass(
-    xa: FloatArray, rows: IntArray, others: IntArray, k: int, scans: _Scans
+    xa: FloatArray,
+    rows: IntArray,
+    others: IntArray,
+    k: int,
+    scans: _Scans,
+    *,
+    done: Callable[[int], None] = lambda _n: None,
 ) -> tuple[IntArray, IntArray]:
     """For each of ``rows``: how many rows are strictly closer in the original space than each
     of its ``others`` (row indices), and its k nearest rows there. ``xa`` is from
@@ -500,11 +513,18 @@ def _high_pass(
         scores = np.matmul(query, xa.T, out=buf[:b])
         scores[np.arange(b), block] = np.inf
         counts[s : s + b], nbrs[s : s + b] = scans.high(scores, others[s : s + b], k)
+        done(s + b)
     return counts, nbrs
 
 
 def _low_pass(
-    y: FloatArray, rows: IntArray, others: IntArray, k: int, scans: _Scans
+    y: FloatArray,
+    rows: IntArray,
+    others: IntArray,
+    k: int,
+    scans: _Scans,
+    *,
+    done: Callable[[int], None] = lambda _n: None,
 ) -> tuple[IntArray, IntArray]:
     """As :func:`_high_pass` in the layout (exact squared distances in float64)."""
     counts = np.empty((rows.size, others.shape[1]), np.int64)
@@ -514,4 +534,5 @@ def _low_pass(
         block = rows[s : s + step]
         b = block.size
         counts[s : s + b], nbrs[s : s + b] = scans.low(y, block, others[s : s + b], k)
+        done(s + b)
     return counts, nbrs

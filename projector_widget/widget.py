@@ -483,13 +483,20 @@ class Projector(anywidget.AnyWidget):
         row the fraction of its ``k`` nearest neighbours that the layout keeps among its own
         ``k`` nearest, set as the numeric column ``neighbours kept`` to colour by (missing for
         rows not shown). Exact up to 200,000 rows (100,000 x 64 took 103 s on a loaded
-        two-core machine), a sampled estimate above. Runs in the calling thread.
+        two-core machine), a sampled estimate above. Runs in the calling thread; its phases
+        show in the widget's status (a tqdm bar while no view is displayed).
         """
         from .explain import quality_on_rows
 
-        report, kept = quality_on_rows(
-            self._matrix.values, self.coordinates, k, metric, self._session.subset
-        )
+        with self._session.task() as progress:
+            report, kept = quality_on_rows(
+                self._matrix.values,
+                self.coordinates,
+                k,
+                metric,
+                self._session.subset,
+                progress=progress,
+            )
         self.set_column("neighbours kept", [None if np.isnan(v) else float(v) for v in kept])
         return report
 

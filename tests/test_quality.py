@@ -75,6 +75,23 @@ def test_a_layout_that_is_the_data_is_perfect() -> None:
     assert (report.kept == 1.0).all()
 
 
+def test_progress_reports_both_passes_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    from projector_widget.progress import Reporter
+
+    monkeypatch.setattr(quality, "_BLOCK_VALUES", 64 * 500)  # blocks of 64 rows
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((500, 8))
+    updates: list = []
+    quality.layout_quality(x, x[:, :2], k=5, progress=Reporter(updates.append, min_interval=0))
+    phases = [u.phase for u in updates]
+    assert phases[0] == "ranking neighbours in the original space"
+    assert phases[-1] == "ranking neighbours in the layout"
+    for phase in set(phases):
+        done = [u.done for u in updates if u.phase == phase]
+        assert done == sorted(done) and done[-1] == 500 and len(done) > 5
+        assert {u.total for u in updates if u.phase == phase} == {500}
+
+
 def test_a_random_layout_scores_near_one_half() -> None:
     # Venna & Kaski's normalisation puts a layout unrelated to the data at about 0.5.
     rng = np.random.default_rng(4)
