@@ -85,6 +85,14 @@ def check_names(page: Any) -> tuple[int, list[str]]:
     return state["level"], state["texts"]
 
 
+def assert_beside_anchors(boxes: list[list[float]], anchors: np.ndarray) -> None:
+    """Each name box lies on or beside (the 5 px gap) one of the anchor points."""
+    for x, y, w, h in boxes:
+        dx = np.maximum(np.maximum(x - anchors[:, 0], anchors[:, 0] - x - w), 0)
+        dy = np.maximum(np.maximum(y - anchors[:, 1], anchors[:, 1] - y - h), 0)
+        assert np.min(np.hypot(dx, dy)) <= 6, ((x, y, w, h), anchors)
+
+
 def canvas_image(page: Any) -> np.ndarray:
     png = page.query_selector(f"{W} canvas.pw-canvas").screenshot()
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
@@ -126,6 +134,27 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     xs, ys = centres[inside, 0], centres[inside, 1]
     same = np.abs(after[ys, xs] - before[ys, xs]).sum(axis=1) <= 12
     assert same.mean() > 0.9, same.mean()  # point centres keep their colour: drawn over
+
+    # A new layout (the axes swapped): the names move with their anchor rows, no new clusters.
+    rows = nb.kernel_json("[c['row'] for c in w._clusters['levels'][0]['clusters']]")
+    old = hook(page, "h.clusterBoxes()")
+    nb.kernel("w.pca(components=(1, 0))")
+    page.wait_for_function(
+        f"""(old) => {{
+            const h = document.querySelector('{W}').__pw;
+            const b = h.clusterBoxes();
+            return !h.isAnimating() && b.length === old.length && JSON.stringify(b) !== JSON.stringify(old);
+        }}""",
+        arg=old,
+        timeout=30_000,
+    )
+    moved = hook(page, "h.clusterBoxes()")
+    pos = np.asarray(hook(page, "Array.from(h.screenPositions())"), float).reshape(-1, 2)
+    assert_beside_anchors(moved, pos[rows])
+    assert nb.kernel_json("w._clusters['stale']") is True
+    page.wait_for_function(  # the contours are traced again for the new layout
+        f"() => document.querySelector('{W}').__pw.densityCount() > 0", timeout=30_000
+    )
 
     # Zoom in with the wheel over the first group: finer names.
     anchor = hook(page, "h.clusterBoxes()[0]")
