@@ -39,8 +39,14 @@ describe("chooseLevel", () => {
 
   it("never picks a level with no name on screen over one that has", () => {
     // Zoomed into a gap: the fine anchors are all off screen, one coarse anchor is on it.
-    const coarse = anchors([[300, 200], [5000, 5000]]);
-    const fine = anchors([[-400, 200], [1200, 200]]);
+    const coarse = anchors([
+      [300, 200],
+      [5000, 5000],
+    ]);
+    const fine = anchors([
+      [-400, 200],
+      [1200, 200],
+    ]);
     expect(chooseLevel([coarse, fine], 600, 400)).toBe(0);
   });
 
