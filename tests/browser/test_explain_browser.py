@@ -6,9 +6,11 @@ in 2-D (not in 3-D)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import VIEWPORT
 from PIL import Image
 
 W = ".projector-widget"
@@ -177,3 +179,48 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     )
     note = page.text_content(f"{W} .pw-explain-note") or ""
     assert "2-D" in note and "earlier layout" in note, note
+
+
+INK_JS = """([x, y, w, h]) => {
+    const c = document.querySelector('.projector-widget canvas.pw-labels');
+    const k = c.width / c.clientWidth;
+    const d = c.getContext('2d').getImageData(x * k, y * k, w * k, h * k).data;
+    let darkest = 255, brightest = 0;
+    for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] < 250) continue;  // opaque pixels: the text and its halo
+        const v = (d[i] + d[i + 1] + d[i + 2]) / 3;
+        darkest = Math.min(darkest, v);
+        brightest = Math.max(brightest, v);
+    }
+    return [darkest, brightest];
+}"""
+
+
+def test_saved_page_names_clusters_legibly_in_either_theme(browser, tmp_path: Path):
+    """A saved page keeps the names and contours; each name is text in the theme's ink over a
+    halo of its background, in the light and the dark scheme."""
+    ns: dict = {}
+    exec(CELL.replace("\nw\n", "\n"), ns)
+    w = ns["w"]
+    w.cluster(column="text")
+    w.show_clusters = w.show_density = True
+    path = Path(w.save_html(tmp_path / "clusters.html")).resolve()
+    for scheme in ("light", "dark"):
+        ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, color_scheme=scheme)
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector(f'{W}[data-ready="1"]', timeout=30_000)
+        page.wait_for_function(
+            f"() => {{ const h = document.querySelector('{W}').__pw;"
+            " return h.clusterBoxes().length >= 4 && h.densityCount() > 0; }",
+            timeout=30_000,
+        )
+        for box in hook(page, "h.clusterBoxes()"):
+            darkest, brightest = page.evaluate(INK_JS, box)
+            # Text and halo contrast: one near black, the other near white, either way round.
+            assert darkest < 90 and brightest > 170, (scheme, darkest, brightest)
+        assert not page.is_visible(f"{W} .pw-find-clusters")  # no kernel to find them
+        assert not errors, errors
+        ctx.close()
