@@ -166,7 +166,7 @@ def layout_quality(
     scale = n / rows.size
     t_terms, c_terms = norm * scale * t_pen, norm * scale * c_pen
     kept = np.full(n, np.nan, np.float32)
-    kept[rows] = _overlap(high_nbrs, low_nbrs) / np.float32(k)
+    kept[rows] = shared_neighbours(high_nbrs, low_nbrs) / np.float32(k)
     return QualityReport(
         trustworthiness=float(1.0 - t_terms.sum()),
         continuity=float(1.0 - c_terms.sum()),
@@ -232,6 +232,44 @@ def _as_matrix(obj: npt.ArrayLike, name: str) -> FloatArray:
     return a
 
 
+def check_layout(obj: npt.ArrayLike, name: str = "the layout") -> npt.NDArray[np.float64]:
+    """``obj`` as a float64 (N, dims) array with N >= 1 and finite coordinates.
+
+    Raises TypeError for what is not numbers, ValueError for another shape or NaN or infinite
+    coordinates (naming how many rows and the first).
+    """
+    try:
+        a = np.asarray(obj, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an (N, dims) array of numbers: {err}") from None
+    if a.ndim != 2 or a.shape[1] < 1 or a.shape[0] < 1:
+        raise ValueError(f"{name} must be an (N, dims) array with N >= 1, got shape {a.shape}")
+    finite = np.isfinite(a).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise ValueError(
+            f"{name} has NaN or infinite coordinates in {bad.size} rows (first: row {bad[0]}); "
+            "drop or fill those points first"
+        )
+    return a
+
+
+def normalised(a: FloatArray) -> npt.NDArray[np.float64]:
+    """``a`` (finite) in float64, divided by its largest absolute value and centred.
+
+    Distances keep their order (ranks, nearest neighbours and HDBSCAN's clusters do not depend
+    on the scale), and coordinates as large as 1e300 no longer overflow when squared.
+    """
+    out = np.array(a, dtype=np.float64)
+    if out.size == 0:
+        return out
+    top = float(np.abs(out).max())
+    if top > 0:
+        out /= top
+    out -= out.mean(axis=0)
+    return out
+
+
 def _check_k(k: object, n: int) -> int:
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
         raise ValueError(f"k must be an integer, got {k!r}")
@@ -283,9 +321,9 @@ def _standard_error(terms: npt.NDArray[np.float64]) -> float:
     return float(np.std(terms, ddof=1) * s / math.sqrt(s)) if s > 1 else float("nan")
 
 
-def _overlap(a: IntArray, b: IntArray) -> npt.NDArray[np.float32]:
+def shared_neighbours(a: IntArray, b: IntArray) -> npt.NDArray[np.int64]:
     """Per row, how many indices rows of ``a`` and ``b`` (same shape, no repeats) share."""
-    out = np.empty(a.shape[0], np.float32)
+    out = np.empty(a.shape[0], np.int64)
     step = 65_536
     for s in range(0, a.shape[0], step):
         aa, bb = a[s : s + step], b[s : s + step]
@@ -293,14 +331,17 @@ def _overlap(a: IntArray, b: IntArray) -> npt.NDArray[np.float32]:
     return out
 
 
+def optional_import(name: str, why: str) -> Any:
+    """Module ``name``, or ImportError saying ``why`` it is needed and the extra to install."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ImportError(f"{why}, which is not installed: {INSTALL_HINT}") from None
+
+
 def _scipy_spatial() -> Any:
     """``scipy.spatial``, or ImportError naming the extra (scipy comes with scikit-learn)."""
-    try:
-        return importlib.import_module("scipy.spatial")
-    except ImportError:
-        raise ImportError(
-            f"This needs scipy (installed with scikit-learn): {INSTALL_HINT}"
-        ) from None
+    return optional_import("scipy.spatial", "This needs scipy (installed with scikit-learn)")
 
 
 # --- the layout's neighbours ------------------------------------------------------------------

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .quality import Kernel, exact_neighbours
+from .quality import Kernel, exact_neighbours, shared_neighbours
+from .quality import check_layout as _layout
 
 Layout = npt.NDArray[np.float64]
 
@@ -92,6 +93,23 @@ def align_layouts(
     ``to="previous"`` aligns each step to the aligned step before it (small steps stay small
     even when the first and last differ a lot); ``to="first"`` aligns every step to the first.
     """
+    fits = align_transforms(
+        layouts, to=to, scale=scale, reflection=reflection, trim=trim, anchors=anchors
+    )
+    return [fit.apply(y) for fit, y in zip(fits, layouts, strict=True)]
+
+
+def align_transforms(
+    layouts: Sequence[npt.ArrayLike],
+    *,
+    to: str = "previous",
+    scale: bool = True,
+    reflection: bool = True,
+    trim: float = 0.1,
+    anchors: npt.ArrayLike | None = None,
+) -> list[Transform]:
+    """The :class:`Transform` of each layout that :func:`align_layouts` applies (the first is
+    the identity): it also places a new point, projected like that step, where the step shows."""
     if to not in ("previous", "first"):
         raise ValueError(f"to must be 'previous' or 'first', got {to!r}")
     if len(layouts) == 0:
@@ -103,12 +121,15 @@ def align_layouts(
                 f"layout {i} has shape {a.shape} but layout 0 has {arrays[0].shape}; every "
                 "step must place the same rows in the same number of dimensions"
             )
-    out = [arrays[0]]
+    dims = arrays[0].shape[1]
+    fits = [Transform(np.eye(dims), 1.0, np.zeros(dims), np.zeros(dims))]
+    aligned = [arrays[0]]
     for a in arrays[1:]:
-        target = out[-1] if to == "previous" else out[0]
+        target = aligned[-1] if to == "previous" else aligned[0]
         fit = procrustes(a, target, scale=scale, reflection=reflection, trim=trim, anchors=anchors)
-        out.append(fit.apply(a))
-    return out
+        fits.append(fit)
+        aligned.append(fit.apply(a))
+    return fits
 
 
 def drift(
@@ -144,31 +165,30 @@ def drift(
             raise ValueError(
                 f"{name} must have one row per layout row ({ya.shape[0]}), got shape {x.shape}"
             )
+        if np.issubdtype(x.dtype, np.number) and not np.isfinite(x).all():
+            row = int(np.flatnonzero(~np.isfinite(x).all(axis=1))[0])
+            raise ValueError(f"{name} has NaN or infinite values (first: row {row})")
+    check_neighbour_count(k, ya.shape[0])
     if align:
         yb = procrustes(yb, ya).apply(yb)
     displacement = np.linalg.norm(yb - ya, axis=1).astype(np.float32)
     na = exact_neighbours(xa, k, metric, kernel=kernel)
     nb = exact_neighbours(xb, k, metric, kernel=kernel)
-    shared = np.zeros(na.shape[0], np.int64)
-    step = 65_536
-    for s in range(0, na.shape[0], step):
-        a, b = na[s : s + step], nb[s : s + step]
-        shared[s : s + step] = (a[:, :, None] == b[:, None, :]).any(axis=2).sum(axis=1)
+    shared = shared_neighbours(na, nb)
     jaccard = (shared / (2 * k - shared)).astype(np.float32)
     return displacement, jaccard
 
 
-def _layout(obj: npt.ArrayLike, name: str) -> Layout:
-    try:
-        a = np.asarray(obj, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an (N, dims) array of numbers: {err}") from None
-    if a.ndim != 2 or a.shape[1] < 1 or a.shape[0] < 1:
-        raise ValueError(f"{name} must be an (N, dims) array with N >= 1, got shape {a.shape}")
-    if not np.isfinite(a).all():
-        row = int(np.flatnonzero(~np.isfinite(a).all(axis=1))[0])
-        raise ValueError(f"{name} has NaN or infinite coordinates (first: row {row})")
-    return a
+def check_neighbour_count(k: object, rows: int) -> None:
+    """Raise ValueError unless every one of ``rows`` rows has ``k`` other rows to compare."""
+    if rows < 2:
+        raise ValueError(
+            f"the sequence has {rows} row; comparing neighbourhoods needs at least 2 rows"
+        )
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < rows:
+        raise ValueError(
+            f"k must be a number of neighbours from 1 to {rows - 1} (rows - 1), got {k!r}"
+        )
 
 
 def _anchor_rows(anchors: npt.ArrayLike | None, n: int) -> npt.NDArray[np.int64]:
