@@ -19,7 +19,6 @@ and a moving layout without the kernel.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -29,7 +28,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-INSTALL_HINT = 'pip install "projector-widget[explain]"'
+from .quality import INSTALL_HINT, normalised
+from .quality import check_layout as _layout
+from .quality import optional_import as _import
+
 #: Points HDBSCAN clusters at most; the others follow their nearest sampled point.
 SAMPLE_ROWS = 20_000
 #: Number words, removed from scikit-learn's English stop words: they name things in data
@@ -119,7 +121,7 @@ def find_clusters(
     Raises ValueError for non-finite coordinates or sizes below 2; ImportError without
     scikit-learn.
     """
-    y = _layout(layout)
+    y = normalised(_layout(layout))  # scale-free: huge coordinates neither overflow nor blow up
     n = y.shape[0]
     size = _min_size(min_size, n)
     samples = _min_samples(min_samples, size)
@@ -201,7 +203,7 @@ def cluster_medoids(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, i
     """The row of each cluster's medoid: the point with the least summed distance to the
     cluster's other points (of up to 1,000 of them, chosen at random with a fixed seed, for
     large clusters)."""
-    y = _layout(layout)
+    y = normalised(_layout(layout))  # the same medoid, with no overflow in the squares
     lab = _labels(labels, y.shape[0])
     order = np.argsort(lab, kind="stable")
     ids, starts = np.unique(lab[order], return_index=True)
@@ -237,19 +239,21 @@ def cluster_levels(
     Level i (of ``levels``) uses ``min_size * factor ** (levels - 1 - i)`` (so the finest uses
     ``min_size``, default :func:`default_min_size`). Each level splits every cluster of the
     level above with HDBSCAN on that cluster's points alone (a cluster with no denser parts
-    stays whole), so every cluster lies inside one cluster of each coarser level and a point
-    that is noise stays noise below. Each cluster comes with its size, label position
+    stays whole), so every cluster lies inside one cluster, or the noise, of each coarser level:
+    the noise of the level above is clustered again too, so a compact group too small for a
+    coarser level becomes a cluster of a finer one (its ``parent`` -1). Each cluster comes with its size, label position
     (:func:`cluster_positions`) and label text (:func:`name_clusters` with ``texts`` or
     ``categories``). Sampling as in :func:`find_clusters`.
     """
     y = _layout(layout)
+    ys_all = normalised(y)
     n = y.shape[0]
     size = _min_size(min_size, n)
     levels = _int_at_least("levels", levels, 1)
     factor = _int_at_least("factor", factor, 2)
     max_points = _int_at_least("max_points", max_points, 2)
-    sample = _sample(y, max_points, min(size, 10), seed)
-    ys = y[sample.rows]
+    sample = _sample(ys_all, max_points, min(size, 10), seed)
+    ys = ys_all[sample.rows]
     parent = np.full(sample.rows.size, -1, np.int32)  # above the coarsest level: all unclustered
     result: list[ClusterLevel] = []
     previous: Labels | None = None
@@ -258,7 +262,7 @@ def cluster_levels(
         labels = _split(ys, parent, _scaled(level_size, sample.rows.size, n))
         full = _by_size(sample.spread(labels))
         names = name_clusters(full, texts=texts, categories=categories, top=top)
-        medoids = cluster_medoids(y, full)
+        medoids = cluster_medoids(ys_all, full)
         summaries = []
         for name in names:
             up = -1
@@ -282,30 +286,6 @@ def cluster_levels(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _import(name: str, why: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise ImportError(f"{why}, which is not installed: {INSTALL_HINT}") from None
-
-
-def _layout(obj: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    try:
-        a = np.asarray(obj, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"the layout must be an (N, dims) array of numbers: {err}") from None
-    if a.ndim != 2 or a.shape[1] < 1:
-        raise ValueError(f"the layout must be an (N, dims) array, got shape {a.shape}")
-    finite = np.isfinite(a).all(axis=1)
-    if not finite.all():
-        bad = np.flatnonzero(~finite)
-        raise ValueError(
-            f"the layout has NaN or infinite coordinates in {bad.size} rows (first: row "
-            f"{bad[0]}); finish or drop those points first"
-        )
-    return a
 
 
 def _labels(obj: npt.ArrayLike, n: int | None = None) -> Labels:

@@ -147,8 +147,7 @@ def layout_quality(
     scans = _choose_scan(kernel, n)
     dtype = np.float64 if n <= FLOAT64_MAX_ROWS else np.float32
     xs = _prepared(x, m, dtype)
-    ys = y.astype(np.float64, copy=False)
-    ys = ys - ys.mean(axis=0)
+    ys = normalised(y)  # ranks do not depend on the scale; 1e200 squared would overflow
 
     low_nbrs = _layout_neighbours(ys, k, rows)
     # Ranks of the layout's neighbours in the original space, and the original neighbours.
@@ -296,9 +295,13 @@ def _prepared(x: FloatArray, metric: str, dtype: type[np.floating[Any]]) -> Floa
     """
     out = np.empty((x.shape[0], x.shape[1] + 1), dtype)
     step = 65_536
-    mean = x.mean(axis=0, dtype=np.float64) if metric != "cosine" else None
+    # Divided by the largest |value| first: the order of distances stays, and squares of values
+    # up to float64's largest no longer overflow (nor do the cosine norms).
+    top = float(np.abs(x).max()) if x.size else 0.0
+    top = top if top > 0 else 1.0
+    mean = (x / top).mean(axis=0, dtype=np.float64) if metric != "cosine" else None
     for s in range(0, x.shape[0], step):
-        block = x[s : s + step].astype(np.float64)
+        block = x[s : s + step].astype(np.float64) / top
         if mean is None:
             norms = np.linalg.norm(block, axis=1)
             zero = np.flatnonzero(norms == 0)
@@ -344,6 +347,16 @@ def _scipy_spatial() -> Any:
     return optional_import("scipy.spatial", "This needs scipy (installed with scikit-learn)")
 
 
+def _check_indices(idx: IntArray, n: int, what: str) -> None:
+    """Raise ValueError unless every index of ``idx`` names one of ``n`` rows (the compiled
+    scans read ``scores[idx]`` unchecked)."""
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        raise ValueError(
+            f"{what} gave a neighbour index outside 0..{n - 1} (the coordinates are probably "
+            "too large or too close together to be told apart); rescale the layout"
+        )
+
+
 # --- the layout's neighbours ------------------------------------------------------------------
 
 
@@ -354,6 +367,7 @@ def _layout_neighbours(y: npt.NDArray[np.float64], k: int, rows: IntArray) -> In
     # another point first, so drop the point itself wherever it is, else the last one found.
     _, idx = tree.query(y[rows], k=k + 1, workers=-1)
     idx = np.asarray(idx, dtype=np.int64)
+    _check_indices(idx, y.shape[0], "the layout's k-d tree")
     is_self = idx == rows[:, None]
     drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
     keep = np.ones_like(idx, dtype=bool)
@@ -427,6 +441,7 @@ def _numba_scans() -> _Scans:
     low = numba.njit(cache=True, parallel=True)(_low_py)
 
     def run_high(scores: FloatArray, others: IntArray, k: int) -> tuple[IntArray, IntArray]:
+        _check_indices(others, scores.shape[1], "the neighbour search")
         counts = np.zeros(others.shape, np.int64)
         top = np.empty((scores.shape[0], k), np.int64)
         high(scores, np.ascontiguousarray(others), k, counts, top)
@@ -435,6 +450,8 @@ def _numba_scans() -> _Scans:
     def run_low(
         y: FloatArray, block: IntArray, others: IntArray, k: int
     ) -> tuple[IntArray, IntArray]:
+        _check_indices(others, y.shape[0], "the neighbour search")
+        _check_indices(block, y.shape[0], "the row block")
         counts = np.zeros(others.shape, np.int64)
         top = np.empty((block.size, k), np.int64)
         low(np.asfortranarray(y), block, np.ascontiguousarray(others), k, counts, top)

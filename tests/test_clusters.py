@@ -208,3 +208,17 @@ def test_layout_errors() -> None:
         find_clusters(np.zeros(5))
     with pytest.raises(ValueError, match="min_size must be an integer >= 2"):
         find_clusters(np.zeros((10, 2)), min_size=1)
+
+
+def test_huge_coordinates_cluster_as_their_scaled_down_copy() -> None:
+    # Squared distances of 1e160 overflow float64; HDBSCAN then allocated without bound.
+    y = np.random.default_rng(0).normal(size=(60, 2)) * 2
+    np.testing.assert_array_equal(find_clusters(y * 1e160), find_clusters(y))
+    blobs, _ = _blobs(300)
+    huge = blobs * 1e250
+    levels, small = cluster_levels(huge, 10, 2), cluster_levels(blobs, 10, 2)
+    for a, b in zip(levels, small, strict=True):
+        np.testing.assert_array_equal(a.labels, b.labels)
+        assert [c.row for c in a.clusters] == [c.row for c in b.clusters]
+    labels = small[-1].labels
+    assert cluster_medoids(huge, labels) == cluster_medoids(blobs, labels)

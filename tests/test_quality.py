@@ -176,3 +176,30 @@ def test_errors_say_what_to_fix() -> None:
         layout_quality(np.array([["a", "b"]] * 100), low)
     with pytest.raises(ValueError, match="kernel must be"):
         layout_quality(x, low, kernel="gpu")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kernel", _kernels())
+def test_huge_coordinates_score_as_their_scaled_down_copy(kernel: str) -> None:
+    # Squares of 1e200 overflow float64: scores read 1.0, or the k-d tree answered "no
+    # neighbour" (index n) and the scan indexed past the end. Ranks ignore the scale.
+    x, low = _data(n=300, seed=5)
+    expected = layout_quality(x, low, k=8, kernel=kernel)
+    for hx, hy in ((x * 1e200, low), (x, low * 1e200), (x * 1e300, low * 1e-300)):
+        report = layout_quality(hx, hy, k=8, kernel=kernel)
+        assert report.trustworthiness == pytest.approx(expected.trustworthiness, abs=1e-12)
+        assert report.continuity == pytest.approx(expected.continuity, abs=1e-12)
+        np.testing.assert_array_equal(report.kept, expected.kept)
+    cosine = layout_quality(x * 1e200, low, k=8, metric="cosine", kernel=kernel)
+    assert cosine.trustworthiness == pytest.approx(
+        layout_quality(x, low, k=8, metric="cosine", kernel=kernel).trustworthiness, abs=1e-12
+    )
+
+
+def test_the_compiled_scan_refuses_an_index_past_the_last_row() -> None:
+    pytest.importorskip("numba")
+    scans = quality._numba_scans()
+    scores = np.zeros((2, 5))
+    with pytest.raises(ValueError, match=r"outside 0\.\.4"):
+        scans.high(scores, np.array([[1, 5], [0, 2]], np.int64), 1)
+    with pytest.raises(ValueError, match=r"outside 0\.\.4"):
+        scans.low(np.zeros((5, 2)), np.array([0, 1]), np.array([[5], [0]], np.int64), 1)
