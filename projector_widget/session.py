@@ -147,6 +147,8 @@ class ProjectionSession:
         self._spherized: Matrix | None = None
         self._pca_cache: dict[tuple[bool, int], PCAResult] = {}
         self._layout_cache: dict[str, npt.NDArray[np.float32]] = {}
+        #: Bumped by :meth:`set_matrix`: a layout of an older matrix is never cached as current.
+        self._generation = 0
         self._saved: SavedView | None = None
         self._last_frame = 0.0
         #: The last progress of a projection reported (shown again after a task's phases).
@@ -187,11 +189,20 @@ class ProjectionSession:
             raise ValueError(f"the new matrix has {matrix.n} rows but the session has {self.n}")
         with self.lock:
             self.matrix = matrix
+            self._generation += 1
             self._spherized = None
             self._pca_cache.clear()
             self._layout_cache.clear()
             if pca_result is not None:
                 self._pca_cache[(False, 0)] = pca_result
+
+    def take_layout(self, layout: Layout) -> None:
+        """Make ``layout`` of every row (already on screen: a sequence step's aligned layout)
+        the current layout and coordinates, without reporting them; later views (isolating a
+        subset, a job's first frame) start from it."""
+        with self.lock:
+            self._layout = layout
+            self.coords = np.ascontiguousarray(layout.coords, dtype=np.float32)
 
     def inputs(self, rows: Rows | None = None) -> Inputs:
         """What a projection of the current rows (or of ``rows``: spherize, subset) sees."""
@@ -342,12 +353,13 @@ class ProjectionSession:
 
     def _layout_key(self, method: str, params: dict[str, Any]) -> str:
         sub = "all" if self.subset is None else str(hash(self.subset.tobytes()))
-        return f"{method}|{sorted(params.items())}|{self.spherize}|{sub}"
+        return f"{self._generation}|{method}|{sorted(params.items())}|{self.spherize}|{sub}"
 
     def _start_job(self, method: Method, p: dict[str, Any]) -> Job:
         inputs = self.inputs()
         rows = np.ascontiguousarray(inputs.rows())
         key = self._layout_key(method.name, p)
+        generation = self._generation
         preview = pca_coords(self.pca_result(), [0, 1, 2], p["dims"])
         # The method's phases go to the job (hence the widget's status) and, while no view is
         # displayed, to tqdm bars; frames keep the phase text the method reported last.
@@ -384,7 +396,9 @@ class ProjectionSession:
                 frame=lambda i, t, e: frame(job, i, t, e), progress=progress, preview=preview
             )
             out = method.run(rows, p, hooks)
-            if not job.stopped:
+            with self.lock:  # a layout of the matrix replaced meanwhile is not this one's
+                if job.stopped or generation != self._generation:
+                    return out
                 self._layout_cache[key] = out
                 while len(self._layout_cache) > LAYOUT_CACHE:  # oldest first (dict order)
                     self._layout_cache.pop(next(iter(self._layout_cache)))

@@ -28,7 +28,7 @@ import numpy.typing as npt
 from .inputs import Matrix, as_matrix
 from .neighbors import NeighbourSearch
 from .projections.pca import COMPONENTS, PCAResult, pca, pca_coords
-from .sequence import align_layouts
+from .sequence import Transform, align_transforms, check_neighbour_count
 from .sequence import drift as row_drift
 
 #: Dimensions of every step's layout (2-D views show the first two).
@@ -43,6 +43,8 @@ class Timeline:
     matrices: list[Matrix]
     pcas: list[PCAResult]
     layouts: list[npt.NDArray[np.float32]]
+    #: Per step, the Procrustes transform from its PCA layout to its aligned layout.
+    transforms: list[Transform]
     _searches: dict[int, NeighbourSearch] = field(default_factory=dict)
 
     @property
@@ -65,8 +67,7 @@ class Timeline:
         overlap compares each row's ``k`` nearest neighbours in the two original spaces.
         """
         first, current = self.matrices[0], self.matrices[step]
-        if not 1 <= k < first.n:
-            raise ValueError(f"k must be in 1..{first.n - 1} (rows - 1), got {k}")
+        check_neighbour_count(k, first.n)
         return row_drift(
             first.values,
             current.values,
@@ -76,6 +77,19 @@ class Timeline:
             metric=metric,
             align=False,
         )
+
+    def displacement(self, step: int) -> npt.NDArray[np.float32]:
+        """How far each row moved between the first step and ``step`` in the aligned layouts."""
+        moved = self.layouts[step].astype(np.float64) - self.layouts[0]
+        return np.sqrt(np.einsum("ij,ij->i", moved, moved)).astype(np.float32)
+
+    def locate(self, step: int, vec: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """Where a new vector of ``step``'s dimensions shows in that step's aligned layout (3,)."""
+        result = self.pcas[step]
+        comps = result.components[:LAYOUT_DIMS].astype(np.float64)
+        y = np.zeros(LAYOUT_DIMS)
+        y[: comps.shape[0]] = comps @ (vec.astype(np.float64) - result.mean)
+        return self.transforms[step].apply(y[None, :])[0]
 
 
 def build_timeline(
@@ -109,12 +123,16 @@ def build_timeline(
         matrices.append(m)
     pcas = [pca(m.values, COMPONENTS, sq_norms=m.sq_norms) for m in matrices]
     layouts = [pca_coords(p, [0, 1, 2], LAYOUT_DIMS).astype(np.float64) for p in pcas]
-    aligned = align_layouts(layouts, to="previous")
+    fits = align_transforms(layouts, to="previous")
     return Timeline(
         names=labels,
         matrices=matrices,
         pcas=pcas,
-        layouts=[np.ascontiguousarray(a, dtype=np.float32) for a in aligned],
+        layouts=[
+            np.ascontiguousarray(fit.apply(y), dtype=np.float32)
+            for fit, y in zip(fits, layouts, strict=True)
+        ],
+        transforms=fits,
     )
 
 

@@ -45,7 +45,7 @@ from .inputs import as_matrix, check_dimensions
 from .jobs import Job
 from .neighbors import K_MAX, NeighbourSearch, check_metric
 from .parts import PointsOutbox
-from .projections import PCAResult
+from .projections import Layout, PCAResult
 from .search import search as search_columns
 from .session import ProjectionSession, progress_value
 from .sprites import as_images, build_atlas
@@ -160,6 +160,9 @@ class Projector(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     #: A sequence's aligned layouts (``encoding.encode_timeline``); {} otherwise.
     _timeline = traitlets.Dict().tag(sync=True)
+    #: Whether the view shows the sequence's own layouts (the browser then steps through
+    #: _timeline itself); the kernel decides, the browser only reads it.
+    _timeline_active = traitlets.Bool(False).tag(sync=True)
     #: Draw the names of the clusters :meth:`cluster` found (by zoom level) on the map.
     show_clusters = traitlets.Bool(False).tag(sync=True)
     #: Draw density contours under the points (2-D views; computed in the browser).
@@ -505,7 +508,7 @@ class Projector(anywidget.AnyWidget):
         done = self._clustered
         if done is None or self._clusters.get("stale", True):
             return
-        now = coords[:, : self.dimensions]
+        now = self._shown_coords(coords)[:, : self.dimensions]
         if now.shape != done.shape or not np.array_equal(now, done):
             self._clusters = {**self._clusters, "stale": True}
 
@@ -616,7 +619,11 @@ class Projector(anywidget.AnyWidget):
         )
         self.focus = -1
         self._neighbors = encoding.encode_neighbors(-1, idx, dist, self._row_names(idx), query=text)
-        self._query_point = {"text": text, "coords": self._session.locate(vec, self.dimensions)}
+        if self._steps is not None and self._sequence_view():  # where the step shows it
+            where = self._steps.locate(self.step, vec)[: self.dimensions].tolist()
+        else:
+            where = self._session.locate(vec, self.dimensions)
+        self._query_point = {"text": text, "coords": where}
         self._refresh_labels()
         return idx, dist
 
@@ -860,11 +867,16 @@ class Projector(anywidget.AnyWidget):
         self.set_column("neighbours shared", shared)
         return pd.DataFrame({"displacement": moved, "neighbours shared": shared})
 
-    def select_drifted(self, top: int = 20, k: int = 10) -> npt.NDArray[np.int64]:
-        """Select the ``top`` rows that moved most since the first step (:meth:`drift`)."""
+    def select_drifted(self, top: int = 20) -> npt.NDArray[np.int64]:
+        """Select the ``top`` rows that moved most since the first step (the ``displacement``
+        of :meth:`drift`, without its neighbour comparison)."""
         if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
             raise ValueError(f"top must be a positive number of rows, got {top!r}")
-        moved = self.drift(k)["displacement"].to_numpy()
+        if self._steps is None:
+            raise ValueError(
+                "select_drifted compares the steps of a sequence: use Projector.sequence(...)"
+            )
+        moved = self._steps.displacement(self.step)
         rows = np.argsort(-moved, kind="stable")[: int(top)].astype(np.int64)
         self.selected = rows
         return np.sort(rows)
@@ -879,9 +891,15 @@ class Projector(anywidget.AnyWidget):
         )
 
     def _sequence_view(self) -> bool:
-        """Whether the sequence's own layouts show (the PCA of every row, not spherized)."""
+        """Whether the sequence's own layouts show (the first three principal components of
+        every row, not spherized)."""
         session = self._session
-        return session.method == "pca" and not session.spherize and session.subset is None
+        return (
+            session.method == "pca"
+            and list(session.params.get("components", [])) == [0, 1, 2]
+            and not session.spherize
+            and session.subset is None
+        )
 
     @traitlets.validate("step")
     def _validate_step(self, proposal: dict[str, Any]) -> int:
@@ -909,7 +927,12 @@ class Projector(anywidget.AnyWidget):
         self._neighbour_search = self._steps.search(step)
         self._session.set_matrix(self._matrix, self._steps.pcas[step])
         self._pca_variance = self._session.variance()
-        if not self._sequence_view():
+        if self._sequence_view():
+            # What the browser shows is the session's layout from now on (isolating keeps it).
+            self._session.take_layout(Layout(self._steps.layouts[step]))
+            with self._session.lock:
+                self._mark_clusters_stale(self._session.coords)
+        else:
             self._rerun()
         self._refresh_neighbors()
 
@@ -1069,6 +1092,7 @@ class Projector(anywidget.AnyWidget):
     def _on_coords(self, coords: npt.NDArray[np.float32], transition_ms: int) -> None:
         """The session has new coordinates: sync them (whole: they replace points on screen)."""
         value = self._points_value(coords, self.dimensions, transition_ms)
+        self._timeline_active = self._steps is not None and self._sequence_view()
         with self._points_lock:
             self._points = self._outbox.prepare(value)
             self._points_rest = {}

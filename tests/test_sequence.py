@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from projector_widget.sequence import align_layouts, drift, procrustes
+from projector_widget.sequence import align_layouts, align_transforms, drift, procrustes
 
 
 def _rotation(theta: float) -> np.ndarray:
@@ -137,3 +137,33 @@ def test_errors_say_what_to_fix() -> None:
         drift(x[:49], x, a, a)
     with pytest.raises(ValueError, match="layout_a has shape"):
         drift(x, x, a, a[:, :1])
+
+
+def test_drift_errors_name_the_input_and_the_row_count() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((30, 4))
+    y = rng.standard_normal((30, 2))
+    bad = x.copy()
+    bad[4, 1] = np.nan
+    with pytest.raises(
+        ValueError, match=r"embeddings_b has NaN or infinite values \(first: row 4\)"
+    ):
+        drift(x, bad, y, y, k=3)
+    with pytest.raises(ValueError, match="embeddings_a has NaN"):
+        drift(bad, x, y, y, k=3)
+    with pytest.raises(ValueError, match="1 row; comparing neighbourhoods needs at least 2 rows"):
+        drift(x[:1], x[:1], y[:1], y[:1], k=1)
+    with pytest.raises(ValueError, match="k must be a number of neighbours from 1 to 29"):
+        drift(x, x, y, y, k=30)
+
+
+def test_align_transforms_are_what_align_layouts_applies() -> None:
+    rng = np.random.default_rng(4)
+    first = rng.standard_normal((50, 3))
+    layouts = [first, first @ np.diag([1.0, -1.0, 1.0]) * 2 + 5, rng.standard_normal((50, 3))]
+    fits = align_transforms(layouts)
+    aligned = align_layouts(layouts)
+    for fit, y, want in zip(fits, layouts, aligned, strict=True):
+        np.testing.assert_allclose(fit.apply(y), want)
+    np.testing.assert_allclose(fits[0].apply(first), first)
+    np.testing.assert_allclose(aligned[1], first, atol=1e-9)

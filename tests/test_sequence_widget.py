@@ -189,3 +189,84 @@ def test_from_tensorboard_reads_every_checkpoint_as_a_sequence(tmp_path: Path) -
     assert set(w.drift(metric="euclidean").nlargest(12, "displacement").index) == set(range(12))
     with pytest.raises(ValueError, match="checkpoints must be 'latest' or 'all'"):
         Projector.from_tensorboard(root, checkpoints="every")
+
+
+def test_isolating_at_a_later_step_keeps_the_rows_where_they_show() -> None:
+    a, b, c, groups = _steps()
+    w = Projector.sequence([a, b, c], _meta(groups))
+    w.step = 2
+    before = w.coordinates.copy()
+    w.isolate(range(100))
+    np.testing.assert_allclose(w.coordinates[:100], before[:100], atol=1e-5)
+    sent = encoding.decode_points(w._points)[:100]
+    np.testing.assert_allclose(sent, before[:100, : sent.shape[1]], atol=np.ptp(before) / 30000)
+    w.show_all()
+    np.testing.assert_allclose(w.coordinates, before, atol=1e-5)
+
+
+def test_other_principal_components_show_and_the_browser_is_told_to_stop_stepping() -> None:
+    a, b, c, groups = _steps()
+    w = Projector.sequence([a, b, c], _meta(groups))
+    w.step = 2
+    assert w._timeline_active
+    w.project("pca", components=[3, 4, 5])
+    assert not w._timeline_active
+    single = Projector(c)
+    single.project("pca", components=[3, 4, 5])
+    np.testing.assert_allclose(w.coordinates, single.coordinates, rtol=1e-5, atol=1e-5)
+    w.project("pca")
+    assert w._timeline_active
+    np.testing.assert_allclose(w.coordinates, build_timeline([a, b, c]).layouts[2], atol=1e-5)
+    w.spherize = True
+    assert not w._timeline_active
+    assert not Projector(a)._timeline_active  # not a sequence
+
+
+def test_a_query_at_a_later_step_lands_where_that_step_shows_its_row() -> None:
+    a, b, c, groups = _steps()
+    wider = np.hstack([c, np.ones((N, 5), np.float32)])  # another dimensionality
+    current = {"step": 0}
+    steps = [a, b, wider]
+
+    def encoder(texts: list[str]) -> np.ndarray:
+        return steps[current["step"]][[7]]  # "embeds" the text as row 7 of the step
+
+    w = Projector.sequence(steps, _meta(groups), encoder=encoder)
+    for step in (0, 2):
+        current["step"] = step
+        w.step = step
+        idx, _ = w.query("row seven", k=3)
+        assert idx[0] == 7
+        np.testing.assert_allclose(
+            w._query_point["coords"], w.coordinates[7], atol=1e-4 * np.ptp(w.coordinates)
+        )
+
+
+def test_clusters_go_stale_when_the_step_changes_and_not_before() -> None:
+    pytest.importorskip("sklearn")
+    a, b, c, groups = _steps()
+    w = Projector.sequence([a, b, c], _meta(groups))
+    w.dimensions = 2
+    w.step = 2
+    w.cluster()
+    assert w._clusters["stale"] is False
+    w.project("pca")  # the same view again: nothing moved on screen
+    assert w._clusters["stale"] is False
+    w.step = 1  # the points move in the browser: the names are of another layout
+    assert w._clusters["stale"] is True
+
+
+def test_select_drifted_uses_the_displacement_alone_and_errors_name_the_problem() -> None:
+    a, b, c, groups = _steps()
+    w = Projector.sequence([a, b, c], _meta(groups))
+    w.step = 2
+    np.testing.assert_array_equal(w.select_drifted(top=12), np.arange(12))
+    assert "displacement" not in w.columns  # no drift() run behind it
+    with pytest.raises(ValueError, match="sequence"):
+        Projector(a).select_drifted()
+    one = Projector.sequence([a[:1], b[:1]])
+    one.step = 1
+    with pytest.raises(ValueError, match="needs at least 2 rows"):
+        one.drift()
+    with pytest.raises(ValueError, match=r"k must be a number of neighbours from 1 to 239"):
+        w.drift(k=240)

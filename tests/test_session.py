@@ -131,3 +131,33 @@ def test_large_input_waits_for_the_first_frame_then_refines(monkeypatch):
     s.drawn.set()
     assert s.refined.wait(60)
     assert len(rec.coords) == 1 and rec.coords[0][1] == 0  # the refined PCA, without animation
+
+
+def test_a_layout_finishing_after_the_matrix_changed_is_not_cached_for_the_new_one(
+    data, monkeypatch
+):
+    import dataclasses
+    import threading
+
+    from projector_widget import projections
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_first_then_instant(rows, params, hooks):
+        started.set()
+        release.wait(30)
+        return np.ascontiguousarray(rows[:, :2])  # a "layout" that tells the matrices apart
+
+    tsne = dataclasses.replace(projections.METHODS["tsne"], run=slow_first_then_instant)
+    monkeypatch.setitem(projections.METHODS, "tsne", tsne)
+    s, _ = make(data)
+    s.start()
+    job = s.show(s.prepare("tsne", {"dims": 2}))
+    assert started.wait(30)
+    other = data[::-1].copy()  # the next step of a sequence: same rows, other vectors
+    s.set_matrix(as_matrix(other))
+    release.set()  # the first job finishes between the new matrix and the rerun
+    job.wait(30)
+    again = s.show(s.prepare("tsne", {"dims": 2}))
+    again.wait(30)
+    np.testing.assert_array_equal(s.coords[:, :2], other[:, :2])
