@@ -70,7 +70,8 @@ class ClusterName:
 class ClusterSummary:
     """One cluster of one level: its size, where its label goes and what it says.
 
-    ``position`` is the medoid of the cluster's points (a point of the cluster, so the label
+    ``terms`` and ``weights`` are those of its :class:`ClusterName`. ``position`` is the medoid
+    of the cluster's points (a point of the cluster, so the label
     sits on points even when the cluster is curved) and ``row`` that point's row, so a view can
     place the label where it draws that row (following the layout as it moves); ``parent`` is
     the cluster of the next coarser level that contains it (-1 on the coarsest level).
@@ -83,6 +84,7 @@ class ClusterSummary:
     label: str
     terms: tuple[str, ...]
     row: int = -1
+    weights: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,7 @@ def cluster_levels(
                     label=name.label,
                     terms=name.terms,
                     row=medoids[name.cluster],
+                    weights=name.weights,
                 )
             )
         result.append(ClusterLevel(min_size=int(level_size), labels=full, clusters=summaries))

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import clusters, quality
-from .columns import Column
+from .columns import Column, categorical_column
 from .progress import Reporter
 
 #: Levels of detail sent to the browser (coarse to fine).
@@ -34,17 +34,21 @@ CLUSTER_COLUMN = "cluster"
 
 @dataclass(frozen=True)
 class NamedClusters:
-    """What :func:`find_named_clusters` found: the table, the column values and the payload."""
+    """What :func:`find_named_clusters` found: the table, the column values, the payload and the
+    column itself (categorical whatever the number of clusters; noise missing)."""
 
     table: Any
     values: list[int | None]
     payload: dict[str, Any]
+    column: Column
 
 
-def naming_column(columns: Sequence[Column], column: str | None, label_by: str) -> Column | None:
+def naming_column(
+    columns: Sequence[Column], column: str | None, label_by: str, skip: str = CLUSTER_COLUMN
+) -> Column | None:
     """The column that names clusters: ``column`` when given (text or category), else the
     ``label_by`` column, else the first text column, else the first category column (never
-    the ``cluster`` column itself); None when there is none (clusters are then numbered)."""
+    ``skip``, the clusters' own column); None when there is none (clusters are then numbered)."""
     if column is not None:
         found = next((c for c in columns if c.name == column), None)
         if found is None:
@@ -56,7 +60,7 @@ def naming_column(columns: Sequence[Column], column: str | None, label_by: str) 
                 "(keywords) or a categorical one (its most common value)"
             )
         return found
-    usable = [c for c in columns if c.kind in ("text", "category") and c.name != CLUSTER_COLUMN]
+    usable = [c for c in columns if c.kind in ("text", "category") and c.name != skip]
     by_label = [c for c in usable if c.name == label_by]
     texts = [c for c in usable if c.kind == "text"]
     ranked = by_label or texts or usable
@@ -72,17 +76,19 @@ def find_named_clusters(
     min_size: int | None = None,
     rows: npt.NDArray[np.int64] | None = None,
     version: int = 0,
+    output: str = CLUSTER_COLUMN,
 ) -> NamedClusters:
     """Cluster ``layout`` (N, 2 or 3) at :data:`LEVELS` levels, named from ``column``.
 
     ``rows`` restricts the clustering to those rows (an isolated selection; the others are
     noise). The table is the finest level (clusters of at least ``min_size`` points), with the
-    columns of :func:`clusters.cluster_table` and ``row``, the medoid's row.
+    columns of :func:`clusters.cluster_table` and ``row``, the medoid's row; the column is
+    named ``output``.
     """
     y = np.asarray(layout, dtype=np.float64)
     n = y.shape[0]
     idx = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
-    named_by = naming_column(columns, column, label_by)
+    named_by = naming_column(columns, column, label_by, skip=output)
     texts = categories = None
     if named_by is not None:
         values = [named_by.text(int(i)) for i in idx.tolist()]
@@ -92,7 +98,12 @@ def find_named_clusters(
             categories = values
     levels = clusters.cluster_levels(y[idx], min_size, LEVELS, texts=texts, categories=categories)
     finest = levels[-1]
-    names = clusters.name_clusters(finest.labels, texts=texts, categories=categories)
+    # The finest level's names, as cluster_levels found them (no second c-TF-IDF pass).
+    names = [
+        clusters.ClusterName(s.cluster, s.size, s.label, s.terms, s.weights)
+        for s in finest.clusters
+    ]
+    names.sort(key=lambda name: name.cluster)
     table = clusters.cluster_table(names, {s.cluster: s.position for s in finest.clusters})
     table["row"] = [int(idx[s.row]) for s in finest.clusters]
     full = np.full(n, -1, np.int32)
@@ -113,7 +124,12 @@ def find_named_clusters(
             for level in levels
         ],
     }
-    return NamedClusters(table, [None if c < 0 else int(c) for c in full.tolist()], payload)
+    values = [None if c < 0 else int(c) for c in full.tolist()]
+    # Categorical however many clusters there are: make_column would type more than 32
+    # distinct integers as numbers (a colour ramp and a histogram instead of categories).
+    cells = np.empty(n, dtype=object)
+    cells[:] = values
+    return NamedClusters(table, values, payload, categorical_column(output, cells))
 
 
 def quality_on_rows(

@@ -243,7 +243,14 @@ def dispatch(
     try:
         handlers[type(request)](request)
     except (ValueError, TypeError, IndexError, KeyError, ImportError) as exc:
-        send(error_reply(str(exc)))
+        send(error_reply(_message(exc)))
+
+
+def _message(exc: Exception) -> str:
+    """The text of ``exc`` as a user reads it: ``str(KeyError("x"))`` is ``"'x'"``, quoted."""
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        return str(exc.args[0])
+    return str(exc)
 
 
 # ----------------------------------------------------------------------------- replies

@@ -211,6 +211,8 @@ class Projector(anywidget.AnyWidget):
         self._n = matrix.n
         self._matrix = matrix
         self._column_list: list[Column] = columns
+        #: Columns the widget made (cluster(), layout_quality()): the only ones it replaces.
+        self._made_columns: set[str] = set()
         self._encoder = encoder
         self._images: npt.NDArray[np.uint8] | None = None
         sprites: dict[str, Any] = {}
@@ -445,7 +447,9 @@ class Projector(anywidget.AnyWidget):
             self.project("pca")
 
     # ------------------------------------------------------------------ explaining the map
-    def cluster(self, column: str | None = None, min_size: int | None = None) -> Any:
+    def cluster(
+        self, column: str | None = None, min_size: int | None = None, *, into: str = "cluster"
+    ) -> Any:
         """Find clusters in the current layout and name them; returns a pandas DataFrame.
 
         HDBSCAN (scikit-learn) on :attr:`coordinates` (2-D or 3-D; the isolated rows only while
@@ -458,10 +462,13 @@ class Projector(anywidget.AnyWidget):
         Columns: ``cluster``, ``label``, ``size``, ``terms``, ``weights``, ``position`` (the
         medoid's coordinates) and ``row`` (the medoid's row). When the layout changes
         afterwards the labels keep following their rows but are marked stale: call this again.
-        Needs the explain extra (``pip install "projector-widget[explain]"``).
+        The labels go into the categorical metadata column ``into`` (default ``cluster``); a
+        column of that name the widget made is replaced, one of yours raises ValueError (pass
+        another ``into``). Needs the explain extra (``pip install "projector-widget[explain]"``).
         """
-        from .explain import CLUSTER_COLUMN, find_named_clusters
+        from .explain import find_named_clusters
 
+        self._check_made_name(into, "cluster")
         layout = self.coordinates
         found = find_named_clusters(
             layout,
@@ -471,13 +478,16 @@ class Projector(anywidget.AnyWidget):
             min_size=min_size,
             rows=self._session.subset,
             version=int(self._clusters.get("version", 0)) + 1,
+            output=into,
         )
-        self.set_column(CLUSTER_COLUMN, found.values)
+        self._put_made_column(found.column, "cluster")
         self._clustered = layout
         self._clusters = found.payload
         return found.table
 
-    def layout_quality(self, k: int = 10, metric: str = "euclidean") -> Any:
+    def layout_quality(
+        self, k: int = 10, metric: str = "euclidean", *, into: str = "neighbours kept"
+    ) -> Any:
         """How far the current layout can be trusted: a :class:`~projector_widget.quality.QualityReport`.
 
         Trustworthiness and continuity of :attr:`coordinates` against the embeddings
@@ -485,12 +495,14 @@ class Projector(anywidget.AnyWidget):
         ``sklearn.manifold.trustworthiness(embeddings, coordinates, n_neighbors=k)``), and per
         row the fraction of its ``k`` nearest neighbours that the layout keeps among its own
         ``k`` nearest, set as the numeric column ``neighbours kept`` to colour by (missing for
-        rows not shown). Exact up to 200,000 rows (100,000 x 64 took 103 s on a loaded
-        two-core machine), a sampled estimate above. Runs in the calling thread; its phases
-        show in the widget's status (a tqdm bar while no view is displayed).
+        rows not shown; ``into`` names another column: one of yours of that name is never
+        replaced, it raises ValueError). Exact up to 200,000 rows (100,000 x 64 took 103 s on a
+        loaded two-core machine), a sampled estimate above. Runs in the calling thread; its
+        phases show in the widget's status (a tqdm bar while no view is displayed).
         """
         from .explain import quality_on_rows
 
+        self._check_made_name(into, "layout_quality")
         with self._session.task() as progress:
             report, kept = quality_on_rows(
                 self._matrix.values,
@@ -500,7 +512,8 @@ class Projector(anywidget.AnyWidget):
                 self._session.subset,
                 progress=progress,
             )
-        self.set_column("neighbours kept", [None if np.isnan(v) else float(v) for v in kept])
+        values = [None if np.isnan(v) else float(v) for v in kept]
+        self._put_made_column(make_column(into, values, self._n), "layout_quality")
         return report
 
     def _mark_clusters_stale(self, coords: npt.NDArray[np.float32]) -> None:
@@ -691,8 +704,31 @@ class Projector(anywidget.AnyWidget):
         if not isinstance(name, str) or not name:
             raise ValueError("name must be a non-empty string")
         new = make_column(name, values, self._n)
-        out = [new if c.name == name else c for c in self._column_list]
-        if not any(c.name == name for c in self._column_list):
+        self._made_columns.discard(name)  # yours now: cluster() and the like leave it alone
+        self._put_column(new)
+
+    def _check_made_name(self, name: object, method: str) -> None:
+        """Raise unless ``name`` may receive ``method``'s output: a free name, or a column the
+        widget itself made (a metadata column of the user's is never overwritten)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"into must be a non-empty column name, got {name!r}")
+        if name in self._made_columns or all(c.name != name for c in self._column_list):
+            return
+        raise ValueError(
+            f"the metadata already has a column {name!r} of yours, which {method}() would "
+            f"overwrite; pass into='another name' to {method}() to keep both, or remove or "
+            "rename your column first"
+        )
+
+    def _put_made_column(self, column: Column, method: str) -> None:
+        """Add or replace ``column``, one the widget computed (see :meth:`_check_made_name`)."""
+        self._check_made_name(column.name, method)
+        self._made_columns.add(column.name)
+        self._put_column(column)
+
+    def _put_column(self, new: Column) -> None:
+        out = [new if c.name == new.name else c for c in self._column_list]
+        if not any(c.name == new.name for c in self._column_list):
             out.append(new)
         self._replace_columns(out)
 

@@ -150,3 +150,81 @@ def test_layout_quality_of_an_isolated_selection(groups):
     kept = w.metadata["neighbours kept"].to_numpy(dtype=np.float64)
     assert np.isnan(kept[1::2]).all() and not np.isnan(kept[::2]).any()
     assert report.evaluated == 360
+
+
+def test_more_than_32_clusters_stay_a_categorical_column() -> None:
+    # 45 blobs: make_column would type 45 distinct integers as numbers (a colour ramp).
+    rng = np.random.default_rng(1)
+    centres = np.c_[np.arange(45) % 9, np.arange(45) // 9] * 30.0
+    emb = np.repeat(centres, 40, axis=0) + rng.standard_normal((45 * 40, 2))
+    w = Projector(emb.astype(np.float32), {"n": np.arange(emb.shape[0])}, dimensions=2)
+    table = w.cluster(min_size=20)
+    assert len(table) == 45
+    assert w.columns["cluster"] == "category"
+    w.color_by = "cluster"
+    assert w.color_by == "cluster"
+    column = w.metadata["cluster"]
+    assert column.nunique() == 45
+    assert column.isna().sum() == (np.asarray(table["size"]).sum() - emb.shape[0]) * -1
+
+
+def test_the_cluster_table_keeps_the_names_cluster_levels_found(groups, monkeypatch):
+    from projector_widget import clusters
+
+    calls: list[int] = []
+    original = clusters.name_clusters
+
+    def counting(*args: object, **kwargs: object):
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clusters, "name_clusters", counting)
+    table = _widget(groups).cluster(min_size=40)
+    assert len(calls) == 3  # one c-TF-IDF pass per level, none again for the table
+    assert all(
+        len(t) == len(wt) and wt for t, wt in zip(table["terms"], table["weights"], strict=True)
+    )
+    assert list(table["cluster"]) == sorted(table["cluster"])
+
+
+def test_a_users_own_columns_are_never_overwritten(groups):
+    emb, target = groups
+    mine = [f"group {t}" for t in target]
+    w = Projector(emb, {"cluster": mine, "neighbours kept": list(target)}, dimensions=2)
+    with pytest.raises(ValueError, match=r"column 'cluster' of yours.*into="):
+        w.cluster(min_size=40)
+    with pytest.raises(ValueError, match=r"column 'neighbours kept' of yours.*into="):
+        w.layout_quality(k=5)
+    # From the browser, too: the request fails with the same message and the user's values stay.
+    sent: list[dict] = []
+    w.send = sent.append  # type: ignore[method-assign]
+    send_from_browser(w, {"type": "clusters", "column": ""})
+    assert sent[-1]["type"] == "error" and "of yours" in sent[-1]["message"]
+    assert list(w.metadata["cluster"]) == mine
+    assert list(w.metadata["neighbours kept"]) == list(target)
+    # Another name keeps both; calling again replaces only what the widget made.
+    w.cluster(min_size=40, into="found")
+    w.set_column("found", [None] * len(target))  # now the user's: cluster() must refuse it
+    with pytest.raises(ValueError, match="'found' of yours"):
+        w.cluster(min_size=40, into="found")
+    w.cluster(min_size=40, into="found 2")
+    w.cluster(min_size=40, into="found 2")  # the widget's own column: replaced
+    assert w.columns["found 2"] == "category" and w.metadata["found 2"].nunique() == 6
+    w.layout_quality(k=5, into="kept")
+    w.layout_quality(k=6, into="kept")
+    assert w.columns["kept"] == "number"
+    assert list(w.metadata["cluster"]) == mine
+    # A column the user sets under a name the widget made becomes theirs.
+    w.set_column("kept", list(range(len(target))))
+    with pytest.raises(ValueError, match="'kept' of yours"):
+        w.layout_quality(k=5, into="kept")
+
+
+def test_a_missing_column_reaches_the_browser_without_extra_quotes(groups):
+    w = _widget(groups)
+    sent: list[dict] = []
+    w.send = sent.append  # type: ignore[method-assign]
+    send_from_browser(w, {"type": "clusters", "column": "nope"})
+    message = sent[-1]["message"]
+    assert sent[-1]["type"] == "error"
+    assert message.startswith("there is no metadata column 'nope'"), message
