@@ -55,6 +55,7 @@ export type ModelKey =
   | "camera"
   | "step"
   | "_timeline"
+  | "_timeline_active"
   | "show_clusters"
   | "show_density"
   | "_clusters"

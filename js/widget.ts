@@ -101,8 +101,8 @@ function render({ model, el }: RenderProps): () => void {
   // come from _timeline and replace the drawn ones, which the renderer animates on the GPU.
   let steps: Timeline | null = null;
   let stepsOpened = false;
-  const sequenceShown = (): boolean =>
-    stringAt(model, "projection", "") === "pca" && model.get("_isolated") !== true && model.get("spherize") !== true;
+  // The kernel says whether its view is the sequence's own layouts (one rule, kept there).
+  const sequenceShown = (): boolean => model.get("_timeline_active") === true;
   const timeline = new TimelineBar({
     show: (step, ms) => {
       const dims = shared.points.received?.dims;
@@ -173,7 +173,7 @@ function render({ model, el }: RenderProps): () => void {
       steps = decodeTimeline(model.get("_timeline"));
       timeline.setSteps(steps?.names ?? []);
     }),
-    ...(["projection", "_isolated", "spherize"] as const).map((key) => bind(model, key, () => timeline.setEnabled(sequenceShown()))),
+    bind(model, "_timeline_active", () => timeline.setEnabled(sequenceShown())),
     bind(model, "step", () => timeline.setStep(numberAt(model, "step", 0), stepsOpened ? STEP_MS : 0)),
     // Rows a restored widget will not get (its saved state holds the first part only): say so.
     subscribeNow(shared.points, () => shell.showNotice(missingMessage(shared.points))),
