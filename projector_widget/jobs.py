@@ -72,10 +72,12 @@ class Job:
         except BaseException as exc:  # reported to the UI and re-raised by wait()
             self.error = exc
             self.state = "error"
-        message = f"{type(self.error).__name__}: {self.error}" if self.error else ""
-        self._send(self.state, message)
+        # The result is put in place before the final state is reported, so whoever sees
+        # "done" (a `_progress` observer, the browser) reads the final layout, not the last frame.
         if self._on_done is not None:
             self._on_done(self)
+        message = f"{type(self.error).__name__}: {self.error}" if self.error else ""
+        self._send(self.state, message)
 
     def _send(self, state: str, message: str) -> None:
         eta = None

@@ -152,7 +152,9 @@ def test_tsne_pause_resume_stop(words):
     while job.iteration < 20 and __import__("time").monotonic() < deadline:
         __import__("time").sleep(0.05)
     w.pause()
-    __import__("time").sleep(0.5)
+    # The job pauses at its next checkpoint (every few iterations; slow on a loaded machine).
+    while w._progress["state"] != "paused" and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.05)
     it = job.iteration
     __import__("time").sleep(0.7)
     assert job.iteration == it and w._progress["state"] == "paused"
@@ -337,3 +339,23 @@ def test_typed_entry_points_and_ecosystem_names(words):
     import inspect
 
     assert "perplexity" in inspect.signature(Projector.tsne).parameters  # tab completion, help()
+
+
+def test_done_is_reported_after_the_final_layout_is_in_place(words):
+    """An observer of `_progress` that sees "done" reads the job's final layout, not a frame."""
+    pytest.importorskip("openTSNE")
+    emb, meta = words
+    w = Projector(emb, meta)
+    seen: list[np.ndarray] = []
+
+    def on_progress(change):
+        if change["new"].get("state") == "done":
+            seen.append(w.coordinates.copy())
+
+    w.observe(on_progress, "_progress")
+    job = w.project("tsne", perplexity=10, n_iter=120, seed=3)
+    assert job is not None
+    result = job.wait(120)
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], w.coordinates)
+    np.testing.assert_allclose(seen[0][:, :2], np.asarray(result)[:, :2], rtol=1e-5, atol=1e-5)
