@@ -150,6 +150,7 @@ function render({ model, el }: RenderProps): () => void {
     showError: shell.showError,
     progressChanged: (p) => status.setActivity(kernel ? statusActivity(p, decodeSpec(model.get("_spec"))) : ""),
     pointsChanged: (change) => {
+      chart.setVisible(drawing.points?.visible ?? null); // the chart counts the rows drawn
       if (change !== "replaced") return;
       hover.clear();
       stage.renderer?.setHover(-1);

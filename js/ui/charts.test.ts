@@ -159,3 +159,50 @@ describe("chart helpers", () => {
     expect(formatValue(-0.0001)).toBe("-1.00e-4");
   });
 });
+
+describe("rows hidden by isolate", () => {
+  // Rows 1, 3 and 4 are hidden (an isolated selection of 0, 2, 5, 6, 7); row 8 lies past the mask.
+  const visible = Uint8Array.of(1, 0, 1, 0, 0, 1, 1, 1);
+  const shown = (i: number): boolean => i >= visible.length || visible[i] === 1;
+
+  it("counts and selects only the shown rows of a category column", () => {
+    const col = category([0, 1, 0, 2, 3, 0, 2, 3, 1], ["a", "b", "c", "missing"], 3);
+    const all = countCodes(col.codes, visible);
+    expect([...all.subarray(0, 4)]).toEqual([3, 1, 1, 1]);
+    const sel = countSelectedCodes(col.codes, Uint32Array.of(0, 1, 3, 8), visible);
+    expect([...sel.subarray(0, 4)]).toEqual([1, 1, 0, 0]);
+    const bars = withSelection(categoryBars(col, all), sel);
+    expect(bars.map((b) => [b.label, b.all, b.selected])).toEqual([
+      ["a", 3, 1],
+      ["b", 1, 1],
+      ["c", 1, 0],
+      ["missing", 1, 0],
+    ]);
+    for (const codes of [[0], [1], [2], [0, 2], [3]]) {
+      const want = rowsWhere(col.codes.length, (i) => codes.includes(col.codes[i]) && shown(i));
+      expect([...rowsOfCodes(col.codes, codes, visible)]).toEqual(want);
+    }
+    // Without a mask every row counts, as before.
+    expect([...countCodes(col.codes).subarray(0, 4)]).toEqual([3, 2, 2, 2]);
+  });
+
+  it("bins only the shown rows of a number column, over their own range", () => {
+    // The hidden rows hold the extremes (-100, 100) and a NaN: the range is the shown rows'.
+    const values = Float32Array.of(0, -100, 1, 100, Number.NaN, 2, 3, Number.NaN, 4);
+    const hist = histogram(values, 4, visible);
+    expect([hist.lo, hist.hi, hist.nan]).toEqual([0, 4, 1]);
+    expect([...hist.all]).toEqual([1, 1, 1, 2]);
+    const sel = countSelectedBins(values, hist, Uint32Array.of(1, 2, 4, 7, 8), visible);
+    expect([...sel.bins]).toEqual([0, 1, 0, 1]);
+    expect(sel.nan).toBe(1);
+    expect([...rowsInBins(values, hist, 0, 3, visible)]).toEqual([0, 2, 5, 6, 8]);
+    expect([...rowsNotFinite(values, visible)]).toEqual([7]);
+    // Every shown row with a finite value is in exactly one bin.
+    expect(hist.all.reduce((a, b) => a + b, 0) + hist.nan).toBe(rowsWhere(values.length, shown).length);
+  });
+
+  it("gives an empty histogram when every shown value is NaN", () => {
+    const hist = histogram(Float32Array.of(Number.NaN, 5, Number.NaN), 4, Uint8Array.of(1, 0, 1));
+    expect([hist.all.length, hist.nan]).toEqual([0, 2]);
+  });
+});

@@ -6,6 +6,8 @@
  * lasso. Counting is typed-array loops over the column the browser already holds (text columns
  * carry no values here, so only category and number columns are charted); the selection is
  * recounted only when it changes. The counting and the bar -> rows mapping are pure functions.
+ * Rows an isolated selection hides (`visible`, as the renderer and the lasso know them) are
+ * neither counted nor selected: the chart describes the points on screen.
  */
 import type { CategoryColumn, Column, NumberColumn } from "../wire";
 import { h, listen } from "./dom";
@@ -25,20 +27,32 @@ export function chartableColumns(columns: readonly Column[]): ChartColumn[] {
 
 // ---------------------------------------------------------------------------- counting
 
-/** Rows per code of `codes` (one slot per possible code: 256 or 65536). */
-export function countCodes(codes: Uint8Array | Uint16Array): Uint32Array {
+/**
+ * Which rows are shown: null (all), or a mask where 0 hides a row (rows past its end are
+ * shown, as in the renderer's mask of the rows loaded so far).
+ */
+export type Visible = Uint8Array | null;
+
+const hidden = (visible: Visible, row: number): boolean => visible !== null && row < visible.length && visible[row] === 0;
+
+/** Shown rows per code of `codes` (one slot per possible code: 256 or 65536). */
+export function countCodes(codes: Uint8Array | Uint16Array, visible: Visible = null): Uint32Array {
   const counts = new Uint32Array(codes instanceof Uint8Array ? 256 : 65536);
-  for (let i = 0; i < codes.length; i++) counts[codes[i]]++;
+  if (visible === null) {
+    for (let i = 0; i < codes.length; i++) counts[codes[i]]++;
+  } else {
+    for (let i = 0; i < codes.length; i++) if (!hidden(visible, i)) counts[codes[i]]++;
+  }
   return counts;
 }
 
-/** Selected rows per code (rows past the column are ignored). */
-export function countSelectedCodes(codes: Uint8Array | Uint16Array, selection: Uint32Array): Uint32Array {
+/** Selected shown rows per code (rows past the column are ignored). */
+export function countSelectedCodes(codes: Uint8Array | Uint16Array, selection: Uint32Array, visible: Visible = null): Uint32Array {
   const counts = new Uint32Array(codes instanceof Uint8Array ? 256 : 65536);
   const n = codes.length;
   for (let i = 0; i < selection.length; i++) {
     const row = selection[i];
-    if (row < n) counts[codes[row]]++;
+    if (row < n && !hidden(visible, row)) counts[codes[row]]++;
   }
   return counts;
 }
@@ -108,12 +122,18 @@ export function binOf(v: number, lo: number, width: number, bins: number): numbe
   return b < 0 ? 0 : b >= bins ? bins - 1 : b;
 }
 
-/** Histogram of `values` over their finite range in `bins` bins (one bin when they are all equal). */
-export function histogram(values: Float32Array, bins = HISTOGRAM_BINS): Histogram {
+/**
+ * Histogram of the shown rows of `values` over their finite range in `bins` bins (one bin when
+ * they are all equal).
+ */
+export function histogram(values: Float32Array, bins = HISTOGRAM_BINS, visible: Visible = null): Histogram {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   let nan = 0;
+  let shown = 0;
   for (let i = 0; i < values.length; i++) {
+    if (hidden(visible, i)) continue;
+    shown++;
     const v = values[i];
     if (v - v !== 0) {
       nan++; // NaN and +-Infinity
@@ -122,14 +142,14 @@ export function histogram(values: Float32Array, bins = HISTOGRAM_BINS): Histogra
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  if (nan === values.length) return { lo: Number.NaN, hi: Number.NaN, width: 0, all: new Uint32Array(0), nan };
+  if (nan === shown) return { lo: Number.NaN, hi: Number.NaN, width: 0, all: new Uint32Array(0), nan };
   const count = hi > lo ? bins : 1;
   const width = (hi - lo) / count;
   const all = new Uint32Array(count);
   const last = count - 1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v - v !== 0) continue;
+    if (v - v !== 0 || hidden(visible, i)) continue;
     // binOf, inlined: this loop runs over every row.
     const b = width > 0 ? Math.floor((v - lo) / width) : 0;
     all[Math.max(0, Math.min(b, last))]++;
@@ -137,15 +157,20 @@ export function histogram(values: Float32Array, bins = HISTOGRAM_BINS): Histogra
   return { lo, hi, width, all, nan };
 }
 
-/** Selected rows per bin of `hist`, and selected rows without a finite value. */
-export function countSelectedBins(values: Float32Array, hist: Histogram, selection: Uint32Array): { bins: Uint32Array; nan: number } {
+/** Selected shown rows per bin of `hist`, and those without a finite value. */
+export function countSelectedBins(
+  values: Float32Array,
+  hist: Histogram,
+  selection: Uint32Array,
+  visible: Visible = null,
+): { bins: Uint32Array; nan: number } {
   const count = hist.all.length;
   const bins = new Uint32Array(count);
   let nan = 0;
   const n = values.length;
   for (let i = 0; i < selection.length; i++) {
     const row = selection[i];
-    if (row >= n) continue;
+    if (row >= n || hidden(visible, row)) continue;
     const v = values[row];
     if (v - v === 0) bins[binOf(v, hist.lo, hist.width, count)]++;
     else nan++;
@@ -155,20 +180,18 @@ export function countSelectedBins(values: Float32Array, hist: Histogram, selecti
 
 // ---------------------------------------------------------------------------- brush -> rows
 
-/** Rows (ascending) whose code is one of `codes`. */
-export function rowsOfCodes(column: Uint8Array | Uint16Array, codes: readonly number[]): Uint32Array {
+/** Shown rows (ascending) whose code is one of `codes`. */
+export function rowsOfCodes(column: Uint8Array | Uint16Array, codes: readonly number[], visible: Visible = null): Uint32Array {
   const wanted = new Uint8Array(column instanceof Uint8Array ? 256 : 65536);
   for (const c of codes) if (c >= 0 && c < wanted.length) wanted[c] = 1;
+  const out = new Uint32Array(column.length);
   let k = 0;
-  for (let i = 0; i < column.length; i++) k += wanted[column[i]];
-  const out = new Uint32Array(k);
-  k = 0;
-  for (let i = 0; i < column.length; i++) if (wanted[column[i]] === 1) out[k++] = i;
-  return out;
+  for (let i = 0; i < column.length; i++) if (wanted[column[i]] === 1 && !hidden(visible, i)) out[k++] = i;
+  return out.slice(0, k);
 }
 
-/** Rows (ascending) whose finite value falls in bins `first`..`last` of `hist` (either order). */
-export function rowsInBins(values: Float32Array, hist: Histogram, first: number, last: number): Uint32Array {
+/** Shown rows (ascending) whose finite value falls in bins `first`..`last` of `hist` (either order). */
+export function rowsInBins(values: Float32Array, hist: Histogram, first: number, last: number, visible: Visible = null): Uint32Array {
   const count = hist.all.length;
   const b0 = Math.max(0, Math.min(first, last));
   const b1 = Math.min(count - 1, Math.max(first, last));
@@ -177,18 +200,18 @@ export function rowsInBins(values: Float32Array, hist: Histogram, first: number,
     const b = binOf(v, hist.lo, hist.width, count);
     return b >= b0 && b <= b1;
   };
-  return collect(values, keep);
+  return collect(values, keep, visible);
 }
 
-/** Rows (ascending) whose value is not finite. */
-export function rowsNotFinite(values: Float32Array): Uint32Array {
-  return collect(values, (v) => v - v !== 0);
+/** Shown rows (ascending) whose value is not finite. */
+export function rowsNotFinite(values: Float32Array, visible: Visible = null): Uint32Array {
+  return collect(values, (v) => v - v !== 0, visible);
 }
 
-function collect(values: Float32Array, keep: (v: number) => boolean): Uint32Array {
+function collect(values: Float32Array, keep: (v: number) => boolean, visible: Visible): Uint32Array {
   const out = new Uint32Array(values.length);
   let k = 0;
-  for (let i = 0; i < values.length; i++) if (keep(values[i])) out[k++] = i;
+  for (let i = 0; i < values.length; i++) if (keep(values[i]) && !hidden(visible, i)) out[k++] = i;
   return out.slice(0, k);
 }
 
@@ -211,6 +234,21 @@ export interface ChartHandlers {
 
 const fmt = (n: number): string => n.toLocaleString("en-US");
 
+/** Rows of `n` that `visible` shows. */
+function shownCount(visible: Visible, n: number): number {
+  if (visible === null) return n;
+  let k = 0;
+  for (let i = 0; i < n; i++) if (!hidden(visible, i)) k++;
+  return k;
+}
+
+function sameMask(a: Visible, b: Visible): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] === 0) !== (b[i] === 0)) return false;
+  return true;
+}
+
 /**
  * The chart panel over the stage, and its toggle for the toolbar. `setColumns`, `show` (the
  * model's `chart`) and `setSelection` feed it; it asks for changes through its handlers.
@@ -226,6 +264,10 @@ export class ChartPanel {
   private columns: ChartColumn[] = [];
   private column: ChartColumn | null = null;
   private selection: Uint32Array = new Uint32Array(0);
+  /** The rows drawn (null: all); hidden rows are neither counted nor selected. */
+  private visible: Visible = null;
+  /** What the counts count: "points", or "shown points" while some rows are hidden. */
+  private noun = "points";
   /** The selection the bars were counted for (recount only when it changes). */
   private counted: Uint32Array | null = null;
   private bars: CategoryBar[] = [];
@@ -301,13 +343,20 @@ export class ChartPanel {
     if (this.column && selection !== this.counted) this.recountSelection();
   }
 
-  /** Count every row of the chosen column, then the selection. */
+  /** The rows drawn (the points' `visible` mask, null when all are); recounts when it changed. */
+  setVisible(visible: Visible): void {
+    if (sameMask(visible, this.visible)) return;
+    this.visible = visible === null ? null : visible.slice();
+    if (this.column) this.count();
+  }
+
+  /** Count every shown row of the chosen column, then the selection. */
   private count(): void {
     this.bars = [];
     this.hist = null;
     const column = this.column;
-    if (column?.kind === "category") this.bars = categoryBars(column, countCodes(column.codes));
-    if (column?.kind === "number") this.hist = histogram(column.values);
+    if (column?.kind === "category") this.bars = categoryBars(column, countCodes(column.codes, this.visible));
+    if (column?.kind === "number") this.hist = histogram(column.values, HISTOGRAM_BINS, this.visible);
     this.recountSelection();
   }
 
@@ -318,14 +367,19 @@ export class ChartPanel {
     this.body.replaceChildren();
     if (!column) return;
     const sel = this.selection;
-    const total = column.kind === "category" ? column.codes.length : column.values.length;
+    const vis = this.visible;
+    const rows = column.kind === "category" ? column.codes.length : column.values.length;
+    const total = shownCount(vis, rows);
+    const selected = vis === null ? sel.length : sel.reduce((k, row) => k + (row < rows && !hidden(vis, row) ? 1 : 0), 0);
+    const what = total < rows ? "shown points" : "points";
+    this.noun = what;
     this.summary.textContent =
-      sel.length > 0 ? `${fmt(sel.length)} of ${fmt(total)} selected` : `${fmt(total)} points \u00b7 click or drag to select`;
+      sel.length > 0 ? `${fmt(selected)} of ${fmt(total)} ${what} selected` : `${fmt(total)} ${what} \u00b7 click or drag to select`;
     if (column.kind === "category") {
-      this.bars = withSelection(this.bars, countSelectedCodes(column.codes, sel));
+      this.bars = withSelection(this.bars, countSelectedCodes(column.codes, sel, vis));
       this.drawCategories(column);
     } else if (this.hist) {
-      const counts = countSelectedBins(column.values, this.hist, sel);
+      const counts = countSelectedBins(column.values, this.hist, sel, vis);
       this.drawHistogram(column, this.hist, counts.bins, counts.nan);
     }
   }
@@ -334,7 +388,7 @@ export class ChartPanel {
     const max = this.bars.reduce((m, b) => Math.max(m, b.all), 0);
     for (const bar of this.bars) {
       const row = this.barRow(bar.label, bar.all, bar.selected, max, bar.role);
-      this.drawn.push(this.onActivate(row, (add) => this.handlers.select(rowsOfCodes(column.codes, bar.codes), add)));
+      this.drawn.push(this.onActivate(row, (add) => this.handlers.select(rowsOfCodes(column.codes, bar.codes, this.visible), add)));
       this.body.append(row);
     }
   }
@@ -356,7 +410,7 @@ export class ChartPanel {
         const sel = h("span", "pw-chart-sel");
         sel.style.height = `${max > 0 ? (100 * selected[b]) / max : 0}%`;
         cell.append(all, sel);
-        cell.title = `${formatValue(lo)} \u2013 ${formatValue(hi)}: ${fmt(hist.all[b])} points, ${fmt(selected[b])} selected`;
+        cell.title = `${formatValue(lo)} \u2013 ${formatValue(hi)}: ${fmt(hist.all[b])} ${this.noun}, ${fmt(selected[b])} selected`;
         Object.assign(cell.dataset, { lo: String(lo), hi: String(hi), all: String(hist.all[b]), selected: String(selected[b]) });
         cells.push(cell);
         plot.append(cell);
@@ -365,12 +419,14 @@ export class ChartPanel {
       axis.append(h("span", undefined, formatValue(hist.lo)), h("span", undefined, formatValue(hist.hi)));
       this.body.append(plot, axis);
       this.drawn.push(
-        this.brush(plot, cells, (first, last, add) => this.handlers.select(rowsInBins(column.values, hist, first, last), add)),
+        this.brush(plot, cells, (first, last, add) =>
+          this.handlers.select(rowsInBins(column.values, hist, first, last, this.visible), add),
+        ),
       );
     }
     if (hist.nan > 0) {
       const row = this.barRow("NaN", hist.nan, nanSelected, hist.nan, "missing");
-      this.drawn.push(this.onActivate(row, (add) => this.handlers.select(rowsNotFinite(column.values), add)));
+      this.drawn.push(this.onActivate(row, (add) => this.handlers.select(rowsNotFinite(column.values, this.visible), add)));
       this.body.append(row);
     }
   }
@@ -382,7 +438,7 @@ export class ChartPanel {
     row.setAttribute("role", "button");
     row.dataset.role = role;
     Object.assign(row.dataset, { label, all: String(all), selected: String(selected) });
-    row.title = `${label}: ${fmt(all)} points, ${fmt(selected)} selected (click: select, Shift/Ctrl+click: add)`;
+    row.title = `${label}: ${fmt(all)} ${this.noun}, ${fmt(selected)} selected (click: select, Shift/Ctrl+click: add)`;
     const track = h("span", "pw-chart-track");
     const a = h("span", "pw-chart-all");
     a.style.width = `${max > 0 ? (100 * all) / max : 0}%`;

@@ -13,7 +13,11 @@ import { h } from "./dom";
 
 /** The least time between two tracings while points move. */
 export const DENSITY_INTERVAL_MS = 200;
-/** Points binned at most (a regular subsample above, weighted to keep the density). */
+/**
+ * Points binned at most; above, every stride-th point, unweighted: the subsample has the same
+ * shape of density, and the levels are d3's thresholds over that density's own range, so they
+ * fall on the same contours without a weight per point.
+ */
 const MAX_POINTS = 200_000;
 
 export interface DensityOptions {
