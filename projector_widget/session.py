@@ -231,15 +231,21 @@ class ProjectionSession:
         return [float(v) for v in self.pca_result().explained_variance_ratio]
 
     # ------------------------------------------------------------------ the first PCA
-    def start(self) -> Coords:
+    def start(self, known: PCAResult | None = None) -> Coords:
         """Compute the first layout (PCA, components 0-2) and return its coordinates.
+
+        ``known``, the PCA of every row when already computed (a sequence's first step), is
+        used as it is: nothing is refined.
 
         On large inputs it is a sample's axes with every row projected (one thin pass); the PCA
         of every row replaces it in a background thread, which first waits (at most
         REFINE_WAIT_S) for :attr:`drawn` so it does not take the CPU from the first frame.
         """
-        if self.n <= EXACT_MAX_ROWS:
-            first = self.pca_result()
+        if known is not None:
+            self._pca_cache[(False, 0)] = known
+            self.refined.set()
+        elif self.n <= EXACT_MAX_ROWS:
+            self.pca_result()
             self.refined.set()
         else:
             first = sample_pca(self.matrix.values, COMPONENTS)

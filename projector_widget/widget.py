@@ -189,10 +189,13 @@ class Projector(anywidget.AnyWidget):
         images: Any = None,
         encoder: Callable[[list[str]], Any] | None = None,
         copy: bool | None = None,
+        _sequence: Timeline | None = None,
         **kwargs: Any,
     ) -> None:
         bundle.require_bundle()
-        matrix = as_matrix(embeddings, copy=copy)
+        # _sequence: the steps :meth:`sequence` validated and laid out (its first step's
+        # matrix and PCA are used as they are, and the first points sent are its layout).
+        matrix = as_matrix(embeddings, copy=copy) if _sequence is None else _sequence.matrices[0]
         columns = as_columns(metadata, matrix.n)
         if encoder is not None and not callable(encoder):
             raise TypeError("encoder must be a function list[str] -> array of embeddings")
@@ -220,11 +223,13 @@ class Projector(anywidget.AnyWidget):
             self._images = as_images(images, self._n)
             sprites = build_atlas(self._images)
         self._applying = 0  # > 0 while the kernel changes several traits as one transaction
-        self._steps: Timeline | None = None  # the steps of a sequence (see sequence())
+        self._steps: Timeline | None = _sequence  # the steps of a sequence (see sequence())
         self._bookmark_store = BookmarkStore()
         self._outbox = PointsOutbox()
         self._points_lock = threading.Lock()  # _points and its _points_rest change together
-        self._neighbour_search = NeighbourSearch(matrix)
+        self._neighbour_search = (
+            NeighbourSearch(matrix) if _sequence is None else _sequence.search(0)
+        )
         self._session = ProjectionSession(
             matrix,
             lambda: self._column_list,
@@ -235,7 +240,7 @@ class Projector(anywidget.AnyWidget):
         )
         self._handlers = self._message_handlers()
         self._clustered: npt.NDArray[np.float32] | None = None  # the layout _clusters is of
-        first = self._session.start()
+        first = self._session.start(None if _sequence is None else _sequence.pcas[0])
         self._applying = 1  # the initial values are set by the kernel: no observer recomputes
         super().__init__(
             _spec=protocol.spec(),
@@ -255,6 +260,10 @@ class Projector(anywidget.AnyWidget):
             _sprites=sprites,
             show_images=bool(sprites),
             _progress=progress_value("pca", "done"),
+            _timeline={}
+            if _sequence is None
+            else encoding.encode_timeline(_sequence.layouts, _sequence.names),
+            _timeline_active=_sequence is not None,
             **kwargs,
         )
         self._applying = 0
@@ -864,12 +873,7 @@ class Projector(anywidget.AnyWidget):
         again when the step changes.
         """
         steps = build_timeline(embeddings_list, names, copy=kwargs.get("copy"))
-        w = cls(steps.matrices[0].values, metadata, **kwargs)
-        w._steps = steps
-        w._timeline = encoding.encode_timeline(steps.layouts, steps.names)
-        with w._session.lock:
-            w._on_coords(w._session.coords, 0)
-        return w
+        return cls(steps.matrices[0].values, metadata, _sequence=steps, **kwargs)
 
     @property
     def steps(self) -> int:

@@ -270,3 +270,25 @@ def test_select_drifted_uses_the_displacement_alone_and_errors_name_the_problem(
         one.drift()
     with pytest.raises(ValueError, match=r"k must be a number of neighbours from 1 to 239"):
         w.drift(k=240)
+
+
+def test_a_large_sequence_reuses_the_first_steps_pca_and_sends_its_points_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from projector_widget import session as session_mod
+
+    monkeypatch.setattr(session_mod, "EXACT_MAX_ROWS", 100)  # 240 rows count as large
+    a, b, c, groups = _steps()
+    sent: list[object] = []
+    monkeypatch.setattr(
+        Projector, "_on_coords", lambda self, coords, ms: sent.append(coords), raising=True
+    )
+    w = Projector.sequence([a, b, c], _meta(groups))
+    assert w.pca_refined.is_set()  # nothing left to refine in the background
+    assert w._session.pca_result() is w._steps.pcas[0]
+    assert sent == []  # the first _points already were the sequence's layout
+    tl = build_timeline([a, b, c])
+    np.testing.assert_allclose(
+        encoding.decode_points(w._points), tl.layouts[0], atol=np.ptp(tl.layouts[0]) / 30000
+    )
+    assert w._timeline_active and w._timeline["steps"] == 3

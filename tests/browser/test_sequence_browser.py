@@ -118,3 +118,12 @@ def test_play_animates_and_the_slider_sets_the_step(open_notebook):
     moved_back = np.linalg.norm((back - at_step1).reshape(-1, 2), axis=1)
     assert moved_back.min() > 40, moved_back
     assert page.text_content(label) == "epoch 1 (1/3)"
+
+    # Other principal components are not the sequence's layouts: the kernel says so and the bar
+    # can no longer step; back on the first three it can again.
+    nb.kernel('w.project("pca", components=[3, 4, 5])')
+    page.wait_for_selector(f"{W} .pw-timeline-slider:disabled")
+    assert page.is_disabled(f"{W} .pw-timeline-play")
+    nb.kernel('w.project("pca")')
+    page.wait_for_selector(f"{W} .pw-timeline-slider:enabled")
+    assert page.is_enabled(f"{W} .pw-timeline-play")
