@@ -124,12 +124,12 @@ def find_named_clusters(
             for level in levels
         ],
     }
-    values = [None if c < 0 else int(c) for c in full.tolist()]
+    per_row: list[int | None] = [None if c < 0 else int(c) for c in full.tolist()]
     # Categorical however many clusters there are: make_column would type more than 32
     # distinct integers as numbers (a colour ramp and a histogram instead of categories).
     cells = np.empty(n, dtype=object)
-    cells[:] = values
-    return NamedClusters(table, values, payload, categorical_column(output, cells))
+    cells[:] = per_row
+    return NamedClusters(table, per_row, payload, categorical_column(output, cells))
 
 
 def quality_on_rows(
