@@ -297,9 +297,13 @@ def _prepared(x: FloatArray, metric: str, dtype: type[np.floating[Any]]) -> Floa
     step = 65_536
     # Divided by the largest |value| first: the order of distances stays, and squares of values
     # up to float64's largest no longer overflow (nor do the cosine norms).
-    top = float(np.abs(x).max()) if x.size else 0.0
-    top = top if top > 0 else 1.0
-    mean = (x / top).mean(axis=0, dtype=np.float64) if metric != "cosine" else None
+    # A block at a time, so no full-size copy of the data is made.
+    blocks = range(0, x.shape[0], step)
+    top = max((float(np.abs(x[s : s + step]).max()) for s in blocks), default=0.0) or 1.0
+    mean = None
+    if metric != "cosine":
+        total = sum((x[s : s + step].astype(np.float64) / top).sum(axis=0) for s in blocks)
+        mean = np.asarray(total, dtype=np.float64) / max(x.shape[0], 1)
     for s in range(0, x.shape[0], step):
         block = x[s : s + step].astype(np.float64) / top
         if mean is None:
