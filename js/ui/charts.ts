@@ -374,7 +374,9 @@ export class ChartPanel {
     const what = total < rows ? "shown points" : "points";
     this.noun = what;
     this.summary.textContent =
-      sel.length > 0 ? `${fmt(selected)} of ${fmt(total)} ${what} selected` : `${fmt(total)} ${what} \u00b7 click or drag to select`;
+      sel.length > 0
+        ? `${fmt(selected)} of ${fmt(total)}${total < rows ? " shown points" : ""} selected`
+        : `${fmt(total)} ${what} \u00b7 click or drag to select`;
     if (column.kind === "category") {
       this.bars = withSelection(this.bars, countSelectedCodes(column.codes, sel, vis));
       this.drawCategories(column);
