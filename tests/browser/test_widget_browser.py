@@ -278,6 +278,23 @@ def test_hover_on_a_large_set_marks_the_point_without_redrawing_all(open_noteboo
     _widget_ready(nb)
     nb.page.wait_for_selector(f'{WIDGET}[data-complete="1"]', timeout=60_000)
     hook = f"document.querySelector('{WIDGET}').__pw"
+    # The background PCA of every row replaces the points once (and animates): let it land, and
+    # the frames settle, before counting the frames a hover draws.
+    nb.wait_kernel("w.pca_refined.is_set()", timeout=120)
+    nb.page.wait_for_function(
+        f"""() => {{
+      const pw = {hook};
+      if (pw.isAnimating()) {{ window.__settle = undefined; return false; }}
+      const now = performance.now();
+      if (!window.__settle || window.__settle.frames !== pw.frameCount) {{
+        window.__settle = {{ frames: pw.frameCount, since: now }};
+        return false;
+      }}
+      return now - window.__settle.since > 1500;
+    }}""",
+        timeout=60_000,
+        polling=100,
+    )
     # Row 0 (standard normal data: well inside the plot; its pixel may hold other rows too).
     x, y = nb.page.evaluate(
         f"""() => {{
