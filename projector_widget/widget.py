@@ -891,7 +891,8 @@ class Projector(anywidget.AnyWidget):
         ``displacement`` is the distance between the row's places in the two aligned layouts;
         ``neighbours shared`` the Jaccard overlap of its ``k`` nearest neighbours in the two
         original spaces (``metric``, the widget's by default; 1: same neighbours, 0: none in
-        common). Both become metadata columns (colour by them). Select the rows that moved most
+        common). Both become metadata columns (colour by them; a column of the same name that
+        you made is never overwritten: drift raises instead). Select the rows that moved most
         with :meth:`select_drifted` or ``w.selected = df.nlargest(20, "displacement").index``.
         """
         if self._steps is None:
@@ -902,9 +903,12 @@ class Projector(anywidget.AnyWidget):
             raise ImportError(
                 'drift needs pandas: pip install "projector-widget[explain]"'
             ) from None
+        names = ("displacement", "neighbours shared")
+        for name in names:  # before the work: a column of the user's is never overwritten
+            self._check_made_name(name, "drift")
         moved, shared = self._steps.drift(self.step, k, check_metric(metric or self.metric))
-        self.set_column("displacement", moved)
-        self.set_column("neighbours shared", shared)
+        for name, values in zip(names, (moved, shared), strict=True):
+            self._put_made_column(make_column(name, values, self._n), "drift")
         return pd.DataFrame({"displacement": moved, "neighbours shared": shared})
 
     def select_drifted(self, top: int = 20) -> npt.NDArray[np.int64]:

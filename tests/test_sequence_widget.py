@@ -292,3 +292,19 @@ def test_a_large_sequence_reuses_the_first_steps_pca_and_sends_its_points_once(
         encoding.decode_points(w._points), tl.layouts[0], atol=np.ptp(tl.layouts[0]) / 30000
     )
     assert w._timeline_active and w._timeline["steps"] == 3
+
+
+def test_drift_never_overwrites_a_column_of_the_users_but_replaces_its_own() -> None:
+    a, b, _, groups = _steps()
+    meta = {**_meta(groups), "displacement": ["mine"] * N}
+    w = Projector.sequence([a, b], meta)
+    w.step = 1
+    with pytest.raises(ValueError, match="column 'displacement' of yours"):
+        w.drift(k=5)
+    assert list(w.metadata["displacement"][:2]) == ["mine", "mine"]
+    assert "neighbours shared" not in w.columns  # refused before any work or column
+    plain = Projector.sequence([a, b], _meta(groups))
+    plain.step = 1
+    plain.drift(k=5)
+    plain.drift(k=5)  # its own columns: replaced, not refused
+    assert plain.columns["displacement"] == "number"
