@@ -16,6 +16,8 @@ import numpy as np
 from projector_widget import Projector
 rng = np.random.default_rng(11)
 w = Projector(rng.standard_normal((300_000, 8)).astype(np.float32), dimensions=2)
+rest_sent = []
+w.observe(lambda change: rest_sent.append(int(change["new"].get("count", 0))), "_points_rest")
 w
 """
 
@@ -73,8 +75,10 @@ def test_a_second_view_of_a_large_widget_sends_no_points(open_notebook):
     page.wait_for_function(COMPLETE_VIEWS_JS, arg=1, timeout=60_000)
     hook = f"document.querySelectorAll('{WIDGET}')[0].__pw"
     assert page.evaluate(f"() => {hook}.lastDrawCount") == 300_000
-    # The first view drew a first part, then asked for the rest: the parts path was taken.
-    assert page.evaluate(f"() => {hook}.firstDrawCount") < 300_000
+    # The first view got a first part, then asked for the rest: the parts path was taken. (Read
+    # in the kernel: whether the browser drew the first part alone before the rest arrived
+    # depends on how busy the machine is.)
+    assert nb.kernel_json("max(rest_sent, default=0)") == 300_000 - 131_072
 
     # The first view's complete frame lets the kernel replace the first, sample-based PCA with
     # the PCA of every row (a whole new _points value): let that go out before counting.
