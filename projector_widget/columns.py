@@ -462,6 +462,21 @@ def check_color_by(name: str, columns: list[Column]) -> None:
         )
 
 
+def check_chart(name: str, columns: list[Column]) -> None:
+    """ValueError saying why the chart cannot show ``name`` ('' hides it)."""
+    chartable = colorable(columns)
+    if name and name not in chartable:
+        why = (
+            "holds free text"
+            if any(c.name == name for c in columns)
+            else "is not a metadata column"
+        )
+        raise ValueError(
+            f"cannot chart {name!r}: it {why}; the chart shows a category or number "
+            f"column, one of {chartable}, or '' to hide it"
+        )
+
+
 def numeric(columns: list[Column]) -> list[str]:
     """Names of the numeric columns (those point sizes can follow)."""
     return [c.name for c in columns if c.kind == "number"]

@@ -221,14 +221,20 @@ def _as_matrix(obj: npt.ArrayLike, name: str) -> FloatArray:
     if a.ndim != 2 or a.shape[1] < 1:
         raise ValueError(f"{name} must be a 2-D array (rows, columns), got shape {a.shape}")
     a = a.astype(np.float64, copy=False) if not np.issubdtype(a.dtype, np.floating) else a
+    _check_finite_rows(a, name, "values", "rows")
+    return a
+
+
+def _check_finite_rows(a: np.ndarray, name: str, what: str, rows: str) -> None:
+    """Raise a ValueError naming how many rows of ``a`` hold NaN or infinite ``what``, and
+    the first of them."""
     finite = np.isfinite(a).all(axis=1)
     if not finite.all():
         bad = np.flatnonzero(~finite)
         raise ValueError(
-            f"{name} has NaN or infinite values in {bad.size} rows (first: row {bad[0]}); "
-            "drop or fill those rows first"
+            f"{name} has NaN or infinite {what} in {bad.size} rows (first: row {bad[0]}); "
+            f"drop or fill those {rows} first"
         )
-    return a
 
 
 def check_layout(obj: npt.ArrayLike, name: str = "the layout") -> npt.NDArray[np.float64]:
@@ -243,13 +249,7 @@ def check_layout(obj: npt.ArrayLike, name: str = "the layout") -> npt.NDArray[np
         raise TypeError(f"{name} must be an (N, dims) array of numbers: {err}") from None
     if a.ndim != 2 or a.shape[1] < 1 or a.shape[0] < 1:
         raise ValueError(f"{name} must be an (N, dims) array with N >= 1, got shape {a.shape}")
-    finite = np.isfinite(a).all(axis=1)
-    if not finite.all():
-        bad = np.flatnonzero(~finite)
-        raise ValueError(
-            f"{name} has NaN or infinite coordinates in {bad.size} rows (first: row {bad[0]}); "
-            "drop or fill those points first"
-        )
+    _check_finite_rows(a, name, "coordinates", "points")
     return a
 
 

@@ -31,6 +31,7 @@ from .bookmarks import from_json as bookmarks_from_json
 from .columns import (
     Column,
     as_columns,
+    check_chart,
     check_color_by,
     check_label_by,
     check_size_by,
@@ -1171,15 +1172,8 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.validate("chart")
     def _validate_chart(self, proposal: dict[str, Any]) -> str:
-        name = proposal["value"]
-        chartable = colorable(self._column_list)
-        if name and name not in chartable:
-            why = "holds free text" if name in self.columns else "is not a metadata column"
-            raise ValueError(
-                f"cannot chart {name!r}: it {why}; the chart shows a category or number "
-                f"column, one of {chartable}, or '' to hide it"
-            )
-        return str(name)
+        check_chart(proposal["value"], self._column_list)
+        return str(proposal["value"])
 
     @traitlets.validate("label_by")
     def _validate_label_by(self, proposal: dict[str, Any]) -> str:
