@@ -37,4 +37,31 @@ describe("mostMoved", () => {
     expect(Array.from(mostMoved(t, 1, 2))).toEqual([1, 2]);
     expect(Array.from(mostMoved(t, 0, 5))).toEqual([0, 1, 2]);
   });
+
+  it("takes the largest distances, the lowest rows among equal ones, as a full sort would", () => {
+    // Coarse random moves (many ties) along x only; the reference sorts every row.
+    const n = 400;
+    const data = new Uint16Array(2 * n * 3);
+    let seed = 7;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let i = 0; i < n; i++) data[3 * n + 3 * i] = Math.floor(rnd() * 8) * 1000;
+    const lo: [number, number, number][] = [
+      [0, 0, 0],
+      [0, 0, 0],
+    ];
+    const hi: [number, number, number][] = [
+      [1, 1, 1],
+      [1, 1, 1],
+    ];
+    const t = { steps: 2, n, names: ["a", "b"], lo, hi, data };
+    const moved = Array.from({ length: n }, (_, i) => data[3 * n + 3 * i]);
+    for (const count of [0, 1, 37, 50, 399, 400, 500]) {
+      const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => moved[y] - moved[x] || x - y);
+      const expected = order.slice(0, Math.min(n, count)).sort((x, y) => x - y);
+      expect(Array.from(mostMoved(t, 1, count))).toEqual(expected);
+    }
+  });
 });
