@@ -31,6 +31,12 @@ export interface PointerTarget {
   lassoPath(path: readonly number[] | null): void;
   /** Called when a gesture starts (e.g. to focus the widget). */
   gestureStart?(): void;
+  /**
+   * The view starts or stops moving under a drag ("start", "end"), or a wheel step moved it
+   * ("step"; it has settled when no step follows for a moment): the renderer draws a sample
+   * of a large set meanwhile.
+   */
+  motion?(phase: "start" | "end" | "step"): void;
 }
 
 type Drag =
@@ -117,6 +123,7 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
       return;
     }
     if (!drag.moved && Math.hypot(x - drag.startX, y - drag.startY) <= CLICK_SLOP_PX) return;
+    if (!drag.moved) target.motion?.("start");
     drag.moved = true;
     const dx = x - drag.lastX;
     const dy = y - drag.lastY;
@@ -133,6 +140,7 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
     const d = drag;
     drag = { kind: "none" };
     if (canvas.hasPointerCapture(e.pointerId)) canvas.releasePointerCapture(e.pointerId);
+    if (d.kind === "camera" && d.moved) target.motion?.("end");
     target.lassoPath(null);
     if (cancelled) return;
     const [x, y] = local(e);
@@ -164,6 +172,7 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
     const [x, y] = local(e);
     const vp = target.getViewport();
     const px = Math.max(-300, Math.min(300, wheelPixels(e, vp.height)));
+    target.motion?.("step");
     target.setCamera(zoomAt(cam, vp, x, y, Math.exp(-px * 0.002)));
     scheduleHover(x, y);
   };
@@ -182,6 +191,7 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
 
   return () => {
     for (const off of offs) off();
+    if (drag.kind === "camera" && drag.moved) target.motion?.("end");
     if (hoverRaf) cancelAnimationFrame(hoverRaf);
     hoverRaf = 0;
   };

@@ -3,6 +3,8 @@
  * It draws all points in one drawArrays(POINTS) call, on demand (one
  * requestAnimationFrame per batch of changes), and never reads the model:
  * the view (view/stage.ts, view/drawing.ts, view/emphasis.ts) feeds it decoded data.
+ * While the view moves on a large set it draws a sample instead (detail.ts), sized from the
+ * measured time of its frames, and refines to every point once the motion settles.
  *
  * GPU buffers mirror typed arrays kept on the CPU so that a lost context can
  * be rebuilt without asking Python for anything.
@@ -21,6 +23,8 @@ import {
   viewProjection,
 } from "./camera";
 import { DEFAULT_COLOR, LUT_SIZE, MISSING_COLOR, makeLut, OTHER_COLOR, PALETTE_MAX, type RGB } from "./colors";
+import { DetailPlanner, drawOrder, emphasisedInOrder, type FramePlan, LOD_MIN_POINTS, type MotionPhase } from "./detail";
+import { FLAG_HIDDEN } from "./flags";
 import { PickBuffer } from "./picking";
 import {
   ATTR_BITS,
@@ -45,6 +49,8 @@ export interface FrameInfo {
   drawn: number;
   /** Whether a transition is still running after this frame. */
   animating: boolean;
+  /** Whether the frame shows a sample of the points (the view moves, or a refinement is under way). */
+  partial: boolean;
 }
 
 export interface RendererOptions {
@@ -69,6 +75,15 @@ interface GpuState {
   columnBufs: Map<string, WebGLBuffer>;
   /** Bytes allocated in selBuf. */
   selBytes: number;
+  /**
+   * The level-of-detail draw order and the emphasised rows in it (ELEMENT_ARRAY_BUFFER, uint32
+   * row indices; detail.ts). An index buffer rather than uploading the attributes in that order:
+   * gl_VertexID stays the row (picking, hover, thumbnails), and no other buffer (positions,
+   * columns, flags rewritten on every selection) needs permuting; it costs 4 bytes a point, only
+   * on sets large enough to need it.
+   */
+  orderBuf: WebGLBuffer | null;
+  emphBuf: WebGLBuffer | null;
 }
 
 /** Palette colours as the shader's vec3 array (PALETTE_MAX entries, unused ones black). */
@@ -148,6 +163,24 @@ export class Renderer {
   private underlaySource: TexImageSource | null = null;
   frameCount = 0;
   lastDrawCount = 0;
+  /** Whether the last frame showed a sample of the points (see FrameInfo.partial). */
+  lastFramePartial = false;
+  /** Level of detail while the view moves (detail.ts). */
+  readonly detail = new DetailPlanner(() => this.schedule());
+  /** The draw order on the CPU and what it was built from (n, colour codes, hidden rows). */
+  private order: Uint32Array | null = null;
+  private orderKey: { n: number; codes: ArrayLike<number> | null; hidden: number } | null = null;
+  /** The emphasised rows in the order (detail.ts) and the selection version they were taken from. */
+  private emphCount = 0;
+  private emphKey = -1;
+  private selVersion = 0;
+  /** Changes that bump the flags' hidden rows, and their fingerprint (visibleKey). */
+  private hiddenKey = 0;
+  private hiddenKeyVersion = -1;
+  /** A frame waits to be drawn (requestAnimationFrame also runs for timing probes). */
+  private dirty = false;
+  /** The last drawn frame, until the next animation frame measures how long it took. */
+  private timing: { at: number; drawn: number } | null = null;
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -196,7 +229,22 @@ export class Renderer {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
     gl.bindTexture(gl.TEXTURE_2D, null);
 
-    this.gpu = { prog, vao, posBuf, prevBuf, selBuf, lut, atlas, pick: new PickBuffer(gl), columnBufs: new Map(), selBytes: 0 };
+    this.gpu = {
+      prog,
+      vao,
+      posBuf,
+      prevBuf,
+      selBuf,
+      lut,
+      atlas,
+      pick: new PickBuffer(gl),
+      columnBufs: new Map(),
+      selBytes: 0,
+      orderBuf: null,
+      emphBuf: null,
+    };
+    this.orderKey = null;
+    this.emphKey = -1;
     this.underlay = new Underlay(gl);
     this.underlay.set(this.underlaySource);
     gl.enable(gl.DEPTH_TEST);
@@ -218,10 +266,13 @@ export class Renderer {
     this.raf = 0;
     this.canvas.removeEventListener("webglcontextlost", this.onLost);
     this.canvas.removeEventListener("webglcontextrestored", this.onRestored);
+    this.detail.dispose();
     const gl = this.gl;
     const gpu = this.gpu;
     if (gpu && !gl.isContextLost()) {
       for (const b of gpu.columnBufs.values()) gl.deleteBuffer(b);
+      if (gpu.orderBuf) gl.deleteBuffer(gpu.orderBuf);
+      if (gpu.emphBuf) gl.deleteBuffer(gpu.emphBuf);
       gl.deleteBuffer(gpu.posBuf);
       gl.deleteBuffer(gpu.prevBuf);
       gl.deleteTexture(gpu.atlas);
@@ -525,6 +576,7 @@ export class Renderer {
     }
     this.selMask = mask;
     this.selCount = count;
+    this.selVersion++;
     this.uploadSelection();
     this.invalidate();
   }
@@ -792,31 +844,128 @@ export class Renderer {
     this.requestRender();
   }
 
+  /** Draw a new frame at the next animation frame (a refinement under way starts over). */
   requestRender(): void {
-    if (this.raf || this.lost || this.disposed) return;
-    this.raf = requestAnimationFrame(() => {
-      this.raf = 0;
-      this.draw();
-    });
+    this.detail.interrupt();
+    this.schedule();
   }
 
-  /** Draw now (normally called from the animation frame). */
+  /**
+   * A camera gesture started or ended, or a discrete step (wheel) moved the view: while it moves
+   * a large set is drawn as a sample, and in full once it settles (detail.ts).
+   */
+  motion(phase: MotionPhase): void {
+    this.detail.motion(phase);
+  }
+
+  private schedule(): void {
+    this.dirty = true;
+    this.requestFrame();
+  }
+
+  private requestFrame(): void {
+    if (this.raf || this.lost || this.disposed) return;
+    this.raf = requestAnimationFrame(this.onAnimationFrame);
+  }
+
+  private onAnimationFrame = (now: number): void => {
+    this.raf = 0;
+    // The previous frame's time: from its animation frame to this one, which the browser starts
+    // only once that frame is done (GPU time itself is not observable in every browser).
+    const t = this.timing;
+    this.timing = null;
+    if (t) this.detail.measured(t.drawn, now - t.at, this.points?.n ?? 0);
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.frame(now);
+  };
+
+  /** Draw every point now (an export; frames are drawn at animation frames). */
   draw(): void {
+    this.frame(performance.now(), true);
+  }
+
+  private frame(now: number, full = false): void {
     const gl = this.gl;
     if (!this.gpu || this.lost || this.disposed) return;
+    const n = this.points?.n ?? 0;
+    const plan: FramePlan = full ? { kind: "full" } : this.detail.plan(n, () => this.currentOrder()?.length ?? 0);
+    const subset = plan.kind === "subset" ? plan : null;
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
-    const [r, g, b] = unit(this.background);
-    gl.clearColor(r, g, b, 1);
-    gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
-    this.underlay?.draw();
+    if (!subset || subset.clear) {
+      const [r, g, b] = unit(this.background);
+      gl.clearColor(r, g, b, 1);
+      gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+      this.underlay?.draw();
+    }
     if (this.prev && this.mixNow() >= 1) this.finishTransition();
-    const drawn = this.drawPoints(false);
+    let drawn = this.drawPoints(false, subset);
+    // A refinement step reports the points on screen so far; its last one, all of them.
+    if (subset?.complete) drawn = n;
+    else if (subset && !subset.clear) drawn = subset.to + this.emphCount;
+    const partial = subset !== null && !subset.complete;
     this.frameCount += 1;
     this.lastDrawCount = drawn;
+    this.lastFramePartial = partial;
     const animating = this.prev !== null;
-    this.options.onFrame?.({ frame: this.frameCount, drawn, animating });
-    if (animating) this.requestRender();
+    if (n >= LOD_MIN_POINTS && drawn > 0 && !full) {
+      // Measure this frame at the next animation frame. Uploads before it (new data) make it
+      // look slower than it is: a budget too small at first, which the next frames correct.
+      this.timing = { at: now, drawn: subset ? subset.to - subset.from + this.emphCount : n };
+      this.requestFrame();
+    }
+    this.options.onFrame?.({ frame: this.frameCount, drawn, animating, partial });
+    if (animating || this.detail.refining) this.schedule();
+  }
+
+  /** The level-of-detail draw order of the points shown, built (and uploaded) when what it follows changed. */
+  private currentOrder(): Uint32Array | null {
+    const gl = this.gl;
+    const gpu = this.gpu;
+    const p = this.points;
+    if (!gpu || !p) return null;
+    const col = this.colorColumn;
+    const codes = col && col.kind === "category" ? col.codes : null;
+    const hidden = this.hiddenFingerprint();
+    const key = this.orderKey;
+    if (!this.order || !key || key.n !== p.n || key.codes !== codes || key.hidden !== hidden || !gpu.orderBuf) {
+      this.order = drawOrder(p.n, codes, this.selMask);
+      this.orderKey = { n: p.n, codes, hidden };
+      gpu.orderBuf ??= gl.createBuffer();
+      gl.bindVertexArray(null);
+      gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.orderBuf);
+      gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, this.order, gl.STATIC_DRAW);
+      this.emphKey = -1;
+    }
+    if (this.emphKey !== this.selVersion || !gpu.emphBuf) {
+      const emph = emphasisedInOrder(this.order, this.selMask);
+      gpu.emphBuf ??= gl.createBuffer();
+      gl.bindVertexArray(null);
+      gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.emphBuf);
+      gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, emph.length > 0 ? emph : new Uint32Array(1), gl.STATIC_DRAW);
+      this.emphCount = emph.length;
+      this.emphKey = this.selVersion;
+    }
+    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, null);
+    return this.order;
+  }
+
+  /** A fingerprint of the hidden rows in the flags (recomputed when the flags changed). */
+  private hiddenFingerprint(): number {
+    if (this.hiddenKeyVersion === this.selVersion) return this.hiddenKey;
+    const m = this.selMask;
+    let h = 0x811c9dc5;
+    let count = 0;
+    for (let i = 0; i < m.length; i++) {
+      if (m[i] & FLAG_HIDDEN) {
+        h = Math.imul(h ^ i, 0x01000193);
+        count++;
+      }
+    }
+    this.hiddenKey = (h ^ count) >>> 0;
+    this.hiddenKeyVersion = this.selVersion;
+    return this.hiddenKey;
   }
 
   private finishTransition(): void {
@@ -833,7 +982,11 @@ export class Renderer {
     gl.bindBuffer(gl.ARRAY_BUFFER, null);
   }
 
-  private drawPoints(picking: boolean): number {
+  /**
+   * Draw the points: all of them, or the rows [from, to) of the draw order and then the
+   * emphasised rows (which stay visible in a sample). Returns the points in the draw calls.
+   */
+  private drawPoints(picking: boolean, subset: { from: number; to: number } | null = null): number {
     const gl = this.gl;
     const gpu = this.gpu;
     const p = this.points;
@@ -899,7 +1052,21 @@ export class Renderer {
     gl.uniform1i(u.u_hover, picking || !this.drawsHover || this.hover >= p.n ? -1 : this.hover);
     gl.uniform1i(u.u_picking, picking ? 1 : 0);
 
-    gl.drawArrays(gl.POINTS, 0, p.n);
+    let drawn = p.n;
+    if (subset && gpu.orderBuf && gpu.emphBuf) {
+      // The element buffer binding is part of the VAO's state: bound here, released below.
+      gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.orderBuf);
+      gl.drawElements(gl.POINTS, subset.to - subset.from, gl.UNSIGNED_INT, subset.from * 4);
+      drawn = subset.to - subset.from;
+      if (this.emphCount > 0) {
+        gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.emphBuf);
+        gl.drawElements(gl.POINTS, this.emphCount, gl.UNSIGNED_INT, 0);
+        drawn += this.emphCount;
+      }
+      gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, null);
+    } else {
+      gl.drawArrays(gl.POINTS, 0, p.n);
+    }
     if (blend) gl.disable(gl.BLEND);
     if (s) {
       gl.activeTexture(gl.TEXTURE1);
@@ -907,7 +1074,7 @@ export class Renderer {
       gl.activeTexture(gl.TEXTURE0);
     }
     gl.bindVertexArray(null);
-    return p.n;
+    return drawn;
   }
 }
 

@@ -56,6 +56,7 @@ export function attachGestures(
     screenPositions: () => r.screenPositions(),
     lassoPath: (path) => lasso.draw(path),
     gestureStart: () => root.focus({ preventScroll: true }),
+    motion: (phase) => r.motion(phase),
   });
   return () => {
     offPointer();

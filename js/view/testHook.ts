@@ -15,6 +15,12 @@ export interface ProjectorTestHook {
   readonly lastDrawCount: number;
   /** Points in the first draw call that drew any (the first part, when sent in parts). */
   readonly firstDrawCount: number;
+  /** Whether the last frame showed a sample of the points (level of detail while the view moves, or its refinement). */
+  readonly lastFramePartial: boolean;
+  /** Points a frame draws while the view moves (measured; Infinity until a frame is measured). */
+  readonly detailBudget: number;
+  /** Force that budget (tests: independent of the machine's speed); null returns to the measured one. */
+  forceDetailBudget(points: number | null): void;
   /** Rows currently selected. */
   selectedCount(): number;
   /** Neighbours listed in the inspector. */
@@ -73,6 +79,16 @@ export function viewTestHook(
     },
     get lastDrawCount() {
       return stage.renderer?.lastDrawCount ?? 0;
+    },
+    get lastFramePartial() {
+      return stage.renderer?.lastFramePartial ?? false;
+    },
+    get detailBudget() {
+      return stage.renderer?.detail.points ?? Number.POSITIVE_INFINITY;
+    },
+    forceDetailBudget: (points) => {
+      const r = stage.renderer;
+      if (r) r.detail.forced = points === null ? null : Math.max(1, Math.floor(points));
     },
     selectedCount,
     neighborCount,
