@@ -59,6 +59,7 @@ export type ModelKey =
   | "show_clusters"
   | "show_density"
   | "_clusters"
+  | "_quality"
   | "chart";
 
 /** Listen to `event` on `model`; returns the function that stops listening. */

@@ -37,7 +37,9 @@ export type Request =
   /** Semantic search through the encoder. */
   | { type: "query"; text: string }
   /** Find and name clusters in the layout, from `column` ("" for the kernel's default). */
-  | { type: "clusters"; column: string };
+  | { type: "clusters"; column: string }
+  /** Measure the layout's quality with `k` neighbours and colour by the neighbours kept (the result arrives as `_quality`). */
+  | { type: "quality"; k: number };
 
 export type RequestType = Request["type"];
 
@@ -55,6 +57,7 @@ const REQUEST_TYPES: Record<RequestType, true> = {
   bookmark: true,
   query: true,
   clusters: true,
+  quality: true,
 };
 
 const REQUEST_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(REQUEST_TYPES));

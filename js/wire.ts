@@ -477,6 +477,47 @@ export function decodeProgress(raw: unknown): Progress {
   };
 }
 
+// ------------------------------------------------------------ layout quality
+
+/** `_quality`: the scores of the kernel's last `layout_quality` (explain.quality_payload). */
+export interface Quality {
+  version: number;
+  /** The metadata column holding each row's neighbours kept. */
+  column: string;
+  k: number;
+  metric: string;
+  /** Every row evaluated; otherwise the scores are estimates with standard errors. */
+  exact: boolean;
+  evaluated: number;
+  trustworthiness: number;
+  continuity: number;
+  trustworthinessSe: number;
+  continuitySe: number;
+  /** The layout changed since it was measured. */
+  stale: boolean;
+}
+
+const unitScore = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1;
+
+/** Decode `_quality`; null before any measure, or when either score is not a number in [0, 1]. */
+export function decodeQuality(raw: unknown): Quality | null {
+  if (!isObject(raw) || !unitScore(raw.trustworthiness) || !unitScore(raw.continuity)) return null;
+  const se = (x: unknown): number => Math.max(0, finiteOr(x, 0));
+  return {
+    version: finiteOr(raw.version, 0),
+    column: typeof raw.column === "string" ? raw.column : "",
+    k: finiteOr(raw.k, 0),
+    metric: typeof raw.metric === "string" ? raw.metric : "",
+    exact: raw.exact !== false,
+    evaluated: finiteOr(raw.evaluated, 0),
+    trustworthiness: raw.trustworthiness,
+    continuity: raw.continuity,
+    trustworthinessSe: se(raw.trustworthiness_se),
+    continuitySe: se(raw.continuity_se),
+    stale: raw.stale === true,
+  };
+}
+
 // ------------------------------------------------------------ query point
 
 export interface QueryPoint {

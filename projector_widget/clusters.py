@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .progress import Reporter
 from .quality import INSTALL_HINT, normalised
 from .quality import check_layout as _layout
 from .quality import optional_import as _import
@@ -235,6 +236,7 @@ def cluster_levels(
     top: int = 3,
     max_points: int = SAMPLE_ROWS,
     seed: int = 0,
+    progress: Reporter | None = None,
 ) -> list[ClusterLevel]:
     """Nested clusterings of ``layout``, coarsest first, for labels that follow the zoom.
 
@@ -245,7 +247,8 @@ def cluster_levels(
     the noise of the level above is clustered again too, so a compact group too small for a
     coarser level becomes a cluster of a finer one (its ``parent`` -1). Each cluster comes with its size, label position
     (:func:`cluster_positions`) and label text (:func:`name_clusters` with ``texts`` or
-    ``categories``). Sampling as in :func:`find_clusters`.
+    ``categories``). Sampling as in :func:`find_clusters`. ``progress`` hears one phase
+    counting the levels done.
     """
     y = _layout(layout)
     ys_all = normalised(y)
@@ -259,6 +262,8 @@ def cluster_levels(
     parent = np.full(sample.rows.size, -1, np.int32)  # above the coarsest level: all unclustered
     result: list[ClusterLevel] = []
     previous: Labels | None = None
+    if progress is not None:
+        progress.phase("clustering the layout", levels, unit="levels")
     for i in range(levels):
         level_size = size * factor ** (levels - 1 - i)
         labels = _split(ys, parent, _scaled(level_size, sample.rows.size, n))
@@ -285,6 +290,8 @@ def cluster_levels(
         result.append(ClusterLevel(min_size=int(level_size), labels=full, clusters=summaries))
         parent = labels
         previous = full
+        if progress is not None:
+            progress.update(i + 1)
     return result
 
 

@@ -4,7 +4,8 @@
 names them from a metadata column and returns the table ``w.cluster()`` gives, the ``cluster``
 column's values (the finest level; None for noise) and the ``_clusters`` payload the browser
 draws labels from. :func:`quality_on_rows` runs :func:`quality.layout_quality` on the rows a
-view shows. Neither imports the widget.
+view shows, and :func:`quality_payload` is its ``_quality`` trait, the scores the panel shows.
+None of them imports the widget.
 
 The payload names each label's *anchor row* (its cluster's medoid), not a position: the browser
 places the label where it draws that row, so labels follow a t-SNE or UMAP layout frame by
@@ -30,6 +31,10 @@ from .progress import Reporter
 LEVELS = 3
 #: Name of the metadata column the clusters become.
 CLUSTER_COLUMN = "cluster"
+#: Sequential colour maps whose low end is dark and far from the high one: rows whose
+#: neighbours the layout lost stand out. The panel's Check layout keeps the user's colour map
+#: when it is one of these (not reversed) and switches to the first otherwise.
+KEPT_COLOR_MAPS = ("viridis", "magma", "inferno", "plasma", "cividis")
 
 
 @dataclass(frozen=True)
@@ -77,13 +82,14 @@ def find_named_clusters(
     rows: npt.NDArray[np.int64] | None = None,
     version: int = 0,
     output: str = CLUSTER_COLUMN,
+    progress: Reporter | None = None,
 ) -> NamedClusters:
     """Cluster ``layout`` (N, 2 or 3) at :data:`LEVELS` levels, named from ``column``.
 
     ``rows`` restricts the clustering to those rows (an isolated selection; the others are
     noise). The table is the finest level (clusters of at least ``min_size`` points), with the
     columns of :func:`clusters.cluster_table` and ``row``, the medoid's row; the column is
-    named ``output``.
+    named ``output``. ``progress`` hears the levels done.
     """
     y = np.asarray(layout, dtype=np.float64)
     n = y.shape[0]
@@ -96,7 +102,9 @@ def find_named_clusters(
             texts = values
         else:
             categories = values
-    levels = clusters.cluster_levels(y[idx], min_size, LEVELS, texts=texts, categories=categories)
+    levels = clusters.cluster_levels(
+        y[idx], min_size, LEVELS, texts=texts, categories=categories, progress=progress
+    )
     finest = levels[-1]
     # The finest level's names, as cluster_levels found them (no second c-TF-IDF pass).
     names = [
@@ -152,3 +160,27 @@ def quality_on_rows(
     kept = np.full(x.shape[0], np.nan, np.float32)
     kept[rows] = report.kept
     return report, kept
+
+
+def quality_payload(report: quality.QualityReport, column: str, version: int) -> dict[str, Any]:
+    """The ``_quality`` trait of ``report``: the scores the panel shows, the column holding the
+    neighbours kept, and ``stale`` (False: the layout is still the one measured)."""
+    return {
+        "version": int(version),
+        "column": column,
+        "k": int(report.k),
+        "metric": report.metric,
+        "exact": bool(report.exact),
+        "evaluated": int(report.evaluated),
+        "trustworthiness": float(report.trustworthiness),
+        "continuity": float(report.continuity),
+        "trustworthiness_se": float(report.trustworthiness_se),
+        "continuity_se": float(report.continuity_se),
+        "stale": False,
+    }
+
+
+def kept_color_map(current: str) -> str:
+    """The colour map to show the neighbours kept with: ``current`` when it is one of
+    :data:`KEPT_COLOR_MAPS`, else the first of them."""
+    return current if current in KEPT_COLOR_MAPS else KEPT_COLOR_MAPS[0]

@@ -1,16 +1,24 @@
-"""Background projection jobs: run in a thread, report progress, pause, resume and stop.
+"""Background work: projection jobs that report progress, pause, resume and stop
+(:class:`Job`), and other kernel work run one at a time (:class:`OneAtATime`).
 
-The kernel and the browser stay responsive while t-SNE or UMAP runs: the work happens in a
-daemon thread (openTSNE and numba release the GIL in their hot loops), and the widget's traits
-are updated from that thread, which ipykernel's IOPub channel supports.
+The kernel and the browser stay responsive while t-SNE or UMAP runs, or clusters are found:
+the work happens in a daemon thread (openTSNE, numba and scikit-learn's compiled loops release
+the GIL in their hot loops), and the widget's traits are updated from that thread, which
+ipykernel's IOPub channel supports.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .progress import Reporter
+
+T = TypeVar("T")
 
 
 class Stopped(Exception):
@@ -173,3 +181,106 @@ class Job:
         if self.error is not None:
             raise self.error
         return self.result
+
+
+class Busy(RuntimeError):
+    """Kernel work was asked for while other work of the same :class:`OneAtATime` runs."""
+
+
+@dataclass(frozen=True)
+class Work(Generic[T]):
+    """Kernel work in two parts: ``compute(progress)`` does the long part (in a background
+    thread, or in the caller's), ``land(result)`` puts its result in place (traits, columns)."""
+
+    compute: Callable[[Reporter], T]
+    land: Callable[[T], None]
+
+
+class OneAtATime:
+    """Runs kernel work that is not a projection (clustering, layout quality) one at a time.
+
+    :meth:`start` runs it in a background thread, so the kernel keeps answering messages and
+    cells, and refuses (:class:`Busy`) while other work runs; :meth:`run` runs it in the calling
+    thread, after waiting for the work under way. ``prepare()`` (given to either) checks the
+    request and takes what the work needs (the layout as it is now) before any thread starts:
+    its errors reach the caller. Each run's phases go to a reporter from ``task()`` (the
+    widget's status, or tqdm bars) after a first phase naming the work; an error of a
+    background run goes to ``on_error``, a run's own errors are raised by :meth:`wait`.
+    """
+
+    def __init__(
+        self,
+        task: Callable[[], contextlib.AbstractContextManager[Reporter]],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        self._task = task
+        self._on_error = on_error
+        self._lock = threading.Lock()
+        self._what = ""
+        self._thread: threading.Thread | None = None
+        #: The error of the last background run (None when it succeeded).
+        self.error: BaseException | None = None
+
+    @property
+    def running(self) -> str:
+        """What runs now ("finding clusters"), or "" when nothing does."""
+        return self._what if self._lock.locked() else ""
+
+    def run(self, what: str, prepare: Callable[[], Work[T]]) -> T:
+        """Do the work in the calling thread once no other runs; returns what it computed."""
+        with self._lock:
+            self._what = what
+            work = prepare()
+            return self._do(what, work)
+
+    def start(self, what: str, prepare: Callable[[], Work[Any]]) -> threading.Thread:
+        """Do the work in a background thread; returns the thread.
+
+        Raises :class:`Busy` (nothing starts) while other work runs, and whatever
+        ``prepare()`` raises.
+        """
+        if not self._lock.acquire(blocking=False):
+            raise Busy(
+                f"{self._what} is still running in the kernel: wait until it finishes (the "
+                "status line shows how far it is), then try again"
+            )
+        try:
+            self._what = what
+            work = prepare()
+            thread = threading.Thread(
+                target=self._background, args=(what, work), name=f"projector-{what}", daemon=True
+            )
+            self._thread = thread
+            thread.start()
+        except BaseException:
+            self._lock.release()
+            raise
+        return thread
+
+    def _background(self, what: str, work: Work[Any]) -> None:
+        try:
+            self.error = None
+            self._do(what, work)
+        except BaseException as exc:  # reported to the user; wait() raises it
+            self.error = exc
+            self._on_error(exc)
+        finally:
+            self._lock.release()
+
+    def _do(self, what: str, work: Work[T]) -> T:
+        with self._task() as progress:  # the status clears once the result is in place
+            progress.phase(what)
+            result = work.compute(progress)
+            work.land(result)
+        return result
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the background run (if any) to end; raise its error."""
+        thread = self._thread
+        if thread is None:
+            return
+        thread.join(timeout)
+        if thread.is_alive():
+            raise TimeoutError(f"{self._what} still running after {timeout} s")
+        if self.error is not None:
+            raise self.error

@@ -19,6 +19,10 @@ Browser -> kernel (requests)
     ``bookmark``   ``{action, name}``: save, restore or delete a bookmark.
     ``query``      ``{text}``: semantic search through the encoder.
     ``clusters``   ``{column}``: find and name clusters in the layout (``""``: the default column).
+    ``quality``    ``{k}``: measure the layout's quality with ``k`` neighbours and colour by the
+                   neighbours each row kept.
+    Both run in a background thread, one at a time; their results arrive as the ``_clusters``
+    and ``_quality`` traits, their failures as ``error`` replies.
 
 Kernel -> browser (replies)
     ``row``          ``{index, values: [[column, text | null], ...]}`` (null: missing).
@@ -35,6 +39,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
 from . import appearance, projections
+from .jobs import Busy
 from .neighbors import K_MAX, METRICS
 
 #: Up to this many points, labels for every row are sent; above it, only for the rows that need
@@ -49,6 +54,9 @@ class ProtocolError(ValueError):
 
 
 Reply: TypeAlias = dict[str, Any]
+
+#: The errors a user can act on (a failed request's message is the whole answer).
+USER_ERRORS = (ValueError, TypeError, IndexError, KeyError, ImportError, Busy)
 
 
 # ----------------------------------------------------------------------------- requests
@@ -137,6 +145,13 @@ class FindClusters:
     column: str
 
 
+@dataclasses.dataclass(frozen=True)
+class CheckLayout:
+    """``quality``: measure how far the layout keeps each row's ``k`` nearest neighbours."""
+
+    k: int
+
+
 Request: TypeAlias = (
     RowRequest
     | Drawn
@@ -150,6 +165,7 @@ Request: TypeAlias = (
     | Bookmark
     | Query
     | FindClusters
+    | CheckLayout
 )
 
 #: Requests the browser sends on its own (no user waits on an answer): a malformed or stale one
@@ -205,6 +221,7 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], Request]] = {
     ),
     "query": lambda c: Query(_str(c, "text", "")),
     "clusters": lambda c: FindClusters(_str(c, "column", "")),
+    "quality": lambda c: CheckLayout(_int(c, "k")),
 }
 
 #: Every request type, by its wire name.
@@ -229,9 +246,10 @@ def dispatch(
 ) -> None:
     """Answer one custom message through the handler of its request type.
 
-    A failing handler (ValueError, TypeError, IndexError, KeyError, ImportError: the errors a
-    user can act on) becomes an ``error`` reply; so does a malformed request, unless it is a
-    background one (:data:`BACKGROUND`), which is dropped.
+    A failing handler (ValueError, TypeError, IndexError, KeyError, ImportError, and
+    :class:`~projector_widget.jobs.Busy` while other kernel work runs: the errors a user can act
+    on) becomes an ``error`` reply; so does a malformed request, unless it is a background one
+    (:data:`BACKGROUND`), which is dropped.
     """
     try:
         request = parse_request(content)
@@ -242,14 +260,17 @@ def dispatch(
         return
     try:
         handlers[type(request)](request)
-    except (ValueError, TypeError, IndexError, KeyError, ImportError) as exc:
-        send(error_reply(_message(exc)))
+    except USER_ERRORS as exc:
+        send(error_reply(error_text(exc)))
 
 
-def _message(exc: Exception) -> str:
-    """The text of ``exc`` as a user reads it: ``str(KeyError("x"))`` is ``"'x'"``, quoted."""
+def error_text(exc: BaseException) -> str:
+    """The text of ``exc`` as a user reads it: ``str(KeyError("x"))`` is ``"'x'"``, quoted; an
+    error that is not one of :data:`USER_ERRORS` (a bug) also names its type."""
     if isinstance(exc, KeyError) and len(exc.args) == 1:
         return str(exc.args[0])
+    if not isinstance(exc, USER_ERRORS):
+        return f"{type(exc).__name__}: {exc}"
     return str(exc)
 
 

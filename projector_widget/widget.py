@@ -17,7 +17,7 @@ import os
 import pathlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import numpy as np
@@ -43,7 +43,7 @@ from .columns import (
     set_values,
 )
 from .inputs import as_matrix, check_dimensions
-from .jobs import Job
+from .jobs import Job, OneAtATime, Work
 from .neighbors import K_MAX, NeighbourSearch, check_metric
 from .parts import PointsOutbox
 from .projections import Layout, PCAResult
@@ -52,6 +52,11 @@ from .session import ProjectionSession, progress_value
 from .sprites import as_images, build_atlas
 from .timeline import Timeline, build_timeline
 from .traits import check_camera, check_number, normalize_selection, selection
+
+if TYPE_CHECKING:
+    from .explain import NamedClusters
+    from .progress import Reporter
+    from .quality import QualityReport
 
 
 class Projector(anywidget.AnyWidget):
@@ -170,6 +175,8 @@ class Projector(anywidget.AnyWidget):
     show_density = traitlets.Bool(False).tag(sync=True)
     #: The cluster levels for the labels (explain.find_named_clusters); {} before any.
     _clusters = traitlets.Dict().tag(sync=True)
+    #: The scores of the last :meth:`layout_quality` (explain.quality_payload); {} before any.
+    _quality = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -241,6 +248,12 @@ class Projector(anywidget.AnyWidget):
         )
         self._handlers = self._message_handlers()
         self._clustered: npt.NDArray[np.float32] | None = None  # the layout _clusters is of
+        self._measured: npt.NDArray[np.float32] | None = None  # the layout _quality is of
+        #: Clustering and layout quality: one at a time, in a thread when the panel asks.
+        self._explaining = OneAtATime(
+            self._session.task,
+            lambda exc: self.send(protocol.error_reply(protocol.error_text(exc))),
+        )
         first = self._session.start(None if _sequence is None else _sequence.pcas[0])
         self._applying = 1  # the initial values are set by the kernel: no observer recomputes
         super().__init__(
@@ -474,26 +487,50 @@ class Projector(anywidget.AnyWidget):
         afterwards the labels keep following their rows but are marked stale: call this again.
         The labels go into the categorical metadata column ``into`` (default ``cluster``); a
         column of that name the widget made is replaced, one of yours raises ValueError (pass
-        another ``into``). Needs the explain extra (``pip install "projector-widget[explain]"``).
+        another ``into``). Runs in the calling thread, after the panel's Find clusters or Check
+        layout if one is running; its phases show in the widget's status. Needs the explain
+        extra (``pip install "projector-widget[explain]"``).
         """
-        from .explain import find_named_clusters
+        found = self._explaining.run(
+            "finding clusters", lambda: self._clusters_work(column, min_size, into)
+        )
+        return found.table
+
+    def _clusters_work(
+        self, column: str | None, min_size: int | None, into: str, *, show: bool = False
+    ) -> Work[NamedClusters]:
+        """:meth:`cluster` of the layout as it is now, checked before any work; with ``show``
+        the names are switched on when they land."""
+        from .explain import find_named_clusters, naming_column
 
         self._check_made_name(into, "cluster")
-        layout = self.coordinates
-        found = find_named_clusters(
-            layout,
-            self._column_list,
-            column=column,
-            label_by=self.label_by,
-            min_size=min_size,
-            rows=self._session.subset,
-            version=int(self._clusters.get("version", 0)) + 1,
-            output=into,
-        )
-        self._put_made_column(found.column, "cluster")
-        self._clustered = layout
-        self._clusters = found.payload
-        return found.table
+        naming_column(self._column_list, column, self.label_by, skip=into)  # a bad column: now
+        layout, columns, label_by = self.coordinates, self._column_list, self.label_by
+        rows, version = self._session.subset, int(self._clusters.get("version", 0)) + 1
+
+        def compute(progress: Reporter) -> NamedClusters:
+            return find_named_clusters(
+                layout,
+                columns,
+                column=column,
+                label_by=label_by,
+                min_size=min_size,
+                rows=rows,
+                version=version,
+                output=into,
+                progress=progress,
+            )
+
+        def land(found: NamedClusters) -> None:
+            self._put_made_column(found.column, "cluster")
+            with self._session.lock:  # no new layout between the result and its stale check
+                self._clustered = layout
+                self._clusters = found.payload
+                self._mark_stale(self._session.coords)
+            if show:
+                self.show_clusters = True
+
+        return Work(compute, land)
 
     def layout_quality(
         self, k: int = 10, metric: str = "euclidean", *, into: str = "neighbours kept"
@@ -507,33 +544,57 @@ class Projector(anywidget.AnyWidget):
         ``k`` nearest, set as the numeric column ``neighbours kept`` to colour by (missing for
         rows not shown; ``into`` names another column: one of yours of that name is never
         replaced, it raises ValueError). Exact up to 200,000 rows (100,000 x 64 took 103 s on a
-        loaded two-core machine), a sampled estimate above. Runs in the calling thread; its
-        phases show in the widget's status (a tqdm bar while no view is displayed).
+        loaded two-core machine), a sampled estimate above. The scores also show in the panel's
+        Map section. Runs in the calling thread, after the panel's Find clusters or Check layout
+        if one is running; its phases show in the widget's status (a tqdm bar while no view is
+        displayed).
         """
-        from .explain import quality_on_rows
-
-        self._check_made_name(into, "layout_quality")
-        with self._session.task() as progress:
-            report, kept = quality_on_rows(
-                self._matrix.values,
-                self.coordinates,
-                k,
-                metric,
-                self._session.subset,
-                progress=progress,
-            )
-        values = [None if np.isnan(v) else float(v) for v in kept]
-        self._put_made_column(make_column(into, values, self._n), "layout_quality")
+        report, _kept = self._explaining.run(
+            "checking the layout", lambda: self._quality_work(k, metric, into)
+        )
         return report
 
-    def _mark_clusters_stale(self, coords: npt.NDArray[np.float32]) -> None:
-        """The layout changed since :meth:`cluster`: say so (once) in ``_clusters``."""
-        done = self._clustered
-        if done is None or self._clusters.get("stale", True):
-            return
-        now = self._shown_coords(coords)[:, : self.dimensions]
-        if now.shape != done.shape or not np.array_equal(now, done):
-            self._clusters = {**self._clusters, "stale": True}
+    def _quality_work(
+        self, k: int, metric: str, into: str, *, show: bool = False
+    ) -> Work[tuple[QualityReport, npt.NDArray[np.float32]]]:
+        """:meth:`layout_quality` of the layout as it is now; with ``show`` the map is coloured
+        by the neighbours kept when they land."""
+        from .explain import kept_color_map, quality_on_rows, quality_payload
+
+        self._check_made_name(into, "layout_quality")
+        high, layout, rows = self._matrix.values, self.coordinates, self._session.subset
+        version = int(self._quality.get("version", 0)) + 1
+
+        def compute(progress: Reporter) -> tuple[QualityReport, npt.NDArray[np.float32]]:
+            return quality_on_rows(high, layout, k, metric, rows, progress=progress)
+
+        def land(result: tuple[QualityReport, npt.NDArray[np.float32]]) -> None:
+            report, kept = result
+            values = [None if np.isnan(v) else float(v) for v in kept]
+            self._put_made_column(make_column(into, values, self._n), "layout_quality")
+            with self._session.lock:  # no new layout between the result and its stale check
+                self._measured = layout
+                self._quality = quality_payload(report, into, version)
+                self._mark_stale(self._session.coords)
+            if show:
+                with self.hold_sync():
+                    self.color_by = into
+                    self.color_map = kept_color_map(self.color_map)
+
+        return Work(compute, land)
+
+    def _mark_stale(self, coords: npt.NDArray[np.float32]) -> None:
+        """The layout changed since :meth:`cluster` or :meth:`layout_quality`: say so (once)
+        in ``_clusters`` and ``_quality``."""
+        now: npt.NDArray[np.float32] | None = None
+        for name, done in (("_clusters", self._clustered), ("_quality", self._measured)):
+            value = getattr(self, name)
+            if done is None or value.get("stale", True):
+                continue
+            if now is None:
+                now = self._shown_coords(coords)[:, : self.dimensions]
+            if now.shape != done.shape or not np.array_equal(now, done):
+                setattr(self, name, {**value, "stale": True})
 
     # ------------------------------------------------------------------ isolation
     def isolate(self, rows: Any = None) -> None:
@@ -976,7 +1037,7 @@ class Projector(anywidget.AnyWidget):
             # What the browser shows is the session's layout from now on (isolating keeps it).
             self._session.take_layout(Layout(self._steps.layouts[step]))
             with self._session.lock:
-                self._mark_clusters_stale(self._session.coords)
+                self._mark_stale(self._session.coords)
         else:
             self._rerun()
         self._refresh_neighbors()
@@ -1141,7 +1202,7 @@ class Projector(anywidget.AnyWidget):
         with self._points_lock:
             self._points = self._outbox.prepare(value)
             self._points_rest = {}
-        self._mark_clusters_stale(coords)
+        self._mark_stale(coords)
 
     def _set_progress(self, state: dict[str, Any]) -> None:
         self._progress = state
@@ -1331,7 +1392,14 @@ class Projector(anywidget.AnyWidget):
                 "delete": self.delete_bookmark,
             }[r.action](r.name),
             p.Query: lambda r: self.query(r.text),
-            p.FindClusters: lambda r: self.cluster(r.column or None),
+            p.FindClusters: lambda r: self._explaining.start(
+                "finding clusters",
+                lambda: self._clusters_work(r.column or None, None, "cluster", show=True),
+            ),
+            p.CheckLayout: lambda r: self._explaining.start(
+                "checking the layout",
+                lambda: self._quality_work(r.k, "euclidean", "neighbours kept", show=True),
+            ),
         }
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:

@@ -1,13 +1,19 @@
-"""The widget's cluster(), layout_quality(), show_clusters / show_density and the _clusters
-payload the browser draws cluster labels from."""
+"""The widget's cluster(), layout_quality(), show_clusters / show_density, the _clusters
+payload the browser draws cluster labels from, and the panel's Find clusters and Check layout,
+which run in a background thread."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 from frontend import send_from_browser
 
-from projector_widget import Projector
+from projector_widget import Projector, explain, protocol, quality
+from projector_widget.session import progress_value
 
 pytest.importorskip("sklearn")
 from sklearn.manifold import trustworthiness  # noqa: E402
@@ -110,6 +116,7 @@ def test_find_clusters_request_from_the_browser(groups):
     sent: list[dict] = []
     w.send = sent.append  # type: ignore[method-assign]
     send_from_browser(w, {"type": "clusters", "column": "digit"})
+    w._explaining.wait(WAIT_S)
     assert w._clusters["column"] == "digit"
     assert "cluster" in w.columns
     assert not [m for m in sent if m.get("type") == "error"]
@@ -228,3 +235,201 @@ def test_a_missing_column_reaches_the_browser_without_extra_quotes(groups):
     message = sent[-1]["message"]
     assert sent[-1]["type"] == "error"
     assert message.startswith("there is no metadata column 'nope'"), message
+
+
+# ------------------------------------------------------------ the panel's background work
+WAIT_S = 60  # a guard against a hung test, never a measured duration
+
+
+class Gate:
+    """Stands in for ``fn`` and holds every call until :attr:`release` is set: the kernel's work
+    is still under way meanwhile."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.started.set()
+        if not self.release.wait(WAIT_S):
+            raise TimeoutError("the test never released the work")
+        return self.fn(*args, **kwargs)
+
+
+def _listening(w: Projector) -> list[dict]:
+    sent: list[dict] = []
+    w.send = sent.append  # type: ignore[method-assign]
+    return sent
+
+
+def _errors(sent: list[dict]) -> list[str]:
+    return [m["message"] for m in sent if m.get("type") == "error"]
+
+
+def test_find_clusters_runs_in_the_background_one_request_at_a_time(groups, monkeypatch):
+    w = _widget(groups)
+    sent = _listening(w)
+    gate = Gate(explain.find_named_clusters)
+    monkeypatch.setattr(explain, "find_named_clusters", gate)
+    send_from_browser(w, {"type": "clusters", "column": "digit"})
+    # The handler has returned while the work is held: nothing of its result is there yet.
+    assert gate.started.wait(WAIT_S)
+    assert "cluster" not in w.columns and w._clusters == {} and w.show_clusters is False
+    # The kernel still answers other messages.
+    send_from_browser(w, {"type": "row", "index": 3})
+    assert sent[-1]["type"] == "row" and sent[-1]["index"] == 3
+    # A second request, of either kind, is refused with a message saying why.
+    send_from_browser(w, {"type": "clusters", "column": ""})
+    send_from_browser(w, {"type": "quality", "k": 5})
+    refused = _errors(sent)
+    assert len(refused) == 2
+    assert all(m.startswith("finding clusters is still running in the kernel") for m in refused)
+    assert "neighbours kept" not in w.columns
+    gate.release.set()
+    w._explaining.wait(WAIT_S)
+    # The result lands as w.cluster()'s does, and the names switch on.
+    assert w._clusters["column"] == "digit" and w._clusters["stale"] is False
+    assert w._clusters["version"] == 1 and w.show_clusters is True
+    assert w.columns["cluster"] == "category" and w.metadata["cluster"].nunique() >= 6
+    assert len(_errors(sent)) == 2  # no other error
+    # Free again: the next request runs (and gets the next version).
+    send_from_browser(w, {"type": "clusters", "column": "text"})
+    w._explaining.wait(WAIT_S)
+    assert w._clusters["version"] == 2 and w._clusters["column"] == "text"
+
+
+def test_background_work_shows_its_phases_in_the_status(groups, monkeypatch):
+    w = _widget(groups)
+    w._session.drawn.set()  # a view is displayed: phases go to _progress
+    seen: list[dict] = []
+    w.observe(lambda change: seen.append(change["new"]), names="_progress")
+    gate = Gate(explain.find_named_clusters)
+    monkeypatch.setattr(explain, "find_named_clusters", gate)
+    send_from_browser(w, {"type": "clusters", "column": ""})
+    assert gate.started.wait(WAIT_S)
+    assert w._progress["state"] == "idle" and w._progress["message"] == "finding clusters"
+    gate.release.set()
+    w._explaining.wait(WAIT_S)
+    messages = [p["message"] for p in seen]
+    assert "clustering the layout 3/3 levels" in messages, messages
+    assert w._progress == progress_value("pca", "done")  # the projection's state is back
+
+
+def test_errors_of_background_work_reach_the_panel(groups, monkeypatch):
+    w = _widget(groups)
+    sent = _listening(w)
+
+    def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise ValueError("the layout has too few distinct points to cluster")
+
+    monkeypatch.setattr(explain, "find_named_clusters", failing)
+    send_from_browser(w, {"type": "clusters", "column": ""})
+    with pytest.raises(ValueError, match="too few distinct points"):
+        w._explaining.wait(WAIT_S)
+    assert _errors(sent) == ["the layout has too few distinct points to cluster"]
+    assert "cluster" not in w.columns and w._clusters == {}
+    # A k the measure refuses: its own message, from the worker thread.
+    send_from_browser(w, {"type": "quality", "k": 0})
+    with pytest.raises(ValueError):
+        w._explaining.wait(WAIT_S)
+    assert _errors(sent)[-1].startswith("k must be"), _errors(sent)
+    assert "neighbours kept" not in w.columns and w._quality == {}
+    # A bug (not an error a user can act on) still reaches the panel, named.
+    monkeypatch.setattr(explain, "find_named_clusters", lambda *a, **k: None)
+    send_from_browser(w, {"type": "clusters", "column": ""})
+    with pytest.raises(AttributeError):
+        w._explaining.wait(WAIT_S)
+    assert _errors(sent)[-1].startswith("AttributeError: "), _errors(sent)
+    # Malformed: refused before any work.
+    send_from_browser(w, {"type": "quality", "k": 2.5})
+    assert _errors(sent)[-1] == "'quality' message: 'k' must be an integer"
+
+
+def test_a_layout_change_during_the_run_marks_the_result_stale(groups, monkeypatch):
+    w = _widget(groups)
+    sent = _listening(w)
+    asked = w.coordinates
+    clusters_gate = Gate(explain.find_named_clusters)
+    monkeypatch.setattr(explain, "find_named_clusters", clusters_gate)
+    send_from_browser(w, {"type": "clusters", "column": "digit"})
+    assert clusters_gate.started.wait(WAIT_S)
+    w.pca(components=(0, 2))  # a new layout while the clusters are found
+    clusters_gate.release.set()
+    w._explaining.wait(WAIT_S)
+    # Found on the layout as it was when asked, and marked stale since it has changed.
+    assert w._clusters["stale"] is True and "cluster" in w.columns
+    np.testing.assert_array_equal(w._clustered, asked)
+
+    asked = w.coordinates
+    quality_gate = Gate(explain.quality_on_rows)
+    monkeypatch.setattr(explain, "quality_on_rows", quality_gate)
+    send_from_browser(w, {"type": "quality", "k": 5})
+    assert quality_gate.started.wait(WAIT_S)
+    w.pca(components=(1, 0))
+    quality_gate.release.set()
+    w._explaining.wait(WAIT_S)
+    assert w._quality["stale"] is True and "neighbours kept" in w.columns
+    expected = quality.layout_quality(w.embeddings, asked, 5)
+    assert w._quality["trustworthiness"] == pytest.approx(expected.trustworthiness, abs=1e-12)
+    assert _errors(sent) == []
+
+
+def test_an_unchanged_layout_keeps_the_result_fresh(groups, monkeypatch):
+    w = _widget(groups)
+    gate = Gate(explain.find_named_clusters)
+    monkeypatch.setattr(explain, "find_named_clusters", gate)
+    send_from_browser(w, {"type": "clusters", "column": ""})
+    assert gate.started.wait(WAIT_S)
+    w.dimensions = 2  # the same layout again
+    gate.release.set()
+    w._explaining.wait(WAIT_S)
+    assert w._clusters["stale"] is False
+
+
+def test_check_layout_from_the_panel_colours_by_the_neighbours_kept(groups):
+    emb, _ = groups
+    w = _widget(groups)
+    sent = _listening(w)
+    w.color_map = "rdbu"  # diverging: the check switches to a map whose low end stands out
+    send_from_browser(w, {"type": "quality", "k": 7})
+    w._explaining.wait(WAIT_S)
+    expected = quality.layout_quality(emb, w.coordinates, 7)
+    kept = w.metadata["neighbours kept"].to_numpy(dtype=np.float64)
+    np.testing.assert_allclose(kept, expected.kept, rtol=1e-6)
+    assert w.color_by == "neighbours kept" and w.color_map == "viridis"
+    assert w._quality == {
+        "version": 1,
+        "column": "neighbours kept",
+        "k": 7,
+        "metric": "euclidean",
+        "exact": True,
+        "evaluated": emb.shape[0],
+        "trustworthiness": pytest.approx(expected.trustworthiness, abs=1e-12),
+        "continuity": pytest.approx(expected.continuity, abs=1e-12),
+        "trustworthiness_se": 0.0,
+        "continuity_se": 0.0,
+        "stale": False,
+    }
+    assert _errors(sent) == []
+    w.color_map = "magma"  # one that already shows low values dark is kept
+    send_from_browser(w, {"type": "quality", "k": 5})
+    w._explaining.wait(WAIT_S)
+    assert w.color_map == "magma" and w._quality["k"] == 5 and w._quality["version"] == 2
+    w.pca(components=(0, 2))
+    assert w._quality["stale"] is True
+
+
+def test_layout_quality_from_python_shows_its_scores_and_keeps_the_colours(groups):
+    w = _widget(groups)
+    report = w.layout_quality(k=5)
+    assert w._quality["trustworthiness"] == report.trustworthiness
+    assert w._quality["k"] == 5 and w._quality["stale"] is False
+    assert w.color_by == "digit" and w.color_map == "viridis"
+
+
+def test_quality_requests_parse_to_their_typed_form():
+    assert protocol.parse_request({"type": "quality", "k": 7}) == protocol.CheckLayout(7)
+    for bad in ({"type": "quality"}, {"type": "quality", "k": "7"}, {"type": "quality", "k": True}):
+        with pytest.raises(protocol.ProtocolError, match="'k' must be an integer"):
+            protocol.parse_request(bad)

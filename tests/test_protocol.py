@@ -58,6 +58,7 @@ def _minimal(kind: str) -> dict:
         "project": {"method": "pca"},
         "control": {"action": "stop"},
         "bookmark": {"action": "delete", "name": "x"},
+        "quality": {"k": 3},
     }
     return {"type": kind, **fields.get(kind, {})}
 

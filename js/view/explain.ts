@@ -1,10 +1,12 @@
 /**
- * The map explains itself: cluster names and density contours, from the model. Binds
- * `show_clusters`, `show_density` and `_clusters` (the kernel's cluster levels); gives the
- * label overlay the levels to name (view/stage.ts draws them with the point labels), and
- * traces the density of the drawn points after frames (ui/density.ts, throttled) into the
- * renderer's underlay, in 2-D views. The panel's "Map" section writes the traits and asks the
- * kernel to find clusters.
+ * The map explains itself: cluster names, density contours and the layout's quality, from the
+ * model. Binds `show_clusters`, `show_density`, `_clusters` (the kernel's cluster levels) and
+ * `_quality` (its last layout check); gives the label overlay the levels to name
+ * (view/stage.ts draws them with the point labels), and traces the density of the drawn points
+ * after frames (ui/density.ts, throttled) into the renderer's underlay, in 2-D views. The
+ * panel's "Map" section writes the traits and asks the kernel to find clusters or check the
+ * layout (both run in the background there; the status line shows their phases, and the
+ * results arrive as `_clusters` and `_quality`, which turn the names on or colour the map).
  */
 import { bind, save, type WidgetModel } from "../model";
 import { send } from "../protocol";
@@ -12,12 +14,13 @@ import { type ClusterLevels, decodeClusters } from "../ui/clusterLabels";
 import { DensityDriver, DensityLayer, densityContours, positionsKey } from "../ui/density";
 import { ExplainSection } from "../ui/explainSection";
 import { readTheme } from "../ui/theme";
-import type { Column } from "../wire";
+import { type Column, decodeQuality, type Quality } from "../wire";
 import type { Stage } from "./stage";
 
 export class Explain {
   readonly section: ExplainSection;
   private clusters: ClusterLevels | null = null;
+  private quality: Quality | null = null;
   private showClusters = false;
   private showDensity = false;
   private readonly layer = new DensityLayer();
@@ -40,7 +43,10 @@ export class Explain {
         findClusters: (column) => {
           showError("");
           send(model, { type: "clusters", column });
-          save(model, "show_clusters", true);
+        },
+        checkLayout: (k) => {
+          showError("");
+          send(model, { type: "quality", k });
         },
       },
       kernel,
@@ -71,6 +77,10 @@ export class Explain {
       bind(model, "_clusters", changed),
       bind(model, "show_clusters", changed),
       bind(model, "show_density", changed),
+      bind(model, "_quality", () => {
+        this.quality = decodeQuality(model.get("_quality"));
+        this.showState();
+      }),
       bind(model, "_columns", () => this.section.setColumns(this.columns())),
       () => this.dispose(),
     ];
@@ -89,6 +99,7 @@ export class Explain {
       found: this.clusters !== null,
       stale: this.clusters?.stale ?? false,
       dims: this.stage.renderer?.dims ?? 2,
+      quality: this.quality,
     });
   }
 

@@ -224,3 +224,95 @@ def test_saved_page_names_clusters_legibly_in_either_theme(browser, tmp_path: Pa
         assert not page.is_visible(f"{W} .pw-find-clusters")  # no kernel to find them
         assert not errors, errors
         ctx.close()
+
+
+# Holds the kernel's clustering until the test sets _gate (the panel's request is then under way).
+HOLD_CLUSTERS = """
+import threading
+from projector_widget import explain as _explain
+_gate, _started = threading.Event(), threading.Event()
+_find = _explain.find_named_clusters
+def _held(*args, **kwargs):
+    _started.set()
+    _gate.wait(300)
+    return _find(*args, **kwargs)
+_explain.find_named_clusters = _held
+"""
+
+
+def text_of(page: Any, selector: str) -> str:
+    return page.evaluate(
+        f"() => document.querySelector('{W} {selector}')?.textContent ?? ''",
+    )
+
+
+def test_find_clusters_and_check_layout_leave_the_kernel_free(open_notebook):
+    nb = open_notebook("explain_background.ipynb", [CELL])
+    page = nb.page
+    page.wait_for_selector(f'{W}[data-ready="1"]', timeout=60_000)
+    page.query_selector(W).scroll_into_view_if_needed()
+    if not page.is_visible(f"{W} .pw-panel"):
+        page.click(f"{W} .pw-panel-toggle")
+    nb.kernel(HOLD_CLUSTERS)
+    page.select_option(f"{W} .pw-cluster-column", "text")
+    page.click(f"{W} .pw-find-clusters")
+    assert nb.wait_kernel("_started.is_set()")
+    # The clustering is under way and held, yet the kernel runs another cell...
+    assert nb.kernel("print(1 + 1)").strip() == "2"
+    # ...the status line says what it does, and a second request is refused with a reason.
+    page.wait_for_function(
+        f"() => document.querySelector('{W} .pw-status').textContent.includes('finding clusters')",
+        timeout=30_000,
+    )
+    page.click(f"{W} .pw-check-layout")
+    page.wait_for_function(
+        f"() => document.querySelector('{W} .pw-error-text').textContent"
+        ".includes('finding clusters is still running')",
+        timeout=30_000,
+    )
+    assert page.is_visible(f"{W} .pw-error")
+    assert hook(page, "h.clusterBoxes().length") == 0
+    assert nb.kernel_json("'neighbours kept' in w.columns or 'cluster' in w.columns") is False
+    # Released: the names appear on the map, and the status line no longer reports the work.
+    nb.kernel("_gate.set()")
+    page.wait_for_function(
+        f"() => document.querySelector('{W}').__pw.clusterBoxes().length >= 4", timeout=60_000
+    )
+    assert any("fruit" in t for t in hook(page, "h.clusterTexts()"))
+    assert nb.kernel_json("w.show_clusters and w._clusters['column']") == "text"
+    page.wait_for_function(
+        f"() => !document.querySelector('{W} .pw-status').textContent.includes('finding')",
+        timeout=30_000,
+    )
+
+    # Check layout with k = 7: the kernel adds the column, the map is coloured by it, and the
+    # panel shows the kernel's trustworthiness.
+    page.fill(f"{W} .pw-quality-k", "7")
+    page.click(f"{W} .pw-check-layout")
+    assert nb.wait_kernel(
+        "'neighbours kept' in w.columns and w.color_by == 'neighbours kept'", timeout=60
+    )
+    expected = nb.kernel_json(
+        "(lambda r: [f'{r.trustworthiness:.3f}', f'{r.continuity:.3f}'])("
+        "__import__('projector_widget').quality.layout_quality(w.embeddings, w.coordinates, 7))"
+    )
+    page.wait_for_function(
+        f"() => document.querySelector('{W} .pw-quality').textContent !== ''", timeout=30_000
+    )
+    shown = text_of(page, ".pw-quality")
+    assert shown == (f"Trustworthiness {expected[0]} · continuity {expected[1]} (k = 7, exact)"), (
+        shown
+    )
+    assert page.is_visible(f"{W} .pw-quality")
+    page.wait_for_function(
+        f"() => document.querySelector('{W} .pw-color-by').value === 'neighbours kept'",
+        timeout=30_000,
+    )
+    assert not page.is_visible(f"{W} .pw-error")
+    # A new layout: the panel says the scores belong to the one measured.
+    nb.kernel("w.pca(components=(1, 0))")
+    page.wait_for_function(
+        f"() => document.querySelector('{W} .pw-explain-note').textContent"
+        ".includes('Check layout again')",
+        timeout=30_000,
+    )
