@@ -25,8 +25,13 @@ For each size, in a fresh notebook (so a fresh kernel, shut down afterwards):
    ``w.selected`` observed in the kernel (``time.time()``; same machine clock);
    hover ms: the mouse moved onto a point → its tooltip visible (median of 5 points; the
    frames drawn meanwhile in brackets: above 200k points a hover redraws nothing);
-5. frame ms: median interval between successive frames (the root's ``data-frame`` attribute,
-   stamped by a MutationObserver) while 60 mouse moves rotate the 3-D view and pan the 2-D one;
+5. updates/s: pointer moves the page handled per second while 60 Playwright mouse moves (each
+   awaited) rotate the 3-D view and pan the 2-D one (events counted by a capturing listener,
+   from pointerdown to pointerup, page clock); "full ms": pointerup → the animation frame after
+   the first frame that draws every point (on a large set the drag draws a sample, refined to
+   every point once released). jupyter-scatter's 2-D pan is measured the same way in the same
+   run; it draws every point in every frame, so its "full ms" is pointerup → the second
+   animation frame after it;
 6. JS heap MB: ``performance.memory.usedJSHeapSize`` (``--enable-precise-memory-info``) after
    a forced GC, once the first frame is drawn (the whole JupyterLab page; "+" is the growth over
    the page before the cell ran);
@@ -101,13 +106,65 @@ _rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 w
 """
 
-FRAME_LOG_JS = f"""() => {{
-  const root = document.querySelector('{WIDGET}');
-  if (window.__frames) window.__frames.mo.disconnect();
-  const f = (window.__frames = {{ t: [], mo: null }});
-  f.mo = new MutationObserver(() => f.t.push(performance.now()));
-  f.mo.observe(root, {{ attributes: true, attributeFilter: ['data-frame'] }});
-}}"""
+# Log a drag: pointer moves handled between pointerdown and pointerup, and when the view shows
+# every point again after pointerup. With a widget selector and its point count (ours), frames
+# come from the root's ``data-frame`` attribute and the test hook (``lastDrawCount``,
+# ``lastFramePartial``); a frame is done at the animation frame after it. Without (a peer that
+# draws every point in every frame), done is the second animation frame after pointerup.
+DRAG_LOG_JS = """([selector, total]) => {
+  const root = selector ? document.querySelector(selector) : null;
+  const pw = root ? root.__pw : null;
+  if (window.__drag) window.__drag.stop();
+  const log = (window.__drag = { down: null, up: null, moves: 0, frames: [], done: null, stop: null });
+  const full = (rec) => !rec.partial && rec.drawn === total;
+  const onDown = () => { if (log.down === null) log.down = performance.now(); };
+  const onMove = () => { if (log.down !== null && log.up === null) log.moves++; };
+  const onUp = () => {
+    if (log.up !== null) return;
+    log.up = performance.now();
+    if (!pw) {
+      requestAnimationFrame(() => requestAnimationFrame(() => { log.done = performance.now(); }));
+      return;
+    }
+    const last = log.frames[log.frames.length - 1];
+    if (last && full(last) && last.shown !== null) log.done = log.up; // every point already shown
+  };
+  let mo = null;
+  if (pw) {
+    mo = new MutationObserver(() => {
+      const rec = { t: performance.now(), drawn: pw.lastDrawCount, partial: pw.lastFramePartial, shown: null };
+      log.frames.push(rec);
+      requestAnimationFrame(() => {
+        rec.shown = performance.now();
+        if (log.up !== null && log.done === null && full(rec)) log.done = rec.shown;
+      });
+    });
+    mo.observe(root, { attributes: true, attributeFilter: ['data-frame'] });
+  }
+  addEventListener('pointerdown', onDown, true);
+  addEventListener('pointermove', onMove, true);
+  addEventListener('pointerup', onUp, true);
+  log.stop = () => {
+    removeEventListener('pointerdown', onDown, true);
+    removeEventListener('pointermove', onMove, true);
+    removeEventListener('pointerup', onUp, true);
+    if (mo) mo.disconnect();
+  };
+}"""
+
+DRAG_SUMMARY_JS = """() => {
+  const log = window.__drag;
+  log.stop();
+  const during = log.frames.filter((f) => f.t >= log.down && f.t <= log.up);
+  return {
+    moves: log.moves,
+    drag_ms: log.up - log.down,
+    full_ms: log.done - log.up,
+    frames: during.length,
+    partial: during.filter((f) => f.partial).length,
+    drawn: during.length ? Math.round(during.reduce((a, f) => a + f.drawn, 0) / during.length) : null,
+  };
+}"""
 
 # A lasso polygon around the densest middle of the drawn points (from a sample of their screen
 # positions): a concave pentagon spanning the 35th..65th percentiles in x and y.
@@ -131,9 +188,15 @@ POINTERUP_JS = """() => {
 }"""
 
 
-def _median_frame_ms(page: object, box: dict) -> dict:
-    """Drag across the canvas with 60 mouse moves; median interval between drawn frames."""
-    page.evaluate(FRAME_LOG_JS)  # type: ignore[attr-defined]
+def drag_updates(page: object, box: dict, total: int | None = None) -> dict:
+    """Drag across the canvas with 60 awaited mouse moves: updates/s and full-detail ms (5).
+
+    ``total`` is our widget's point count (frames read from its test hook); None for a peer.
+    Returns ``updates_per_s`` (pointer moves handled per second of the drag, page clock),
+    ``full_ms`` (pointerup → every point shown), the frames drawn during the drag, how many of
+    them were samples (``partial``) and the mean points they drew, and the client's drag time.
+    """
+    page.evaluate(DRAG_LOG_JS, [WIDGET if total else None, total or 0])  # type: ignore[attr-defined]
     mouse = page.mouse  # type: ignore[attr-defined]
     x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4
     mouse.move(x, y)
@@ -143,14 +206,11 @@ def _median_frame_ms(page: object, box: dict) -> dict:
         mouse.move(x + 5 * i, y + 1.5 * i)
     mouse.up()
     drag_s = time.perf_counter() - t
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    stamps = page.evaluate("() => window.__frames.t")  # type: ignore[attr-defined]
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-    return {
-        "median_ms": statistics.median(gaps) if gaps else float("nan"),
-        "frames": len(stamps),
-        "drag_s": drag_s,
-    }
+    page.wait_for_function("() => window.__drag.done !== null", timeout=600_000)  # type: ignore[attr-defined]
+    r = page.evaluate(DRAG_SUMMARY_JS)  # type: ignore[attr-defined]
+    r["updates_per_s"] = r["moves"] / (r["drag_ms"] / 1000.0) if r["drag_ms"] > 0 else float("nan")
+    r["drag_s"] = drag_s
+    return dict(r)
 
 
 def _wait_frames_settle(page: object, quiet_ms: int = 600, timeout_s: float = 60) -> None:
@@ -273,7 +333,7 @@ def measure_ours(
         el = nb.page.query_selector(f"{WIDGET} canvas.pw-canvas")  # type: ignore[attr-defined]
         el.scroll_into_view_if_needed()
         box = el.bounding_box()
-        r["rotate3d"] = _median_frame_ms(nb.page, box)  # 5. orbit the 3-D view (left drag)
+        r["rotate3d"] = drag_updates(nb.page, box, n)  # 5. orbit the 3-D view (left drag)
         _wait_frames_settle(nb.page)
         _lasso_rtt(nb, box, r)
         _wait_frames_settle(nb.page)
@@ -281,7 +341,7 @@ def measure_ours(
         nb.kernel("w.dimensions = 2")
         nb.page.wait_for_timeout(300)  # type: ignore[attr-defined]
         _wait_frames_settle(nb.page)
-        r["pan2d"] = _median_frame_ms(nb.page, box)  # 5. pan the 2-D view (left drag)
+        r["pan2d"] = drag_updates(nb.page, box, n)  # 5. pan the 2-D view (left drag)
         if want_peers:
             _save_peer_inputs(nb, work, r)
     finally:
@@ -329,6 +389,14 @@ def _f(v: object, fmt: str) -> str:
     return format(v, fmt)
 
 
+def _drag_cell(d: dict) -> str:
+    """Updates/s (full-detail ms after release), and the mean points of the sampled frames."""
+    cell = f"{_f(d.get('updates_per_s'), '.1f')} ({_f(d.get('full_ms'), '.0f')})"
+    if d.get("partial"):
+        cell += f" [{d['partial']}/{d['frames']} fr. sampled, ~{d['drawn']:,} pts]"
+    return cell
+
+
 def _ratio(a: object, b: object) -> str:
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or not b:
         return "–"
@@ -340,7 +408,8 @@ def report(rows: list[dict], machine: str, extras: list[str], peers: bool) -> st
     out = [f"Machine: {machine}", ""]
     out.append(
         "| N × D | build s | MB sent | B/point | first frame s | all points s | pixels s "
-        "| lasso RTT ms | hover ms (frames) | rotate 3-D ms | pan 2-D ms | JS heap MB (+cell) "
+        "| lasso RTT ms | hover ms (frames) | rotate 3-D upd/s (full ms) "
+        "| pan 2-D upd/s (full ms) | JS heap MB (+cell) "
         "| kernel peak MB (input) |"
     )
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -354,8 +423,7 @@ def report(rows: list[dict], machine: str, extras: list[str], peers: bool) -> st
             f"| {_f(r['first_pixels_s'], '.2f')} "
             f"| {r['lasso_rtt_ms']:.0f} ({r['lasso_selected']:,} sel.) "
             f"| {_f(r['hover_ms'], '.0f')} ({r['hover_frames']}) "
-            f"| {r['rotate3d']['median_ms']:.1f} ({r['rotate3d']['frames']} fr.) "
-            f"| {r['pan2d']['median_ms']:.1f} ({r['pan2d']['frames']} fr.) "
+            f"| {_drag_cell(r['rotate3d'])} | {_drag_cell(r['pan2d'])} "
             f"| {r['heap_mb']:.0f} (+{r['heap_delta_mb']:.0f}) "
             f"| {r['kernel_peak_mb']:.0f} ({r['input_mb']:.0f}) |"
         )
@@ -370,9 +438,10 @@ def report(rows: list[dict], machine: str, extras: list[str], peers: bool) -> st
             "uses the sum, the time from a log directory to points on screen.",
             "",
             "| N × D | jscatter first frame s | jscatter heap MB (+cell) | jscatter MB sent "
-            "| ours/jscatter frame | ours/jscatter heap | TensorBoard parse + first frame s "
+            "| ours/jscatter frame | ours/jscatter heap | jscatter pan 2-D upd/s (full ms) "
+            "| ours/jscatter pan upd/s | TensorBoard parse + first frame s "
             "| TensorBoard heap MB | ours/TB frame | ours/TB heap |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
             if "error" in r:
@@ -380,7 +449,7 @@ def report(rows: list[dict], machine: str, extras: list[str], peers: bool) -> st
             js = r.get("jscatter", {})
             tb = r.get("tensorboard", {})
             if "error" in js:
-                js_cells = f"{js['error']} | – | – | – | –"
+                js_cells = f"{js['error']} | – | – | – | – | – | –"
             else:
                 js_cells = (
                     f"{_f(js.get('first_frame_s'), '.2f')} | {_f(js.get('heap_mb'), '.0f')} "
@@ -388,6 +457,12 @@ def report(rows: list[dict], machine: str, extras: list[str], peers: bool) -> st
                     f"| {_ratio(r['first_pixels_s'], js.get('first_frame_s'))} "
                     f"| {_ratio(r['heap_mb'], js.get('heap_mb'))}"
                 )
+                pan = js.get("pan2d")
+                if isinstance(pan, dict):
+                    ours = r["pan2d"].get("updates_per_s")
+                    js_cells += f" | {_drag_cell(pan)} | {_ratio(ours, pan.get('updates_per_s'))}"
+                else:
+                    js_cells += " | – | –"
             tb_total = (tb.get("server_load_s") or 0.0) + (tb.get("first_frame_s") or float("nan"))
             if "error" in tb:
                 tb_cells = f"{tb['error']} | – | – | –"
@@ -445,7 +520,9 @@ def _run_peers(browser: object, server: LabServer, r: dict) -> None:
     tag = f"{r['n']}x{r['d']}"
     t = time.perf_counter()
     try:
-        r["jscatter"] = measure_jscatter(browser, server, tag, r["peer_xy"], r["peer_labels"])
+        r["jscatter"] = measure_jscatter(
+            browser, server, tag, r["peer_xy"], r["peer_labels"], drag=drag_updates
+        )
     except Exception as e:  # noqa: BLE001 - report the peer as failed, go on
         r["jscatter"] = {"error": f"{type(e).__name__}: {e}"[:200]}
         shutdown_kernels(server)

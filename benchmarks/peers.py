@@ -31,6 +31,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from pagetools import (
@@ -75,9 +76,18 @@ _view
 
 
 def measure_jscatter(
-    browser: object, server: LabServer, tag: str, xy_path: Path, labels_path: Path
+    browser: object,
+    server: LabServer,
+    tag: str,
+    xy_path: Path,
+    labels_path: Path,
+    *,
+    drag: Callable[[object, dict], dict] | None = None,
 ) -> dict[str, object]:
-    """jupyter-scatter's cell run → first painted frame, bytes sent, JS heap, kernel build."""
+    """jupyter-scatter's cell run → first painted frame, bytes sent, JS heap, kernel build.
+
+    With ``drag`` (``browser.drag_updates``), also its 2-D pan: ``drag(page, canvas box)``.
+    """
     name = f"jscatter_{tag}.ipynb"
     setup = JSCATTER_SETUP.format(bench=str(HERE), xy=str(xy_path), labels=str(labels_path))
     write_notebook(server.root / name, [setup, JSCATTER_CELL])
@@ -105,6 +115,11 @@ def measure_jscatter(
         binary, js = nb.kernel_json("wire_bytes(sc.widget)")  # type: ignore[misc]
         out["sent_bytes"] = binary + js
         out["build_s"] = nb.kernel_json("_build_s")
+        if drag is not None:
+            canvas = nb.page.query_selector(".jp-OutputArea-output canvas")
+            canvas.scroll_into_view_if_needed()
+            nb.page.wait_for_timeout(1000)  # its points' entry animation
+            out["pan2d"] = drag(nb.page, canvas.bounding_box())
     finally:
         ctx.close()  # type: ignore[attr-defined]
         shutdown_kernels(server)

@@ -66,15 +66,21 @@ function shuffle(a: Uint32Array, from: number, to: number, rand: () => number): 
  */
 export function drawOrder(n: number, codes: ArrayLike<number> | null, flags: Uint8Array | null, seed = 1): Uint32Array {
   const rand = seededRandom(seed);
-  const shown = (i: number): boolean => !flags || i >= flags.length || (flags[i] & FLAG_HIDDEN) === 0;
+  const hidden = (i: number): boolean => flags !== null && i < flags.length && (flags[i] & FLAG_HIDDEN) !== 0;
+  // Each shown row's stratum (-1: hidden), so the passes below read one typed array.
+  const stratumOf = new Int32Array(n);
   let strata = 1;
-  if (codes) for (let i = 0; i < n; i++) if (codes[i] + 1 > strata) strata = codes[i] + 1;
-  const stratum = (i: number): number => (codes ? codes[i] : 0);
+  for (let i = 0; i < n; i++) {
+    const s = codes ? codes[i] : 0;
+    stratumOf[i] = hidden(i) ? -1 : s;
+    if (s + 1 > strata) strata = s + 1;
+  }
   const counts = new Uint32Array(strata);
   let m = 0;
   for (let i = 0; i < n; i++) {
-    if (!shown(i)) continue;
-    counts[stratum(i)]++;
+    const s = stratumOf[i];
+    if (s < 0) continue;
+    counts[s]++;
     m++;
   }
 
@@ -91,21 +97,22 @@ export function drawOrder(n: number, codes: ArrayLike<number> | null, flags: Uin
   }
 
   // Counting sort: the rare block first, then each common stratum's block.
-  const start = new Uint32Array(strata + 1);
+  const start = new Uint32Array(strata);
+  const fill = new Uint32Array(strata);
   let at = rareRows;
   for (let s = 0; s < strata; s++) {
     if (rare[s]) continue;
     start[s] = at;
+    fill[s] = at;
     at += counts[s];
   }
   let rareAt = 0;
-  const fill = new Uint32Array(strata);
   const grouped = new Uint32Array(m);
   for (let i = 0; i < n; i++) {
-    if (!shown(i)) continue;
-    const s = stratum(i);
+    const s = stratumOf[i];
+    if (s < 0) continue;
     if (rare[s]) grouped[rareAt++] = i;
-    else grouped[start[s] + fill[s]++] = i;
+    else grouped[fill[s]++] = i;
   }
   shuffle(grouped, 0, rareRows, rand);
   const common: number[] = [];
@@ -116,33 +123,44 @@ export function drawOrder(n: number, codes: ArrayLike<number> | null, flags: Uin
   }
   if (common.length <= 1) return grouped;
 
-  // Interleave: the r-th row of stratum s (of c) goes at key (r + u_s) / c, merged by a heap.
+  // Interleave: the r-th row of stratum s (of c) goes at key (r + u_s) / c, merged by a binary
+  // heap of the strata keyed by their next row's key.
   const out = new Uint32Array(m);
   out.set(grouped.subarray(0, rareRows));
+  const heap = Int32Array.from(common);
+  const key = new Float64Array(strata);
   const offset = new Float64Array(strata);
-  for (const s of common) offset[s] = rand();
   const taken = new Uint32Array(strata);
-  const key = (s: number): number => (taken[s] + offset[s]) / counts[s];
-  const heap = common.slice();
-  const less = (a: number, b: number): boolean => key(a) < key(b) || (key(a) === key(b) && a < b);
-  const down = (i: number): void => {
+  for (const s of common) {
+    offset[s] = rand();
+    key[s] = offset[s] / counts[s];
+  }
+  let size = heap.length;
+  const before = (a: number, b: number): boolean => key[a] < key[b] || (key[a] === key[b] && a < b);
+  const down = (from: number): void => {
+    let i = from;
+    const top = heap[i];
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= heap.length) return;
-      const c = l + 1 < heap.length && less(heap[l + 1], heap[l]) ? l + 1 : l;
-      if (!less(heap[c], heap[i])) return;
-      [heap[c], heap[i]] = [heap[i], heap[c]];
+      let c = 2 * i + 1;
+      if (c >= size) break;
+      if (c + 1 < size && before(heap[c + 1], heap[c])) c++;
+      if (!before(heap[c], top)) break;
+      heap[i] = heap[c];
       i = c;
     }
+    heap[i] = top;
   };
-  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+  for (let i = (size >> 1) - 1; i >= 0; i--) down(i);
   for (let o = rareRows; o < m; o++) {
     const s = heap[0];
-    out[o] = grouped[start[s] + taken[s]++];
-    if (taken[s] === counts[s]) {
-      const last = heap.pop() as number;
-      if (heap.length === 0) break;
-      heap[0] = last;
+    const r = taken[s]++;
+    out[o] = grouped[start[s] + r];
+    if (r + 1 === counts[s]) {
+      size--;
+      if (size === 0) break;
+      heap[0] = heap[size];
+    } else {
+      key[s] = (r + 1 + offset[s]) / counts[s];
     }
     down(0);
   }

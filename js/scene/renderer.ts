@@ -174,9 +174,11 @@ export class Renderer {
   private emphCount = 0;
   private emphKey = -1;
   private selVersion = 0;
-  /** Changes that bump the flags' hidden rows, and their fingerprint (visibleKey). */
+  /** A fingerprint of the hidden rows in the flags, and the selection version it was taken at. */
   private hiddenKey = 0;
   private hiddenKeyVersion = -1;
+  /** A build of the draw order waits for an idle moment (prepareOrder). */
+  private orderIdle = false;
   /** A frame waits to be drawn (requestAnimationFrame also runs for timing probes). */
   private dirty = false;
   /** The last drawn frame, until the next animation frame measures how long it took. */
@@ -874,7 +876,10 @@ export class Renderer {
     // only once that frame is done (GPU time itself is not observable in every browser).
     const t = this.timing;
     this.timing = null;
-    if (t) this.detail.measured(t.drawn, now - t.at, this.points?.n ?? 0);
+    if (t) {
+      this.detail.measured(t.drawn, now - t.at, this.points?.n ?? 0);
+      this.prepareOrder();
+    }
     if (!this.dirty) return;
     this.dirty = false;
     this.frame(now);
@@ -900,10 +905,11 @@ export class Renderer {
       this.underlay?.draw();
     }
     if (this.prev && this.mixNow() >= 1) this.finishTransition();
-    let drawn = this.drawPoints(false, subset);
+    const calls = this.drawPoints(false, subset);
+    let drawn = calls;
     // A refinement step reports the points on screen so far; its last one, all of them.
     if (subset?.complete) drawn = n;
-    else if (subset && !subset.clear) drawn = subset.to + this.emphCount;
+    else if (subset && !subset.clear) drawn = subset.to + calls - (subset.to - subset.from);
     const partial = subset !== null && !subset.complete;
     this.frameCount += 1;
     this.lastDrawCount = drawn;
@@ -912,11 +918,27 @@ export class Renderer {
     if (n >= LOD_MIN_POINTS && drawn > 0 && !full) {
       // Measure this frame at the next animation frame. Uploads before it (new data) make it
       // look slower than it is: a budget too small at first, which the next frames correct.
-      this.timing = { at: now, drawn: subset ? subset.to - subset.from + this.emphCount : n };
+      this.timing = { at: now, drawn: calls };
       this.requestFrame();
     }
     this.options.onFrame?.({ frame: this.frameCount, drawn, animating, partial });
     if (animating || this.detail.refining) this.schedule();
+  }
+
+  /**
+   * Build the draw order while the page is idle once frames are known to need a sample, so the
+   * first moving frame does not wait for it (a second or so at 10M points).
+   */
+  private prepareOrder(): void {
+    const n = this.points?.n ?? 0;
+    if (this.orderIdle || n < LOD_MIN_POINTS || this.detail.points >= n) return;
+    this.orderIdle = true;
+    const run = (): void => {
+      this.orderIdle = false;
+      if (!this.disposed && !this.lost && (this.points?.n ?? 0) >= LOD_MIN_POINTS) this.currentOrder();
+    };
+    if (typeof requestIdleCallback === "function") requestIdleCallback(run, { timeout: 2000 });
+    else setTimeout(run, 0);
   }
 
   /** The level-of-detail draw order of the points shown, built (and uploaded) when what it follows changed. */
@@ -1058,10 +1080,13 @@ export class Renderer {
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.orderBuf);
       gl.drawElements(gl.POINTS, subset.to - subset.from, gl.UNSIGNED_INT, subset.from * 4);
       drawn = subset.to - subset.from;
-      if (this.emphCount > 0) {
+      // At most as many emphasised rows as the sample (a prefix of them: a sample too, since
+      // they are listed in the draw order), so a large selection cannot slow a moving frame.
+      const emph = Math.min(this.emphCount, subset.to - subset.from);
+      if (emph > 0) {
         gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.emphBuf);
-        gl.drawElements(gl.POINTS, this.emphCount, gl.UNSIGNED_INT, 0);
-        drawn += this.emphCount;
+        gl.drawElements(gl.POINTS, emph, gl.UNSIGNED_INT, 0);
+        drawn += emph;
       }
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, null);
     } else {
