@@ -115,9 +115,13 @@ DRAG_LOG_JS = """([selector, total]) => {
   const root = selector ? document.querySelector(selector) : null;
   const pw = root ? root.__pw : null;
   if (window.__drag) window.__drag.stop();
-  const log = (window.__drag = { down: null, up: null, moves: 0, frames: [], done: null, stop: null });
+  const log = (window.__drag = { down: null, up: null, moves: 0, frames: [], done: null, stop: null, budget: null });
   const full = (rec) => !rec.partial && rec.drawn === total;
-  const onDown = () => { if (log.down === null) log.down = performance.now(); };
+  const onDown = () => {
+    if (log.down !== null) return;
+    log.down = performance.now();
+    log.budget = pw ? pw.detailBudget : null; // points a moving frame draws (measured)
+  };
   const onMove = () => { if (log.down !== null && log.up === null) log.moves++; };
   const onUp = () => {
     if (log.up !== null) return;
@@ -153,6 +157,7 @@ DRAG_LOG_JS = """([selector, total]) => {
 }"""
 
 DRAG_SUMMARY_JS = """() => {
+  const median = (a) => (a.length ? a.slice().sort((x, y) => x - y)[a.length >> 1] : null);
   const log = window.__drag;
   log.stop();
   const during = log.frames.filter((f) => f.t >= log.down && f.t <= log.up);
@@ -163,6 +168,8 @@ DRAG_SUMMARY_JS = """() => {
     frames: during.length,
     partial: during.filter((f) => f.partial).length,
     drawn: during.length ? Math.round(during.reduce((a, f) => a + f.drawn, 0) / during.length) : null,
+    frame_ms: median(during.slice(1).map((f, i) => f.t - during[i].t)),
+    budget: log.budget,
   };
 }"""
 

@@ -10,6 +10,7 @@
  *   A drag shorter than CLICK_SLOP_PX counts as a click.
  */
 import { type Camera, orbit, pan, type Viewport, zoomAt } from "../scene/camera";
+import { SETTLE_MS } from "../scene/detail";
 import { listen } from "../ui/dom";
 import { CLICK_SLOP_PX, extendPath, selectInPolygon } from "./lasso";
 
@@ -65,6 +66,7 @@ function wheelPixels(e: WheelEvent, pageHeight: number): number {
 export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget): () => void {
   let drag: Drag = { kind: "none" };
   let hoverRaf = 0;
+  let wheelHover: ReturnType<typeof setTimeout> | undefined;
   let hoverX = 0;
   let hoverY = 0;
   let hovering = false;
@@ -77,6 +79,7 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
   const clearHover = (): void => {
     if (hoverRaf) cancelAnimationFrame(hoverRaf);
     hoverRaf = 0;
+    clearTimeout(wheelHover);
     if (hovering) target.hover(-1, 0, 0);
     hovering = false;
   };
@@ -174,7 +177,9 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
     const px = Math.max(-300, Math.min(300, wheelPixels(e, vp.height)));
     target.motion?.("step");
     target.setCamera(zoomAt(cam, vp, x, y, Math.exp(-px * 0.002)));
-    scheduleHover(x, y);
+    // The hover waits for the burst to settle: on a large set each pick projects every point.
+    clearTimeout(wheelHover);
+    wheelHover = setTimeout(() => scheduleHover(x, y), SETTLE_MS);
   };
 
   const offs = [
@@ -194,5 +199,6 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
     if (drag.kind === "camera" && drag.moved) target.motion?.("end");
     if (hoverRaf) cancelAnimationFrame(hoverRaf);
     hoverRaf = 0;
+    clearTimeout(wheelHover);
   };
 }

@@ -16,8 +16,11 @@ import { FLAG_FOCUS, FLAG_HIDDEN, FLAG_NEIGHBOR, FLAG_SELECTED } from "./flags";
 
 /** Below this many points every frame is a full frame (a software-rendered full frame is quick enough). */
 export const LOD_MIN_POINTS = 200_000;
-/** The time a moving frame should take (12 updates a second). */
-export const MOVING_FRAME_MS = 1000 / 12;
+/**
+ * The time a moving frame should take: 15 a second, so that with the input's own latency on top
+ * (an event waits for the next frame to be handled) the view still follows at 10 or more.
+ */
+export const MOVING_FRAME_MS = 1000 / 15;
 /** The time each frame of the refinement after a motion should take. */
 export const REFINE_FRAME_MS = 250;
 /** A wheel burst has settled when no wheel step came for this long. */

@@ -134,6 +134,30 @@ def test_a_drag_on_a_large_set_draws_a_sample_that_keeps_rare_and_selected_point
     assert all(after["hits"])
     assert after["total"] > moving["total"] * 1.25, (after["total"], moving["total"])
     assert page.get_attribute(WIDGET, "data-complete") == "1"
+
+    # A burst of wheel steps (zooming out, so every group stays in view): a sample too, then
+    # every point once it settles.
+    page.evaluate(
+        f"""() => {{
+          const root = document.querySelector('{WIDGET}'), pw = root.__pw;
+          window.__wheelFrames = [];
+          new MutationObserver(() => window.__wheelFrames.push([pw.lastDrawCount, pw.lastFramePartial]))
+            .observe(root, {{ attributes: true, attributeFilter: ['data-frame'] }});
+        }}"""
+    )
+    mouse.move(x0, y0 - 40)
+    for _ in range(3):
+        mouse.wheel(0, 120)
+    page.wait_for_function(
+        f"""() => window.__wheelFrames.length > 0 &&
+          window.__wheelFrames.some(([drawn, partial]) => !partial && drawn === {TOTAL})""",
+        timeout=120_000,
+        polling=50,
+    )
+    wheel_frames = page.evaluate("() => window.__wheelFrames")
+    first_drawn, first_partial = wheel_frames[0]
+    assert first_partial and first_drawn <= 5000 * 3 + N_SELECTED, wheel_frames[:5]
+    assert all(page.evaluate(PIXELS_JS, RARE_ROWS + SELECTED_ROWS)["hits"])
     # The pan reached the kernel's camera (the drag was a camera gesture, not a click).
     assert nb.wait_kernel("w.camera.get('dims') == 2", timeout=30)
     assert nb.kernel_json("len(w.selected)") == N_SELECTED
