@@ -905,10 +905,13 @@ export class Renderer {
       this.underlay?.draw();
     }
     if (this.prev && this.mixNow() >= 1) this.finishTransition();
-    const calls = this.drawPoints(false, subset);
+    // Once the order exists, full frames draw through it too: where points overlap, the one drawn
+    // last is on top, and it is the same one before, during and after a motion.
+    const whole = !subset && n >= LOD_MIN_POINTS && this.orderIsCurrent() ? (this.order?.length ?? 0) : 0;
+    const calls = this.drawPoints(false, subset ?? (whole > 0 ? { from: 0, to: whole, emphasis: false } : null));
     let drawn = calls;
     // A refinement step reports the points on screen so far; its last one, all of them.
-    if (subset?.complete) drawn = n;
+    if (subset?.complete || whole > 0) drawn = n;
     else if (subset && !subset.clear) drawn = subset.to + calls - (subset.to - subset.from);
     const partial = subset !== null && !subset.complete;
     this.frameCount += 1;
@@ -947,21 +950,20 @@ export class Renderer {
     const gpu = this.gpu;
     const p = this.points;
     if (!gpu || !p) return null;
-    const col = this.colorColumn;
-    const codes = col && col.kind === "category" ? col.codes : null;
-    const hidden = this.hiddenFingerprint();
-    const key = this.orderKey;
-    if (!this.order || !key || key.n !== p.n || key.codes !== codes || key.hidden !== hidden || !gpu.orderBuf) {
-      this.order = drawOrder(p.n, codes, this.selMask);
-      this.orderKey = { n: p.n, codes, hidden };
+    let order = this.order;
+    if (!order || !this.orderIsCurrent()) {
+      const codes = this.orderCodes();
+      order = drawOrder(p.n, codes, this.selMask);
+      this.order = order;
+      this.orderKey = { n: p.n, codes, hidden: this.hiddenFingerprint() };
       gpu.orderBuf ??= gl.createBuffer();
       gl.bindVertexArray(null);
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.orderBuf);
-      gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, this.order, gl.STATIC_DRAW);
+      gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, order, gl.STATIC_DRAW);
       this.emphKey = -1;
     }
     if (this.emphKey !== this.selVersion || !gpu.emphBuf) {
-      const emph = emphasisedInOrder(this.order, this.selMask);
+      const emph = emphasisedInOrder(order, this.selMask);
       gpu.emphBuf ??= gl.createBuffer();
       gl.bindVertexArray(null);
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.emphBuf);
@@ -970,7 +972,21 @@ export class Renderer {
       this.emphKey = this.selVersion;
     }
     gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, null);
-    return this.order;
+    return order;
+  }
+
+  /** The codes the draw order is stratified by: the colour column's, when it is categorical. */
+  private orderCodes(): ArrayLike<number> | null {
+    const col = this.colorColumn;
+    return col && col.kind === "category" ? col.codes : null;
+  }
+
+  /** Whether the draw order on the GPU follows the points, colour column and hidden rows shown now. */
+  private orderIsCurrent(): boolean {
+    const key = this.orderKey;
+    const n = this.points?.n ?? 0;
+    if (!this.order || !key || !this.gpu?.orderBuf || key.n !== n || key.codes !== this.orderCodes()) return false;
+    return key.hidden === this.hiddenFingerprint();
   }
 
   /** A fingerprint of the hidden rows in the flags (recomputed when the flags changed). */
@@ -1005,10 +1021,11 @@ export class Renderer {
   }
 
   /**
-   * Draw the points: all of them, or the rows [from, to) of the draw order and then the
-   * emphasised rows (which stay visible in a sample). Returns the points in the draw calls.
+   * Draw the points: all of them, or the rows [from, to) of the draw order and then (unless
+   * `emphasis` is false) the emphasised rows, which stay visible in a sample. Returns the points
+   * in the draw calls.
    */
-  private drawPoints(picking: boolean, subset: { from: number; to: number } | null = null): number {
+  private drawPoints(picking: boolean, subset: { from: number; to: number; emphasis?: boolean } | null = null): number {
     const gl = this.gl;
     const gpu = this.gpu;
     const p = this.points;
@@ -1082,7 +1099,7 @@ export class Renderer {
       drawn = subset.to - subset.from;
       // At most as many emphasised rows as the sample (a prefix of them: a sample too, since
       // they are listed in the draw order), so a large selection cannot slow a moving frame.
-      const emph = Math.min(this.emphCount, subset.to - subset.from);
+      const emph = subset.emphasis === false ? 0 : Math.min(this.emphCount, subset.to - subset.from);
       if (emph > 0) {
         gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.emphBuf);
         gl.drawElements(gl.POINTS, emph, gl.UNSIGNED_INT, 0);
