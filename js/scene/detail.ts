@@ -2,8 +2,8 @@
  * Level of detail while the view moves. On a large set a drag, a wheel burst or an orbit draws a
  * prefix of a draw order in which every prefix is a stratified sample of the shown points
  * (`drawOrder`), sized from measured frame times (`nextBudget`) so that a moving frame takes
- * about MOVING_FRAME_MS; the emphasised rows are drawn on top in a second pass (at most as many)
- * (`emphasisedInOrder`). When the motion settles, the rest of the order is drawn over a few
+ * about MOVING_FRAME_MS; the emphasised rows are drawn on top in a second pass of at most as
+ * many points (`emphasisedInOrder`). When the motion settles, the rest of the order is drawn over a few
  * frames (each about REFINE_FRAME_MS, so a new gesture is never queued behind one long frame)
  * until every point is on screen. `DetailPlanner` holds that state and says what each frame
  * draws; the renderer owns the GPU buffers and the clock. Picking, hover and the lasso never
