@@ -20,7 +20,9 @@ computed exactly in float64 (two or three columns). With numba installed the sca
 compiled pass per row on every core (compiled on first use and cached on disk); without it,
 NumPy does the same with one pass per threshold (same answers, several times slower). Rows are
 compared in float64 up to ``FLOAT64_MAX_ROWS`` points and in float32 above (distances within
-float32 rounding of each other may then rank either way). Tied distances share the best rank
+float32 rounding of each other may then rank either way); in float32 with numba, every pair is
+read once for both its rows (a triangle of tiles, see the scans below), which halves the
+products that dominate the cost: 100,000 x 64 in about 40 s on two cores. Tied distances share the best rank
 (scikit-learn orders ties as its sort happens to, so the two agree exactly when there are none).
 
 Above ``max_exact`` rows the report is estimated on a random sample of rows: each sampled row's
@@ -31,10 +33,13 @@ sample; ``exact`` is False.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import math
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -153,10 +158,10 @@ def layout_quality(
     # Ranks of the layout's neighbours in the original space, and the original neighbours.
     report = progress or Reporter()
     report.phase("ranking neighbours in the original space", rows.size, unit="rows")
-    high_counts, high_nbrs = _high_pass(xs, rows, low_nbrs, k, scans, done=report.update)
+    high_counts, high_nbrs = _any_high_pass(xs, rows, low_nbrs, k, scans, done=report.update)
     # Ranks of the original neighbours in the layout.
     report.phase("ranking neighbours in the layout", rows.size, unit="rows")
-    low_counts, _ = _low_pass(ys, rows, high_nbrs, k, scans, done=report.update)
+    low_counts = _low_pass(ys, rows, high_nbrs, scans, done=report.update)
 
     # rank = 1 + (rows strictly closer); a neighbour ranked within k costs nothing.
     t_pen = np.maximum(high_counts + 1 - k, 0).sum(axis=1, dtype=np.float64)
@@ -200,7 +205,8 @@ def exact_neighbours(
         raise ValueError(f"kernel must be 'auto', 'numba' or 'numpy', got {kernel!r}")
     xs = _prepared(x, m, np.float64 if n <= FLOAT64_MAX_ROWS else np.float32)
     rows = np.arange(n, dtype=np.int64)
-    _, nbrs = _high_pass(xs, rows, np.zeros((n, 0), np.int64), int(k), _choose_scan(kernel, n))
+    none = np.zeros((n, 0), np.int64)
+    _, nbrs = _any_high_pass(xs, rows, none, int(k), _choose_scan(kernel, n))
     return nbrs
 
 
@@ -379,27 +385,64 @@ def _layout_neighbours(y: npt.NDArray[np.float64], k: int, rows: IntArray) -> In
     return idx[keep].reshape(rows.size, k)
 
 
-# --- the scans --------------------------------------------------------------------------------
+# --- the scans ---------------------------------------------------------------------------------
 #
-# Per row of a block, given the indices ``others`` of its neighbours from the other space, a
+# The original space. Per row, given the indices ``others`` of its neighbours from the layout, a
 # scan returns how many rows are strictly closer than each of those neighbours, and the row's k
-# nearest other rows, nearest first (ties: lower index first). ``high`` takes the block's
-# scores against every row (``|x_l|^2 - 2 x_i.x_l``, in the order of the distances; each row's
-# own entry +inf); ``low`` computes exact squared distances in the layout from the block's row
-# indices.
+# nearest other rows, nearest first (ties: lower index first). Scores stand for distances:
+# ``|x_l|^2 - 2 x_i.x_l`` orders the rows l as ``|x_i - x_l|`` does.
+#
+# * NumPy, and numba on sampled rows or in float64: a block of rows against every row (one BLAS
+#   product), then a scan of each row.
+# * numba on every row in float32 (the large case): the pairs are read in square tiles of the
+#   upper triangle only, since ``x_i.x_l`` serves row i and row l alike: half the products of
+#   the block scan, which dominate it. Each row's answer is added up tile by tile: per tile, the
+#   scores within its largest threshold are kept (branch-free), counted below each threshold
+#   (vectorised passes) and offered to its k best. The thresholds are computed before the
+#   tiles, so a neighbour's own score in a tile can differ from its threshold by rounding:
+#   where it falls below, that one count is taken back. One worker per core takes tiles from
+#   a shared list, with single-threaded BLAS and a partial answer of its own (merged at the
+#   end), so no thread pool waits on another.
+#
+# The layout (two or three columns, float64): the layout's own neighbours come from a k-d tree;
+# what is left is to count, per row, the points strictly closer than each of its neighbours from
+# the original space. The points are sorted by their first coordinate, so those within the
+# largest of those distances lie in one slab of the sorted order, found by binary search, and
+# only the slab is read (with the same arithmetic as the thresholds, so the comparisons are
+# exact).
 
 
 @dataclass(frozen=True)
 class _Scans:
-    """The two scans of one kernel (NumPy or numba)."""
+    """The scans of one kernel (NumPy or numba)."""
 
     high: Callable[[FloatArray, IntArray, int], tuple[IntArray, IntArray]]
-    low: Callable[[FloatArray, IntArray, IntArray, int], tuple[IntArray, IntArray]]
+    low: Callable[[_Layout, IntArray, IntArray], IntArray]
+    #: numba's triangle of tiles over every row in float32 (None: the block scan serves).
+    tiled: Callable[..., tuple[IntArray, IntArray]] | None = None
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A layout's coordinates, and the same sorted by the first coordinate."""
+
+    y: npt.NDArray[np.float64]
+    order: IntArray
+    pos: IntArray
+    ys: npt.NDArray[np.float64]
+
+    @staticmethod
+    def of(y: npt.NDArray[np.float64]) -> _Layout:
+        """Sort ``y`` by its first coordinate (ties by row) and remember where each row went."""
+        order = np.argsort(y[:, 0], kind="stable").astype(np.int64)
+        pos = np.empty_like(order)
+        pos[order] = np.arange(order.size, dtype=np.int64)
+        return _Layout(y=y, order=order, pos=pos, ys=np.ascontiguousarray(y[order]))
 
 
 def _choose_scan(kernel: Kernel, n: int) -> _Scans:
     if kernel == "numpy" or (kernel == "auto" and n < _NUMBA_MIN_ROWS):
-        return _Scans(high=_numpy_select, low=_numpy_low)
+        return _NUMPY_SCANS
     try:
         return _numba_scans()
     except ImportError:
@@ -407,42 +450,53 @@ def _choose_scan(kernel: Kernel, n: int) -> _Scans:
             raise ImportError(
                 f"kernel='numba' needs numba, which is not installed: {INSTALL_HINT}"
             ) from None
-        return _Scans(high=_numpy_select, low=_numpy_low)
+        return _NUMPY_SCANS
 
 
-def _numpy_select(scores: FloatArray, others: IntArray, k: int) -> tuple[IntArray, IntArray]:
-    """Counts below each neighbour's score and the k best, one NumPy pass per threshold."""
+def _numpy_counts(scores: FloatArray, others: IntArray) -> IntArray:
+    """Per row of ``scores``, how many entries lie strictly below the entry of each ``others``."""
     thresholds = np.take_along_axis(scores, others, axis=1)
     counts = np.empty(others.shape, np.int64)
     for j in range(others.shape[1]):
         counts[:, j] = np.count_nonzero(scores < thresholds[:, j : j + 1], axis=1)
+    return counts
+
+
+def _numpy_select(scores: FloatArray, others: IntArray, k: int) -> tuple[IntArray, IntArray]:
+    """Counts below each neighbour's score and the k best, one NumPy pass per threshold."""
+    counts = _numpy_counts(scores, others)
     part = np.argpartition(scores, k - 1, axis=1)[:, :k]
     best = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, best), axis=1)
     return counts, np.take_along_axis(part, order, axis=1).astype(np.int64)
 
 
-def _numpy_low(
-    y: FloatArray, block: IntArray, others: IntArray, k: int
-) -> tuple[IntArray, IntArray]:
+def _numpy_low(layout: _Layout, block: IntArray, others: IntArray) -> IntArray:
+    y = layout.y
     d2 = np.zeros((block.size, y.shape[0]), np.float64)
     for c in range(y.shape[1]):
-        d2 += np.square(y[block, c][:, None] - y[None, :, c])
+        d2 += np.square(y[None, :, c] - y[block, c][:, None])
     d2[np.arange(block.size), block] = np.inf
-    return _numpy_select(d2, others, k)
+    return _numpy_counts(d2, others)
+
+
+_NUMPY_SCANS = _Scans(high=_numpy_select, low=_numpy_low)
 
 
 @functools.cache
 def _numba_scans() -> _Scans:
     """Compile the scans with numba (once per process, cached on disk between processes);
     ImportError when numba is missing."""
-    global _prange, _nb_insert, _nb_select  # noqa: PLW0603 - bound once, for numba to resolve
+    global _prange, _nb_insert, _nb_select, _nb_insert_lex  # noqa: PLW0603 - bound once
     numba = importlib.import_module("numba")
     _prange = numba.prange
     _nb_insert = numba.njit(cache=True, inline="always")(_insert_py)
     _nb_select = numba.njit(cache=True)(_select_py)
     high = numba.njit(cache=True, parallel=True)(_high_py)
-    low = numba.njit(cache=True, parallel=True)(_low_py)
+    low = numba.njit(cache=True, parallel=True)(_slab_low_py)
+    _nb_insert_lex = numba.njit(cache=True, inline="always")(_insert_lex_py)
+    tile = numba.njit(cache=True, nogil=True)(_tile_py)
+    tile_cols = numba.njit(cache=True, nogil=True)(_tile_cols_py)
 
     def run_high(scores: FloatArray, others: IntArray, k: int) -> tuple[IntArray, IntArray]:
         _check_indices(others, scores.shape[1], "the neighbour search")
@@ -451,17 +505,23 @@ def _numba_scans() -> _Scans:
         high(scores, np.ascontiguousarray(others), k, counts, top)
         return counts, top
 
-    def run_low(
-        y: FloatArray, block: IntArray, others: IntArray, k: int
-    ) -> tuple[IntArray, IntArray]:
-        _check_indices(others, y.shape[0], "the neighbour search")
-        _check_indices(block, y.shape[0], "the row block")
+    def run_low(layout: _Layout, block: IntArray, others: IntArray) -> IntArray:
+        n = layout.y.shape[0]
+        _check_indices(others, n, "the neighbour search")
+        _check_indices(block, n, "the row block")
         counts = np.zeros(others.shape, np.int64)
-        top = np.empty((block.size, k), np.int64)
-        low(np.asfortranarray(y), block, np.ascontiguousarray(others), k, counts, top)
-        return counts, top
+        first = np.ascontiguousarray(layout.ys[:, 0])
+        chunks = 4 * max(1, int(numba.get_num_threads()))
+        low(layout.ys, first, layout.pos, block, np.ascontiguousarray(others), counts, chunks)
+        return counts
 
-    return _Scans(high=run_high, low=run_low)
+    def run_tiled(
+        xa: FloatArray, others: IntArray, k: int, done: Callable[[int], None]
+    ) -> tuple[IntArray, IntArray]:
+        _check_indices(others, xa.shape[0], "the neighbour search")
+        return _tiles(xa, np.ascontiguousarray(others), k, tile, tile_cols, done)
+
+    return _Scans(high=run_high, low=run_low, tiled=run_tiled)
 
 
 # The numba kernels, written as plain Python at module level so that numba can cache their
@@ -469,6 +529,11 @@ def _numba_scans() -> _Scans:
 _prange: Any = range
 _nb_insert: Any = None
 _nb_select: Any = None
+_nb_insert_lex: Any = None
+#: Rows and columns of a tile of the triangle: 1024 x 1024 float32 is 4 MiB, which stays in the
+#: cache between the product that writes it and the two scans that read it (2048 measured
+#: slower on the two-core machine).
+_TILE = 1024
 
 
 def _insert_py(best: Any, where: Any, v: Any, idx: Any) -> Any:
@@ -531,23 +596,303 @@ def _high_py(scores: Any, others: Any, k: Any, counts: Any, top: Any) -> None:
         _nb_select(scores[r], others[r], k, counts[r], top[r])
 
 
-def _low_py(y: Any, block: Any, others: Any, k: Any, counts: Any, top: Any) -> None:  # noqa: PLR0917
-    """Rows of the layout: exact squared distances, a column of ``y`` at a time."""
-    n, dims = y.shape
-    for r in _prange(block.shape[0]):
-        i = block[r]
-        scores = np.zeros(n, dtype=np.float64)
-        for c in range(dims):
-            yc = y[i, c]
-            for col in range(n):
-                d = y[col, c] - yc
-                scores[col] += d * d
-        scores[i] = np.inf
-        _nb_select(scores, others[r], k, counts[r], top[r])
+def _slab_low_py(  # noqa: PLR0917
+    ys: Any, first: Any, pos: Any, block: Any, others: Any, counts: Any, chunks: Any
+) -> None:
+    """Rows ``block`` of the layout: per neighbour in ``others``, the points strictly closer.
+
+    ``ys`` is the layout sorted by its first coordinate (``first``), ``pos[i]`` row i's place.
+    """
+    n, dims = ys.shape
+    kt = others.shape[1]
+    size = (block.shape[0] + chunks - 1) // chunks
+    for ch in _prange(chunks):
+        kept = np.empty(n, dtype=np.float64)
+        thr = np.empty(kt, np.float64)
+        for r in range(ch * size, min(block.shape[0], ch * size + size)):
+            p = pos[block[r]]
+            top = -1.0
+            for j in range(kt):
+                q = pos[others[r, j]]
+                d = 0.0
+                for c in range(dims):
+                    e = ys[q, c] - ys[p, c]
+                    d += e * e
+                thr[j] = d
+                top = max(top, d)
+            if kt == 0 or top <= 0.0:
+                for j in range(kt):
+                    counts[r, j] = 0
+                continue
+            # |dx| <= the distance: every point closer than the farthest neighbour lies in the
+            # slab (widened past rounding; the exact comparisons below decide). Keep those
+            # closer than it (branch-free), then count below each neighbour (vectorised).
+            reach = np.sqrt(top) * (1.0 + 1e-9) + 1e-12
+            lo = np.searchsorted(first, ys[p, 0] - reach)
+            hi = np.searchsorted(first, ys[p, 0] + reach, side="right")
+            m = 0
+            for q in range(lo, hi):
+                d = 0.0
+                for c in range(dims):
+                    e = ys[q, c] - ys[p, c]
+                    d += e * e
+                kept[m] = d
+                m += (d < top) & (q != p)
+            for j in range(kt):
+                t = thr[j]
+                below = 0
+                for q in range(m):
+                    below += kept[q] < t
+                counts[r, j] = below
+
+
+def _insert_lex_py(best: Any, where: Any, v: Any, idx: Any) -> None:
+    """Insert (v, idx) into ``best``/``where``, ascending by value then index (the last entry
+    drops out), so that the order does not depend on the order the scores came in."""
+    s = best.shape[0] - 1
+    while s > 0 and (best[s - 1] > v or (best[s - 1] == v and where[s - 1] > idx)):
+        best[s] = best[s - 1]
+        where[s] = where[s - 1]
+        s -= 1
+    best[s] = v
+    where[s] = idx
+
+
+def _tile_py(  # noqa: PLR0913, PLR0917
+    g: Any,
+    norms: Any,
+    row0: Any,
+    col0: Any,
+    thr: Any,
+    reach: Any,
+    others: Any,
+    counts: Any,
+    best: Any,
+    where: Any,
+    kept_v: Any,
+    kept_c: Any,
+) -> None:
+    """A tile's rows against its columns: ``g[r, c] = x_(row0+r) . x_(col0+c)``, ``norms`` the
+    columns' squared norms. Adds to each row's counts below its thresholds and keeps its k best
+    (never itself); a column counts even where it is the row itself or the neighbour whose
+    threshold it is, and is taken back below. ``reach``: per row, the largest score that can
+    matter (its largest threshold, widened past rounding; +inf without thresholds).
+    ``kept_v``/``kept_c``: scratch of the tile's width."""
+    nr, nc = g.shape
+    kt = thr.shape[1]
+    k = best.shape[1]
+    for r in range(nr):
+        i = row0 + r
+        # Keep the scores within reach (branch-free), count below each threshold among those
+        # (vectorised passes), then offer them to the k best: the k nearest lie within the
+        # largest threshold, since the row's k neighbours from the layout do.
+        top = reach[i]
+        p = 0
+        for c in range(nc):
+            v = norms[c] - (g[r, c] + g[r, c])
+            kept_v[p] = v
+            kept_c[p] = c
+            p += v <= top
+        for m in range(kt):
+            t = thr[i, m]
+            n_below = 0
+            for q in range(p):
+                n_below += kept_v[q] < t
+            counts[i, m] += n_below
+        worst = best[i, k - 1]
+        last = where[i, k - 1]
+        for q in range(p):
+            v = kept_v[q]
+            col = col0 + kept_c[q]
+            if (v < worst or (v == worst and col < last)) and col != i:
+                _nb_insert_lex(best[i], where[i], v, col)
+                worst = best[i, k - 1]
+                last = where[i, k - 1]
+        for m in range(kt):
+            c = others[i, m] - col0
+            if 0 <= c < nc and norms[c] - (g[r, c] + g[r, c]) < thr[i, m]:
+                counts[i, m] -= 1  # the neighbour itself, a rounding below its threshold
+        c = i - col0
+        if 0 <= c < nc:  # the row itself, on the diagonal
+            v = norms[c] - (g[r, c] + g[r, c])
+            for m in range(kt):
+                counts[i, m] -= v < thr[i, m]
+
+
+def _tile_cols_py(  # noqa: PLR0913, PLR0917
+    g: Any,
+    norms: Any,
+    row0: Any,
+    col0: Any,
+    thr: Any,
+    others: Any,
+    counts: Any,
+    best: Any,
+    where: Any,
+    thr_t: Any,
+    cnt: Any,
+    worst: Any,
+    last: Any,
+    vrow: Any,
+) -> None:
+    """The same tile for its columns' rows (off the diagonal), ``norms`` the tile rows' squared
+    norms, reading ``g`` along memory: each row of ``g`` adds to every column's counts at once
+    (vectorised across columns, thresholds laid out threshold by column in ``thr_t``) and is
+    offered to their k best. A transposed copy of the tile cost more than this whole pass.
+    ``thr_t``, ``cnt``, ``worst``, ``last``, ``vrow``: scratch of the tile's width."""
+    nr, nc = g.shape
+    kt = thr.shape[1]
+    k = best.shape[1]
+    for m in range(kt):
+        for c in range(nc):
+            thr_t[m, c] = thr[col0 + c, m]
+            cnt[m, c] = 0
+    for c in range(nc):
+        worst[c] = best[col0 + c, k - 1]
+        last[c] = where[col0 + c, k - 1]
+    for r in range(nr):
+        a = norms[r]
+        for c in range(nc):
+            vrow[c] = a - (g[r, c] + g[r, c])
+        for m in range(kt):
+            for c in range(nc):
+                cnt[m, c] += np.int32(vrow[c] < thr_t[m, c])
+        i = row0 + r
+        for c in range(nc):
+            v = vrow[c]
+            if v < worst[c] or (v == worst[c] and i < last[c]):
+                s = col0 + c
+                _nb_insert_lex(best[s], where[s], v, i)
+                worst[c] = best[s, k - 1]
+                last[c] = where[s, k - 1]
+    for c in range(nc):
+        s = col0 + c
+        for m in range(kt):
+            counts[s, m] += cnt[m, c]
+            r = others[s, m] - row0
+            if 0 <= r < nr and norms[r] - (g[r, c] + g[r, c]) < thr[s, m]:
+                counts[s, m] -= 1  # the neighbour itself, a rounding below its threshold
+
+
+@dataclass
+class _TileState:
+    """One worker's share of the answer: counts summed, k best merged at the end."""
+
+    counts: IntArray
+    best: FloatArray
+    where: IntArray
+
+
+def _tiles(  # noqa: PLR0913, PLR0917
+    xa: FloatArray,
+    others: IntArray,
+    k: int,
+    tile_kernel: Any,
+    cols_kernel: Any,
+    done: Callable[[int], None],
+) -> tuple[IntArray, IntArray]:
+    """Every row's counts below its ``others`` and its k nearest rows, from the triangle of
+    tiles (``xa`` from :func:`_prepared`, float32).
+
+    One worker thread per core takes tiles from a shared list, each with its own single-threaded
+    BLAS product and compiled scans (which release the GIL) and its own partial answer, merged
+    at the end: no thread pool waits on another, where alternating multi-threaded BLAS and
+    numba's parallel loops tile by tile spent more time handing over than working.
+    """
+    n = xa.shape[0]
+    kt = others.shape[1]
+    feats = np.ascontiguousarray(xa[:, :-1])
+    norms = np.ascontiguousarray(xa[:, -1])
+    thr = np.empty((n, kt), xa.dtype)
+    step = 8192
+    for s in range(0, n, step):  # each row's score of each neighbour, in float64 then rounded
+        f = feats[s : s + step].astype(np.float64)
+        o = others[s : s + step]
+        dots = np.einsum("ij,ikj->ik", f, feats[o].astype(np.float64))
+        thr[s : s + step] = norms[o] - 2.0 * dots
+    reach = (thr.max(axis=1) if kt else np.full(n, np.inf)).astype(np.float64)
+    reach = (reach + np.abs(reach) * 1e-5 + 1e-30).astype(xa.dtype)
+    tile = min(_TILE, n)
+    blocks = range(0, n, tile)
+    tasks = iter([(r0, c0) for r0 in blocks for c0 in blocks if c0 >= r0])
+    total = len(blocks) * (len(blocks) + 1) // 2
+    lock = threading.Lock()
+    finished = 0
+    workers = max(1, int(importlib.import_module("numba").get_num_threads()))
+    states = [
+        _TileState(
+            np.zeros((n, kt), np.int64),
+            np.full((n, k), np.inf, xa.dtype),
+            np.full((n, k), np.iinfo(np.int64).max, np.int64),
+        )
+        for _ in range(workers)
+    ]
+
+    def work(state: _TileState) -> None:
+        nonlocal finished
+        buf = np.empty(tile * tile, xa.dtype)
+        kept_v, kept_c = np.empty(tile, xa.dtype), np.empty(tile, np.int64)
+        scratch = (thr, reach, others, state.counts, state.best, state.where, kept_v, kept_c)
+        thr_t, cnt = np.empty((kt, tile), xa.dtype), np.empty((kt, tile), np.int32)
+        worst, last, vrow = np.empty(tile, xa.dtype), np.empty(tile, np.int64), kept_v.copy()
+        by_cols = (thr, others, state.counts, state.best, state.where, thr_t, cnt, worst, last)
+        by_cols += (vrow,)
+        while True:
+            with lock:
+                task = next(tasks, None)
+            if task is None:
+                return
+            r0, c0 = task
+            rows, cols = feats[r0 : r0 + tile], feats[c0 : c0 + tile]
+            nr, nc = rows.shape[0], cols.shape[0]
+            g = np.matmul(rows, cols.T, out=buf[: nr * nc].reshape(nr, nc))
+            tile_kernel(g, norms[c0 : c0 + nc], r0, c0, *scratch)
+            if c0 != r0:  # the same products serve the columns' rows
+                cols_kernel(g, norms[r0 : r0 + nr], r0, c0, *by_cols)
+            with lock:
+                finished += 1
+                done(n * finished // total)
+
+    with _one_blas_thread(), ThreadPoolExecutor(workers, "projector-quality") as pool:
+        for _ in pool.map(work, states):  # re-raises a worker's error
+            pass
+    counts = sum((st.counts for st in states[1:]), states[0].counts)
+    best = np.concatenate([st.best for st in states], axis=1)
+    where = np.concatenate([st.where for st in states], axis=1)
+    order = np.lexsort((where, best), axis=1)[:, :k]
+    return counts, np.take_along_axis(where, order, axis=1)
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread while the tile workers run (each is one core's worth of work);
+    unchanged without threadpoolctl (installed with scikit-learn)."""
+    try:
+        threadpoolctl = importlib.import_module("threadpoolctl")
+    except ImportError:
+        yield
+        return
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        yield
 
 
 def _block_rows(n: int) -> int:
     return int(max(8, min(4096, _BLOCK_VALUES // max(n, 1))))
+
+
+def _any_high_pass(
+    xa: FloatArray,
+    rows: IntArray,
+    others: IntArray,
+    k: int,
+    scans: _Scans,
+    *,
+    done: Callable[[int], None] = lambda _n: None,
+) -> tuple[IntArray, IntArray]:
+    """:func:`_high_pass`, or numba's triangle of tiles when every row is asked in float32."""
+    if scans.tiled is not None and xa.dtype == np.float32 and rows.size == xa.shape[0]:
+        return scans.tiled(xa, others, k, done)
+    return _high_pass(xa, rows, others, k, scans, done=done)
 
 
 def _high_pass(
@@ -580,21 +925,20 @@ def _high_pass(
 
 
 def _low_pass(
-    y: FloatArray,
+    y: npt.NDArray[np.float64],
     rows: IntArray,
     others: IntArray,
-    k: int,
     scans: _Scans,
     *,
     done: Callable[[int], None] = lambda _n: None,
-) -> tuple[IntArray, IntArray]:
-    """As :func:`_high_pass` in the layout (exact squared distances in float64)."""
+) -> IntArray:
+    """For each of ``rows``: how many points are strictly closer in the layout than each of its
+    ``others`` (exact squared distances in float64)."""
+    layout = _Layout.of(y)
     counts = np.empty((rows.size, others.shape[1]), np.int64)
-    nbrs = np.empty((rows.size, k), np.int64)
     step = _block_rows(y.shape[0])
     for s in range(0, rows.size, step):
         block = rows[s : s + step]
-        b = block.size
-        counts[s : s + b], nbrs[s : s + b] = scans.low(y, block, others[s : s + b], k)
-        done(s + b)
-    return counts, nbrs
+        counts[s : s + block.size] = scans.low(layout, block, others[s : s + block.size])
+        done(s + block.size)
+    return counts

@@ -202,4 +202,30 @@ def test_the_compiled_scan_refuses_an_index_past_the_last_row() -> None:
     with pytest.raises(ValueError, match=r"outside 0\.\.4"):
         scans.high(scores, np.array([[1, 5], [0, 2]], np.int64), 1)
     with pytest.raises(ValueError, match=r"outside 0\.\.4"):
-        scans.low(np.zeros((5, 2)), np.array([0, 1]), np.array([[5], [0]], np.int64), 1)
+        layout = quality._Layout.of(np.zeros((5, 2)))
+        scans.low(layout, np.array([0, 1]), np.array([[5], [0]], np.int64))
+
+
+@pytest.mark.parametrize("tile", [64, 97])
+def test_the_triangle_of_tiles_agrees_with_the_block_scan(
+    monkeypatch: pytest.MonkeyPatch, tile: int
+) -> None:
+    # Above FLOAT64_MAX_ROWS numba reads each pair once, in tiles of the upper triangle; small
+    # tiles here (and one that does not divide the rows) cover off-diagonal, diagonal and ragged
+    # tiles, both directions of a tile, and a neighbour's own score in another tile.
+    pytest.importorskip("numba")
+    monkeypatch.setattr(quality, "FLOAT64_MAX_ROWS", 10)
+    monkeypatch.setattr(quality, "_TILE", tile)
+    x, low = _data(n=500, seed=8)
+    x32 = x.astype(np.float32)
+    a = layout_quality(x32, low, k=9, kernel="numpy")
+    b = layout_quality(x32, low, k=9, kernel="numba")
+    exact = layout_quality(x, low, k=9)  # float64 in neither
+    assert b.trustworthiness == pytest.approx(exact.trustworthiness, abs=1e-5)
+    assert b.continuity == pytest.approx(exact.continuity, abs=1e-5)
+    assert b.trustworthiness == pytest.approx(a.trustworthiness, abs=1e-5)
+    assert np.mean(a.kept == b.kept) > 0.99
+    nbrs = exact_neighbours(x32, k=6, kernel="numba")
+    assert np.mean(nbrs == _knn(x, 6)) > 0.99
+    # Every row appears once per row of neighbours, never itself.
+    assert not (nbrs == np.arange(500)[:, None]).any()

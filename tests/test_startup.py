@@ -42,7 +42,7 @@ def _make_lab_arguments() -> list[str]:
     return [w for w in words[words.index("lab") + 1 :] if w != "--allow-root"]
 
 
-def _lab_log(tmp_path: Path, timeout: float = 25.0) -> str:
+def _lab_log(tmp_path: Path, timeout: float = 120.0) -> str:
     """Start JupyterLab as `make lab` does, wait until it serves, stop it and return its log."""
     env = dict(os.environ)
     # The user's own Jupyter config and runtime files stay out of it; the environment's stay in.
