@@ -835,8 +835,18 @@ def _tiles(  # noqa: PLR0913, PLR0917
         scratch = (thr, reach, others, state.counts, state.best, state.where, kept_v, kept_c)
         thr_t, cnt = np.empty((kt, tile), xa.dtype), np.empty((kt, tile), np.int32)
         worst, last, vrow = np.empty(tile, xa.dtype), np.empty(tile, np.int64), kept_v.copy()
-        by_cols = (thr, others, state.counts, state.best, state.where, thr_t, cnt, worst, last)
-        by_cols += (vrow,)
+        by_cols = (
+            thr,
+            others,
+            state.counts,
+            state.best,
+            state.where,
+            thr_t,
+            cnt,
+            worst,
+            last,
+            vrow,
+        )
         while True:
             with lock:
                 task = next(tasks, None)
