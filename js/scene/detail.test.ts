@@ -46,7 +46,12 @@ describe("drawOrder", () => {
     expect(Array.from(drawOrder(1000, codes, flags, 2))).not.toEqual(Array.from(order));
     // Without categories or flags: a shuffle of every row.
     const plain = drawOrder(1000, null, null);
-    expect(isPermutationOf(plain, Array.from({ length: 1000 }, (_, i) => i))).toBe(true);
+    expect(
+      isPermutationOf(
+        plain,
+        Array.from({ length: 1000 }, (_, i) => i),
+      ),
+    ).toBe(true);
     expect(Array.from(plain.subarray(0, 20))).not.toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
