@@ -53,6 +53,7 @@ bench: setup
 
 screenshot: setup
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png
+	$(BIN)/python scripts/feature_shots.py docs
 
 clean:
 	rm -rf $(VENV) node_modules projector_widget/static
