@@ -12,6 +12,7 @@ import {
   RARE_CAP_SHARE,
   REFINE_FRAME_MS,
   SETTLE_MS,
+  shareWithEmphasis,
 } from "./detail";
 import { FLAG_FOCUS, FLAG_HIDDEN, FLAG_NEIGHBOR, FLAG_SELECTED } from "./flags";
 
@@ -263,5 +264,17 @@ describe("DetailPlanner", () => {
     // Fewer shown rows than the budget: every point.
     p.forced = 20_000;
     expect(p.plan(n, () => 10_000)).toEqual({ kind: "full" });
+  });
+});
+
+describe("shareWithEmphasis", () => {
+  it("gives the emphasised rows at most half of a frame, inside a moving frame's budget", () => {
+    const moving = { from: 0, to: 10_000 };
+    expect(shareWithEmphasis(moving, 30, true)).toEqual({ from: 0, to: 9970, emphasis: 30 });
+    // A selection larger than the budget: half the frame each, still 10,000 points in all.
+    expect(shareWithEmphasis(moving, 500_000, true)).toEqual({ from: 0, to: 5000, emphasis: 5000 });
+    // A refinement step keeps its chunk and draws them on top.
+    expect(shareWithEmphasis({ from: 20_000, to: 60_000 }, 30, false)).toEqual({ from: 20_000, to: 60_000, emphasis: 30 });
+    expect(shareWithEmphasis(moving, 0, true)).toEqual({ from: 0, to: 10_000, emphasis: 0 });
   });
 });

@@ -213,6 +213,22 @@ export type FramePlan =
 export type MotionPhase = "start" | "end" | "step";
 
 /**
+ * A subset frame's rows with the emphasised ones: the first `emphasis` of the `emphasised` rows
+ * (a sample of them too, as they are listed in the draw order), at most half of the frame's
+ * points. A moving frame's budget counts them (its order prefix shrinks to make room), so a large
+ * selection cannot slow it; a refinement step draws them on top of its full chunk.
+ */
+export function shareWithEmphasis<P extends { from: number; to: number }>(
+  plan: P,
+  emphasised: number,
+  moving: boolean,
+): P & { emphasis: number } {
+  const emphasis = Math.min(emphasised, Math.floor((plan.to - plan.from) / 2));
+  const to = moving ? Math.max(plan.from + 1, plan.to - emphasis) : plan.to;
+  return { ...plan, to, emphasis };
+}
+
+/**
  * The level-of-detail state of one renderer: whether the view is moving (a drag between its
  * start and end, or wheel steps until SETTLE_MS without one), the budget of a moving frame, and
  * how far a refinement has come. `wake` asks the renderer for a frame (a refinement to draw).

@@ -23,7 +23,7 @@ import {
   viewProjection,
 } from "./camera";
 import { DEFAULT_COLOR, LUT_SIZE, MISSING_COLOR, makeLut, OTHER_COLOR, PALETTE_MAX, type RGB } from "./colors";
-import { DetailPlanner, drawOrder, emphasisedInOrder, type FramePlan, LOD_MIN_POINTS, type MotionPhase } from "./detail";
+import { DetailPlanner, drawOrder, emphasisedInOrder, type FramePlan, LOD_MIN_POINTS, type MotionPhase, shareWithEmphasis } from "./detail";
 import { FLAG_HIDDEN } from "./flags";
 import { PickBuffer } from "./picking";
 import {
@@ -895,7 +895,7 @@ export class Renderer {
     if (!this.gpu || this.lost || this.disposed) return;
     const n = this.points?.n ?? 0;
     const plan: FramePlan = full ? { kind: "full" } : this.detail.plan(n, () => this.currentOrder()?.length ?? 0);
-    const subset = plan.kind === "subset" ? plan : null;
+    const subset = plan.kind === "subset" ? shareWithEmphasis(plan, this.emphCount, this.detail.moving) : null;
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     if (!subset || subset.clear) {
@@ -908,7 +908,7 @@ export class Renderer {
     // Once the order exists, full frames draw through it too: where points overlap, the one drawn
     // last is on top, and it is the same one before, during and after a motion.
     const whole = !subset && n >= LOD_MIN_POINTS && this.orderIsCurrent() ? (this.order?.length ?? 0) : 0;
-    const calls = this.drawPoints(false, subset ?? (whole > 0 ? { from: 0, to: whole, emphasis: false } : null));
+    const calls = this.drawPoints(false, subset ?? (whole > 0 ? { from: 0, to: whole, emphasis: 0 } : null));
     let drawn = calls;
     // A refinement step reports the points on screen so far; its last one, all of them.
     if (subset?.complete || whole > 0) drawn = n;
@@ -1021,11 +1021,11 @@ export class Renderer {
   }
 
   /**
-   * Draw the points: all of them, or the rows [from, to) of the draw order and then (unless
-   * `emphasis` is false) the emphasised rows, which stay visible in a sample. Returns the points
-   * in the draw calls.
+   * Draw the points: all of them, or the rows [from, to) of the draw order and then the first
+   * `emphasis` emphasised rows, which stay visible in a sample. Returns the points in the draw
+   * calls.
    */
-  private drawPoints(picking: boolean, subset: { from: number; to: number; emphasis?: boolean } | null = null): number {
+  private drawPoints(picking: boolean, subset: { from: number; to: number; emphasis: number } | null = null): number {
     const gl = this.gl;
     const gpu = this.gpu;
     const p = this.points;
@@ -1097,9 +1097,7 @@ export class Renderer {
       gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.orderBuf);
       gl.drawElements(gl.POINTS, subset.to - subset.from, gl.UNSIGNED_INT, subset.from * 4);
       drawn = subset.to - subset.from;
-      // At most as many emphasised rows as the sample (a prefix of them: a sample too, since
-      // they are listed in the draw order), so a large selection cannot slow a moving frame.
-      const emph = subset.emphasis === false ? 0 : Math.min(this.emphCount, subset.to - subset.from);
+      const emph = Math.min(this.emphCount, subset.emphasis);
       if (emph > 0) {
         gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, gpu.emphBuf);
         gl.drawElements(gl.POINTS, emph, gl.UNSIGNED_INT, 0);
