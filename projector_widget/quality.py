@@ -803,13 +803,7 @@ def _tiles(  # noqa: PLR0913, PLR0917
     kt = others.shape[1]
     feats = np.ascontiguousarray(xa[:, :-1])
     norms = np.ascontiguousarray(xa[:, -1])
-    thr = np.empty((n, kt), xa.dtype)
-    step = 8192
-    for s in range(0, n, step):  # each row's score of each neighbour, in float64 then rounded
-        f = feats[s : s + step].astype(np.float64)
-        o = others[s : s + step]
-        dots = np.einsum("ij,ikj->ik", f, feats[o].astype(np.float64))
-        thr[s : s + step] = norms[o] - 2.0 * dots
+    thr = _thresholds(feats, norms, others)
     reach = (thr.max(axis=1) if kt else np.full(n, np.inf)).astype(np.float64)
     reach = (reach + np.abs(reach) * 1e-5 + 1e-30).astype(xa.dtype)
     tile = min(_TILE, n)
@@ -847,7 +841,7 @@ def _tiles(  # noqa: PLR0913, PLR0917
             last,
             vrow,
         )
-        while True:
+        while not cancelled.is_set():
             with lock:
                 task = next(tasks, None)
             if task is None:
@@ -863,14 +857,32 @@ def _tiles(  # noqa: PLR0913, PLR0917
                 finished += 1
                 done(n * finished // total)
 
+    cancelled = threading.Event()
     with _one_blas_thread(), ThreadPoolExecutor(workers, "projector-quality") as pool:
-        for _ in pool.map(work, states):  # re-raises a worker's error
-            pass
+        try:
+            for _ in pool.map(work, states):  # re-raises a worker's error
+                pass
+        except BaseException:  # an error, or Ctrl-C while waiting: the others stop too
+            cancelled.set()
+            raise
     counts = sum((st.counts for st in states[1:]), states[0].counts)
     best = np.concatenate([st.best for st in states], axis=1)
     where = np.concatenate([st.where for st in states], axis=1)
     order = np.lexsort((where, best), axis=1)[:, :k]
     return counts, np.take_along_axis(where, order, axis=1)
+
+
+def _thresholds(feats: FloatArray, norms: FloatArray, others: IntArray) -> FloatArray:
+    """Each row's score of each of its ``others`` (in float64, then rounded to the data's type)."""
+    n, kt = others.shape
+    thr = np.empty((n, kt), feats.dtype)
+    step = 8192
+    for s in range(0, n, step):
+        f = feats[s : s + step].astype(np.float64)
+        o = others[s : s + step]
+        dots = np.einsum("ij,ikj->ik", f, feats[o].astype(np.float64))
+        thr[s : s + step] = norms[o] - 2.0 * dots
+    return thr
 
 
 @contextlib.contextmanager

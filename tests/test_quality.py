@@ -229,3 +229,24 @@ def test_the_triangle_of_tiles_agrees_with_the_block_scan(
     assert np.mean(nbrs == _knn(x, 6)) > 0.99
     # Every row appears once per row of neighbours, never itself.
     assert not (nbrs == np.arange(500)[:, None]).any()
+
+
+def test_a_failing_tile_stops_every_worker_and_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("numba")
+    monkeypatch.setattr(quality, "_TILE", 16)
+    x = np.random.default_rng(9).standard_normal((400, 8)).astype(np.float32)
+    xa = quality._prepared(x, "euclidean", np.float32)
+    others = np.tile(np.arange(1, 4), (400, 1)).astype(np.int64)
+    calls = []
+
+    def failing(*_args: object) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("tile 3")
+
+    with pytest.raises(MemoryError, match="tile 3"):
+        quality._tiles(xa, others, 2, failing, failing, lambda _n: None)
+    # 400 rows in tiles of 16: 325 tiles. The workers stop after their current tile.
+    assert len(calls) < 10
