@@ -116,7 +116,7 @@ def as_columns(metadata: object, n: int) -> list[Column]:
     """Validate ``metadata`` against ``n`` embedding rows and return typed columns.
 
     ``metadata`` may be ``None``, a sequence with one label per row, a dict of equal-length
-    columns, or a pandas DataFrame/Series. Each column is typed as categorical, numeric or text.
+    columns, a pandas DataFrame/Series, a Dask DataFrame or a pyarrow Table. Each column is typed as categorical, numeric or text.
 
     Raises
     ------
@@ -127,6 +127,10 @@ def as_columns(metadata: object, n: int) -> list[Column]:
     """
     if metadata is None:
         return []
+    from . import chunked
+
+    if chunked.is_table(metadata):  # a Dask DataFrame or an Arrow table: read column by column
+        metadata = chunked.metadata_table(metadata, n)
     raw: list[tuple[str, object]]
     if _is_pandas_frame(metadata):
         raw = [(str(name), metadata[name]) for name in metadata.columns]  # type: ignore[attr-defined,index]

@@ -51,6 +51,10 @@ def _to_numpy(obj: object) -> np.ndarray:
     """Turn an array-like (NumPy, lists, TensorFlow, PyTorch, pandas, JAX ...) into an ndarray."""
     if isinstance(obj, np.ndarray):
         return obj
+    from .chunked import is_chunked, needs_memory
+
+    if is_chunked(obj):  # never a silent copy of a larger-than-memory array
+        raise needs_memory("this function", tuple(obj.shape))  # type: ignore[attr-defined]
     if isinstance(obj, (str, bytes, Mapping)) or obj is None:
         raise TypeError(
             f"embeddings must be a 2-D array-like of numbers (n_points, n_dims); got {_describe(obj)}"

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import projections
+from . import chunked, projections
+from .chunked import ChunkedMatrix
 from .columns import Column
 from .inputs import Matrix
 from .jobs import Job, Stopped
@@ -120,7 +121,7 @@ class ProjectionSession:
 
     def __init__(
         self,
-        matrix: Matrix,
+        matrix: Matrix | ChunkedMatrix,
         columns: Callable[[], list[Column]],
         *,
         on_coords: CoordsCallback,
@@ -130,6 +131,8 @@ class ProjectionSession:
         | None = None,
     ) -> None:
         self.matrix = matrix
+        #: Rows a t-SNE/UMAP of a ChunkedMatrix is fitted on (the rest are placed by the model).
+        self.layout_sample = chunked.SAMPLE_ROWS
         self._columns = columns
         self._on_coords = on_coords
         self._on_progress = on_progress
@@ -169,7 +172,9 @@ class ProjectionSession:
         """The matrix projections see: spherized (centred, unit rows) when asked (by default,
         as the session is now)."""
         if not (self.spherize if spherize is None else spherize):
-            return self.matrix
+            return self.matrix  # type: ignore[return-value]  # a ChunkedMatrix raises on .values
+        if isinstance(self.matrix, ChunkedMatrix):
+            self.matrix.require("spherize")
         if self._spherized is None:
             x = self.matrix.values
             centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
@@ -241,6 +246,13 @@ class ProjectionSession:
         of every row replaces it in a background thread, which first waits (at most
         REFINE_WAIT_S) for :attr:`drawn` so it does not take the CPU from the first frame.
         """
+        if isinstance(self.matrix, ChunkedMatrix):  # on the cluster: two passes over the chunks
+            with self.task() as report:
+                self._pca_cache[(False, 0)] = chunked.pca(self.matrix, report=report)
+            self.refined.set()
+            self._layout = chunked.pca_layout(self.matrix, self.pca_result(), [0, 1, 2])
+            self.coords = self._layout.coords
+            return self.coords
         if known is not None:
             self._pca_cache[(False, 0)] = known
             self.refined.set()
@@ -285,10 +297,31 @@ class ProjectionSession:
         current before :meth:`show`). Raises ValueError and changes nothing then.
         """
         method = projections.get(name)
+        if isinstance(self.matrix, ChunkedMatrix):
+            return self._prepare_chunked(self.matrix, method, params, rows)
         inputs = self.inputs(rows)
         params = method.canonical(params)
         checked = method.check(params, inputs)
         layout = method.run(inputs, checked) if not method.iterative else None
+        return Plan(method, checked, layout)
+
+    def _prepare_chunked(
+        self, matrix: ChunkedMatrix, method: Method, params: dict[str, Any], rows: Rows | None
+    ) -> Plan:
+        """:meth:`prepare` for rows on a cluster: PCA (other components: one more pass), or a
+        t-SNE/UMAP job that fits a sample; what needs every row in memory raises."""
+        spherize, subset = (self.spherize, self.subset) if rows is None else rows
+        if spherize or subset is not None:
+            matrix.require("spherize" if spherize else "isolating a selection")
+        if method.name == "custom":
+            matrix.require("the custom projection")
+        params = method.canonical(params)
+        # The methods' checks read the PCA only (never the rows).
+        inputs = Inputs(np.empty((0, matrix.dims), np.float32), None, self.pca_result, [])
+        checked = method.check(params, inputs)
+        if method.iterative:
+            return Plan(method, checked)
+        layout = chunked.pca_layout(matrix, self.pca_result(), checked["components"])
         return Plan(method, checked, layout)
 
     def show(self, plan: Plan) -> Job | None:
@@ -362,8 +395,15 @@ class ProjectionSession:
         return f"{self._generation}|{method}|{sorted(params.items())}|{self.spherize}|{sub}"
 
     def _start_job(self, method: Method, p: dict[str, Any]) -> Job:
-        inputs = self.inputs()
-        rows = np.ascontiguousarray(inputs.rows())
+        run = method.run
+        if isinstance(self.matrix, ChunkedMatrix):
+            matrix, sample = self.matrix, self.layout_sample
+            rows = np.empty((0, matrix.dims), np.float32)
+
+            def run(_rows: Any, p: dict[str, Any], hooks: Hooks) -> npt.NDArray[np.float32]:
+                return chunked.layout(matrix, method, p, hooks, sample)
+        else:
+            rows = np.ascontiguousarray(self.inputs().rows())
         key = self._layout_key(method.name, p)
         generation = self._generation
         preview = pca_coords(self.pca_result(), [0, 1, 2], p["dims"])
@@ -401,7 +441,7 @@ class ProjectionSession:
             hooks = Hooks(
                 frame=lambda i, t, e: frame(job, i, t, e), progress=progress, preview=preview
             )
-            out = method.run(rows, p, hooks)
+            out = run(rows, p, hooks)
             with self.lock:  # a layout of the matrix replaced meanwhile is not this one's
                 if job.stopped or generation != self._generation:
                     return out
@@ -441,6 +481,8 @@ class ProjectionSession:
     # ------------------------------------------------------------------ isolation
     def isolate(self, rows: npt.NDArray[np.int64]) -> None:
         """Show only ``rows`` (sorted, unique, non-empty), in their current places."""
+        if isinstance(self.matrix, ChunkedMatrix):
+            self.matrix.require("isolating a selection")
         if self.subset is None:
             self._saved = SavedView(
                 self.method, dict(self.params), self.coords, self._layout, self.spherize

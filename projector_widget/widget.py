@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from . import appearance, bundle, encoding, labels, projections, protocol
+from . import appearance, bundle, chunked, encoding, labels, projections, protocol
 from .ann import ApproximateIndex
 from .bookmarks import BookmarkStore
 from .bookmarks import from_json as bookmarks_from_json
@@ -65,7 +65,9 @@ class Projector(anywidget.AnyWidget):
     Parameters
     ----------
     embeddings:
-        (N, D) array-like of numbers: NumPy, nested lists, TensorFlow/PyTorch tensors, pandas.
+        (N, D) array-like of numbers: NumPy, nested lists, TensorFlow/PyTorch tensors, pandas;
+        or a Dask or Zarr array larger than memory, computed on the active ``distributed``
+        cluster (README, "Larger than memory").
     metadata:
         One label per row, a dict of equal-length columns, or a pandas DataFrame; optional.
     color_by:
@@ -103,6 +105,9 @@ class Projector(anywidget.AnyWidget):
     encoder:
         Optional ``fn(list[str]) -> array`` embedding text queries in the same space, for
         semantic search from the UI or :meth:`query`.
+    layout_sample:
+        For embeddings that stay on a cluster (a Dask or Zarr array): the rows t-SNE and UMAP
+        are fitted on; the model places the others, chunk by chunk on the workers.
     copy:
         Whether to keep a copy of ``embeddings``. By default a float32 C-contiguous NumPy array
         is used in place (no second copy of a large matrix) and marked read-only, so changing
@@ -197,13 +202,17 @@ class Projector(anywidget.AnyWidget):
         images: Any = None,
         encoder: Callable[[list[str]], Any] | None = None,
         copy: bool | None = None,
+        layout_sample: int = chunked.SAMPLE_ROWS,
         _sequence: Timeline | None = None,
         **kwargs: Any,
     ) -> None:
         bundle.require_bundle()
         # _sequence: the steps :meth:`sequence` validated and laid out (its first step's
         # matrix and PCA are used as they are, and the first points sent are its layout).
-        matrix = as_matrix(embeddings, copy=copy) if _sequence is None else _sequence.matrices[0]
+        matrix: Any = _sequence.matrices[0] if _sequence is not None else None
+        if matrix is None:  # a Dask or Zarr array stays on its cluster (chunked.py)
+            chunks = chunked.is_chunked(embeddings)
+            matrix = chunked.as_chunked(embeddings) if chunks else as_matrix(embeddings, copy=copy)
         columns = as_columns(metadata, matrix.n)
         if encoder is not None and not callable(encoder):
             raise TypeError("encoder must be a function list[str] -> array of embeddings")
@@ -235,9 +244,11 @@ class Projector(anywidget.AnyWidget):
         self._bookmark_store = BookmarkStore()
         self._outbox = PointsOutbox()
         self._points_lock = threading.Lock()  # _points and its _points_rest change together
-        self._neighbour_search = (
+        self._neighbour_search: Any = (
             NeighbourSearch(matrix) if _sequence is None else _sequence.search(0)
         )
+        if isinstance(matrix, chunked.ChunkedMatrix):
+            self._neighbour_search = chunked.ChunkedSearch(matrix)
         self._session = ProjectionSession(
             matrix,
             lambda: self._column_list,
@@ -246,6 +257,7 @@ class Projector(anywidget.AnyWidget):
             on_refined=self._on_pca_refined,
             on_subspace=self._neighbour_search.offer_subspace,
         )
+        self._session.layout_sample = int(layout_sample)
         self._handlers = self._message_handlers()
         self._clustered: npt.NDArray[np.float32] | None = None  # the layout _clusters is of
         self._measured: npt.NDArray[np.float32] | None = None  # the layout _quality is of
@@ -307,8 +319,11 @@ class Projector(anywidget.AnyWidget):
         return self._n
 
     @property
-    def embeddings(self) -> npt.NDArray[np.float32]:
-        """The validated (N, D) float32 embeddings kept in the kernel."""
+    def embeddings(self) -> Any:
+        """The validated (N, D) float32 embeddings kept in the kernel (the Dask array itself
+        when they stay on a cluster: never a copy in the kernel)."""
+        if isinstance(self._matrix, chunked.ChunkedMatrix):
+            return self._matrix.array
         return self._matrix.values
 
     @property
@@ -561,6 +576,7 @@ class Projector(anywidget.AnyWidget):
         by the neighbours kept when they land."""
         from .explain import kept_color_map, quality_on_rows, quality_payload
 
+        self._needs_rows("layout_quality (Check layout)")
         self._check_made_name(into, "layout_quality")
         high, layout, rows = self._matrix.values, self.coordinates, self._session.subset
         version = int(self._quality.get("version", 0)) + 1
@@ -1097,6 +1113,7 @@ class Projector(anywidget.AnyWidget):
         """
         from .formats import tensorboard as tb
 
+        self._needs_rows("to_tensorboard")
         with self._session.task() as report:
             return tb.write(
                 logdir,
@@ -1125,6 +1142,7 @@ class Projector(anywidget.AnyWidget):
         """Write ``tensors.tsv`` and ``metadata.tsv`` (tabs/newlines in labels become spaces)."""
         from .formats import tsv
 
+        self._needs_rows("to_tsv")
         root = tsv.ensure_dir(folder)
         meta = root / "metadata.tsv"
         with self._session.task() as report:
@@ -1333,6 +1351,17 @@ class Projector(anywidget.AnyWidget):
             return
         with self._session.lock:
             self._on_coords(self._session.coords, 0)
+
+    def _needs_rows(self, feature: str) -> None:
+        """NeedsMemoryError naming ``feature`` when the embeddings stay on a cluster."""
+        if isinstance(self._matrix, chunked.ChunkedMatrix):
+            self._matrix.require(feature)
+
+    @traitlets.validate("spherize")
+    def _validate_spherize(self, proposal: dict[str, Any]) -> bool:
+        if proposal["value"]:
+            self._needs_rows("spherize")
+        return bool(proposal["value"])
 
     @traitlets.observe("spherize")
     def _on_spherize(self, change: dict[str, Any]) -> None:

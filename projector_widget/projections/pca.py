@@ -316,7 +316,7 @@ def pca_coords(result: PCAResult, comps: list[int], dims: int) -> npt.NDArray[np
 
 def _check(params: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     params = dict(params)
-    k = max(inputs.pca().coords.shape[1], 1)
+    k = max(inputs.pca().components.shape[0], 1)  # chunked PCAs keep 3 scores, k axes
     comps = list(params.pop("components", range(min(3, k))))
     if params:
         raise ValueError(f"unknown PCA parameter(s) {sorted(params)}; PCA takes components")
