@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ class LabServer:
     root: Path
     process: subprocess.Popen[bytes]
     log: Path
+
+
+#: The Jupyter servers (Lab, Notebook 7) started by :func:`start_jupyter` and not yet stopped: the
+#: fixtures shut down the kernels a test started on them when that test ends.
+JUPYTER_SERVERS: list[LabServer] = []
 
 
 def start_jupyter(
@@ -99,7 +105,38 @@ def start_jupyter(
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
     url = f"http://127.0.0.1:{port}"
     _wait_until_answers(proc, f"{url}/api/status?token={token}", log, f"jupyter {app}")
-    return LabServer(url=url, token=token, root=root, process=proc, log=log)
+    server = LabServer(url=url, token=token, root=root, process=proc, log=log)
+    JUPYTER_SERVERS.append(server)
+    return server
+
+
+def _api(server: LabServer, method: str, path: str) -> object:
+    """Call the Jupyter REST API of ``server``; return the decoded JSON answer (None when empty)."""
+    request = urllib.request.Request(
+        f"{server.url}/api/{path}",
+        method=method,
+        headers={"Authorization": f"token {server.token}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as r:
+        body = r.read()
+    return json.loads(body) if body else None
+
+
+def kernel_sessions(server: LabServer) -> set[str]:
+    """The ids of the server's sessions (one per open notebook, each with its kernel)."""
+    sessions = _api(server, "GET", "sessions")
+    assert isinstance(sessions, list), sessions
+    return {str(s["id"]) for s in sessions}
+
+
+def shut_down_sessions(server: LabServer, ids: set[str]) -> None:
+    """Delete these sessions, which shuts their kernels down (one already gone is skipped)."""
+    for session in sorted(ids):
+        try:
+            _api(server, "DELETE", f"sessions/{session}")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:
+                raise
 
 
 def _wait_until_answers(proc: subprocess.Popen[bytes], url: str, log: Path, what: str) -> None:
@@ -164,6 +201,8 @@ def marimo_page_url(server: LabServer) -> str:
 
 def stop_jupyter(server: LabServer) -> None:
     """Stop the server and its kernels."""
+    if server in JUPYTER_SERVERS:
+        JUPYTER_SERVERS.remove(server)
     server.process.terminate()
     try:
         server.process.wait(timeout=20)
