@@ -18,6 +18,9 @@ CHILD = textwrap.dedent(
     import json, sys, warnings
     import numpy as np
     warnings.simplefilter("ignore")
+    # umap-learn imports TensorFlow when it can (for ParametricUMAP, which no case uses): 10+ s of
+    # start-up for this child, so it finds none.
+    sys.modules["tensorflow"] = None
     from projector_widget import Projector
 
     rng = np.random.default_rng(0)
