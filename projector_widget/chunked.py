@@ -410,9 +410,42 @@ class Reduction:
         return np.ascontiguousarray(y / np.float32(self.scale), dtype=np.float32)
 
 
-def _place_tsne(block: np.ndarray, reduction: Reduction, embedding: Any) -> np.ndarray:
-    """Rows of a chunk placed in a fitted openTSNE embedding (on a worker)."""
-    return np.asarray(embedding.transform(reduction(block)), np.float32)
+@dataclass(frozen=True)
+class TSNEModel:
+    """A fitted openTSNE embedding as it travels to the workers: ``TSNEEmbedding`` is an ndarray
+    subclass whose attributes (the affinities that place new rows) a pickle drops, so they go
+    beside the layout and the embedding is rebuilt where it is used."""
+
+    layout: npt.NDArray[np.float64]
+    affinities: Any
+    params: dict[str, Any]
+    random_state: Any
+
+    @classmethod
+    def of(cls, embedding: Any) -> TSNEModel:
+        """The parts of a fitted ``openTSNE.TSNEEmbedding``."""
+        return cls(
+            np.asarray(embedding, np.float64),
+            embedding.affinities,
+            # Without the fit's progress callback (a closure over the job: not sent anywhere).
+            {k: v for k, v in embedding.gradient_descent_params.items() if k != "callbacks"},
+            embedding.random_state,
+        )
+
+    def transform(self, x: npt.NDArray[np.float32]) -> np.ndarray:
+        """New rows placed in the fitted layout (openTSNE's ``TSNEEmbedding.transform``)."""
+        from .projections.tsne import _import_opentsne
+
+        openTSNE = _import_opentsne()
+        embedding = openTSNE.TSNEEmbedding(
+            self.layout, self.affinities, random_state=self.random_state, **self.params
+        )
+        return embedding.transform(x)
+
+
+def _place_tsne(block: np.ndarray, reduction: Reduction, model: TSNEModel) -> np.ndarray:
+    """Rows of a chunk placed in a fitted t-SNE layout (on a worker)."""
+    return np.asarray(model.transform(reduction(block)), np.float32)
 
 
 def _place_umap(block: np.ndarray, reduction: Reduction, model: Any) -> np.ndarray:
@@ -470,7 +503,7 @@ def _fit_tsne(
     )
     embedding = model.fit(affinities=affinities, initialization=init)
     embedding.affinities.n_jobs = 1  # each worker thread places its own chunk
-    return embedding, _place_tsne
+    return TSNEModel.of(embedding), _place_tsne
 
 
 def _fit_umap(
@@ -526,7 +559,7 @@ def layout(
     reduction = Reduction.fit(values, centre=centre, dims=dims)
     fit = _fit_tsne if method.name == "tsne" else _fit_umap
     model, place = fit(reduction(values), p, report)
-    fitted = np.asarray(model.embedding_ if method.name == "umap" else model, np.float32)
+    fitted = np.asarray(model.embedding_ if method.name == "umap" else model.layout, np.float32)
     blocks, starts = matrix.blocks()
     c = client()
     shipped = c.scatter(model, broadcast=True)

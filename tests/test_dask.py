@@ -1,0 +1,291 @@
+"""Embeddings larger than memory (projector_widget.chunked): a Zarr store on a LocalCluster.
+
+The cluster is started and stopped by this module (two in-process workers: processes=False,
+since worker processes take seconds each to start on a loaded two-core machine; the widget's
+own cluster uses processes). Every result the kernel gathers from it is recorded, so a test
+fails if the kernel ever pulled the whole matrix instead of chunks' statistics and coordinates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+zarr = pytest.importorskip("zarr")
+
+from dask.sizeof import sizeof  # noqa: E402
+
+from projector_widget import Projector, chunked  # noqa: E402
+from projector_widget.chunked import NeedsMemoryError  # noqa: E402
+from projector_widget.neighbors import nearest  # noqa: E402
+
+N, D, CHUNK, GROUPS = 12_000, 16, 2048, 4
+#: Rows t-SNE/UMAP are fitted on: its gathered values (SAMPLE x D floats) stay under N x 3.
+SAMPLE = 1500
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    """(N, D) float32 rows in GROUPS well separated clusters, and each row's group."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(GROUPS, D)) * 8
+    groups = rng.integers(0, GROUPS, N)
+    x = (centres[groups] + rng.normal(size=(N, D)) + 3.0).astype(np.float32)
+    return x, groups
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, data: Any) -> Any:
+    """The rows written to a Zarr store in CHUNK-row chunks, opened read-only."""
+    path = tmp_path_factory.mktemp("zarr") / "emb.zarr"
+    z = zarr.open_array(str(path), mode="w", shape=(N, D), chunks=(CHUNK, D), dtype="f4")
+    z[:] = data[0]
+    return zarr.open_array(str(path), mode="r")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    """A LocalCluster of two workers and the user's client on it (the default scheduler)."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def gathered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes in bytes of every result the kernel gathers from the cluster (``.compute()``,
+    ``future.result()`` and ``client.gather`` all end in ``Client._gather``)."""
+    sizes: list[int] = []
+    original = distributed.Client._gather
+
+    async def recording(self: Any, futures: Any, *args: Any, **kwargs: Any) -> Any:
+        result = await original(self, futures, *args, **kwargs)
+        sizes.append(int(sizeof(result)))
+        return result
+
+    monkeypatch.setattr(distributed.Client, "_gather", recording)
+    return sizes
+
+
+@pytest.fixture(scope="module")
+def widget(cluster: Any, store: Any, data: Any) -> Projector:
+    """A projector of the Zarr store, with its groups as metadata."""
+    w = Projector(store, {"group": [f"g{g}" for g in data[1]]}, layout_sample=SAMPLE)
+    return w
+
+
+def _same_up_to_sign(a: np.ndarray, b: np.ndarray, tol: float) -> None:
+    for j in range(a.shape[1]):
+        sign = 1.0 if float(a[:, j] @ b[:, j]) >= 0 else -1.0
+        np.testing.assert_allclose(a[:, j], sign * b[:, j], atol=tol * float(np.ptp(b[:, j])))
+
+
+def _separated(coords: np.ndarray, groups: np.ndarray) -> float:
+    """Accuracy of a 5-NN classifier trained on half the layout, on the other half."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    half = coords.shape[0] // 2
+    knn = KNeighborsClassifier(5).fit(coords[:half], groups[:half])
+    return float(knn.score(coords[half:], groups[half:]))
+
+
+def test_pca_equals_the_in_memory_pca(widget: Projector, data: Any) -> None:
+    x, _groups = data
+    ref = Projector(x.copy())
+    assert widget.embeddings.shape == (N, D) and type(widget.embeddings).__module__.startswith(
+        "dask"
+    )
+    _same_up_to_sign(widget.coordinates, ref.coordinates, 1e-4)
+    np.testing.assert_allclose(
+        widget.explained_variance_ratio, ref.explained_variance_ratio, rtol=1e-4
+    )
+    widget.pca([3, 4, 5])  # other components: one more pass on the cluster
+    ref.pca([3, 4, 5])
+    _same_up_to_sign(widget.coordinates, ref.coordinates, 1e-3)
+    widget.pca([0, 1, 2])
+
+
+def test_the_kernel_gathers_chunks_results_never_the_matrix(
+    widget: Projector, store: Any, data: Any, gathered: list[int]
+) -> None:
+    w = Projector(store, layout_sample=SAMPLE)
+    w.pca([1, 2, 0])
+    w.nearest(10, 5)
+    assert gathered, "nothing was computed on the cluster"
+    assert max(gathered) <= N * 3 * 4 + 4096, sorted(gathered)[-3:]
+    # The check can fail: a copy of the array in the kernel is caught.
+    w.embeddings.compute()
+    assert max(gathered) >= N * D * 4
+
+
+def test_non_finite_rows_are_counted_and_the_first_named(cluster: Any, data: Any) -> None:
+    x = data[0].copy()
+    x[9000, 5] = np.inf
+    x[4100, 3] = np.nan
+    x[4101, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN at row 4100, column 3; 3 row\(s\) in all"):
+        Projector(da.from_array(x, chunks=(CHUNK, D)))
+
+
+def test_arrays_that_cannot_be_embeddings_fail_before_any_work(cluster: Any) -> None:
+    with pytest.raises(ValueError, match="2-D"):
+        Projector(da.zeros(100, chunks=10))
+    with pytest.raises(TypeError, match="real numbers"):
+        Projector(da.from_array(np.array([["a", "b"], ["c", "d"]]), chunks=1))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        Projector(da.zeros((1, 4), chunks=1))
+    unknown = da.zeros((100, 4), chunks=10)
+    unknown = unknown[unknown[:, 0] == 0]
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        Projector(unknown)
+
+
+def test_tsne_fits_a_sample_and_places_every_row(
+    widget: Projector, data: Any, gathered: list[int]
+) -> None:
+    job = widget.project("tsne", wait=True, n_iter=100)
+    assert job is not None and job.error is None
+    coords = widget.coordinates
+    assert coords.shape == (N, 2) and np.isfinite(coords).all()
+    assert _separated(coords, data[1]) > 0.95
+    assert max(gathered) <= N * 3 * 4 + 4096
+    widget.pca()
+
+
+def test_umap_fits_a_sample_and_places_every_row(
+    cluster: Any, data: Any, gathered: list[int]
+) -> None:
+    # Fewer rows than the other tests: umap-learn's transform is slow to compile and to run.
+    rows, sample = 4000, 600
+    w = Projector(da.from_array(data[0][:rows], chunks=rows // 2), layout_sample=sample)
+    job = w.project("umap", wait=True, n_neighbors=10)
+    assert job is not None and job.error is None
+    coords = w.coordinates
+    assert coords.shape == (rows, 2) and np.isfinite(coords).all()
+    assert _separated(coords, data[1][:rows]) > 0.95
+    assert max(gathered) <= rows * 3 * 4 + 4096
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_neighbours_equal_brute_force(widget: Projector, data: Any, metric: str) -> None:
+    x = data[0]
+    sq = np.einsum("ij,ij->i", x, x)
+    for row in (0, CHUNK - 1, CHUNK, N - 1):
+        idx, dist = widget.nearest(row, 12, metric)
+        want_idx, want_dist = nearest(x, sq, row, 12, metric)
+        np.testing.assert_array_equal(idx, want_idx)
+        np.testing.assert_allclose(dist, want_dist, rtol=1e-5, atol=1e-6)
+    query = x[3] + 0.5
+    idx, dist = widget._neighbour_search.query(query, 7, metric)
+    want_idx, want_dist = nearest(x, sq, query, 7, metric)
+    np.testing.assert_array_equal(idx, want_idx)
+    np.testing.assert_allclose(dist, want_dist, rtol=1e-5, atol=1e-6)
+
+
+def test_metadata_from_pandas_dask_and_arrow(cluster: Any, store: Any, data: Any) -> None:
+    import dask.dataframe as dd
+    import pandas as pd
+    import pyarrow as pa
+
+    groups = data[1]
+    frame = pd.DataFrame(
+        {"group": [f"g{g}" for g in groups], "score": np.linspace(0, 1, N), "id": np.arange(N)}
+    )
+    want = Projector(np.zeros((N, 2), np.float32) + np.arange(N)[:, None], frame)
+    for meta in (frame, dd.from_pandas(frame, npartitions=3), pa.Table.from_pandas(frame)):
+        w = Projector(store, meta)
+        assert w.columns == {"group": "category", "score": "number", "id": "number"}
+        assert w._columns == want._columns
+    with pytest.raises(ValueError, match=f"metadata has {N - 1} rows but embeddings have {N}"):
+        Projector(store, dd.from_pandas(frame.iloc[1:], npartitions=2))
+    with pytest.raises(ValueError, match=f"metadata has {N - 1} rows"):
+        Projector(store, pa.Table.from_pandas(frame.iloc[1:]))
+
+
+def test_the_users_client_computes(widget: Projector, cluster: Any) -> None:
+    assert chunked.client() is cluster
+    assert "client" not in chunked._own
+    widget.nearest(1, 3)
+    prefixes = cluster.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
+    assert "chunk_nearest" in prefixes  # the neighbour scan ran on the user's scheduler
+
+
+def test_without_a_client_a_local_cluster_starts_once(
+    monkeypatch: pytest.MonkeyPatch, data: Any
+) -> None:
+    started: list[dict[str, Any]] = []
+    real = distributed.LocalCluster
+
+    def local(**options: Any) -> Any:
+        started.append(options)
+        return real(**{**options, "processes": False, "dashboard_address": ":0"})
+
+    import weakref
+
+    # No client is active (the module's cluster fixture made its client the default one).
+    monkeypatch.setattr(distributed.client, "_global_clients", weakref.WeakValueDictionary())
+    current = distributed.client._current_client.set(None)  # `with Client()` sets it too
+    with pytest.raises(ValueError):
+        distributed.get_client()
+    monkeypatch.setattr(distributed, "LocalCluster", local)
+    monkeypatch.setattr(chunked, "_own", {})
+    try:
+        first = chunked.client()
+        assert chunked.client() is first
+        assert len(started) == 1 and started[0]["processes"] is True
+        w = Projector(da.from_array(data[0][:3000], chunks=1000))
+        assert w.coordinates.shape == (3000, 3)
+        assert first.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.task_prefixes))
+    finally:
+        distributed.client._current_client.reset(current)
+        own = chunked._own.get("client")
+        if own is not None:
+            cluster = own.cluster
+            own.close()
+            cluster.close()
+
+
+def test_features_that_need_every_row_say_so(widget: Projector, data: Any, tmp_path: Any) -> None:
+    hint = r"needs the embeddings in the kernel's memory.*Projector\(x.compute\(\)\)"
+    with pytest.raises(NeedsMemoryError, match="layout_quality" + ".*" + hint):
+        widget.layout_quality()
+    with pytest.raises(NeedsMemoryError, match="spherize"):
+        widget.spherize = True
+    assert widget.spherize is False
+    with pytest.raises(NeedsMemoryError, match="isolating a selection"):
+        widget.isolate([1, 2, 3])
+    with pytest.raises(NeedsMemoryError, match="build_index"):
+        widget.build_index()
+    with pytest.raises(NeedsMemoryError, match="custom projection"):
+        widget.project("custom", x=("a", "b"))
+    with pytest.raises(NeedsMemoryError, match="to_tsv"):
+        widget.to_tsv(tmp_path)
+    with pytest.raises(NeedsMemoryError, match=hint):
+        Projector.sequence([widget.embeddings, widget.embeddings])
+    assert widget.projection == "pca" and widget.isolated is None
+
+
+def test_the_fitted_tsne_survives_the_trip_to_a_worker_process(data: Any) -> None:
+    # In-process workers share objects; worker processes get a pickle. An openTSNE embedding
+    # pickles as a bare array (its affinities dropped), so the model travels as its parts.
+    import pickle
+
+    from projector_widget.progress import Reporter
+    from projector_widget.projections.tsne import check_params
+
+    x, groups = data[0][:600], data[1][:600]
+    reduction = chunked.Reduction.fit(x[:400], centre=True, dims=chunked.LAYOUT_INPUT_DIMS)
+    model, place = chunked._fit_tsne(reduction(x[:400]), check_params({"n_iter": 50}), Reporter())
+    travelled = pickle.loads(pickle.dumps(model))
+    placed = place(x[400:], reduction, travelled)
+    assert placed.shape == (200, 2) and np.isfinite(placed).all()
+    layout = np.vstack([travelled.layout, placed])
+    assert _separated(layout, groups) > 0.9
