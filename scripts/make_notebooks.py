@@ -96,7 +96,7 @@ w""",
     ("md", "Run t-SNE in the background: the plot above animates as it converges."),
     (
         "code",
-        """job = w.project("tsne", perplexity=30, n_iter=500, seed=0)
+        """job = w.project("tsne", perplexity=30, n_iter=250, seed=0)
 job.wait()
 w.coordinates.shape""",
     ),
