@@ -26,7 +26,7 @@ export const REFINE_FRAME_MS = 250;
 /** A wheel burst has settled when no wheel step came for this long. */
 export const SETTLE_MS = 150;
 /** The fewest points a moving frame draws (unless the set is smaller). */
-export const MIN_BUDGET = 20_000;
+export const MIN_BUDGET = 10_000;
 /** Budgets within this fraction of the current one keep it (hysteresis against oscillation). */
 export const HYSTERESIS = 0.15;
 /** A category with at most this share of the shown points is rare: all of it comes first. */
