@@ -22,6 +22,7 @@ approximate indexes, exports) raise :class:`NeedsMemoryError` instead of copying
 
 from __future__ import annotations
 
+import atexit
 import math
 import threading
 from collections.abc import Callable, Iterator
@@ -108,7 +109,17 @@ def client() -> Any:
                 n_workers=cpu_cores(), threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             own = _own["client"] = distributed.Client(cluster, set_as_default=False)
+            atexit.register(_close_own)
         return own
+
+
+def _close_own() -> None:
+    """Close this process's own client and LocalCluster (at exit: its workers end cleanly)."""
+    own = _own.pop("client", None)
+    if own is not None:
+        cluster = own.cluster
+        own.close()
+        cluster.close()
 
 
 # ----------------------------------------------------------------------------- the array
