@@ -289,3 +289,17 @@ def test_the_fitted_tsne_survives_the_trip_to_a_worker_process(data: Any) -> Non
     assert placed.shape == (200, 2) and np.isfinite(placed).all()
     layout = np.vstack([travelled.layout, placed])
     assert _separated(layout, groups) > 0.9
+
+
+def test_dask_is_imported_only_when_needed_and_missing_it_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+    import sys
+
+    code = "import projector_widget, sys; print(sorted({'dask', 'distributed', 'zarr'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r'pip install "projector-widget\[dask\]"'):
+        chunked.client()
