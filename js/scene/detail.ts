@@ -33,8 +33,13 @@ export const HYSTERESIS = 0.15;
 export const RARE_SHARE = 0.002;
 /** The rare categories placed first hold at most this share of the shown points (smallest first). */
 export const RARE_CAP_SHARE = 0.02;
-/** Frame samples longer than this are ignored (a hidden tab, a debugger pause). */
-export const MAX_SAMPLE_MS = 30_000;
+/**
+ * Frame samples longer than this are ignored (a debugger pause). Long ones are kept: a full frame
+ * of 10M points takes tens of seconds in software GL on a busy machine, and missing it would
+ * leave the budget at every point; one too long (a tab hidden meanwhile) only shrinks the budget
+ * for the few frames it takes to grow back.
+ */
+export const MAX_SAMPLE_MS = 600_000;
 
 const EMPHASIS = FLAG_SELECTED | FLAG_NEIGHBOR | FLAG_FOCUS;
 
@@ -215,15 +220,17 @@ export type MotionPhase = "start" | "end" | "step";
 /**
  * A subset frame's rows with the emphasised ones: the first `emphasis` of the `emphasised` rows
  * (a sample of them too, as they are listed in the draw order), at most half of the frame's
- * points. A moving frame's budget counts them (its order prefix shrinks to make room), so a large
- * selection cannot slow it; a refinement step draws them on top of its full chunk.
+ * points, on frames that clear the canvas (a moving frame, a refinement's first step); later
+ * refinement steps draw over a canvas that shows them already, and their chunks of the order
+ * bring the rest. A moving frame's budget counts them (its order prefix shrinks to make room),
+ * so a large selection cannot slow it.
  */
-export function shareWithEmphasis<P extends { from: number; to: number }>(
+export function shareWithEmphasis<P extends { from: number; to: number; clear: boolean }>(
   plan: P,
   emphasised: number,
   moving: boolean,
 ): P & { emphasis: number } {
-  const emphasis = Math.min(emphasised, Math.floor((plan.to - plan.from) / 2));
+  const emphasis = plan.clear ? Math.min(emphasised, Math.floor((plan.to - plan.from) / 2)) : 0;
   const to = moving ? Math.max(plan.from + 1, plan.to - emphasis) : plan.to;
   return { ...plan, to, emphasis };
 }
@@ -313,10 +320,18 @@ export class DetailPlanner {
     return !this.moving && this.shownUpTo >= 0;
   }
 
-  /** A frame of `drawn` points (out of `total`) took `ms`: update the budget. */
+  /**
+   * A frame of `drawn` points (out of `total`) took `ms`: update the budget. The first sample sets
+   * it outright (there is nothing to smooth: no budget was measured before).
+   */
   measured(drawn: number, ms: number, total: number): void {
     if (total < LOD_MIN_POINTS) return;
-    this.budget = nextBudget(Number.isFinite(this.budget) ? this.budget : total, drawn, ms, total);
+    if (Number.isFinite(this.budget)) {
+      this.budget = nextBudget(this.budget, drawn, ms, total);
+    } else if (ms > 0 && ms <= MAX_SAMPLE_MS && drawn > 0) {
+      const estimate = Math.round((drawn * MOVING_FRAME_MS) / ms);
+      this.budget = Math.min(total, Math.max(Math.min(total, MIN_BUDGET), estimate));
+    }
   }
 
   dispose(): void {
