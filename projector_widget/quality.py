@@ -22,7 +22,7 @@ NumPy does the same with one pass per threshold (same answers, several times slo
 compared in float64 up to ``FLOAT64_MAX_ROWS`` points and in float32 above (distances within
 float32 rounding of each other may then rank either way); in float32 with numba, every pair is
 read once for both its rows (a triangle of tiles, see the scans below), which halves the
-products that dominate the cost: 100,000 x 64 in about 40 s on two cores. Tied distances share the best rank
+products that dominate the cost: 100,000 x 64 in about 30 s on two cores. Tied distances share the best rank
 (scikit-learn orders ties as its sort happens to, so the two agree exactly when there are none).
 
 Above ``max_exact`` rows the report is estimated on a random sample of rows: each sampled row's

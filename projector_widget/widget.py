@@ -558,8 +558,8 @@ class Projector(anywidget.AnyWidget):
         row the fraction of its ``k`` nearest neighbours that the layout keeps among its own
         ``k`` nearest, set as the numeric column ``neighbours kept`` to colour by (missing for
         rows not shown; ``into`` names another column: one of yours of that name is never
-        replaced, it raises ValueError). Exact up to 200,000 rows (100,000 x 64 took 103 s on a
-        loaded two-core machine), a sampled estimate above. The scores also show in the panel's
+        replaced, it raises ValueError). Exact up to 200,000 rows (100,000 x 64 takes about 30 s on
+        two cores), a sampled estimate above. The scores also show in the panel's
         Map section. Runs in the calling thread, after the panel's Find clusters or Check layout
         if one is running; its phases show in the widget's status (a tqdm bar while no view is
         displayed).
