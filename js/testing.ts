@@ -1,17 +1,8 @@
 /** Deterministic helpers for the unit tests (not part of the bundle). */
 import type { Handler, WidgetModel } from "./model";
 
-/** A seeded uniform [0, 1) generator (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bundle's seeded generator (the level-of-detail draw order uses it), for the tests. */
+export { seededRandom } from "./scene/detail";
 
 /** Copy `bytes` into a fresh buffer at byte offset `offset` and return a DataView on them. */
 export function dataViewAt(bytes: ArrayBufferView, offset: number): DataView {

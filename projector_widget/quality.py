@@ -424,12 +424,13 @@ class _Scans:
 
 @dataclass(frozen=True)
 class _Layout:
-    """A layout's coordinates, and the same sorted by the first coordinate."""
+    """A layout's coordinates; the same sorted by the first coordinate (``ys``), that column
+    alone (``first``, for the slab searches) and each row's place in the sorted order."""
 
     y: npt.NDArray[np.float64]
-    order: IntArray
     pos: IntArray
     ys: npt.NDArray[np.float64]
+    first: npt.NDArray[np.float64]
 
     @staticmethod
     def of(y: npt.NDArray[np.float64]) -> _Layout:
@@ -437,7 +438,8 @@ class _Layout:
         order = np.argsort(y[:, 0], kind="stable").astype(np.int64)
         pos = np.empty_like(order)
         pos[order] = np.arange(order.size, dtype=np.int64)
-        return _Layout(y=y, order=order, pos=pos, ys=np.ascontiguousarray(y[order]))
+        ys = np.ascontiguousarray(y[order])
+        return _Layout(y=y, pos=pos, ys=ys, first=np.ascontiguousarray(ys[:, 0]))
 
 
 def _choose_scan(kernel: Kernel, n: int) -> _Scans:
@@ -510,9 +512,10 @@ def _numba_scans() -> _Scans:
         _check_indices(others, n, "the neighbour search")
         _check_indices(block, n, "the row block")
         counts = np.zeros(others.shape, np.int64)
-        first = np.ascontiguousarray(layout.ys[:, 0])
         chunks = 4 * max(1, int(numba.get_num_threads()))
-        low(layout.ys, first, layout.pos, block, np.ascontiguousarray(others), counts, chunks)
+        low(
+            layout.ys, layout.first, layout.pos, block, np.ascontiguousarray(others), counts, chunks
+        )
         return counts
 
     def run_tiled(
