@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .diagnose import Report, diagnose
 from .links import SelectionLink, link_selection
+from .overview import LazySelection
 from .widget import Projector
 
 try:
@@ -13,4 +14,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["Projector", "Report", "SelectionLink", "__version__", "diagnose", "link_selection"]
+__all__ = [
+    "LazySelection",
+    "Projector",
+    "Report",
+    "SelectionLink",
+    "__version__",
+    "diagnose",
+    "link_selection",
+]

@@ -23,7 +23,13 @@ separate binary frame: never a JSON list of numbers.
 ``_timeline``
     A sequence's aligned layouts, every step quantised like ``_points`` (:func:`encode_timeline`).
 ``selected``
-    ``{"indices": uint32}``, sorted unique row indices, in both directions.
+    ``{"indices": uint32}``, sorted unique row indices, in both directions; a selection too
+    large to hold (overview mode, :class:`~projector_widget.overview.LazySelection`) goes as
+    ``{"count": N, "lazy": true}``, no indices (the overview's tiles carry selected flags).
+``_overview``
+    The density overview of a layout above ``overview_above`` rows (:func:`encode_overview`):
+    the quadtree's square ``domain``, a grid of counts (uint32) and most frequent category
+    (uint8) per cell; tiles of points follow as messages (:func:`tile_buffers`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .columns import Column
+from .overview import Grid, LazySelection, Sample
 
 QMAX = 65535
 #: Above this many points ``_points`` is sent in parts (see the module docstring).
@@ -189,12 +196,15 @@ def join_parts(points: dict[str, Any], rest: dict[str, Any]) -> dict[str, Any] |
     return whole
 
 
-def encode_column(column: Column) -> dict[str, Any]:
-    """The wire descriptor of one metadata column."""
+def encode_column(column: Column, *, per_row: bool = True) -> dict[str, Any]:
+    """The wire descriptor of one metadata column; without ``per_row`` (overview mode) its
+    per-row buffers (``codes``, ``values``) are empty: nothing sent grows with the rows."""
     if column.kind == "category":
         assert column.codes is not None
         small = len(column.categories) <= 256
         codes = column.codes.astype(np.uint8) if small else column.codes.astype("<u2")
+        if not per_row:
+            codes = codes[:0]
         return {
             "name": column.name,
             "kind": "category",
@@ -215,15 +225,18 @@ def encode_column(column: Column) -> dict[str, Any]:
         return {
             "name": column.name,
             "kind": "number",
-            "values": memoryview(values),
+            "values": memoryview(values if per_row else values[:0]),
             "min": lo,
             "max": hi,
         }
     return {"name": column.name, "kind": "text"}
 
 
-def encode_selection(indices: npt.NDArray[np.integer]) -> dict[str, Any]:
-    """The ``selected`` wire value: sorted unique indices as uint32."""
+def encode_selection(indices: npt.NDArray[np.integer] | LazySelection) -> dict[str, Any]:
+    """The ``selected`` wire value: sorted unique indices as uint32 (a lazy selection: its
+    count only)."""
+    if isinstance(indices, LazySelection):
+        return {"count": int(indices.count), "lazy": True}
     return {"indices": memoryview(np.ascontiguousarray(indices, dtype="<u4"))}
 
 
@@ -286,3 +299,53 @@ def encode_neighbors(
         "distances": memoryview(np.ascontiguousarray(distances, dtype="<f4")),
         "labels": list(labels),
     }
+
+
+def encode_overview(
+    version: int,
+    *,
+    n: int,
+    domain: tuple[float, float, float],
+    grid: Grid,
+    column: str,
+    categories: list[str],
+    budget: int,
+    tile_budget: int,
+) -> dict[str, Any]:
+    """The ``_overview`` value: the quadtree's domain and the first grid (two buffers)."""
+    return {
+        "version": int(version),
+        "n": int(n),
+        "domain": [float(v) for v in domain],
+        "bounds": [float(v) for v in grid.bounds],
+        "size": [int(grid.size[0]), int(grid.size[1])],
+        "counts": memoryview(np.ascontiguousarray(grid.counts, "<u4")),
+        "top": memoryview(np.ascontiguousarray(grid.top, np.uint8)),
+        "max": int(grid.max),
+        "column": column,
+        "categories": list(categories),
+        "budget": int(budget),
+        "tile_budget": int(tile_budget),
+    }
+
+
+def grid_buffers(grid: Grid) -> list[memoryview]:
+    """The two buffers of a ``grid`` reply: counts uint32 (w*h, row 0 lowest y), top uint8."""
+    return [
+        memoryview(np.ascontiguousarray(grid.counts, "<u4")),
+        memoryview(np.ascontiguousarray(grid.top, np.uint8)),
+    ]
+
+
+def tile_buffers(sample: Sample, selected: npt.NDArray[np.uint8]) -> list[memoryview]:
+    """The four buffers of one tile of a ``tiles`` reply: rows uint32, xy float32 (x, y
+    interleaved), codes uint8, selected uint8 (1 = selected)."""
+    xy = np.empty((sample.x.size, 2), "<f4")
+    xy[:, 0] = sample.x
+    xy[:, 1] = sample.y
+    return [
+        memoryview(np.ascontiguousarray(sample.rows, "<u4")),
+        memoryview(xy.reshape(-1)),
+        memoryview(np.ascontiguousarray(sample.codes, np.uint8)),
+        memoryview(np.ascontiguousarray(selected, np.uint8)),
+    ]

@@ -23,22 +23,33 @@ Browser -> kernel (requests)
                    neighbours each row kept.
     Both run in a background thread, one at a time; their results arrive as the ``_clusters``
     and ``_quality`` traits, their failures as ``error`` replies.
+    Overview mode only (``_overview`` is set; a request of another ``version`` is dropped):
+    ``tiles``      ``{version, tiles: [[z, x, y], ...]}``: the points of these quadtree tiles.
+    ``grid``       ``{version, bounds: [x0, y0, x1, y1]}``: the overview grid over these bounds.
+    ``lasso``      ``{version, polygon: [[x, y], ...], mode}``: select the rows inside (even-odd
+                   rule; ``mode`` "replace" or "add").
 
 Kernel -> browser (replies)
     ``row``          ``{index, values: [[column, text | null], ...]}`` (null: missing).
     ``search``       ``{query, count}``.
     ``label``        ``{column, count}``.
     ``selected_ack`` the kernel has the browser's new selection (sent before observers run).
+    ``tiles``        ``{version, selection, tiles: [{z, x, y, count, total}, ...]}`` with four
+                     buffers a tile (``encoding.tile_buffers``): rows uint32, xy float32, codes
+                     uint8, selected uint8; ``selection`` counts the changes of ``selected``.
+    ``grid``         ``{version, bounds, size, max}`` with two buffers: counts uint32, top uint8.
+    ``lasso``        ``{version, count}``: the rows a lasso selected (``selected`` is set).
     ``error``        ``{message}``: a request failed; the message is for the user.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
 
-from . import appearance, projections
+from . import appearance, overview, projections
 from .jobs import Busy
 from .neighbors import K_MAX, METRICS
 
@@ -152,6 +163,31 @@ class CheckLayout:
     k: int
 
 
+@dataclasses.dataclass(frozen=True)
+class Tiles:
+    """``tiles``: the points of quadtree tiles ``(z, x, y)`` of the overview ``version``."""
+
+    version: int
+    tiles: tuple[tuple[int, int, int], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class GridRequest:
+    """``grid``: the overview grid of ``version`` over data ``bounds`` (x0, y0, x1, y1)."""
+
+    version: int
+    bounds: tuple[float, float, float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class Lasso:
+    """``lasso``: select the rows inside ``polygon`` (data coordinates, even-odd rule)."""
+
+    version: int
+    polygon: tuple[tuple[float, float], ...]
+    mode: Literal["replace", "add"]
+
+
 Request: TypeAlias = (
     RowRequest
     | Drawn
@@ -166,6 +202,9 @@ Request: TypeAlias = (
     | Query
     | FindClusters
     | CheckLayout
+    | Tiles
+    | GridRequest
+    | Lasso
 )
 
 #: Requests the browser sends on its own (no user waits on an answer): a malformed or stale one
@@ -197,6 +236,56 @@ def _choice(content: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> A
     return value
 
 
+def _number(value: Any) -> bool:
+    """Whether ``value`` is a finite JSON number (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _tiles(content: Mapping[str, Any]) -> tuple[tuple[int, int, int], ...]:
+    value = content.get("tiles")
+    if not isinstance(value, list) or not 1 <= len(value) <= overview.MAX_TILES:
+        raise ProtocolError(
+            f"'tiles' message: 'tiles' must be a list of 1 to {overview.MAX_TILES} [z, x, y]"
+        )
+    out = []
+    for tile in value:
+        ok = isinstance(tile, list) and len(tile) == 3
+        ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in tile)
+        if not ok:
+            raise ProtocolError(f"'tiles' message: a tile must be [z, x, y] integers, got {tile!r}")
+        z, x, y = tile
+        if not 0 <= z <= overview.LEVELS or not (0 <= x < 2**z and 0 <= y < 2**z):
+            raise ProtocolError(
+                f"'tiles' message: tile {tile!r} is outside the quadtree (0 <= z <= "
+                f"{overview.LEVELS}, 0 <= x, y < 2**z)"
+            )
+        out.append((z, x, y))
+    return tuple(out)
+
+
+def _bounds(content: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    value = content.get("bounds")
+    if not isinstance(value, list) or len(value) != 4 or not all(_number(v) for v in value):
+        raise ProtocolError("'grid' message: 'bounds' must be 4 finite numbers [x0, y0, x1, y1]")
+    x0, y0, x1, y1 = (float(v) for v in value)
+    if not (x1 > x0 and y1 > y0):
+        raise ProtocolError(f"'grid' message: 'bounds' {value!r} is empty (need x1 > x0, y1 > y0)")
+    return x0, y0, x1, y1
+
+
+def _polygon(content: Mapping[str, Any]) -> tuple[tuple[float, float], ...]:
+    value = content.get("polygon")
+    most = overview.POLYGON_MAX
+    if not isinstance(value, list) or not 3 <= len(value) <= most:
+        raise ProtocolError(f"'lasso' message: 'polygon' must be a list of 3 to {most} [x, y]")
+    for v in value:
+        if not (isinstance(v, list) and len(v) == 2 and _number(v[0]) and _number(v[1])):
+            raise ProtocolError(
+                f"'lasso' message: a polygon vertex must be 2 finite numbers [x, y], got {v!r}"
+            )
+    return tuple((float(x), float(y)) for x, y in value)
+
+
 def _params(content: Mapping[str, Any]) -> dict[str, Any]:
     value = content.get("params") or {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
@@ -222,6 +311,11 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any]], Request]] = {
     "query": lambda c: Query(_str(c, "text", "")),
     "clusters": lambda c: FindClusters(_str(c, "column", "")),
     "quality": lambda c: CheckLayout(_int(c, "k")),
+    "tiles": lambda c: Tiles(_int(c, "version"), _tiles(c)),
+    "grid": lambda c: GridRequest(_int(c, "version"), _bounds(c)),
+    "lasso": lambda c: Lasso(
+        _int(c, "version"), _polygon(c), _choice(c, "mode", ("replace", "add"))
+    ),
 }
 
 #: Every request type, by its wire name.
@@ -295,6 +389,40 @@ def selected_ack() -> Reply:
     return {"type": "selected_ack"}
 
 
+def tiles_reply(
+    version: int, selection: int, samples: list[tuple[tuple[int, int, int], int, int]]
+) -> Reply:
+    """``tiles``: one ``{z, x, y, count, total}`` per ``((z, x, y), count, total)``; the buffers
+    go beside it (``encoding.tile_buffers``)."""
+    return {
+        "type": "tiles",
+        "version": int(version),
+        "selection": int(selection),
+        "tiles": [
+            {"z": z, "x": x, "y": y, "count": int(count), "total": int(total)}
+            for (z, x, y), count, total in samples
+        ],
+    }
+
+
+def grid_reply(
+    version: int, bounds: tuple[float, ...], size: tuple[int, int], largest: int
+) -> Reply:
+    """``grid``: the grid's bounds, size and largest count (buffers: counts, top)."""
+    return {
+        "type": "grid",
+        "version": int(version),
+        "bounds": [float(b) for b in bounds],
+        "size": [int(size[0]), int(size[1])],
+        "max": int(largest),
+    }
+
+
+def lasso_reply(version: int, count: int) -> Reply:
+    """``lasso``: how many rows the lasso selected."""
+    return {"type": "lasso", "version": int(version), "count": int(count)}
+
+
 def error_reply(message: str) -> Reply:
     """``error``: a request failed; ``message`` tells the user why."""
     return {"type": "error", "message": str(message)}
@@ -317,4 +445,9 @@ def spec() -> dict[str, Any]:
         "all_labels_max": ALL_LABELS_MAX,
         "label_rows_cap": LABEL_ROWS_CAP,
         "appearance": appearance.describe(),
+        "overview": {
+            "levels": overview.LEVELS,
+            "max_tiles": overview.MAX_TILES,
+            "polygon_max": overview.POLYGON_MAX,
+        },
     }

@@ -9,6 +9,7 @@ import numpy.typing as npt
 import traitlets
 
 from . import encoding
+from .overview import LazySelection
 
 
 def normalize_selection(value: Any, n: int) -> npt.NDArray[np.int64]:
@@ -94,7 +95,8 @@ def _object_indices(arr: np.ndarray, n: int) -> np.ndarray:
 
 
 class SelectionTrait(traitlets.TraitType):
-    """A sorted unique int64 index array, validated against the owner's ``n_points``.
+    """A sorted unique int64 index array, validated against the owner's ``n_points``, or (in
+    overview mode, above ``overview.SELECTED_MAX`` rows) a :class:`LazySelection` of them.
 
     Notifies only when the indices really change (NumPy arrays do not compare to a bool).
     """
@@ -102,8 +104,15 @@ class SelectionTrait(traitlets.TraitType):
     info_text = "row indices (a sequence of ints or a boolean mask)"
     default_value = np.zeros(0, dtype=np.int64)
 
-    def validate(self, obj: Any, value: Any) -> npt.NDArray[np.int64]:
+    def validate(self, obj: Any, value: Any) -> npt.NDArray[np.int64] | LazySelection:
         """Check and normalise ``value``; raise IndexError/ValueError, leaving the old value."""
+        if isinstance(value, LazySelection):
+            if value.n_points != obj.n_points:
+                raise ValueError(
+                    f"this lazy selection is of {value.n_points:,} rows, not of this "
+                    f"projector's {obj.n_points:,}"
+                )
+            return value
         out = normalize_selection(value, obj.n_points)
         out.setflags(write=False)
         return out
@@ -112,14 +121,20 @@ class SelectionTrait(traitlets.TraitType):
         """Store the new indices and notify observers only when they differ from the old ones."""
         new_value = self._validate(obj, value)
         old_value = obj._trait_values.get(self.name, self.default_value)
-        if isinstance(old_value, np.ndarray) and np.array_equal(old_value, np.asarray(new_value)):
+        if old_value is new_value:
+            return
+        if (
+            isinstance(old_value, np.ndarray)
+            and isinstance(new_value, np.ndarray)
+            and np.array_equal(old_value, new_value)
+        ):
             return
         obj._trait_values[self.name] = new_value
         obj._notify_trait(self.name, old_value, new_value)
 
 
-def selection_to_json(value: npt.NDArray[np.int64], _widget: Any) -> dict[str, Any]:
-    """Serialise a selection for the browser (a uint32 buffer)."""
+def selection_to_json(value: npt.NDArray[np.int64] | LazySelection, _widget: Any) -> dict[str, Any]:
+    """Serialise a selection for the browser (a uint32 buffer; a lazy one: its count)."""
     return encoding.encode_selection(value)
 
 

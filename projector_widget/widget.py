@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from . import appearance, bundle, chunked, encoding, labels, projections, protocol
+from . import appearance, bundle, chunked, encoding, labels, overview, projections, protocol
 from .ann import ApproximateIndex
 from .bookmarks import BookmarkStore
 from .bookmarks import from_json as bookmarks_from_json
@@ -45,6 +45,7 @@ from .columns import (
 from .inputs import as_matrix, check_dimensions
 from .jobs import Job, OneAtATime, Work
 from .neighbors import K_MAX, NeighbourSearch, check_metric
+from .overview import LazySelection, OverviewIndex
 from .parts import PointsOutbox
 from .projections import Layout, PCAResult
 from .search import search as search_columns
@@ -75,7 +76,8 @@ class Projector(anywidget.AnyWidget):
     label_by:
         Column whose values label points in the plot ('' for none).
     dimensions:
-        2 or 3: the initial view (the UI switches between them).
+        2 or 3: the initial view (the UI switches between them); by default 3, and 2 (the only
+        choice) in overview mode.
     height:
         Height of the widget in pixels; the width fills the cell.
     point_size:
@@ -108,6 +110,12 @@ class Projector(anywidget.AnyWidget):
     layout_sample:
         For embeddings that stay on a cluster (a Dask or Zarr array): the rows t-SNE and UMAP
         are fitted on; the model places the others, chunk by chunk on the workers.
+    overview_above:
+        Above this many rows the first view is a density overview (``_overview``): counts per
+        category on a grid, then the points of the visible region as tiles of a quadtree while
+        zooming in, so what the browser holds stays bounded; the view is 2-D, a lasso selects
+        rows here, and ``selected`` above ``overview.SELECTED_MAX`` rows is a
+        :class:`~projector_widget.overview.LazySelection`.
     copy:
         Whether to keep a copy of ``embeddings``. By default a float32 C-contiguous NumPy array
         is used in place (no second copy of a large matrix) and marked read-only, so changing
@@ -182,6 +190,8 @@ class Projector(anywidget.AnyWidget):
     _clusters = traitlets.Dict().tag(sync=True)
     #: The scores of the last :meth:`layout_quality` (explain.quality_payload); {} before any.
     _quality = traitlets.Dict().tag(sync=True)
+    #: The density overview (encoding.encode_overview) in overview mode; {} otherwise.
+    _overview = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -190,7 +200,7 @@ class Projector(anywidget.AnyWidget):
         *,
         color_by: str | None = None,
         label_by: str = "",
-        dimensions: int = 3,
+        dimensions: int | None = None,
         height: int = 560,
         point_size: float = 0.0,
         color_map: str = appearance.DEFAULT_COLOR_MAP,
@@ -203,6 +213,7 @@ class Projector(anywidget.AnyWidget):
         encoder: Callable[[list[str]], Any] | None = None,
         copy: bool | None = None,
         layout_sample: int = chunked.SAMPLE_ROWS,
+        overview_above: int = overview.OVERVIEW_ABOVE,
         _sequence: Timeline | None = None,
         **kwargs: Any,
     ) -> None:
@@ -216,7 +227,7 @@ class Projector(anywidget.AnyWidget):
         columns = as_columns(metadata, matrix.n)
         if encoder is not None and not callable(encoder):
             raise TypeError("encoder must be a function list[str] -> array of embeddings")
-        check_dimensions(dimensions)
+        dimensions = self._choose_mode(matrix.n, overview_above, dimensions)
         if color_by is None:
             color_by = default_color_column(columns)
         check_color_by(color_by, columns)
@@ -267,10 +278,12 @@ class Projector(anywidget.AnyWidget):
             lambda exc: self.send(protocol.error_reply(protocol.error_text(exc))),
         )
         first = self._session.start(None if _sequence is None else _sequence.pcas[0])
+        overview_value = self._build_overview(first, color_by) if self._overview_mode else {}
         self._applying = 1  # the initial values are set by the kernel: no observer recomputes
         super().__init__(
             _spec=protocol.spec(),
-            _columns=[encoding.encode_column(c) for c in columns],
+            _columns=self._encode_columns(columns),
+            _overview=overview_value,
             _points=self._outbox.prepare(self._points_value(first, dimensions, 0), in_parts=True),
             _pca_variance=self._session.variance(),
             projection=self._session.method,
@@ -379,6 +392,8 @@ class Projector(anywidget.AnyWidget):
         parameters raise ValueError and change nothing.
         """
         plan = self._session.prepare(method or self.projection, params)
+        if plan.method.iterative:
+            self._check_overview_dims(int(plan.params["dims"]))
         with self._kernel_change():
             self.projection = plan.method.name
             self.projection_params = plan.params
@@ -615,7 +630,8 @@ class Projector(anywidget.AnyWidget):
     # ------------------------------------------------------------------ isolation
     def isolate(self, rows: Any = None) -> None:
         """Show only ``rows`` (default: the selection); projections then run on that subset."""
-        subset = normalize_selection(self.selected if rows is None else rows, self._n)
+        chosen = self._selected_indices() if rows is None else rows
+        subset = normalize_selection(chosen, self._n)
         if subset.size == 0:
             raise ValueError("nothing to isolate: select some points first (or pass rows=...)")
         self._session.isolate(subset)
@@ -757,7 +773,7 @@ class Projector(anywidget.AnyWidget):
         rows = labels.label_rows(
             self._n,
             shown=self._session.subset,
-            selected=self.selected,
+            selected=self._selected_indices(compute=False),
             focus=self.focus,
             neighbours=neighbours,
         )
@@ -776,7 +792,7 @@ class Projector(anywidget.AnyWidget):
         """
         if not isinstance(column, str) or not column:
             raise ValueError("column must be a non-empty string")
-        target = normalize_selection(self.selected if rows is None else rows, self._n)
+        target = normalize_selection(self._selected_indices() if rows is None else rows, self._n)
         if target.size == 0:
             raise ValueError("no rows to label: select some points first (or pass rows=...)")
         self._replace_columns(set_values(self._column_list, column, value, target, self._n))
@@ -823,7 +839,7 @@ class Projector(anywidget.AnyWidget):
         """Show ``columns`` as the metadata; a colour or size column that no longer fits is reset."""
         self._column_list = columns
         with self.hold_sync():
-            self._columns = [encoding.encode_column(c) for c in self._column_list]
+            self._columns = self._encode_columns(self._column_list)
             if self.color_by and self.color_by not in colorable(self._column_list):
                 self.color_by = ""
             if self.size_by and self.size_by not in numeric(self._column_list):
@@ -847,7 +863,8 @@ class Projector(anywidget.AnyWidget):
             "camera": dict(self.camera),
             "color_by": self.color_by,
             "label_by": self.label_by,
-            "selected": [int(i) for i in self.selected],
+            # A lazy selection (overview mode) is not saved: its rows would not fit a bookmark.
+            "selected": [int(i) for i in self._selected_indices(compute=False)],
             "focus": int(self.focus),
             "isolated": None if subset is None else [int(i) for i in subset],
         }
@@ -1195,6 +1212,11 @@ class Projector(anywidget.AnyWidget):
         """What a saved page embeds (see ``formats.html.payload``)."""
         from .formats import html
 
+        if self._overview_mode:
+            raise ValueError(
+                f"a saved page holds every point, and this projector shows {self._n:,} rows as a "
+                "density overview; save a sample instead: Projector(x[rows], ...).save_html(...)"
+            )
         # An iterative layout exists in its own dimensionality only; a linear one in both.
         dims = [2, 3]
         if projections.get(self.projection).iterative:
@@ -1208,6 +1230,10 @@ class Projector(anywidget.AnyWidget):
     # ------------------------------------------------------------------ points
     def _points_value(self, coords: npt.NDArray[np.float32], dims: int, transition_ms: int) -> Any:
         """The ``_points`` value of (N, >= dims) ``coords`` shown in ``dims`` dimensions."""
+        if self._overview_mode:  # no rows travel as points: the overview sends grids and tiles
+            value = encoding.encode_points(np.zeros((0, dims), np.float32))
+            value["transition_ms"] = int(transition_ms)
+            return value
         coords = self._shown_coords(coords)
         value = encoding.encode_points(coords[:, :dims], visible_rows=self._session.subset)
         value["transition_ms"] = int(transition_ms)
@@ -1220,6 +1246,8 @@ class Projector(anywidget.AnyWidget):
         with self._points_lock:
             self._points = self._outbox.prepare(value)
             self._points_rest = {}
+        if self._overview_mode:
+            self._overview = self._build_overview(coords, self.color_by)
         self._mark_stale(coords)
 
     def _set_progress(self, state: dict[str, Any]) -> None:
@@ -1242,6 +1270,7 @@ class Projector(anywidget.AnyWidget):
     @traitlets.validate("dimensions")
     def _validate_dimensions(self, proposal: dict[str, Any]) -> int:
         check_dimensions(proposal["value"])
+        self._check_overview_dims(int(proposal["value"]))
         return int(proposal["value"])
 
     @traitlets.validate("color_by")
@@ -1383,6 +1412,7 @@ class Projector(anywidget.AnyWidget):
 
     @traitlets.observe("selected")
     def _on_selected(self, _change: dict[str, Any]) -> None:
+        self._selection_changes += 1
         if self._n > protocol.ALL_LABELS_MAX and self.label_by:
             self._refresh_labels()
 
@@ -1401,7 +1431,12 @@ class Projector(anywidget.AnyWidget):
     def _message_handlers(self) -> dict[type, Callable[[Any], None]]:
         """One handler per request type of ``protocol``."""
         p = protocol
-        return {
+        handlers: dict[type, Callable[[Any], None]] = {
+            p.Tiles: self._reply_tiles,
+            p.GridRequest: self._reply_grid,
+            p.Lasso: self._reply_lasso,
+        }
+        return handlers | {
             p.RowRequest: self._reply_row,
             p.Drawn: lambda _r: self._session.drawn.set(),
             p.PointsRequest: self._reply_points,
@@ -1463,6 +1498,142 @@ class Projector(anywidget.AnyWidget):
             for p, d in zip(paths, buffers, strict=True)
         ]
         return state
+
+    # ------------------------------------------------------------------ the overview
+    def _choose_mode(self, n: int, overview_above: Any, dimensions: int | None) -> int:
+        """Set overview mode when ``n > overview_above`` (and the overview's state); the
+        checked initial dimensions."""
+        self._overview_lock = threading.Lock()  # the index and its version change together
+        self._overview_index: OverviewIndex | None = None
+        self._overview_column = ""  # the categorical column of the index's codes
+        self._overview_version = 0
+        #: Changes of ``selected`` so far (tiles replies say which their flags show).
+        self._selection_changes = 0
+        if isinstance(overview_above, bool) or not isinstance(overview_above, (int, np.integer)):
+            raise TypeError(f"overview_above must be a number of rows, got {overview_above!r}")
+        #: Whether the first view is the density overview (README, "Larger than memory").
+        self._overview_mode = n > int(overview_above)
+        self._n = n
+        if dimensions is None:
+            dimensions = 2 if self._overview_mode else 3
+        check_dimensions(dimensions)
+        self._check_overview_dims(dimensions)
+        return int(dimensions)
+
+    def _check_overview_dims(self, dims: int) -> None:
+        if dims == 3 and getattr(self, "_overview_mode", False):
+            raise ValueError(
+                f"this projector shows {self._n:,} rows as a 2-D density overview (more than "
+                "overview_above rows), so it has no 3-D view; pass a larger overview_above "
+                "(every point is then sent to the browser) or a subset of the rows for 3-D"
+            )
+
+    def _encode_columns(self, columns: list[Column]) -> list[dict[str, Any]]:
+        """``_columns``: descriptors only in overview mode (tiles carry the codes they need)."""
+        return [encoding.encode_column(c, per_row=not self._overview_mode) for c in columns]
+
+    def _selected_indices(self, *, compute: bool = True) -> npt.NDArray[np.int64]:
+        """``selected`` as indices: a lazy selection computed (``compute``) or left out."""
+        value = self.selected
+        if isinstance(value, LazySelection):
+            return value.compute() if compute else np.zeros(0, np.int64)
+        return value
+
+    def _overview_codes(self, color_by: str) -> tuple[Column | None, Any]:
+        """The categorical column the overview colours by (None when ``color_by`` is not one)
+        and its uint8 codes."""
+        for c in self._column_list:
+            if c.name == color_by and c.kind == "category":
+                return c, overview.category_codes(c.codes, c.missing_code)
+        return None, None
+
+    def _build_overview(self, coords: npt.NDArray[np.float32], color_by: str) -> dict[str, Any]:
+        """Index the layout's x and y (on the cluster when the embeddings are there), make the
+        first grid, and return the new ``_overview`` value (its version bumped)."""
+        xy = self._shown_coords(coords)[:, :2]
+        column, codes = self._overview_codes(color_by)
+        subset, starts, executor = self._session.subset, None, None
+        if subset is not None:
+            xy = xy[subset]
+            codes = None if codes is None else codes[subset]
+        if isinstance(self._matrix, chunked.ChunkedMatrix):
+            executor = overview.DaskExecutor(chunked.client())
+            starts = [0, *np.cumsum(self._matrix.array.chunks[0])[:-1].tolist()]
+        index = OverviewIndex.build(
+            xy, codes, rows=subset, starts=starts, executor=executor, n_points=self._n
+        )
+        return self._show_overview(index, column)
+
+    def _show_overview(self, index: OverviewIndex, column: Column | None) -> dict[str, Any]:
+        grid = index.grid()
+        with self._overview_lock:
+            old, self._overview_index = self._overview_index, index
+            self._overview_column = "" if column is None else column.name
+            self._overview_version += 1
+            version = self._overview_version
+        if old is not None and old is not index:
+            old.release()
+        return encoding.encode_overview(
+            version,
+            n=index.n,
+            domain=index.domain,
+            grid=grid,
+            column="" if column is None else column.name,
+            categories=[] if column is None else list(column.categories[: overview.NO_CODE]),
+            budget=overview.BROWSER_BUDGET,
+            tile_budget=overview.TILE_BUDGET,
+        )
+
+    @traitlets.observe("color_by")
+    def _on_color_by(self, change: dict[str, Any]) -> None:
+        if not self._overview_mode or self._overview_index is None:
+            return
+        column, codes = self._overview_codes(change["new"])
+        if ("" if column is None else column.name) == self._overview_column:
+            return  # the overview has these categories already (or none before and after)
+        self._overview = self._show_overview(self._overview_index.recolor(codes), column)
+
+    def _current_overview(self, version: int) -> OverviewIndex | None:
+        """The index when ``version`` is current (None: a stale request, dropped)."""
+        with self._overview_lock:
+            index, current = self._overview_index, self._overview_version
+        if index is None:
+            raise ValueError(
+                f"this projector shows its {self._n:,} points directly (at most overview_above "
+                "rows): tiles, grids and lasso requests are for the density overview"
+            )
+        return index if version == current else None
+
+    def _reply_tiles(self, request: protocol.Tiles) -> None:
+        index = self._current_overview(request.version)
+        if index is None:
+            return
+        samples = index.tiles(list(request.tiles), overview.TILE_BUDGET)
+        selection, changes = self.selected, self._selection_changes
+        buffers: list[memoryview] = []
+        for sample in samples:
+            flags = overview.selected_flags(selection, sample.rows, sample.x, sample.y)
+            buffers += encoding.tile_buffers(sample, flags)
+        shapes = [(t, s.order.size, s.total) for t, s in zip(request.tiles, samples, strict=True)]
+        self.send(protocol.tiles_reply(request.version, changes, shapes), buffers)
+
+    def _reply_grid(self, request: protocol.GridRequest) -> None:
+        index = self._current_overview(request.version)
+        if index is None:
+            return
+        w, h = self._overview["size"]
+        grid = index.grid(request.bounds, (int(w), int(h)))
+        reply = protocol.grid_reply(request.version, grid.bounds, grid.size, grid.max)
+        self.send(reply, encoding.grid_buffers(grid))
+
+    def _reply_lasso(self, request: protocol.Lasso) -> None:
+        index = self._current_overview(request.version)
+        if index is None:
+            return
+        current = self.selected if request.mode == "add" else None
+        chosen = index.lasso(np.asarray(request.polygon, np.float64), current)
+        self.selected = chosen
+        self.send(protocol.lasso_reply(request.version, len(chosen)))
 
     def _reply_search(self, request: protocol.Search) -> None:
         hits = self.search(request.query, request.column, regex=request.regex)

@@ -59,6 +59,9 @@ def _minimal(kind: str) -> dict:
         "control": {"action": "stop"},
         "bookmark": {"action": "delete", "name": "x"},
         "quality": {"k": 3},
+        "tiles": {"version": 1, "tiles": [[0, 0, 0]]},
+        "grid": {"version": 1, "bounds": [0, 0, 1, 1]},
+        "lasso": {"version": 1, "polygon": [[0, 0], [1, 0], [0, 1]], "mode": "replace"},
     }
     return {"type": kind, **fields.get(kind, {})}
 
