@@ -60,6 +60,7 @@ export type ModelKey =
   | "show_density"
   | "_clusters"
   | "_quality"
+  | "_overview"
   | "chart";
 
 /** Listen to `event` on `model`; returns the function that stops listening. */

@@ -6,6 +6,7 @@
  * Synced state (`_points`, `selected`, ...) is not a message; wire.ts decodes it.
  */
 import type { WidgetModel } from "./model";
+import { decodeGrid, decodeTiles, type OverviewGrid, type TilesReply } from "./wire";
 
 /** A JSON value (projection parameters travel as JSON). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -39,7 +40,19 @@ export type Request =
   /** Find and name clusters in the layout, from `column` ("" for the kernel's default). */
   | { type: "clusters"; column: string }
   /** Measure the layout's quality with `k` neighbours and colour by the neighbours kept (the result arrives as `_quality`). */
-  | { type: "quality"; k: number };
+  | { type: "quality"; k: number }
+  /** Overview mode: the points of these quadtree tiles ([z, x, y], at most MAX_TILES_PER_REQUEST). */
+  | { type: "tiles"; version: number; tiles: [number, number, number][] }
+  /** Overview mode: the overview grid re-aggregated over these data bounds [x0, y0, x1, y1]. */
+  | { type: "grid"; version: number; bounds: [number, number, number, number] }
+  /** Overview mode: select the rows inside `polygon` (data coordinates, even-odd rule) in the kernel. */
+  | { type: "lasso"; version: number; polygon: [number, number][]; mode: "replace" | "add" };
+
+/** The most tiles one `tiles` request may ask for. */
+export const MAX_TILES_PER_REQUEST = 64;
+/** The fewest and the most vertices of a `lasso` polygon. */
+export const LASSO_MIN_VERTICES = 3;
+export const LASSO_MAX_VERTICES = 2000;
 
 export type RequestType = Request["type"];
 
@@ -58,6 +71,9 @@ const REQUEST_TYPES: Record<RequestType, true> = {
   query: true,
   clusters: true,
   quality: true,
+  tiles: true,
+  grid: true,
+  lasso: true,
 };
 
 const REQUEST_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(REQUEST_TYPES));
@@ -98,7 +114,13 @@ export type Reply =
   /** The kernel holds the browser's new selection (sent before its observers run). */
   | { type: "selected_ack" }
   /** A request failed; the message is for the user. */
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  /** Overview mode: the points of the tiles asked for (decoded with their buffers). */
+  | { type: "tiles"; reply: TilesReply }
+  /** Overview mode: a grid over the bounds asked for (decoded with its buffers). */
+  | { type: "grid"; grid: OverviewGrid }
+  /** Overview mode: how many rows a lasso selected (`selected` is set). */
+  | { type: "lasso"; version: number; count: number };
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
@@ -133,10 +155,12 @@ function decodeRow(msg: Record<string, unknown>): RowReply | null {
 }
 
 /**
- * Decode a custom message from the kernel; null when it is not a well-formed reply (never
- * throws). Text fields of the wrong type read as "" ("error" for an error's message).
+ * Decode a custom message from the kernel, with the binary buffers that came with it; null when
+ * it is not a well-formed reply (never throws). Text fields of the wrong type read as ""
+ * ("error" for an error's message). A malformed `tiles` or `grid` reply reads as an error that
+ * says what is wrong with it.
  */
-export function decodeReply(msg: unknown): Reply | null {
+export function decodeReply(msg: unknown, buffers: readonly unknown[] = []): Reply | null {
   if (!isObject(msg)) return null;
   switch (msg.type) {
     case "row":
@@ -149,6 +173,16 @@ export function decodeReply(msg: unknown): Reply | null {
       return { type: "selected_ack" };
     case "error":
       return { type: "error", message: text(msg.message, "error") };
+    case "tiles": {
+      const tiles = decodeTiles(msg, buffers);
+      return tiles.ok ? { type: "tiles", reply: tiles.value } : { type: "error", message: `The kernel sent a malformed ${tiles.error}` };
+    }
+    case "grid": {
+      const grid = decodeGrid(msg, buffers);
+      return grid.ok ? { type: "grid", grid: grid.value } : { type: "error", message: `The kernel sent a malformed ${grid.error}` };
+    }
+    case "lasso":
+      return isIndex(msg.version) && isIndex(msg.count) ? { type: "lasso", version: msg.version, count: msg.count } : null;
     default:
       return null;
   }

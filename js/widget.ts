@@ -25,6 +25,7 @@ import { Emphasis } from "./view/emphasis";
 import { Explain } from "./view/explain";
 import { attachGestures } from "./view/gestures";
 import { Hover } from "./view/hover";
+import { bindOverview } from "./view/overview";
 import { createShell, DEFAULT_HEIGHT, panelToggle, watchSize, watchTheme } from "./view/shell";
 import { Stage } from "./view/stage";
 import { attachTestHook, viewTestHook } from "./view/testHook";
@@ -49,7 +50,10 @@ function render({ model, el }: RenderProps): () => void {
   const stage: Stage = new Stage(shell, {
     total: () => shared.points.received?.n ?? 0,
     allDrawn: () => shared.allDrawn(),
-    fitted: () => camera.moved(),
+    fitted: () => {
+      camera.moved();
+      overviewMoved();
+    },
     labels: () => {
       const { state } = emphasis;
       const q = drawing.queryPoint;
@@ -128,6 +132,17 @@ function render({ model, el }: RenderProps): () => void {
   shell.stage.append(chart.el);
   toolbar.el.insertBefore(chart.toggle, toolbar.el.querySelector(".pw-hint"));
 
+  // Above the overview threshold: a grid, then tiles of points, asked for as the view settles.
+  const overview = bindOverview(model, shared, {
+    renderer: () => stage.renderer,
+    column: (column, rows) => drawing.setOverviewColumn(column, rows),
+    showError: shell.showError,
+  });
+  const overviewMoved = (): void => {
+    const rect = stage.renderer?.visibleRect();
+    if (rect) overview.planner.viewChanged(rect);
+  };
+
   // What is drawn, and what is emphasised in it.
   const emphasis = new Emphasis(
     model,
@@ -195,7 +210,10 @@ function render({ model, el }: RenderProps): () => void {
   // View -> model: gestures, then the host's size and theme, and the test hook.
   offs.push(
     attachGestures(shell.root, shell.canvas, stage.renderer, stage.lassoOverlay, {
-      cameraMoved: () => camera.moved(),
+      cameraMoved: () => {
+        camera.moved();
+        overviewMoved();
+      },
       hover: (index, x, y) => {
         hover.set(index, x, y);
         stage.renderer?.setHover(index);
@@ -205,8 +223,20 @@ function render({ model, el }: RenderProps): () => void {
       select: (indices) => emphasis.applySelection(indices, true),
       focus: (index) => emphasis.setFocus(index),
       clearAll: () => emphasis.clearAll(),
+      overviewLasso: (polygon, add) => {
+        if (!overview.planner.overview) return false;
+        const request = overview.planner.lassoRequest(polygon, add);
+        if (request) send(model, request);
+        return true;
+      },
+      motion: (phase) => {
+        if (phase !== "step") overview.planner.setMoving(phase === "start");
+      },
     }),
-    watchSize(shell.stage, () => stage.resize(inspector.el.offsetWidth)),
+    watchSize(shell.stage, () => {
+      stage.resize(inspector.el.offsetWidth);
+      overviewMoved();
+    }),
     watchTheme(shell.root, () => stage.applyTheme()),
     () => panelOpen.dispose(),
     attachTestHook(
@@ -218,6 +248,10 @@ function render({ model, el }: RenderProps): () => void {
         () => stringAt(model, "projection", ""),
         () => ({ n: shared.points.received?.n ?? 0, loaded: shared.points.received?.loaded ?? 0, values: shared.points.values }),
         () => explain.densityCount,
+        () => {
+          const ov = overview.planner.overview;
+          return ov ? { ...overview.planner.stats, budget: ov.budget, version: ov.version } : null;
+        },
       ),
     ),
   );
@@ -225,6 +259,7 @@ function render({ model, el }: RenderProps): () => void {
   return () => {
     camera.dispose();
     emphasis.dispose();
+    for (const off of overview.offs.splice(0)) off();
     for (const off of offs.splice(0).reverse()) off();
     controls.dispose();
     timeline.dispose();

@@ -26,6 +26,11 @@ export interface PointerTarget {
   click(index: number, toggle: boolean): void;
   /** A finished lasso: indices (ascending) inside the polygon. */
   lasso(indices: Uint32Array, add: boolean): void;
+  /**
+   * A finished lasso's path (x, y CSS px pairs) before its points are hit-tested; returning true
+   * takes it over (the overview selects in the kernel), and `lasso` is not called.
+   */
+  lassoPolygon?(path: readonly number[], add: boolean): boolean;
   /** Screen positions of all points (as the lasso needs them). */
   screenPositions(): Float32Array;
   /** Show the lasso path while it is drawn (null hides it). */
@@ -154,7 +159,7 @@ export function attachPointer(canvas: HTMLCanvasElement, target: PointerTarget):
         if (index >= 0) target.click(index, true);
       } else {
         extendPath(d.path, x, y);
-        target.lasso(selectInPolygon(target.screenPositions(), d.path), e.altKey);
+        if (!target.lassoPolygon?.(d.path, e.altKey)) target.lasso(selectInPolygon(target.screenPositions(), d.path), e.altKey);
         // No hover pick here: its redraw would compete with sending the selection (the next
         // pointer move brings the hover back).
         return;

@@ -9,7 +9,7 @@
  * GPU buffers mirror typed arrays kept on the CPU so that a lost context can
  * be rebuilt without asking Python for anything.
  */
-import type { Column, NumberColumn, Points, Sprites } from "../wire";
+import type { Column, NumberColumn, OverviewGrid, Points, Sprites, Tile } from "../wire";
 import {
   autoPointSize,
   type Camera,
@@ -25,6 +25,7 @@ import {
 import { DEFAULT_COLOR, LUT_SIZE, MISSING_COLOR, makeLut, OTHER_COLOR, PALETTE_MAX, type RGB } from "./colors";
 import { DetailPlanner, drawOrder, emphasisedInOrder, type FramePlan, LOD_MIN_POINTS, type MotionPhase, shareWithEmphasis } from "./detail";
 import { FLAG_HIDDEN } from "./flags";
+import { nearestPoint, OverviewLayer } from "./overview";
 import { PickBuffer } from "./picking";
 import {
   ATTR_BITS,
@@ -51,6 +52,8 @@ export interface FrameInfo {
   animating: boolean;
   /** Whether the frame shows a sample of the points (the view moves, or a refinement is under way). */
   partial: boolean;
+  /** Points (or, with none, the grid as one) the overview layer drew in this frame (0: none). */
+  overview: number;
 }
 
 export interface RendererOptions {
@@ -160,6 +163,10 @@ export class Renderer {
   private fitInsetRight = 0;
   /** What is drawn under the points (density contours), and its source for a restored context. */
   private underlay: Underlay | null = null;
+  /** Above the overview threshold: the grid and the tiles' points, and the quadtree's domain [x0, y0, side] the view fits. */
+  private overview: OverviewLayer | null = null;
+  private overviewScene: { grid: OverviewGrid | null; tiles: readonly Tile[] } | null = null;
+  private overviewDomain: [number, number, number] | null = null;
   private underlaySource: TexImageSource | null = null;
   frameCount = 0;
   lastDrawCount = 0;
@@ -249,6 +256,8 @@ export class Renderer {
     this.emphKey = -1;
     this.underlay = new Underlay(gl);
     this.underlay.set(this.underlaySource);
+    this.overview = new OverviewLayer(gl);
+    if (this.overviewScene) this.overview.set(this.overviewScene.grid, this.overviewScene.tiles);
     gl.enable(gl.DEPTH_TEST);
     gl.depthFunc(gl.LEQUAL);
     gl.disable(gl.BLEND);
@@ -286,6 +295,8 @@ export class Renderer {
     }
     this.underlay?.dispose();
     this.underlay = null;
+    this.overview?.dispose();
+    this.overview = null;
     this.gpu = null;
     // Give the context back now rather than when garbage collected: browsers
     // cap live contexts, and a notebook may hold many widgets.
@@ -360,6 +371,34 @@ export class Renderer {
   }
 
   /** Width (CSS px) at the right of the canvas that fits keep clear (0 = none). */
+  /**
+   * Draw the overview (above the overview threshold): `scene` (null: none) and the quadtree's
+   * `domain`, which the view fits while there are no points.
+   */
+  setOverview(scene: { grid: OverviewGrid | null; tiles: readonly Tile[] } | null, domain: [number, number, number] | null): void {
+    this.overviewScene = scene;
+    this.overview?.set(scene?.grid ?? null, scene?.tiles ?? []);
+    const d = this.overviewDomain;
+    if (domain && (!d || d[0] !== domain[0] || d[1] !== domain[1] || d[2] !== domain[2])) this.needsFit = true;
+    this.overviewDomain = domain;
+    this.fitIfNeeded();
+    this.invalidate();
+  }
+
+  /** The points the overview holds on screen now (0 without the overview). */
+  get overviewPoints(): number {
+    return this.overview?.points.count ?? 0;
+  }
+
+  /** The data rectangle the 2-D view shows (null: no 2-D view yet). */
+  visibleRect(): { x0: number; y0: number; x1: number; y1: number } | null {
+    const cam = this.cam;
+    if (cam?.kind !== "2d" || this.viewport.width <= 0 || this.viewport.height <= 0) return null;
+    const hw = this.viewport.width / 2 / cam.scale;
+    const hh = this.viewport.height / 2 / cam.scale;
+    return { x0: cam.center[0] - hw, y0: cam.center[1] - hh, x1: cam.center[0] + hw, y1: cam.center[1] + hh };
+  }
+
   setFitInsetRight(px: number): void {
     this.fitInsetRight = Math.max(0, px);
   }
@@ -637,7 +676,7 @@ export class Renderer {
 
   /** The diameter actually used, CSS px (before `size_by` scales it). */
   get pointSize(): number {
-    return this.pointSizeCss > 0 ? this.pointSizeCss : autoPointSize(this.points?.n ?? 0);
+    return this.pointSizeCss > 0 ? this.pointSizeCss : autoPointSize(this.points?.n || this.overviewPoints);
   }
 
   /** The largest diameter a point has before emphasis, CSS px. */
@@ -670,7 +709,19 @@ export class Renderer {
   }
 
   private fitIfNeeded(): void {
-    if (!this.needsFit || !this.points || this.viewport.width <= 0 || this.viewport.height <= 0) return;
+    if (!this.needsFit || this.viewport.width <= 0 || this.viewport.height <= 0) return;
+    const domain = this.overviewDomain;
+    if (domain && (this.points?.n ?? 0) === 0) {
+      // The overview: no points, the quadtree's square domain fills the view.
+      const [x0, y0, side] = domain;
+      this.cam = fitCamera(2, [x0, y0, 0], [x0 + side, y0 + side, 0], this.viewport);
+      this.fitRef = this.cam.kind === "2d" ? this.cam.scale : 1;
+      this.needsFit = false;
+      this.fitted = true;
+      this.options.onFit?.();
+      return;
+    }
+    if (!this.points) return;
     const p = this.points;
     const vis = p.visible;
     let lo: ArrayLike<number> = p.lo;
@@ -795,6 +846,12 @@ export class Renderer {
     const gl = this.gl;
     const gpu = this.gpu;
     const p = this.points;
+    if (this.overview && this.overview.points.count > 0 && this.cam && (p?.n ?? 0) === 0) {
+      // The overview's tile points: the nearest one's row.
+      const pts = this.overview.points;
+      const i = nearestPoint(pts, this.cam, this.viewport, x, y, radius, this.pointSize);
+      return i >= 0 ? pts.rows[i] : -1;
+    }
     if (!gpu || !p || p.n === 0 || !this.cam || this.lost) return -1;
     if (p.n >= CPU_PICK_MIN_POINTS && !this.showSprites) return this.pickOnCpu(x, y, radius);
     const w = this.canvas.width;
@@ -904,6 +961,17 @@ export class Renderer {
       gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
       this.underlay?.draw();
     }
+    let overview = 0;
+    if (this.overview?.active && this.cam && !subset) {
+      overview = this.overview.draw(Float32Array.from(viewProjection(this.cam, this.viewport)), {
+        palette: this.palette,
+        paletteSize: this.paletteSize,
+        defaultColor: unit(DEFAULT_COLOR),
+        otherColor: unit(OTHER_COLOR),
+        background: unit(this.background),
+        pointSize: this.pointSize * this.dpr,
+      });
+    }
     if (this.prev && this.mixNow() >= 1) this.finishTransition();
     // Once the order exists, full frames draw through it too: where points overlap, the one drawn
     // last is on top, and it is the same one before, during and after a motion.
@@ -924,7 +992,7 @@ export class Renderer {
       this.timing = { at: now, drawn: calls };
       this.requestFrame();
     }
-    this.options.onFrame?.({ frame: this.frameCount, drawn, animating, partial });
+    this.options.onFrame?.({ frame: this.frameCount, drawn, animating, partial, overview });
     if (animating || this.detail.refining) this.schedule();
   }
 

@@ -40,7 +40,9 @@ export class Shared {
     });
     this.rows = new RowCache((index) => send(model, { type: "row", index }));
     this.offs = [
-      listenModel(model, "msg:custom", ((msg: unknown) => this.receive(decodeReply(msg))) as never),
+      // anywidget hands a custom message's binary buffers (DataViews) over beside its content.
+      listenModel(model, "msg:custom", ((msg: unknown, buffers?: unknown) =>
+        this.receive(decodeReply(msg, Array.isArray(buffers) ? buffers : []))) as never),
       bind(model, "_points", () => {
         const before = this.points.received?.n ?? 0;
         this.points.replace(model.get("_points"), model.get("_points_rest"));

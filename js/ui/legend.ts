@@ -89,7 +89,8 @@ export class Legend {
       const row = h("div", "pw-legend-row");
       const label = h("span", "pw-legend-label", entry.label);
       label.title = entry.label;
-      const count = h("span", "pw-legend-count", entry.count.toLocaleString("en-US"));
+      // The overview knows its categories but not their counts (NaN): no number then.
+      const count = h("span", "pw-legend-count", Number.isFinite(entry.count) ? entry.count.toLocaleString("en-US") : "");
       row.append(this.swatch(entry.color, view.opacity), label, count);
       list.append(row);
     }

@@ -107,6 +107,11 @@ export class Toolbar {
     this.btn3d.setAttribute("aria-pressed", String(is3d));
   }
 
+  /** The density overview is 2-D only: its 3-D button is hidden while it is on. */
+  setOverview(on: boolean): void {
+    this.btn3d.hidden = on;
+  }
+
   /** A saved page: mark it, and disable the view modes whose points it does not hold. */
   setStandalone(available: readonly number[]): void {
     this.saved.hidden = false;

@@ -10,7 +10,13 @@ import { offlineMessage } from "../standalone/model";
 import { Inspector } from "../ui/inspector";
 import { Panel } from "../ui/panel";
 import { Toolbar } from "../ui/toolbar";
-import { decodeBookmarks } from "../wire";
+import { decodeBookmarks, decodeOverview } from "../wire";
+
+/** Whether `_overview` holds an overview (it is `{}` when off). */
+function isOverviewOn(raw: unknown): boolean {
+  const d = decodeOverview(raw);
+  return d.ok && d.value !== null;
+}
 
 /** What the controls ask of the view. */
 export interface ViewActions {
@@ -146,6 +152,8 @@ export function bindControls(model: WidgetModel, { toolbar, panel, inspector }: 
     ["_has_encoder", () => panel.setHasEncoder(model.get("_has_encoder") === true)],
     ["_isolated", () => panel.setIsolated(model.get("_isolated") === true)],
     ["bookmarks", () => panel.setBookmarks(decodeBookmarks(model.get("bookmarks")))],
+    // The density overview is 2-D: no 3-D toggle while it is on.
+    ["_overview", () => toolbar.setOverview(isOverviewOn(model.get("_overview")))],
   ];
   return handlers.map(([key, handler]) => bind(model, key, handler));
 }

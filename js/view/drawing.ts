@@ -55,6 +55,9 @@ export class Drawing {
   private progress = wire.decodeProgress(null);
   /** A layout started: its first positions refit; later ones stream in. */
   private awaitingFirstFrame = false;
+  /** The overview's colour column (its categories, no per-row codes) and rows, when the overview is on. */
+  private overviewColumn: wire.CategoryColumn | null = null;
+  private overviewRows = 0;
 
   constructor(
     private readonly model: WidgetModel,
@@ -92,6 +95,13 @@ export class Drawing {
     r?.setOpacity(opacity);
     r?.setSizeBy(sizeBy, sizeRange);
     this.hooks.panel.setAppearance({ colorMap, palette, pointSize: numberAt(model, "point_size", 0), opacity, sizeBy, sizeRange });
+    this.showLegend();
+  }
+
+  /** The overview's categorical column (null: overview off, or no column) and its rows: the legend shows it. */
+  setOverviewColumn(column: wire.CategoryColumn | null, rows: number): void {
+    this.overviewColumn = column;
+    this.overviewRows = rows;
     this.showLegend();
   }
 
@@ -183,8 +193,8 @@ export class Drawing {
     const base = this.stage.renderer?.pointSize ?? 0;
     const [lo, hi] = sizeRangeOf(model.get("size_range"));
     this.stage.legend.show({
-      color: this.columns.find((c) => c.name === name) ?? null,
-      n: this.n,
+      color: this.overviewColumn ?? this.columns.find((c) => c.name === name) ?? null,
+      n: this.overviewColumn ? this.overviewRows : this.n,
       lut: this.lut,
       palette: this.palette,
       opacity: opacityOf(model.get("opacity")),

@@ -63,12 +63,13 @@ export class Stage {
     if (gl) {
       try {
         this.renderer = new Renderer(canvas, gl, {
-          onFrame: ({ frame, drawn }) => {
+          onFrame: ({ frame, drawn, overview }) => {
             root.setAttribute("data-frame", String(frame));
             this.drawLabels();
             host.framed?.();
             if (drawn > 0 && this.firstDrawCount === 0) this.firstDrawCount = drawn;
-            if (drawn > 0 && root.getAttribute("data-ready") !== "1") root.setAttribute("data-ready", "1");
+            // The overview (no points, a grid or tiles instead) is ready once drawn too.
+            if ((drawn > 0 || overview > 0) && root.getAttribute("data-ready") !== "1") root.setAttribute("data-ready", "1");
             // Every point drawn (data-ready comes with the first part when points arrive in parts).
             const all = drawn > 0 && drawn === host.total();
             if (all !== (root.getAttribute("data-complete") === "1")) root.setAttribute("data-complete", all ? "1" : "0");

@@ -2,6 +2,7 @@
  * The hook automated browser tests and benchmarks read, attached to the root element as `__pw`:
  * what is drawn, selected and labelled, without scraping pixels.
  */
+import type { OverviewStats } from "./overview";
 import type { Stage } from "./stage";
 
 export interface ProjectorTestHook {
@@ -43,6 +44,25 @@ export interface ProjectorTestHook {
   clusterLevel(): number;
   /** Density contours drawn under the points (0: none). */
   densityCount(): number;
+  /** The density overview (above the overview threshold): null when it is off. */
+  overview(): OverviewInfo | null;
+}
+
+/** What the overview holds and has cost. */
+export interface OverviewInfo {
+  /** "grid" while the grid is shown, "points" once every visible tile is in. */
+  mode: "grid" | "points";
+  /** Tiles and points held in the cache (points at most the overview's budget). */
+  tiles: number;
+  points: number;
+  /** Points on screen now. */
+  drawn: number;
+  /** Bytes received in tile and grid replies, and requests sent. */
+  bytes: number;
+  requests: number;
+  /** The overview's budget of points and its layout version. */
+  budget: number;
+  version: number;
 }
 
 export interface PointsInfo {
@@ -67,6 +87,7 @@ export function viewTestHook(
   projection: () => string,
   points: () => PointsInfo,
   densityCount: () => number,
+  overview: () => (OverviewStats & { budget: number; version: number }) | null = () => null,
 ): ProjectorTestHook {
   return {
     screenPositions: () => stage.renderer?.screenPositions(true) ?? new Float32Array(0),
@@ -102,5 +123,9 @@ export function viewTestHook(
     clusterTexts: () => [...stage.labelOverlay.clusterTexts],
     clusterLevel: () => stage.labelOverlay.clusterLevel,
     densityCount,
+    overview: () => {
+      const o = overview();
+      return o ? { ...o } : null;
+    },
   };
 }
