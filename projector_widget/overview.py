@@ -385,8 +385,15 @@ class DaskExecutor:
         self.client = client
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """A future of ``fn(*args)`` (large NumPy arguments travel with the task)."""
-        return self.client.submit(fn, *args, pure=False)
+        """A future of ``fn(*args)``; NumPy arguments over 1 MB are scattered to the workers
+        first (a chunk's coordinates: not part of the task's message)."""
+        sent = [
+            self.client.scatter(a, hash=False)
+            if isinstance(a, np.ndarray) and a.nbytes > 1 << 20
+            else a
+            for a in args
+        ]
+        return self.client.submit(fn, *sent, pure=False)
 
     def gather(self, handles: list[Any]) -> list[Any]:
         """The futures' values, in the kernel."""

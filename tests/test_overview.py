@@ -1,0 +1,473 @@
+"""The density overview (projector_widget.overview): its index, grids, tiles, lasso and lazy
+selection, checked against brute force; and the widget's overview mode through its messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from frontend import send_from_browser
+
+from projector_widget import LazySelection, Projector, encoding, overview
+from projector_widget.overview import OverviewIndex, SelectionTooLarge
+
+
+# ----------------------------------------------------------------------------- brute force
+def in_tile(
+    x: float, y: float, domain: tuple[float, float, float], tile: tuple[int, int, int]
+) -> bool:
+    """The contract's tile square, point by point (the top/right edge of the domain in the last
+    tile)."""
+    x0, y0, s = domain
+    z, tx, ty = tile
+    side = s / 2**z
+    last = 2**z - 1
+    in_x = x0 + tx * side <= x < x0 + (tx + 1) * side or (tx == last and x == x0 + s)
+    in_y = y0 + ty * side <= y < y0 + (ty + 1) * side or (ty == last and y == y0 + s)
+    return in_x and in_y
+
+
+def crossings_inside(px: float, py: float, polygon: list[tuple[float, float]]) -> bool:
+    """Even-odd rule, one point: count the edges a ray to the right of the point crosses,
+    with the intersection decided by a cross product's sign instead of an x coordinate."""
+    count = 0
+    k = len(polygon)
+    for i in range(k):
+        (ax, ay), (bx, by) = polygon[i], polygon[(i + 1) % k]
+        if ay <= py < by:  # upward edge: crossing when the point is left of it
+            if (bx - ax) * (py - ay) - (px - ax) * (by - ay) > 0:
+                count += 1
+        elif by <= py < ay:  # downward edge: left of it is the other sign
+            if (bx - ax) * (py - ay) - (px - ax) * (by - ay) < 0:
+                count += 1
+    return count % 2 == 1
+
+
+def points(n: int, seed: int = 0) -> np.ndarray:
+    """(n, 2) float32 points in clusters, with two fixed corners so the domain is [0, 8]^2."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(1, 7, size=(6, 2))
+    xy = centres[rng.integers(0, 6, n)] + rng.normal(scale=0.5, size=(n, 2))
+    xy = np.clip(xy, 0, 8).astype(np.float32)
+    xy[0], xy[1] = (0, 0), (8, 8)
+    return xy
+
+
+# ----------------------------------------------------------------------------- keys and grids
+def test_a_tile_is_one_key_range_that_holds_exactly_its_square() -> None:
+    xy = points(3000)
+    domain = overview.square_domain(xy.min(axis=0).tolist(), xy.max(axis=0).tolist())
+    assert domain == (0.0, 0.0, 8.0)
+    tx, ty = overview.cells(xy[:, 0], xy[:, 1], domain)
+    keys = overview.morton(tx, ty)
+    for z, cx, cy in [(0, 0, 0), (1, 1, 0), (3, 5, 2), (3, 7, 7), (6, 20, 41)]:
+        start, end = overview.key_range(z, cx, cy)
+        by_key = (keys >= start) & (keys < end)
+        by_square = [in_tile(float(x), float(y), domain, (z, cx, cy)) for x, y in xy]
+        assert by_key.tolist() == by_square
+
+
+def test_a_flat_or_single_point_layout_gets_a_unit_square() -> None:
+    assert overview.square_domain([2.0, 3.0], [2.0, 3.0]) == (1.5, 2.5, 1.0)
+    assert overview.square_domain([0.0, 0.0], [4.0, 2.0]) == (0.0, -1.0, 4.0)
+
+
+def brute_top(xy: np.ndarray, codes: np.ndarray, bounds: tuple, size: int) -> np.ndarray:
+    """The most frequent code of each cell, by a dictionary per cell (255: empty)."""
+    bx0, by0, bx1, by1 = bounds
+    per_cell: dict[tuple[int, int], dict[int, int]] = {}
+    for (x, y), c in zip(xy.astype(float), codes, strict=True):
+        if not (bx0 <= x <= bx1 and by0 <= y <= by1):
+            continue
+        ix = min(int((x - bx0) / (bx1 - bx0) * size), size - 1)
+        iy = min(int((y - by0) / (by1 - by0) * size), size - 1)
+        cell = per_cell.setdefault((iy, ix), {})
+        cell[int(c)] = cell.get(int(c), 0) + 1
+    top = np.full((size, size), 255, np.uint8)
+    for (iy, ix), counts in per_cell.items():
+        best = max(counts.values())
+        top[iy, ix] = min(c for c, k in counts.items() if k == best)  # ties: the lower code
+    return top
+
+
+@pytest.mark.parametrize("bounds", [None, (2.0, 1.0, 6.0, 5.0)])
+def test_grid_counts_are_a_2d_histogram_and_top_the_most_frequent_code(bounds: Any) -> None:
+    xy = points(20_000)
+    codes = np.random.default_rng(1).integers(0, 5, len(xy)).astype(np.uint8)
+    index = OverviewIndex.build(xy, codes, starts=[0, 7000, 13_000])
+    assert len(index.chunks) == 3
+    size = 64
+    grid = index.grid(bounds, (size, size))
+    box = bounds or (0.0, 0.0, 8.0, 8.0)
+    hist, _, _ = np.histogram2d(
+        xy[:, 0].astype(float),
+        xy[:, 1].astype(float),
+        bins=size,
+        range=[[box[0], box[2]], [box[1], box[3]]],
+    )
+    counts = grid.counts.reshape(size, size)  # row 0 = lowest y
+    np.testing.assert_array_equal(counts, hist.T.astype(np.uint32))
+    assert grid.max == int(hist.max())
+    if bounds is None:
+        assert int(grid.counts.sum()) == len(xy)
+    np.testing.assert_array_equal(grid.top.reshape(size, size), brute_top(xy, codes, box, size))
+
+
+def test_categories_past_the_sixteenth_count_as_other_and_show_no_top_code() -> None:
+    xy = points(4000)
+    codes = np.full(len(xy), 3, np.uint8)
+    left = xy[:, 0] < 4
+    codes[left] = 20 + np.arange(int(left.sum())) % 30  # many rare categories past the 16th
+    codes[xy[:, 1] < 1] = 255  # no category
+    grid = OverviewIndex.build(xy, codes).grid(None, (8, 8))
+    top = grid.top.reshape(8, 8)
+    other = np.where(codes >= 16, 16, codes)  # the 16 first codes, and one class for the rest
+    expect = brute_top(xy, other, (0.0, 0.0, 8.0, 8.0), 8)
+    expect[expect == 16] = 255
+    np.testing.assert_array_equal(top, expect)
+    assert (top[1:, 4:][grid.counts.reshape(8, 8)[1:, 4:] > 0] == 3).all()
+    assert (top[:, :4] == 255).all()  # rare categories together are 'other', shown as none
+    assert int(grid.counts.sum()) == len(xy)
+
+
+# ----------------------------------------------------------------------------- tiles
+def test_a_tile_under_budget_has_exactly_the_rows_of_its_square() -> None:
+    xy = points(5000)
+    codes = (np.arange(len(xy)) % 7).astype(np.uint8)
+    index = OverviewIndex.build(xy, codes, starts=[0, 1000, 2500])
+    tiles = [(0, 0, 0), (2, 1, 2), (4, 9, 3), (16, 0, 0)]
+    for (z, tx, ty), sample in zip(tiles, index.tiles(tiles, budget=len(xy)), strict=True):
+        expect = [
+            i
+            for i, (x, y) in enumerate(xy)
+            if in_tile(float(x), float(y), index.domain, (z, tx, ty))
+        ]
+        assert sample.total == len(expect)
+        assert sorted(sample.rows.tolist()) == expect
+        np.testing.assert_array_equal(sample.x, xy[sample.rows, 0])
+        np.testing.assert_array_equal(sample.y, xy[sample.rows, 1])
+        np.testing.assert_array_equal(sample.codes, codes[sample.rows])
+
+
+def test_a_sampled_tile_keeps_its_smallest_priorities_which_deeper_tiles_keep_too() -> None:
+    xy = points(30_000, seed=3)
+    index = OverviewIndex.build(xy, starts=[0, 9000, 20_000])
+    budget = 500
+    (top,) = index.tiles([(1, 0, 0)], budget)
+    inside = np.array(
+        [i for i, (x, y) in enumerate(xy) if in_tile(float(x), float(y), index.domain, (1, 0, 0))]
+    )
+    assert top.total == inside.size > budget
+    assert top.rows.size == budget
+    p = overview.priority_of(inside)
+    smallest = inside[np.lexsort((inside, p))][:budget]  # by priority, then row
+    assert top.rows.tolist() == smallest.tolist()
+    assert np.all(np.diff(overview.priority_of(top.rows)) >= 0)
+    children = [(2, cx, cy) for cx in (0, 1) for cy in (0, 1)]
+    deeper = index.tiles(children, budget)
+    for (z, cx, cy), child in zip(children, deeper, strict=True):
+        mine = [r for r in top.rows if in_tile(*map(float, xy[r]), index.domain, (z, cx, cy))]
+        assert set(mine) <= set(child.rows.tolist())
+        assert child.rows.size == min(budget, child.total)
+    assert sum(c.total for c in deeper) == top.total
+    # The same rows on every call: the priorities are fixed.
+    assert index.tiles([(1, 0, 0)], budget)[0].rows.tolist() == top.rows.tolist()
+
+
+# ----------------------------------------------------------------------------- lasso
+STAR = [(4.0, 7.5), (5.0, 1.0), (0.5, 5.0), (7.5, 5.0), (3.0, 1.0)]  # self-intersecting
+
+
+@pytest.mark.parametrize("polygon", [STAR, [(1.0, 1.0), (6.0, 2.0), (6.5, 6.5), (2.0, 5.0)]])
+def test_lasso_selects_the_even_odd_inside_of_the_polygon(polygon: list) -> None:
+    xy = points(3000, seed=5)
+    index = OverviewIndex.build(xy, starts=[0, 1100, 2000])
+    rows = index.lasso(np.array(polygon))
+    assert isinstance(rows, np.ndarray) and rows.dtype == np.int64
+    expect = [i for i, (x, y) in enumerate(xy) if crossings_inside(float(x), float(y), polygon)]
+    assert rows.tolist() == expect
+    inside = overview.inside_polygon(xy[:, 0], xy[:, 1], np.array(polygon))
+    assert np.flatnonzero(inside).tolist() == expect
+
+
+def test_lasso_add_mode_unions_with_the_current_selection() -> None:
+    xy = points(3000, seed=6)
+    index = OverviewIndex.build(xy, starts=[0, 1500])
+    first = index.lasso(np.array(STAR))
+    square = np.array([(0.0, 0.0), (2.5, 0.0), (2.5, 2.5), (0.0, 2.5)])
+    extra = np.array([5, 2999], np.int64)
+    both = index.lasso(square, np.union1d(first, extra))
+    assert isinstance(both, np.ndarray)
+    expect = set(first.tolist()) | set(extra.tolist())
+    expect |= {
+        i for i, (x, y) in enumerate(xy) if crossings_inside(float(x), float(y), square.tolist())
+    }
+    assert both.tolist() == sorted(expect)
+
+
+def test_a_selection_above_the_limit_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
+    da = pytest.importorskip("dask.array")
+    xy = points(6000, seed=7)
+    index = OverviewIndex.build(xy, starts=[0, 2000, 4000], n_points=6000)
+    half = np.array([(0.0, 0.0), (8.0, 0.0), (8.0, 4.0), (0.0, 4.0)])
+    expect = [
+        i for i, (x, y) in enumerate(xy) if crossings_inside(float(x), float(y), half.tolist())
+    ]
+    monkeypatch.setattr(overview, "SELECTED_MAX", len(expect) - 1)
+    lazy = index.lasso(half)
+    assert isinstance(lazy, LazySelection)
+    assert len(lazy) == lazy.count == len(expect)
+    assert f"{len(expect):,}" in repr(lazy)
+    np.testing.assert_array_equal(lazy.compute(), expect)
+    as_dask = lazy.to_dask()
+    assert isinstance(as_dask, da.Array) and as_dask.shape == (len(expect),)
+    np.testing.assert_array_equal(as_dask.compute(scheduler="sync"), expect)
+    flags = lazy.contains(np.arange(6000), xy[:, 0], xy[:, 1])
+    assert np.flatnonzero(flags).tolist() == expect
+    # "add" on a lazy selection: another polygon and some rows, still lazy, counted exactly.
+    corner = np.array([(6.0, 6.0), (8.0, 6.0), (8.0, 8.0), (6.0, 8.0)])
+    more = index.lasso(corner, lazy)
+    assert isinstance(more, LazySelection) and len(more.polygons) == 2
+    extra = {
+        i for i, (x, y) in enumerate(xy) if crossings_inside(float(x), float(y), corner.tolist())
+    }
+    assert more.compute().tolist() == sorted(set(expect) | extra)
+    # More rows than half the free memory: a MemoryError that says what to do instead.
+    monkeypatch.setattr(overview, "_available_bytes", lambda: 8 * len(expect))
+    with pytest.raises(SelectionTooLarge, match=r"to_dask\(\)") as err:
+        lazy.compute()
+    assert isinstance(err.value, MemoryError)
+    # A selection under the limit is rows again.
+    monkeypatch.setattr(overview, "SELECTED_MAX", len(expect))
+    assert isinstance(index.lasso(half), np.ndarray)
+
+
+# ----------------------------------------------------------------------------- the widget
+def blobs(n: int) -> tuple[np.ndarray, list[str]]:
+    rng = np.random.default_rng(11)
+    groups = rng.integers(0, 4, n)
+    x = (rng.normal(size=(4, 6))[groups] * 5 + rng.normal(size=(n, 6))).astype(np.float32)
+    return x, [f"g{g}" for g in groups]
+
+
+@pytest.fixture
+def wide() -> tuple[Projector, list[tuple[dict, list]]]:
+    """A projector of 4,000 rows in overview mode (above 1,000) and what it sends."""
+    x, groups = blobs(4000)
+    w = Projector(x, {"group": groups, "score": np.arange(4000.0)}, overview_above=1000)
+    sent: list[tuple[dict, list]] = []
+    w.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))  # type: ignore[method-assign]
+    return w, sent
+
+
+def test_overview_mode_sends_a_grid_and_no_rows(wide: Any) -> None:
+    w, _sent = wide
+    value = w._overview
+    assert w.dimensions == 2 and w._points["n"] == 0
+    assert bytes(w._points["data"]) == b""
+    for column in w._columns:  # descriptors only
+        assert all(not (isinstance(v, memoryview) and v.nbytes) for v in column.values())
+    assert value["n"] == 4000 and value["column"] == "group"
+    assert value["categories"] == w._column_list[0].categories
+    assert value["size"] == [512, 512] and value["bounds"][:2] == value["domain"][:2]
+    counts = np.frombuffer(value["counts"], "<u4")
+    assert counts.size == 512 * 512 and int(counts.sum()) == 4000
+    assert value["max"] == int(counts.max())
+    top = np.frombuffer(value["top"], np.uint8)
+    assert set(np.unique(top[counts > 0]).tolist()) <= {0, 1, 2, 3}
+    assert (top[counts == 0] == 255).all()
+    assert value["budget"] == overview.BROWSER_BUDGET
+    assert value["tile_budget"] == overview.TILE_BUDGET
+
+
+def test_overview_mode_is_2d_only(wide: Any) -> None:
+    w, _sent = wide
+    with pytest.raises(ValueError, match="2-D density overview"):
+        w.dimensions = 3
+    with pytest.raises(ValueError, match="overview_above"):
+        w.tsne(dims=3)
+    assert w.dimensions == 2 and w.projection == "pca"
+    x, _groups = blobs(50)
+    with pytest.raises(ValueError, match="no 3-D view"):
+        Projector(x, dimensions=3, overview_above=10)
+    assert Projector(x, overview_above=50).dimensions == 3  # at the threshold: points as before
+    assert Projector(x, overview_above=50)._overview == {}
+
+
+def test_tiles_come_with_their_points_and_selection_flags(wide: Any) -> None:
+    w, sent = wide
+    version = w._overview["version"]
+    w.selected = [0, 5, 17]
+    send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0], [1, 0, 1]]})
+    reply, buffers = sent[-1]
+    assert reply["type"] == "tiles" and reply["version"] == version
+    assert len(buffers) == 8
+    first = reply["tiles"][0]
+    assert (first["z"], first["x"], first["y"]) == (0, 0, 0)
+    assert first["count"] == first["total"] == 4000
+    rows = np.frombuffer(buffers[0], "<u4")
+    xy = np.frombuffer(buffers[1], "<f4").reshape(-1, 2)
+    codes = np.frombuffer(buffers[2], np.uint8)
+    flags = np.frombuffer(buffers[3], np.uint8)
+    np.testing.assert_array_equal(xy, w.coordinates[rows, :2])
+    np.testing.assert_array_equal(codes, w._column_list[0].codes[rows])
+    assert sorted(rows[flags == 1].tolist()) == [0, 5, 17]
+    selection = reply["selection"]
+    w.selected = [1]
+    send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
+    assert sent[-1][0]["selection"] > selection
+
+
+def test_a_zoomed_grid_and_a_lasso_through_messages(wide: Any) -> None:
+    w, sent = wide
+    version = w._overview["version"]
+    x0, y0, s = w._overview["domain"]
+    bounds = [x0, y0, x0 + s / 2, y0 + s / 2]
+    send_from_browser(w, {"type": "grid", "version": version, "bounds": bounds})
+    reply, (counts, top) = sent[-1]
+    assert reply == {
+        "type": "grid",
+        "version": version,
+        "bounds": bounds,
+        "size": [512, 512],
+        "max": reply["max"],
+    }
+    xy = w.coordinates
+    inside = (xy[:, 0] <= bounds[2]) & (xy[:, 1] <= bounds[3])
+    assert int(np.frombuffer(counts, "<u4").sum()) == int(inside.sum())
+    assert len(bytes(top)) == 512 * 512
+    polygon = [[x0, y0], [x0 + s, y0], [x0 + s, y0 + s / 2]]
+    send_from_browser(
+        w, {"type": "lasso", "version": version, "polygon": polygon, "mode": "replace"}
+    )
+    expect = [i for i, (x, y) in enumerate(xy.astype(float)) if crossings_inside(x, y, polygon)]
+    assert sent[-1][0] == {"type": "lasso", "version": version, "count": len(expect)}
+    assert w.selected.tolist() == expect
+    other = [[x0, y0 + s], [x0, y0], [x0 + s / 3, y0 + s]]
+    send_from_browser(w, {"type": "lasso", "version": version, "polygon": other, "mode": "add"})
+    more = {i for i, (x, y) in enumerate(xy.astype(float)) if crossings_inside(x, y, other)}
+    assert w.selected.tolist() == sorted(set(expect) | more)
+
+
+def test_a_lasso_above_the_limit_selects_lazily(wide: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    w, sent = wide
+    monkeypatch.setattr(overview, "SELECTED_MAX", 100)
+    x0, y0, s = w._overview["domain"]
+    a, b = x0 - 1, x0 + s + 1  # around every point (the top edge itself is outside)
+    square = [[a, y0 - 1], [b, y0 - 1], [b, y0 + s + 1], [a, y0 + s + 1]]
+    seen = []
+    w.observe(lambda change: seen.append(change["new"]), "selected")
+    version = w._overview["version"]
+    send_from_browser(
+        w, {"type": "lasso", "version": version, "polygon": square, "mode": "replace"}
+    )
+    assert sent[-1][0]["count"] == 4000
+    assert isinstance(w.selected, LazySelection) and len(w.selected) == 4000
+    assert seen and seen[-1] is w.selected
+    assert encoding.encode_selection(w.selected) == {"count": 4000, "lazy": True}
+    assert w.get_state()["selected"] == {"count": 4000, "lazy": True}
+    np.testing.assert_array_equal(w.selected.compute(), np.arange(4000))
+    assert "4,000 selected" in repr(w)
+    send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
+    assert (np.frombuffer(sent[-1][1][3], np.uint8) == 1).all()
+    w.selected = [3]  # an array again
+    assert w.selected.tolist() == [3]
+
+
+def test_stale_requests_are_dropped_and_bad_ones_answered(wide: Any) -> None:
+    w, sent = wide
+    version = w._overview["version"]
+    good = {"type": "tiles", "version": version - 1, "tiles": [[0, 0, 0]]}
+    send_from_browser(w, good)
+    send_from_browser(w, {"type": "grid", "version": version + 1, "bounds": [0, 0, 1, 1]})
+    send_from_browser(
+        w, {"type": "lasso", "version": 99, "polygon": [[0, 0], [1, 0], [0, 1]], "mode": "add"}
+    )
+    assert sent == []
+    bad = [
+        ({"type": "tiles", "version": version, "tiles": [[17, 0, 0]]}, "outside the quadtree"),
+        ({"type": "tiles", "version": version, "tiles": [[2, 4, 0]]}, "outside the quadtree"),
+        ({"type": "tiles", "version": version, "tiles": [[2, -1, 0]]}, "outside the quadtree"),
+        ({"type": "tiles", "version": version, "tiles": [[1, 0, True]]}, "integers"),
+        ({"type": "tiles", "version": version, "tiles": [[0, 0, 0]] * 65}, "1 to 64"),
+        ({"type": "tiles", "version": version, "tiles": []}, "1 to 64"),
+        ({"type": "tiles", "version": "1", "tiles": [[0, 0, 0]]}, "'version' must be an integer"),
+        ({"type": "grid", "version": version, "bounds": [0, 0, 1]}, "4 finite numbers"),
+        ({"type": "grid", "version": version, "bounds": [0, 0, float("nan"), 1]}, "finite"),
+        ({"type": "grid", "version": version, "bounds": [0, 0, 0, 1]}, "empty"),
+        (
+            {"type": "lasso", "version": version, "polygon": [[0, 0], [1, 1]], "mode": "add"},
+            "3 to 2000",
+        ),
+        (
+            {"type": "lasso", "version": version, "polygon": [[0, 0]] * 2001, "mode": "add"},
+            "3 to 2000",
+        ),
+        (
+            {
+                "type": "lasso",
+                "version": version,
+                "polygon": [[0, 0], [1, "1"], [0, 1]],
+                "mode": "add",
+            },
+            "finite numbers",
+        ),
+        (
+            {
+                "type": "lasso",
+                "version": version,
+                "polygon": [[0, 0], [1, float("inf")], [0, 1]],
+                "mode": "add",
+            },
+            "finite numbers",
+        ),
+        (
+            {
+                "type": "lasso",
+                "version": version,
+                "polygon": [[0, 0], [1, 0], [0, 1]],
+                "mode": "xor",
+            },
+            "'mode' must be one of",
+        ),
+    ]
+    for content, pattern in bad:
+        send_from_browser(w, content)
+        reply, _ = sent.pop()
+        assert reply["type"] == "error", content
+        assert pattern in reply["message"], (pattern, reply["message"])
+    assert sent == []
+
+
+def test_requests_to_a_widget_without_overview_get_an_error() -> None:
+    x, _groups = blobs(200)
+    w = Projector(x)
+    sent: list[dict] = []
+    w.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    send_from_browser(w, {"type": "tiles", "version": 0, "tiles": [[0, 0, 0]]})
+    assert sent[-1]["type"] == "error" and "directly" in sent[-1]["message"]
+
+
+def test_a_new_layout_or_colour_column_rebuilds_the_overview(wide: Any) -> None:
+    w, sent = wide
+    first = w._overview["version"]
+    w.color_by = "score"  # numeric: no categories
+    assert w._overview["version"] == first + 1
+    assert w._overview["column"] == "" and w._overview["categories"] == []
+    assert (np.frombuffer(w._overview["top"], np.uint8) == 255).all()
+    send_from_browser(w, {"type": "tiles", "version": first, "tiles": [[0, 0, 0]]})
+    assert sent == []  # the old version is stale now
+    send_from_browser(w, {"type": "tiles", "version": first + 1, "tiles": [[0, 0, 0]]})
+    assert (np.frombuffer(sent[-1][1][2], np.uint8) == 255).all()
+    w.color_by = "group"
+    assert w._overview["version"] == first + 2 and w._overview["column"] == "group"
+    domain = w._overview["domain"]
+    w.pca([2, 3, 0])
+    assert w._overview["version"] == first + 3 and w._overview["domain"] != domain
+    assert w._points["n"] == 0
+    xy = w.coordinates
+    counts = np.frombuffer(w._overview["counts"], "<u4")
+    assert int(counts.sum()) == 4000
+    ref = OverviewIndex.build(xy).grid()
+    np.testing.assert_array_equal(counts, ref.counts)
