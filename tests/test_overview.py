@@ -179,7 +179,17 @@ def test_a_sampled_tile_keeps_its_smallest_priorities_which_deeper_tiles_keep_to
 STAR = [(4.0, 7.5), (5.0, 1.0), (0.5, 5.0), (7.5, 5.0), (3.0, 1.0)]  # self-intersecting
 
 
-@pytest.mark.parametrize("polygon", [STAR, [(1.0, 1.0), (6.0, 2.0), (6.5, 6.5), (2.0, 5.0)]])
+def wobbly(k: int) -> list[tuple[float, float]]:
+    """A k-vertex closed curve around (4, 4) whose radius wobbles (concave in places)."""
+    t = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    r = 2.5 + 1.2 * np.sin(5 * t)
+    return [(4 + float(a), 4 + float(b)) for a, b in zip(r * np.cos(t), r * np.sin(t), strict=True)]
+
+
+# Few edges (a pass over the points per edge) and many (the points sorted by y once).
+@pytest.mark.parametrize(
+    "polygon", [STAR, [(1.0, 1.0), (6.0, 2.0), (6.5, 6.5), (2.0, 5.0)], wobbly(90)]
+)
 def test_lasso_selects_the_even_odd_inside_of_the_polygon(polygon: list) -> None:
     xy = points(3000, seed=5)
     index = OverviewIndex.build(xy, starts=[0, 1100, 2000])
