@@ -414,6 +414,18 @@ def _sorted_unique(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return values[keep]
 
 
+def _chunk_bits(
+    chunk: Chunk,
+    domain: Domain,
+    polygons: list[npt.NDArray[np.float64]],
+    extra: npt.NDArray[np.int64],
+) -> npt.NDArray[np.uint8]:
+    """The chunk's selection (as :func:`_chunk_lasso`) as one bit per row of its range."""
+    mask = np.zeros(chunk.rows_hi - chunk.rows_lo, bool)
+    mask[_chunk_lasso(chunk, domain, polygons, extra) - chunk.rows_lo] = True
+    return np.packbits(mask)
+
+
 def _count(rows: npt.NDArray[np.int64]) -> int:
     return int(rows.size)
 
@@ -512,8 +524,11 @@ class OverviewIndex:
         domain: Domain,
         n: int,
         n_points: int,
+        layout: object | None = None,
     ) -> None:
         self.executor = executor
+        #: Shared by the indexes of one layout (:meth:`recolor` keeps the points where they are).
+        self.layout = object() if layout is None else layout
         self.chunks = chunks
         #: Each chunk's rows are in [lo, hi) (for the rows of a selection that each chunk checks).
         self.ranges = ranges
@@ -592,6 +607,7 @@ class OverviewIndex:
             domain=self.domain,
             n=self.n,
             n_points=self.n_points,
+            layout=self.layout,
         )
 
     def release(self) -> None:
@@ -702,6 +718,7 @@ class LazySelection:
         self.extra = np.asarray(extra, np.int64)
         self._count = int(count)
         self._sizes = list(sizes)
+        self._bits: list[npt.NDArray[np.uint8]] | None = None
 
     @property
     def count(self) -> int:
@@ -761,10 +778,22 @@ class LazySelection:
         return da.concatenate(blocks) if blocks else da.zeros(0, dtype=np.int64)
 
     def contains(
-        self, rows: npt.NDArray[np.int64], x: npt.NDArray[np.floating], y: npt.NDArray[np.floating]
+        self,
+        rows: npt.NDArray[np.int64],
+        x: npt.NDArray[np.floating],
+        y: npt.NDArray[np.floating],
+        index: OverviewIndex | None = None,
     ) -> npt.NDArray[np.bool_]:
-        """Whether the points ``rows`` at ``x``, ``y`` are selected (the tiles' flags)."""
+        """Whether the points ``rows`` at ``x``, ``y`` of ``index`` are selected (the tiles'
+        flags).
+
+        On the index the polygons were drawn on, the points themselves are tested; on another
+        (a new layout, another widget's) each row is looked up in a bit per row of the selection
+        (N / 8 bytes, computed once where the chunks are).
+        """
         rows = np.asarray(rows, np.int64)
+        if index is not None and index.layout is not self._index.layout:
+            return self._member(rows)
         flags = np.zeros(rows.size, bool)
         if self.extra.size:
             at = np.clip(np.searchsorted(self.extra, rows), 0, self.extra.size - 1)
@@ -773,16 +802,34 @@ class LazySelection:
             flags |= inside_polygon(x, y, polygon)
         return flags
 
+    def _member(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether each of ``rows`` is selected, from the per-chunk bits (made on first use)."""
+        if self._bits is None:
+            index = self._index
+            ex = index.executor
+            parts = []
+            for chunk, (lo, hi) in zip(index.chunks, index.ranges, strict=True):
+                a, b = np.searchsorted(self.extra, [lo, hi])
+                parts.append(
+                    ex.submit(_chunk_bits, chunk, index.domain, self.polygons, self.extra[a:b])
+                )
+            self._bits = ex.gather(parts)
+        flags = np.zeros(rows.size, bool)
+        for (lo, hi), bits in zip(self._index.ranges, self._bits, strict=True):
+            here = np.flatnonzero((rows >= lo) & (rows < hi))
+            offset = rows[here] - lo
+            flags[here] = (bits[offset >> 3] >> (7 - (offset & 7)).astype(np.uint8)) & 1 == 1
+        return flags
+
 
 def selected_flags(
-    selection: Any,
-    rows: npt.NDArray[np.int64],
-    x: npt.NDArray[np.floating],
-    y: npt.NDArray[np.floating],
+    selection: Any, sample: Sample, index: OverviewIndex | None = None
 ) -> npt.NDArray[np.uint8]:
-    """1 where ``rows`` are in ``selection`` (a sorted array or a LazySelection), else 0."""
+    """1 where the rows of ``sample`` (a tile of ``index``) are in ``selection`` (a sorted
+    array or a LazySelection), else 0."""
+    rows = sample.rows
     if isinstance(selection, LazySelection):
-        return selection.contains(rows, x, y).astype(np.uint8)
+        return selection.contains(rows, sample.x, sample.y, index).astype(np.uint8)
     sel = np.asarray(selection, np.int64)
     if sel.size == 0:
         return np.zeros(len(rows), np.uint8)

@@ -1566,13 +1566,13 @@ class Projector(anywidget.AnyWidget):
 
     def _show_overview(self, index: OverviewIndex, column: Column | None) -> dict[str, Any]:
         grid = index.grid()
+        # The index replaced is dropped, not released: a lazy selection made on it keeps it (on
+        # a cluster its chunks leave the workers when the last reference goes).
         with self._overview_lock:
-            old, self._overview_index = self._overview_index, index
+            self._overview_index = index
             self._overview_column = "" if column is None else column.name
             self._overview_version += 1
             version = self._overview_version
-        if old is not None and old is not index:
-            old.release()
         return encoding.encode_overview(
             version,
             n=index.n,
@@ -1612,7 +1612,7 @@ class Projector(anywidget.AnyWidget):
         selection, changes = self.selected, self._selection_changes
         buffers: list[memoryview] = []
         for sample in samples:
-            flags = overview.selected_flags(selection, sample.rows, sample.x, sample.y)
+            flags = overview.selected_flags(selection, sample, index)
             buffers += encoding.tile_buffers(sample, flags)
         shapes = [(t, s.order.size, s.total) for t, s in zip(request.tiles, samples, strict=True)]
         self.send(protocol.tiles_reply(request.version, changes, shapes), buffers)

@@ -235,6 +235,14 @@ def test_a_selection_above_the_limit_is_lazy(monkeypatch: pytest.MonkeyPatch) ->
     np.testing.assert_array_equal(as_dask.compute(scheduler="sync"), expect)
     flags = lazy.contains(np.arange(6000), xy[:, 0], xy[:, 1])
     assert np.flatnonzero(flags).tolist() == expect
+    # On another layout of the rows the flags follow the rows, not the polygon.
+    moved = xy[::-1].copy()
+    other = OverviewIndex.build(moved, n_points=6000)
+    (tile,) = other.tiles([(0, 0, 0)], budget=6000)
+    flags = overview.selected_flags(lazy, tile, other)
+    assert sorted(tile.rows[flags == 1].tolist()) == expect
+    same = overview.selected_flags(lazy, tile, index.recolor(None))  # same layout: polygons
+    assert sorted(tile.rows[same == 1].tolist()) != expect
     # "add" on a lazy selection: another polygon and some rows, still lazy, counted exactly.
     corner = np.array([(6.0, 6.0), (8.0, 6.0), (8.0, 8.0), (6.0, 8.0)])
     more = index.lasso(corner, lazy)
@@ -381,6 +389,17 @@ def test_a_lasso_above_the_limit_selects_lazily(wide: Any, monkeypatch: pytest.M
     assert "4,000 selected" in repr(w)
     send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
     assert (np.frombuffer(sent[-1][1][3], np.uint8) == 1).all()
+    # Half the rows, then a new layout: the tiles still flag those rows, wherever they are now.
+    half = [[a, y0 - 1], [b, y0 - 1], [b, y0 + s / 2], [a, y0 + s / 2]]
+    send_from_browser(w, {"type": "lasso", "version": version, "polygon": half, "mode": "replace"})
+    chosen = w.selected
+    assert isinstance(chosen, LazySelection) and 100 < len(chosen) < 4000
+    w.pca([2, 1, 0])
+    assert w.selected is chosen
+    send_from_browser(w, {"type": "tiles", "version": version + 1, "tiles": [[0, 0, 0]]})
+    tile_rows = np.frombuffer(sent[-1][1][0], "<u4")
+    flags = np.frombuffer(sent[-1][1][3], np.uint8)
+    np.testing.assert_array_equal(np.sort(tile_rows[flags == 1]), chosen.compute())
     w.selected = [3]  # an array again
     assert w.selected.tolist() == [3]
 

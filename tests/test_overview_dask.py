@@ -23,7 +23,7 @@ def client() -> Any:
     """One in-process worker with one thread (fast to start), the default client meanwhile."""
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as local,
         distributed.Client(local) as c,
     ):
