@@ -270,7 +270,8 @@ def _cover(chunk: Chunk, domain: Domain, box: Bounds) -> npt.NDArray[np.int64] |
     x0, y0, x1, y1 = box
     s = domain[2]
     width = max(x1 - x0, y1 - y0, s / (1 << LEVELS))
-    z = int(min(LEVELS, max(0, math.floor(math.log2(4 * s / width)))))
+    ratio = 4 * s / width  # 0 for a box of infinite width (finite corners far apart)
+    z = int(min(LEVELS, max(0, math.floor(math.log2(ratio))))) if ratio >= 1 else 0
     if z == 0:
         return slice(0, chunk.keys.size)
     (ax, bx), (ay, by) = (
@@ -324,6 +325,16 @@ def _chunk_grid(
         cell += _grid_classes(chunk.codes)
         morton_counts = np.bincount(cell, minlength=w * h * classes).reshape(-1, classes)
         return morton_counts[_row_major(level)].reshape(-1).astype(np.uint32)
+    with np.errstate(over="ignore", invalid="ignore"):  # bounds far apart: inf, clipped
+        return _grid_in(chunk, domain, bounds, size)
+
+
+def _grid_in(
+    chunk: Chunk, domain: Domain, bounds: Bounds, size: tuple[int, int]
+) -> npt.NDArray[np.uint32]:
+    """:func:`_chunk_grid` over any bounds: the points' cells from their coordinates."""
+    w, h = size
+    classes = GRID_CATEGORIES + 1
     bx0, by0, bx1, by1 = bounds
     where = _cover(chunk, domain, bounds)
     x = chunk.x[where].astype(np.float64)
@@ -347,10 +358,17 @@ def inside_polygon(
 ) -> npt.NDArray[np.bool_]:
     """Whether each point is inside ``polygon`` (k, 2) by the even-odd rule.
 
-    The points are sorted by y once; each edge then toggles only the points of its own y band
-    (``[min, max)``, a slice of the sorted points), so the work is the crossings, not
-    points x edges.
+    Each edge toggles the points of its own y band (``[min, max)``) that lie left of it. A long
+    polygon (a hand-drawn lasso) sorts the points by y once, so each band is a slice and the
+    work is the crossings, not points x edges; a short one passes over the points per edge.
     """
+    with np.errstate(over="ignore", invalid="ignore"):  # finite vertices far apart: inf, no error
+        return _even_odd(x, y, polygon)
+
+
+def _even_odd(
+    x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], polygon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
     ax, ay = polygon[:, 0], polygon[:, 1]
     bx, by = np.roll(ax, -1), np.roll(ay, -1)
     if len(polygon) <= _FEW_EDGES:  # sorting would cost more than a pass per edge

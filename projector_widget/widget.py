@@ -846,6 +846,7 @@ class Projector(anywidget.AnyWidget):
                 self.size_by = ""
             if self.chart and self.chart not in colorable(self._column_list):
                 self.chart = ""
+        self._recolor_overview()
         self._refresh_labels()
 
     # ------------------------------------------------------------------ bookmarks
@@ -1505,7 +1506,7 @@ class Projector(anywidget.AnyWidget):
         checked initial dimensions."""
         self._overview_lock = threading.Lock()  # the index and its version change together
         self._overview_index: OverviewIndex | None = None
-        self._overview_column = ""  # the categorical column of the index's codes
+        self._overview_source: Column | None = None  # the column of the index's codes
         self._overview_version = 0
         #: Changes of ``selected`` so far (tiles replies say which their flags show).
         self._selection_changes = 0
@@ -1570,7 +1571,7 @@ class Projector(anywidget.AnyWidget):
         # a cluster its chunks leave the workers when the last reference goes).
         with self._overview_lock:
             self._overview_index = index
-            self._overview_column = "" if column is None else column.name
+            self._overview_source = column
             self._overview_version += 1
             version = self._overview_version
         return encoding.encode_overview(
@@ -1585,11 +1586,15 @@ class Projector(anywidget.AnyWidget):
         )
 
     @traitlets.observe("color_by")
-    def _on_color_by(self, change: dict[str, Any]) -> None:
+    def _on_color_by(self, _change: dict[str, Any]) -> None:
+        self._recolor_overview()
+
+    def _recolor_overview(self) -> None:
+        """New category codes in the overview when the colour column (or its values) changed."""
         if not self._overview_mode or self._overview_index is None:
             return
-        column, codes = self._overview_codes(change["new"])
-        if ("" if column is None else column.name) == self._overview_column:
+        column, codes = self._overview_codes(self.color_by)
+        if column is self._overview_source:
             return  # the overview has these categories already (or none before and after)
         self._overview = self._show_overview(self._overview_index.recolor(codes), column)
 

@@ -469,6 +469,38 @@ def test_stale_requests_are_dropped_and_bad_ones_answered(wide: Any) -> None:
     assert sent == []
 
 
+def test_extreme_but_finite_numbers_are_answered(wide: Any) -> None:
+    w, sent = wide
+    version = w._overview["version"]
+    huge, tiny = 1e308, 1e-300
+    send_from_browser(w, {"type": "grid", "version": version, "bounds": [-huge, -huge, huge, huge]})
+    assert sent[-1][0]["type"] == "grid"
+    assert int(np.frombuffer(sent[-1][1][0], "<u4").sum()) == 4000
+    send_from_browser(w, {"type": "grid", "version": version, "bounds": [0, 0, tiny, tiny]})
+    assert sent[-1][0]["type"] == "grid"
+    polygon = [[-huge, -huge], [huge, -huge], [0, huge]]
+    send_from_browser(w, {"type": "lasso", "version": version, "polygon": polygon, "mode": "add"})
+    assert sent[-1][0]["type"] == "lasso"
+    send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[16, 65535, 65535]]})
+    assert sent[-1][0]["type"] == "tiles"
+
+
+def test_isolating_rows_in_overview_mode_indexes_only_them(wide: Any) -> None:
+    w, _sent = wide
+    rows = np.arange(0, 4000, 3)
+    w.isolate(rows)
+    assert w._overview["n"] == rows.size and w._points["n"] == 0
+    assert int(np.frombuffer(w._overview["counts"], "<u4").sum()) == rows.size
+    (tile,) = w._overview_index.tiles([(0, 0, 0)], budget=4000)
+    assert sorted(tile.rows.tolist()) == rows.tolist()
+    w.color_by = "score"
+    w.color_by = "group"
+    (tile,) = w._overview_index.tiles([(0, 0, 0)], budget=4000)
+    np.testing.assert_array_equal(tile.codes, w._column_list[0].codes[tile.rows])
+    w.show_all()
+    assert w._overview["n"] == 4000
+
+
 def test_requests_to_a_widget_without_overview_get_an_error() -> None:
     x, _groups = blobs(200)
     w = Projector(x)
@@ -491,6 +523,13 @@ def test_a_new_layout_or_colour_column_rebuilds_the_overview(wide: Any) -> None:
     assert (np.frombuffer(sent[-1][1][2], np.uint8) == 255).all()
     w.color_by = "group"
     assert w._overview["version"] == first + 2 and w._overview["column"] == "group"
+    w.label_selection("group", "new", rows=[0, 1, 2])  # a category more: codes change
+    assert w._overview["version"] == first + 3
+    assert w._overview["categories"] == w._column_list[0].categories
+    assert "new" in w._overview["categories"]
+    (tile,) = w._overview_index.tiles([(0, 0, 0)], budget=4000)
+    np.testing.assert_array_equal(tile.codes, w._column_list[0].codes[tile.rows])
+    first += 1
     domain = w._overview["domain"]
     w.pca([2, 3, 0])
     assert w._overview["version"] == first + 3 and w._overview["domain"] != domain
