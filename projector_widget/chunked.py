@@ -13,11 +13,12 @@ the phases report progress and a stop cancels what is still queued.
   counts non-finite rows) and projects every row on the cluster;
 * :func:`layout` fits t-SNE or UMAP on a random sample and places the other rows with the
   library's own ``transform``, chunk by chunk on the workers;
-* :class:`ChunkedSearch` finds exact neighbours: each chunk's k best on the cluster, merged here;
+* :class:`ChunkedSearch` finds exact neighbours: each chunk's k best on the cluster, merged here,
+  or approximate ones through an index built from the chunks (:mod:`.chunked_ann`);
 * :func:`metadata_table` turns a Dask DataFrame or an Arrow table into columns, one at a time.
 
 Features that need every row in the kernel (spherize, isolation, layout quality, sequences,
-approximate indexes, exports) raise :class:`NeedsMemoryError` instead of copying the array.
+exports) raise :class:`NeedsMemoryError` instead of copying the array.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ import numpy.typing as npt
 from .progress import OPTIMISING, Reporter
 
 if TYPE_CHECKING:
+    from .chunked_ann import ChunkedIndex
+    from .progress import ProgressArg
     from .projections import Hooks, Layout, Method, PCAResult
 
 #: Rows gathered to fit t-SNE or UMAP; the other rows are placed by the fitted model.
@@ -607,25 +610,50 @@ def _chunk_nearest(
 
 
 class ChunkedSearch:
-    """Exact neighbour queries over a :class:`ChunkedMatrix`: every chunk's k best rows on the
-    cluster, merged in the kernel (same distances as :func:`projector_widget.neighbors.nearest`).
+    """Neighbour queries over a :class:`ChunkedMatrix`, computed on the cluster.
+
+    Exact: every chunk's k best rows on the cluster, merged in the kernel (same distances as
+    :func:`projector_widget.neighbors.nearest`). After :meth:`build_index` for a metric, its
+    :class:`projector_widget.chunked_ann.ChunkedIndex` (codes kept on the workers) answers
+    queries of that metric instead, unless ``exact``.
     """
 
     def __init__(self, matrix: ChunkedMatrix) -> None:
         self._matrix = matrix
+        self._indexes: dict[str, ChunkedIndex] = {}
 
     def offer_subspace(
         self, _basis: npt.NDArray[np.float32], _scores: npt.NDArray[np.float32]
     ) -> None:
         """Nothing to keep: the chunked PCA has no subspace scores."""
 
-    def build_index(self, metric: str, **_options: Any) -> Any:
-        """Never: an approximate index holds every row (NeedsMemoryError)."""
-        raise needs_memory("build_index (an approximate index of every row)", self._matrix.shape)
+    def build_index(
+        self, metric: str, *, progress: ProgressArg = None, **options: Any
+    ) -> ChunkedIndex:
+        """Build an approximate index of every row for ``metric`` on the cluster and answer
+        queries of ``metric`` through it from now on (replacing, and releasing, an earlier one).
 
-    def has_index(self, _metric: str) -> bool:
-        """No approximate index answers queries."""
-        return False
+        ``options`` (``nlist``, ``nprobe``, ``rerank``, ``seed``, ``shards``) go to
+        :class:`~projector_widget.chunked_ann.ChunkedIndex`; ``progress`` receives its phases.
+        Needs faiss and Dask: ``pip install "projector-widget[dask,ann]"``.
+        """
+        from .chunked_ann import OPTIONS, ChunkedIndex
+        from .neighbors import check_metric
+
+        m = check_metric(metric)
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise TypeError(f"unknown index option(s) {unknown}; the options are {list(OPTIONS)}")
+        index = ChunkedIndex(self._matrix, m, progress=progress, **options)
+        old = self._indexes.get(m)
+        self._indexes[m] = index
+        if old is not None:
+            old.close()
+        return index
+
+    def has_index(self, metric: str) -> bool:
+        """Whether an approximate index answers queries of ``metric``."""
+        return metric in self._indexes
 
     def query(
         self,
@@ -636,7 +664,8 @@ class ChunkedSearch:
         candidates: npt.NDArray[np.int64] | None = None,
         exact: bool = False,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """The ``k`` nearest rows to a row index or a vector: ``(indices, distances)``."""
+        """The ``k`` nearest rows to a row index or a vector: ``(indices, distances)``, through
+        the index of ``metric`` when one is built (and not ``exact``), else exactly."""
         import dask
 
         from .neighbors import check_metric
@@ -646,6 +675,9 @@ class ChunkedSearch:
             raise ValueError(f"k must be a positive integer, got {k!r}")
         if candidates is not None:
             self._matrix.require("neighbours among isolated rows")
+        index = None if exact else self._indexes.get(m)
+        if index is not None:
+            return index.search(query, int(k))
         n, d = self._matrix.shape
         exclude = -1
         if isinstance(query, (int, np.integer)) and not isinstance(query, bool):

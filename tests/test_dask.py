@@ -262,8 +262,6 @@ def test_features_that_need_every_row_say_so(widget: Projector, data: Any, tmp_p
     assert widget.spherize is False
     with pytest.raises(NeedsMemoryError, match="isolating a selection"):
         widget.isolate([1, 2, 3])
-    with pytest.raises(NeedsMemoryError, match="build_index"):
-        widget.build_index()
     with pytest.raises(NeedsMemoryError, match="custom projection"):
         widget.project("custom", x=("a", "b"))
     with pytest.raises(NeedsMemoryError, match="to_tsv"):
