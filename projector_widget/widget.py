@@ -55,6 +55,7 @@ from .timeline import Timeline, build_timeline
 from .traits import check_camera, check_number, normalize_selection, selection
 
 if TYPE_CHECKING:
+    from .chunked_ann import ChunkedIndex
     from .explain import NamedClusters
     from .progress import Reporter
     from .quality import QualityReport
@@ -695,7 +696,9 @@ class Projector(anywidget.AnyWidget):
             int(index), k, metric, candidates=self._session.subset, exact=exact
         )
 
-    def build_index(self, metric: str | None = None, **options: Any) -> ApproximateIndex:
+    def build_index(
+        self, metric: str | None = None, **options: Any
+    ) -> ApproximateIndex | ChunkedIndex:
         """Build an approximate neighbour index for ``metric`` (default: the widget's ``metric``).
 
         For sets where an exact query is too slow (it reads every row: ~100 ms at 1M x 768).
@@ -705,7 +708,9 @@ class Projector(anywidget.AnyWidget):
         ``rerank``, ``seed``) go to :class:`projector_widget.ann.ApproximateIndex`. At
         1M x 768 it takes about 12 s on two cores and keeps 0.8 GB (one byte per value); its
         phases (training, then chunks of rows) show in the widget's status, or in a tqdm bar
-        while no view is displayed.
+        while no view is displayed. For a Dask array the index is built from its chunks and
+        kept on the cluster (:class:`projector_widget.chunked_ann.ChunkedIndex`, which also
+        takes ``shards``; needs ``pip install "projector-widget[dask,ann]"``).
         """
         m = check_metric(self.metric if metric is None else metric)
         with self._session.task() as report:
