@@ -25,7 +25,7 @@ import { Emphasis } from "./view/emphasis";
 import { Explain } from "./view/explain";
 import { attachGestures } from "./view/gestures";
 import { Hover } from "./view/hover";
-import { bindOverview } from "./view/overview";
+import { overviewOf } from "./view/overview";
 import { createShell, DEFAULT_HEIGHT, panelToggle, watchSize, watchTheme } from "./view/shell";
 import { Stage } from "./view/stage";
 import { attachTestHook, viewTestHook } from "./view/testHook";
@@ -132,17 +132,6 @@ function render({ model, el }: RenderProps): () => void {
   shell.stage.append(chart.el);
   toolbar.el.insertBefore(chart.toggle, toolbar.el.querySelector(".pw-hint"));
 
-  // Above the overview threshold: a grid, then tiles of points, asked for as the view settles.
-  const overview = bindOverview(model, shared, {
-    renderer: () => stage.renderer,
-    column: (column, rows) => drawing.setOverviewColumn(column, rows),
-    showError: shell.showError,
-  });
-  const overviewMoved = (): void => {
-    const rect = stage.renderer?.visibleRect();
-    if (rect) overview.planner.viewChanged(rect);
-  };
-
   // What is drawn, and what is emphasised in it.
   const emphasis = new Emphasis(
     model,
@@ -173,12 +162,24 @@ function render({ model, el }: RenderProps): () => void {
     },
   });
 
+  // Above the overview threshold: a grid, then tiles of points, asked for as the view settles.
+  const overview = overviewOf(model, shared, {
+    renderer: () => stage.renderer,
+    column: (column, rows) => drawing.setOverviewColumn(column, rows),
+    showError: shell.showError,
+  });
+  const overviewMoved = (): void => {
+    const rect = stage.renderer?.visibleRect();
+    if (rect) overview.planner.viewChanged(rect);
+  };
+
   // Model -> view: each key bound once (run now and on change), in an order where what a
   // handler reads is already there: the kernel's rules first, the points before the emphasis.
   const offs: (() => void)[] = [
     bind(model, "height", () => shell.setHeight(numberAt(model, "height", DEFAULT_HEIGHT))),
     ...bindControls(model, controls),
     ...drawing.bind(),
+    ...overview.bind(),
     bind(model, "_columns", () => chart.setColumns(drawing.columns)),
     bind(model, "chart", () => chart.show(stringAt(model, "chart", ""))),
     ...emphasis.bindNeighbors(),
@@ -259,7 +260,6 @@ function render({ model, el }: RenderProps): () => void {
   return () => {
     camera.dispose();
     emphasis.dispose();
-    for (const off of overview.offs.splice(0)) off();
     for (const off of offs.splice(0).reverse()) off();
     controls.dispose();
     timeline.dispose();

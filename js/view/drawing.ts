@@ -192,8 +192,12 @@ export class Drawing {
     const sized = this.columns.find((c) => c.name === sizeName);
     const base = this.stage.renderer?.pointSize ?? 0;
     const [lo, hi] = sizeRangeOf(model.get("size_range"));
+    const listed = this.columns.find((c) => c.name === name) ?? null;
+    // The overview's column: the kernel's descriptor of it when listed (its counts are exact).
+    const ov = this.overviewColumn;
+    const color = ov ? (listed?.kind === "category" && listed.name === ov.name ? listed : ov) : listed;
     this.stage.legend.show({
-      color: this.overviewColumn ?? this.columns.find((c) => c.name === name) ?? null,
+      color,
       n: this.overviewColumn ? this.overviewRows : this.n,
       lut: this.lut,
       palette: this.palette,

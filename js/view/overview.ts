@@ -60,8 +60,11 @@ export interface OverviewStats {
   bytes: number;
   /** Tile and grid requests sent. */
   requests: number;
-  /** Points drawn now. */
+  /** Points drawn now, and how many of them are flagged selected. */
   drawn: number;
+  selected: number;
+  /** The data rectangle of the last view seen ([x0, y0, x1, y1]; null before any). */
+  view: [number, number, number, number] | null;
 }
 
 /** The region, as a rectangle, of tile `key` of the square `domain` [x0, y0, side]. */
@@ -264,8 +267,22 @@ export class OverviewPlanner {
 
   get stats(): OverviewStats {
     let drawn = 0;
-    for (const t of this.shown.tiles) drawn += t.count;
-    return { mode: this.mode, tiles: this.cache.size, points: this.held, bytes: this.bytes, requests: this.requests, drawn };
+    let selected = 0;
+    for (const t of this.shown.tiles) {
+      drawn += t.count;
+      for (let i = 0; i < t.count; i++) selected += t.selected[i];
+    }
+    const v = this.view;
+    return {
+      mode: this.mode,
+      tiles: this.cache.size,
+      points: this.held,
+      bytes: this.bytes,
+      requests: this.requests,
+      drawn,
+      selected,
+      view: v ? [v.x0, v.y0, v.x1, v.y1] : null,
+    };
   }
 
   /** A lasso drawn on the overview (screen path made data coordinates by the caller): the request, or null when it is too short. */
@@ -459,10 +476,11 @@ export interface OverviewHost {
 }
 
 /**
- * Bind the planner to the model: `_overview`, `selected` and the kernel's replies in; requests
- * out; what to draw to the renderer. Returns the planner and the unbind functions.
+ * The planner of a view, and `bind`, which binds it to the model (`_overview`, `selected` and the
+ * kernel's replies in; requests out; what to draw to the renderer) and returns the unbind
+ * functions.
  */
-export function bindOverview(model: WidgetModel, shared: Shared, host: OverviewHost): { planner: OverviewPlanner; offs: (() => void)[] } {
+export function overviewOf(model: WidgetModel, shared: Shared, host: OverviewHost): { planner: OverviewPlanner; bind(): (() => void)[] } {
   const planner: OverviewPlanner = new OverviewPlanner({
     send: (request) => send(model, request),
     show: (scene) => host.renderer()?.setOverview(scene, planner.overview?.domain ?? null),
@@ -471,7 +489,7 @@ export function bindOverview(model: WidgetModel, shared: Shared, host: OverviewH
       return () => clearTimeout(timer);
     },
   });
-  const offs = [
+  const bindAll = (): (() => void)[] => [
     bind(model, "_overview", () => {
       const decoded = decodeOverview(model.get("_overview"));
       if (!decoded.ok) host.showError(`The kernel sent a malformed ${decoded.error}`);
@@ -502,5 +520,5 @@ export function bindOverview(model: WidgetModel, shared: Shared, host: OverviewH
     }),
     () => planner.dispose(),
   ];
-  return { planner, offs };
+  return { planner, bind: bindAll };
 }

@@ -71,7 +71,8 @@ export class Stage {
             // The overview (no points, a grid or tiles instead) is ready once drawn too.
             if ((drawn > 0 || overview > 0) && root.getAttribute("data-ready") !== "1") root.setAttribute("data-ready", "1");
             // Every point drawn (data-ready comes with the first part when points arrive in parts).
-            const all = drawn > 0 && drawn === host.total();
+            // The overview's first frame counts as every point on screen (it stands for them all).
+            const all = (drawn > 0 && drawn === host.total()) || (overview > 0 && host.total() === 0);
             if (all !== (root.getAttribute("data-complete") === "1")) root.setAttribute("data-complete", all ? "1" : "0");
             if (all) host.allDrawn();
           },

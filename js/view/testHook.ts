@@ -55,8 +55,11 @@ export interface OverviewInfo {
   /** Tiles and points held in the cache (points at most the overview's budget). */
   tiles: number;
   points: number;
-  /** Points on screen now. */
+  /** Points on screen now, and how many of them are selected. */
   drawn: number;
+  selected: number;
+  /** The data rectangle on screen: [x0, y0, x1, y1] (y up). */
+  view: [number, number, number, number] | null;
   /** Bytes received in tile and grid replies, and requests sent. */
   bytes: number;
   requests: number;
