@@ -835,22 +835,45 @@ class LazySelection:
         flags = np.zeros(rows.size, bool)
         for (lo, hi), bits in zip(self._index.ranges, self._bits, strict=True):
             here = np.flatnonzero((rows >= lo) & (rows < hi))
-            offset = rows[here] - lo
-            flags[here] = (bits[offset >> 3] >> (7 - (offset & 7)).astype(np.uint8)) & 1 == 1
+            flags[here] = _bit(bits, rows[here] - lo)
         return flags
 
 
+def _bit(bits: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """The bits at ``offsets`` of a ``np.packbits`` array."""
+    return ((bits[offsets >> 3] >> (7 - (offsets & 7)).astype(np.uint8)) & 1).astype(bool)
+
+
+class RowBits:
+    """A sorted array of rows as one bit per row (N / 8 bytes): a tile's flags are one lookup
+    per row, where a binary search per row in millions of selected rows misses the cache."""
+
+    def __init__(self, rows: npt.NDArray[np.int64], n: int) -> None:
+        mask = np.zeros(n, bool)
+        mask[rows] = True
+        self.bits = np.packbits(mask)
+
+    def __call__(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether each of ``rows`` is one of them."""
+        return _bit(self.bits, np.asarray(rows, np.int64))
+
+
 def selected_flags(
-    selection: Any, sample: Sample, index: OverviewIndex | None = None
+    selection: Any,
+    sample: Sample,
+    index: OverviewIndex | None = None,
+    bits: RowBits | None = None,
 ) -> npt.NDArray[np.uint8]:
     """1 where the rows of ``sample`` (a tile of ``index``) are in ``selection`` (a sorted
-    array or a LazySelection), else 0."""
+    array, whose :class:`RowBits` ``bits`` may be given, or a LazySelection), else 0."""
     rows = sample.rows
     if isinstance(selection, LazySelection):
         return selection.contains(rows, sample.x, sample.y, index).astype(np.uint8)
     sel = np.asarray(selection, np.int64)
     if sel.size == 0:
         return np.zeros(len(rows), np.uint8)
+    if bits is not None:
+        return bits(rows).astype(np.uint8)
     at = np.clip(np.searchsorted(sel, rows), 0, sel.size - 1)
     return (sel[at] == rows).astype(np.uint8)
 

@@ -1515,6 +1515,8 @@ class Projector(anywidget.AnyWidget):
         self._overview_version = 0
         #: Changes of ``selected`` so far (tiles replies say which their flags show).
         self._selection_changes = 0
+        #: A large selection array and its bits (the tiles' flags), made on the first tiles.
+        self._selected_bits: tuple[npt.NDArray[np.int64], overview.RowBits] | None = None
         if isinstance(overview_above, bool) or not isinstance(overview_above, (int, np.integer)):
             raise TypeError(f"overview_above must be a number of rows, got {overview_above!r}")
         #: Whether the first view is the density overview (README, "Larger than memory").
@@ -1620,9 +1622,15 @@ class Projector(anywidget.AnyWidget):
             return
         samples = index.tiles(list(request.tiles), overview.TILE_BUDGET)
         selection, changes = self.selected, self._selection_changes
+        bits = None
+        if isinstance(selection, np.ndarray) and selection.size > overview.TILE_BUDGET:
+            cached = self._selected_bits
+            if cached is None or cached[0] is not selection:
+                cached = self._selected_bits = (selection, overview.RowBits(selection, self._n))
+            bits = cached[1]
         buffers: list[memoryview] = []
         for sample in samples:
-            flags = overview.selected_flags(selection, sample, index)
+            flags = overview.selected_flags(selection, sample, index, bits)
             buffers += encoding.tile_buffers(sample, flags)
         shapes = [(t, s.order.size, s.total) for t, s in zip(request.tiles, samples, strict=True)]
         self.send(protocol.tiles_reply(request.version, changes, shapes), buffers)

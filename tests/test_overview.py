@@ -216,6 +216,21 @@ def test_lasso_add_mode_unions_with_the_current_selection() -> None:
     assert both.tolist() == sorted(expect)
 
 
+def test_row_bits_flag_exactly_their_rows() -> None:
+    rng = np.random.default_rng(2)
+    chosen = np.unique(rng.integers(0, 10_001, 3000))
+    bits = overview.RowBits(chosen, 10_001)
+    assert bits.bits.nbytes == 1251
+    query = rng.integers(0, 10_001, 5000)
+    np.testing.assert_array_equal(bits(query), np.isin(query, chosen))
+    xy = points(10_001)
+    index = OverviewIndex.build(xy)
+    (tile,) = index.tiles([(1, 0, 0)], budget=10_001)
+    with_bits = overview.selected_flags(chosen, tile, index, bits)
+    np.testing.assert_array_equal(with_bits, overview.selected_flags(chosen, tile, index))
+    np.testing.assert_array_equal(with_bits, np.isin(tile.rows, chosen))
+
+
 def test_a_selection_above_the_limit_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
     da = pytest.importorskip("dask.array")
     xy = points(6000, seed=7)
@@ -335,6 +350,27 @@ def test_tiles_come_with_their_points_and_selection_flags(wide: Any) -> None:
     w.selected = [1]
     send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
     assert sent[-1][0]["selection"] > selection
+
+
+def test_flags_of_a_large_selection_come_from_its_bits(
+    wide: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w, sent = wide
+    monkeypatch.setattr(overview, "TILE_BUDGET", 100)  # 2,000 selected rows: past it
+    w.selected = np.arange(0, 4000, 2)
+    version = w._overview["version"]
+    for _ in range(2):  # the second request reuses the bits
+        send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
+        reply, buffers = sent[-1]
+        assert reply["tiles"][0]["count"] == 100
+        rows = np.frombuffer(buffers[0], "<u4")
+        flags = np.frombuffer(buffers[3], np.uint8)
+        np.testing.assert_array_equal(flags, (rows % 2 == 0).astype(np.uint8))
+    assert w._selected_bits is not None and w._selected_bits[0] is w.selected
+    w.selected = np.arange(1, 4000, 2)
+    send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
+    rows = np.frombuffer(sent[-1][1][0], "<u4")
+    np.testing.assert_array_equal(np.frombuffer(sent[-1][1][3], np.uint8), rows % 2)
 
 
 def test_a_zoomed_grid_and_a_lasso_through_messages(wide: Any) -> None:
