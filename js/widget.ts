@@ -144,6 +144,7 @@ function render({ model, el }: RenderProps): () => void {
       inspector,
       root: shell.root,
       selectionChanged: (indices) => chart.setSelection(indices),
+      overviewRows: () => overview.planner.overview?.n ?? 0,
     },
     kernel,
   );
@@ -165,7 +166,10 @@ function render({ model, el }: RenderProps): () => void {
   // Above the overview threshold: a grid, then tiles of points, asked for as the view settles.
   const overview = overviewOf(model, shared, {
     renderer: () => stage.renderer,
-    column: (column, rows) => drawing.setOverviewColumn(column, rows),
+    column: (column, rows) => {
+      drawing.setOverviewColumn(column, rows);
+      emphasis.updateFlags();
+    },
     showError: shell.showError,
   });
   const overviewMoved = (): void => {

@@ -26,6 +26,8 @@ export interface EmphasisOutputs {
   root: HTMLElement;
   /** The selection changed (from a gesture, the chart or the model). */
   selectionChanged?(indices: Uint32Array): void;
+  /** Rows of the density overview (0: off): no point is drawn, the status counts its rows. */
+  overviewRows?(): number;
 }
 
 export class Emphasis {
@@ -48,6 +50,15 @@ export class Emphasis {
     const n = points?.n ?? 0;
     const { flags, count, emphasis } = this.state.composeFlags(n, points?.visible ?? null);
     this.out.renderer()?.setSelection(flags, count, emphasis);
+    const rows = this.out.overviewRows?.() ?? 0;
+    if (rows > 0) {
+      // The overview: every row is there (as a grid or tiles); a selection too large to send is its count.
+      const raw = this.model.get("selected") as { lazy?: unknown; count?: unknown } | null;
+      const selected = raw?.lazy === true && typeof raw.count === "number" ? raw.count : this.state.selection.length;
+      this.out.status.set(rows, selected, rows);
+      this.out.panel.setSelectedCount(selected);
+      return;
+    }
     this.out.status.set(n, count, this.out.total() || n);
     this.out.panel.setSelectedCount(count);
   }

@@ -93,8 +93,10 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
     assert nb.kernel_json("w._points['n']") == 0
     painted = page.evaluate(PAINTED_JS)
     assert painted["painted"] > 0.02 * painted["total"], painted
-    # The 3-D toggle is hidden: the overview is 2-D.
+    # The 3-D toggle is hidden: the overview is 2-D. The status counts every row.
     assert page.is_hidden(f"{WIDGET} .pw-3d")
+    status = page.text_content(f"{WIDGET} .pw-status")
+    assert status.startswith(f"{N:,} points · 0 selected"), status
 
     # Zoom in with the wheel on the first cluster's centre until its tiles fit the budget.
     x0, y0, x1, y1 = first["view"]
@@ -156,6 +158,11 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
     assert nb.kernel_json("w._overview['version']") == version  # the same layout throughout
     # The browser asked for its tiles again: their flags now show the selection.
     page.wait_for_function(f"() => {HOOK}.overview().selected > 0", timeout=60_000)
+    page.wait_for_function(
+        f"() => document.querySelector('{WIDGET} .pw-status').textContent"
+        f".startsWith('{N:,} points · {count:,} selected')",
+        timeout=30_000,
+    )
 
     # Back out: the grid again, and no tile drawn.
     page.mouse.move(box["x"] + w_px / 2, box["y"] + h_px / 2)
