@@ -44,7 +44,10 @@ function render({ model, el }: RenderProps): () => void {
   const camera = new CameraSync({
     camera: () => stage.renderer?.camera ?? null,
     shown: () => (stage.renderer && drawing.points ? { dims: drawing.points.dims, radius: stage.renderer.dataRadius } : null),
-    apply: (cam) => stage.renderer?.applyCamera(cam),
+    apply: (cam) => {
+      stage.renderer?.applyCamera(cam);
+      overviewMoved();
+    },
     write: (value) => save(model, "camera", value),
   });
   const stage: Stage = new Stage(shell, {

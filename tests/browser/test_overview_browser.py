@@ -74,8 +74,8 @@ def _overview(nb):
     return nb.page.evaluate(f"() => {HOOK}.overview()")
 
 
-def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_notebook):
-    nb = open_notebook("overview.ipynb", [CELL])
+def _first_view(nb):
+    """Wait for the overview of the settled layout; check it is a grid with no point held."""
     page = nb.page
     page.wait_for_selector(f'{WIDGET}[data-ready="1"]', timeout=120_000)
     # The background PCA of every row lands after the first frame: a new layout, a new version.
@@ -84,8 +84,6 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
     page.wait_for_function(
         f"() => {HOOK}.overview() && {HOOK}.overview().version === {version}", timeout=60_000
     )
-
-    # The first view: the grid, no point held or sent, and the canvas is not blank.
     first = _overview(nb)
     assert first["mode"] == "grid", first
     assert first["points"] == 0 and first["tiles"] == 0 and first["drawn"] == 0, first
@@ -97,15 +95,14 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
     assert page.is_hidden(f"{WIDGET} .pw-3d")
     status = page.text_content(f"{WIDGET} .pw-status")
     assert status.startswith(f"{N:,} points · 0 selected"), status
+    return version, first
 
-    # Zoom in with the wheel on the first cluster's centre until its tiles fit the budget.
-    x0, y0, x1, y1 = first["view"]
-    box = page.query_selector(f"{WIDGET} canvas.pw-canvas").bounding_box()
-    cx, cy = nb.kernel_json("w.coordinates[:50_000, :2].mean(axis=0).tolist()")
-    sx = box["x"] + (cx - x0) / (x1 - x0) * box["width"]
-    sy = box["y"] + (y1 - cy) / (y1 - y0) * box["height"]
+
+def _zoom_in(nb, at):
+    """Wheel in at ``at`` (page px) until the visible tiles are in; check what it cost."""
+    page = nb.page
     before = _overview(nb)
-    page.mouse.move(sx, sy)
+    page.mouse.move(*at)
     for _ in range(14):
         page.mouse.wheel(0, -120)
     page.wait_for_function(
@@ -129,18 +126,40 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
     )
     painted = page.evaluate(PAINTED_JS)
     assert painted["painted"] > 0.01 * painted["total"], painted
+    return zoomed
 
-    # A lasso on the overview: the kernel selects the rows inside the polygon.
+
+def _hover_and_click(nb, zoomed, box, at):
+    """Hover shows the nearest tile point's row (metadata from the kernel); a click selects it."""
+    page = nb.page
+    x0, _, x1, y1 = zoomed["view"]
+    page.mouse.move(*at)
+    title = page.wait_for_selector(f"{WIDGET} .pw-tooltip-title", timeout=30_000).inner_text()
+    row = int(title.lstrip("#"))
+    page.wait_for_selector(f"{WIDGET} .pw-tooltip-value:has-text('a')", timeout=30_000)
+    px_data = (x1 - x0) / box["width"]
+    under = [x0 + (at[0] - box["x"]) * px_data, y1 - (at[1] - box["y"]) * px_data]
+    gap = nb.kernel_json(f"float(np.hypot(*(w.coordinates[{row}, :2] - np.array({under!r}))))")
+    assert gap < 10 * px_data, (row, gap, px_data)
+    assert nb.kernel_json(f"names[{row}]") == "a"
+    page.mouse.click(*at)
+    assert nb.wait_kernel(f"w.selected.tolist() == [{row}]", timeout=30)
+
+
+def _lasso(nb, zoomed, box, version):
+    """A lasso on the overview: the kernel selects exactly the rows inside the polygon."""
+    page = nb.page
     x0, y0, x1, y1 = zoomed["view"]
     w_px, h_px = box["width"], box["height"]
-    poly_px = np.array(
-        [[0.3, 0.3], [0.7, 0.25], [0.75, 0.6], [0.5, 0.75], [0.25, 0.6]]
-    ) * [w_px, h_px]
+    poly_px = np.array([[0.3, 0.3], [0.7, 0.25], [0.75, 0.6], [0.5, 0.75], [0.25, 0.6]]) * [
+        w_px,
+        h_px,
+    ]
     poly_data = [
         [x0 + px / w_px * (x1 - x0), y1 - py / h_px * (y1 - y0)] for px, py in poly_px.tolist()
     ]
     lasso_gesture(page, box, poly_px)
-    count = nb.wait_kernel("len(w.selected)", timeout=60)
+    count = nb.wait_kernel("len(w.selected) > 1 and len(w.selected)", timeout=60)
     tol = 2.0 * (x1 - x0) / w_px  # 2 CSS px in data units
     nb.kernel(INSIDE)
     result = nb.kernel_json(
@@ -164,8 +183,24 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
         timeout=30_000,
     )
 
+
+def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_notebook):
+    nb = open_notebook("overview.ipynb", [CELL])
+    page = nb.page
+    version, first = _first_view(nb)
+
+    # Zoom in with the wheel on the first cluster's centre until its tiles fit the budget.
+    x0, y0, x1, y1 = first["view"]
+    box = page.query_selector(f"{WIDGET} canvas.pw-canvas").bounding_box()
+    cx, cy = nb.kernel_json("w.coordinates[:50_000, :2].mean(axis=0).tolist()")
+    sx = box["x"] + (cx - x0) / (x1 - x0) * box["width"]
+    sy = box["y"] + (y1 - cy) / (y1 - y0) * box["height"]
+    zoomed = _zoom_in(nb, (sx, sy))
+    _hover_and_click(nb, zoomed, box, (sx + 1, sy + 1))
+    _lasso(nb, zoomed, box, version)
+
     # Back out: the grid again, and no tile drawn.
-    page.mouse.move(box["x"] + w_px / 2, box["y"] + h_px / 2)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     for _ in range(16):
         page.mouse.wheel(0, 120)
     page.wait_for_function(
@@ -173,7 +208,6 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
         timeout=60_000,
         polling=100,
     )
-    out = _overview(nb)
-    assert out["points"] <= BUDGET
+    assert _overview(nb)["points"] <= BUDGET
     painted = page.evaluate(PAINTED_JS)
     assert painted["painted"] > 0.02 * painted["total"], painted
