@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -449,22 +451,52 @@ def _count(rows: npt.NDArray[np.int64]) -> int:
 
 
 # ----------------------------------------------------------------------------- executors
+_pool: dict[str, ThreadPoolExecutor] = {}
+_pool_lock = threading.Lock()
+
+
+def _threads() -> ThreadPoolExecutor:
+    """The kernel's pool for chunk work: NumPy's sorts and gathers release the GIL, so chunks
+    run side by side (at most four: each holds its chunk's temporaries, ~50 bytes a row)."""
+    with _pool_lock:
+        if "pool" not in _pool:
+            from .projections.base import cpu_cores
+
+            workers = max(1, min(4, cpu_cores()))
+            _pool["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="overview")
+        return _pool["pool"]
+
+
 class LocalExecutor:
-    """Runs the per-chunk functions in the kernel; a chunk handle is the chunk itself."""
+    """Runs the per-chunk functions in the kernel (a few chunks at a time in threads); a chunk
+    handle is the chunk itself."""
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` now."""
         return fn(*args)
+
+    def map(self, fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> list[Any]:
+        """``fn(*args)`` for each of ``calls``, in threads; the values, in order."""
+        if len(calls) < 2:
+            return [fn(*args) for args in calls]
+        return list(_threads().map(lambda args: fn(*args), calls))
 
     def gather(self, handles: list[Any]) -> list[Any]:
         """The values themselves."""
         return list(handles)
 
     def map_sum(self, fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> Any:
-        """The sum of ``fn(*args)`` over ``calls``, one at a time (one partial in memory)."""
-        total = fn(*calls[0])
-        for args in calls[1:]:
-            total += fn(*args)
+        """The sum of ``fn(*args)`` over ``calls``: as many partials in memory as threads."""
+        pool = _threads()
+        window = pool._max_workers
+        running = [pool.submit(fn, *args) for args in calls[:window]]
+        total = None
+        for i in range(len(calls)):
+            part = running[i].result()
+            running[i] = None  # type: ignore[call-overload]
+            if i + window < len(calls):
+                running.append(pool.submit(fn, *calls[i + window]))
+            total = part if total is None else total + part
         return total
 
     def release(self, handles: list[Any]) -> None:
@@ -477,6 +509,10 @@ class DaskExecutor:
 
     def __init__(self, client: Any) -> None:
         self.client = client
+
+    def map(self, fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> list[Any]:
+        """A future of ``fn(*args)`` for each of ``calls``."""
+        return [self.submit(fn, *args) for args in calls]
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         """A future of ``fn(*args)``; NumPy arguments over 1 MB are scattered to the workers
@@ -595,29 +631,25 @@ class OverviewIndex:
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             raise ValueError("the layout has NaN or infinite coordinates; no overview was built")
         domain = square_domain(lo.tolist(), hi.tolist())
-        chunks, ranges = [], []
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
-            part_codes = None if codes is None else np.ascontiguousarray(codes[a:b])
-            chunks.append(
-                executor.submit(
-                    _build_chunk,
-                    np.ascontiguousarray(xy[a:b, :2], np.float32),
-                    row_ids[a:b],
-                    part_codes,
-                    domain,
-                )
-            )
+        calls, ranges = [], []
+        for a, b in zip(edges[:-1], edges[1:], strict=True):  # views: each task copies its own
+            part_codes = None if codes is None else codes[a:b]
+            calls.append((xy[a:b, :2], row_ids[a:b], part_codes, domain))
             ranges.append((int(row_ids[a]), int(row_ids[b - 1]) + 1))
+        chunks = executor.map(_build_chunk, calls)
         total = m if n_points is None else int(n_points)
         return cls(executor, chunks=chunks, ranges=ranges, domain=domain, n=m, n_points=total)
 
     def recolor(self, codes: npt.NDArray[np.uint8] | None) -> OverviewIndex:
         """The same index with other category codes (one per row of the widget)."""
         ex = self.executor
-        chunks = [
-            ex.submit(_recolor_chunk, c, None if codes is None else codes[lo:hi])
-            for c, (lo, hi) in zip(self.chunks, self.ranges, strict=True)
-        ]
+        chunks = ex.map(
+            _recolor_chunk,
+            [
+                (c, None if codes is None else codes[lo:hi])
+                for c, (lo, hi) in zip(self.chunks, self.ranges, strict=True)
+            ],
+        )
         return OverviewIndex(
             ex,
             chunks=chunks,
@@ -659,19 +691,18 @@ class OverviewIndex:
         """Each tile's points: all of them when at most ``budget``, else the ``budget`` of
         smallest priority (so a deeper tile's sample holds its parent's sample of its area)."""
         ex = self.executor
-        parts = ex.gather([ex.submit(_chunk_tiles, c, tiles, budget) for c in self.chunks])
+        parts = ex.gather(ex.map(_chunk_tiles, [(c, tiles, budget) for c in self.chunks]))
         return [_merge_samples([p[t] for p in parts], budget) for t in range(len(tiles))]
 
     def _select(
         self, polygons: list[npt.NDArray[np.float64]], extra: npt.NDArray[np.int64]
     ) -> list[Any]:
         """Per-chunk futures (or values) of the sorted rows inside ``polygons`` or in ``extra``."""
-        ex = self.executor
-        out = []
+        calls = []
         for c, (lo, hi) in zip(self.chunks, self.ranges, strict=True):
             a, b = np.searchsorted(extra, [lo, hi])
-            out.append(ex.submit(_chunk_lasso, c, self.domain, polygons, extra[a:b]))
-        return out
+            calls.append((c, self.domain, polygons, extra[a:b]))
+        return self.executor.map(_chunk_lasso, calls)
 
     def lasso(
         self,
@@ -825,13 +856,11 @@ class LazySelection:
         if self._bits is None:
             index = self._index
             ex = index.executor
-            parts = []
+            calls = []
             for chunk, (lo, hi) in zip(index.chunks, index.ranges, strict=True):
                 a, b = np.searchsorted(self.extra, [lo, hi])
-                parts.append(
-                    ex.submit(_chunk_bits, chunk, index.domain, self.polygons, self.extra[a:b])
-                )
-            self._bits = ex.gather(parts)
+                calls.append((chunk, index.domain, self.polygons, self.extra[a:b]))
+            self._bits = ex.gather(ex.map(_chunk_bits, calls))
         flags = np.zeros(rows.size, bool)
         for (lo, hi), bits in zip(self._index.ranges, self._bits, strict=True):
             here = np.flatnonzero((rows >= lo) & (rows < hi))
