@@ -65,6 +65,8 @@ export interface OverviewStats {
   selected: number;
   /** The data rectangle of the last view seen ([x0, y0, x1, y1]; null before any). */
   view: [number, number, number, number] | null;
+  /** The region of the grid shown (null: hidden). */
+  grid: [number, number, number, number] | null;
 }
 
 /** The region, as a rectangle, of tile `key` of the square `domain` [x0, y0, side]. */
@@ -282,6 +284,7 @@ export class OverviewPlanner {
       drawn,
       selected,
       view: v ? [v.x0, v.y0, v.x1, v.y1] : null,
+      grid: this.shown.grid ? [...this.shown.grid.bounds] : null,
     };
   }
 

@@ -60,6 +60,8 @@ export interface OverviewInfo {
   selected: number;
   /** The data rectangle on screen: [x0, y0, x1, y1] (y up). */
   view: [number, number, number, number] | null;
+  /** The region of the grid shown: [x0, y0, x1, y1] (null: hidden). */
+  grid: [number, number, number, number] | null;
   /** Bytes received in tile and grid replies, and requests sent. */
   bytes: number;
   requests: number;

@@ -98,12 +98,25 @@ def _first_view(nb):
     return version, first
 
 
-def _zoom_in(nb, at):
-    """Wheel in at ``at`` (page px) until the visible tiles are in; check what it cost."""
+def _zoom_in(nb, at, domain):
+    """Wheel in at ``at`` (page px): first to a view much smaller than the first grid but over
+    the budget (a finer grid is asked for), then until the visible tiles are in; check what it
+    cost."""
     page = nb.page
     before = _overview(nb)
     page.mouse.move(*at)
-    for _ in range(14):
+    for _ in range(7):
+        page.mouse.wheel(0, -120)
+    page.wait_for_function(
+        f"() => {{ const o = {HOOK}.overview(); return o.mode === 'grid' && o.grid && "
+        f"o.grid[2] - o.grid[0] < {domain[2] / 2}; }}",
+        timeout=120_000,
+        polling=100,
+    )
+    finer = _overview(nb)
+    assert finer["points"] == 0 and finer["requests"] == before["requests"] + 1, finer
+    assert finer["bytes"] - before["bytes"] == 512 * 512 * 5, finer
+    for _ in range(7):
         page.mouse.wheel(0, -120)
     page.wait_for_function(
         f"() => {HOOK}.overview().mode === 'points' && {HOOK}.overview().drawn > 0",
@@ -195,7 +208,7 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
     cx, cy = nb.kernel_json("w.coordinates[:50_000, :2].mean(axis=0).tolist()")
     sx = box["x"] + (cx - x0) / (x1 - x0) * box["width"]
     sy = box["y"] + (y1 - cy) / (y1 - y0) * box["height"]
-    zoomed = _zoom_in(nb, (sx, sy))
+    zoomed = _zoom_in(nb, (sx, sy), nb.kernel_json("w._overview['domain']"))
     _hover_and_click(nb, zoomed, box, (sx + 1, sy + 1))
     _lasso(nb, zoomed, box, version)
 
