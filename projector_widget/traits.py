@@ -138,8 +138,11 @@ def selection_to_json(value: npt.NDArray[np.int64] | LazySelection, _widget: Any
     return encoding.encode_selection(value)
 
 
-def selection_from_json(value: Any, _widget: Any) -> Any:
-    """Deserialise a selection sent by the browser."""
+def selection_from_json(value: Any, widget: Any) -> Any:
+    """Deserialise a selection sent by the browser (a lazy selection's own value sent back,
+    which holds no indices, leaves the selection as it is)."""
+    if isinstance(value, dict) and value.get("lazy") is True and widget is not None:
+        return widget.selected
     return encoding.decode_selection(value)
 
 

@@ -116,7 +116,8 @@ class Projector(anywidget.AnyWidget):
         category on a grid, then the points of the visible region as tiles of a quadtree while
         zooming in, so what the browser holds stays bounded; the view is 2-D, a lasso selects
         rows here, and ``selected`` above ``overview.SELECTED_MAX`` rows is a
-        :class:`~projector_widget.overview.LazySelection`.
+        :class:`~projector_widget.overview.LazySelection`. Its index takes 21 bytes a row, in
+        the kernel (beside the layout's 12) or, for a Dask or Zarr array, on the workers.
     copy:
         Whether to keep a copy of ``embeddings``. By default a float32 C-contiguous NumPy array
         is used in place (no second copy of a large matrix) and marked read-only, so changing

@@ -436,6 +436,9 @@ def test_a_lasso_above_the_limit_selects_lazily(wide: Any, monkeypatch: pytest.M
     tile_rows = np.frombuffer(sent[-1][1][0], "<u4")
     flags = np.frombuffer(sent[-1][1][3], np.uint8)
     np.testing.assert_array_equal(np.sort(tile_rows[flags == 1]), chosen.compute())
+    lazy = w.selected
+    w.set_state({"selected": {"count": 4000, "lazy": True}})  # its own value sent back
+    assert w.selected is lazy
     w.selected = [3]  # an array again
     assert w.selected.tolist() == [3]
 
