@@ -3,8 +3,14 @@
 Above ``Projector(overview_above=...)`` rows the browser gets no points at first: it gets a grid
 of per-category counts (:meth:`OverviewIndex.grid`), then, as the user zooms in, the points of
 the visible quadtree tiles (:meth:`OverviewIndex.tiles`); a lasso drawn on the overview selects
-rows here (:meth:`OverviewIndex.lasso`). The rules the browser shares (the square ``domain``,
-tile ``(z, tx, ty)`` squares, the sampling priority) are in the README's overview contract.
+rows here (:meth:`OverviewIndex.lasso`).
+
+The rules the browser shares: ``domain = (x0, y0, s)`` is the layout's bounding box made square
+(:func:`square_domain`); tile ``(z, tx, ty)``, ``0 <= z <= 16``, covers
+``[x0 + tx s / 2^z, x0 + (tx + 1) s / 2^z)`` in x and likewise in y (y upwards), the domain's
+top and right edges in its last tiles; a tile of more than ``budget`` rows sends the ``budget``
+rows of smallest fixed priority (:func:`priority_of`), so a deeper tile's sample holds the
+shallower tile's sample of its area.
 
 The index is split into chunks of rows (a Dask array's row chunks, or :data:`CHUNK_ROWS` rows in
 memory). Each chunk is sorted by the level-16 Morton key of its points (the interleaved bits of
@@ -276,11 +282,8 @@ def _cover(chunk: Chunk, domain: Domain, box: Bounds) -> npt.NDArray[np.int64] |
     z = int(min(LEVELS, max(0, math.floor(math.log2(ratio))))) if ratio >= 1 else 0
     if z == 0:
         return slice(0, chunk.keys.size)
-    (ax, bx), (ay, by) = (
-        cells(np.array([x0, x1]), np.array([y0, y1]), domain, z)[0],
-        cells(np.array([x0, x1]), np.array([y0, y1]), domain, z)[1],
-    )
-    gx, gy = np.meshgrid(np.arange(ax, bx + 1), np.arange(ay, by + 1))
+    tx, ty = cells(np.array([x0, x1]), np.array([y0, y1]), domain, z)
+    gx, gy = np.meshgrid(np.arange(tx[0], tx[1] + 1), np.arange(ty[0], ty[1] + 1))
     base = np.sort(morton(gx.ravel(), gy.ravel()))
     shift = 2 * (LEVELS - z)
     starts = np.searchsorted(chunk.keys, base << shift)
@@ -418,7 +421,7 @@ def _chunk_lasso(
     for polygon in polygons:
         where = _cover(chunk, domain, _polygon_box([polygon]))
         hit = inside_polygon(chunk.x[where], chunk.y[where], polygon)
-        found.append(chunk.rows[where][hit])
+        found.append((chunk.order[where][hit] & np.uint64(0xFFFFFFFF)).astype(np.int64))
     return _sorted_unique(np.concatenate(found).astype(np.int64))
 
 
@@ -451,20 +454,21 @@ def _count(rows: npt.NDArray[np.int64]) -> int:
 
 
 # ----------------------------------------------------------------------------- executors
-_pool: dict[str, ThreadPoolExecutor] = {}
+_pool: list[tuple[ThreadPoolExecutor, int]] = []
 _pool_lock = threading.Lock()
 
 
-def _threads() -> ThreadPoolExecutor:
-    """The kernel's pool for chunk work: NumPy's sorts and gathers release the GIL, so chunks
-    run side by side (at most four: each holds its chunk's temporaries, ~50 bytes a row)."""
+def _threads() -> tuple[ThreadPoolExecutor, int]:
+    """The kernel's pool for chunk work and its size: NumPy's sorts and gathers release the GIL,
+    so chunks run side by side (at most four: each holds its chunk's temporaries, ~50 bytes a
+    row)."""
     with _pool_lock:
-        if "pool" not in _pool:
+        if not _pool:
             from .projections.base import cpu_cores
 
             workers = max(1, min(4, cpu_cores()))
-            _pool["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="overview")
-        return _pool["pool"]
+            _pool.append((ThreadPoolExecutor(workers, thread_name_prefix="overview"), workers))
+        return _pool[0]
 
 
 class LocalExecutor:
@@ -479,7 +483,7 @@ class LocalExecutor:
         """``fn(*args)`` for each of ``calls``, in threads; the values, in order."""
         if len(calls) < 2:
             return [fn(*args) for args in calls]
-        return list(_threads().map(lambda args: fn(*args), calls))
+        return list(_threads()[0].map(lambda args: fn(*args), calls))
 
     def gather(self, handles: list[Any]) -> list[Any]:
         """The values themselves."""
@@ -487,8 +491,7 @@ class LocalExecutor:
 
     def map_sum(self, fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> Any:
         """The sum of ``fn(*args)`` over ``calls``: as many partials in memory as threads."""
-        pool = _threads()
-        window = pool._max_workers
+        pool, window = _threads()
         running = [pool.submit(fn, *args) for args in calls[:window]]
         total = None
         for i in range(len(calls)):
