@@ -621,7 +621,7 @@ class OverviewIndex:
         executor = executor or LocalExecutor()
         row_ids = np.arange(m, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
         edges = list(range(0, m, CHUNK_ROWS)) if starts is None else [int(s) for s in starts]
-        edges = [s for s in edges if 0 <= s < m] + [m]
+        edges = sorted({0, *(s for s in edges if 0 < s < m)}) + [m]
         lo = np.zeros(2)
         hi = np.zeros(2)
         first = True
@@ -823,7 +823,7 @@ class LazySelection:
         blocks = []
         for chunk, (lo, hi), size in zip(index.chunks, index.ranges, self._sizes, strict=True):
             a, b = np.searchsorted(self.extra, [lo, hi])
-            task = dask.delayed(_chunk_lasso, pure=True)(
+            task = dask.delayed(_chunk_lasso, pure=False)(
                 chunk, index.domain, self.polygons, self.extra[a:b]
             )
             blocks.append(da.from_delayed(task, shape=(size,), dtype=np.int64))
