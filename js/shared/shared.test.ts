@@ -156,3 +156,28 @@ describe("RowCache", () => {
     expect(rows.get(4)).toBeUndefined();
   });
 });
+
+describe("the overview's replies", () => {
+  it("hands a custom message's buffers to the decoder: a tiles reply reaches the views decoded", () => {
+    const model = new FakeModel({ layout: {} });
+    const stop = initialize({ model });
+    const replies: unknown[] = [];
+    sharedOf(model).onReply((r) => replies.push(r));
+    const buffers = [
+      new DataView(Uint32Array.of(7, 9).buffer),
+      new DataView(Float32Array.of(1, 2, 3, 4).buffer),
+      new DataView(Uint8Array.of(0, 1).buffer),
+      new DataView(Uint8Array.of(1, 0).buffer),
+    ];
+    model.emit("msg:custom", { type: "tiles", version: 3, selection: 1, tiles: [{ z: 1, x: 0, y: 1, count: 2, total: 5 }] }, buffers);
+    expect(replies).toHaveLength(1);
+    const reply = replies[0] as { type: string; reply: { tiles: { rows: Uint32Array; xy: Float32Array }[] } };
+    expect(reply.type).toBe("tiles");
+    expect(Array.from(reply.reply.tiles[0].rows)).toEqual([7, 9]);
+    expect(Array.from(reply.reply.tiles[0].xy)).toEqual([1, 2, 3, 4]);
+    // Without its buffers the same message is a malformed reply, said as an error.
+    model.emit("msg:custom", { type: "tiles", version: 3, selection: 1, tiles: [{ z: 1, x: 0, y: 1, count: 2, total: 5 }] });
+    expect(replies[1]).toMatchObject({ type: "error" });
+    stop();
+  });
+});
