@@ -237,8 +237,20 @@ def _choice(content: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> A
 
 
 def _number(value: Any) -> bool:
-    """Whether ``value`` is a finite JSON number (not a bool)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """Whether ``value`` is a finite JSON number (not a bool; an integer past a float's range
+    is not finite)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut to a line (it goes back to the page in an error message)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _tiles(content: Mapping[str, Any]) -> tuple[tuple[int, int, int], ...]:
@@ -252,7 +264,9 @@ def _tiles(content: Mapping[str, Any]) -> tuple[tuple[int, int, int], ...]:
         ok = isinstance(tile, list) and len(tile) == 3
         ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in tile)
         if not ok:
-            raise ProtocolError(f"'tiles' message: a tile must be [z, x, y] integers, got {tile!r}")
+            raise ProtocolError(
+                f"'tiles' message: a tile must be [z, x, y] integers, got {_shown(tile)}"
+            )
         z, x, y = tile
         if not 0 <= z <= overview.LEVELS or not (0 <= x < 2**z and 0 <= y < 2**z):
             raise ProtocolError(
@@ -281,7 +295,7 @@ def _polygon(content: Mapping[str, Any]) -> tuple[tuple[float, float], ...]:
     for v in value:
         if not (isinstance(v, list) and len(v) == 2 and _number(v[0]) and _number(v[1])):
             raise ProtocolError(
-                f"'lasso' message: a polygon vertex must be 2 finite numbers [x, y], got {v!r}"
+                f"'lasso' message: a polygon vertex must be 2 finite numbers [x, y], got {_shown(v)}"
             )
     return tuple((float(x), float(y)) for x, y in value)
 

@@ -464,6 +464,8 @@ def test_stale_requests_are_dropped_and_bad_ones_answered(wide: Any) -> None:
         ({"type": "grid", "version": version, "bounds": [0, 0, 1]}, "4 finite numbers"),
         ({"type": "grid", "version": version, "bounds": [0, 0, float("nan"), 1]}, "finite"),
         ({"type": "grid", "version": version, "bounds": [0, 0, 0, 1]}, "empty"),
+        ({"type": "grid", "version": version, "bounds": [0, 0, 10**400, 1]}, "finite"),
+        ({"type": "tiles", "version": version, "tiles": [[0, 0, [0] * 10_000]]}, "..."),
         (
             {"type": "lasso", "version": version, "polygon": [[0, 0], [1, 1]], "mode": "add"},
             "3 to 2000",
