@@ -8,8 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 from frontend import send_from_browser
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from projector_widget import LazySelection, Projector, encoding, overview
+from projector_widget import LazySelection, Projector, encoding, overview, protocol
 from projector_widget.overview import OverviewIndex, SelectionTooLarge
 
 
@@ -580,3 +582,63 @@ def test_a_new_layout_or_colour_column_rebuilds_the_overview(wide: Any) -> None:
     assert int(counts.sum()) == 4000
     ref = OverviewIndex.build(xy).grid()
     np.testing.assert_array_equal(counts, ref.counts)
+
+
+# ----------------------------------------------------------------------------- any message
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(["tiles", "grid", "lasso"]),
+    version=JSON,
+    field=JSON,
+    mode=st.sampled_from(["replace", "add", "other", None]),
+)
+def test_any_overview_message_parses_to_valid_fields_or_a_protocol_error(
+    kind: str, version: Any, field: Any, mode: Any
+) -> None:
+    name = {"tiles": "tiles", "grid": "bounds", "lasso": "polygon"}[kind]
+    content = {"type": kind, "version": version, name: field, "mode": mode}
+    try:
+        request = protocol.parse_request(content)
+    except protocol.ProtocolError:
+        return
+    assert isinstance(request.version, int) and not isinstance(request.version, bool)
+    if isinstance(request, protocol.Tiles):
+        assert 1 <= len(request.tiles) <= overview.MAX_TILES
+        assert all(0 <= z <= 16 and 0 <= x < 2**z and 0 <= y < 2**z for z, x, y in request.tiles)
+    elif isinstance(request, protocol.GridRequest):
+        x0, y0, x1, y1 = request.bounds
+        assert np.isfinite(request.bounds).all() and x1 > x0 and y1 > y0
+    else:
+        assert isinstance(request, protocol.Lasso) and request.mode in ("replace", "add")
+        assert 3 <= len(request.polygon) <= overview.POLYGON_MAX
+        assert np.isfinite(np.array(request.polygon)).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    tiles=st.lists(
+        st.integers(0, 16).flatmap(
+            lambda z: st.tuples(st.just(z), st.integers(0, 2**z - 1), st.integers(0, 2**z - 1))
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    budget=st.integers(1, 300),
+)
+def test_any_tiles_are_answered_within_budget_and_inside(tiles: list, budget: int) -> None:
+    xy = points(1000, seed=8)
+    index = OverviewIndex.build(xy, starts=[0, 400])
+    for (z, tx, ty), sample in zip(tiles, index.tiles(tiles, budget), strict=True):
+        assert sample.rows.size == min(budget, sample.total)
+        assert all(in_tile(*map(float, xy[r]), index.domain, (z, tx, ty)) for r in sample.rows)
