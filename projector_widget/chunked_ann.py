@@ -331,8 +331,8 @@ class ChunkedIndex:
                     future.result()  # raises the chunk's exception here
                 done += 1
                 report.update(done)
-            distributed.wait(joined)
-            for future in joined:
+            # (distributed.wait would need the client to be the default one; ours may not be.)
+            for future in distributed.as_completed(joined, loop=c.loop):
                 if future.status == "error":
                     future.result()
             finished = True

@@ -306,6 +306,29 @@ def test_the_widget_answers_through_the_index(
     assert again.search(17, 10)[0].shape == (10,)
 
 
+def test_a_client_that_is_not_the_default_one_builds_and_searches(
+    cluster: Any, store: Any, rows: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The widget's own LocalCluster client is not the default client (set_as_default=False).
+    import weakref
+
+    x, sq = rows
+    own = distributed.Client(cluster.scheduler.address, set_as_default=False)
+    monkeypatch.setattr(distributed.client, "_global_clients", weakref.WeakValueDictionary())
+    current = distributed.client._current_client.set(None)
+    try:
+        with pytest.raises(ValueError):
+            distributed.get_client()
+        monkeypatch.setattr(chunked, "client", lambda: own)
+        index = ChunkedIndex(chunked.as_chunked(store), "euclidean", shards=2, progress=False)
+        idx, _ = index.search(5, 10)
+        assert recall(idx, nearest(x, sq, 5, 10, "euclidean")[0]) >= 0.7
+        index.close()
+    finally:
+        distributed.client._current_client.reset(current)
+        own.close()
+
+
 def test_invalid_options_and_queries_fail_before_faiss(matrix: Any, indexes: Any) -> None:
     with pytest.raises(ValueError, match="metric must be one of"):
         ChunkedIndex(matrix, "manhattan")
