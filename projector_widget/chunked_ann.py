@@ -198,16 +198,17 @@ class ChunkedIndex:
     past a million rows each; at most the number of chunks). ``progress`` receives the phases
     (gathering the sample, training, encoding chunks).
 
-    Memory. Workers: D bytes of codes and 8 bytes of id per row (72 bytes a row at D = 64, a
-    fifth of the float32 rows), plus nlist x D float32 centroids per shard; a chunk being encoded
+    Memory. Workers: D bytes of codes and 8 bytes of id per row (72 bytes a row at D = 64,
+    against 256 for the float32 row), plus nlist x D float32 centroids per shard; a chunk being encoded
     holds its rows once more. Kernel: the training sample (at most 64 x nlist rows, float32)
     while training, then only the trained quantisers; a query gathers its shards' shortlists and
     at most ``rerank * k`` rows.
 
     A query's exact re-ranking reads the chunks its candidates lie in (a row of a Zarr store
     costs its whole chunk, decompressed): it is cheapest when the array is persisted in the
-    workers' memory. The index belongs to the ``distributed.Client`` that built it; a worker that
-    dies has its shards rebuilt from their chunks by the scheduler.
+    workers' memory. The index belongs to the ``distributed.Client`` that built it; the shards
+    are Dask futures, which Dask recomputes from their chunks when a worker holding one is
+    lost.
     Raises ImportError when faiss or Dask is not installed.
     """
 
@@ -255,12 +256,10 @@ class ChunkedIndex:
         if shards is None:
             threads = sum(self._client.nthreads().values()) or 1
             shards = default_shards(n, len(blocks), threads)
-        self._faiss = faiss
         self._shards: list[Any] = []
         with reporting(progress) as report:
             trained = self._train(faiss, report)
             self._shards = self._encode(blocks, starts, trained, shards, report)
-        self._trained_bytes = len(trained)
 
     # -------------------------------------------------------------------- build
     def _train(self, faiss: ModuleType, report: Reporter) -> npt.NDArray[np.uint8]:

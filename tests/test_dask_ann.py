@@ -176,6 +176,26 @@ def test_one_shard_per_chunk_finds_the_same_rows(matrix: Any, indexes: Any) -> N
         per_chunk.close()
 
 
+def test_a_shard_survives_the_trip_to_another_worker_process(
+    cluster: Any, rows: Any, indexes: Any
+) -> None:
+    # In-process workers share objects; worker processes (the widget's own cluster) and the
+    # scheduler moving a shard get a pickle, which is faiss's serialised index.
+    import pickle
+
+    from projector_widget.chunked_ann import _search_shard
+
+    shard = cluster.gather(indexes["euclidean"].shards[0])
+    travelled = pickle.loads(pickle.dumps(shard))
+    assert isinstance(travelled, Shard) and len(travelled) == len(shard) == N
+    assert sys.getsizeof(travelled) >= N * (D + 8)  # what Dask counts on the worker
+    for q in QUERIES[:5]:
+        a = _search_shard(shard, rows[0][q], 40, 9, False)
+        b = _search_shard(travelled, rows[0][q], 40, 9, False)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+
+
 def test_a_zero_cosine_query_falls_back_to_the_exact_scan(matrix: Any, indexes: Any) -> None:
     zero = np.zeros(D, np.float32)
     idx, dist = indexes["cosine"].search(zero, 5)
