@@ -40,6 +40,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # Under pytest-xdist (make test: -n 2 --dist loadgroup) every browser test runs in one
+            # worker, so the session's JupyterLab and chromium start once, while the other worker
+            # takes the kernel-side tests.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 class _Opened:
