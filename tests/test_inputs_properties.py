@@ -65,7 +65,9 @@ def test_nested_lists_become_a_matrix_or_name_the_bad_row(rows):
         bad = [i for i, r in enumerate(rows) if not all(math.isfinite(v) for v in r)]
         if not bad:  # finite, but a row's squared norm overflows float32 (|x| near 1.8e19)
             f32max = float(np.finfo(np.float32).max)
-            bad = [i for i, r in enumerate(rows) if sum(float(np.float32(v)) ** 2 for v in r) >= f32max]
+            bad = [
+                i for i, r in enumerate(rows) if sum(float(np.float32(v)) ** 2 for v in r) >= f32max
+            ]
             assert "too large" in str(exc)
         assert bad and f"row {bad[0]}" in str(exc)
         return
