@@ -295,3 +295,22 @@ def test_pandas_columns_keep_their_precision_and_whole_floats_stay_numbers():
     assert col.values.dtype == np.float32 and col.text(0) == "0.12564103"
     (col,) = as_columns({"x": [float(i % 3) for i in range(40)]}, 40)
     assert col.kind == "number"  # like np.array of the same floats: floats are never categories
+
+
+def test_a_pandas_categorical_column_is_typed_from_its_codes_as_from_its_labels():
+    """pandas' categorical codes are used as they are (no object array to re-factorise, which
+    cost ~100 bytes a row at 100M rows), with the same result as the labels themselves."""
+    rng = np.random.default_rng(3)
+    cat = pd.Categorical.from_codes(rng.integers(-1, 4, 500), ["w", "x", "y", "unused"])
+    cat = cat.remove_categories(["unused"]).add_categories(["never"])
+    for given in (cat, pd.Series(cat)):
+        (fast,) = as_columns({"c": given}, 500)
+        labels = [None if pd.isna(v) else str(v) for v in np.asarray(cat, dtype=object)]
+        (slow,) = as_columns({"c": labels}, 500)
+        assert fast.kind == slow.kind == "category"
+        assert fast.categories == slow.categories and "never" not in fast.categories
+        assert fast.counts == slow.counts and fast.missing_code == slow.missing_code
+        np.testing.assert_array_equal(fast.codes, slow.codes)
+        assert [fast.text(i) for i in range(500)] == [slow.text(i) for i in range(500)]
+    with pytest.raises(ValueError, match="499 rows"):
+        as_columns({"c": cat[:499]}, 500)
