@@ -34,6 +34,7 @@ separate binary frame: never a JSON list of numbers.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -232,11 +233,18 @@ def encode_column(column: Column, *, per_row: bool = True) -> dict[str, Any]:
     return {"name": column.name, "kind": "text"}
 
 
-def encode_selection(indices: npt.NDArray[np.integer] | LazySelection) -> dict[str, Any]:
-    """The ``selected`` wire value: sorted unique indices as uint32 (a lazy selection: its
-    count only)."""
-    if isinstance(indices, LazySelection):
-        return {"count": int(indices.count), "lazy": True}
+#: Tells two lazy selection values apart (the browser sees a change, and re-asks its tiles'
+#: selected flags, even when two selections have the same count).
+_LAZY_SERIAL = itertools.count(1)
+
+
+def encode_selection(
+    indices: npt.NDArray[np.integer] | LazySelection, *, count_only: bool = False
+) -> dict[str, Any]:
+    """The ``selected`` wire value: sorted unique indices as uint32 (a lazy selection, or any
+    selection when ``count_only``: its count only)."""
+    if isinstance(indices, LazySelection) or count_only:
+        return {"count": len(indices), "lazy": True, "serial": next(_LAZY_SERIAL)}
     return {"indices": memoryview(np.ascontiguousarray(indices, dtype="<u4"))}
 
 

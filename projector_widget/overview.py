@@ -692,7 +692,13 @@ class OverviewIndex:
 
     def tiles(self, tiles: list[tuple[int, int, int]], budget: int = TILE_BUDGET) -> list[Sample]:
         """Each tile's points: all of them when at most ``budget``, else the ``budget`` of
-        smallest priority (so a deeper tile's sample holds its parent's sample of its area)."""
+        smallest priority (so a deeper tile's sample holds its parent's sample of its area).
+
+        One request holds at most :data:`BROWSER_BUDGET` points in all: the budget is shared
+        by its tiles (a smaller budget is a prefix of the same sample), so a request for many
+        large tiles cannot gather every row into the kernel nor send it to the browser.
+        """
+        budget = max(1, min(int(budget), BROWSER_BUDGET // max(1, len(tiles))))
         ex = self.executor
         parts = ex.gather(ex.map(_chunk_tiles, [(c, tiles, budget) for c in self.chunks]))
         return [_merge_samples([p[t] for p in parts], budget) for t in range(len(tiles))]
@@ -723,6 +729,10 @@ class OverviewIndex:
         limit = SELECTED_MAX if limit is None else int(limit)
         poly = np.asarray(polygon, np.float64)
         polygons, extra = [poly], np.zeros(0, np.int64)
+        if isinstance(current, LazySelection) and current._index.layout is not self.layout:
+            # Its polygons were drawn on another layout (the projection changed, or a linked
+            # widget's selection): its rows, not its polygons, are what is added to.
+            current = current.compute()
         if isinstance(current, LazySelection):
             polygons, extra = [*current.polygons, poly], current.extra
         elif current is not None:
@@ -742,6 +752,15 @@ class OverviewIndex:
 # ----------------------------------------------------------------------------- lazy selection
 def _available_bytes() -> int | None:
     """Memory the kernel could still take (Linux), or None when unknown."""
+    # MemAvailable counts the page cache the kernel may reclaim (after reading a large Zarr
+    # store, free pages alone are few); the free pages are the fallback.
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):

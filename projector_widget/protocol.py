@@ -273,6 +273,8 @@ def _tiles(content: Mapping[str, Any]) -> tuple[tuple[int, int, int], ...]:
                 f"'tiles' message: tile {tile!r} is outside the quadtree (0 <= z <= "
                 f"{overview.LEVELS}, 0 <= x, y < 2**z)"
             )
+        if (z, x, y) in out:  # each tile once: a reply's size is bounded by its tiles
+            raise ProtocolError(f"'tiles' message: tile {tile!r} is asked for twice")
         out.append((z, x, y))
     return tuple(out)
 

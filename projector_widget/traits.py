@@ -133,9 +133,13 @@ class SelectionTrait(traitlets.TraitType):
         obj._notify_trait(self.name, old_value, new_value)
 
 
-def selection_to_json(value: npt.NDArray[np.int64] | LazySelection, _widget: Any) -> dict[str, Any]:
-    """Serialise a selection for the browser (a uint32 buffer; a lazy one: its count)."""
-    return encoding.encode_selection(value)
+def selection_to_json(value: npt.NDArray[np.int64] | LazySelection, widget: Any) -> dict[str, Any]:
+    """Serialise a selection for the browser (a uint32 buffer; a lazy one, or in overview mode
+    one of more than ``overview.SELECTED_MAX`` rows (a search, an assignment): its count)."""
+    from . import overview
+
+    large = len(value) > overview.SELECTED_MAX and getattr(widget, "_overview_mode", False)
+    return encoding.encode_selection(value, count_only=large)
 
 
 def selection_from_json(value: Any, widget: Any) -> Any:

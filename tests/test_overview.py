@@ -421,8 +421,11 @@ def test_a_lasso_above_the_limit_selects_lazily(wide: Any, monkeypatch: pytest.M
     assert sent[-1][0]["count"] == 4000
     assert isinstance(w.selected, LazySelection) and len(w.selected) == 4000
     assert seen and seen[-1] is w.selected
-    assert encoding.encode_selection(w.selected) == {"count": 4000, "lazy": True}
-    assert w.get_state()["selected"] == {"count": 4000, "lazy": True}
+    value = encoding.encode_selection(w.selected)
+    assert value["count"] == 4000 and value["lazy"] is True and "indices" not in value
+    state = w.get_state()["selected"]
+    assert state["count"] == 4000 and state["lazy"] is True
+    assert state["serial"] != value["serial"]  # each value differs: the browser sees a change
     np.testing.assert_array_equal(w.selected.compute(), np.arange(4000))
     assert "4,000 selected" in repr(w)
     send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
@@ -642,3 +645,58 @@ def test_any_tiles_are_answered_within_budget_and_inside(tiles: list, budget: in
     for (z, tx, ty), sample in zip(tiles, index.tiles(tiles, budget), strict=True):
         assert sample.rows.size == min(budget, sample.total)
         assert all(in_tile(*map(float, xy[r]), index.domain, (z, tx, ty)) for r in sample.rows)
+
+
+def test_a_tiles_request_asks_each_tile_once_and_shares_one_budget(wide: Any) -> None:
+    """Many large tiles in one request cannot gather every row: their budget is shared."""
+    w, sent = wide
+    version = w._overview["version"]
+    send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]] * 2})
+    assert sent[-1][0]["type"] == "error" and "twice" in sent[-1][0]["message"]
+    index = w._overview_index
+    tiles = [(1, x, y) for x in range(2) for y in range(2)]
+    full = index.tiles(tiles, budget=4000)
+    assert sum(t.rows.size for t in full) == 4000
+    budget_before = overview.BROWSER_BUDGET
+    try:
+        overview.BROWSER_BUDGET = 400
+        shared = index.tiles(tiles, budget=4000)
+    finally:
+        overview.BROWSER_BUDGET = budget_before
+    for small, whole in zip(shared, full, strict=True):
+        assert small.rows.size == min(100, whole.total)
+        # a smaller budget is a prefix of the same priority order
+        assert set(small.rows.tolist()) <= set(whole.rows.tolist())
+
+
+def test_adding_to_a_lazy_selection_after_a_new_layout_adds_to_its_rows(
+    wide: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lazy selection's polygons were drawn on the old layout: "add" keeps its rows."""
+    w, _sent = wide
+    monkeypatch.setattr(overview, "SELECTED_MAX", 100)
+    x0, y0, s = w._overview["domain"]
+    half = [[x0 - 1, y0 - 1], [x0 + s + 1, y0 - 1], [x0 + s + 1, y0 + s / 2], [x0 - 1, y0 + s / 2]]
+    version = w._overview["version"]
+    send_from_browser(w, {"type": "lasso", "version": version, "polygon": half, "mode": "replace"})
+    chosen = w.selected.compute()
+    w.pca([2, 1, 0])
+    x0, y0, s = w._overview["domain"]
+    tiny = [[x0, y0], [x0 + s / 50, y0], [x0 + s / 50, y0 + s / 50], [x0, y0 + s / 50]]
+    send_from_browser(w, {"type": "lasso", "version": version + 1, "polygon": tiny, "mode": "add"})
+    xy = w.coordinates[:, :2].astype(float)
+    inside = {i for i, (x, y) in enumerate(xy) if crossings_inside(x, y, tiny)}
+    got = w.selected.compute() if isinstance(w.selected, LazySelection) else w.selected
+    assert got.tolist() == sorted(set(chosen.tolist()) | inside)
+
+
+def test_a_large_array_selection_in_overview_mode_travels_as_its_count(
+    wide: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w, _sent = wide
+    monkeypatch.setattr(overview, "SELECTED_MAX", 100)
+    w.selected = np.arange(500)
+    state = w.get_state()["selected"]
+    assert state["count"] == 500 and state["lazy"] is True and "indices" not in state
+    w.selected = np.arange(50)
+    assert "indices" in w.get_state()["selected"]

@@ -105,7 +105,9 @@ export class Emphasis {
 
   /** Clear the selection and the focus (Escape, Clear, a click on empty space). */
   clearAll(): void {
-    if (this.state.selection.length > 0) this.applySelection(new Uint32Array(0), true);
+    // A lazy selection (overview mode, too many rows to send) holds no indices here.
+    const lazy = (this.model.get("selected") as { lazy?: unknown } | null)?.lazy === true;
+    if (this.state.selection.length > 0 || lazy) this.applySelection(new Uint32Array(0), true);
     if (this.state.focus >= 0) this.setFocus(-1);
   }
 
@@ -141,7 +143,9 @@ export class Emphasis {
       }),
       bind(model, "focus", () => {
         const f = Math.floor(numberAt(model, "focus", -1));
-        this.state.setFocus(f >= 0 && f < (this.out.points()?.n ?? 0) ? f : -1);
+        // In overview mode no point is sent (n = 0): a focus is any of the overview's rows.
+        const rows = this.out.points()?.n || (this.out.overviewRows?.() ?? 0);
+        this.state.setFocus(f >= 0 && f < rows ? f : -1);
         this.changed();
       }),
     ];

@@ -224,3 +224,21 @@ def test_overview_zooms_from_the_grid_to_tiles_and_lassoes_in_the_kernel(open_no
     assert _overview(nb)["points"] <= BUDGET
     painted = page.evaluate(PAINTED_JS)
     assert painted["painted"] > 0.02 * painted["total"], painted
+
+    # A lasso past the array limit (made 1,000 rows here) is a lazy selection: the page shows
+    # its count, and Escape clears it (the page holds no indices of it).
+    nb.kernel("_ov.SELECTED_MAX = 1000")
+    poly = np.array([[0.2, 0.2], [0.8, 0.2], [0.8, 0.8], [0.2, 0.8]]) * [
+        box["width"],
+        box["height"],
+    ]
+    lasso_gesture(page, box, poly)
+    lazy = nb.wait_kernel("type(w.selected).__name__ == 'LazySelection' and len(w.selected)", 60)
+    assert lazy > 1000
+    page.wait_for_function(
+        f"() => document.querySelector('{WIDGET} .pw-status').textContent"
+        f".startsWith('{N:,} points · {lazy:,} selected')",
+        timeout=30_000,
+    )
+    page.keyboard.press("Escape")
+    assert nb.wait_kernel("isinstance(w.selected, np.ndarray) and w.selected.size == 0", 30)
