@@ -1254,7 +1254,8 @@ class Projector(anywidget.AnyWidget):
             self._points = self._outbox.prepare(value)
             self._points_rest = {}
         if self._overview_mode:
-            self._overview = self._build_overview(coords, self.color_by)
+            with self._overview_build:  # the colour column is read with the index it builds
+                self._overview = self._build_overview(coords, self.color_by)
         self._mark_stale(coords)
 
     def _set_progress(self, state: dict[str, Any]) -> None:
@@ -1511,6 +1512,8 @@ class Projector(anywidget.AnyWidget):
         """Set overview mode when ``n > overview_above`` (and the overview's state); the
         checked initial dimensions."""
         self._overview_lock = threading.Lock()  # the index and its version change together
+        #: Held while an index is built and published (layout and colour changes in turn).
+        self._overview_build = threading.RLock()
         self._overview_index: OverviewIndex | None = None
         self._overview_source: Column | None = None  # the column of the index's codes
         self._overview_version = 0
@@ -1599,12 +1602,17 @@ class Projector(anywidget.AnyWidget):
 
     def _recolor_overview(self) -> None:
         """New category codes in the overview when the colour column (or its values) changed."""
-        if not self._overview_mode or self._overview_index is None:
+        if not self._overview_mode:
             return
-        column, codes = self._overview_codes(self.color_by)
-        if column is self._overview_source:
-            return  # the overview has these categories already (or none before and after)
-        self._overview = self._show_overview(self._overview_index.recolor(codes), column)
+        # One build at a time: a new layout indexed in the background (the PCA's refinement)
+        # and a new colour column would otherwise each publish an index the other made stale.
+        with self._overview_build:
+            if self._overview_index is None:
+                return
+            column, codes = self._overview_codes(self.color_by)
+            if column is self._overview_source:
+                return  # the overview has these categories already (or none before and after)
+            self._overview = self._show_overview(self._overview_index.recolor(codes), column)
 
     def _current_overview(self, version: int) -> OverviewIndex | None:
         """The index when ``version`` is current (None: a stale request, dropped)."""

@@ -700,3 +700,37 @@ def test_a_large_array_selection_in_overview_mode_travels_as_its_count(
     assert state["count"] == 500 and state["lazy"] is True and "indices" not in state
     w.selected = np.arange(50)
     assert "indices" in w.get_state()["selected"]
+
+
+def test_a_colour_change_and_a_new_layout_do_not_publish_each_others_stale_index(
+    wide: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recolour in progress and a layout arriving from the background take turns: the last
+    index is the new layout's, coloured by the new column (not the old layout recoloured)."""
+    import threading
+
+    w, _sent = wide
+    entered, release = threading.Event(), threading.Event()
+    recolor = overview.OverviewIndex.recolor
+
+    def held(self: OverviewIndex, codes: Any) -> OverviewIndex:
+        entered.set()
+        release.wait(30)
+        return recolor(self, codes)
+
+    monkeypatch.setattr(overview.OverviewIndex, "recolor", held)
+    moved = (w.coordinates * 2 + 50).astype(np.float32)
+    colour = threading.Thread(target=lambda: setattr(w, "color_by", "score"))
+    colour.start()
+    assert entered.wait(30)
+    layout = threading.Thread(target=lambda: w._on_coords(moved, 0))
+    layout.start()
+    layout.join(0.5)  # with the lock it waits for the recolour; without, it would finish here
+    release.set()
+    colour.join(30)
+    layout.join(30)
+    xy = moved[:, :2]
+    expect = overview.square_domain(xy.min(axis=0), xy.max(axis=0))
+    assert w._overview["column"] == ""  # "score" is numeric: no categories
+    np.testing.assert_allclose(w._overview_index.domain, expect, rtol=1e-6)
+    np.testing.assert_allclose(w._overview["domain"], expect, rtol=1e-6)
