@@ -706,11 +706,17 @@ class OverviewIndex:
     def _select(
         self, polygons: list[npt.NDArray[np.float64]], extra: npt.NDArray[np.int64]
     ) -> list[Any]:
-        """Per-chunk futures (or values) of the sorted rows inside ``polygons`` or in ``extra``."""
-        calls = []
-        for c, (lo, hi) in zip(self.chunks, self.ranges, strict=True):
-            a, b = np.searchsorted(extra, [lo, hi])
-            calls.append((c, self.domain, polygons, extra[a:b]))
+        """Per-chunk futures (or values) of the sorted rows inside ``polygons`` or in ``extra``.
+
+        Each chunk takes the rows of ``extra`` from its first row up to the next chunk's (the
+        first chunk also those before it): rows in no chunk (outside the isolated rows) are
+        kept, and the chunks' answers stay in order."""
+        starts = [lo for lo, _hi in self.ranges]
+        cuts = [0, *np.searchsorted(extra, starts[1:]).tolist(), extra.size]
+        calls = [
+            (c, self.domain, polygons, extra[cuts[i] : cuts[i + 1]])
+            for i, c in enumerate(self.chunks)
+        ]
         return self.executor.map(_chunk_lasso, calls)
 
     def lasso(

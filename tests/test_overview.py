@@ -734,3 +734,18 @@ def test_a_colour_change_and_a_new_layout_do_not_publish_each_others_stale_index
     assert w._overview["column"] == ""  # "score" is numeric: no categories
     np.testing.assert_allclose(w._overview_index.domain, expect, rtol=1e-6)
     np.testing.assert_allclose(w._overview["domain"], expect, rtol=1e-6)
+
+
+def test_adding_a_lasso_in_an_isolated_overview_keeps_rows_outside_it() -> None:
+    """Rows selected outside the isolated rows are kept by an "add" lasso (no chunk holds them)."""
+    xy = points(3000, seed=9)
+    rows = np.arange(1, 3000, 3)
+    index = OverviewIndex.build(xy[rows], rows=rows, starts=[0, 500], n_points=3000)
+    square = np.array([(0.0, 0.0), (3.0, 0.0), (3.0, 3.0), (0.0, 3.0)])
+    current = np.array([0, 2, 1500, 2999], np.int64)  # none of them isolated
+    got = index.lasso(square, current)
+    inside = {
+        int(r) for r in rows if crossings_inside(float(xy[r, 0]), float(xy[r, 1]), square.tolist())
+    }
+    assert isinstance(got, np.ndarray)
+    assert got.tolist() == sorted(inside | set(current.tolist()))
