@@ -33,15 +33,15 @@ ADD_CHUNK = 16_384
 TRAIN_PER_LIST = 64
 
 
-def import_faiss() -> ModuleType:
-    """Import faiss, or raise ImportError saying how to install it."""
+def import_faiss(
+    need: str = "Approximate nearest neighbours need faiss",
+    install: str = f"Install it with: {INSTALL_HINT}  (or: pip install faiss-cpu)",
+) -> ModuleType:
+    """Import faiss, or raise ImportError: ``need`` (who needs it) and how to ``install``."""
     try:
         import faiss
     except ImportError as err:
-        raise ImportError(
-            "Approximate nearest neighbours need faiss, which is not installed. "
-            f"Install it with: {INSTALL_HINT}  (or: pip install faiss-cpu)"
-        ) from err
+        raise ImportError(f"{need}, which is not installed. {install}") from err
     return faiss
 
 

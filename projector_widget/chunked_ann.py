@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import chunked
+from . import ann, chunked
 from .ann import TRAIN_PER_LIST, _positive_int, default_nlist, default_nprobe
 from .neighbors import check_metric, nearest
 from .progress import ProgressArg, Reporter, reporting
@@ -42,14 +42,10 @@ OPTIONS = ("nlist", "nprobe", "rerank", "seed", "shards")
 
 def import_faiss() -> ModuleType:
     """Import faiss, or raise ImportError naming the extras a chunked index needs."""
-    try:
-        import faiss
-    except ImportError as err:
-        raise ImportError(
-            "An approximate index of a Dask array needs faiss (and Dask), and faiss is not "
-            f"installed. Install both with: {INSTALL_HINT}"
-        ) from err
-    return faiss
+    return ann.import_faiss(
+        "An approximate index of a Dask array needs faiss (and Dask)",
+        f"Install both with: {INSTALL_HINT}",
+    )
 
 
 class IndexLostError(RuntimeError):

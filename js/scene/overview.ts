@@ -16,7 +16,7 @@
 import type { OverviewGrid, Tile } from "../wire";
 import type { Camera, Viewport } from "./camera";
 import { PALETTE_MAX } from "./colors";
-import { compile } from "./shaders";
+import { linkProgram } from "./shaders";
 
 /** Attribute locations of the points program. */
 const ATTR_XY = 0;
@@ -192,24 +192,6 @@ export interface OverviewStyle {
   pointSize: number;
 }
 
-function link(gl: WebGL2RenderingContext, vsSource: string, fsSource: string): WebGLProgram {
-  const vs = compile(gl, gl.VERTEX_SHADER, vsSource);
-  const fs = compile(gl, gl.FRAGMENT_SHADER, fsSource);
-  const program = gl.createProgram();
-  if (!program) throw new Error("could not create the overview program");
-  gl.attachShader(program, vs);
-  gl.attachShader(program, fs);
-  gl.linkProgram(program);
-  gl.deleteShader(vs);
-  gl.deleteShader(fs);
-  if (!gl.getProgramParameter(program, gl.LINK_STATUS) && !gl.isContextLost()) {
-    const log = gl.getProgramInfoLog(program);
-    gl.deleteProgram(program);
-    throw new Error(`overview shader link failed: ${log ?? "(no log)"}`);
-  }
-  return program;
-}
-
 export class OverviewLayer {
   private readonly gridProgram: WebGLProgram;
   private readonly pointProgram: WebGLProgram;
@@ -228,8 +210,8 @@ export class OverviewLayer {
   private pointsUploaded = false;
 
   constructor(private readonly gl: WebGL2RenderingContext) {
-    this.gridProgram = link(gl, GRID_VERTEX, GRID_FRAGMENT);
-    this.pointProgram = link(gl, POINT_VERTEX, POINT_FRAGMENT);
+    this.gridProgram = linkProgram(gl, GRID_VERTEX, GRID_FRAGMENT, "overview shader");
+    this.pointProgram = linkProgram(gl, POINT_VERTEX, POINT_FRAGMENT, "overview shader");
     this.countsTex = gl.createTexture();
     this.topTex = gl.createTexture();
     this.gridVao = gl.createVertexArray();

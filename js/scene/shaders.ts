@@ -301,11 +301,12 @@ export interface PointProgram {
   uniforms: Record<UniformName, WebGLUniformLocation | null>;
 }
 
-export function createPointProgram(gl: WebGL2RenderingContext): PointProgram {
-  const vs = compile(gl, gl.VERTEX_SHADER, VERTEX_SHADER);
-  const fs = compile(gl, gl.FRAGMENT_SHADER, FRAGMENT_SHADER);
+/** Compile `vertex` and `fragment` and link them into a program (`what` names it in errors). */
+export function linkProgram(gl: WebGL2RenderingContext, vertex: string, fragment: string, what = "shader"): WebGLProgram {
+  const vs = compile(gl, gl.VERTEX_SHADER, vertex);
+  const fs = compile(gl, gl.FRAGMENT_SHADER, fragment);
   const program = gl.createProgram();
-  if (!program) throw new Error("could not create a shader program");
+  if (!program) throw new Error(`could not create the ${what} program`);
   gl.attachShader(program, vs);
   gl.attachShader(program, fs);
   gl.linkProgram(program);
@@ -314,8 +315,13 @@ export function createPointProgram(gl: WebGL2RenderingContext): PointProgram {
   if (!gl.getProgramParameter(program, gl.LINK_STATUS) && !gl.isContextLost()) {
     const log = gl.getProgramInfoLog(program);
     gl.deleteProgram(program);
-    throw new Error(`shader link failed: ${log ?? "(no log)"}`);
+    throw new Error(`${what} link failed: ${log ?? "(no log)"}`);
   }
+  return program;
+}
+
+export function createPointProgram(gl: WebGL2RenderingContext): PointProgram {
+  const program = linkProgram(gl, VERTEX_SHADER, FRAGMENT_SHADER);
   const uniforms = {} as Record<UniformName, WebGLUniformLocation | null>;
   for (const name of UNIFORMS) uniforms[name] = gl.getUniformLocation(program, name);
   return { program, uniforms };

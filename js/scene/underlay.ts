@@ -3,7 +3,7 @@
  * ui/density.ts, in device pixels) blended over the cleared background before the points are
  * drawn, so the points stay on top. The source is kept so a restored context re-uploads it.
  */
-import { compile } from "./shaders";
+import { linkProgram } from "./shaders";
 
 const VERTEX = `#version 300 es
 out vec2 v_uv;
@@ -31,16 +31,7 @@ export class Underlay {
   private uploaded = false;
 
   constructor(private readonly gl: WebGL2RenderingContext) {
-    const vs = compile(gl, gl.VERTEX_SHADER, VERTEX);
-    const fs = compile(gl, gl.FRAGMENT_SHADER, FRAGMENT);
-    const program = gl.createProgram();
-    if (!program) throw new Error("could not create the underlay program");
-    gl.attachShader(program, vs);
-    gl.attachShader(program, fs);
-    gl.linkProgram(program);
-    gl.deleteShader(vs);
-    gl.deleteShader(fs);
-    this.program = program;
+    this.program = linkProgram(gl, VERTEX, FRAGMENT, "underlay");
     this.texture = gl.createTexture();
     this.vao = gl.createVertexArray();
   }

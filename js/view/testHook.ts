@@ -48,27 +48,8 @@ export interface ProjectorTestHook {
   overview(): OverviewInfo | null;
 }
 
-/** What the overview holds and has cost. */
-export interface OverviewInfo {
-  /** "grid" while the grid is shown, "points" once every visible tile is in. */
-  mode: "grid" | "points";
-  /** Tiles and points held in the cache (points at most the overview's budget). */
-  tiles: number;
-  points: number;
-  /** Points on screen now, and how many of them are selected. */
-  drawn: number;
-  selected: number;
-  /** The data rectangle on screen: [x0, y0, x1, y1] (y up). */
-  view: [number, number, number, number] | null;
-  /** The region of the grid shown: [x0, y0, x1, y1] (null: hidden). */
-  grid: [number, number, number, number] | null;
-  /** Bytes received in tile and grid replies, and requests sent. */
-  bytes: number;
-  requests: number;
-  /** The overview's budget of points and its layout version. */
-  budget: number;
-  version: number;
-}
+/** What the overview holds and has cost (view/overview.ts), with its budget and layout version. */
+export type OverviewInfo = OverviewStats & { budget: number; version: number };
 
 export interface PointsInfo {
   n: number;
@@ -92,7 +73,7 @@ export function viewTestHook(
   projection: () => string,
   points: () => PointsInfo,
   densityCount: () => number,
-  overview: () => (OverviewStats & { budget: number; version: number }) | null = () => null,
+  overview: () => OverviewInfo | null = () => null,
 ): ProjectorTestHook {
   return {
     screenPositions: () => stage.renderer?.screenPositions(true) ?? new Float32Array(0),
