@@ -1,4 +1,4 @@
-"""Approximate nearest neighbours (projector_widget.ann) against exact search.
+"""Approximate nearest neighbours (projector_widget.compute.ann) against exact search.
 
 Usage: python benchmarks/ann.py [--sizes 1000000x768,100000x768] [--metrics cosine,euclidean]
                                 [--queries 50] [--nprobe N] [--rerank R] [--seed S]
@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from kernel import make_embeddings  # noqa: E402
 
-from projector_widget.ann import ApproximateIndex, default_nlist, default_nprobe  # noqa: E402
-from projector_widget.neighbors import inverse_norms, nearest  # noqa: E402
+from projector_widget.compute.ann import ApproximateIndex, default_nlist, default_nprobe  # noqa: E402
+from projector_widget.compute.neighbours import inverse_norms, nearest  # noqa: E402
 
 
 def _status_kb(field: str) -> int:

@@ -41,7 +41,7 @@ The embeddings (clustered float32, 20-way category, ``kernel.make_embeddings``) 
 in an earlier, untimed cell. Peers (see ``peers.py``) use the same data in the same run:
 jupyter-scatter on our 2-D PCA coordinates and TensorBoard's projector on a TSV log directory
 (not above 100k points). ``--skip-peers`` leaves them out. Then, unless skipped, exact kNN
-query time at 1M x 768 (``projector_widget.neighbors.nearest``) and t-SNE / UMAP time at 100k x
+query time at 1M x 768 (``projector_widget.compute.neighbours.nearest``) and t-SNE / UMAP time at 100k x
 768 (``explore.py``; minutes: ``--skip-layouts``).
 
 The table is printed and written to ``benchmarks/results/latest.md``. No figure here is
@@ -501,7 +501,7 @@ def run_explore(skip_knn: bool, skip_layouts: bool, knn_size: str, layout_n: int
     if not skip_layouts:
         code = (
             "from explore import bench_tsne, bench_umap, make_embeddings\n"
-            "from projector_widget.projections.umap import umap\n"
+            "from projector_widget.compute.projections.umap import umap\n"
             "umap(make_embeddings(500, 16)[0], {'seed': 0})\n"
             f"x, _ = make_embeddings({layout_n}, 768)\n"
             "first, total = bench_tsne(x)\n"

@@ -49,7 +49,7 @@ def compile_scans(timed: Timer) -> tuple[str, str, float, str]:
     """Compile numba's scans (small inputs, both precisions) so later rows time the work."""
     import numpy as np
 
-    from projector_widget import quality
+    from projector_widget.compute.explain import quality
 
     small = np.random.default_rng(0).standard_normal((2000, 8)).astype(np.float32)
     wall = cpu = 0.0
@@ -69,12 +69,12 @@ def measure(n: int, d: int, k: int, timed: Timer) -> list[tuple[str, str, float,
     import numpy as np
     from kernel import make_embeddings
 
-    from projector_widget.clusters import (
+    from projector_widget.compute.explain.clusters import (
         cluster_levels,
         find_clusters,
         name_clusters,
     )
-    from projector_widget.quality import layout_quality
+    from projector_widget.compute.explain.quality import layout_quality
 
     rng = np.random.default_rng(0)
     x, groups = make_embeddings(n, d)

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from kernel import make_embeddings  # noqa: E402
 
-from projector_widget.neighbors import inverse_norms, make_sketch, nearest  # noqa: E402
-from projector_widget.projections.pca import pca  # noqa: E402
-from projector_widget.projections.tsne import tsne  # noqa: E402
-from projector_widget.projections.umap import umap  # noqa: E402
+from projector_widget.compute.neighbours import inverse_norms, make_sketch, nearest  # noqa: E402
+from projector_widget.compute.projections.pca import pca  # noqa: E402
+from projector_widget.compute.projections.tsne import tsne  # noqa: E402
+from projector_widget.compute.projections.umap import umap  # noqa: E402
 
 
 def bench_tsne(x: np.ndarray) -> tuple[float, float]:

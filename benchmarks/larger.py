@@ -1,4 +1,4 @@
-"""PCA of embeddings in a Zarr store: on a LocalCluster (chunked.py) against the in-memory path.
+"""PCA of embeddings in a Zarr store: on a LocalCluster (projector_widget.dask) against the in-memory path.
 
 Usage: python benchmarks/larger.py [--rows 2000000] [--dims 64] [--chunk 65536] [--store PATH]
                                   [--ann [--metric cosine] [--queries 20]]
@@ -53,14 +53,15 @@ def _peak_mib() -> float:
 def _run(path: str, chunked: bool, out: Connection) -> None:
     import zarr
 
-    from projector_widget import Projector, session
-    from projector_widget import chunked as chunked_module
+    from projector_widget import Projector
+    from projector_widget.dask import cluster as dask_cluster
+    from projector_widget.parts import projection as session
 
     session.REFINE_WAIT_S = 0.0  # no browser draws here: refine the in-memory PCA at once
     z = zarr.open_array(path, mode="r")
     base = _peak_mib()
     if chunked:
-        chunked_module.client()  # the cluster starts before the clock: its start is not PCA
+        dask_cluster.client()  # the cluster starts before the clock: its start is not PCA
         base = _peak_mib()
     start = time.perf_counter()
     w = Projector(z if chunked else np.asarray(z[:]))
@@ -86,9 +87,11 @@ def _run_ann(path: str, metric: str, n_queries: int, out: Connection) -> None:
     import dask.array as da
     import zarr
 
-    from projector_widget import chunked
+    from projector_widget.dask import array as dask_array
+    from projector_widget.dask import cluster as dask_cluster
+    from projector_widget.dask import neighbours as dask_neighbours
 
-    c = chunked.client()  # the widget's own LocalCluster, started before any clock
+    c = dask_cluster.client()  # the widget's own LocalCluster, started before any clock
     stored = da.from_zarr(zarr.open_array(path, mode="r"))
     rng = np.random.default_rng(1)
     queries = sorted(int(q) for q in rng.choice(stored.shape[0], n_queries, replace=False))
@@ -98,7 +101,7 @@ def _run_ann(path: str, metric: str, n_queries: int, out: Connection) -> None:
         if where == "persisted":
             array = c.persist(stored)
             c.compute(array[-1, 0]).result()  # waits for the chunks (gathers one number)
-        search = chunked.ChunkedSearch(chunked.as_chunked(array))
+        search = dask_neighbours.ChunkedSearch(dask_array.as_chunked(array))
         exact_s, exact = _search_times(search, queries, metric)
         start = time.perf_counter()
         index = search.build_index(metric, progress=False)
@@ -118,7 +121,7 @@ def _run_ann(path: str, metric: str, n_queries: int, out: Connection) -> None:
         index.close()
         del array
     out.send((results, sum(c.nthreads().values())))
-    chunked._close_own()  # the workers end before this process does
+    dask_cluster._close_own()  # the workers end before this process does
 
 
 def _report_ann(path: Path, metric: str, n_queries: int) -> None:

@@ -84,9 +84,10 @@ SETUP = """
 import sys, time, resource, json
 sys.path.insert(0, {bench!r})
 import numpy as np, pandas as pd, zarr, dask.array as da
-from projector_widget import Projector, chunked
+from projector_widget import Projector
+from projector_widget.dask import cluster as dask_cluster
 from kernel import wire_bytes
-_client = chunked.client()  # the LocalCluster starts before the clock
+_client = dask_cluster.client()  # the LocalCluster starts before the clock
 _group = zarr.open_group({store!r}, mode="r")
 _codes = np.asarray(_group["cluster"][:])
 meta = {{"cluster": pd.Categorical.from_codes(_codes, [f"c{{i}}" for i in range({clusters})])}}

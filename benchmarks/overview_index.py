@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from projector_widget import overview
-from projector_widget.overview import OverviewIndex
+from projector_widget.compute.overview import OverviewIndex
+from projector_widget.compute.overview import keys as overview_keys
+from projector_widget.dask import overview as dask_overview
 
 
 def clusters(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -57,7 +58,7 @@ def run(n: int, executor: Any = None) -> None:
 
     index, t_build = timed(build)
     grid, t_grid = timed(index.grid)
-    cx, cy = overview.cells(centres[:1, 0], centres[:1, 1], index.domain, 5)
+    cx, cy = overview_keys.cells(centres[:1, 0], centres[:1, 1], index.domain, 5)
     tiles = [(5, int(cx[0]) + i - 2, int(cy[0]) + j - 2) for i in range(4) for j in range(4)]
     samples, t_tiles = timed(lambda: index.tiles(tiles))
     (one,), t_one = timed(lambda: index.tiles([(3, int(cx[0]) >> 2, int(cy[0]) >> 2)]))
@@ -99,7 +100,7 @@ def main() -> None:
         distributed.Client(local) as client,
     ):
         for n in args.rows:
-            run(n, overview.DaskExecutor(client))
+            run(n, dask_overview.DaskExecutor(client))
 
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .diagnose import Report, diagnose
-from .links import SelectionLink, link_selection
-from .overview import LazySelection
-from .widget import Projector
+from projector_widget.compute.overview.index import LazySelection
+from projector_widget.formats.diagnose import Report, diagnose
+from projector_widget.links import SelectionLink, link_selection
+from projector_widget.widget import Projector
 
 try:
     __version__ = version("projector-widget")

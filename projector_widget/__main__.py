@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("logdir")
     args = parser.parse_args(argv)
     if args.command == "diagnose":
-        from .diagnose import diagnose
+        from projector_widget.formats.diagnose import diagnose
 
         report = diagnose(args.logdir)
         print(report)

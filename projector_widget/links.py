@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .widget import Projector
+from projector_widget.widget import Projector
 
 
 class SelectionLink:

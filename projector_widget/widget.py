@@ -24,13 +24,22 @@ import numpy as np
 import numpy.typing as npt
 import traitlets
 
-from . import appearance, bundle, chunked, encoding, labels, overview, projections, protocol
-from .ann import ApproximateIndex
-from .bookmarks import BookmarkStore
-from .bookmarks import from_json as bookmarks_from_json
-from .columns import (
+from projector_widget import backends
+from projector_widget.compute import overview, projections
+from projector_widget.compute.ann import ApproximateIndex
+from projector_widget.compute.backend import LAYOUT_SAMPLE_ROWS, Backend
+from projector_widget.compute.neighbours import K_MAX, check_metric
+from projector_widget.compute.overview.index import (
+    LazySelection,
+    OverviewIndex,
+    RowBits,
+    category_codes,
+    selected_flags,
+)
+from projector_widget.compute.projections import Layout, PCAResult
+from projector_widget.compute.search import search as search_columns
+from projector_widget.data.columns import (
     Column,
-    as_columns,
     check_chart,
     check_color_by,
     check_label_by,
@@ -42,23 +51,24 @@ from .columns import (
     numeric,
     set_values,
 )
-from .inputs import as_matrix, check_dimensions
-from .jobs import Job, OneAtATime, Work
-from .neighbors import K_MAX, NeighbourSearch, check_metric
-from .overview import LazySelection, OverviewIndex
-from .parts import PointsOutbox
-from .projections import Layout, PCAResult
-from .search import search as search_columns
-from .session import ProjectionSession, progress_value
-from .sprites import as_images, build_atlas
-from .timeline import Timeline, build_timeline
-from .traits import check_camera, check_number, normalize_selection, selection
+from projector_widget.data.images import as_images, build_atlas
+from projector_widget.data.inputs import check_dimensions
+from projector_widget.parts import labels
+from projector_widget.parts.bookmarks import BookmarkStore
+from projector_widget.parts.bookmarks import from_json as bookmarks_from_json
+from projector_widget.parts.projection import ProjectionSession, progress_value
+from projector_widget.parts.timeline import Timeline, build_timeline
+from projector_widget.sync import appearance, bundle, protocol
+from projector_widget.sync import wire as encoding
+from projector_widget.sync.outbox import PointsOutbox
+from projector_widget.sync.traits import check_camera, check_number, normalize_selection, selection
+from projector_widget.util.jobs import Job, OneAtATime, Work
 
 if TYPE_CHECKING:
-    from .chunked_ann import ChunkedIndex
-    from .explain import NamedClusters
-    from .progress import Reporter
-    from .quality import QualityReport
+    from projector_widget.compute.explain.quality import QualityReport
+    from projector_widget.dask.ann import ChunkedIndex
+    from projector_widget.parts.explain import NamedClusters
+    from projector_widget.util.progress import Reporter
 
 
 class Projector(anywidget.AnyWidget):
@@ -116,13 +126,13 @@ class Projector(anywidget.AnyWidget):
         category on a grid, then the points of the visible region as tiles of a quadtree while
         zooming in, so what the browser holds stays bounded; the view is 2-D, a lasso selects
         rows here, and ``selected`` above ``overview.SELECTED_MAX`` rows is a
-        :class:`~projector_widget.overview.LazySelection`. Its index takes 21 bytes a row, in
+        :class:`~projector_widget.compute.overview.LazySelection`. Its index takes 21 bytes a row, in
         the kernel (beside the layout's 12) or, for a Dask or Zarr array, on the workers.
     copy:
         Whether to keep a copy of ``embeddings``. By default a float32 C-contiguous NumPy array
         is used in place (no second copy of a large matrix) and marked read-only, so changing
         it later raises instead of making answers stale; ``copy=True`` keeps your array
-        writable at the cost of a copy (see :func:`projector_widget.inputs.as_matrix`).
+        writable at the cost of a copy (see :func:`projector_widget.data.inputs.as_matrix`).
 
     Examples
     --------
@@ -214,7 +224,7 @@ class Projector(anywidget.AnyWidget):
         images: Any = None,
         encoder: Callable[[list[str]], Any] | None = None,
         copy: bool | None = None,
-        layout_sample: int = chunked.SAMPLE_ROWS,
+        layout_sample: int = LAYOUT_SAMPLE_ROWS,
         overview_above: int = overview.OVERVIEW_ABOVE,
         _sequence: Timeline | None = None,
         **kwargs: Any,
@@ -222,11 +232,13 @@ class Projector(anywidget.AnyWidget):
         bundle.require_bundle()
         # _sequence: the steps :meth:`sequence` validated and laid out (its first step's
         # matrix and PCA are used as they are, and the first points sent are its layout).
-        matrix: Any = _sequence.matrices[0] if _sequence is not None else None
-        if matrix is None:  # a Dask or Zarr array stays on its cluster (chunked.py)
-            chunks = chunked.is_chunked(embeddings)
-            matrix = chunked.as_chunked(embeddings) if chunks else as_matrix(embeddings, copy=copy)
-        columns = as_columns(metadata, matrix.n)
+        backend: Backend
+        if _sequence is not None:
+            backend = _sequence.backend(0)
+        else:
+            backend = backends.open_embeddings(embeddings, copy=copy, layout_sample=layout_sample)
+        matrix = backend
+        columns = backends.open_metadata(metadata, backend.n)
         if encoder is not None and not callable(encoder):
             raise TypeError("encoder must be a function list[str] -> array of embeddings")
         dimensions = self._choose_mode(matrix.n, overview_above, dimensions)
@@ -242,7 +254,7 @@ class Projector(anywidget.AnyWidget):
             "size_range": appearance.check_size_range(size_range),
         }
         self._n = matrix.n
-        self._matrix = matrix
+        self._backend = backend
         self._column_list: list[Column] = columns
         #: Columns the widget made (cluster(), layout_quality()): the only ones it replaces.
         self._made_columns: set[str] = set()
@@ -257,20 +269,14 @@ class Projector(anywidget.AnyWidget):
         self._bookmark_store = BookmarkStore()
         self._outbox = PointsOutbox()
         self._points_lock = threading.Lock()  # _points and its _points_rest change together
-        self._neighbour_search: Any = (
-            NeighbourSearch(matrix) if _sequence is None else _sequence.search(0)
-        )
-        if isinstance(matrix, chunked.ChunkedMatrix):
-            self._neighbour_search = chunked.ChunkedSearch(matrix)
+        self._neighbour_search = backend.searcher()
         self._session = ProjectionSession(
-            matrix,
+            backend,
             lambda: self._column_list,
             on_coords=self._on_coords,
             on_progress=self._set_progress,
             on_refined=self._on_pca_refined,
-            on_subspace=self._neighbour_search.offer_subspace,
         )
-        self._session.layout_sample = int(layout_sample)
         self._handlers = self._message_handlers()
         self._clustered: npt.NDArray[np.float32] | None = None  # the layout _clusters is of
         self._measured: npt.NDArray[np.float32] | None = None  # the layout _quality is of
@@ -322,7 +328,7 @@ class Projector(anywidget.AnyWidget):
         subset = self._session.subset
         shown = "" if subset is None else f", {subset.size:,} isolated"
         return (
-            f"<Projector: {self._n:,} points x {self._matrix.dims} dims, "
+            f"<Projector: {self._n:,} points x {self._backend.dims} dims, "
             f"{self.projection}({params}) in {self.dimensions}-D, "
             f"{len(self.selected):,} selected{shown}, columns {list(self.columns)}>"
         )
@@ -337,9 +343,7 @@ class Projector(anywidget.AnyWidget):
     def embeddings(self) -> Any:
         """The validated (N, D) float32 embeddings kept in the kernel (the Dask array itself
         when they stay on a cluster: never a copy in the kernel)."""
-        if isinstance(self._matrix, chunked.ChunkedMatrix):
-            return self._matrix.array
-        return self._matrix.values
+        return self._backend.source
 
     @property
     def metadata(self) -> Any:
@@ -389,7 +393,7 @@ class Projector(anywidget.AnyWidget):
         ``y=(left, right)``, ``column``, ``regex``). t-SNE and UMAP run in a background thread
         and report their phases (t-SNE also streams intermediate layouts) to the widget's
         status, or to a tqdm bar while no view is displayed; they return the
-        :class:`~projector_widget.jobs.Job`
+        :class:`~projector_widget.util.jobs.Job`
         (``wait=True`` blocks until done). Returns None for the instant methods. Invalid
         parameters raise ValueError and change nothing.
         """
@@ -533,7 +537,7 @@ class Projector(anywidget.AnyWidget):
     ) -> Work[NamedClusters]:
         """:meth:`cluster` of the layout as it is now, checked before any work; with ``show``
         the names are switched on when they land."""
-        from .explain import find_named_clusters, naming_column
+        from projector_widget.parts.explain import find_named_clusters, naming_column
 
         self._check_made_name(into, "cluster")
         naming_column(self._column_list, column, self.label_by, skip=into)  # a bad column: now
@@ -567,7 +571,7 @@ class Projector(anywidget.AnyWidget):
     def layout_quality(
         self, k: int = 10, metric: str = "euclidean", *, into: str = "neighbours kept"
     ) -> Any:
-        """How far the current layout can be trusted: a :class:`~projector_widget.quality.QualityReport`.
+        """How far the current layout can be trusted: a :class:`~projector_widget.compute.explain.quality.QualityReport`.
 
         Trustworthiness and continuity of :attr:`coordinates` against the embeddings
         (``metric`` in the original space; the same values as
@@ -591,11 +595,11 @@ class Projector(anywidget.AnyWidget):
     ) -> Work[tuple[QualityReport, npt.NDArray[np.float32]]]:
         """:meth:`layout_quality` of the layout as it is now; with ``show`` the map is coloured
         by the neighbours kept when they land."""
-        from .explain import kept_color_map, quality_on_rows, quality_payload
+        from projector_widget.parts.explain import kept_color_map, quality_on_rows, quality_payload
 
-        self._needs_rows("layout_quality (Check layout)")
         self._check_made_name(into, "layout_quality")
-        high, layout, rows = self._matrix.values, self.coordinates, self._session.subset
+        high = self._backend.memory("layout_quality (Check layout)").values
+        layout, rows = self.coordinates, self._session.subset
         version = int(self._quality.get("version", 0)) + 1
 
         def compute(progress: Reporter) -> tuple[QualityReport, npt.NDArray[np.float32]]:
@@ -706,11 +710,11 @@ class Projector(anywidget.AnyWidget):
         From then on :meth:`nearest`, :meth:`query` and the inspector use the index for that
         metric; the rows returned may miss a true neighbour, their distances are exact. Needs
         faiss (``pip install "projector-widget[ann]"``); ``options`` (``nlist``, ``nprobe``,
-        ``rerank``, ``seed``) go to :class:`projector_widget.ann.ApproximateIndex`. At
+        ``rerank``, ``seed``) go to :class:`projector_widget.compute.ann.ApproximateIndex`. At
         1M x 768 it takes about 12 s on two cores and keeps 0.8 GB (one byte per value); its
         phases (training, then chunks of rows) show in the widget's status, or in a tqdm bar
         while no view is displayed. For a Dask array the index is built from its chunks and
-        kept on the cluster (:class:`projector_widget.chunked_ann.ChunkedIndex`, which also
+        kept on the cluster (:class:`projector_widget.dask.ann.ChunkedIndex`, which also
         takes ``shards``; needs ``pip install "projector-widget[dask,ann]"``).
         """
         m = check_metric(self.metric if metric is None else metric)
@@ -729,10 +733,10 @@ class Projector(anywidget.AnyWidget):
         vec = np.asarray(self._encoder([text]), dtype=np.float32)
         if vec.ndim == 2 and vec.shape[0] == 1:
             vec = vec[0]
-        if vec.ndim != 1 or vec.shape[0] != self._matrix.dims:
+        if vec.ndim != 1 or vec.shape[0] != self._backend.dims:
             raise ValueError(
                 f"the encoder returned shape {np.shape(vec)}; expected one vector of "
-                f"{self._matrix.dims} dimensions like the embeddings"
+                f"{self._backend.dims} dimensions like the embeddings"
             )
         if not np.all(np.isfinite(vec)):
             raise ValueError(f"the encoder returned NaN or infinite values for {text!r}")
@@ -967,7 +971,7 @@ class Projector(anywidget.AnyWidget):
 
         Each step is validated like ``embeddings`` (errors name the step; dimensions may differ
         between steps), laid out by its own PCA and aligned onto the step before by orthogonal
-        Procrustes (see :mod:`projector_widget.timeline` for why not one shared basis), so only
+        Procrustes (see :mod:`projector_widget.parts.timeline` for why not one shared basis), so only
         real movement shows. A slider and a play button step or animate through them;
         :attr:`step` reads and sets the step shown; neighbours, :meth:`query` and
         :attr:`embeddings` use the current step's embeddings; :meth:`drift` measures how rows
@@ -1069,9 +1073,9 @@ class Projector(anywidget.AnyWidget):
         if self._steps is None:
             return
         step = self.step
-        self._matrix = self._steps.matrices[step]
-        self._neighbour_search = self._steps.search(step)
-        self._session.set_matrix(self._matrix, self._steps.pcas[step])
+        self._backend = self._steps.backend(step)
+        self._neighbour_search = self._backend.searcher()
+        self._session.set_backend(self._backend, self._steps.pcas[step])
         self._pca_variance = self._session.variance()
         if self._sequence_view():
             # What the browser shows is the session's layout from now on (isolating keeps it).
@@ -1101,7 +1105,7 @@ class Projector(anywidget.AnyWidget):
         ``checkpoints="all"`` reads the tensor from every checkpoint of the directory, oldest
         first, into a :meth:`sequence` whose steps are named after the checkpoints.
         """
-        from .formats import tensorboard as tb
+        from projector_widget.formats import tensorboard as tb
 
         if checkpoints not in ("latest", "all"):
             raise ValueError(f"checkpoints must be 'latest' or 'all', got {checkpoints!r}")
@@ -1135,13 +1139,13 @@ class Projector(anywidget.AnyWidget):
         TensorFlow), 'tsv', or 'auto'. Returns the config file's path. What is being written
         shows in the widget's status (a tqdm bar while no view is displayed).
         """
-        from .formats import tensorboard as tb
+        from projector_widget.formats import tensorboard as tb
 
-        self._needs_rows("to_tensorboard")
+        values = self._backend.memory("to_tensorboard").values
         with self._session.task() as report:
             return tb.write(
                 logdir,
-                self._matrix.values,
+                values,
                 self._column_list,
                 self._images,
                 tensor_name=tensor_name,
@@ -1157,20 +1161,20 @@ class Projector(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> Projector:
         """A projector of the two TSV files projector.tensorflow.org loads."""
-        from .formats import tsv
+        from projector_widget.formats import tsv
 
         values, meta = tsv.read_tsv_pair(tensors_tsv, metadata_tsv)
         return cls(values, meta, **kwargs)
 
     def to_tsv(self, folder: str | os.PathLike[str]) -> tuple[pathlib.Path, pathlib.Path | None]:
         """Write ``tensors.tsv`` and ``metadata.tsv`` (tabs/newlines in labels become spaces)."""
-        from .formats import tsv
+        from projector_widget.formats import tsv
 
-        self._needs_rows("to_tsv")
+        values = self._backend.memory("to_tsv").values
         root = tsv.ensure_dir(folder)
         meta = root / "metadata.tsv"
         with self._session.task() as report:
-            tsv.write_tensor_tsv(root / "tensors.tsv", self._matrix.values, progress=report)
+            tsv.write_tensor_tsv(root / "tensors.tsv", values, progress=report)
             wrote = tsv.write_metadata_tsv(meta, self._column_list, self._n, progress=report)
         return root / "tensors.tsv", meta if wrote else None
 
@@ -1187,7 +1191,7 @@ class Projector(anywidget.AnyWidget):
         ``vocabulary`` (one token per row, e.g. from ``TextVectorization.get_vocabulary()``)
         becomes the metadata.
         """
-        from .formats.keras import embedding_weights
+        from projector_widget.formats.keras import embedding_weights
 
         values = embedding_weights(model_or_layer, layer_name)
         meta = kwargs.pop("metadata", None)
@@ -1203,7 +1207,7 @@ class Projector(anywidget.AnyWidget):
 
     def to_html(self, *, title: str = "projector-widget") -> str:
         """One self-contained HTML page with this view (opens offline, no kernel needed)."""
-        from .formats import html
+        from projector_widget.formats import html
 
         return html.page(self._page_payload(), title=title)
 
@@ -1217,7 +1221,7 @@ class Projector(anywidget.AnyWidget):
 
     def _page_payload(self) -> dict[str, Any]:
         """What a saved page embeds (see ``formats.html.payload``)."""
-        from .formats import html
+        from projector_widget.formats import html
 
         if self._overview_mode:
             raise ValueError(
@@ -1391,8 +1395,7 @@ class Projector(anywidget.AnyWidget):
 
     def _needs_rows(self, feature: str) -> None:
         """NeedsMemoryError naming ``feature`` when the embeddings stay on a cluster."""
-        if isinstance(self._matrix, chunked.ChunkedMatrix):
-            self._matrix.require(feature)
+        self._backend.memory(feature)
 
     @traitlets.validate("spherize")
     def _validate_spherize(self, proposal: dict[str, Any]) -> bool:
@@ -1520,7 +1523,7 @@ class Projector(anywidget.AnyWidget):
         #: Changes of ``selected`` so far (tiles replies say which their flags show).
         self._selection_changes = 0
         #: A large selection array and its bits (the tiles' flags), made on the first tiles.
-        self._selected_bits: tuple[npt.NDArray[np.int64], overview.RowBits] | None = None
+        self._selected_bits: tuple[npt.NDArray[np.int64], RowBits] | None = None
         if isinstance(overview_above, bool) or not isinstance(overview_above, (int, np.integer)):
             raise TypeError(f"overview_above must be a number of rows, got {overview_above!r}")
         #: Whether the first view is the density overview (README, "Larger than memory").
@@ -1556,7 +1559,7 @@ class Projector(anywidget.AnyWidget):
         and its uint8 codes."""
         for c in self._column_list:
             if c.name == color_by and c.kind == "category":
-                return c, overview.category_codes(c.codes, c.missing_code)
+                return c, category_codes(c.codes, c.missing_code)
         return None, None
 
     def _build_overview(self, coords: npt.NDArray[np.float32], color_by: str) -> dict[str, Any]:
@@ -1564,13 +1567,11 @@ class Projector(anywidget.AnyWidget):
         first grid, and return the new ``_overview`` value (its version bumped)."""
         xy = self._shown_coords(coords)[:, :2]
         column, codes = self._overview_codes(color_by)
-        subset, starts, executor = self._session.subset, None, None
+        subset = self._session.subset
+        executor, starts = self._backend.overview_executor()
         if subset is not None:
             xy = xy[subset]
             codes = None if codes is None else codes[subset]
-        if isinstance(self._matrix, chunked.ChunkedMatrix):
-            executor = overview.DaskExecutor(chunked.client())
-            starts = [0, *np.cumsum(self._matrix.array.chunks[0])[:-1].tolist()]
         index = OverviewIndex.build(
             xy, codes, rows=subset, starts=starts, executor=executor, n_points=self._n
         )
@@ -1635,11 +1636,11 @@ class Projector(anywidget.AnyWidget):
         if isinstance(selection, np.ndarray) and selection.size > overview.TILE_BUDGET:
             cached = self._selected_bits
             if cached is None or cached[0] is not selection:
-                cached = self._selected_bits = (selection, overview.RowBits(selection, self._n))
+                cached = self._selected_bits = (selection, RowBits(selection, self._n))
             bits = cached[1]
         buffers: list[memoryview] = []
         for sample in samples:
-            flags = overview.selected_flags(selection, sample, index, bits)
+            flags = selected_flags(selection, sample, index, bits)
             buffers += encoding.tile_buffers(sample, flags)
         shapes = [(t, s.order.size, s.total) for t, s in zip(request.tiles, samples, strict=True)]
         self.send(protocol.tiles_reply(request.version, changes, shapes), buffers)

@@ -143,7 +143,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import load_digits
 
-from projector_widget import Projector, diagnose
+from projector_widget import Projector
+from projector_widget import diagnose
 
 digits = load_digits()
 w = Projector(digits.data, {"digit": digits.target}, images=digits.images)

@@ -1,4 +1,4 @@
-"""The optional approximate nearest-neighbour index (projector_widget.ann, the ``ann`` extra)."""
+"""The optional approximate nearest-neighbour index (projector_widget.compute.ann, the ``ann`` extra)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from projector_widget import ann
-from projector_widget.neighbors import distances_to, nearest
+from projector_widget.compute import ann
+from projector_widget.compute.neighbours import distances_to, nearest
 
 METRICS = ("cosine", "euclidean")
 
@@ -265,7 +265,7 @@ def test_missing_faiss_raises_an_import_error_that_says_how_to_install(monkeypat
 def test_package_imports_without_faiss():
     code = (
         "import sys; sys.modules['faiss'] = None\n"
-        "import projector_widget, projector_widget.ann\n"
+        "import projector_widget, projector_widget.compute.ann\n"
         "print('ok')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

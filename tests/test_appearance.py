@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projector_widget import Projector, appearance, protocol
+from projector_widget import Projector
+from projector_widget.sync import appearance, protocol
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from projector_widget import Projector
-from projector_widget.bookmarks import BookmarkStore
+from projector_widget.parts.bookmarks import BookmarkStore
 
 
 def _mark(name: str, selected: list[int]) -> dict:

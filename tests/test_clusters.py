@@ -9,7 +9,7 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.metrics import adjusted_rand_score
 
-from projector_widget.clusters import (
+from projector_widget.compute.explain.clusters import (
     NUMBER_WORDS,
     cluster_levels,
     cluster_medoids,

@@ -1,4 +1,4 @@
-"""Embeddings larger than memory (projector_widget.chunked): a Zarr store on a LocalCluster.
+"""Embeddings larger than memory (projector_widget.dask): a Zarr store on a LocalCluster.
 
 The cluster is started and stopped by this module (two in-process workers: processes=False,
 since worker processes take seconds each to start on a loaded two-core machine; the widget's
@@ -19,9 +19,11 @@ zarr = pytest.importorskip("zarr")
 
 from dask.sizeof import sizeof  # noqa: E402
 
-from projector_widget import Projector, chunked  # noqa: E402
-from projector_widget.chunked import NeedsMemoryError  # noqa: E402
-from projector_widget.neighbors import nearest  # noqa: E402
+from projector_widget import Projector  # noqa: E402
+from projector_widget.compute.neighbours import nearest  # noqa: E402
+from projector_widget.dask import cluster as dask_cluster  # noqa: E402
+from projector_widget.dask import layout as dask_layout  # noqa: E402
+from projector_widget.data.embeddings import NeedsMemoryError  # noqa: E402
 
 N, D, CHUNK, GROUPS = 12_000, 16, 2048, 4
 #: Rows t-SNE/UMAP are fitted on: its gathered values (SAMPLE x D floats) stay under N x 3.
@@ -211,8 +213,8 @@ def test_metadata_from_pandas_dask_and_arrow(cluster: Any, store: Any, data: Any
 
 
 def test_the_users_client_computes(widget: Projector, cluster: Any) -> None:
-    assert chunked.client() is cluster
-    assert "client" not in chunked._own
+    assert dask_cluster.client() is cluster
+    assert "client" not in dask_cluster._own
     widget.nearest(1, 3)
     prefixes = cluster.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes))
     assert "chunk_nearest" in prefixes  # the neighbour scan ran on the user's scheduler
@@ -236,17 +238,17 @@ def test_without_a_client_a_local_cluster_starts_once(
     with pytest.raises(ValueError):
         distributed.get_client()
     monkeypatch.setattr(distributed, "LocalCluster", local)
-    monkeypatch.setattr(chunked, "_own", {})
+    monkeypatch.setattr(dask_cluster, "_own", {})
     try:
-        first = chunked.client()
-        assert chunked.client() is first
+        first = dask_cluster.client()
+        assert dask_cluster.client() is first
         assert len(started) == 1 and started[0]["processes"] is True
         w = Projector(da.from_array(data[0][:3000], chunks=1000))
         assert w.coordinates.shape == (3000, 3)
         assert first.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.task_prefixes))
     finally:
         distributed.client._current_client.reset(current)
-        own = chunked._own.get("client")
+        own = dask_cluster._own.get("client")
         if own is not None:
             cluster = own.cluster
             own.close()
@@ -276,12 +278,14 @@ def test_the_fitted_tsne_survives_the_trip_to_a_worker_process(data: Any) -> Non
     # pickles as a bare array (its affinities dropped), so the model travels as its parts.
     import pickle
 
-    from projector_widget.progress import Reporter
-    from projector_widget.projections.tsne import check_params
+    from projector_widget.compute.projections.tsne import check_params
+    from projector_widget.util.progress import Reporter
 
     x, groups = data[0][:600], data[1][:600]
-    reduction = chunked.Reduction.fit(x[:400], centre=True, dims=chunked.LAYOUT_INPUT_DIMS)
-    model, place = chunked._fit_tsne(reduction(x[:400]), check_params({"n_iter": 50}), Reporter())
+    reduction = dask_layout.Reduction.fit(x[:400], centre=True, dims=dask_layout.LAYOUT_INPUT_DIMS)
+    model, place = dask_layout._fit_tsne(
+        reduction(x[:400]), check_params({"n_iter": 50}), Reporter()
+    )
     travelled = pickle.loads(pickle.dumps(model))
     placed = place(x[400:], reduction, travelled)
     assert placed.shape == (200, 2) and np.isfinite(placed).all()
@@ -300,4 +304,4 @@ def test_dask_is_imported_only_when_needed_and_missing_it_names_the_extra(
     assert out.stdout.strip() == "[]"
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r'pip install "projector-widget\[dask\]"'):
-        chunked.client()
+        dask_cluster.client()

@@ -1,8 +1,8 @@
-"""The approximate neighbour index of a Dask array (projector_widget.chunked_ann) on a cluster.
+"""The approximate neighbour index of a Dask array (projector_widget.dask.ann) on a cluster.
 
 A LocalCluster of one in-process worker is started and closed by this module; the rows are a
 Zarr store of 20,000 x 32 clustered rows in 8 chunks. Every result is checked against the exact
-search of :func:`projector_widget.neighbors.nearest` on the same rows in memory.
+search of :func:`projector_widget.compute.neighbours.nearest` on the same rows in memory.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 pytest.importorskip("faiss")
 
-from projector_widget import Projector, chunked, chunked_ann  # noqa: E402
-from projector_widget.ann import ApproximateIndex, default_nprobe  # noqa: E402
-from projector_widget.chunked_ann import ChunkedIndex, IndexLostError, Shard  # noqa: E402
-from projector_widget.jobs import Stopped  # noqa: E402
-from projector_widget.neighbors import distances_to, nearest  # noqa: E402
-from projector_widget.progress import Reporter, Update  # noqa: E402
+from projector_widget import Projector  # noqa: E402
+from projector_widget.compute.ann import ApproximateIndex, default_nprobe  # noqa: E402
+from projector_widget.compute.neighbours import distances_to, nearest  # noqa: E402
+from projector_widget.dask import ann as chunked_ann  # noqa: E402
+from projector_widget.dask import array as dask_array  # noqa: E402
+from projector_widget.dask import neighbours as dask_neighbours  # noqa: E402
+from projector_widget.dask.ann import ChunkedIndex, IndexLostError, Shard  # noqa: E402
+from projector_widget.util.jobs import Stopped  # noqa: E402
+from projector_widget.util.progress import Reporter, Update  # noqa: E402
 
 N, D, CHUNK = 20_000, 32, 2_500
 METRICS = ("cosine", "euclidean")
@@ -69,13 +72,13 @@ def cluster() -> Any:
 
 
 @pytest.fixture(scope="module")
-def matrix(cluster: Any, store: Any) -> chunked.ChunkedMatrix:
+def matrix(cluster: Any, store: Any) -> dask_array.ChunkedMatrix:
     """The store as the widget validates it."""
-    return chunked.as_chunked(store)
+    return dask_array.as_chunked(store)
 
 
 @pytest.fixture(scope="module")
-def indexes(matrix: chunked.ChunkedMatrix) -> dict[str, ChunkedIndex]:
+def indexes(matrix: dask_array.ChunkedMatrix) -> dict[str, ChunkedIndex]:
     """One chunked index per metric (default options: one shard on this one-thread cluster)."""
     return {m: ChunkedIndex(matrix, m, progress=False) for m in METRICS}
 
@@ -183,7 +186,7 @@ def test_a_shard_survives_the_trip_to_another_worker_process(
     # scheduler moving a shard get a pickle, which is faiss's serialised index.
     import pickle
 
-    from projector_widget.chunked_ann import _search_shard
+    from projector_widget.dask.ann import _search_shard
 
     shard = cluster.gather(indexes["euclidean"].shards[0])
     travelled = pickle.loads(pickle.dumps(shard))
@@ -200,7 +203,7 @@ def test_a_zero_cosine_query_falls_back_to_the_exact_scan(matrix: Any, indexes: 
     zero = np.zeros(D, np.float32)
     idx, dist = indexes["cosine"].search(zero, 5)
     np.testing.assert_array_equal(dist, np.ones(5, np.float32))  # every row is as far
-    exact = chunked.ChunkedSearch(matrix).query(zero, 5, "cosine")
+    exact = dask_neighbours.ChunkedSearch(matrix).query(zero, 5, "cosine")
     np.testing.assert_array_equal(idx, exact[0])
 
 
@@ -339,8 +342,8 @@ def test_a_client_that_is_not_the_default_one_builds_and_searches(
     try:
         with pytest.raises(ValueError):
             distributed.get_client()
-        monkeypatch.setattr(chunked, "client", lambda: own)
-        index = ChunkedIndex(chunked.as_chunked(store), "euclidean", shards=2, progress=False)
+        monkeypatch.setattr(chunked_ann, "client", lambda: own)
+        index = ChunkedIndex(dask_array.as_chunked(store), "euclidean", shards=2, progress=False)
         idx, _ = index.search(5, 10)
         assert recall(idx, nearest(x, sq, 5, 10, "euclidean")[0]) >= 0.7
         index.close()
@@ -381,11 +384,11 @@ def test_invalid_options_and_queries_fail_before_faiss(matrix: Any, indexes: Any
 def test_non_finite_rows_are_named(cluster: Any, rows: Any) -> None:
     x = rows[0][:4000].copy()
     x[3100, 2] = np.nan
-    m = chunked.as_chunked(da.from_array(x, chunks=(1000, D)))
+    m = dask_array.as_chunked(da.from_array(x, chunks=(1000, D)))
     with pytest.raises(ValueError, match="NaN or Inf.*training sample"):
         ChunkedIndex(m, "euclidean", progress=False)  # 63 lists: a sample of every row
     # 8 lists: a sample of 512 rows that misses row 3100; the encoding of its chunk names it.
-    assert 3100 not in chunked.sample(m, 512, 0)[0]
+    assert 3100 not in dask_array.sample(m, 512, 0)[0]
     with pytest.raises(ValueError, match="NaN or Inf at row 3100"):
         ChunkedIndex(m, "euclidean", nlist=8, progress=False)
 

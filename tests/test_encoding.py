@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from projector_widget import encoding
-from projector_widget.columns import as_columns
+from projector_widget.data.columns import as_columns
+from projector_widget.sync import wire as encoding
 
 
 def test_quantize_error_is_below_half_a_step():

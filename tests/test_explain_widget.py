@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 from frontend import send_from_browser
 
-from projector_widget import Projector, explain, protocol, quality
-from projector_widget.session import progress_value
+from projector_widget import Projector
+from projector_widget.compute.explain import quality
+from projector_widget.parts import explain
+from projector_widget.parts.projection import progress_value
+from projector_widget.sync import protocol
 
 pytest.importorskip("sklearn")
 from sklearn.manifold import trustworthiness  # noqa: E402
@@ -176,7 +179,7 @@ def test_more_than_32_clusters_stay_a_categorical_column() -> None:
 
 
 def test_the_cluster_table_keeps_the_names_cluster_levels_found(groups, monkeypatch):
-    from projector_widget import clusters
+    from projector_widget.compute.explain import clusters
 
     calls: list[int] = []
     original = clusters.name_clusters

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from frontend import send_from_browser
 
-from projector_widget import Projector, encoding, link_selection
-from projector_widget.neighbors import nearest
+from projector_widget import Projector, link_selection
+from projector_widget.compute.neighbours import nearest
+from projector_widget.sync import wire as encoding
 
 
 @pytest.fixture

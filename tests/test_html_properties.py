@@ -15,7 +15,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projector_widget import Projector, encoding
+from projector_widget import Projector
+from projector_widget.sync import wire as encoding
 
 HOSTILE = ["</script><script>window.__pwned=1</script>", "<!--", "]]>", "\u2028", "&amp;", "\"'"]
 label = st.one_of(st.none(), st.text(max_size=10), st.sampled_from(HOSTILE))

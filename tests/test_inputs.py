@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from projector_widget import Projector
-from projector_widget.columns import as_columns
-from projector_widget.inputs import as_matrix
+from projector_widget.data.columns import as_columns
+from projector_widget.data.inputs import as_matrix
 
 
 def test_float32_c_contiguous_is_not_copied():
@@ -216,7 +216,7 @@ def test_array_likes_that_share_memory_are_copied():
 
 
 def test_labelling_past_the_category_limit_turns_the_column_to_text(monkeypatch):
-    from projector_widget import columns as inputs
+    from projector_widget.data import columns as inputs
 
     monkeypatch.setattr(inputs, "MAX_CATEGORIES", 4)
     w = Projector(np.eye(40, 3), {"tag": ["a", "b"] * 20}, color_by="tag")
@@ -233,7 +233,7 @@ def test_labelling_past_the_category_limit_turns_the_column_to_text(monkeypatch)
 
 
 def test_numbers_beyond_float32_keep_their_colour_range_finite():
-    from projector_widget import encoding
+    from projector_widget.sync import wire as encoding
 
     (col,) = as_columns({"big": [1e300, -1e300, 0.5] + list(np.arange(40.0))}, 43)
     wire = encoding.encode_column(col)
@@ -250,7 +250,7 @@ def test_a_cell_holding_a_container_is_refused_by_name():
 
 
 def test_the_default_colour_is_a_meaningful_column():
-    from projector_widget.columns import default_color_column
+    from projector_widget.data.columns import default_color_column
 
     n = 100
     rng = np.random.default_rng(0)

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from projector_widget.columns import as_columns
-from projector_widget.inputs import as_matrix
+from projector_widget.data.columns import as_columns
+from projector_widget.data.inputs import as_matrix
 
 dtypes = st.one_of(
     hnp.integer_dtypes(endianness="="),

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from projector_widget.jobs import Busy, OneAtATime, Work
-from projector_widget.progress import Reporter, Update
+from projector_widget.util.jobs import Busy, OneAtATime, Work
+from projector_widget.util.progress import Reporter, Update
 
 WAIT_S = 60  # a guard against a hung test, never a measured duration
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from projector_widget import labels
-from projector_widget.columns import as_columns
-from projector_widget.protocol import ALL_LABELS_MAX, LABEL_ROWS_CAP
+from projector_widget.data.columns import as_columns
+from projector_widget.parts import labels
+from projector_widget.sync.protocol import ALL_LABELS_MAX, LABEL_ROWS_CAP
 
 EMPTY = np.zeros(0, np.int64)
 

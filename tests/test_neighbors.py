@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from frontend import send_from_browser
 
-from projector_widget import Projector, neighbors
-from projector_widget.neighbors import inverse_norms, make_sketch, nearest
-from projector_widget.projections.pca import pca
+from projector_widget import Projector
+from projector_widget.compute import neighbours as neighbors
+from projector_widget.compute.neighbours import inverse_norms, make_sketch, nearest
+from projector_widget.compute.projections.pca import pca
 
 
 def _clustered(n: int = 6000, d: int = 48, seed: int = 0) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The density overview (projector_widget.overview): its index, grids, tiles, lasso and lazy
+"""The density overview (projector_widget.compute.overview): its index, grids, tiles, lasso and lazy
 selection, checked against brute force; and the widget's overview mode through its messages."""
 
 from __future__ import annotations
@@ -11,8 +11,17 @@ from frontend import send_from_browser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projector_widget import LazySelection, Projector, encoding, overview, protocol
-from projector_widget.overview import OverviewIndex, SelectionTooLarge
+from projector_widget import LazySelection, Projector
+from projector_widget.compute import overview
+from projector_widget.compute.overview import SelectionTooLarge
+from projector_widget.compute.overview import chunks as overview_chunks
+from projector_widget.compute.overview import index as overview_index
+from projector_widget.compute.overview import keys as overview_keys
+from projector_widget.compute.overview.executors import LocalExecutor
+from projector_widget.compute.overview.index import OverviewIndex
+from projector_widget.dask.overview import delayed_array
+from projector_widget.sync import protocol
+from projector_widget.sync import wire as encoding
 
 
 # ----------------------------------------------------------------------------- brute force
@@ -59,20 +68,20 @@ def points(n: int, seed: int = 0) -> np.ndarray:
 # ----------------------------------------------------------------------------- keys and grids
 def test_a_tile_is_one_key_range_that_holds_exactly_its_square() -> None:
     xy = points(3000)
-    domain = overview.square_domain(xy.min(axis=0).tolist(), xy.max(axis=0).tolist())
+    domain = overview_keys.square_domain(xy.min(axis=0).tolist(), xy.max(axis=0).tolist())
     assert domain == (0.0, 0.0, 8.0)
-    tx, ty = overview.cells(xy[:, 0], xy[:, 1], domain)
-    keys = overview.morton(tx, ty)
+    tx, ty = overview_keys.cells(xy[:, 0], xy[:, 1], domain)
+    keys = overview_keys.morton(tx, ty)
     for z, cx, cy in [(0, 0, 0), (1, 1, 0), (3, 5, 2), (3, 7, 7), (6, 20, 41)]:
-        start, end = overview.key_range(z, cx, cy)
+        start, end = overview_keys.key_range(z, cx, cy)
         by_key = (keys >= start) & (keys < end)
         by_square = [in_tile(float(x), float(y), domain, (z, cx, cy)) for x, y in xy]
         assert by_key.tolist() == by_square
 
 
 def test_a_flat_or_single_point_layout_gets_a_unit_square() -> None:
-    assert overview.square_domain([2.0, 3.0], [2.0, 3.0]) == (1.5, 2.5, 1.0)
-    assert overview.square_domain([0.0, 0.0], [4.0, 2.0]) == (0.0, -1.0, 4.0)
+    assert overview_keys.square_domain([2.0, 3.0], [2.0, 3.0]) == (1.5, 2.5, 1.0)
+    assert overview_keys.square_domain([0.0, 0.0], [4.0, 2.0]) == (0.0, -1.0, 4.0)
 
 
 def brute_top(xy: np.ndarray, codes: np.ndarray, bounds: tuple, size: int) -> np.ndarray:
@@ -162,10 +171,10 @@ def test_a_sampled_tile_keeps_its_smallest_priorities_which_deeper_tiles_keep_to
     )
     assert top.total == inside.size > budget
     assert top.rows.size == budget
-    p = overview.priority_of(inside)
+    p = overview_keys.priority_of(inside)
     smallest = inside[np.lexsort((inside, p))][:budget]  # by priority, then row
     assert top.rows.tolist() == smallest.tolist()
-    assert np.all(np.diff(overview.priority_of(top.rows)) >= 0)
+    assert np.all(np.diff(overview_keys.priority_of(top.rows)) >= 0)
     children = [(2, cx, cy) for cx in (0, 1) for cy in (0, 1)]
     deeper = index.tiles(children, budget)
     for (z, cx, cy), child in zip(children, deeper, strict=True):
@@ -199,7 +208,7 @@ def test_lasso_selects_the_even_odd_inside_of_the_polygon(polygon: list) -> None
     assert isinstance(rows, np.ndarray) and rows.dtype == np.int64
     expect = [i for i, (x, y) in enumerate(xy) if crossings_inside(float(x), float(y), polygon)]
     assert rows.tolist() == expect
-    inside = overview.inside_polygon(xy[:, 0], xy[:, 1], np.array(polygon))
+    inside = overview_chunks.inside_polygon(xy[:, 0], xy[:, 1], np.array(polygon))
     assert np.flatnonzero(inside).tolist() == expect
 
 
@@ -221,22 +230,24 @@ def test_lasso_add_mode_unions_with_the_current_selection() -> None:
 def test_row_bits_flag_exactly_their_rows() -> None:
     rng = np.random.default_rng(2)
     chosen = np.unique(rng.integers(0, 10_001, 3000))
-    bits = overview.RowBits(chosen, 10_001)
+    bits = overview_index.RowBits(chosen, 10_001)
     assert bits.bits.nbytes == 1251
     query = rng.integers(0, 10_001, 5000)
     np.testing.assert_array_equal(bits(query), np.isin(query, chosen))
     xy = points(10_001)
     index = OverviewIndex.build(xy)
     (tile,) = index.tiles([(1, 0, 0)], budget=10_001)
-    with_bits = overview.selected_flags(chosen, tile, index, bits)
-    np.testing.assert_array_equal(with_bits, overview.selected_flags(chosen, tile, index))
+    with_bits = overview_index.selected_flags(chosen, tile, index, bits)
+    np.testing.assert_array_equal(with_bits, overview_index.selected_flags(chosen, tile, index))
     np.testing.assert_array_equal(with_bits, np.isin(tile.rows, chosen))
 
 
 def test_a_selection_above_the_limit_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
     da = pytest.importorskip("dask.array")
     xy = points(6000, seed=7)
-    index = OverviewIndex.build(xy, starts=[0, 2000, 4000], n_points=6000)
+    # The kernel's executor, able to hand a selection to Dask as the widget's backend makes it.
+    executor = LocalExecutor(delayed_array)
+    index = OverviewIndex.build(xy, starts=[0, 2000, 4000], n_points=6000, executor=executor)
     half = np.array([(0.0, 0.0), (8.0, 0.0), (8.0, 4.0), (0.0, 4.0)])
     expect = [
         i for i, (x, y) in enumerate(xy) if crossings_inside(float(x), float(y), half.tolist())
@@ -256,9 +267,9 @@ def test_a_selection_above_the_limit_is_lazy(monkeypatch: pytest.MonkeyPatch) ->
     moved = xy[::-1].copy()
     other = OverviewIndex.build(moved, n_points=6000)
     (tile,) = other.tiles([(0, 0, 0)], budget=6000)
-    flags = overview.selected_flags(lazy, tile, other)
+    flags = overview_index.selected_flags(lazy, tile, other)
     assert sorted(tile.rows[flags == 1].tolist()) == expect
-    same = overview.selected_flags(lazy, tile, index.recolor(None))  # same layout: polygons
+    same = overview_index.selected_flags(lazy, tile, index.recolor(None))  # same layout: polygons
     assert sorted(tile.rows[same == 1].tolist()) != expect
     # "add" on a lazy selection: another polygon and some rows, still lazy, counted exactly.
     corner = np.array([(6.0, 6.0), (8.0, 6.0), (8.0, 8.0), (6.0, 8.0)])
@@ -269,7 +280,7 @@ def test_a_selection_above_the_limit_is_lazy(monkeypatch: pytest.MonkeyPatch) ->
     }
     assert more.compute().tolist() == sorted(set(expect) | extra)
     # More rows than half the free memory: a MemoryError that says what to do instead.
-    monkeypatch.setattr(overview, "_available_bytes", lambda: 8 * len(expect))
+    monkeypatch.setattr(overview_index, "_available_bytes", lambda: 8 * len(expect))
     with pytest.raises(SelectionTooLarge, match=r"to_dask\(\)") as err:
         lazy.compute()
     assert isinstance(err.value, MemoryError)
@@ -711,14 +722,14 @@ def test_a_colour_change_and_a_new_layout_do_not_publish_each_others_stale_index
 
     w, _sent = wide
     entered, release = threading.Event(), threading.Event()
-    recolor = overview.OverviewIndex.recolor
+    recolor = overview_index.OverviewIndex.recolor
 
     def held(self: OverviewIndex, codes: Any) -> OverviewIndex:
         entered.set()
         release.wait(30)
         return recolor(self, codes)
 
-    monkeypatch.setattr(overview.OverviewIndex, "recolor", held)
+    monkeypatch.setattr(overview_index.OverviewIndex, "recolor", held)
     moved = (w.coordinates * 2 + 50).astype(np.float32)
     colour = threading.Thread(target=lambda: setattr(w, "color_by", "score"))
     colour.start()
@@ -730,7 +741,7 @@ def test_a_colour_change_and_a_new_layout_do_not_publish_each_others_stale_index
     colour.join(30)
     layout.join(30)
     xy = moved[:, :2]
-    expect = overview.square_domain(xy.min(axis=0), xy.max(axis=0))
+    expect = overview_keys.square_domain(xy.min(axis=0), xy.max(axis=0))
     assert w._overview["column"] == ""  # "score" is numeric: no categories
     np.testing.assert_allclose(w._overview_index.domain, expect, rtol=1e-6)
     np.testing.assert_allclose(w._overview["domain"], expect, rtol=1e-6)

@@ -12,8 +12,10 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 
-from projector_widget import LazySelection, Projector, overview  # noqa: E402
-from projector_widget.overview import DaskExecutor, OverviewIndex  # noqa: E402
+from projector_widget import LazySelection, Projector  # noqa: E402
+from projector_widget.compute.overview import index as overview_index  # noqa: E402
+from projector_widget.compute.overview.index import OverviewIndex  # noqa: E402
+from projector_widget.dask.overview import DaskExecutor  # noqa: E402
 
 N, D, CHUNK = 6000, 8, 1500
 
@@ -90,7 +92,7 @@ def test_a_zarr_store_shows_as_an_overview_built_on_the_cluster(
     assert index.ranges == [(0, 1500), (1500, 3000), (3000, 4500), (4500, 6000)]
     value = w._overview
     column = w._column_list[0]
-    ref = OverviewIndex.build(w.coordinates, overview.category_codes(column.codes, None))
+    ref = OverviewIndex.build(w.coordinates, overview_index.category_codes(column.codes, None))
     np.testing.assert_array_equal(np.frombuffer(value["counts"], "<u4"), ref.grid().counts)
     np.testing.assert_array_equal(np.frombuffer(value["top"], np.uint8), ref.grid().top)
     sent: list[tuple[dict, list]] = []

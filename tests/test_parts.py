@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from projector_widget import encoding
-from projector_widget.parts import PointsOutbox
+from projector_widget.sync import wire as encoding
+from projector_widget.sync.outbox import PointsOutbox
 
 
 def _value(n: int) -> dict:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from projector_widget.projections.pca import pca
+from projector_widget.compute.projections.pca import pca
 
 
 def _data(n: int, d: int, seed: int = 0) -> np.ndarray:
@@ -79,7 +79,7 @@ def test_tiny_inputs():
 
 def test_sample_pca_is_close_to_the_full_pca_and_projects_every_row():
     """The first frame on large inputs: a sample's axes, every row projected on them."""
-    from projector_widget.projections.pca import sample_pca
+    from projector_widget.compute.projections.pca import sample_pca
 
     x = _data(20_000, 48, seed=3)
     quick = sample_pca(x, 4, sample_rows=4000)

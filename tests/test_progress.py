@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 from frontend import send_from_browser
 
-from projector_widget import Projector, jobs, progress
+from projector_widget import Projector
+from projector_widget.compute.projections import tsne as tsne_mod
+from projector_widget.compute.projections import umap as umap_mod
 from projector_widget.formats import tensorboard as tb
 from projector_widget.formats import tsv
-from projector_widget.progress import Reporter, TqdmBars, Update
-from projector_widget.projections import tsne as tsne_mod
-from projector_widget.projections import umap as umap_mod
-from projector_widget.projections.base import cpu_cores
+from projector_widget.util import jobs, progress
+from projector_widget.util.progress import Reporter, TqdmBars, Update
+from projector_widget.util.threads import cpu_cores
 
 
 class Recorder:
@@ -327,7 +328,7 @@ def words_small() -> np.ndarray:
 # ----------------------------------------------------------------------------- the index
 def test_build_index_reports_training_then_chunks(monkeypatch):
     pytest.importorskip("faiss")
-    from projector_widget import ann
+    from projector_widget.compute import ann
 
     monkeypatch.setattr(ann, "ADD_CHUNK", 1000)
     x = clustered(4500, 8)

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from frontend import send_from_browser
 
-from projector_widget import Projector, projections, protocol
-from projector_widget.neighbors import K_MAX, METRICS
-from projector_widget.projections import umap
+from projector_widget import Projector
+from projector_widget.compute import projections
+from projector_widget.compute.neighbours import K_MAX, METRICS
+from projector_widget.compute.projections import umap
+from projector_widget.sync import protocol
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import pytest
 from sklearn.manifold import trustworthiness
 from sklearn.neighbors import NearestNeighbors
 
-from projector_widget import quality
-from projector_widget.quality import exact_neighbours, layout_quality
+from projector_widget.compute.explain import quality
+from projector_widget.compute.explain.quality import exact_neighbours, layout_quality
 
 
 def _kernels() -> list[str]:
@@ -76,7 +76,7 @@ def test_a_layout_that_is_the_data_is_perfect() -> None:
 
 
 def test_progress_reports_both_passes_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    from projector_widget.progress import Reporter
+    from projector_widget.util.progress import Reporter
 
     monkeypatch.setattr(quality, "_BLOCK_VALUES", 64 * 500)  # blocks of 64 rows
     rng = np.random.default_rng(2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from projector_widget.sequence import align_layouts, align_transforms, drift, procrustes
+from projector_widget.compute.alignment import align_layouts, align_transforms, drift, procrustes
 
 
 def _rotation(theta: float) -> np.ndarray:

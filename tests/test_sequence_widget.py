@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from projector_widget import Projector, encoding
-from projector_widget.timeline import build_timeline
+from projector_widget import Projector
+from projector_widget.parts.timeline import build_timeline
+from projector_widget.sync import wire as encoding
 
 pd = pytest.importorskip("pandas")
 
@@ -275,9 +276,9 @@ def test_select_drifted_uses_the_displacement_alone_and_errors_name_the_problem(
 def test_a_large_sequence_reuses_the_first_steps_pca_and_sends_its_points_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from projector_widget import session as session_mod
+    from projector_widget.compute import backend as backend_mod
 
-    monkeypatch.setattr(session_mod, "EXACT_MAX_ROWS", 100)  # 240 rows count as large
+    monkeypatch.setattr(backend_mod, "EXACT_MAX_ROWS", 100)  # 240 rows count as large
     a, b, c, groups = _steps()
     sent: list[object] = []
     monkeypatch.setattr(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from projector_widget import session as session_mod
-from projector_widget.columns import as_columns
-from projector_widget.inputs import as_matrix
-from projector_widget.session import ProjectionSession
+from projector_widget import backends
+from projector_widget.compute import backend as backend_mod
+from projector_widget.data.columns import as_columns
+from projector_widget.data.inputs import as_matrix
+from projector_widget.parts import projection as session_mod
+from projector_widget.parts.projection import ProjectionSession
 
 
 class Recorder:
@@ -22,7 +24,7 @@ def make(x: np.ndarray, meta=None) -> tuple[ProjectionSession, Recorder]:
     m = as_matrix(x)
     cols = as_columns(meta, m.n)
     s = ProjectionSession(
-        m,
+        backends.in_memory(m),
         lambda: cols,
         on_coords=lambda c, t: rec.coords.append((c.copy(), t)),
         on_progress=rec.progress.append,
@@ -84,7 +86,7 @@ def test_spherize_changes_what_projections_see_and_caches_per_row_set(data):
     s.start()
     plain = s.pca_result()
     s.spherize = True
-    np.testing.assert_allclose(np.linalg.norm(s.input_matrix().values, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(s.backend.input_matrix(s.spherize).values, axis=1), 1.0, rtol=1e-5)
     assert s.pca_result() is not plain
     s.spherize = False
     assert s.pca_result() is plain
@@ -114,14 +116,14 @@ def test_custom_axes_on_an_isolated_subset(data):
 
 
 def test_large_input_waits_for_the_first_frame_then_refines(monkeypatch):
-    monkeypatch.setattr(session_mod, "EXACT_MAX_ROWS", 500)
+    monkeypatch.setattr(backend_mod, "EXACT_MAX_ROWS", 500)
     monkeypatch.setattr(session_mod, "REFINE_WAIT_S", 30.0)
     rng = np.random.default_rng(1)
     x = (rng.standard_normal((3000, 12)) * np.arange(12, 0, -1)).astype(np.float32)
     rec = Recorder()
     m = as_matrix(x)
     s = ProjectionSession(
-        m,
+        backends.in_memory(m),
         list,
         on_coords=lambda c, t: rec.coords.append((c, t)),
         on_progress=rec.progress.append,
@@ -139,7 +141,7 @@ def test_a_layout_finishing_after_the_matrix_changed_is_not_cached_for_the_new_o
     import dataclasses
     import threading
 
-    from projector_widget import projections
+    from projector_widget.compute import projections
 
     started, release = threading.Event(), threading.Event()
 
@@ -155,7 +157,7 @@ def test_a_layout_finishing_after_the_matrix_changed_is_not_cached_for_the_new_o
     job = s.show(s.prepare("tsne", {"dims": 2}))
     assert started.wait(30)
     other = data[::-1].copy()  # the next step of a sequence: same rows, other vectors
-    s.set_matrix(as_matrix(other))
+    s.set_backend(backends.in_memory(as_matrix(other)))
     release.set()  # the first job finishes between the new matrix and the rerun
     job.wait(30)
     again = s.show(s.prepare("tsne", {"dims": 2}))

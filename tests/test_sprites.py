@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
+from projector_widget.data.images import _resize
 from projector_widget.formats.png import encode_png, read_image
-from projector_widget.sprites import _resize
 
 
 def test_checkerboard_downscaled_2x_becomes_uniform_grey():

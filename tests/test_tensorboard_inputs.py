@@ -148,7 +148,8 @@ def test_the_tensorboard_extra_works_without_tensorflow(tmp_path):
         import sys
         sys.modules["tensorflow"] = None  # as if the tensorflow extra were not installed
         import numpy as np
-        from projector_widget import Projector, diagnose
+        from projector_widget import Projector
+        from projector_widget import diagnose
         rng = np.random.default_rng(0)
         images = rng.integers(0, 256, (20, 16, 16)).astype(np.uint8)
         w = Projector(rng.standard_normal((20, 3)), [f"w{{i}}" for i in range(20)], images=images)

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from projector_widget import Projector, encoding
-from projector_widget.traits import normalize_selection, selection_from_json, selection_to_json
+from projector_widget import Projector
+from projector_widget.sync import wire as encoding
+from projector_widget.sync.traits import normalize_selection, selection_from_json, selection_to_json
 
 N = 50
 int_arrays = hnp.arrays(

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from frontend import send_from_browser
 
-from projector_widget import Projector, encoding
+from projector_widget import Projector
+from projector_widget.sync import wire as encoding
 
 
 @pytest.fixture

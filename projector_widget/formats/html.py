@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import bundle
-from ..columns import Column
+from projector_widget.data.columns import Column
+from projector_widget.sync import bundle
 
 _SKIP = re.compile(
     r"^(_model_|_view_|_anywidget|_esm$|_css$|_dom_classes$|layout$|tabbable$|tooltip$)"

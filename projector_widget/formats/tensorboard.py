@@ -8,7 +8,7 @@ entry without a tensor name is a template applied to every 2-D checkpoint variab
 slots are not embeddings.
 
 :func:`read` and :func:`write` report what they read and write (``progress``: see
-:mod:`projector_widget.progress`; by default a tqdm bar, when tqdm is installed).
+:mod:`projector_widget.util.progress`; by default a tqdm bar, when tqdm is installed).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..progress import ProgressArg, Reporter, reporting
-from . import tsv
-from .png import encode_png, read_image
+from projector_widget.formats import tsv
+from projector_widget.formats.png import encode_png, read_image
+from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
 CONFIG_NAME = "projector_config.pbtxt"
 CHECKPOINT_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
@@ -311,7 +311,7 @@ def convert_tf_bookmarks(
     points that are not row indices of the ``n`` rows, PCA components beyond the data's
     ``components`` (at most the first 10; by default 10).
     """
-    from ..projections.pca import COMPONENTS
+    from projector_widget.compute.projections.pca import COMPONENTS
 
     available = COMPONENTS if components is None else max(1, min(COMPONENTS, components))
 

@@ -19,7 +19,7 @@ column is numeric when every non-empty cell is a plain decimal number (``007``, 
 ``inf`` keep it text).
 
 Readers and writers report their progress ("reading metadata.tsv 120 MB/400 MB") through their
-``progress`` argument (:mod:`projector_widget.progress`: by default a tqdm bar, when tqdm is
+``progress`` argument (:mod:`projector_widget.util.progress`: by default a tqdm bar, when tqdm is
 installed, for a file that takes more than a moment).
 """
 
@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..columns import Column
-from ..progress import ProgressArg, Reporter, reporting
+from projector_widget.data.columns import Column
+from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
 PathLike = str | os.PathLike[str]
 

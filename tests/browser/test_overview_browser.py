@@ -20,7 +20,7 @@ BUDGET = 40_000
 # above 100,000 rows, and the browser may hold 40,000 points (the kernel's budget, made small).
 CELL = f"""
 import numpy as np
-import projector_widget.overview as _ov
+import projector_widget.compute.overview as _ov
 from projector_widget import Projector
 _ov.BROWSER_BUDGET = {BUDGET}
 rng = np.random.default_rng(7)

@@ -33,7 +33,7 @@ from harness import (
     write_notebook,
 )
 
-from projector_widget import encoding
+from projector_widget.sync import wire as encoding
 
 W = ".projector-widget"
 N = 300_000
@@ -45,9 +45,10 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 CELL = f"""
 import hashlib
 import numpy as np
-import projector_widget.session
-projector_widget.session.EXACT_MAX_ROWS = 10**7
-from projector_widget import Projector, encoding
+import projector_widget.compute.backend
+projector_widget.compute.backend.EXACT_MAX_ROWS = 10**7
+from projector_widget import Projector
+from projector_widget.sync import wire as encoding
 rng = np.random.default_rng(11)
 w = Projector(rng.standard_normal(({N}, 8)).astype(np.float32), dimensions=2)
 w

@@ -231,7 +231,7 @@ def test_toolbar_reaches_python(open_notebook):
 
 PARTS = """
 import numpy as np
-import projector_widget.encoding as enc
+import projector_widget.sync.wire as enc
 from projector_widget import Projector
 enc.PROGRESSIVE_MIN_POINTS, enc.FIRST_PART_POINTS = 1000, 500
 rng = np.random.default_rng(3)

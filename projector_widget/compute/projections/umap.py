@@ -1,0 +1,193 @@
+"""UMAP with umap-learn (the ``umap`` extra), reporting its phases and epochs.
+
+With the Euclidean or Manhattan metric the layout is computed on the first ``PCA_INPUT_DIMS``
+principal components (as t-SNE is), which keeps the neighbour search fast on wide embeddings;
+angular metrics (cosine, correlation) see the original vectors.
+
+Threads: umap-learn runs single-threaded when it is given a seed (its rule: a parallel run is
+not reproducible). So a seed (the default, 0) gives the same layout every time on one core, and
+``seed=None`` uses every core, with a layout that differs from run to run. ``n_jobs`` is passed
+to agree with the seed, so umap-learn has nothing to override (and no warning to give).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from projector_widget.compute.projections.base import (
+    SEED_MAX,
+    Hooks,
+    Method,
+    dims_param,
+    finite_layout,
+    int_param,
+    prepared_input,
+    real_param,
+)
+from projector_widget.compute.projections.pca import pca
+from projector_widget.util.progress import OPTIMISING, Reporter, Sink
+from projector_widget.util.threads import cpu_cores
+
+PCA_INPUT_DIMS = 50
+
+DEFAULTS: dict[str, Any] = {
+    "n_neighbors": 15,
+    "min_dist": 0.1,
+    "metric": "euclidean",
+    "seed": 0,
+    "dims": 2,
+}
+METRICS = ("euclidean", "cosine", "manhattan", "correlation")
+
+
+#: The most neighbours a UMAP graph may use.
+MAX_NEIGHBORS = 1000
+
+
+def check_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``params`` over the defaults and validate them (every value umap-learn sees).
+
+    ``seed`` may be None: no seed, every core (see the module docstring).
+    """
+    unknown = set(params) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown UMAP parameter(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+    p = {**DEFAULTS, **params}
+    p["n_neighbors"] = int_param("UMAP n_neighbors", p["n_neighbors"], low=2, high=MAX_NEIGHBORS)
+    p["min_dist"] = real_param("UMAP min_dist", p["min_dist"], low=0.0, high=1.0)
+    if p["metric"] not in METRICS:
+        raise ValueError(f"UMAP metric must be one of {list(METRICS)}, got {p['metric']!r}")
+    if p["seed"] is not None:
+        try:
+            p["seed"] = int_param("UMAP seed", p["seed"], low=0, high=SEED_MAX)
+        except ValueError:
+            raise ValueError(
+                f"UMAP seed must be a whole number from 0 to {SEED_MAX}, or None to use every "
+                f"core (a run with a seed is single-threaded), got {p['seed']!r}"
+            ) from None
+    p["dims"] = dims_param("UMAP", p["dims"])
+    return p
+
+
+def n_jobs(seed: int | None) -> int:
+    """The threads umap-learn runs on: 1 with a seed (its rule), else every core it may use."""
+    if seed is not None:
+        return 1
+    import numba  # umap-learn's compiler: its thread pool has at most NUMBA_NUM_THREADS
+
+    return max(1, min(cpu_cores(), int(getattr(numba.config, "NUMBA_NUM_THREADS", cpu_cores()))))
+
+
+class _EpochWriter:
+    """A file-like object for tqdm: turns its "done/total" epoch lines into reports."""
+
+    _pattern = re.compile(r"(\d+)/(\d+)")
+
+    def __init__(self, report: Reporter) -> None:
+        self.report = report
+
+    def write(self, text: str) -> int:
+        match = None
+        for match in self._pattern.finditer(text):  # noqa: B007 - keep the last
+            pass
+        if match:
+            done, total = int(match.group(1)), int(match.group(2))
+            if self.report.current != OPTIMISING:
+                self.report.phase(OPTIMISING, total, unit="epochs")
+            self.report.update(done, total)
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+
+@functools.cache
+def _reporting_umap() -> Any:
+    """umap-learn's UMAP, reporting the start of the embedding (spectral initialisation)."""
+    import umap as umap_learn
+
+    class ReportingUMAP(umap_learn.UMAP):
+        report = Reporter()
+
+        def _fit_embed_data(
+            self, X: Any, n_epochs: Any, init: Any, random_state: Any, **kw: Any
+        ) -> Any:
+            self.report.phase("initialising layout")
+            return super()._fit_embed_data(X, n_epochs, init, random_state, **kw)
+
+    return ReportingUMAP
+
+
+def make_model(p: dict[str, Any], report: Reporter | None = None) -> Any:
+    """The umap-learn estimator for checked parameters ``p`` (its epochs go to ``report``)."""
+    try:
+        _reporting_umap()
+    except ImportError:
+        raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
+    report = report or Reporter()
+    tqdm_kwds: dict[str, Any] = {"disable": True}
+    if report.active:
+        tqdm_kwds = {"disable": False, "file": _EpochWriter(report), "mininterval": 0.25}
+    model = _reporting_umap()(
+        n_neighbors=p["n_neighbors"],
+        min_dist=p["min_dist"],
+        metric=p["metric"],
+        n_components=p["dims"],
+        random_state=p["seed"],
+        n_jobs=n_jobs(p["seed"]),
+        tqdm_kwds=tqdm_kwds,
+        verbose=False,
+    )
+    model.report = report
+    return model
+
+
+def umap(
+    x: npt.NDArray[np.float32],
+    params: dict[str, Any] | None = None,
+    *,
+    on_progress: Sink | None = None,
+) -> npt.NDArray[np.float32]:
+    """Return the UMAP layout (N, dims) of the rows of ``x``.
+
+    ``on_progress`` receives the phases (:class:`~projector_widget.util.progress.Update`): the
+    neighbour graph, the initial layout, then the optimisation epoch by epoch.
+    """
+    p = check_params(params or {})
+    if x.shape[0] <= p["n_neighbors"]:
+        raise ValueError(
+            f"UMAP needs more points ({x.shape[0]}) than n_neighbors ({p['n_neighbors']})"
+        )
+    report = Reporter(on_progress)
+    report.phase("building the neighbour graph")
+    model = make_model(p, report)
+    linear = p["metric"] in ("euclidean", "manhattan")
+    inputs = prepared_input(x, "UMAP", centre=linear)
+    if linear and x.shape[1] > PCA_INPUT_DIMS:
+        seed = 0 if p["seed"] is None else p["seed"]
+        inputs = prepared_input(pca(inputs, PCA_INPUT_DIMS, seed=seed).coords, "UMAP")
+    layout = model.fit_transform(inputs)
+    report.flush()
+    return finite_layout(np.asarray(layout, dtype=np.float32), "UMAP")
+
+
+# ----------------------------------------------------------------------------- the method
+def _run(rows: npt.NDArray[np.float32], params: dict[str, Any], hooks: Hooks) -> np.ndarray:
+    return umap(rows, params, on_progress=hooks.progress)
+
+
+METHOD = Method(
+    name="umap",
+    label="UMAP",
+    kind="iterative",
+    defaults=DEFAULTS,
+    check=lambda params, _inputs: check_params(params),
+    run=_run,
+    choices={"metric": METRICS},
+    aliases={"random_state": "seed", "n_components": "dims"},
+)

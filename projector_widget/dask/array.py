@@ -1,0 +1,95 @@
+"""Embeddings that stay on the cluster: a validated 2-D Dask array and its chunks of rows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from projector_widget.dask.cluster import client, import_module
+from projector_widget.data.embeddings import needs_memory
+
+
+@dataclass(frozen=True)
+class ChunkedMatrix:
+    """Validated embeddings that stay on the cluster: a 2-D float32 Dask array of real numbers.
+
+    It has no ``values``: code that needs the rows in the kernel asks the backend for them
+    (:meth:`projector_widget.dask.backend.DaskBackend.memory`), which raises NeedsMemoryError.
+    """
+
+    array: Any
+
+    @property
+    def n(self) -> int:
+        """Number of rows (points)."""
+        return int(self.array.shape[0])
+
+    @property
+    def dims(self) -> int:
+        """Number of columns (embedding dimensions)."""
+        return int(self.array.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, dimensions)."""
+        return self.n, self.dims
+
+    def require(self, feature: str) -> None:
+        """Raise NeedsMemoryError naming ``feature``."""
+        raise needs_memory(feature, self.shape)
+
+    def blocks(self) -> tuple[list[Any], npt.NDArray[np.int64]]:
+        """One delayed (rows, D) block per chunk of rows, and each block's first row."""
+        arr = self.array
+        if len(arr.chunks[1]) > 1:
+            arr = arr.rechunk({1: -1})
+        blocks = list(arr.to_delayed().ravel())
+        starts = np.concatenate([[0], np.cumsum(arr.chunks[0])[:-1]]).astype(np.int64)
+        return blocks, starts
+
+
+def as_chunked(embeddings: object) -> ChunkedMatrix:
+    """Validate a Dask (or Zarr) array without loading it; a :class:`ChunkedMatrix`.
+
+    Raises TypeError for values that are not real numbers and ValueError for a shape that is not
+    (rows >= 2, dims >= 1) or for unknown chunk sizes. NaN and Inf are found by :func:`pca`'s
+    pass over the data.
+    """
+    da = import_module("dask")
+    arr: Any = embeddings
+    if type(embeddings).__module__.startswith("zarr"):
+        arr = da.from_zarr(embeddings)
+    kind = np.dtype(arr.dtype).kind
+    if kind not in "fiub":
+        raise TypeError(
+            f"embeddings must be real numbers (float or int); got a Dask array of dtype "
+            f"{arr.dtype} and shape {arr.shape}"
+        )
+    if arr.ndim != 2:
+        raise ValueError(
+            f"embeddings must be a 2-D array of shape (n_points, n_dims); got a {arr.ndim}-D "
+            f"Dask array of shape {arr.shape}"
+        )
+    if any(math.isnan(c) for c in arr.chunks[0]):
+        raise ValueError(
+            "the Dask array's chunk sizes are unknown (NaN rows); call x.compute_chunk_sizes(), "
+            "or read Parquet with ddf.to_dask_array(lengths=True)"
+        )
+    n, d = (int(s) for s in arr.shape)
+    if n < 2 or d < 1:
+        raise ValueError(
+            f"embeddings must have at least 2 rows and 1 dimension; got shape {(n, d)}"
+        )
+    return ChunkedMatrix(arr.astype(np.float32) if arr.dtype != np.float32 else arr)
+
+
+def sample(matrix: ChunkedMatrix, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``size`` random rows (sorted indices, their (size, D) float32 values) from the cluster."""
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(matrix.n, size=min(size, matrix.n), replace=False))
+    values = client().compute(matrix.array[rows]).result()
+    return rows, np.ascontiguousarray(values, np.float32)

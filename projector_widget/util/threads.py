@@ -1,0 +1,12 @@
+"""How many threads this process may run on."""
+
+from __future__ import annotations
+
+import os
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
