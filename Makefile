@@ -24,6 +24,7 @@ test: setup
 	$(BIN)/ruff check projector_widget tests benchmarks scripts
 	$(BIN)/ruff format --check projector_widget tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -ra -n 2 --dist loadgroup
 
 setup: system $(STAMP) $(VENV)/package.json
