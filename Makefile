@@ -25,6 +25,7 @@ test: setup
 	$(BIN)/ruff format --check projector_widget tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_shape.py
 	$(BIN)/python -m pytest -ra -n 2 --dist loadgroup
 
 setup: system $(STAMP) $(VENV)/package.json
