@@ -55,7 +55,7 @@ def _run(path: str, chunked: bool, out: Connection) -> None:
 
     from projector_widget import Projector
     from projector_widget.dask import cluster as dask_cluster
-    from projector_widget.parts import projection as session
+    from projector_widget.parts import session
 
     session.REFINE_WAIT_S = 0.0  # no browser draws here: refine the in-memory PCA at once
     z = zarr.open_array(path, mode="r")

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from projector_widget import Projector
+from projector_widget.parts import files
 from projector_widget.sync import appearance, protocol
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -288,7 +289,7 @@ def test_python_values_reach_the_browser_state(w):
 def test_saved_pages_keep_the_look(w):
     w.color_map, w.palette, w.opacity = "cividis_r", "set3", 0.6
     w.size_by, w.size_range = "score", (2, 5)
-    state = w._page_payload()["state"]
+    state = files.page_payload(w._parts, w.get_state())["state"]
     assert state["color_map"] == "cividis_r" and state["palette"] == "set3"
     assert state["opacity"] == 0.6
     assert state["size_by"] == "score" and list(state["size_range"]) == [2.0, 5.0]

@@ -186,7 +186,7 @@ def test_neighbours_equal_brute_force(widget: Projector, data: Any, metric: str)
         np.testing.assert_array_equal(idx, want_idx)
         np.testing.assert_allclose(dist, want_dist, rtol=1e-5, atol=1e-6)
     query = x[3] + 0.5
-    idx, dist = widget._neighbour_search.query(query, 7, metric)
+    idx, dist = widget._parts.neighbours.searcher.query(query, 7, metric)
     want_idx, want_dist = nearest(x, sq, query, 7, metric)
     np.testing.assert_array_equal(idx, want_idx)
     np.testing.assert_allclose(dist, want_dist, rtol=1e-5, atol=1e-6)

@@ -300,8 +300,8 @@ def test_the_widget_answers_through_the_index(
         w.build_index("cosine", nprobes=4)
     index = w.build_index("cosine", seed=3)
     assert isinstance(index, ChunkedIndex) and index.seed == 3
-    assert w._neighbour_search.has_index("cosine")
-    assert not w._neighbour_search.has_index("euclidean")
+    assert w._parts.neighbours.searcher.has_index("cosine")
+    assert not w._parts.neighbours.searcher.has_index("euclidean")
     searched: list[Any] = []
     search = index.search
 

@@ -13,9 +13,9 @@ import pytest
 from frontend import send_from_browser
 
 from projector_widget import Projector
+from projector_widget.compute.explain import named as explain
 from projector_widget.compute.explain import quality
-from projector_widget.parts import explain
-from projector_widget.parts.projection import progress_value
+from projector_widget.parts.session import progress_value
 from projector_widget.sync import protocol
 
 pytest.importorskip("sklearn")
@@ -119,7 +119,7 @@ def test_find_clusters_request_from_the_browser(groups):
     sent: list[dict] = []
     w.send = sent.append  # type: ignore[method-assign]
     send_from_browser(w, {"type": "clusters", "column": "digit"})
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     assert w._clusters["column"] == "digit"
     assert "cluster" in w.columns
     assert not [m for m in sent if m.get("type") == "error"]
@@ -290,7 +290,7 @@ def test_find_clusters_runs_in_the_background_one_request_at_a_time(groups, monk
     assert all(m.startswith("finding clusters is still running in the kernel") for m in refused)
     assert "neighbours kept" not in w.columns
     gate.release.set()
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     # The result lands as w.cluster()'s does, and the names switch on.
     assert w._clusters["column"] == "digit" and w._clusters["stale"] is False
     assert w._clusters["version"] == 1 and w.show_clusters is True
@@ -298,13 +298,13 @@ def test_find_clusters_runs_in_the_background_one_request_at_a_time(groups, monk
     assert len(_errors(sent)) == 2  # no other error
     # Free again: the next request runs (and gets the next version).
     send_from_browser(w, {"type": "clusters", "column": "text"})
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     assert w._clusters["version"] == 2 and w._clusters["column"] == "text"
 
 
 def test_background_work_shows_its_phases_in_the_status(groups, monkeypatch):
     w = _widget(groups)
-    w._session.drawn.set()  # a view is displayed: phases go to _progress
+    w._parts.session.drawn.set()  # a view is displayed: phases go to _progress
     seen: list[dict] = []
     w.observe(lambda change: seen.append(change["new"]), names="_progress")
     gate = Gate(explain.find_named_clusters)
@@ -313,7 +313,7 @@ def test_background_work_shows_its_phases_in_the_status(groups, monkeypatch):
     assert gate.started.wait(WAIT_S)
     assert w._progress["state"] == "idle" and w._progress["message"] == "finding clusters"
     gate.release.set()
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     messages = [p["message"] for p in seen]
     assert "clustering the layout 3/3 levels" in messages, messages
     assert w._progress == progress_value("pca", "done")  # the projection's state is back
@@ -329,20 +329,20 @@ def test_errors_of_background_work_reach_the_panel(groups, monkeypatch):
     monkeypatch.setattr(explain, "find_named_clusters", failing)
     send_from_browser(w, {"type": "clusters", "column": ""})
     with pytest.raises(ValueError, match="too few distinct points"):
-        w._explaining.wait(WAIT_S)
+        w._parts.explain.running.wait(WAIT_S)
     assert _errors(sent) == ["the layout has too few distinct points to cluster"]
     assert "cluster" not in w.columns and w._clusters == {}
     # A k the measure refuses: its own message, from the worker thread.
     send_from_browser(w, {"type": "quality", "k": 0})
     with pytest.raises(ValueError):
-        w._explaining.wait(WAIT_S)
+        w._parts.explain.running.wait(WAIT_S)
     assert _errors(sent)[-1].startswith("k must be"), _errors(sent)
     assert "neighbours kept" not in w.columns and w._quality == {}
     # A bug (not an error a user can act on) still reaches the panel, named.
     monkeypatch.setattr(explain, "find_named_clusters", lambda *a, **k: None)
     send_from_browser(w, {"type": "clusters", "column": ""})
     with pytest.raises(AttributeError):
-        w._explaining.wait(WAIT_S)
+        w._parts.explain.running.wait(WAIT_S)
     assert _errors(sent)[-1].startswith("AttributeError: "), _errors(sent)
     # Malformed: refused before any work.
     send_from_browser(w, {"type": "quality", "k": 2.5})
@@ -359,10 +359,10 @@ def test_a_layout_change_during_the_run_marks_the_result_stale(groups, monkeypat
     assert clusters_gate.started.wait(WAIT_S)
     w.pca(components=(0, 2))  # a new layout while the clusters are found
     clusters_gate.release.set()
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     # Found on the layout as it was when asked, and marked stale since it has changed.
     assert w._clusters["stale"] is True and "cluster" in w.columns
-    np.testing.assert_array_equal(w._clustered, asked)
+    np.testing.assert_array_equal(w._parts.explain._clustered, asked)
 
     asked = w.coordinates
     quality_gate = Gate(explain.quality_on_rows)
@@ -371,7 +371,7 @@ def test_a_layout_change_during_the_run_marks_the_result_stale(groups, monkeypat
     assert quality_gate.started.wait(WAIT_S)
     w.pca(components=(1, 0))
     quality_gate.release.set()
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     assert w._quality["stale"] is True and "neighbours kept" in w.columns
     expected = quality.layout_quality(w.embeddings, asked, 5)
     assert w._quality["trustworthiness"] == pytest.approx(expected.trustworthiness, abs=1e-12)
@@ -386,7 +386,7 @@ def test_an_unchanged_layout_keeps_the_result_fresh(groups, monkeypatch):
     assert gate.started.wait(WAIT_S)
     w.dimensions = 2  # the same layout again
     gate.release.set()
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     assert w._clusters["stale"] is False
 
 
@@ -396,7 +396,7 @@ def test_check_layout_from_the_panel_colours_by_the_neighbours_kept(groups):
     sent = _listening(w)
     w.color_map = "rdbu"  # diverging: the check switches to a map whose low end stands out
     send_from_browser(w, {"type": "quality", "k": 7})
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     expected = quality.layout_quality(emb, w.coordinates, 7)
     kept = w.metadata["neighbours kept"].to_numpy(dtype=np.float64)
     np.testing.assert_allclose(kept, expected.kept, rtol=1e-6)
@@ -417,7 +417,7 @@ def test_check_layout_from_the_panel_colours_by_the_neighbours_kept(groups):
     assert _errors(sent) == []
     w.color_map = "magma"  # one that already shows low values dark is kept
     send_from_browser(w, {"type": "quality", "k": 5})
-    w._explaining.wait(WAIT_S)
+    w._parts.explain.running.wait(WAIT_S)
     assert w.color_map == "magma" and w._quality["k"] == 5 and w._quality["version"] == 2
     w.pca(components=(0, 2))
     assert w._quality["stale"] is True

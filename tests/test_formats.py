@@ -145,7 +145,7 @@ def test_from_tensorboard_multi_column_header_sprite_bookmarks(tmp_path):
     np.testing.assert_allclose(w.embeddings, x, rtol=1e-6)
     assert list(w.metadata.columns) == ["word", "kind"] and w.metadata["word"][0] == "w0"
     assert w.columns["kind"] == "category"
-    assert w._images is not None and w._images[9, 0, 0, 0] == 54
+    assert w._parts.images is not None and w._parts.images[9, 0, 0, 0] == 54
     assert w.bookmarks == [{"name": "first view"}]
     w.restore_bookmark("first view")
     assert w.selected.tolist() == [1, 2] and w.color_by == "kind"

@@ -68,7 +68,7 @@ def test_any_state_saves_to_a_page_that_reads_back(w):
     assert sel.tolist() == w.selected.tolist()
     points = data["points_by_dims"][str(state["dimensions"])]
     assert points["n"] == w.n_points and np.all(np.isfinite(points["lo"] + points["hi"]))
-    for col in w._column_list:
+    for col in w._parts.metadata.columns:
         entry = data["texts"][col.name]
         offsets = np.frombuffer(_b64(entry["offsets"]), "<u4")
         blob = _b64(entry["text"])

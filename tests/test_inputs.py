@@ -278,10 +278,10 @@ def test_views_and_read_only_views_of_writable_memory_are_copied():
 def test_editing_a_column_keeps_every_other_value_as_it_was():
     f32 = (np.arange(40, dtype=np.float32) + np.float32(0.2)).astype(np.float32)
     w = Projector(np.eye(40, 3), {"f": f32, "n": np.arange(100, 140)})
-    before = [w._column_list[0].text(i) for i in range(40)]
+    before = [w._parts.metadata.columns[0].text(i) for i in range(40)]
     w.label_selection("f", 0.25, rows=[0])  # exact in float32: the column stays float32
     w.label_selection("f", 7, rows=[1])  # an int among floats stays an int
-    after = [w._column_list[0].text(i) for i in range(40)]
+    after = [w._parts.metadata.columns[0].text(i) for i in range(40)]
     assert after[0] == "0.25" and after[1] == "7" and after[2:] == before[2:]
     with pytest.raises(ValueError, match="'3' is not a number"):
         w.label_selection("n", "3", rows=[0])

@@ -137,7 +137,7 @@ def test_widget_searches_large_inputs_through_the_pca_sketch(monkeypatch):
     send_from_browser(w, {"type": "drawn"})  # as the browser says after its first frame
     assert w.pca_refined.wait(60)
     idx, dist = w.nearest(123, k=8)
-    sk = w._neighbour_search.sketch()
+    sk = w._parts.neighbours.searcher.sketch()
     assert sk is not None and sk.scores.shape == (70_000, 24)
     want = nearest(x, np.einsum("ij,ij->i", x, x), 123, 8, "cosine")
     assert idx.tolist() == want[0].tolist()

@@ -315,7 +315,7 @@ def test_overview_mode_sends_a_grid_and_no_rows(wide: Any) -> None:
     for column in w._columns:  # descriptors only
         assert all(not (isinstance(v, memoryview) and v.nbytes) for v in column.values())
     assert value["n"] == 4000 and value["column"] == "group"
-    assert value["categories"] == w._column_list[0].categories
+    assert value["categories"] == w._parts.metadata.columns[0].categories
     assert value["size"] == [512, 512] and value["bounds"][:2] == value["domain"][:2]
     counts = np.frombuffer(value["counts"], "<u4")
     assert counts.size == 512 * 512 and int(counts.sum()) == 4000
@@ -357,7 +357,7 @@ def test_tiles_come_with_their_points_and_selection_flags(wide: Any) -> None:
     codes = np.frombuffer(buffers[2], np.uint8)
     flags = np.frombuffer(buffers[3], np.uint8)
     np.testing.assert_array_equal(xy, w.coordinates[rows, :2])
-    np.testing.assert_array_equal(codes, w._column_list[0].codes[rows])
+    np.testing.assert_array_equal(codes, w._parts.metadata.columns[0].codes[rows])
     assert sorted(rows[flags == 1].tolist()) == [0, 5, 17]
     selection = reply["selection"]
     w.selected = [1]
@@ -379,7 +379,7 @@ def test_flags_of_a_large_selection_come_from_its_bits(
         rows = np.frombuffer(buffers[0], "<u4")
         flags = np.frombuffer(buffers[3], np.uint8)
         np.testing.assert_array_equal(flags, (rows % 2 == 0).astype(np.uint8))
-    assert w._selected_bits is not None and w._selected_bits[0] is w.selected
+    assert w._parts.overview._selected_bits is not None and w._parts.overview._selected_bits[0] is w.selected
     w.selected = np.arange(1, 4000, 2)
     send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
     rows = np.frombuffer(sent[-1][1][0], "<u4")
@@ -548,12 +548,12 @@ def test_isolating_rows_in_overview_mode_indexes_only_them(wide: Any) -> None:
     w.isolate(rows)
     assert w._overview["n"] == rows.size and w._points["n"] == 0
     assert int(np.frombuffer(w._overview["counts"], "<u4").sum()) == rows.size
-    (tile,) = w._overview_index.tiles([(0, 0, 0)], budget=4000)
+    (tile,) = w._parts.overview.index.tiles([(0, 0, 0)], budget=4000)
     assert sorted(tile.rows.tolist()) == rows.tolist()
     w.color_by = "score"
     w.color_by = "group"
-    (tile,) = w._overview_index.tiles([(0, 0, 0)], budget=4000)
-    np.testing.assert_array_equal(tile.codes, w._column_list[0].codes[tile.rows])
+    (tile,) = w._parts.overview.index.tiles([(0, 0, 0)], budget=4000)
+    np.testing.assert_array_equal(tile.codes, w._parts.metadata.columns[0].codes[tile.rows])
     w.show_all()
     assert w._overview["n"] == 4000
 
@@ -582,10 +582,10 @@ def test_a_new_layout_or_colour_column_rebuilds_the_overview(wide: Any) -> None:
     assert w._overview["version"] == first + 2 and w._overview["column"] == "group"
     w.label_selection("group", "new", rows=[0, 1, 2])  # a category more: codes change
     assert w._overview["version"] == first + 3
-    assert w._overview["categories"] == w._column_list[0].categories
+    assert w._overview["categories"] == w._parts.metadata.columns[0].categories
     assert "new" in w._overview["categories"]
-    (tile,) = w._overview_index.tiles([(0, 0, 0)], budget=4000)
-    np.testing.assert_array_equal(tile.codes, w._column_list[0].codes[tile.rows])
+    (tile,) = w._parts.overview.index.tiles([(0, 0, 0)], budget=4000)
+    np.testing.assert_array_equal(tile.codes, w._parts.metadata.columns[0].codes[tile.rows])
     first += 1
     domain = w._overview["domain"]
     w.pca([2, 3, 0])
@@ -664,7 +664,7 @@ def test_a_tiles_request_asks_each_tile_once_and_shares_one_budget(wide: Any) ->
     version = w._overview["version"]
     send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]] * 2})
     assert sent[-1][0]["type"] == "error" and "twice" in sent[-1][0]["message"]
-    index = w._overview_index
+    index = w._parts.overview.index
     tiles = [(1, x, y) for x in range(2) for y in range(2)]
     full = index.tiles(tiles, budget=4000)
     assert sum(t.rows.size for t in full) == 4000
@@ -734,7 +734,7 @@ def test_a_colour_change_and_a_new_layout_do_not_publish_each_others_stale_index
     colour = threading.Thread(target=lambda: setattr(w, "color_by", "score"))
     colour.start()
     assert entered.wait(30)
-    layout = threading.Thread(target=lambda: w._on_coords(moved, 0))
+    layout = threading.Thread(target=lambda: w._parts.points.show(moved, 0))
     layout.start()
     layout.join(0.5)  # with the lock it waits for the recolour; without, it would finish here
     release.set()
@@ -743,7 +743,7 @@ def test_a_colour_change_and_a_new_layout_do_not_publish_each_others_stale_index
     xy = moved[:, :2]
     expect = overview_keys.square_domain(xy.min(axis=0), xy.max(axis=0))
     assert w._overview["column"] == ""  # "score" is numeric: no categories
-    np.testing.assert_allclose(w._overview_index.domain, expect, rtol=1e-6)
+    np.testing.assert_allclose(w._parts.overview.index.domain, expect, rtol=1e-6)
     np.testing.assert_allclose(w._overview["domain"], expect, rtol=1e-6)
 
 

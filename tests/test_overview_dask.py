@@ -87,11 +87,11 @@ def test_a_zarr_store_shows_as_an_overview_built_on_the_cluster(
     x, groups = rows
     w = Projector(store, {"group": [f"g{g}" for g in groups]}, overview_above=1000)
     assert w._points["n"] == 0 and w.dimensions == 2
-    index = w._overview_index
+    index = w._parts.overview.index
     assert index is not None and isinstance(index.executor, DaskExecutor)
     assert index.ranges == [(0, 1500), (1500, 3000), (3000, 4500), (4500, 6000)]
     value = w._overview
-    column = w._column_list[0]
+    column = w._parts.metadata.columns[0]
     ref = OverviewIndex.build(w.coordinates, overview_index.category_codes(column.codes, None))
     np.testing.assert_array_equal(np.frombuffer(value["counts"], "<u4"), ref.grid().counts)
     np.testing.assert_array_equal(np.frombuffer(value["top"], np.uint8), ref.grid().top)

@@ -421,7 +421,7 @@ def test_to_tensorboard_reports_tensors_metadata_sprite_in_order(tmp_path):
     tb.write(
         tmp_path / "log",
         w.embeddings,
-        w._column_list,
+        w._parts.metadata.columns,
         np.zeros((40, 4, 4, 4), np.uint8),
         tensor_format="tsv",
         progress=rec,

@@ -11,6 +11,7 @@ from projector_widget import Projector
 from projector_widget.compute import projections
 from projector_widget.compute.neighbours import K_MAX, METRICS
 from projector_widget.compute.projections import umap
+from projector_widget.parts import files
 from projector_widget.sync import protocol
 
 
@@ -124,4 +125,4 @@ def test_spec_describes_every_method_once_and_the_shared_limits():
 def test_the_widget_sends_the_spec_and_saved_pages_embed_it():
     w = Projector(np.random.default_rng(2).standard_normal((30, 5)))
     assert w._spec == protocol.spec()
-    assert w._page_payload()["state"]["_spec"] == protocol.spec()
+    assert files.page_payload(w._parts, w.get_state())["state"]["_spec"] == protocol.spec()

@@ -277,16 +277,17 @@ def test_a_large_sequence_reuses_the_first_steps_pca_and_sends_its_points_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from projector_widget.compute import backend as backend_mod
+    from projector_widget.parts.points import PointsPart
 
     monkeypatch.setattr(backend_mod, "EXACT_MAX_ROWS", 100)  # 240 rows count as large
     a, b, c, groups = _steps()
     sent: list[object] = []
     monkeypatch.setattr(
-        Projector, "_on_coords", lambda self, coords, ms: sent.append(coords), raising=True
+        PointsPart, "show", lambda self, coords, ms: sent.append(coords), raising=True
     )
     w = Projector.sequence([a, b, c], _meta(groups))
     assert w.pca_refined.is_set()  # nothing left to refine in the background
-    assert w._session.pca_result() is w._steps.pcas[0]
+    assert w._parts.session.pca_result() is w._parts.timeline.steps.pcas[0]
     assert sent == []  # the first _points already were the sequence's layout
     tl = build_timeline([a, b, c])
     np.testing.assert_allclose(

@@ -9,8 +9,8 @@ from projector_widget import backends
 from projector_widget.compute import backend as backend_mod
 from projector_widget.data.columns import as_columns
 from projector_widget.data.inputs import as_matrix
-from projector_widget.parts import projection as session_mod
-from projector_widget.parts.projection import ProjectionSession
+from projector_widget.parts import session as session_mod
+from projector_widget.parts.session import ProjectionSession
 
 
 class Recorder:

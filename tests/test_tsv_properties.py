@@ -45,7 +45,7 @@ def _same(a: object, b: object) -> bool:
 def _cells(w: Projector) -> dict[str, list[object]]:
     return {
         c.name: [v.item() if isinstance(v, np.generic) else v for v in c.values]
-        for c in w._column_list
+        for c in w._parts.metadata.columns
     }
 
 

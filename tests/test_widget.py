@@ -10,6 +10,7 @@ import pytest
 from frontend import send_from_browser
 
 from projector_widget import Projector
+from projector_widget.parts import files
 from projector_widget.sync import wire as encoding
 
 
@@ -290,7 +291,7 @@ def test_embedded_state_holds_every_row_before_any_browser_asked(small_parts):
     # The saved page embeds every point, even of a first value still sent in parts.
     fresh = Projector(rng.standard_normal((300, 8)))
     assert fresh._points["loaded"] == 64
-    state = fresh._page_payload()["state"]["_points"]
+    state = files.page_payload(fresh._parts, fresh.get_state())["state"]["_points"]
     assert "loaded" not in state and state["n"] == 300
 
 

@@ -566,3 +566,14 @@ def check_label_by(name: str, columns: list[Column]) -> None:
             f"cannot label by {name!r}: there is no such column; choose one of "
             f"{[c.name for c in columns]} or '' for none"
         )
+
+
+def naming_column(columns: Sequence[Column], label_by: str = "", skip: str = "") -> Column | None:
+    """The column whose text names a row or a cluster: the ``label_by`` column when it holds
+    text or categories, else the first text column, else the first categorical one (never
+    ``skip``); None when there is none (rows are then numbered)."""
+    usable = [c for c in columns if c.kind in ("text", "category") and c.name != skip]
+    by_label = [c for c in usable if c.name == label_by]
+    texts = [c for c in usable if c.kind == "text"]
+    ranked = by_label or texts or usable
+    return ranked[0] if ranked else None

@@ -1,12 +1,24 @@
 """Bookmarks: named views (projection and parameters, camera, colour/label, selection).
 
 A bookmark is a plain JSON-serialisable dict, so a set of bookmarks saves to and loads from JSON.
+:class:`BookmarksPart` saves the widget's view into one, checks one against the widget before
+anything is applied, and restores it as one transaction.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from projector_widget.compute import projections
+from projector_widget.data.columns import check_color_by, check_label_by, colorable
+from projector_widget.data.inputs import check_dimensions
+from projector_widget.parts.columns import Metadata
+from projector_widget.parts.host import Host
+from projector_widget.parts.projection import ProjectionPart
+from projector_widget.parts.session import ProjectionSession
+from projector_widget.sync import protocol
+from projector_widget.sync.traits import check_camera, normalize_selection, selection_rows
 
 FIELDS = (
     "projection",
@@ -83,3 +95,129 @@ class BookmarkStore:
     def to_json(self) -> str:
         """Every bookmark as JSON (see :func:`to_json`)."""
         return to_json(list(self._marks.values()))
+
+
+class BookmarksPart:
+    """The bookmarks of one widget (the ``bookmarks`` trait lists their names)."""
+
+    def __init__(
+        self,
+        host: Host,
+        session: ProjectionSession,
+        projection: ProjectionPart,
+        metadata: Metadata,
+    ) -> None:
+        self._host = host
+        self._session = session
+        self._projection = projection
+        self._metadata = metadata
+        self.store = BookmarkStore()
+
+    def save(self, name: str) -> dict[str, Any]:
+        """:meth:`Projector.save_bookmark`."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("a bookmark needs a non-empty name")
+        host, subset = self._host, self._session.subset
+        mark = {
+            "name": name.strip(),
+            "projection": host.projection,
+            "projection_params": dict(host.projection_params),
+            "dimensions": host.dimensions,
+            "spherize": bool(host.spherize),
+            "camera": dict(host.camera),
+            "color_by": host.color_by,
+            "label_by": host.label_by,
+            # A lazy selection (overview mode) is not saved: its rows would not fit a bookmark.
+            "selected": [int(i) for i in selection_rows(host.selected, compute=False)],
+            "focus": int(host.focus),
+            "isolated": None if subset is None else [int(i) for i in subset],
+        }
+        self.store.put(mark)
+        self.sync()
+        return dict(mark)
+
+    def restore(self, name: str) -> None:
+        """:meth:`Projector.restore_bookmark`: everything checked first, then one transaction."""
+        mark = self.store.get(name)
+        host, session = self._host, self._session
+        view = self.checked(mark)
+        rows = (view["spherize"], view["subset"])
+        params = dict(mark["projection_params"])
+        if projections.get(mark["projection"]).iterative:
+            params["dims"] = view["dimensions"]
+        plan = session.prepare(mark["projection"], params, rows)
+        session.set_rows(spherize=rows[0], subset=rows[1])
+        with self._projection.kernel_change(), host.hold_sync():
+            host.spherize = view["spherize"]
+            host._isolated = view["subset"] is not None
+            host.projection = plan.method.name
+            host.projection_params = plan.params
+            host.dimensions = view["dimensions"]
+            session.show(plan)
+            host._pca_variance = session.variance()
+            host.color_by = mark["color_by"]
+            host.label_by = mark["label_by"]
+            host.selected = view["selected"]
+            host.focus = view["focus"]
+            host.camera = view["camera"]
+        self._projection.notify_rows_changed()
+
+    def checked(self, mark: dict[str, Any]) -> dict[str, Any]:
+        """A bookmark's view, validated against this widget (ValueError/IndexError naming the
+        bookmark and the field) before anything is applied."""
+        n, columns = self._session.n, self._metadata.columns
+        try:
+            projections.get(mark["projection"])
+            check_color_by(mark["color_by"], columns)
+            check_label_by(mark["label_by"], columns)
+            check_dimensions(mark["dimensions"])
+            focus = mark["focus"]
+            if isinstance(focus, bool) or not isinstance(focus, int) or not -1 <= focus < n:
+                raise IndexError(f"focus {focus!r} is not a row of {n} points (or -1)")
+            isolated = mark["isolated"]
+            return {
+                "spherize": bool(mark["spherize"]),
+                "subset": normalize_selection(isolated, n) if isolated else None,
+                "selected": normalize_selection(mark["selected"], n),
+                "focus": int(focus),
+                "dimensions": int(mark["dimensions"]),
+                "camera": check_camera(mark["camera"]),
+            }
+        except (ValueError, IndexError, TypeError) as exc:
+            raise type(exc)(f"bookmark {mark['name']!r}: {exc}") from None
+
+    def delete(self, name: str) -> None:
+        """Forget the bookmark ``name``."""
+        self.store.delete(name)
+        self.sync()
+
+    def load(self, text: str) -> None:
+        """:meth:`Projector.load_bookmarks`: all or nothing."""
+        marks = from_json(text)
+        for mark in marks:  # a bookmark that cannot be restored is not added
+            self.checked(mark)
+        for mark in marks:
+            self.store.put(mark)
+        self.sync()
+
+    def adopt(self, marks: list[dict[str, Any]]) -> None:
+        """Add bookmarks read from another tool's files (TensorBoard's), their colour and label
+        columns replaced by this widget's when they have none of theirs."""
+        kinds = self._metadata.kinds
+        for mark in marks:
+            if mark["color_by"] not in colorable(self._metadata.columns):  # absent or free text
+                mark["color_by"] = self._host.color_by
+            if mark["label_by"] not in kinds:
+                mark["label_by"] = ""
+            self.checked(mark)
+            self.store.put(mark)
+        self.sync()
+
+    def sync(self) -> None:
+        """The ``bookmarks`` trait: the names, oldest first."""
+        self._host.bookmarks = [{"name": k} for k in self.store.names()]
+
+    def handlers(self) -> dict[type, Any]:
+        """The page's ``bookmark`` requests (save, restore, delete)."""
+        actions = {"save": self.save, "restore": self.restore, "delete": self.delete}
+        return {protocol.Bookmark: lambda r: actions[r.action](r.name)}

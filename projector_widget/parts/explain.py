@@ -1,186 +1,159 @@
-"""What the widget's ``cluster()`` and ``layout_quality()`` compute, on plain values.
+"""The map explains itself: clusters and their names, and how far the layout can be trusted.
 
-:func:`find_named_clusters` clusters a layout at three levels of detail (:mod:`clusters`),
-names them from a metadata column and returns the table ``w.cluster()`` gives, the ``cluster``
-column's values (the finest level; None for noise) and the ``_clusters`` payload the browser
-draws labels from. :func:`quality_on_rows` runs :func:`quality.layout_quality` on the rows a
-view shows, and :func:`quality_payload` is its ``_quality`` trait, the scores the panel shows.
-None of them imports the widget.
-
-The payload names each label's *anchor row* (its cluster's medoid), not a position: the browser
-places the label where it draws that row, so labels follow a t-SNE or UMAP layout frame by
-frame without a recomputation. The clusters themselves belong to the layout they were found
-on; once the layout changes, the payload is marked ``stale`` (the labels keep following their
-rows, and the panel offers to find clusters again) rather than recomputed behind the user's back.
+:meth:`ExplainPart.cluster` and :meth:`ExplainPart.layout_quality` compute on the layout shown
+(:mod:`projector_widget.compute.explain`), in the calling thread, or in the background when the
+page asks, one at a time (:class:`~projector_widget.util.jobs.OneAtATime`). Their results are
+the ``_clusters`` and ``_quality`` traits and a metadata column each; once the layout changes
+they are marked ``stale`` rather than recomputed behind the user's back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute.explain import clusters, quality
-from projector_widget.data.columns import Column, categorical_column
-from projector_widget.util.progress import Reporter
+from projector_widget.compute.explain import named
+from projector_widget.parts.columns import Metadata
+from projector_widget.parts.host import Host
+from projector_widget.parts.session import ProjectionSession
+from projector_widget.parts.timeline import TimelinePart
+from projector_widget.sync import protocol
+from projector_widget.util.jobs import OneAtATime, Work
 
-#: Levels of detail sent to the browser (coarse to fine).
-LEVELS = 3
-#: Name of the metadata column the clusters become.
-CLUSTER_COLUMN = "cluster"
-#: Sequential colour maps whose low end is dark and far from the high one: rows whose
-#: neighbours the layout lost stand out. The panel's Check layout keeps the user's colour map
-#: when it is one of these (not reversed) and switches to the first otherwise.
-KEPT_COLOR_MAPS = ("viridis", "magma", "inferno", "plasma", "cividis")
+if TYPE_CHECKING:
+    from projector_widget.compute.explain.named import NamedClusters
+    from projector_widget.compute.explain.quality import QualityReport
+    from projector_widget.util.progress import Reporter
 
-
-@dataclass(frozen=True)
-class NamedClusters:
-    """What :func:`find_named_clusters` found: the table, the column values, the payload and the
-    column itself (categorical whatever the number of clusters; noise missing)."""
-
-    table: Any
-    values: list[int | None]
-    payload: dict[str, Any]
-    column: Column
+Quality = tuple["QualityReport", npt.NDArray[np.float32]]
 
 
-def naming_column(
-    columns: Sequence[Column], column: str | None, label_by: str, skip: str = CLUSTER_COLUMN
-) -> Column | None:
-    """The column that names clusters: ``column`` when given (text or category), else the
-    ``label_by`` column, else the first text column, else the first category column (never
-    ``skip``, the clusters' own column); None when there is none (clusters are then numbered)."""
-    if column is not None:
-        found = next((c for c in columns if c.name == column), None)
-        if found is None:
-            names = [c.name for c in columns]
-            raise KeyError(f"there is no metadata column {column!r}; columns are {names}")
-        if found.kind not in ("text", "category"):
-            raise TypeError(
-                f"column {column!r} holds numbers; clusters are named from a text column "
-                "(keywords) or a categorical one (its most common value)"
+class ExplainPart:
+    """Clusters and layout quality of one widget, and their staleness."""
+
+    def __init__(
+        self,
+        host: Host,
+        session: ProjectionSession,
+        metadata: Metadata,
+        timeline: TimelinePart,
+    ) -> None:
+        self._host = host
+        self._session = session
+        self._metadata = metadata
+        self._timeline = timeline
+        self._clustered: npt.NDArray[np.float32] | None = None  # the layout _clusters is of
+        self._measured: npt.NDArray[np.float32] | None = None  # the layout _quality is of
+        #: Clustering and layout quality: one at a time, in a thread when the panel asks.
+        self.running = OneAtATime(
+            session.task,
+            lambda exc: host.send(protocol.error_reply(protocol.error_text(exc))),
+        )
+
+    # ------------------------------------------------------------------ clusters
+    def cluster(self, column: str | None, min_size: int | None, into: str) -> Any:
+        """:meth:`Projector.cluster`: the table of the clusters found."""
+        found: NamedClusters = self.running.run(
+            "finding clusters", lambda: self._clusters_work(column, min_size, into)
+        )
+        return found.table
+
+    def _clusters_work(
+        self, column: str | None, min_size: int | None, into: str, *, show: bool = False
+    ) -> Work[NamedClusters]:
+        """The clusters of the layout as it is now, checked before any work; with ``show`` the
+        names are switched on when they land."""
+        host, metadata = self._host, self._metadata
+        metadata.check_made_name(into, "cluster")
+        named.naming_column(metadata.columns, column, host.label_by, skip=into)  # a bad column: now
+        layout, columns, label_by = self._timeline.coordinates(), metadata.columns, host.label_by
+        rows, version = self._session.subset, int(host._clusters.get("version", 0)) + 1
+
+        def compute(progress: Reporter) -> NamedClusters:
+            return named.find_named_clusters(
+                layout,
+                columns,
+                column=column,
+                label_by=label_by,
+                min_size=min_size,
+                rows=rows,
+                version=version,
+                output=into,
+                progress=progress,
             )
-        return found
-    usable = [c for c in columns if c.kind in ("text", "category") and c.name != skip]
-    by_label = [c for c in usable if c.name == label_by]
-    texts = [c for c in usable if c.kind == "text"]
-    ranked = by_label or texts or usable
-    return ranked[0] if ranked else None
 
+        def land(found: NamedClusters) -> None:
+            metadata.put_made(found.column, "cluster")
+            with self._session.lock:  # no new layout between the result and its stale check
+                self._clustered = layout
+                host._clusters = found.payload
+                self.mark_stale(self._session.coords)
+            if show:
+                host.show_clusters = True
 
-def find_named_clusters(
-    layout: npt.ArrayLike,
-    columns: Sequence[Column],
-    *,
-    column: str | None = None,
-    label_by: str = "",
-    min_size: int | None = None,
-    rows: npt.NDArray[np.int64] | None = None,
-    version: int = 0,
-    output: str = CLUSTER_COLUMN,
-    progress: Reporter | None = None,
-) -> NamedClusters:
-    """Cluster ``layout`` (N, 2 or 3) at :data:`LEVELS` levels, named from ``column``.
+        return Work(compute, land)
 
-    ``rows`` restricts the clustering to those rows (an isolated selection; the others are
-    noise). The table is the finest level (clusters of at least ``min_size`` points), with the
-    columns of :func:`clusters.cluster_table` and ``row``, the medoid's row; the column is
-    named ``output``. ``progress`` hears the levels done.
-    """
-    y = np.asarray(layout, dtype=np.float64)
-    n = y.shape[0]
-    idx = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
-    named_by = naming_column(columns, column, label_by, skip=output)
-    texts = categories = None
-    if named_by is not None:
-        values = [named_by.text(int(i)) for i in idx.tolist()]
-        if named_by.kind == "text":
-            texts = values
-        else:
-            categories = values
-    levels = clusters.cluster_levels(
-        y[idx], min_size, LEVELS, texts=texts, categories=categories, progress=progress
-    )
-    finest = levels[-1]
-    # The finest level's names, as cluster_levels found them (no second c-TF-IDF pass).
-    names = [
-        clusters.ClusterName(s.cluster, s.size, s.label, s.terms, s.weights)
-        for s in finest.clusters
-    ]
-    names.sort(key=lambda name: name.cluster)
-    table = clusters.cluster_table(names, {s.cluster: s.position for s in finest.clusters})
-    table["row"] = [int(idx[s.row]) for s in finest.clusters]
-    full = np.full(n, -1, np.int32)
-    full[idx] = finest.labels
-    payload = {
-        "version": int(version),
-        "column": "" if named_by is None else named_by.name,
-        "dims": int(y.shape[1]),
-        "stale": False,
-        "levels": [
-            {
-                "min_size": level.min_size,
-                "clusters": [
-                    {"cluster": s.cluster, "label": s.label, "size": s.size, "row": int(idx[s.row])}
-                    for s in level.clusters
-                ],
-            }
-            for level in levels
-        ],
-    }
-    per_row: list[int | None] = [None if c < 0 else int(c) for c in full.tolist()]
-    # Categorical however many clusters there are: make_column would type more than 32
-    # distinct integers as numbers (a colour ramp and a histogram instead of categories).
-    cells = np.empty(n, dtype=object)
-    cells[:] = per_row
-    return NamedClusters(table, per_row, payload, categorical_column(output, cells))
+    # ------------------------------------------------------------------ layout quality
+    def layout_quality(self, k: int, metric: str, into: str) -> Any:
+        """:meth:`Projector.layout_quality`: the quality report."""
+        report, _kept = self.running.run(
+            "checking the layout", lambda: self._quality_work(k, metric, into)
+        )
+        return report
 
+    def _quality_work(self, k: int, metric: str, into: str, *, show: bool = False) -> Work[Quality]:
+        """The quality of the layout as it is now; with ``show`` the map is coloured by the
+        neighbours kept when they land."""
+        host, metadata = self._host, self._metadata
+        high = self._session.backend.memory("layout_quality (Check layout)").values
+        metadata.check_made_name(into, "layout_quality")
+        layout, rows = self._timeline.coordinates(), self._session.subset
+        version = int(host._quality.get("version", 0)) + 1
 
-def quality_on_rows(
-    high: npt.ArrayLike,
-    low: npt.ArrayLike,
-    k: int,
-    metric: str,
-    rows: npt.NDArray[np.int64] | None = None,
-    *,
-    progress: Reporter | None = None,
-) -> tuple[quality.QualityReport, npt.NDArray[np.float32]]:
-    """The :class:`quality.QualityReport` of the ``rows`` shown (all when None) and the
-    ``neighbours kept`` value of every row (NaN for rows not shown or not evaluated)."""
-    x = np.asarray(high)
-    y = np.asarray(low)
-    if rows is None:
-        report = quality.layout_quality(x, y, k, metric, progress=progress)
-        return report, report.kept
-    report = quality.layout_quality(x[rows], y[rows], k, metric, progress=progress)
-    kept = np.full(x.shape[0], np.nan, np.float32)
-    kept[rows] = report.kept
-    return report, kept
+        def compute(progress: Reporter) -> Quality:
+            return named.quality_on_rows(high, layout, k, metric, rows, progress=progress)
 
+        def land(result: Quality) -> None:
+            report, kept = result
+            values = [None if np.isnan(v) else float(v) for v in kept]
+            metadata.put_made_values(into, values, "layout_quality")
+            with self._session.lock:  # no new layout between the result and its stale check
+                self._measured = layout
+                host._quality = named.quality_payload(report, into, version)
+                self.mark_stale(self._session.coords)
+            if show:
+                with host.hold_sync():
+                    host.color_by = into
+                    host.color_map = named.kept_color_map(host.color_map)
 
-def quality_payload(report: quality.QualityReport, column: str, version: int) -> dict[str, Any]:
-    """The ``_quality`` trait of ``report``: the scores the panel shows, the column holding the
-    neighbours kept, and ``stale`` (False: the layout is still the one measured)."""
-    return {
-        "version": int(version),
-        "column": column,
-        "k": int(report.k),
-        "metric": report.metric,
-        "exact": bool(report.exact),
-        "evaluated": int(report.evaluated),
-        "trustworthiness": float(report.trustworthiness),
-        "continuity": float(report.continuity),
-        "trustworthiness_se": float(report.trustworthiness_se),
-        "continuity_se": float(report.continuity_se),
-        "stale": False,
-    }
+        return Work(compute, land)
 
+    # ------------------------------------------------------------------ staleness
+    def mark_stale(self, coords: npt.NDArray[np.float32]) -> None:
+        """The layout is now ``coords``: mark ``_clusters`` and ``_quality`` stale (once) when
+        it is not the layout they were computed on."""
+        host = self._host
+        now: npt.NDArray[np.float32] | None = None
+        for name, done in (("_clusters", self._clustered), ("_quality", self._measured)):
+            value = getattr(host, name)
+            if done is None or value.get("stale", True):
+                continue
+            if now is None:
+                now = self._timeline.shown(coords)[:, : host.dimensions]
+            if now.shape != done.shape or not np.array_equal(now, done):
+                setattr(host, name, {**value, "stale": True})
 
-def kept_color_map(current: str) -> str:
-    """The colour map to show the neighbours kept with: ``current`` when it is one of
-    :data:`KEPT_COLOR_MAPS`, else the first of them."""
-    return current if current in KEPT_COLOR_MAPS else KEPT_COLOR_MAPS[0]
+    def handlers(self) -> dict[type, Any]:
+        """The panel's Find clusters and Check layout (in the background, one at a time)."""
+        return {
+            protocol.FindClusters: lambda r: self.running.start(
+                "finding clusters",
+                lambda: self._clusters_work(r.column or None, None, "cluster", show=True),
+            ),
+            protocol.CheckLayout: lambda r: self.running.start(
+                "checking the layout",
+                lambda: self._quality_work(r.k, "euclidean", "neighbours kept", show=True),
+            ),
+        }

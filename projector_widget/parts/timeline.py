@@ -13,7 +13,7 @@ basis would show that arbitrary rotation as movement. Each step's own PCA keeps 
 structure whatever its axes, and Procrustes removes exactly the rotation, mirror image, scale
 and shift between two layouts; what remains is real.
 
-It never imports the widget: the widget keeps a :class:`Timeline` and reads it.
+It never imports the widget: :class:`TimelinePart` is what the widget composes.
 """
 
 from __future__ import annotations
@@ -29,8 +29,13 @@ from projector_widget import backends
 from projector_widget.compute.alignment import Transform, align_transforms, check_neighbour_count
 from projector_widget.compute.alignment import drift as row_drift
 from projector_widget.compute.backend import MemoryBackend
+from projector_widget.compute.neighbours import check_metric
 from projector_widget.compute.projections.pca import COMPONENTS, PCAResult, pca, pca_coords
 from projector_widget.data.inputs import Matrix, as_matrix
+from projector_widget.parts.columns import Metadata
+from projector_widget.parts.host import Host
+from projector_widget.parts.session import ProjectionSession
+from projector_widget.sync import wire
 
 #: Dimensions of every step's layout (2-D views show the first two).
 LAYOUT_DIMS = 3
@@ -155,3 +160,113 @@ def _names(names: Sequence[str] | None, steps: int) -> list[str]:
         dup = next(n for n in out if out.count(n) > 1)
         raise ValueError(f"names must be unique; {dup!r} appears more than once")
     return out
+
+
+class TimelinePart:
+    """The steps of a sequence widget as the view uses them (a single embedding: no steps).
+
+    While the view is the sequence's own (the first three principal components of every row,
+    not spherized), what shows is the current step's aligned layout; the page steps through
+    ``_timeline`` itself, and the kernel says with ``_timeline_active`` when it may.
+    """
+
+    def __init__(self, host: Host, session: ProjectionSession, steps: Timeline | None) -> None:
+        self._host = host
+        self._session = session
+        self.steps = steps
+
+    @property
+    def count(self) -> int:
+        """Number of steps (1 for a single embedding)."""
+        return 1 if self.steps is None else self.steps.steps
+
+    @property
+    def names(self) -> list[str]:
+        """The names of the steps."""
+        return ["step 0"] if self.steps is None else list(self.steps.names)
+
+    def encoded(self) -> dict[str, Any]:
+        """The ``_timeline`` value: every step's aligned layout ({} for a single embedding)."""
+        if self.steps is None:
+            return {}
+        return wire.encode_timeline(self.steps.layouts, self.steps.names)
+
+    def check_step(self, value: Any) -> int:
+        """``value`` as a step index; TypeError, ValueError or IndexError saying why not."""
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"step must be a step index (an int), got {value!r}")
+        if not 0 <= int(value) < self.count:
+            if self.steps is None:
+                raise ValueError("step applies to sequences: use Projector.sequence([...])")
+            raise IndexError(
+                f"step {value} is out of range: this sequence has {self.count} steps "
+                f"(0..{self.count - 1})"
+            )
+        return int(value)
+
+    def sequence_view(self) -> bool:
+        """Whether the sequence's own layouts show (PCA 0, 1, 2 of every row, not spherized)."""
+        session = self._session
+        return (
+            self.steps is not None
+            and session.method == "pca"
+            and list(session.params.get("components", [])) == [0, 1, 2]
+            and not session.spherize
+            and session.subset is None
+        )
+
+    def active(self) -> bool:
+        """Whether the page may step through ``_timeline`` itself."""
+        return self.sequence_view()
+
+    def shown(self, coords: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """What shows for the session's ``coords``: the current step's aligned layout in the
+        sequence's own view, else the coordinates as they are."""
+        if self.steps is None or not self.sequence_view():
+            return coords
+        return self.steps.layouts[self._host.step]
+
+    def coordinates(self) -> npt.NDArray[np.float32]:
+        """The (N, dimensions) coordinates shown now (a copy; while a selection is isolated,
+        rows outside it hold placeholder values)."""
+        session = self._session
+        with session.lock:
+            return self.shown(session.coords)[:, : self._host.dimensions].copy()
+
+    def locate(self, vec: npt.NDArray[np.float32], dims: int) -> list[float] | None:
+        """Where a new vector shows in the sequence's own view (None: not that view)."""
+        if self.steps is None or not self.sequence_view():
+            return None
+        return [float(v) for v in self.steps.locate(self._host.step, vec)[:dims]]
+
+    def require(self, what: str) -> Timeline:
+        """The steps; ValueError naming ``what`` for a single embedding."""
+        if self.steps is None:
+            raise ValueError(
+                f"{what} compares the steps of a sequence: use Projector.sequence(...)"
+            )
+        return self.steps
+
+    def drift(self, metadata: Metadata, k: int, metric: str) -> Any:
+        """:meth:`Projector.drift`: the table, and its columns put into ``metadata``."""
+        steps = self.require("drift")
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError(
+                'drift needs pandas: pip install "projector-widget[explain]"'
+            ) from None
+        names = ("displacement", "neighbours shared")
+        for name in names:  # before the work: a column of the user's is never overwritten
+            metadata.check_made_name(name, "drift")
+        moved, shared = steps.drift(self._host.step, k, check_metric(metric))
+        for name, values in zip(names, (moved, shared), strict=True):
+            metadata.put_made_values(name, values, "drift")
+        return pd.DataFrame({"displacement": moved, "neighbours shared": shared})
+
+    def most_moved(self, top: int) -> npt.NDArray[np.int64]:
+        """The ``top`` rows that moved most since the first step (by displacement)."""
+        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+            raise ValueError(f"top must be a positive number of rows, got {top!r}")
+        moved = self.require("select_drifted").displacement(self._host.step)
+        return np.argsort(-moved, kind="stable")[: int(top)].astype(np.int64)

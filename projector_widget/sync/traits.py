@@ -1,13 +1,21 @@
-"""Custom traits and their (de)serialisers: the selection, a sorted unique index array."""
+"""Trait types that validate, and their (de)serialisers.
+
+The selection (a sorted unique index array, or a lazy selection in overview mode) with its
+binary serialisers; :class:`Checked` traits whose values pass a check (appearance, camera,
+bounded numbers, metric); column choices and row indices checked against the owner widget.
+The widget declares its traits with these, so each rule lives with its trait.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import traitlets
 
+from projector_widget.compute import overview
 from projector_widget.compute.overview.index import LazySelection
 from projector_widget.sync import wire as encoding
 
@@ -135,10 +143,9 @@ class SelectionTrait(traitlets.TraitType):
 
 def selection_to_json(value: npt.NDArray[np.int64] | LazySelection, widget: Any) -> dict[str, Any]:
     """Serialise a selection for the browser (a uint32 buffer; a lazy one, or in overview mode
-    one of more than ``overview.SELECTED_MAX`` rows (a search, an assignment): its count)."""
-    from projector_widget.compute import overview
-
-    large = len(value) > overview.SELECTED_MAX and getattr(widget, "_overview_mode", False)
+    one of more than ``overview.SELECTED_MAX`` rows (a search, an assignment): its count;
+    ``widget._parts.overview`` is its :class:`~projector_widget.parts.overview.OverviewPart`)."""
+    large = len(value) > overview.SELECTED_MAX and widget._parts.overview.active
     return encoding.encode_selection(value, count_only=large)
 
 
@@ -217,3 +224,85 @@ def check_number(
     if not low <= float(value) <= high:
         raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
     return int(value) if integer else float(value)
+
+
+def selection_rows(value: Any, *, compute: bool = True) -> npt.NDArray[np.int64]:
+    """A ``selected`` value as row indices: a lazy selection computed (``compute``) or left out
+    (no rows)."""
+    if isinstance(value, LazySelection):
+        return value.compute() if compute else np.zeros(0, np.int64)
+    return np.asarray(value, np.int64)
+
+
+class Checked(traitlets.TraitType[Any, Any]):
+    """A value that passes ``check``: ``check(value)``, or ``check(owner, value)`` when ``owner``
+    is true. The check returns the value to keep or raises TypeError, ValueError or IndexError
+    saying what is wrong (the old value stays); None is checked like any value. Synced to the
+    page (this and every trait type below), as every value the user sets is."""
+
+    def __init__(
+        self, default: Any, check: Callable[..., Any], *, owner: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(default_value=default, **kwargs)
+        self.tag(sync=True)
+        self._check = check
+        self._owner = owner
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        """``check``'s value."""
+        return self._check(obj, value) if self._owner else self._check(value)
+
+
+class ColumnChoice(Checked):
+    """A metadata column's name ('' for none), checked by ``rule(name, columns)`` against the
+    owner's columns (``owner._parts.metadata.columns``, see
+    :class:`projector_widget.parts.columns.Metadata`)."""
+
+    def __init__(self, rule: Callable[[Any, list[Any]], None], **kwargs: Any) -> None:
+        def check(owner: Any, value: Any) -> str:
+            rule(value, owner._parts.metadata.columns)
+            return str(value)
+
+        super().__init__("", check, owner=True, **kwargs)
+
+
+class RowIndex(Checked):
+    """A row of the owner (``owner.n_points`` rows), or -1 for none."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        def check(owner: Any, value: Any) -> int:
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{name} must be a row index (an int, -1 for none), got {value!r}")
+            if not -1 <= int(value) < owner.n_points:
+                raise IndexError(
+                    f"{name} {value} is out of range for {owner.n_points} points (-1 for none)"
+                )
+            return int(value)
+
+        super().__init__(-1, check, owner=True, **kwargs)
+
+
+def bounded(
+    name: str, *, low: float, high: float, integer: bool = False
+) -> Callable[[Any], int | float]:
+    """A check of numbers within [low, high] (see :func:`check_number`)."""
+    return lambda value: check_number(name, value, low=low, high=high, integer=integer)
+
+
+class PartChecked(Checked):
+    """A value checked by a method of one of the owner's parts (``owner._parts.<part>.<method>``,
+    see :class:`projector_widget.parts.compose.Parts`): rules that depend on the widget's state."""
+
+    def __init__(self, default: Any, part: str, method: str, **kwargs: Any) -> None:
+        def check(owner: Any, value: Any) -> Any:
+            return getattr(getattr(owner._parts, part), method)(value)
+
+        super().__init__(default, check, owner=True, **kwargs)
+
+
+def check_first_values(owner: traitlets.HasTraits, values: dict[str, Any]) -> None:
+    """Run each trait's own check on its first value in ``values`` before the owner computes
+    anything (its parts exist; its traits are not set yet)."""
+    declared = type(owner).class_traits()
+    for name, value in values.items():
+        declared[name]._validate(owner, value)

@@ -358,3 +358,29 @@ def tile_buffers(sample: Sample, selected: npt.NDArray[np.uint8]) -> list[memory
         memoryview(np.ascontiguousarray(sample.codes, np.uint8)),
         memoryview(np.ascontiguousarray(selected, np.uint8)),
     ]
+
+
+def split_buffers(value: Any) -> tuple[Any, list[tuple[list[str | int], bytes]]]:
+    """``value`` without its binary parts, and each part with its path (dict keys and list
+    positions), as saved widget state stores them beside the JSON: a part's dict key is left
+    out, its place in a list holds None."""
+    found: list[tuple[list[str | int], bytes]] = []
+    binary = (memoryview, bytes, bytearray)
+
+    def walk(node: Any, path: list[str | int]) -> Any:
+        if isinstance(node, binary):
+            found.append((path, bytes(node)))
+            return None
+        if isinstance(node, dict):
+            return {k: walk(v, [*path, k]) for k, v in node.items() if not _is_part(v, path, k)}
+        if isinstance(node, (list, tuple)):
+            return [walk(item, [*path, i]) for i, item in enumerate(node)]
+        return node
+
+    def _is_part(item: Any, path: list[str | int], key: str) -> bool:
+        if isinstance(item, binary):
+            found.append(([*path, key], bytes(item)))
+            return True
+        return False
+
+    return walk(value, []), found

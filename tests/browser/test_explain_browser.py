@@ -229,7 +229,7 @@ def test_saved_page_names_clusters_legibly_in_either_theme(browser, tmp_path: Pa
 # Holds the kernel's clustering until the test sets _gate (the panel's request is then under way).
 HOLD_CLUSTERS = """
 import threading
-from projector_widget.parts import explain as _explain
+from projector_widget.compute.explain import named as _explain
 _gate, _started = threading.Event(), threading.Event()
 _find = _explain.find_named_clusters
 def _held(*args, **kwargs):

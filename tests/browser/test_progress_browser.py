@@ -43,7 +43,7 @@ def nb(open_notebook):
     pytest.importorskip("openTSNE")
     page = open_notebook("progress.ipynb", [SETUP])
     page.page.wait_for_selector(f'{W}[data-ready="1"]', timeout=60_000)
-    page.wait_kernel("w._session.displayed")  # the browser said it drew the points
+    page.wait_kernel("w._parts.session.displayed")  # the browser said it drew the points
     page.page.query_selector(W).scroll_into_view_if_needed()
     panel = page.page.query_selector(f"{W} .pw-panel")
     if panel is None or not panel.is_visible():

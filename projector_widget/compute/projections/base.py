@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,9 +18,6 @@ import numpy.typing as npt
 from projector_widget.data.columns import Column
 from projector_widget.util.progress import Update
 from projector_widget.util.threads import cpu_cores
-
-if TYPE_CHECKING:
-    from projector_widget.compute.projections.pca import PCAResult
 
 Kind = Literal["instant", "iterative"]
 
@@ -122,6 +119,39 @@ def finite_layout(layout: npt.NDArray[np.float32], what: str) -> npt.NDArray[np.
             "distinct points?); try PCA, or isolate rows that differ"
         )
     return layout
+
+
+@dataclass(frozen=True)
+class PCAResult:
+    """Scores and components of a PCA.
+
+    Attributes
+    ----------
+    coords:
+        (N, k) float32 scores: each row projected on the first k principal axes.
+    components:
+        (k, D) float32 unit vectors, the principal axes.
+    explained_variance:
+        (k,) variance along each axis.
+    explained_variance_ratio:
+        (k,) fraction of the total variance along each axis.
+    mean:
+        (D,) float32 mean row that was subtracted.
+    subspace:
+        With ``keep_subspace=True`` on the iterative path: (D, w) float32 orthonormal basis of
+        the subspace the components were taken from (w = k + oversample), else None.
+    subspace_scores:
+        (N, w) float32 ``x @ subspace`` (not centred) when ``subspace`` is kept, else None: the
+        nearest-neighbour sketch (``neighbours.make_sketch``) reuses it instead of another pass.
+    """
+
+    coords: npt.NDArray[np.float32]
+    components: npt.NDArray[np.float32]
+    explained_variance: npt.NDArray[np.float64]
+    explained_variance_ratio: npt.NDArray[np.float64]
+    mean: npt.NDArray[np.float32]
+    subspace: npt.NDArray[np.float32] | None = None
+    subspace_scores: npt.NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True)

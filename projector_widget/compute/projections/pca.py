@@ -16,13 +16,12 @@ Signs are deterministic: each component is flipped so its largest-magnitude load
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute.projections.base import Inputs, Layout, Method
+from projector_widget.compute.projections.base import Inputs, Layout, Method, PCAResult
 
 #: Inputs with at most this many rows are solved exactly.
 EXACT_MAX_ROWS = 60_000
@@ -31,39 +30,6 @@ EXACT_MAX_ROWS = 60_000
 SAMPLE_ROWS = 20_000
 #: Extra subspace dimensions beyond the components asked for.
 OVERSAMPLE = 20
-
-
-@dataclass(frozen=True)
-class PCAResult:
-    """Scores and components of a PCA.
-
-    Attributes
-    ----------
-    coords:
-        (N, k) float32 scores: each row projected on the first k principal axes.
-    components:
-        (k, D) float32 unit vectors, the principal axes.
-    explained_variance:
-        (k,) variance along each axis.
-    explained_variance_ratio:
-        (k,) fraction of the total variance along each axis.
-    mean:
-        (D,) float32 mean row that was subtracted.
-    subspace:
-        With ``keep_subspace=True`` on the iterative path: (D, w) float32 orthonormal basis of
-        the subspace the components were taken from (w = k + oversample), else None.
-    subspace_scores:
-        (N, w) float32 ``x @ subspace`` (not centred) when ``subspace`` is kept, else None: the
-        nearest-neighbour sketch (``neighbors.make_sketch``) reuses it instead of another pass.
-    """
-
-    coords: npt.NDArray[np.float32]
-    components: npt.NDArray[np.float32]
-    explained_variance: npt.NDArray[np.float64]
-    explained_variance_ratio: npt.NDArray[np.float64]
-    mean: npt.NDArray[np.float32]
-    subspace: npt.NDArray[np.float32] | None = None
-    subspace_scores: npt.NDArray[np.float32] | None = None
 
 
 def pca(

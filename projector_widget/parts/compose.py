@@ -1,0 +1,157 @@
+"""The parts of one widget, made in the order they depend on each other, and what they share:
+their message handlers, their observers and their lifetime.
+
+Order: the metadata and the projection session first (they depend on nothing else), then the
+overview and the timeline (they read the session), the points (the session reports its
+coordinates to them), the neighbours and labels, the explanations, the projection traits (which
+tell the neighbours and labels when the rows shown change) and the bookmarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from projector_widget.compute.backend import Backend
+from projector_widget.data.columns import Column
+from projector_widget.parts.bookmarks import BookmarksPart
+from projector_widget.parts.columns import Metadata
+from projector_widget.parts.explain import ExplainPart
+from projector_widget.parts.host import Host
+from projector_widget.parts.labels import LabelsPart
+from projector_widget.parts.neighbours import Encoder, NeighboursPart
+from projector_widget.parts.overview import OverviewPart
+from projector_widget.parts.points import PointsPart
+from projector_widget.parts.projection import ProjectionPart
+from projector_widget.parts.session import ProjectionSession, progress_value
+from projector_widget.parts.timeline import Timeline, TimelinePart
+from projector_widget.sync import protocol
+from projector_widget.sync.traits import normalize_selection, selection_rows
+
+#: The traits ``Projector(...)`` also takes as keywords (its named parameters aside).
+INIT_TRAITS = (
+    *("height", "point_size", "color_map", "palette", "opacity", "size_by", "size_range"),
+    *("focus", "k_neighbors", "metric", "camera", "chart", "show_clusters", "show_density"),
+    "show_images",
+)
+
+
+def check_init_traits(traits: dict[str, Any]) -> None:
+    """TypeError naming the keywords ``Projector()`` does not take (and those it does)."""
+    unknown = sorted(set(traits) - set(INIT_TRAITS))
+    if unknown:
+        raise TypeError(
+            f"Projector() got unexpected keyword argument(s) {unknown}; besides embeddings, "
+            "metadata, color_by, label_by, dimensions, selected, images, encoder, copy, "
+            f"layout_sample and overview_above it takes {list(INIT_TRAITS)} (help(Projector))"
+        )
+
+
+@dataclass
+class Parts:
+    """Every capability of one widget."""
+
+    metadata: Metadata
+    session: ProjectionSession
+    overview: OverviewPart
+    timeline: TimelinePart
+    points: PointsPart
+    neighbours: NeighboursPart
+    labels: LabelsPart
+    explain: ExplainPart
+    projection: ProjectionPart
+    bookmarks: BookmarksPart
+    #: The thumbnails (N, h, w, 4) uint8, or None.
+    images: npt.NDArray[np.uint8] | None
+    selection: Callable[[], npt.NDArray[np.int64]]
+
+    def handlers(self) -> dict[type, Callable[[Any], None]]:
+        """One handler per request type of the protocol."""
+        return {
+            **self.metadata.handlers(self.selection),
+            **self.points.handlers(),
+            **self.projection.handlers(self.selection),
+            **self.neighbours.handlers(),
+            **self.bookmarks.handlers(),
+            **self.explain.handlers(),
+            **self.overview.handlers(),
+        }
+
+    def first_state(self, coords: npt.NDArray[np.float32], dims: int) -> dict[str, Any]:
+        """The first values of the traits the parts keep, the first layout ``coords`` shown in
+        ``dims`` dimensions."""
+        session = self.session
+        return {
+            "_spec": protocol.spec(),
+            "_columns": self.metadata.encoded(),
+            "_points": self.points.first(coords, dims),
+            "_pca_variance": session.variance(),
+            "projection": session.method,
+            "projection_params": dict(session.params),
+            "_progress": progress_value("pca", "done"),
+            "_timeline": self.timeline.encoded(),
+            "_timeline_active": self.timeline.active(),
+        }
+
+    def bind(self) -> None:
+        """Register the parts' observers (once the widget's traits hold their first values)."""
+        for part in (self.projection, self.neighbours, self.labels, self.overview):
+            part.bind()
+
+
+def compose(
+    host: Host,
+    backend: Backend,
+    columns: list[Column],
+    *,
+    overview: bool,
+    steps: Timeline | None,
+    encoder: Encoder | None,
+) -> Parts:
+    """The parts of ``host``, a widget of ``backend``'s rows and ``columns`` (a density overview
+    when ``overview``; a sequence's ``steps``; the ``encoder`` of text queries)."""
+    metadata = Metadata(host, columns, backend.n, per_row=not overview)
+    session = ProjectionSession(
+        backend,
+        lambda: metadata.columns,
+        on_progress=lambda state: setattr(host, "_progress", state),
+        on_refined=lambda result: setattr(
+            host, "_pca_variance", [float(v) for v in result.explained_variance_ratio]
+        ),
+    )
+    overview_part = OverviewPart(host, session, metadata, active=overview)
+    timeline = TimelinePart(host, session, steps)
+    points = PointsPart(host, session, timeline, overview_part)
+    session.on_coords = points.show
+    neighbours = NeighboursPart(host, session, timeline, metadata, encoder)
+    labels = LabelsPart(host, session, metadata)
+    explain = ExplainPart(host, session, metadata, timeline)
+    points.listeners += [lambda coords: overview_part.rebuild(timeline.shown(coords))]
+    points.listeners += [explain.mark_stale]
+    projection = ProjectionPart(
+        host, session, timeline=timeline, points=points, overview=overview_part, explain=explain
+    )
+    projection.rows_changed += [neighbours.refresh, labels.refresh]
+    bookmarks = BookmarksPart(host, session, projection, metadata)
+
+    def selection() -> npt.NDArray[np.int64]:
+        return normalize_selection(selection_rows(host.selected), backend.n)
+
+    return Parts(
+        metadata=metadata,
+        session=session,
+        overview=overview_part,
+        timeline=timeline,
+        points=points,
+        neighbours=neighbours,
+        labels=labels,
+        explain=explain,
+        projection=projection,
+        bookmarks=bookmarks,
+        images=None,
+        selection=selection,
+    )
