@@ -379,7 +379,10 @@ def test_flags_of_a_large_selection_come_from_its_bits(
         rows = np.frombuffer(buffers[0], "<u4")
         flags = np.frombuffer(buffers[3], np.uint8)
         np.testing.assert_array_equal(flags, (rows % 2 == 0).astype(np.uint8))
-    assert w._parts.overview._selected_bits is not None and w._parts.overview._selected_bits[0] is w.selected
+    assert (
+        w._parts.overview._selected_bits is not None
+        and w._parts.overview._selected_bits[0] is w.selected
+    )
     w.selected = np.arange(1, 4000, 2)
     send_from_browser(w, {"type": "tiles", "version": version, "tiles": [[0, 0, 0]]})
     rows = np.frombuffer(sent[-1][1][0], "<u4")

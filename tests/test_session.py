@@ -86,7 +86,9 @@ def test_spherize_changes_what_projections_see_and_caches_per_row_set(data):
     s.start()
     plain = s.pca_result()
     s.spherize = True
-    np.testing.assert_allclose(np.linalg.norm(s.backend.input_matrix(s.spherize).values, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(
+        np.linalg.norm(s.backend.input_matrix(s.spherize).values, axis=1), 1.0, rtol=1e-5
+    )
     assert s.pca_result() is not plain
     s.spherize = False
     assert s.pca_result() is plain
