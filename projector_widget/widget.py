@@ -32,6 +32,12 @@ from projector_widget.sync import traits as tr
 from projector_widget.sync.state import PageState
 from projector_widget.util.jobs import Job
 
+#: Rows; a neighbour query's rows and distances, closest first; a path; a custom axis (its ends).
+Rows = npt.NDArray[np.int64]
+Found = tuple[Rows, npt.NDArray[np.float32]]
+Path = str | os.PathLike[str]
+Axis = tuple[str, str]
+
 
 class Projector(PageState):
     """An embedding projector in a notebook cell.
@@ -50,8 +56,7 @@ class Projector(PageState):
     label_by:
         Column whose values label points in the plot ('' for none).
     dimensions:
-        2 or 3: the initial view (the UI switches between them); by default 3, and 2 (the only
-        choice) in overview mode.
+        2 or 3, the first view's (the UI switches); 3 by default, 2 (only) in overview mode.
     height:
         Height of the widget in pixels; the width fills the cell.
     point_size:
@@ -75,8 +80,8 @@ class Projector(PageState):
     images:
         Optional (N, H, W) or (N, H, W, C) thumbnails, uint8 or float, drawn as sprites.
     encoder:
-        Optional ``fn(list[str]) -> array`` embedding text queries in the same space, for
-        semantic search from the UI or :meth:`query`.
+        Optional ``fn(list[str]) -> array`` embedding text queries in the same space (search
+        by meaning: the UI or :meth:`query`).
     layout_sample:
         For embeddings that stay on a cluster (a Dask or Zarr array): the rows t-SNE and UMAP
         are fitted on; the model places the others, chunk by chunk on the workers.
@@ -184,36 +189,18 @@ class Projector(PageState):
         traits = {"show_images": bool(sprites), **traits}
         with parts.projection.kernel_change():  # the first values: no observer recomputes
             super().__init__(
-                **parts.first_state(first, dims),
+                **parts.first_state(first, dims, color_by),
                 **{"color_by": color_by, "label_by": label_by, "dimensions": dims, **traits},
                 **{"_has_encoder": encoder is not None, "_sprites": sprites},
             )
-            if active:
-                self._overview = parts.overview.build(parts.timeline.shown(first), color_by)
-        self._handlers = parts.handlers()
-        parts.bind()
-        if selected is not None:
-            self.selected = selected
-        parts.bookmarks.adopt(_bookmarks or [])
-        parts.neighbours.refresh()
-        parts.labels.refresh()
-        self.on_msg(lambda _w, msg, _buffers: protocol.dispatch(msg, self._handlers, self.send))
-        #: Set once the initial PCA is final (at once for up to 60,000 rows; on larger inputs
-        #: when the PCA of every row has replaced the first one, computed from a sample).
+        parts.open(selected, _bookmarks)
+        #: Set once the first PCA is final (at once up to 60,000 rows, else once refined).
         self.pca_refined = parts.session.refined
 
     def __repr__(self) -> str:
         """What a terminal or a frontend without widgets shows: size, projection, selection."""
-        params = ", ".join(f"{k}={v!r}" for k, v in self.projection_params.items())
-        subset = self._parts.session.subset
-        shown = "" if subset is None else f", {subset.size:,} isolated"
-        return (
-            f"<Projector: {self.n_points:,} points x {self._parts.session.backend.dims} dims, "
-            f"{self.projection}({params}) in {self.dimensions}-D, "
-            f"{len(self.selected):,} selected{shown}, columns {list(self.columns)}>"
-        )
+        return self._parts.describe(self)
 
-    # ------------------------------------------------------------------ read-only views
     @property
     def n_points(self) -> int:
         """Number of points."""
@@ -221,8 +208,7 @@ class Projector(PageState):
 
     @property
     def embeddings(self) -> Any:
-        """The validated (N, D) float32 embeddings kept in the kernel (the Dask array itself
-        when they stay on a cluster: never a copy in the kernel)."""
+        """The validated (N, D) float32 embeddings (a Dask array stays itself: never a copy)."""
         return self._parts.session.backend.source
 
     @property
@@ -249,7 +235,7 @@ class Projector(PageState):
         return self._parts.session.pca_result().explained_variance_ratio
 
     @property
-    def isolated(self) -> npt.NDArray[np.int64] | None:
+    def isolated(self) -> Rows | None:
         """The rows shown while a selection is isolated, or None when every row is shown."""
         subset = self._parts.session.subset
         return None if subset is None else subset.copy()
@@ -259,7 +245,6 @@ class Projector(PageState):
         """The running (or last) background projection job, if any."""
         return self._parts.session.job
 
-    # ------------------------------------------------------------------ projections
     def project(
         self, method: str | None = None, *, wait: bool = False, **params: Any
     ) -> Job | None:
@@ -292,12 +277,11 @@ class Projector(PageState):
     ) -> Job | None:
         """Run t-SNE (openTSNE) in the background, streaming its layout; returns the job.
 
-        ``perplexity`` from 1, ``learning_rate`` positive or 'auto', ``n_iter`` optimisation
-        steps after the early exaggeration phase, ``dims`` 2 or 3, ``n_jobs`` threads (-1:
-        every core) for the neighbour search and the gradients; the layout is the same for a
-        seed whatever ``n_jobs``. Its phases (affinities: k-NN index, k-NN search,
-        perplexities; then the optimisation) show in the widget's status. scikit-learn's names
-        work too: ``random_state`` (seed), ``n_components`` (dims), ``max_iter`` (n_iter).
+        ``perplexity`` from 1, ``learning_rate`` positive or 'auto', ``n_iter`` steps after
+        the early exaggeration, ``dims`` 2 or 3, ``n_jobs`` threads (-1: every core; a seed's
+        layout does not depend on it). Its phases (affinities, then the optimisation) show in
+        the widget's status. scikit-learn's ``random_state``, ``n_components`` and
+        ``max_iter`` work too.
         """
         params = {"perplexity": perplexity, "learning_rate": learning_rate, "n_iter": n_iter}
         params.update(seed=seed, dims=dims, n_jobs=n_jobs)
@@ -316,23 +300,17 @@ class Projector(PageState):
     ) -> Job | None:
         """Run UMAP (umap-learn) in the background, reporting its phases; returns the job.
 
-        ``metric`` is 'euclidean', 'cosine', 'manhattan' or 'correlation'. A seed (the
-        default, 0) makes the layout reproducible but runs it on **one core** (umap-learn's
-        rule); ``seed=None`` runs on every core, with a layout that differs from run to run.
-        The phases (neighbour graph, initial layout, epochs) show in the widget's status.
-        umap-learn's names work too: ``random_state`` (seed), ``n_components`` (dims).
+        ``metric`` is 'euclidean', 'cosine', 'manhattan' or 'correlation'. A seed (0 by
+        default) makes the layout reproducible but runs on **one core** (umap-learn's rule);
+        ``seed=None`` runs on every core, a layout that differs from run to run. Its phases
+        show in the widget's status; ``random_state`` and ``n_components`` work too.
         """
         params = {"n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric}
         params.update(seed=seed, dims=dims)
         return self.project("umap", wait=wait, **projections.with_aliases("umap", params, aliases))
 
     def custom(
-        self,
-        x: tuple[str, str],
-        y: tuple[str, str] | None = None,
-        *,
-        column: str | None = None,
-        regex: bool = False,
+        self, x: Axis, y: Axis | None = None, *, column: str | None = None, regex: bool = False
     ) -> None:
         """Show a custom linear projection: X from the rows matching ``x[0]`` to those matching
         ``x[1]`` (Y likewise, else the leading principal direction); see :meth:`project`."""
@@ -352,10 +330,8 @@ class Projector(PageState):
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the running projection job finishes (re-raising its error)."""
-        if self._parts.session.job is not None:
-            self._parts.session.job.wait(timeout)
+        self._parts.session.wait(timeout)
 
-    # ------------------------------------------------------------------ explaining the map
     def cluster(
         self, column: str | None = None, min_size: int | None = None, *, into: str = "cluster"
     ) -> Any:
@@ -390,7 +366,6 @@ class Projector(PageState):
         """
         return self._parts.explain.layout_quality(k, metric, into)
 
-    # ------------------------------------------------------------------ isolation
     def isolate(self, rows: Any = None) -> None:
         """Show only ``rows`` (default: the selection); projections then run on that subset."""
         parts = self._parts
@@ -401,7 +376,6 @@ class Projector(PageState):
         """Undo :meth:`isolate`: show every row again, in the layout they had before."""
         self._parts.projection.show_all()
 
-    # ------------------------------------------------------------------ search, neighbours
     def search(
         self,
         pattern: str,
@@ -410,7 +384,7 @@ class Projector(PageState):
         regex: bool = False,
         case: bool = False,
         select: bool = True,
-    ) -> npt.NDArray[np.int64]:
+    ) -> Rows:
         """Rows whose ``column`` (any column when None) matches ``pattern``; selects them.
 
         A substring match, case-insensitive unless ``case``; a regular expression when ``regex``.
@@ -420,7 +394,7 @@ class Projector(PageState):
 
     def nearest(
         self, index: int, k: int = 10, metric: str = "cosine", *, exact: bool = False
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    ) -> Found:
         """The ``k`` nearest neighbours of row ``index`` in the original space, closest first.
 
         Returns ``(indices, distances)`` (the point itself excluded); ``metric`` is 'cosine' or
@@ -445,13 +419,10 @@ class Projector(PageState):
             self.metric if metric is None else metric, **options
         )
 
-    def query(
-        self, text: str, k: int | None = None
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    def query(self, text: str, k: int | None = None) -> Found:
         """Embed ``text`` with the ``encoder`` and show its nearest neighbours (and position)."""
         return self._parts.neighbours.query(text, k)
 
-    # ------------------------------------------------------------------ metadata
     def label_selection(self, column: str, value: Any, rows: Any = None) -> int:
         """Set ``column`` to ``value`` for the selected rows (or ``rows``); returns the count.
 
@@ -470,7 +441,6 @@ class Projector(PageState):
         """
         self._parts.metadata.set_column(name, values)
 
-    # ------------------------------------------------------------------ bookmarks
     def save_bookmark(self, name: str) -> dict[str, Any]:
         """Save the current view under ``name`` (replacing one of the same name); returns it."""
         return self._parts.bookmarks.save(name)
@@ -495,21 +465,18 @@ class Projector(PageState):
         """Add the bookmarks in ``text`` (JSON from :meth:`bookmarks_to_json`); all or none."""
         self._parts.bookmarks.load(text)
 
-    # ------------------------------------------------------------------ sequences
     @classmethod
     def sequence(
         cls, embeddings_list: Any, metadata: Any = None, names: Any = None, **kwargs: Any
     ) -> Projector:
         """A projector of several embeddings of the same rows (checkpoints, two models).
 
-        Each step is validated like ``embeddings`` (errors name the step; dimensions may differ
-        between steps), laid out by its own PCA and aligned onto the step before by orthogonal
-        Procrustes (see :mod:`projector_widget.parts.timeline` for why not one shared basis),
-        so only real movement shows. A slider and a play button step or animate through them;
-        :attr:`step` reads and sets the step shown; neighbours, :meth:`query` and
-        :attr:`embeddings` use the current step's embeddings; :meth:`drift` measures how rows
-        moved. Other projections (t-SNE, UMAP, custom) lay out the current step, and run
-        again when the step changes.
+        Each step is validated like ``embeddings`` (errors name the step; dimensions may
+        differ), laid out by its own PCA and aligned onto the step before by orthogonal
+        Procrustes (:mod:`projector_widget.parts.timeline` says why), so only real movement
+        shows. A slider and a play button step through them; :attr:`step` reads and sets the
+        step shown, whose embeddings the neighbours, :meth:`query` and :attr:`embeddings` use;
+        :meth:`drift` measures how rows moved; other projections run again on a new step.
         """
         steps = build_timeline(embeddings_list, names, copy=kwargs.get("copy"))
         return cls(steps.matrices[0].values, metadata, _sequence=steps, **kwargs)
@@ -537,18 +504,17 @@ class Projector(PageState):
         parts = self._parts
         return parts.timeline.drift(parts.metadata, k, metric or self.metric)
 
-    def select_drifted(self, top: int = 20) -> npt.NDArray[np.int64]:
+    def select_drifted(self, top: int = 20) -> Rows:
         """Select the ``top`` rows that moved most since the first step (the ``displacement``
         of :meth:`drift`, without its neighbour comparison)."""
         rows = self._parts.timeline.most_moved(top)
         self.selected = rows
         return np.sort(rows)
 
-    # ------------------------------------------------------------------ files
     @classmethod
     def from_tensorboard(
         cls,
-        logdir: str | os.PathLike[str],
+        logdir: Path,
         tensor_name: str | None = None,
         *,
         checkpoints: str = "latest",
@@ -568,11 +534,7 @@ class Projector(PageState):
         )
 
     def to_tensorboard(
-        self,
-        logdir: str | os.PathLike[str],
-        *,
-        tensor_name: str = "embedding",
-        tensor_format: str = "auto",
+        self, logdir: Path, *, tensor_name: str = "embedding", tensor_format: str = "auto"
     ) -> pathlib.Path:
         """Write a projector log directory TensorBoard shows (tensor, metadata, sprite, config).
 
@@ -586,15 +548,12 @@ class Projector(PageState):
 
     @classmethod
     def from_tsv(
-        cls,
-        tensors_tsv: str | os.PathLike[str],
-        metadata_tsv: str | os.PathLike[str] | None = None,
-        **kwargs: Any,
+        cls, tensors_tsv: Path, metadata_tsv: Path | None = None, **kwargs: Any
     ) -> Projector:
         """A projector of the two TSV files projector.tensorflow.org loads."""
         return files.from_tsv(cls, tensors_tsv, metadata_tsv, kwargs)
 
-    def to_tsv(self, folder: str | os.PathLike[str]) -> tuple[pathlib.Path, pathlib.Path | None]:
+    def to_tsv(self, folder: Path) -> tuple[pathlib.Path, pathlib.Path | None]:
         """Write ``tensors.tsv`` and ``metadata.tsv`` (tabs/newlines in labels become spaces)."""
         return files.to_tsv(self._parts, folder)
 
@@ -617,15 +576,12 @@ class Projector(PageState):
         """One self-contained HTML page with this view (opens offline, no kernel needed)."""
         return files.html_page(self._parts, self.get_state(), title=title)
 
-    def save_html(
-        self, path: str | os.PathLike[str], *, title: str = "projector-widget"
-    ) -> pathlib.Path:
+    def save_html(self, path: Path, *, title: str = "projector-widget") -> pathlib.Path:
         """Write :meth:`to_html` to ``path``; returns the path."""
         out = pathlib.Path(path)
         out.write_text(self.to_html(title=title), encoding="utf-8")
         return out
 
-    # ------------------------------------------------------------------ the comm
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply state sent by the browser; a new selection is acknowledged before anything else.
 

@@ -68,6 +68,7 @@ class Parts:
     #: The thumbnails (N, h, w, 4) uint8, or None.
     images: npt.NDArray[np.uint8] | None
     selection: Callable[[], npt.NDArray[np.int64]]
+    host: Host
 
     def handlers(self) -> dict[type, Callable[[Any], None]]:
         """One handler per request type of the protocol."""
@@ -81,11 +82,15 @@ class Parts:
             **self.overview.handlers(),
         }
 
-    def first_state(self, coords: npt.NDArray[np.float32], dims: int) -> dict[str, Any]:
-        """The first values of the traits the parts keep, the first layout ``coords`` shown in
-        ``dims`` dimensions."""
-        session = self.session
+    def first_state(
+        self, coords: npt.NDArray[np.float32], dims: int, color_by: str
+    ) -> dict[str, Any]:
+        """The first values of the traits the parts keep: the first layout ``coords`` shown in
+        ``dims`` dimensions (coloured by ``color_by`` in overview mode)."""
+        session, overview = self.session, self.overview
+        shown = self.timeline.shown(coords)
         return {
+            "_overview": overview.build(shown, color_by) if overview.active else {},
             "_spec": protocol.spec(),
             "_columns": self.metadata.encoded(),
             "_points": self.points.first(coords, dims),
@@ -97,10 +102,29 @@ class Parts:
             "_timeline_active": self.timeline.active(),
         }
 
-    def bind(self) -> None:
-        """Register the parts' observers (once the widget's traits hold their first values)."""
+    def describe(self, host: Host) -> str:
+        """The widget's text form: size, projection, selection, columns."""
+        params = ", ".join(f"{k}={v!r}" for k, v in host.projection_params.items())
+        subset = self.session.subset
+        shown = "" if subset is None else f", {subset.size:,} isolated"
+        return (
+            f"<Projector: {self.session.n:,} points x {self.session.backend.dims} dims, "
+            f"{host.projection}({params}) in {host.dimensions}-D, "
+            f"{len(host.selected):,} selected{shown}, columns {list(self.metadata.kinds)}>"
+        )
+
+    def open(self, selected: Any, bookmarks: list[dict[str, Any]] | None) -> None:
+        """Once the widget's traits hold their first values: the parts' observers and message
+        handlers, the first selection and bookmarks, the neighbours and labels they need."""
         for part in (self.projection, self.neighbours, self.labels, self.overview):
             part.bind()
+        handlers = self.handlers()
+        self.host.on_msg(lambda _w, msg, _buffers: protocol.dispatch(msg, handlers, self.host.send))
+        if selected is not None:
+            self.host.selected = selected
+        self.bookmarks.adopt(bookmarks or [])
+        self.neighbours.refresh()
+        self.labels.refresh()
 
 
 def compose(
@@ -154,4 +178,5 @@ def compose(
         bookmarks=bookmarks,
         images=None,
         selection=selection,
+        host=host,
     )

@@ -63,3 +63,7 @@ class Host(Protocol):
     def observe(self, handler: Callable[[Any], None], names: Any = ...) -> None:
         """Call ``handler`` when one of the traits ``names`` changes."""
         ...
+
+    def on_msg(self, callback: Callable[[Any, Any, Any], None]) -> None:
+        """Call ``callback(widget, content, buffers)`` for each custom message from the page."""
+        ...

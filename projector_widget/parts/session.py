@@ -398,6 +398,11 @@ class ProjectionSession:
         """Whether a layout job is running (or paused)."""
         return self.job is not None and self.job.running
 
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the running (or last) job finishes, re-raising its error."""
+        if self.job is not None:
+            self.job.wait(timeout)
+
     def stop(self) -> None:
         """Stop the running job, keeping the layout reached so far."""
         job = self.job
