@@ -294,7 +294,7 @@ def test_find_clusters_and_check_layout_leave_the_kernel_free(open_notebook):
     )
     expected = nb.kernel_json(
         "(lambda r: [f'{r.trustworthiness:.3f}', f'{r.continuity:.3f}'])("
-        "__import__('projector_widget').quality.layout_quality(w.embeddings, w.coordinates, 7))"
+        "__import__('projector_widget.compute.explain.quality', fromlist=['q']).layout_quality(w.embeddings, w.coordinates, 7))"
     )
     page.wait_for_function(
         f"() => document.querySelector('{W} .pw-quality').textContent !== ''", timeout=30_000
