@@ -28,9 +28,15 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute.explain.quality import INSTALL_HINT, normalised
-from projector_widget.compute.explain.quality import check_layout as _layout
-from projector_widget.compute.explain.quality import optional_import as _import
+from projector_widget.compute.explain.checks import (
+    INSTALL_HINT,
+    Labels,
+    check_labels,
+    check_layout,
+    int_at_least,
+    normalised,
+    optional_import,
+)
 from projector_widget.util.progress import Reporter
 
 #: Points HDBSCAN clusters at most; the others follow their nearest sampled point.
@@ -45,8 +51,6 @@ NUMBER_WORDS = frozenset(
 
 #: A keyword is part of a cluster's name when it scores at least this share of the best one's.
 LABEL_SHARE = 0.25
-
-Labels = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,12 @@ def find_clusters(
     Raises ValueError for non-finite coordinates or sizes below 2; ImportError without
     scikit-learn.
     """
-    y = normalised(_layout(layout))  # scale-free: huge coordinates neither overflow nor blow up
+    # Scale-free: huge coordinates neither overflow nor blow up.
+    y = normalised(check_layout(layout))
     n = y.shape[0]
     size = _min_size(min_size, n)
     samples = _min_samples(min_samples, size)
-    max_points = _int_at_least("max_points", max_points, 2)
+    max_points = int_at_least("max_points", max_points, 2)
     sample = _sample(y, max_points, samples, seed)
     labels = _hdbscan(y[sample.rows], _scaled(size, sample.rows.size, n), samples)
     return _by_size(sample.spread(labels))
@@ -153,8 +158,8 @@ def name_clusters(
     cluster's rows (missing values count against it). Pass one of the two, or neither (then the
     clusters are called "cluster 0", ...).
     """
-    lab = _labels(labels)
-    top = _int_at_least("top", top, 1)
+    lab = check_labels(labels)
+    top = int_at_least("top", top, 1)
     if texts is not None and categories is not None:
         raise ValueError("pass texts or categories, not both")
     ids, sizes = np.unique(lab[lab >= 0], return_counts=True)
@@ -181,7 +186,7 @@ def cluster_table(
     ``cluster``, ``label``, ``size``, ``terms`` and ``weights``, and the label ``position``
     when ``positions`` (from :func:`cluster_positions`) are given. ImportError without pandas.
     """
-    pd = _import("pandas", "The cluster table needs pandas")
+    pd = optional_import("pandas", "The cluster table needs pandas")
     table = pd.DataFrame(
         {
             "cluster": [n.cluster for n in names],
@@ -198,7 +203,7 @@ def cluster_table(
 
 def cluster_positions(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, tuple[float, ...]]:
     """Where each cluster's label goes: the coordinates of its medoid (:func:`cluster_medoids`)."""
-    y = _layout(layout)
+    y = check_layout(layout)
     return {c: tuple(float(v) for v in y[row]) for c, row in cluster_medoids(y, labels).items()}
 
 
@@ -206,8 +211,8 @@ def cluster_medoids(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, i
     """The row of each cluster's medoid: the point with the least summed distance to the
     cluster's other points (of up to 1,000 of them, chosen at random with a fixed seed, for
     large clusters)."""
-    y = normalised(_layout(layout))  # the same medoid, with no overflow in the squares
-    lab = _labels(labels, y.shape[0])
+    y = normalised(check_layout(layout))  # the same medoid, with no overflow in the squares
+    lab = check_labels(labels, y.shape[0])
     order = np.argsort(lab, kind="stable")
     ids, starts = np.unique(lab[order], return_index=True)
     bounds = [*starts.tolist(), lab.size]
@@ -250,13 +255,13 @@ def cluster_levels(
     ``categories``). Sampling as in :func:`find_clusters`. ``progress`` hears one phase
     counting the levels done.
     """
-    y = _layout(layout)
+    y = check_layout(layout)
     ys_all = normalised(y)
     n = y.shape[0]
     size = _min_size(min_size, n)
-    levels = _int_at_least("levels", levels, 1)
-    factor = _int_at_least("factor", factor, 2)
-    max_points = _int_at_least("max_points", max_points, 2)
+    levels = int_at_least("levels", levels, 1)
+    factor = int_at_least("factor", factor, 2)
+    max_points = int_at_least("max_points", max_points, 2)
     sample = _sample(ys_all, max_points, min(size, 10), seed)
     ys = ys_all[sample.rows]
     parent = np.full(sample.rows.size, -1, np.int32)  # above the coarsest level: all unclustered
@@ -298,19 +303,6 @@ def cluster_levels(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _labels(obj: npt.ArrayLike, n: int | None = None) -> Labels:
-    a = np.asarray(obj)
-    if a.ndim != 1 or not (np.issubdtype(a.dtype, np.integer) or a.size == 0):
-        raise ValueError(
-            f"labels must be a 1-D array of integers, got {a.dtype} of shape {a.shape}"
-        )
-    if n is not None and a.size != n:
-        raise ValueError(f"labels has {a.size} entries but the layout has {n} points")
-    if a.size and a.min() < -1:
-        raise ValueError(f"labels must be cluster numbers >= 0 or -1 for noise, got {a.min()}")
-    return a.astype(np.int32, copy=False)
-
-
 def _column(values: object, n: int, name: str) -> list[Any]:
     """The values of a column (a list, array or pandas Series) as a list, checked for length."""
     tolist = getattr(values, "tolist", None)
@@ -327,20 +319,14 @@ def _column(values: object, n: int, name: str) -> list[Any]:
     return vals
 
 
-def _int_at_least(name: str, value: object, least: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    return int(value)
-
-
 def _min_size(min_size: int | None, n: int) -> int:
-    return default_min_size(n) if min_size is None else _int_at_least("min_size", min_size, 2)
+    return default_min_size(n) if min_size is None else int_at_least("min_size", min_size, 2)
 
 
 def _min_samples(min_samples: int | None, size: int) -> int:
     if min_samples is None:
         return min(size, 10)
-    return _int_at_least("min_samples", min_samples, 1)
+    return int_at_least("min_samples", min_samples, 1)
 
 
 def _scaled(size: int, sampled: int, n: int) -> int:
@@ -381,7 +367,9 @@ def _sample(y: npt.NDArray[np.float64], max_points: int, min_samples: int, seed:
         return _Sample(np.arange(n, dtype=np.int64))
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=max_points, replace=False)).astype(np.int64)
-    spatial = _import("scipy.spatial", "Clustering needs scipy (installed with scikit-learn)")
+    spatial = optional_import(
+        "scipy.spatial", "Clustering needs scipy (installed with scikit-learn)"
+    )
     tree = spatial.cKDTree(y[rows])
     core, _ = tree.query(y[rows], k=[min(min_samples, rows.size - 1) + 1], workers=-1)
     dist, nearest = tree.query(y, k=1, workers=-1)
@@ -467,7 +455,9 @@ def _keywords(
         from sklearn.feature_extraction.text import CountVectorizer
     except ImportError:
         raise ImportError(f"Naming clusters from text needs scikit-learn: {INSTALL_HINT}") from None
-    sparse = _import("scipy.sparse", "Naming clusters needs scipy (installed with scikit-learn)")
+    sparse = optional_import(
+        "scipy.sparse", "Naming clusters needs scipy (installed with scikit-learn)"
+    )
     rows = np.flatnonzero(lab >= 0)
     docs = ["" if _is_missing(texts[i]) else str(texts[i]) for i in rows.tolist()]
     vectorizer = CountVectorizer(stop_words=_stop_words(stop_words))

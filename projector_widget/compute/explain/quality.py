@@ -46,10 +46,18 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from projector_widget.compute.explain.checks import (
+    INSTALL_HINT,
+    FloatArray,
+    IntArray,
+    check_indices,
+    check_matrix,
+    normalised,
+    optional_import,
+)
 from projector_widget.compute.neighbours import check_metric
 from projector_widget.util.progress import Reporter
 
-INSTALL_HINT = 'pip install "projector-widget[explain]"'
 #: Up to this many rows every distance is compared in float64; above, in float32.
 FLOAT64_MAX_ROWS = 20_000
 #: Above this many rows the report is computed on a sample of rows unless told otherwise.
@@ -63,8 +71,6 @@ _BLOCK_VALUES = 1 << 25
 _NUMBA_MIN_ROWS = 10_000
 
 Kernel = Literal["auto", "numba", "numpy"]
-FloatArray = npt.NDArray[np.floating[Any]]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -128,8 +134,8 @@ def layout_quality(
     metric, or an all-zero row under the cosine metric; ImportError when scipy (for the layout's
     neighbour search) or a requested numba is missing.
     """
-    x = _as_matrix(high, "high")
-    y = _as_matrix(low, "low")
+    x = check_matrix(high, "high")
+    y = check_matrix(low, "low")
     n = x.shape[0]
     if y.shape[0] != n:
         raise ValueError(
@@ -196,7 +202,7 @@ def exact_neighbours(
     Exact brute force (a BLAS product per block of rows and a scan), in float64 up to
     ``FLOAT64_MAX_ROWS`` rows and float32 above. Raises ValueError like :func:`layout_quality`.
     """
-    x = _as_matrix(data, "data")
+    x = check_matrix(data, "data")
     n = int(x.shape[0])
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k < n:
         raise ValueError(f"k must be an integer from 1 to {n - 1} (rows - 1), got {k!r}")
@@ -211,68 +217,6 @@ def exact_neighbours(
 
 
 # --- validation -----------------------------------------------------------------------------
-
-
-def _as_matrix(obj: npt.ArrayLike, name: str) -> FloatArray:
-    try:
-        a = np.asarray(obj)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a 2-D array of numbers: {err}") from None
-    if a.dtype == object or not (
-        np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must be a 2-D array of numbers, got dtype {a.dtype}")
-    if np.issubdtype(a.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be real numbers, got dtype {a.dtype}")
-    if a.ndim != 2 or a.shape[1] < 1:
-        raise ValueError(f"{name} must be a 2-D array (rows, columns), got shape {a.shape}")
-    a = a.astype(np.float64, copy=False) if not np.issubdtype(a.dtype, np.floating) else a
-    _check_finite_rows(a, name, "values", "rows")
-    return a
-
-
-def _check_finite_rows(a: np.ndarray, name: str, what: str, rows: str) -> None:
-    """Raise a ValueError naming how many rows of ``a`` hold NaN or infinite ``what``, and
-    the first of them."""
-    finite = np.isfinite(a).all(axis=1)
-    if not finite.all():
-        bad = np.flatnonzero(~finite)
-        raise ValueError(
-            f"{name} has NaN or infinite {what} in {bad.size} rows (first: row {bad[0]}); "
-            f"drop or fill those {rows} first"
-        )
-
-
-def check_layout(obj: npt.ArrayLike, name: str = "the layout") -> npt.NDArray[np.float64]:
-    """``obj`` as a float64 (N, dims) array with N >= 1 and finite coordinates.
-
-    Raises TypeError for what is not numbers, ValueError for another shape or NaN or infinite
-    coordinates (naming how many rows and the first).
-    """
-    try:
-        a = np.asarray(obj, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an (N, dims) array of numbers: {err}") from None
-    if a.ndim != 2 or a.shape[1] < 1 or a.shape[0] < 1:
-        raise ValueError(f"{name} must be an (N, dims) array with N >= 1, got shape {a.shape}")
-    _check_finite_rows(a, name, "coordinates", "points")
-    return a
-
-
-def normalised(a: FloatArray) -> npt.NDArray[np.float64]:
-    """``a`` (finite) in float64, divided by its largest absolute value and centred.
-
-    Distances keep their order (ranks, nearest neighbours and HDBSCAN's clusters do not depend
-    on the scale), and coordinates as large as 1e300 no longer overflow when squared.
-    """
-    out = np.array(a, dtype=np.float64)
-    if out.size == 0:
-        return out
-    top = float(np.abs(out).max())
-    if top > 0:
-        out /= top
-    out -= out.mean(axis=0)
-    return out
 
 
 def _check_k(k: object, n: int) -> int:
@@ -344,27 +288,9 @@ def shared_neighbours(a: IntArray, b: IntArray) -> npt.NDArray[np.int64]:
     return out
 
 
-def optional_import(name: str, why: str) -> Any:
-    """Module ``name``, or ImportError saying ``why`` it is needed and the extra to install."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise ImportError(f"{why}, which is not installed: {INSTALL_HINT}") from None
-
-
 def _scipy_spatial() -> Any:
     """``scipy.spatial``, or ImportError naming the extra (scipy comes with scikit-learn)."""
     return optional_import("scipy.spatial", "This needs scipy (installed with scikit-learn)")
-
-
-def _check_indices(idx: IntArray, n: int, what: str) -> None:
-    """Raise ValueError unless every index of ``idx`` names one of ``n`` rows (the compiled
-    scans read ``scores[idx]`` unchecked)."""
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
-        raise ValueError(
-            f"{what} gave a neighbour index outside 0..{n - 1} (the coordinates are probably "
-            "too large or too close together to be told apart); rescale the layout"
-        )
 
 
 # --- the layout's neighbours ------------------------------------------------------------------
@@ -377,7 +303,7 @@ def _layout_neighbours(y: npt.NDArray[np.float64], k: int, rows: IntArray) -> In
     # another point first, so drop the point itself wherever it is, else the last one found.
     _, idx = tree.query(y[rows], k=k + 1, workers=-1)
     idx = np.asarray(idx, dtype=np.int64)
-    _check_indices(idx, y.shape[0], "the layout's k-d tree")
+    check_indices(idx, y.shape[0], "the layout's k-d tree")
     is_self = idx == rows[:, None]
     drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k)
     keep = np.ones_like(idx, dtype=bool)
@@ -501,7 +427,7 @@ def _numba_scans() -> _Scans:
     tile_cols = numba.njit(cache=True, nogil=True)(_tile_cols_py)
 
     def run_high(scores: FloatArray, others: IntArray, k: int) -> tuple[IntArray, IntArray]:
-        _check_indices(others, scores.shape[1], "the neighbour search")
+        check_indices(others, scores.shape[1], "the neighbour search")
         counts = np.zeros(others.shape, np.int64)
         top = np.empty((scores.shape[0], k), np.int64)
         high(scores, np.ascontiguousarray(others), k, counts, top)
@@ -509,8 +435,8 @@ def _numba_scans() -> _Scans:
 
     def run_low(layout: _Layout, block: IntArray, others: IntArray) -> IntArray:
         n = layout.y.shape[0]
-        _check_indices(others, n, "the neighbour search")
-        _check_indices(block, n, "the row block")
+        check_indices(others, n, "the neighbour search")
+        check_indices(block, n, "the row block")
         counts = np.zeros(others.shape, np.int64)
         chunks = 4 * max(1, int(numba.get_num_threads()))
         low(
@@ -521,7 +447,7 @@ def _numba_scans() -> _Scans:
     def run_tiled(
         xa: FloatArray, others: IntArray, k: int, done: Callable[[int], None]
     ) -> tuple[IntArray, IntArray]:
-        _check_indices(others, xa.shape[0], "the neighbour search")
+        check_indices(others, xa.shape[0], "the neighbour search")
         return _tiles(xa, np.ascontiguousarray(others), k, tile, tile_cols, done)
 
     return _Scans(high=run_high, low=run_low, tiled=run_tiled)
