@@ -23,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.explain.checks import check_layout
-from projector_widget.compute.explain.quality import Kernel, exact_neighbours, shared_neighbours
+from projector_widget.compute.explain.quality import exact_neighbours, shared_neighbours
+from projector_widget.compute.explain.scans import Kernel
 
 Layout = npt.NDArray[np.float64]
 
