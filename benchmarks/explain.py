@@ -69,11 +69,8 @@ def measure(n: int, d: int, k: int, timed: Timer) -> list[tuple[str, str, float,
     import numpy as np
     from kernel import make_embeddings
 
-    from projector_widget.compute.explain.clusters import (
-        cluster_levels,
-        find_clusters,
-        name_clusters,
-    )
+    from projector_widget.compute.explain.clusters import cluster_levels, find_clusters
+    from projector_widget.compute.explain.naming import name_clusters
     from projector_widget.compute.explain.quality import layout_quality
 
     rng = np.random.default_rng(0)

@@ -10,15 +10,13 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import adjusted_rand_score
 
 from projector_widget.compute.explain.clusters import (
-    NUMBER_WORDS,
     cluster_levels,
     cluster_medoids,
     cluster_positions,
-    cluster_table,
     default_min_size,
     find_clusters,
-    name_clusters,
 )
+from projector_widget.compute.explain.naming import NUMBER_WORDS, cluster_table, name_clusters
 
 NAMES = np.array("zero one two three four five six seven eight nine".split())
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.manifold import trustworthiness
 from sklearn.neighbors import NearestNeighbors
 
-from projector_widget.compute.explain import quality
+from projector_widget.compute.explain import quality, scans
 from projector_widget.compute.explain.quality import exact_neighbours, layout_quality
 
 
@@ -78,7 +78,7 @@ def test_a_layout_that_is_the_data_is_perfect() -> None:
 def test_progress_reports_both_passes_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
     from projector_widget.util.progress import Reporter
 
-    monkeypatch.setattr(quality, "_BLOCK_VALUES", 64 * 500)  # blocks of 64 rows
+    monkeypatch.setattr(scans, "_BLOCK_VALUES", 64 * 500)  # blocks of 64 rows
     rng = np.random.default_rng(2)
     x = rng.standard_normal((500, 8))
     updates: list = []
@@ -197,13 +197,13 @@ def test_huge_coordinates_score_as_their_scaled_down_copy(kernel: str) -> None:
 
 def test_the_compiled_scan_refuses_an_index_past_the_last_row() -> None:
     pytest.importorskip("numba")
-    scans = quality._numba_scans()
+    compiled = scans._numba_scans()
     scores = np.zeros((2, 5))
     with pytest.raises(ValueError, match=r"outside 0\.\.4"):
-        scans.high(scores, np.array([[1, 5], [0, 2]], np.int64), 1)
+        compiled.high(scores, np.array([[1, 5], [0, 2]], np.int64), 1)
     with pytest.raises(ValueError, match=r"outside 0\.\.4"):
-        layout = quality._Layout.of(np.zeros((5, 2)))
-        scans.low(layout, np.array([0, 1]), np.array([[5], [0]], np.int64))
+        layout = scans._Layout.of(np.zeros((5, 2)))
+        compiled.low(layout, np.array([0, 1]), np.array([[5], [0]], np.int64))
 
 
 @pytest.mark.parametrize("tile", [64, 97])
@@ -215,7 +215,7 @@ def test_the_triangle_of_tiles_agrees_with_the_block_scan(
     # tiles, both directions of a tile, and a neighbour's own score in another tile.
     pytest.importorskip("numba")
     monkeypatch.setattr(quality, "FLOAT64_MAX_ROWS", 10)
-    monkeypatch.setattr(quality, "_TILE", tile)
+    monkeypatch.setattr(scans, "_TILE", tile)
     x, low = _data(n=500, seed=8)
     x32 = x.astype(np.float32)
     a = layout_quality(x32, low, k=9, kernel="numpy")
@@ -235,9 +235,9 @@ def test_a_failing_tile_stops_every_worker_and_reaches_the_caller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("numba")
-    monkeypatch.setattr(quality, "_TILE", 16)
+    monkeypatch.setattr(scans, "_TILE", 16)
     x = np.random.default_rng(9).standard_normal((400, 8)).astype(np.float32)
-    xa = quality._prepared(x, "euclidean", np.float32)
+    xa = scans.prepared(x, "euclidean", np.float32)
     others = np.tile(np.arange(1, 4), (400, 1)).astype(np.int64)
     calls = []
 
@@ -247,6 +247,6 @@ def test_a_failing_tile_stops_every_worker_and_reaches_the_caller(
             raise MemoryError("tile 3")
 
     with pytest.raises(MemoryError, match="tile 3"):
-        quality._tiles(xa, others, 2, failing, failing, lambda _n: None)
+        scans._tiles(xa, others, 2, failing, failing, lambda _n: None)
     # 400 rows in tiles of 16: 325 tiles. The workers stop after their current tile.
     assert len(calls) < 10

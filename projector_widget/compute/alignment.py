@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute.explain.quality import Kernel, exact_neighbours, shared_neighbours
-from projector_widget.compute.explain.quality import check_layout as _layout
+from projector_widget.compute.explain.checks import check_layout
+from projector_widget.compute.explain.quality import exact_neighbours, shared_neighbours
+from projector_widget.compute.explain.scans import Kernel
 
 Layout = npt.NDArray[np.float64]
 
@@ -59,8 +60,8 @@ def procrustes(
     scale if ``scale``. With ``trim`` > 0 the fit is done twice, the second time without the
     ``trim`` fraction of rows that fitted worst.
     """
-    src = _layout(source, "source")
-    dst = _layout(target, "target")
+    src = check_layout(source, "source")
+    dst = check_layout(target, "target")
     if src.shape != dst.shape:
         raise ValueError(
             f"source has shape {src.shape} but target has {dst.shape}; both must place the "
@@ -114,7 +115,7 @@ def align_transforms(
         raise ValueError(f"to must be 'previous' or 'first', got {to!r}")
     if len(layouts) == 0:
         raise ValueError("align_layouts needs at least one layout")
-    arrays = [_layout(y, f"layout {i}") for i, y in enumerate(layouts)]
+    arrays = [check_layout(y, f"layout {i}") for i, y in enumerate(layouts)]
     for i, a in enumerate(arrays[1:], start=1):
         if a.shape != arrays[0].shape:
             raise ValueError(
@@ -151,8 +152,8 @@ def drift(
     neighbours in ``embeddings_a`` and in ``embeddings_b`` (exact, ``metric``; 1: the same
     neighbours, 0: none shared). The embeddings may differ in dimensions but not in rows.
     """
-    ya = _layout(layout_a, "layout_a")
-    yb = _layout(layout_b, "layout_b")
+    ya = check_layout(layout_a, "layout_a")
+    yb = check_layout(layout_b, "layout_b")
     if ya.shape != yb.shape:
         raise ValueError(
             f"layout_a has shape {ya.shape} but layout_b has {yb.shape}; both must place the "

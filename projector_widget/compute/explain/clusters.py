@@ -1,16 +1,16 @@
-"""Clusters in a layout, their names and label positions.
+"""Clusters in a layout, at nested levels of detail, and where their labels go.
 
 * :func:`find_clusters` runs HDBSCAN (scikit-learn's) on the layout's coordinates. Its run time
   grows about quadratically with the points (measured on 2 cores, sklearn 1.9, 2-D blobs:
   5,000 points 0.13 s, 20,000 2.2 s, 50,000 15 s), so above ``SAMPLE_ROWS`` points it clusters a
   random sample and every other point takes the label of its nearest sampled point when it
-  lies within that point's core distance (noise otherwise, so sparse regions stay noise). The standalone ``hdbscan`` package's Boruvka tree
-  would avoid the sample but is one more compiled dependency; on a 2-D layout the sample loses
-  little, since a cluster of the full size keeps ``SAMPLE_ROWS / n`` of its points.
-* :func:`name_clusters` names each cluster from a text column by class-based TF-IDF (the words
-  of a cluster's rows as one document, weighed against how common each word is across all
-  clusters) or from a categorical column by its most common value.
-* :func:`cluster_levels` gives nested levels, coarse to fine, for labels that follow the zoom.
+  lies within that point's core distance (noise otherwise, so sparse regions stay noise). The
+  standalone ``hdbscan`` package's Boruvka tree would avoid the sample but is one more compiled
+  dependency; on a 2-D layout the sample loses little, since a cluster of the full size keeps
+  ``SAMPLE_ROWS / n`` of its points.
+* :func:`cluster_levels` gives nested levels, coarse to fine, for labels that follow the zoom,
+  each cluster named by :func:`~projector_widget.compute.explain.naming.name_clusters` and
+  labelled at its medoid (:func:`cluster_medoids`, :func:`cluster_positions`).
 
 Everything takes plain arrays and returns plain values; noise is cluster -1. Density contours
 are traced in the browser from the drawn positions (js/ui/density.ts), so they follow pan, zoom
@@ -20,62 +20,39 @@ and a moving layout without the kernel.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute.explain.quality import INSTALL_HINT, normalised
-from projector_widget.compute.explain.quality import check_layout as _layout
-from projector_widget.compute.explain.quality import optional_import as _import
+from projector_widget.compute.explain.checks import (
+    INSTALL_HINT,
+    Labels,
+    check_labels,
+    check_layout,
+    int_at_least,
+    normalised,
+    optional_import,
+)
+from projector_widget.compute.explain.naming import name_clusters
 from projector_widget.util.progress import Reporter
 
 #: Points HDBSCAN clusters at most; the others follow their nearest sampled point.
 SAMPLE_ROWS = 20_000
-#: Number words, removed from scikit-learn's English stop words: they name things in data
-#: (digits, counts, ranks), so a cluster of "seven"s should be called that.
-NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
-    "ninety hundred thousand million billion first second third fourth fifth sixth".split()
-)
-
-#: A keyword is part of a cluster's name when it scores at least this share of the best one's.
-LABEL_SHARE = 0.25
-
-Labels = npt.NDArray[np.int32]
-
-
-@dataclass(frozen=True)
-class ClusterName:
-    """What a cluster is called and why.
-
-    ``terms`` are the top keywords (text) or the most common value (categories); ``weights``
-    their class-based TF-IDF scores, or the value's share of the cluster's rows. ``label`` is
-    the text to show: the terms that score at least :data:`LABEL_SHARE` of the first's, joined by
-    ", " (a word every cluster uses scores low and is left out of the name), or ``"cluster N"``
-    when nothing names it.
-    """
-
-    cluster: int
-    size: int
-    label: str
-    terms: tuple[str, ...]
-    weights: tuple[float, ...]
 
 
 @dataclass(frozen=True)
 class ClusterSummary:
     """One cluster of one level: its size, where its label goes and what it says.
 
-    ``terms`` and ``weights`` are those of its :class:`ClusterName`. ``position`` is the medoid
-    of the cluster's points (a point of the cluster, so the label
-    sits on points even when the cluster is curved) and ``row`` that point's row, so a view can
-    place the label where it draws that row (following the layout as it moves); ``parent`` is
-    the cluster of the next coarser level that contains it (-1 on the coarsest level).
+    ``terms`` and ``weights`` are those of its
+    :class:`~projector_widget.compute.explain.naming.ClusterName`. ``position`` is the medoid of
+    the cluster's points (a point of the cluster, so the label sits on points even when the
+    cluster is curved) and ``row`` that point's row, so a view can place the label where it
+    draws that row (following the layout as it moves); ``parent`` is the cluster of the next
+    coarser level that contains it (-1 on the coarsest level).
     """
 
     cluster: int
@@ -124,81 +101,20 @@ def find_clusters(
     Raises ValueError for non-finite coordinates or sizes below 2; ImportError without
     scikit-learn.
     """
-    y = normalised(_layout(layout))  # scale-free: huge coordinates neither overflow nor blow up
+    # Scale-free: huge coordinates neither overflow nor blow up.
+    y = normalised(check_layout(layout))
     n = y.shape[0]
     size = _min_size(min_size, n)
     samples = _min_samples(min_samples, size)
-    max_points = _int_at_least("max_points", max_points, 2)
+    max_points = int_at_least("max_points", max_points, 2)
     sample = _sample(y, max_points, samples, seed)
     labels = _hdbscan(y[sample.rows], _scaled(size, sample.rows.size, n), samples)
     return _by_size(sample.spread(labels))
 
 
-def name_clusters(
-    labels: npt.ArrayLike,
-    texts: Sequence[Any] | npt.ArrayLike | None = None,
-    categories: Sequence[Any] | npt.ArrayLike | None = None,
-    *,
-    top: int = 3,
-    stop_words: Literal["english"] | Sequence[str] | None = "english",
-) -> list[ClusterName]:
-    """Name each cluster in ``labels`` (N,) (-1: noise, not named), in cluster order.
-
-    With ``texts`` (N strings; None or NaN for none): the ``top`` words with the highest
-    class-based TF-IDF, ``tf(t, c) * log(1 + A / f(t))``, where ``tf`` is the share of cluster
-    c's words that are t, ``f(t)`` how often t occurs over all clusters and ``A`` the average
-    number of words per cluster: words frequent in the cluster and rare elsewhere. Stop words
-    are scikit-learn's English list without number words (:data:`NUMBER_WORDS`), or the given
-    list, or none. With ``categories`` (N values): the most common value and its share of the
-    cluster's rows (missing values count against it). Pass one of the two, or neither (then the
-    clusters are called "cluster 0", ...).
-    """
-    lab = _labels(labels)
-    top = _int_at_least("top", top, 1)
-    if texts is not None and categories is not None:
-        raise ValueError("pass texts or categories, not both")
-    ids, sizes = np.unique(lab[lab >= 0], return_counts=True)
-    if texts is not None:
-        named = _keywords(lab, _column(texts, lab.size, "texts"), ids, top, stop_words)
-    elif categories is not None:
-        named = _majorities(lab, _column(categories, lab.size, "categories"), ids)
-    else:
-        named = {}
-    out = []
-    for c, size in zip(ids.tolist(), sizes.tolist(), strict=True):
-        terms, weights = named.get(c, ([], []))
-        least = LABEL_SHARE * max(weights, default=0.0)
-        shown = [t for t, w in zip(terms, weights, strict=True) if w >= least]
-        label = ", ".join(shown) if shown else f"cluster {c}"
-        out.append(ClusterName(int(c), int(size), label, tuple(terms), tuple(weights)))
-    return out
-
-
-def cluster_table(
-    names: Sequence[ClusterName], positions: dict[int, tuple[float, ...]] | None = None
-) -> Any:
-    """A pandas DataFrame of ``names`` (from :func:`name_clusters`): one row per cluster with
-    ``cluster``, ``label``, ``size``, ``terms`` and ``weights``, and the label ``position``
-    when ``positions`` (from :func:`cluster_positions`) are given. ImportError without pandas.
-    """
-    pd = _import("pandas", "The cluster table needs pandas")
-    table = pd.DataFrame(
-        {
-            "cluster": [n.cluster for n in names],
-            "label": [n.label for n in names],
-            "size": [n.size for n in names],
-            "terms": [list(n.terms) for n in names],
-            "weights": [list(n.weights) for n in names],
-        }
-    )
-    if positions is not None:
-        table["position"] = [positions.get(n.cluster) for n in names]
-    return table
-
-
 def cluster_positions(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, tuple[float, ...]]:
     """Where each cluster's label goes: the coordinates of its medoid (:func:`cluster_medoids`)."""
-    y = _layout(layout)
+    y = check_layout(layout)
     return {c: tuple(float(v) for v in y[row]) for c, row in cluster_medoids(y, labels).items()}
 
 
@@ -206,8 +122,8 @@ def cluster_medoids(layout: npt.ArrayLike, labels: npt.ArrayLike) -> dict[int, i
     """The row of each cluster's medoid: the point with the least summed distance to the
     cluster's other points (of up to 1,000 of them, chosen at random with a fixed seed, for
     large clusters)."""
-    y = normalised(_layout(layout))  # the same medoid, with no overflow in the squares
-    lab = _labels(labels, y.shape[0])
+    y = normalised(check_layout(layout))  # the same medoid, with no overflow in the squares
+    lab = check_labels(labels, y.shape[0])
     order = np.argsort(lab, kind="stable")
     ids, starts = np.unique(lab[order], return_index=True)
     bounds = [*starts.tolist(), lab.size]
@@ -245,18 +161,18 @@ def cluster_levels(
     level above with HDBSCAN on that cluster's points alone (a cluster with no denser parts
     stays whole), so every cluster lies inside one cluster, or the noise, of each coarser level:
     the noise of the level above is clustered again too, so a compact group too small for a
-    coarser level becomes a cluster of a finer one (its ``parent`` -1). Each cluster comes with its size, label position
-    (:func:`cluster_positions`) and label text (:func:`name_clusters` with ``texts`` or
-    ``categories``). Sampling as in :func:`find_clusters`. ``progress`` hears one phase
+    coarser level becomes a cluster of a finer one (its ``parent`` -1). Each cluster comes with
+    its size, label position (:func:`cluster_positions`) and label text (:func:`name_clusters`
+    with ``texts`` or ``categories``). Sampling as in :func:`find_clusters`. ``progress`` hears one phase
     counting the levels done.
     """
-    y = _layout(layout)
+    y = check_layout(layout)
     ys_all = normalised(y)
     n = y.shape[0]
     size = _min_size(min_size, n)
-    levels = _int_at_least("levels", levels, 1)
-    factor = _int_at_least("factor", factor, 2)
-    max_points = _int_at_least("max_points", max_points, 2)
+    levels = int_at_least("levels", levels, 1)
+    factor = int_at_least("factor", factor, 2)
+    max_points = int_at_least("max_points", max_points, 2)
     sample = _sample(ys_all, max_points, min(size, 10), seed)
     ys = ys_all[sample.rows]
     parent = np.full(sample.rows.size, -1, np.int32)  # above the coarsest level: all unclustered
@@ -298,58 +214,19 @@ def cluster_levels(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _labels(obj: npt.ArrayLike, n: int | None = None) -> Labels:
-    a = np.asarray(obj)
-    if a.ndim != 1 or not (np.issubdtype(a.dtype, np.integer) or a.size == 0):
-        raise ValueError(
-            f"labels must be a 1-D array of integers, got {a.dtype} of shape {a.shape}"
-        )
-    if n is not None and a.size != n:
-        raise ValueError(f"labels has {a.size} entries but the layout has {n} points")
-    if a.size and a.min() < -1:
-        raise ValueError(f"labels must be cluster numbers >= 0 or -1 for noise, got {a.min()}")
-    return a.astype(np.int32, copy=False)
-
-
-def _column(values: object, n: int, name: str) -> list[Any]:
-    """The values of a column (a list, array or pandas Series) as a list, checked for length."""
-    tolist = getattr(values, "tolist", None)
-    if callable(tolist):
-        vals = list(tolist())
-    elif isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(
-            f"{name} must be a sequence with one value per point, got {type(values).__name__}"
-        )
-    else:
-        vals = list(values)
-    if len(vals) != n:
-        raise ValueError(f"{name} has {len(vals)} entries but labels has {n}; one per point")
-    return vals
-
-
-def _int_at_least(name: str, value: object, least: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    return int(value)
-
-
 def _min_size(min_size: int | None, n: int) -> int:
-    return default_min_size(n) if min_size is None else _int_at_least("min_size", min_size, 2)
+    return default_min_size(n) if min_size is None else int_at_least("min_size", min_size, 2)
 
 
 def _min_samples(min_samples: int | None, size: int) -> int:
     if min_samples is None:
         return min(size, 10)
-    return _int_at_least("min_samples", min_samples, 1)
+    return int_at_least("min_samples", min_samples, 1)
 
 
 def _scaled(size: int, sampled: int, n: int) -> int:
     """A cluster of ``size`` points keeps about ``size * sampled / n`` of them in the sample."""
     return max(2, round(size * sampled / n)) if sampled < n else size
-
-
-def _is_missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or type(v).__name__ == "NAType"
 
 
 @dataclass(frozen=True)
@@ -381,7 +258,9 @@ def _sample(y: npt.NDArray[np.float64], max_points: int, min_samples: int, seed:
         return _Sample(np.arange(n, dtype=np.int64))
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=max_points, replace=False)).astype(np.int64)
-    spatial = _import("scipy.spatial", "Clustering needs scipy (installed with scikit-learn)")
+    spatial = optional_import(
+        "scipy.spatial", "Clustering needs scipy (installed with scikit-learn)"
+    )
     tree = spatial.cKDTree(y[rows])
     core, _ = tree.query(y[rows], k=[min(min_samples, rows.size - 1) + 1], workers=-1)
     dist, nearest = tree.query(y, k=1, workers=-1)
@@ -436,82 +315,4 @@ def _by_size(labels: Labels) -> Labels:
     new[ids[order]] = np.arange(ids.size, dtype=np.int32)
     clustered = labels >= 0
     out[clustered] = new[labels[clustered]]
-    return out
-
-
-def _stop_words(stop_words: Literal["english"] | Sequence[str] | None) -> list[str] | None:
-    if stop_words is None:
-        return None
-    if isinstance(stop_words, str):
-        if stop_words != "english":
-            raise ValueError(
-                f"stop_words must be 'english', a list of words or None, got {stop_words!r}"
-            )
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-        return sorted(set(ENGLISH_STOP_WORDS) - NUMBER_WORDS)
-    return [str(w) for w in stop_words]
-
-
-def _keywords(
-    lab: Labels,
-    texts: list[Any],
-    ids: npt.NDArray[np.int32],
-    top: int,
-    stop_words: Literal["english"] | Sequence[str] | None,
-) -> dict[int, tuple[list[str], list[float]]]:
-    """Class-based TF-IDF keywords of each cluster in ``ids``."""
-    if ids.size == 0:
-        return {}
-    try:
-        from sklearn.feature_extraction.text import CountVectorizer
-    except ImportError:
-        raise ImportError(f"Naming clusters from text needs scikit-learn: {INSTALL_HINT}") from None
-    sparse = _import("scipy.sparse", "Naming clusters needs scipy (installed with scikit-learn)")
-    rows = np.flatnonzero(lab >= 0)
-    docs = ["" if _is_missing(texts[i]) else str(texts[i]) for i in rows.tolist()]
-    vectorizer = CountVectorizer(stop_words=_stop_words(stop_words))
-    try:
-        counts = vectorizer.fit_transform(docs)
-    except ValueError:  # no words at all (every text empty or a stop word)
-        return {}
-    vocab = vectorizer.get_feature_names_out()
-    # Cluster x word counts: a 0/1 matrix of clusters x rows times rows x word counts.
-    position = np.searchsorted(ids, lab[rows])
-    member = sparse.csr_matrix(
-        (np.ones(rows.size), (position, np.arange(rows.size))), shape=(ids.size, rows.size)
-    )
-    per_class = np.asarray((member @ counts).todense(), dtype=np.float64)
-    words = per_class.sum(axis=1, keepdims=True)
-    tf = np.divide(per_class, words, out=np.zeros_like(per_class), where=words > 0)
-    total = per_class.sum(axis=0)
-    average = per_class.sum() / ids.size
-    idf = np.log1p(average / np.maximum(total, 1.0))
-    score = tf * idf
-    out: dict[int, tuple[list[str], list[float]]] = {}
-    for i, c in enumerate(ids.tolist()):
-        s = score[i]
-        order = np.lexsort((vocab, -s))[:top]
-        order = order[s[order] > 0]
-        out[int(c)] = ([str(vocab[j]) for j in order], [float(s[j]) for j in order])
-    return out
-
-
-def _majorities(
-    lab: Labels, values: list[Any], ids: npt.NDArray[np.int32]
-) -> dict[int, tuple[list[str], list[float]]]:
-    """The most common value of each cluster (ties: the value seen first) and its share."""
-    tallies: dict[int, Counter[Any]] = {int(c): Counter() for c in ids.tolist()}
-    sizes: Counter[int] = Counter()
-    for c, v in zip(lab.tolist(), values, strict=True):
-        if c < 0:
-            continue
-        sizes[c] += 1
-        if not _is_missing(v):
-            tallies[c][v] += 1
-    out: dict[int, tuple[list[str], list[float]]] = {}
-    for c, tally in tallies.items():
-        if tally:
-            value, count = tally.most_common(1)[0]
-            out[c] = ([str(value)], [count / sizes[c]])
     return out

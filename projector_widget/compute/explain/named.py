@@ -1,11 +1,12 @@
 """What the widget's ``cluster()`` and ``layout_quality()`` compute, on plain values.
 
 :func:`find_named_clusters` clusters a layout at three levels of detail (:mod:`clusters`),
-names them from a metadata column and returns the table ``w.cluster()`` gives, the ``cluster``
-column's values (the finest level; None for noise) and the ``_clusters`` payload the browser
-draws labels from. :func:`quality_on_rows` runs :func:`quality.layout_quality` on the rows a
-view shows, and :func:`quality_payload` is its ``_quality`` trait, the scores the panel shows.
-None of them knows the widget (``projector_widget.parts.explain`` is the part that uses them).
+names them from a metadata column (:mod:`naming`) and returns the table ``w.cluster()`` gives,
+the ``cluster`` column's values (the finest level; None for noise) and the ``_clusters`` payload
+the browser draws labels from. :func:`quality_on_rows` runs :func:`quality.layout_quality` on
+the rows a view shows, and :func:`quality_payload` is its ``_quality`` trait, the scores the
+panel shows. None of them knows the widget (``projector_widget.parts.explain`` is the part that
+uses them).
 
 The payload names each label's *anchor row* (its cluster's medoid), not a position: the browser
 places the label where it draws that row, so labels follow a t-SNE or UMAP layout frame by
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute.explain import clusters, quality
+from projector_widget.compute.explain import clusters, naming, quality
 from projector_widget.data.columns import Column, categorical_column
 from projector_widget.data.columns import naming_column as default_naming_column
 from projector_widget.util.progress import Reporter
@@ -85,7 +86,7 @@ def find_named_clusters(
 
     ``rows`` restricts the clustering to those rows (an isolated selection; the others are
     noise). The table is the finest level (clusters of at least ``min_size`` points), with the
-    columns of :func:`clusters.cluster_table` and ``row``, the medoid's row; the column is
+    columns of :func:`naming.cluster_table` and ``row``, the medoid's row; the column is
     named ``output``. ``progress`` hears the levels done.
     """
     y = np.asarray(layout, dtype=np.float64)
@@ -105,11 +106,10 @@ def find_named_clusters(
     finest = levels[-1]
     # The finest level's names, as cluster_levels found them (no second c-TF-IDF pass).
     names = [
-        clusters.ClusterName(s.cluster, s.size, s.label, s.terms, s.weights)
-        for s in finest.clusters
+        naming.ClusterName(s.cluster, s.size, s.label, s.terms, s.weights) for s in finest.clusters
     ]
     names.sort(key=lambda name: name.cluster)
-    table = clusters.cluster_table(names, {s.cluster: s.position for s in finest.clusters})
+    table = naming.cluster_table(names, {s.cluster: s.position for s in finest.clusters})
     table["row"] = [int(idx[s.row]) for s in finest.clusters]
     full = np.full(n, -1, np.int32)
     full[idx] = finest.labels
