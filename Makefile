@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test setup system bench screenshot clean
+.PHONY: lab test setup system bench screenshot contract clean
 
 lab: setup
 # notebook_shim (pulled in by Notebook 7, which Lab does not need) reads every ServerApp trait when it
@@ -52,6 +52,13 @@ bench: setup
 	$(BIN)/python benchmarks/kernel.py
 	$(BIN)/python benchmarks/browser.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/ann.py --metrics cosine
+
+# The kernel<->browser contract for the TypeScript side, from the Python declarations
+# (projector_widget/sync/protocol.py): js/contract/contract.schema.json, spec.json and
+# contract.gen.ts (json2ts, from node_modules). Run it after changing a message, a reply, the
+# spec or a synced trait; tests/test_contract.py fails until then.
+contract:
+	$(BIN)/python scripts/contract.py
 
 screenshot: setup
 	$(BIN)/python scripts/screenshot.py docs/screenshot.png

@@ -1,14 +1,15 @@
 """How points look: named colour maps and palettes, opacity and point sizes, and their checks.
 
-The names are declared here once. :func:`describe` sends them to the browser inside the
-``_spec`` trait, with the d3-scale-chromatic scheme that draws each (``interpolate<scheme>``
-for a colour map, ``scheme<scheme>`` for a palette), so the kernel, the side panel and the
-saved page offer exactly the same choices. The widget's own 20-colour palette is not in
+The names are declared here once. :func:`offered` sends them to the browser inside the
+``_spec`` trait (as :class:`AppearanceSpec`), with the d3-scale-chromatic scheme that draws each
+(``interpolate<scheme>`` for a colour map, ``scheme<scheme>`` for a palette), so the kernel, the
+side panel and the saved page offer exactly the same choices. The widget's own 20-colour palette is not in
 d3-scale-chromatic; its colours travel in the spec.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import numbers
@@ -16,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import traitlets
+
+from projector_widget.sync.declare import to_json
 
 ColorMapKind = Literal["sequential", "diverging", "cyclical"]
 
@@ -135,26 +138,65 @@ class Setting(traitlets.Any):
     allow_none = False
 
 
-def describe() -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class ColorMapSpec:
+    """A colour map for numeric columns: d3-scale-chromatic's ``interpolate<scheme>`` draws it."""
+
+    name: str
+    scheme: str
+    kind: ColorMapKind
+
+
+@dataclasses.dataclass(frozen=True)
+class SchemePalette:
+    """A palette for categorical columns: d3-scale-chromatic's ``scheme<scheme>``."""
+
+    name: str
+    scheme: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ColorsPalette:
+    """A palette for categorical columns with colours of its own (CSS colours)."""
+
+    name: str
+    colors: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class AppearanceSpec:
+    """The choices of how points look, the defaults first: colour maps and palettes by name,
+    the suffix that reverses a colour map ("viridis_r"), the bounds of each ``size_range``
+    factor and the largest ``point_size`` in CSS pixels."""
+
+    color_maps: list[ColorMapSpec]
+    palettes: list[SchemePalette | ColorsPalette]
+    reversed_suffix: str
+    size_factor_limits: tuple[float, float]
+    point_size_max: float
+
+
+def offered() -> AppearanceSpec:
     """The appearance part of ``_spec``: every name the browser offers and how to draw it."""
-    palettes: list[dict[str, Any]] = []
-    for name, source in PALETTES.items():
-        entry: dict[str, Any] = {"name": name}
-        if isinstance(source, str):
-            entry["scheme"] = source
-        else:
-            entry["colors"] = list(source)
-        palettes.append(entry)
-    return {
-        "color_maps": [
-            {"name": name, "scheme": scheme, "kind": kind}
-            for name, (scheme, kind) in COLOR_MAPS.items()
+    return AppearanceSpec(
+        color_maps=[
+            ColorMapSpec(name, scheme, kind) for name, (scheme, kind) in COLOR_MAPS.items()
         ],
-        "palettes": palettes,
-        "reversed_suffix": REVERSED,
-        "size_factor_limits": list(SIZE_FACTOR_LIMITS),
-        "point_size_max": POINT_SIZE_MAX,
-    }
+        palettes=[
+            SchemePalette(name, source)
+            if isinstance(source, str)
+            else ColorsPalette(name, list(source))
+            for name, source in PALETTES.items()
+        ],
+        reversed_suffix=REVERSED,
+        size_factor_limits=SIZE_FACTOR_LIMITS,
+        point_size_max=POINT_SIZE_MAX,
+    )
+
+
+def describe() -> dict[str, Any]:
+    """:func:`offered` as the JSON the browser receives."""
+    return to_json(offered())
 
 
 def _key(value: str) -> str:

@@ -1,57 +1,49 @@
-"""Every custom message between the kernel and the browser, declared once.
+"""Every message between the kernel and the browser, and the ``_spec`` value, declared once.
 
-Mirrored by ``js/protocol.ts``: the same ``type`` names and fields, in the same order. Synced
-traits (``_points``, ``selected``, ...) are state, not messages; their binary layout lives in
-``encoding.py``. What both sides must agree on beyond the messages (projection methods and their
-parameters, metrics, label limits) is sent to the browser once, as the ``_spec`` trait built by
-:func:`spec`, so no rule is kept in two hand-written lists.
+Each is a frozen dataclass whose fields are its JSON fields, in the language of ``declare.py``:
+a request (browser -> kernel) parses into its class, a reply (kernel -> browser) and ``_spec``
+are built from theirs. ``make contract`` (``scripts/contract.py``) writes these declarations as
+one JSON Schema, ``js/contract/contract.schema.json``, generates the TypeScript types
+``js/contract/contract.gen.ts`` from it and saves the current :func:`spec` as
+``js/contract/spec.json``; tests/test_contract.py fails while those files are stale. Synced
+traits (``_points``, ``selected``, ...) are state, not messages: ``wire.py`` encodes them, and
+the schema lists their names and JSON kinds from the widget class itself.
 
-Browser -> kernel (requests)
-    ``row``        ``{index}``: one row's metadata as text, for the tooltip.
-    ``drawn``      the first complete frame is on screen (background work may start).
-    ``points``     ``{version, start}``: the rest of a ``_points`` value sent in parts (the
-                   kernel answers by setting the ``_points_rest`` trait: saved state keeps it).
-    ``project``    ``{method, params}``: compute and show a projection.
-    ``control``    ``{action}``: pause, resume or stop the running layout.
-    ``search``     ``{query, column, regex}``: select matching rows.
-    ``label``      ``{column, value}``: set a metadata value on the selected rows.
-    ``isolate`` / ``show_all``: show only the selection / every row again.
-    ``bookmark``   ``{action, name}``: save, restore or delete a bookmark.
-    ``query``      ``{text}``: semantic search through the encoder.
-    ``clusters``   ``{column}``: find and name clusters in the layout (``""``: the default column).
-    ``quality``    ``{k}``: measure the layout's quality with ``k`` neighbours and colour by the
-                   neighbours each row kept.
-    Both run in a background thread, one at a time; their results arrive as the ``_clusters``
-    and ``_quality`` traits, their failures as ``error`` replies.
-    Overview mode only (``_overview`` is set; a request of another ``version`` is dropped):
-    ``tiles``      ``{version, tiles: [[z, x, y], ...]}``: the points of these quadtree tiles.
-    ``grid``       ``{version, bounds: [x0, y0, x1, y1]}``: the overview grid over these bounds.
-    ``lasso``      ``{version, polygon: [[x, y], ...], mode}``: select the rows inside (even-odd
-                   rule; ``mode`` "replace" or "add").
+What both sides must agree on beyond the messages (projection methods and their parameters,
+metrics, label and overview limits) is sent to the browser once, as the ``_spec`` trait built by
+:func:`spec` from the code that owns each value, so no rule is kept in two hand-written lists.
 
-Kernel -> browser (replies)
-    ``row``          ``{index, values: [[column, text | null], ...]}`` (null: missing).
-    ``search``       ``{query, count}``.
-    ``label``        ``{column, count}``.
-    ``selected_ack`` the kernel has the browser's new selection (sent before observers run).
-    ``tiles``        ``{version, selection, tiles: [{z, x, y, count, total}, ...]}`` with four
-                     buffers a tile (``encoding.tile_buffers``): rows uint32, xy float32, codes
-                     uint8, selected uint8; ``selection`` counts the changes of ``selected``.
-    ``grid``         ``{version, bounds, size, max}`` with two buffers: counts uint32, top uint8.
-    ``lasso``        ``{version, count}``: the rows a lasso selected (``selected`` is set).
-    ``error``        ``{message}``: a request failed; the message is for the user.
+The browser sends ``row``, ``drawn`` and ``points`` on its own (:data:`BACKGROUND`): a malformed
+one is dropped, where any other request gets an ``error`` reply. ``clusters`` and ``quality`` run
+in a background thread, one at a time; their results arrive as the ``_clusters`` and ``_quality``
+traits, their failures as ``error`` replies. ``tiles``, ``grid`` and ``lasso`` belong to overview
+mode (``_overview`` is set); one of another ``version`` than the current overview is dropped.
+The ``tiles`` and ``grid`` replies carry binary buffers beside their JSON (``wire.tile_buffers``:
+rows uint32, xy float32, codes uint8, selected uint8 per tile; a grid's counts uint32 and top
+uint8).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeAlias
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias, get_args
 
 from projector_widget.compute import overview, projections
 from projector_widget.compute.neighbours import K_MAX, METRICS
+from projector_widget.compute.projections.base import Kind
 from projector_widget.sync import appearance
+from projector_widget.sync.declare import (
+    EmptyMeans,
+    Length,
+    ProtocolError,
+    Range,
+    Rule,
+    Shape,
+    Unique,
+    parse,
+    to_json,
+)
 from projector_widget.util.jobs import Busy
 
 #: Up to this many points, labels for every row are sent; above it, only for the rows that need
@@ -61,134 +53,184 @@ ALL_LABELS_MAX = 50_000
 LABEL_ROWS_CAP = 5_000
 
 
-class ProtocolError(ValueError):
-    """A message that does not follow this protocol (wrong type or field)."""
-
-
-Reply: TypeAlias = dict[str, Any]
+#: A message as it goes on the wire: a JSON object with a ``type``.
+Message: TypeAlias = dict[str, Any]
 
 #: The errors a user can act on (a failed request's message is the whole answer).
 USER_ERRORS = (ValueError, TypeError, IndexError, KeyError, ImportError, Busy)
 
 
 # ----------------------------------------------------------------------------- requests
+def _in_quadtree(tile: list[int]) -> bool:
+    z, x, y = tile
+    return 0 <= z <= overview.LEVELS and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def _not_empty(bounds: list[float]) -> bool:
+    x0, y0, x1, y1 = bounds
+    return x1 > x0 and y1 > y0
+
+
+#: A quadtree tile: level ``z``, column ``x`` and row ``y``.
+Tile = Annotated[
+    tuple[int, int, int],
+    Shape("[z, x, y]", noun="tile"),
+    Rule(
+        _in_quadtree,
+        need=f"0 <= z <= {overview.LEVELS}, 0 <= x, y < 2**z",
+        fails="is outside the quadtree",
+    ),
+]
+#: A point of a lasso, in data coordinates.
+Vertex = Annotated[tuple[float, float], Shape("[x, y]", noun="polygon vertex")]
+#: A region of the data plane.
+Bounds = Annotated[
+    tuple[float, float, float, float],
+    Shape("[x0, y0, x1, y1]"),
+    Rule(_not_empty, need="x1 > x0, y1 > y0", fails="is empty"),
+]
+
+
 @dataclasses.dataclass(frozen=True)
 class RowRequest:
-    """``row``: one row's metadata as text."""
+    """One row's metadata as text, for the tooltip (answered by a ``row`` reply)."""
 
+    type: ClassVar[str] = "row"
     index: int
 
 
 @dataclasses.dataclass(frozen=True)
 class Drawn:
-    """``drawn``: the browser has its first complete frame on screen."""
+    """The first complete frame is on screen (the kernel's background work may start)."""
+
+    type: ClassVar[str] = "drawn"
 
 
 @dataclasses.dataclass(frozen=True)
 class PointsRequest:
-    """``points``: rows ``start`` onwards of the ``_points`` value of ``version`` (answered with
-    the ``_points_rest`` trait)."""
+    """Rows ``start`` onwards of the ``_points`` value of ``version``, sent in parts (the kernel
+    answers by setting the ``_points_rest`` trait: saved state keeps it)."""
 
+    type: ClassVar[str] = "points"
     version: int
     start: int
 
 
 @dataclasses.dataclass(frozen=True)
 class Project:
-    """``project``: compute and show a projection."""
+    """Compute and show the projection ``method`` with ``params`` over its defaults."""
 
+    type: ClassVar[str] = "project"
     method: str
-    params: dict[str, Any]
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
 class Control:
-    """``control``: pause, resume or stop the running layout job."""
+    """Pause, resume or stop the running layout."""
 
+    type: ClassVar[str] = "control"
     action: Literal["pause", "resume", "stop"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Search:
-    """``search``: select the rows matching ``query`` in ``column`` (any column when None)."""
+    """Select the rows matching ``query`` in ``column`` (any column when null or "")."""
 
-    query: str
-    column: str | None
-    regex: bool
+    type: ClassVar[str] = "search"
+    query: str = ""
+    column: Annotated[str | None, EmptyMeans(None)] = None
+    regex: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
 class Label:
-    """``label``: set ``column`` to ``value`` on the selected rows."""
+    """Set ``column`` to ``value`` (any JSON value, "" when left out) on the selected rows."""
 
-    column: str
-    value: Any
+    type: ClassVar[str] = "label"
+    column: str = ""
+    value: Any = ""
 
 
 @dataclasses.dataclass(frozen=True)
 class Isolate:
-    """``isolate``: show only the selected rows."""
+    """Show only the selected rows."""
+
+    type: ClassVar[str] = "isolate"
 
 
 @dataclasses.dataclass(frozen=True)
 class ShowAll:
-    """``show_all``: show every row again."""
+    """Show every row again."""
+
+    type: ClassVar[str] = "show_all"
 
 
 @dataclasses.dataclass(frozen=True)
 class Bookmark:
-    """``bookmark``: save, restore or delete the bookmark ``name``."""
+    """Save, restore or delete the bookmark ``name``."""
 
+    type: ClassVar[str] = "bookmark"
     action: Literal["save", "restore", "delete"]
-    name: str
+    name: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
 class Query:
-    """``query``: embed ``text`` with the encoder and show its neighbours."""
+    """Embed ``text`` with the encoder and show its neighbours (semantic search)."""
 
-    text: str
+    type: ClassVar[str] = "query"
+    text: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
 class FindClusters:
-    """``clusters``: find clusters in the current layout, named from ``column`` ("" default)."""
+    """Find clusters in the current layout and name them from ``column`` ("": the kernel's
+    default column); the result arrives as the ``_clusters`` trait."""
 
-    column: str
+    type: ClassVar[str] = "clusters"
+    column: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
 class CheckLayout:
-    """``quality``: measure how far the layout keeps each row's ``k`` nearest neighbours."""
+    """Measure how far the layout keeps each row's ``k`` nearest neighbours and colour by the
+    neighbours kept; the result arrives as the ``_quality`` trait."""
 
+    type: ClassVar[str] = "quality"
     k: int
 
 
 @dataclasses.dataclass(frozen=True)
 class Tiles:
-    """``tiles``: the points of quadtree tiles ``(z, x, y)`` of the overview ``version``."""
+    """Overview mode: the points of these quadtree tiles of the overview ``version``."""
 
+    type: ClassVar[str] = "tiles"
     version: int
-    tiles: tuple[tuple[int, int, int], ...]
+    tiles: Annotated[tuple[Tile, ...], Length(1, overview.MAX_TILES), Unique("is asked for twice")]
 
 
 @dataclasses.dataclass(frozen=True)
 class GridRequest:
-    """``grid``: the overview grid of ``version`` over data ``bounds`` (x0, y0, x1, y1)."""
+    """Overview mode: the overview grid of ``version`` re-aggregated over data ``bounds``."""
 
+    type: ClassVar[str] = "grid"
     version: int
-    bounds: tuple[float, float, float, float]
+    bounds: Bounds
 
 
 @dataclasses.dataclass(frozen=True)
 class Lasso:
-    """``lasso``: select the rows inside ``polygon`` (data coordinates, even-odd rule)."""
+    """Overview mode: select the rows inside ``polygon`` (data coordinates, even-odd rule),
+    instead of the selection ("replace") or beside it ("add")."""
 
+    type: ClassVar[str] = "lasso"
     version: int
-    polygon: tuple[tuple[float, float], ...]
+    polygon: Annotated[tuple[Vertex, ...], Length(overview.POLYGON_MIN, overview.POLYGON_MAX)]
     mode: Literal["replace", "add"]
 
 
+#: Every request the browser may send; a class's ``type`` is its wire name.
 Request: TypeAlias = (
     RowRequest
     | Drawn
@@ -208,135 +250,14 @@ Request: TypeAlias = (
     | Lasso
 )
 
-#: Requests the browser sends on its own (no user waits on an answer): a malformed or stale one
-#: is dropped, where any other gets an ``error`` reply.
-BACKGROUND = frozenset({"row", "drawn", "points"})
-
-
-def _int(content: Mapping[str, Any], key: str) -> int:
-    value = content.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ProtocolError(f"{content.get('type')!r} message: {key!r} must be an integer")
-    return value
-
-
-def _str(content: Mapping[str, Any], key: str, default: str | None = None) -> str:
-    value = content.get(key, default)
-    if not isinstance(value, str):
-        raise ProtocolError(f"{content.get('type')!r} message: {key!r} must be a string")
-    return value
-
-
-def _choice(content: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> Any:
-    value = content.get(key)
-    if value not in allowed:
-        raise ProtocolError(
-            f"{content.get('type')!r} message: {key!r} must be one of {list(allowed)}, "
-            f"got {value!r}"
-        )
-    return value
-
-
-def _number(value: Any) -> bool:
-    """Whether ``value`` is a finite JSON number (not a bool; an integer past a float's range
-    is not finite)."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def _shown(value: Any) -> str:
-    """``repr(value)`` cut to a line (it goes back to the page in an error message)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _tiles(content: Mapping[str, Any]) -> tuple[tuple[int, int, int], ...]:
-    value = content.get("tiles")
-    if not isinstance(value, list) or not 1 <= len(value) <= overview.MAX_TILES:
-        raise ProtocolError(
-            f"'tiles' message: 'tiles' must be a list of 1 to {overview.MAX_TILES} [z, x, y]"
-        )
-    out = []
-    for tile in value:
-        ok = isinstance(tile, list) and len(tile) == 3
-        ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in tile)
-        if not ok:
-            raise ProtocolError(
-                f"'tiles' message: a tile must be [z, x, y] integers, got {_shown(tile)}"
-            )
-        z, x, y = tile
-        if not 0 <= z <= overview.LEVELS or not (0 <= x < 2**z and 0 <= y < 2**z):
-            raise ProtocolError(
-                f"'tiles' message: tile {tile!r} is outside the quadtree (0 <= z <= "
-                f"{overview.LEVELS}, 0 <= x, y < 2**z)"
-            )
-        if (z, x, y) in out:  # each tile once: a reply's size is bounded by its tiles
-            raise ProtocolError(f"'tiles' message: tile {tile!r} is asked for twice")
-        out.append((z, x, y))
-    return tuple(out)
-
-
-def _bounds(content: Mapping[str, Any]) -> tuple[float, float, float, float]:
-    value = content.get("bounds")
-    if not isinstance(value, list) or len(value) != 4 or not all(_number(v) for v in value):
-        raise ProtocolError("'grid' message: 'bounds' must be 4 finite numbers [x0, y0, x1, y1]")
-    x0, y0, x1, y1 = (float(v) for v in value)
-    if not (x1 > x0 and y1 > y0):
-        raise ProtocolError(f"'grid' message: 'bounds' {value!r} is empty (need x1 > x0, y1 > y0)")
-    return x0, y0, x1, y1
-
-
-def _polygon(content: Mapping[str, Any]) -> tuple[tuple[float, float], ...]:
-    value = content.get("polygon")
-    most = overview.POLYGON_MAX
-    if not isinstance(value, list) or not 3 <= len(value) <= most:
-        raise ProtocolError(f"'lasso' message: 'polygon' must be a list of 3 to {most} [x, y]")
-    for v in value:
-        if not (isinstance(v, list) and len(v) == 2 and _number(v[0]) and _number(v[1])):
-            raise ProtocolError(
-                f"'lasso' message: a polygon vertex must be 2 finite numbers [x, y], got {_shown(v)}"
-            )
-    return tuple((float(x), float(y)) for x, y in value)
-
-
-def _params(content: Mapping[str, Any]) -> dict[str, Any]:
-    value = content.get("params") or {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise ProtocolError("'project' message: 'params' must be an object")
-    return dict(value)
-
-
-_PARSERS: dict[str, Callable[[Mapping[str, Any]], Request]] = {
-    "row": lambda c: RowRequest(_int(c, "index")),
-    "drawn": lambda c: Drawn(),
-    "points": lambda c: PointsRequest(_int(c, "version"), _int(c, "start")),
-    "project": lambda c: Project(_str(c, "method"), _params(c)),
-    "control": lambda c: Control(_choice(c, "action", ("pause", "resume", "stop"))),
-    "search": lambda c: Search(
-        _str(c, "query", ""), c.get("column") or None, bool(c.get("regex", False))
-    ),
-    "label": lambda c: Label(_str(c, "column", ""), c.get("value", "")),
-    "isolate": lambda c: Isolate(),
-    "show_all": lambda c: ShowAll(),
-    "bookmark": lambda c: Bookmark(
-        _choice(c, "action", ("save", "restore", "delete")), _str(c, "name", "")
-    ),
-    "query": lambda c: Query(_str(c, "text", "")),
-    "clusters": lambda c: FindClusters(_str(c, "column", "")),
-    "quality": lambda c: CheckLayout(_int(c, "k")),
-    "tiles": lambda c: Tiles(_int(c, "version"), _tiles(c)),
-    "grid": lambda c: GridRequest(_int(c, "version"), _bounds(c)),
-    "lasso": lambda c: Lasso(
-        _int(c, "version"), _polygon(c), _choice(c, "mode", ("replace", "add"))
-    ),
-}
+_REQUESTS: dict[str, Any] = {cls.type: cls for cls in get_args(Request)}
 
 #: Every request type, by its wire name.
-REQUEST_TYPES = tuple(_PARSERS)
+REQUEST_TYPES = tuple(_REQUESTS)
+
+#: Requests the browser sends on its own (no user waits on an answer): a malformed or stale one
+#: is dropped, where any other gets an ``error`` reply.
+BACKGROUND = frozenset({RowRequest.type, Drawn.type, PointsRequest.type})
 
 
 def parse_request(content: Any) -> Request:
@@ -344,16 +265,16 @@ def parse_request(content: Any) -> Request:
     if not isinstance(content, dict):
         raise ProtocolError("a message must be a JSON object with a 'type'")
     kind = content.get("type")
-    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
-    if parser is None:
+    cls = _REQUESTS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
         raise ProtocolError(f"unknown message type {kind!r}; known: {list(REQUEST_TYPES)}")
-    return parser(content)
+    return parse(cls, content)
 
 
 def dispatch(
     content: Any,
     handlers: Mapping[type, Callable[[Any], None]],
-    send: Callable[[Reply], None],
+    send: Callable[[Message], None],
 ) -> None:
     """Answer one custom message through the handler of its request type.
 
@@ -386,85 +307,233 @@ def error_text(exc: BaseException) -> str:
 
 
 # ----------------------------------------------------------------------------- replies
-def row_reply(index: int, values: list[list[str | None]]) -> Reply:
+#: How many rows or changes: never negative.
+Count = Annotated[int, Range(0)]
+
+
+@dataclasses.dataclass(frozen=True)
+class RowReply:
+    """The metadata of row ``index`` for the tooltip, as [column, text] pairs (text null: the
+    value is missing, distinct from an empty string)."""
+
+    type: ClassVar[str] = "row"
+    index: Count
+    values: list[Annotated[tuple[str, str | None], Shape("[column, text]")]]
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchReply:
+    """How many rows a search matched (they are now selected)."""
+
+    type: ClassVar[str] = "search"
+    query: str
+    count: Count
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelReply:
+    """How many rows a label edit set."""
+
+    type: ClassVar[str] = "label"
+    column: str
+    count: Count
+
+
+@dataclasses.dataclass(frozen=True)
+class SelectedAck:
+    """The kernel holds the browser's new selection (sent before its observers run)."""
+
+    type: ClassVar[str] = "selected_ack"
+
+
+@dataclasses.dataclass(frozen=True)
+class TileSample:
+    """One tile of a ``tiles`` reply: ``count`` of its ``total`` rows came (its four buffers
+    hold ``count`` entries each)."""
+
+    z: Count
+    x: Count
+    y: Count
+    count: Count
+    total: Count
+
+
+@dataclasses.dataclass(frozen=True)
+class TilesReply:
+    """Overview mode: the points of the tiles asked for, four buffers a tile (rows uint32, xy
+    float32 pairs, codes uint8, selected uint8); ``selection`` counts the changes of
+    ``selected``."""
+
+    type: ClassVar[str] = "tiles"
+    version: int
+    selection: Count
+    tiles: list[TileSample]
+
+
+@dataclasses.dataclass(frozen=True)
+class GridReply:
+    """Overview mode: the grid over the bounds asked for, ``size`` [width, height] cells, and
+    its largest count; two buffers (counts uint32, top category uint8)."""
+
+    type: ClassVar[str] = "grid"
+    version: int
+    bounds: Annotated[tuple[float, float, float, float], Shape("[x0, y0, x1, y1]")]
+    size: Annotated[tuple[Count, Count], Shape("[width, height]")]
+    max: Count
+
+
+@dataclasses.dataclass(frozen=True)
+class LassoReply:
+    """Overview mode: how many rows a lasso selected (``selected`` is set)."""
+
+    type: ClassVar[str] = "lasso"
+    version: int
+    count: Count
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorReply:
+    """A request failed; ``message`` is for the user."""
+
+    type: ClassVar[str] = "error"
+    message: str
+
+
+#: Every reply the kernel may send; a class's ``type`` is its wire name.
+Reply: TypeAlias = (
+    RowReply
+    | SearchReply
+    | LabelReply
+    | SelectedAck
+    | TilesReply
+    | GridReply
+    | LassoReply
+    | ErrorReply
+)
+
+
+def row_reply(index: int, values: Sequence[Sequence[str | None]]) -> Message:
     """``row``: the metadata of row ``index`` as ``[column, text]`` pairs (None: missing)."""
-    return {"type": "row", "index": int(index), "values": values}
+    return to_json(RowReply(int(index), [(str(name), text) for name, text in values]))
 
 
-def search_reply(query: str, count: int) -> Reply:
+def search_reply(query: str, count: int) -> Message:
     """``search``: how many rows matched (and are now selected)."""
-    return {"type": "search", "query": query, "count": int(count)}
+    return to_json(SearchReply(query, int(count)))
 
 
-def label_reply(column: str, count: int) -> Reply:
+def label_reply(column: str, count: int) -> Message:
     """``label``: how many rows the edit set."""
-    return {"type": "label", "column": column, "count": int(count)}
+    return to_json(LabelReply(column, int(count)))
 
 
-def selected_ack() -> Reply:
+def selected_ack() -> Message:
     """``selected_ack``: the kernel holds the browser's new selection."""
-    return {"type": "selected_ack"}
+    return to_json(SelectedAck())
 
 
 def tiles_reply(
     version: int, selection: int, samples: list[tuple[tuple[int, int, int], int, int]]
-) -> Reply:
+) -> Message:
     """``tiles``: one ``{z, x, y, count, total}`` per ``((z, x, y), count, total)``; the buffers
-    go beside it (``encoding.tile_buffers``)."""
-    return {
-        "type": "tiles",
-        "version": int(version),
-        "selection": int(selection),
-        "tiles": [
-            {"z": z, "x": x, "y": y, "count": int(count), "total": int(total)}
-            for (z, x, y), count, total in samples
-        ],
-    }
+    go beside it (``wire.tile_buffers``)."""
+    tiles = [
+        TileSample(int(z), int(x), int(y), int(count), int(total))
+        for (z, x, y), count, total in samples
+    ]
+    return to_json(TilesReply(int(version), int(selection), tiles))
 
 
 def grid_reply(
     version: int, bounds: tuple[float, ...], size: tuple[int, int], largest: int
-) -> Reply:
+) -> Message:
     """``grid``: the grid's bounds, size and largest count (buffers: counts, top)."""
-    return {
-        "type": "grid",
-        "version": int(version),
-        "bounds": [float(b) for b in bounds],
-        "size": [int(size[0]), int(size[1])],
-        "max": int(largest),
-    }
+    x0, y0, x1, y1 = (float(b) for b in bounds)
+    reply = GridReply(int(version), (x0, y0, x1, y1), (int(size[0]), int(size[1])), int(largest))
+    return to_json(reply)
 
 
-def lasso_reply(version: int, count: int) -> Reply:
+def lasso_reply(version: int, count: int) -> Message:
     """``lasso``: how many rows the lasso selected."""
-    return {"type": "lasso", "version": int(version), "count": int(count)}
+    return to_json(LassoReply(int(version), int(count)))
 
 
-def error_reply(message: str) -> Reply:
+def error_reply(message: str) -> Message:
     """``error``: a request failed; ``message`` tells the user why."""
-    return {"type": "error", "message": str(message)}
+    return to_json(ErrorReply(str(message)))
 
 
 # ----------------------------------------------------------------------------- shared rules
-def spec() -> dict[str, Any]:
-    """What the browser must agree on with the kernel, sent once as the ``_spec`` trait.
+@dataclasses.dataclass(frozen=True)
+class MethodSpec:
+    """A projection method as the kernel declares it (``projections.METHODS``): ``label`` is
+    what the user reads ("t-SNE"); an "iterative" method runs as a job with progress, pause
+    and a seed, an "instant" one does not; ``choices`` lists the allowed values of its
+    choice-valued parameters."""
 
-    ``methods``: each projection method's name, label, kind ('instant' or 'iterative'),
-    default parameters and the choices of its choice-valued parameters; ``metrics``: the
-    neighbour metrics; ``k_max``: the most neighbours; label limits as in :mod:`labels`;
-    ``appearance``: the colour maps and palettes by name, and the size limits
-    (:func:`appearance.describe`).
+    name: str
+    label: str
+    kind: Kind
+    defaults: dict[str, Any]
+    choices: dict[str, list[str]]
+
+
+@dataclasses.dataclass(frozen=True)
+class OverviewSpec:
+    """The limits of overview mode's requests: the deepest quadtree level, the most tiles one
+    ``tiles`` request asks for, the fewest and the most vertices of a ``lasso`` polygon."""
+
+    levels: int
+    max_tiles: int
+    polygon_min: int
+    polygon_max: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """``_spec``: what the browser must agree on with the kernel, sent once. ``metrics``: the
+    neighbour metrics, the default first; ``k_max``: the most neighbours a row may have; up to
+    ``all_labels_max`` points every row is labelled, above it only the rows that need one, at
+    most ``label_rows_cap`` of the selected ones."""
+
+    methods: list[MethodSpec]
+    metrics: list[str]
+    k_max: int
+    all_labels_max: int
+    label_rows_cap: int
+    appearance: appearance.AppearanceSpec
+    overview: OverviewSpec
+
+
+#: The synced traits whose value is declared here (the schema gives the others their JSON kind).
+DECLARED_TRAITS: Mapping[str, type] = {"_spec": Spec}
+
+
+def spec() -> dict[str, Any]:
+    """The ``_spec`` value (:class:`Spec`), each part from the code that owns it.
+
+    ``methods`` from ``projections.METHODS``, ``metrics`` and ``k_max`` from ``neighbours``, the
+    label limits from this module, ``appearance`` from :func:`appearance.offered`, and the
+    overview limits from ``overview``.
     """
-    return {
-        "methods": [m.describe() for m in projections.METHODS.values()],
-        "metrics": list(METRICS),
-        "k_max": K_MAX,
-        "all_labels_max": ALL_LABELS_MAX,
-        "label_rows_cap": LABEL_ROWS_CAP,
-        "appearance": appearance.describe(),
-        "overview": {
-            "levels": overview.LEVELS,
-            "max_tiles": overview.MAX_TILES,
-            "polygon_max": overview.POLYGON_MAX,
-        },
-    }
+    value = Spec(
+        methods=[
+            MethodSpec(
+                m.name,
+                m.label,
+                m.kind,
+                dict(m.defaults),
+                {k: list(v) for k, v in m.choices.items()},
+            )
+            for m in projections.METHODS.values()
+        ],
+        metrics=list(METRICS),
+        k_max=K_MAX,
+        all_labels_max=ALL_LABELS_MAX,
+        label_rows_cap=LABEL_ROWS_CAP,
+        appearance=appearance.offered(),
+        overview=OverviewSpec(
+            overview.LEVELS, overview.MAX_TILES, overview.POLYGON_MIN, overview.POLYGON_MAX
+        ),
+    )
+    return to_json(value)

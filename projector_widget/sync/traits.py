@@ -3,7 +3,8 @@
 The selection (a sorted unique index array, or a lazy selection in overview mode) with its
 binary serialisers; :class:`Checked` traits whose values pass a check (appearance, camera,
 bounded numbers, metric); column choices and row indices checked against the owner widget.
-The widget declares its traits with these, so each rule lives with its trait.
+The widget declares its traits with these, so each rule lives with its trait. And the JSON
+kind of every synced trait of a widget class, for the contract's schema.
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ class SelectionTrait(traitlets.TraitType):
 
     info_text = "row indices (a sequence of ints or a boolean mask)"
     default_value = np.zeros(0, dtype=np.int64)
+    #: What the browser receives (:func:`selection_to_json`): an object.
+    json_kind = "object"
 
     def validate(self, obj: Any, value: Any) -> npt.NDArray[np.int64] | LazySelection:
         """Check and normalise ``value``; raise IndexError/ValueError, leaving the old value."""
@@ -306,3 +309,55 @@ def check_first_values(owner: traitlets.HasTraits, values: dict[str, Any]) -> No
     declared = type(owner).class_traits()
     for name, value in values.items():
         declared[name]._validate(owner, value)
+
+
+#: The JSON kind of the values of traitlets' own trait types.
+_TRAIT_KINDS: tuple[tuple[type[traitlets.TraitType[Any, Any]], str], ...] = (
+    (traitlets.Bool, "boolean"),
+    (traitlets.Int, "integer"),
+    (traitlets.Float, "number"),
+    (traitlets.Unicode, "string"),
+    (traitlets.Dict, "object"),
+    (traitlets.Container, "array"),
+)
+#: The JSON kind of a Python value, for a trait whose type does not say (``traitlets.Any``).
+_VALUE_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (dict, "object"),
+    (list, "array"),
+    (tuple, "array"),
+)
+
+
+def json_kind(trait: traitlets.TraitType[Any, Any]) -> str:
+    """The JSON kind ("string", "object", ...) of ``trait``'s value as the browser gets it.
+
+    Its type's own ``json_kind`` when it declares one (a trait with a serialiser of its own),
+    else what traitlets' type says, else the kind of its default value (``traitlets.Any``
+    subclasses such as ``appearance.Setting``); TypeError when none says.
+    """
+    declared = getattr(trait, "json_kind", None)
+    if isinstance(declared, str):
+        return declared
+    for kind, name in _TRAIT_KINDS:
+        if isinstance(trait, kind):
+            return name
+    default = trait.default_value
+    for kind, name in _VALUE_KINDS:
+        if isinstance(default, kind):
+            return name
+    raise TypeError(
+        f"cannot tell the JSON kind of trait {trait.name!r} ({type(trait).__name__}, default "
+        f"{default!r}): give its type a json_kind"
+    )
+
+
+def synced_kinds(cls: type[traitlets.HasTraits], base: type[traitlets.HasTraits]) -> dict[str, str]:
+    """The JSON kind of every trait ``cls`` syncs with the browser beyond those of ``base`` (the
+    widget framework's own), by name, sorted."""
+    inherited = base.class_traits(sync=True)
+    own = cls.class_traits(sync=True)
+    return {name: json_kind(own[name]) for name in sorted(own) if name not in inherited}

@@ -45,6 +45,8 @@ TILE_BUDGET = 262_144
 BROWSER_BUDGET = 1_000_000
 #: Tiles at most in one request.
 MAX_TILES = 64
+#: Vertices at least in a lasso polygon (the fewest that enclose an area).
+POLYGON_MIN = 3
 #: Vertices at most in a lasso polygon.
 POLYGON_MAX = 2000
 #: Above this many selected rows ``selected`` is a :class:`LazySelection`.

@@ -2,7 +2,7 @@
 
 Each module in ``projections/`` ends with one :class:`Method`; ``projections.METHODS`` collects
 them, and nothing else in the package or the frontend lists method names (the browser gets
-:meth:`Method.describe` through ``protocol.spec``).
+each one's name, label, kind, defaults and choices through ``protocol.spec``).
 """
 
 from __future__ import annotations
@@ -265,13 +265,3 @@ class Method:
     def iterative(self) -> bool:
         """Whether the method runs as a background job."""
         return self.kind == "iterative"
-
-    def describe(self) -> dict[str, Any]:
-        """The JSON description the browser builds its controls from."""
-        return {
-            "name": self.name,
-            "label": self.label,
-            "kind": self.kind,
-            "defaults": dict(self.defaults),
-            "choices": {k: list(v) for k, v in self.choices.items()},
-        }
