@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decoders
 import numpy as np
 
 from projector_widget.data.columns import as_columns
@@ -14,7 +15,7 @@ def test_quantize_error_is_below_half_a_step():
     value = encoding.encode_points(coords)
     assert value["n"] == 10000 and value["dims"] == 3
     assert len(bytes(value["data"])) == 10000 * 3 * 2
-    back = encoding.decode_points(value)
+    back = decoders.decode_points(value)
     span = np.asarray(value["hi"]) - np.asarray(value["lo"])
     err = np.abs(back - coords).max(axis=0)
     assert np.all(err <= span / 65535 * 0.5 + 1e-6 * span)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
+import decoders
 import numpy as np
 import pytest
 from frontend import send_from_browser
 
 from projector_widget import Projector, link_selection
 from projector_widget.compute.neighbours import nearest
-from projector_widget.sync import wire as encoding
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def test_isolate_keeps_original_indices(words):
 def test_labels_payload_and_edit(words):
     emb, meta = words
     w = Projector(emb, meta, label_by="word")
-    labels = encoding.decode_labels(w._labels)
+    labels = decoders.decode_labels(w._labels)
     assert len(labels) == 300 and labels[2] == "king"
     w.selected = [0, 1]
     assert w.label_selection("kind", "person") == 2

@@ -11,12 +11,12 @@ import base64
 import json
 import re
 
+import decoders
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from projector_widget import Projector
-from projector_widget.sync import wire as encoding
 
 HOSTILE = ["</script><script>window.__pwned=1</script>", "<!--", "]]>", "\u2028", "&amp;", "\"'"]
 label = st.one_of(st.none(), st.text(max_size=10), st.sampled_from(HOSTILE))
@@ -92,5 +92,5 @@ def test_points_decode_to_the_coordinates():
     state = _payload(w.to_html())["state"]
     value = {**state["_points"], "data": _b64(state["_points"]["data"])}
     np.testing.assert_allclose(
-        encoding.decode_points(value), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+        decoders.decode_points(value), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decoders
 import numpy as np
 
 from projector_widget.sync import wire as encoding
@@ -34,7 +35,7 @@ def test_the_rest_covers_every_row_once_and_stale_versions_get_nothing(monkeypat
     assert (rest["version"], rest["start"], rest["count"]) == (1, 64, 236)
     assert bytes(first["data"]) + bytes(rest["data"]) == bytes(full["data"])
     assert box.pending() == rest  # what saved state needs before any browser asked
-    joined = encoding.join_parts(first, rest)
+    joined = decoders.join_parts(first, rest)
     assert joined is not None and bytes(joined["data"]) == bytes(full["data"])
     assert "loaded" not in joined and "version" not in joined
     assert box.rest(2, 64) is None  # another version
@@ -51,7 +52,7 @@ def test_join_parts_refuses_a_rest_that_does_not_continue_the_first_part(monkeyp
     first = box.prepare(full, in_parts=True)
     rest = box.rest(1, 64)
     assert rest is not None
-    assert encoding.join_parts(first, {}) is None
-    assert encoding.join_parts(first, {**rest, "version": 2}) is None
-    assert encoding.join_parts(first, encoding.rest_part(full, 1, 65)) is None  # a gap
-    assert encoding.join_parts(full, {}) is full  # already whole
+    assert decoders.join_parts(first, {}) is None
+    assert decoders.join_parts(first, {**rest, "version": 2}) is None
+    assert decoders.join_parts(first, encoding.rest_part(full, 1, 65)) is None  # a gap
+    assert decoders.join_parts(full, {}) is full  # already whole

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import decoders
 import numpy as np
 import pytest
 
 from projector_widget import Projector
 from projector_widget.parts.timeline import build_timeline
-from projector_widget.sync import wire as encoding
 
 pd = pytest.importorskip("pandas")
 
@@ -84,13 +84,13 @@ def test_the_shown_layout_is_the_current_steps_aligned_layout() -> None:
     a, b, c, groups = _steps()
     w = Projector.sequence([a, b, c], _meta(groups))
     tl = build_timeline([a, b, c])
-    shown = encoding.decode_points(w._points)
+    shown = decoders.decode_points(w._points)
     np.testing.assert_allclose(shown, tl.layouts[0], atol=np.ptp(tl.layouts[0]) / 30000)
     w.step = 2
     np.testing.assert_allclose(w.coordinates, tl.layouts[2], rtol=1e-6, atol=1e-6)
     # The wire carries every step, each quantised like _points.
     q = np.frombuffer(w._timeline["data"], "<u2").reshape(3, N, 3)
-    step2 = encoding.dequantize(q[2], w._timeline["lo"][2], w._timeline["hi"][2])
+    step2 = decoders.dequantize(q[2], w._timeline["lo"][2], w._timeline["hi"][2])
     np.testing.assert_allclose(step2, tl.layouts[2], atol=np.ptp(tl.layouts[2]) / 30000)
 
 
@@ -199,7 +199,7 @@ def test_isolating_at_a_later_step_keeps_the_rows_where_they_show() -> None:
     before = w.coordinates.copy()
     w.isolate(range(100))
     np.testing.assert_allclose(w.coordinates[:100], before[:100], atol=1e-5)
-    sent = encoding.decode_points(w._points)[:100]
+    sent = decoders.decode_points(w._points)[:100]
     np.testing.assert_allclose(sent, before[:100, : sent.shape[1]], atol=np.ptp(before) / 30000)
     w.show_all()
     np.testing.assert_allclose(w.coordinates, before, atol=1e-5)
@@ -291,7 +291,7 @@ def test_a_large_sequence_reuses_the_first_steps_pca_and_sends_its_points_once(
     assert sent == []  # the first _points already were the sequence's layout
     tl = build_timeline([a, b, c])
     np.testing.assert_allclose(
-        encoding.decode_points(w._points), tl.layouts[0], atol=np.ptp(tl.layouts[0]) / 30000
+        decoders.decode_points(w._points), tl.layouts[0], atol=np.ptp(tl.layouts[0]) / 30000
     )
     assert w._timeline_active and w._timeline["steps"] == 3
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import decoders
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,7 +29,7 @@ def test_construct_sends_binary_points_and_columns(emb):
     assert isinstance(w._points["data"], memoryview)
     assert w._points["data"].nbytes == 200 * 3 * 2
     np.testing.assert_allclose(
-        encoding.decode_points(w._points), w.coordinates, atol=1e-4 * np.ptp(w.coordinates)
+        decoders.decode_points(w._points), w.coordinates, atol=1e-4 * np.ptp(w.coordinates)
     )
     kinds = [c["kind"] for c in w._columns]
     assert kinds == ["category", "number"]
@@ -208,7 +209,7 @@ def test_large_input_pca_is_refined_in_the_background():
         corr = np.corrcoef(w.coordinates[:, i], ref[:, i])[0, 1]
         assert abs(corr) > 0.99999, (i, corr)
     np.testing.assert_allclose(
-        encoding.decode_points(w._points), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+        decoders.decode_points(w._points), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
     )
 
 
@@ -239,10 +240,10 @@ def test_large_points_are_sent_in_parts_on_request(small_parts):
     send_from_browser(w, {"type": "points", "version": first["version"], "start": 64})
     rest = w._points_rest
     assert (rest["version"], rest["start"], rest["count"]) == (first["version"], 64, 236)
-    whole = encoding.join_parts(first, rest)
+    whole = decoders.join_parts(first, rest)
     assert whole is not None
     np.testing.assert_allclose(
-        encoding.decode_points(whole), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+        decoders.decode_points(whole), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
     )
     # A stale version or a malformed request changes nothing.
     w._points_rest = {}
@@ -279,10 +280,10 @@ def test_embedded_state_holds_every_row_before_any_browser_asked(small_parts):
         for key in buf["path"][:-1]:
             target = target[key]
         target[buf["path"][-1]] = memoryview(base64.b64decode(buf["data"]))
-    whole = encoding.join_parts(state["_points"], state["_points_rest"])
+    whole = decoders.join_parts(state["_points"], state["_points_rest"])
     assert whole is not None and whole["n"] == 300
     np.testing.assert_allclose(
-        encoding.decode_points(whole), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
+        decoders.decode_points(whole), w.coordinates, atol=2e-4 * np.ptp(w.coordinates)
     )
     assert [b["path"][0] for b in data["buffers"]].count("_points_rest") == 1
     # The live trait is untouched: nothing was sent to a browser.

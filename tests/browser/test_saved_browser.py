@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import decoders
 import nbformat
 import numpy as np
 import pytest
@@ -123,10 +124,10 @@ def test_reopened_notebook_shows_every_point_of_its_saved_state(browser, saving_
     # The saved notebook holds every row (what the nbconvert page embeds as well).
     saved = json.loads((saving_lab.root / name).read_text())
     state = _projector_state(saved)
-    whole = encoding.join_parts(state["_points"], state["_points_rest"])
+    whole = decoders.join_parts(state["_points"], state["_points_rest"])
     assert whole is not None and whole["n"] == N
     assert hashlib.sha256(bytes(whole["data"])).hexdigest() == digest
-    coords = encoding.decode_points(whole)
+    coords = decoders.decode_points(whole)
     # Its nbconvert page embeds that state for the HTML widget manager (from a CDN, which this
     # machine cannot reach: the page is read here, and the reopened notebook shows the drawing).
     from nbconvert import HTMLExporter
@@ -134,7 +135,7 @@ def test_reopened_notebook_shows_every_point_of_its_saved_state(browser, saving_
     html, _ = HTMLExporter().from_notebook_node(nbformat.reads(json.dumps(saved), as_version=4))
     script = html.split(f'<script type="{WIDGET_STATE}">', 1)[1].split("</script>", 1)[0]
     embedded = _projector_state({"metadata": {"widgets": {WIDGET_STATE: json.loads(script)}}})
-    page_whole = encoding.join_parts(embedded["_points"], embedded["_points_rest"])
+    page_whole = decoders.join_parts(embedded["_points"], embedded["_points_rest"])
     assert page_whole is not None and bytes(page_whole["data"]) == bytes(whole["data"])
 
     # Reopened in a fresh page with a new kernel that runs nothing: every point is drawn, where
