@@ -9,12 +9,15 @@ the rows returned, and the semantics match :func:`projector_widget.compute.neigh
 The index keeps a reference to ``x`` and ``sq_norms`` (no copy); do not modify them afterwards.
 For cosine the vectors are normalised chunk by chunk while training and adding, never as a whole.
 
+What the chunked index shares with this one (options, training, query checks, the exact
+ranking of a shortlist) is in :mod:`projector_widget.compute.ivf`; this module adds the rows in
+memory: the build in chunks of ``x``, candidate subsets, and the exact fallback.
+
 Install faiss with ``pip install "projector-widget[ann]"``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -22,46 +25,41 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from projector_widget.compute.ivf import (
+    INSTALL_HINT,
+    TRAIN_PER_LIST,
+    IVFIndex,
+    check_query,
+    default_nlist,
+    default_nprobe,
+    import_faiss,
+    positive_int,
+    prepare_query,
+    rank_rows,
+    reserve_lists,
+    shortlist,
+)
 from projector_widget.compute.neighbours import check_metric, inverse_norms, nearest
 from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
-INSTALL_HINT = 'pip install "projector-widget[ann]"'
+# The shared names this module has always offered.
+__all__ = [
+    "ADD_CHUNK",
+    "INSTALL_HINT",
+    "TRAIN_PER_LIST",
+    "ApproximateIndex",
+    "default_nlist",
+    "default_nprobe",
+    "import_faiss",
+    "positive_int",
+]
+
 #: Rows normalised / encoded per faiss call (16,384 x 768 float32 = 48 MiB; faiss adds about as
 #: much again while encoding a chunk).
 ADD_CHUNK = 16_384
-#: k-means training points per inverted list (faiss warns below 39).
-TRAIN_PER_LIST = 64
 
 
-def import_faiss(
-    need: str = "Approximate nearest neighbours need faiss",
-    install: str = f"Install it with: {INSTALL_HINT}  (or: pip install faiss-cpu)",
-) -> ModuleType:
-    """Import faiss, or raise ImportError: ``need`` (who needs it) and how to ``install``."""
-    try:
-        import faiss
-    except ImportError as err:
-        raise ImportError(f"{need}, which is not installed. {install}") from err
-    return faiss
-
-
-def default_nlist(n: int) -> int:
-    """Inverted lists for ``n`` rows: about sqrt(n), at least 39 training points each, <= 4096."""
-    return max(1, min(4096, round(math.sqrt(n)), n // 39))
-
-
-def default_nprobe(nlist: int) -> int:
-    """Lists probed per query for ``nlist`` lists: 1/16 of them, at least 8 (at most all)."""
-    return min(nlist, max(8, math.ceil(nlist / 16)))
-
-
-def positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-class ApproximateIndex:
+class ApproximateIndex(IVFIndex):
     """Approximate k-nearest-neighbour search over the rows of ``x`` (N x D, float32).
 
     ``sq_norms`` are the squared row norms of ``x`` (as the widget already computes them).
@@ -113,19 +111,9 @@ class ApproximateIndex:
             )
         if sq_norms.dtype != np.float32:
             sq_norms = sq_norms.astype(np.float32)
-        nlist = default_nlist(n) if nlist is None else positive_int("nlist", nlist)
-        if nlist > n:
-            raise ValueError(f"nlist ({nlist}) cannot exceed the number of rows ({n})")
-        nprobe = default_nprobe(nlist) if nprobe is None else positive_int("nprobe", nprobe)
-        self.rerank = positive_int("rerank", rerank)
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an integer, got {seed!r}")
-        if not 0 <= int(seed) <= 2**31 - 1:  # faiss takes a 32-bit signed seed
-            raise ValueError(f"seed must be from 0 to {2**31 - 1}, got {seed}")
+        nprobe = self._set_options(n, nlist, nprobe, rerank, seed)
         self.x = x
         self.sq_norms = sq_norms
-        self.nlist = nlist
-        self.seed = int(seed)
         self._inv_norms = inverse_norms(sq_norms) if self.metric == "cosine" else None
 
         self._faiss = faiss
@@ -137,59 +125,28 @@ class ApproximateIndex:
         """Train the IVF-SQ8 index on a sample of the rows, then add every row in chunks
         (two passes, each chunk a step of the "building index" phase)."""
         x = self.x
-        n, d = x.shape
+        n = x.shape[0]
         nlist = self.nlist
-        faiss_metric = faiss.METRIC_INNER_PRODUCT if self.metric == "cosine" else faiss.METRIC_L2
-        quantizer = faiss.IndexFlat(d, faiss_metric)
-        index = faiss.IndexIVFScalarQuantizer(
-            quantizer, d, nlist, faiss.ScalarQuantizer.QT_8bit, faiss_metric
-        )
-        index.cp.seed = self.seed
-        index.cp.niter = 10
-        index.cp.max_points_per_centroid = TRAIN_PER_LIST
-        # One query scans its lists on one thread (faiss's default): splitting the lists over
-        # OpenMP threads halved latency on an idle 2-core machine but tripled it (5 -> 30 ms at
-        # 1M x 768) when the other core was busy, as threads waited for each other.
-        index.parallel_mode = 0
-
         rng = np.random.default_rng(self.seed)
-        n_train = min(n, TRAIN_PER_LIST * nlist)
+        n_train = self._sample_size(n)
         sample = np.sort(rng.choice(n, n_train, replace=False)) if n_train < n else np.arange(n)
         report.phase("building index", detail=f"k-means of {n_train:,} rows into {nlist:,} lists")
-        train = self._prepared(x[sample], sample)
-        index.train(train)
-        del train
+        index = self._trained(faiss, self._prepared(x[sample], sample))
         # Two passes over x in chunks: assign every row to its list, size each list once to its
-        # final length, then encode. Appending list by list instead leaves ~40% of slack from
-        # the lists' geometric growth resident (1.07 GB instead of 0.75 GB at 1M x 768).
+        # final length (see reserve_lists), then encode.
         chunks = -(-n // ADD_CHUNK)
         report.phase("building index", 2 * chunks, unit="chunks")
         assign = np.empty(n, dtype=np.int64)
         for start, stop, block in self._chunks():
             assign[start:stop] = index.quantizer.assign(block, 1).reshape(-1)
             report.advance()
-        invlists = faiss.downcast_InvertedLists(index.invlists)
-        for list_no, size in enumerate(np.bincount(assign, minlength=nlist).tolist()):
-            invlists.resize(list_no, size)  # allocates the list at its final length ...
-            invlists.resize(list_no, 0)  # ... and empties it, keeping the capacity
+        reserve_lists(faiss, index, np.bincount(assign, minlength=nlist))
         for start, stop, block in self._chunks():
             part = np.ascontiguousarray(assign[start:stop])
             index.add_core(stop - start, faiss.swig_ptr(block), None, faiss.swig_ptr(part))
             report.advance()
         del assign
         return index
-
-    @property
-    def nprobe(self) -> int:
-        """Inverted lists scanned per query (1..nlist); higher is slower and more accurate."""
-        return self._nprobe
-
-    @nprobe.setter
-    def nprobe(self, value: int) -> None:
-        value = positive_int("nprobe", value)
-        if value > self.nlist:
-            raise ValueError(f"nprobe ({value}) cannot exceed nlist ({self.nlist})")
-        self._nprobe = value
 
     @property
     def code_bytes(self) -> int:
@@ -247,22 +204,9 @@ class ApproximateIndex:
         """
         k = positive_int("k", k)
         n, d = self.x.shape
-        exclude = -1
-        if isinstance(query, (int, np.integer)) and not isinstance(query, bool):
-            exclude = int(query)
-            if not 0 <= exclude < n:
-                raise IndexError(f"index {exclude} is out of range for {n} points")
+        exclude, vector = check_query(query, n, d)
+        if vector is None:
             vector = self.x[exclude]
-        elif isinstance(query, bool):
-            raise TypeError("query must be a row index or a vector, got a bool")
-        else:
-            vector = np.asarray(query, dtype=np.float32).reshape(-1)
-            if vector.shape[0] != d:
-                raise ValueError(
-                    f"query has {vector.shape[0]} dimensions but the embeddings have {d}"
-                )
-            if not np.all(np.isfinite(vector)):
-                raise ValueError("query vector contains NaN or infinite values")
 
         subset = None if candidates is None else self._check_candidates(candidates, n)
         if subset is not None:
@@ -275,8 +219,7 @@ class ApproximateIndex:
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
 
-        q_sq = float(vector.astype(np.float64) @ vector.astype(np.float64))
-        if self.metric == "cosine" and q_sq == 0.0:
+        if self.metric == "cosine" and not np.any(vector):
             # Every cosine distance is 1; the exact path breaks the tie by row index.
             return self._exact(vector, k, exclude, subset)
         # A small subset is cheaper to rank exactly than the probed lists are to scan.
@@ -285,26 +228,20 @@ class ApproximateIndex:
         ):
             return self._rank_rows(subset, vector, k)
 
-        shortlist = min(available, max(self.rerank * k, 4 * k)) + (exclude >= 0)
-        q = vector.astype(np.float32, copy=True).reshape(1, d)
-        if self.metric == "cosine":
-            q /= np.float32(math.sqrt(q_sq))
-        params = self._faiss.SearchParametersIVF()
-        params.nprobe = self._nprobe
+        size = self._shortlist_size(available, k, exclude)
+        q = prepare_query(vector, self.metric == "cosine")
+        selector = None
         if subset is not None:
             mask = np.zeros(n, dtype=bool)
             mask[subset] = True
             bitmap = np.packbits(mask, bitorder="little")  # faiss reads bit i & 7 of byte i >> 3
             selector = self._faiss.IDSelectorBitmap(n, self._faiss.swig_ptr(bitmap))
-            params.sel = selector
-        _, ids = self._index.search(q, shortlist, params=params)
-        ids = ids[0]
-        ids = ids[ids >= 0]
+        ids, _ = shortlist(self._faiss, self._index, q, size, self._nprobe, selector=selector)
         if exclude >= 0:
             ids = ids[ids != exclude]
         if len(ids) < k:
             return self._exact(vector, k, exclude, subset)
-        return self._rank_rows(ids.astype(np.int64), vector, k)
+        return self._rank_rows(ids, vector, k)
 
     @staticmethod
     def _check_candidates(candidates: npt.ArrayLike, n: int) -> npt.NDArray[np.int64]:
@@ -339,35 +276,8 @@ class ApproximateIndex:
     def _rank_rows(
         self, rows: npt.NDArray[np.int64], vector: npt.NDArray[np.float32], k: int
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """Exactly rank ``rows`` (distinct, query row already removed) against ``vector``.
-
-        Scores and distances are computed as :func:`~projector_widget.compute.neighbours.nearest`
-        computes them; rows are gathered in chunks so a large subset never needs a full copy.
-        """
-        best_rows = np.zeros(0, np.int64)
-        best_scores = np.zeros(0, np.float32)
-        for start in range(0, len(rows), ADD_CHUNK):
-            part = rows[start : start + ADD_CHUNK]
-            score = self.x[part] @ vector
-            if self._inv_norms is not None:
-                np.multiply(score, self._inv_norms[part], out=score)
-                np.negative(score, out=score)
-            else:
-                np.multiply(score, -2.0, out=score)
-                np.add(score, self.sq_norms[part], out=score)
-            best_rows = np.concatenate([best_rows, part])
-            best_scores = np.concatenate([best_scores, score])
-            if len(best_rows) > k:
-                keep = np.argpartition(best_scores, k - 1)[:k]
-                best_rows, best_scores = best_rows[keep], best_scores[keep]
-        order = np.lexsort((best_rows, best_scores))[:k]
-        idx, score = best_rows[order], best_scores[order].astype(np.float64)
-        q64 = vector.astype(np.float64)
-        q_sq = float(q64 @ q64)
-        if self.metric == "cosine":
-            q_norm = math.sqrt(q_sq)
-            sim = -score / q_norm if q_norm > 0 else np.zeros(len(idx))
-            dist = 1.0 - np.clip(sim, -1.0, 1.0)
-        else:
-            dist = np.sqrt(np.maximum(score + q_sq, 0.0))
-        return idx.astype(np.int64), dist.astype(np.float32)
+        """Exactly rank ``rows`` (distinct, query row already removed) against ``vector``,
+        gathering ``ADD_CHUNK`` rows at a time (:func:`~projector_widget.compute.ivf.rank_rows`)."""
+        return rank_rows(
+            self.x, self.sq_norms, rows, vector, k, metric=self.metric, chunk=ADD_CHUNK
+        )

@@ -15,6 +15,10 @@ lists of 8-bit scalar-quantised codes, one byte a dimension) is built in three s
    gathered from the cluster and ranked exactly. The distances returned are therefore exact for
    the rows returned, and the order is :func:`projector_widget.compute.neighbours.nearest`'s.
 
+What the two indexes share (options, training, query checks, the exact ranking of a shortlist)
+is in :mod:`projector_widget.compute.ivf`; this module adds the cluster: shards, their encoding
+on the workers, and queries that fan out to them.
+
 Needs the ``dask`` and ``ann`` extras: ``pip install "projector-widget[dask,ann]"``.
 """
 
@@ -28,14 +32,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute import ann
-from projector_widget.compute.ann import (
-    TRAIN_PER_LIST,
-    default_nlist,
-    default_nprobe,
+from projector_widget.compute import ivf
+from projector_widget.compute.ivf import (
+    IVFIndex,
+    check_query,
     positive_int,
+    prepare_query,
+    rank_rows,
+    reserve_lists,
+    shortlist,
 )
-from projector_widget.compute.neighbours import check_metric, nearest
+from projector_widget.compute.neighbours import check_metric, inverse_norms
 from projector_widget.dask.array import ChunkedMatrix
 from projector_widget.dask.array import sample as sample_rows
 from projector_widget.dask.cluster import client, import_module
@@ -51,7 +58,7 @@ OPTIONS = ("nlist", "nprobe", "rerank", "seed", "shards")
 
 def import_faiss() -> ModuleType:
     """Import faiss, or raise ImportError naming the extras a chunked index needs."""
-    return ann.import_faiss(
+    return ivf.import_faiss(
         "An approximate index of a Dask array needs faiss (and Dask)",
         f"Install both with: {INSTALL_HINT}",
     )
@@ -90,19 +97,8 @@ def _load_shard(data: npt.NDArray[np.uint8]) -> Shard:
 
 def _empty(faiss: ModuleType, trained: npt.NDArray[np.uint8]) -> Any:
     index = faiss.deserialize_index(trained)
-    index.parallel_mode = 0  # one query scans its lists on one thread (see ann.py)
+    index.parallel_mode = 0  # one query scans its lists on one thread (see IVFIndex._trained)
     return index
-
-
-def _reserve(faiss: ModuleType, index: Any, sizes: npt.NDArray[np.int64]) -> Any:
-    """Size each inverted list of the empty ``index`` to its final length once (growing list by
-    list would leave the vectors' geometric slack resident); the lists, still empty."""
-    invlists = faiss.downcast_InvertedLists(index.invlists)
-    for list_no, size in enumerate(sizes.tolist()):
-        if size:
-            invlists.resize(list_no, size)  # allocates the list at its final length ...
-            invlists.resize(list_no, 0)  # ... and empties it, keeping the capacity
-    return invlists
 
 
 def _encode_chunk(
@@ -119,15 +115,13 @@ def _encode_chunk(
             "first, e.g. x[da.isfinite(x).all(axis=1)] then x.compute_chunk_sizes())"
         )
     if cosine:
-        norms = np.sqrt(np.einsum("ij,ij->i", x, x))
-        with np.errstate(divide="ignore"):
-            inv = np.where(norms > 0, np.float32(1.0) / norms, np.float32(0.0))
-        x = x * inv[:, None].astype(np.float32)  # a new array: the chunk itself is not changed
+        inv = inverse_norms(np.einsum("ij,ij->i", x, x))
+        x = x * inv[:, None]  # a new array: the chunk itself is not changed
     x = np.ascontiguousarray(x)
     index = _empty(faiss, trained)
     n = x.shape[0]
     assign = np.ascontiguousarray(index.quantizer.assign(x, 1).reshape(-1), dtype=np.int64)
-    _reserve(faiss, index, np.bincount(assign, minlength=index.nlist))
+    reserve_lists(faiss, index, np.bincount(assign, minlength=index.nlist))
     ids = np.arange(start, start + n, dtype=np.int64)
     index.add_core(n, faiss.swig_ptr(x), faiss.swig_ptr(ids), faiss.swig_ptr(assign))
     return Shard(index)
@@ -141,7 +135,7 @@ def _join_shards(trained: npt.NDArray[np.uint8], *parts: Shard) -> Shard:
     sizes = np.zeros(index.nlist, np.int64)
     for inv in lists:
         sizes += np.array([inv.list_size(i) for i in range(index.nlist)], np.int64)
-    invlists = _reserve(faiss, index, sizes)
+    invlists = reserve_lists(faiss, index, sizes)
     for inv in lists:
         for list_no in range(index.nlist):
             size = inv.list_size(list_no)
@@ -152,24 +146,13 @@ def _join_shards(trained: npt.NDArray[np.uint8], *parts: Shard) -> Shard:
 
 
 def _search_shard(
-    shard: Shard, query: np.ndarray, shortlist: int, nprobe: int, cosine: bool
+    shard: Shard, query: np.ndarray, size: int, nprobe: int, cosine: bool
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """A shard's ``shortlist`` best rows for ``query`` (D or 1 x D) by quantised score, and the
+    """A shard's ``size`` best rows for ``query`` (D or 1 x D) by quantised score, and the
     scores (faiss's: larger is closer for inner products, smaller for squared L2). For cosine
     the query is normalised here (a zero query finds arbitrary rows: the kernel then scans)."""
-    faiss = import_faiss()
-    q = np.array(query, dtype=np.float32).reshape(1, -1)
-    if cosine:
-        q64 = q[0].astype(np.float64)
-        norm = float(np.sqrt(q64 @ q64))
-        if norm > 0:
-            q /= np.float32(norm)
-    index = shard.index
-    params = faiss.SearchParametersIVF()
-    params.nprobe = nprobe
-    scores, ids = index.search(q, min(shortlist, max(1, index.ntotal)), params=params)
-    keep = ids[0] >= 0
-    return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
+    q = prepare_query(query, cosine)
+    return shortlist(import_faiss(), shard.index, q, size, nprobe)
 
 
 def _take(block: np.ndarray, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
@@ -190,7 +173,7 @@ def default_shards(n: int, chunks: int, threads: int) -> int:
     return max(1, min(chunks, max(threads, math.ceil(n / SHARD_ROWS))))
 
 
-class ChunkedIndex:
+class ChunkedIndex(IVFIndex):
     """Approximate k-nearest-neighbour search over the rows of a Dask array, on its cluster.
 
     ``matrix`` is a :class:`projector_widget.dask.array.ChunkedMatrix` (the widget's validated
@@ -238,17 +221,7 @@ class ChunkedIndex:
         self.metric = check_metric(metric)
         n, d = matrix.shape
         self.matrix = matrix
-        nlist = default_nlist(n) if nlist is None else positive_int("nlist", nlist)
-        if nlist > n:
-            raise ValueError(f"nlist ({nlist}) cannot exceed the number of rows ({n:,})")
-        self.nlist = nlist
-        self.nprobe = default_nprobe(nlist) if nprobe is None else nprobe
-        self.rerank = positive_int("rerank", rerank)
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-            raise TypeError(f"seed must be an integer, got {seed!r}")
-        if not 0 <= int(seed) <= 2**31 - 1:  # faiss takes a 32-bit signed seed
-            raise ValueError(f"seed must be from 0 to {2**31 - 1}, got {seed}")
-        self.seed = int(seed)
+        self.nprobe = self._set_options(n, nlist, nprobe, rerank, seed, rows_format=",")
         blocks, starts = self._blocks = matrix.blocks()
         if shards is not None:
             shards = positive_int("shards", shards)
@@ -269,8 +242,8 @@ class ChunkedIndex:
     # -------------------------------------------------------------------- build
     def _train(self, faiss: ModuleType, report: Reporter) -> npt.NDArray[np.uint8]:
         """The empty index, trained here on a sample of the rows, serialised for the workers."""
-        n, d = self.matrix.shape
-        n_train = min(n, TRAIN_PER_LIST * self.nlist)
+        n = self.matrix.n
+        n_train = self._sample_size(n)
         report.phase("gathering a training sample", detail=f"{n_train:,} rows")
         _rows, sample = sample_rows(self.matrix, n_train, self.seed)
         if not np.isfinite(sample).all():
@@ -281,18 +254,10 @@ class ChunkedIndex:
         if self.metric == "cosine":
             norms = np.sqrt(np.einsum("ij,ij->i", sample, sample))
             sample /= np.where(norms > 0, norms, 1.0)[:, None].astype(np.float32)
-        faiss_metric = faiss.METRIC_INNER_PRODUCT if self.metric == "cosine" else faiss.METRIC_L2
-        quantizer = faiss.IndexFlat(d, faiss_metric)
-        index = faiss.IndexIVFScalarQuantizer(
-            quantizer, d, self.nlist, faiss.ScalarQuantizer.QT_8bit, faiss_metric
-        )
-        index.cp.seed = self.seed
-        index.cp.niter = 10
-        index.cp.max_points_per_centroid = TRAIN_PER_LIST
         report.phase(
             "training index", detail=f"k-means of {n_train:,} rows into {self.nlist:,} lists"
         )
-        index.train(sample)
+        index = self._trained(faiss, sample)
         return np.asarray(faiss.serialize_index(index), dtype=np.uint8)
 
     def _encode(
@@ -348,18 +313,6 @@ class ChunkedIndex:
 
     # -------------------------------------------------------------------- queries
     @property
-    def nprobe(self) -> int:
-        """Inverted lists scanned per query on every shard (1..nlist)."""
-        return self._nprobe
-
-    @nprobe.setter
-    def nprobe(self, value: int) -> None:
-        value = positive_int("nprobe", value)
-        if value > self.nlist:
-            raise ValueError(f"nprobe ({value}) cannot exceed nlist ({self.nlist})")
-        self._nprobe = value
-
-    @property
     def shards(self) -> Sequence[Any]:
         """The futures of the shards on the cluster (one ``Shard`` each)."""
         return tuple(self._shards)
@@ -402,30 +355,16 @@ class ChunkedIndex:
         k = positive_int("k", k)
         c = self._check_open()
         n, d = self.matrix.shape
-        exclude = -1
-        source: Any
-        if isinstance(query, (int, np.integer)) and not isinstance(query, bool):
-            exclude = int(query)
-            if not 0 <= exclude < n:
-                raise IndexError(f"index {exclude} is out of range for {n} points")
+        exclude, source = check_query(query, n, d)
+        if source is None:
             # The shards read the query row where it lies: no round trip through the kernel.
             (source,) = self._take_rows(np.array([exclude], np.int64))
-        elif isinstance(query, bool):
-            raise TypeError("query must be a row index or a vector, got a bool")
-        else:
-            source = np.asarray(query, dtype=np.float32).reshape(-1)
-            if source.shape[0] != d:
-                raise ValueError(
-                    f"query has {source.shape[0]} dimensions but the embeddings have {d}"
-                )
-            if not np.all(np.isfinite(source)):
-                raise ValueError("query vector contains NaN or infinite values")
         available = n - (exclude >= 0)
         k = min(k, available)
-        shortlist = min(available, max(self.rerank * k, 4 * k)) + (exclude >= 0)
+        size = self._shortlist_size(available, k, exclude)
         cosine = self.metric == "cosine"
         futures = [
-            c.submit(_search_shard, shard, source, shortlist, self._nprobe, cosine, pure=False)
+            c.submit(_search_shard, shard, source, size, self._nprobe, cosine, pure=False)
             for shard in self._shards
         ]
         if exclude >= 0:
@@ -444,7 +383,7 @@ class ChunkedIndex:
         if ids.size < k:
             return self._exact(query, k)
         closer = -scores if cosine else scores
-        best = np.lexsort((ids, closer))[: shortlist - (exclude >= 0)]
+        best = np.lexsort((ids, closer))[: size - (exclude >= 0)]
         return self._rank_rows(np.sort(ids[best]), vector, k)
 
     def _exact(
@@ -474,7 +413,8 @@ class ChunkedIndex:
         parts = self._client.gather(self._take_rows(rows))
         values = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
         sq = np.einsum("ij,ij->i", values, values)
-        local, dist = nearest(values, sq, vector, k, self.metric)
+        local = np.arange(len(rows), dtype=np.int64)
+        local, dist = rank_rows(values, sq, local, vector, k, metric=self.metric)
         idx = rows[local]
         order = np.lexsort((idx, dist))
         return idx[order], dist[order]
