@@ -6,9 +6,10 @@
  * keyboard and the test hook, and returns the cleanup. `standalone` does both for a saved page.
  */
 import "./style.css";
+import { bind, numberAt, save, stringAt, type WidgetModel } from "./contract/model";
+import { decodeSpec, send } from "./contract/protocol";
+import { decodeTimeline, type Timeline, timelinePoints } from "./contract/wireTimeline";
 import { unionSorted } from "./interaction/selection";
-import { bind, numberAt, save, stringAt, type WidgetModel } from "./model";
-import { decodeSpec, send } from "./protocol";
 import { missingMessage } from "./shared/points";
 import { initialize, sharedOf } from "./shared/shared";
 import { LocalModel } from "./standalone/model";
@@ -29,7 +30,6 @@ import { overviewOf } from "./view/overview";
 import { createShell, DEFAULT_HEIGHT, panelToggle, watchSize, watchTheme } from "./view/shell";
 import { Stage } from "./view/stage";
 import { attachTestHook, viewTestHook } from "./view/testHook";
-import { decodeTimeline, type Timeline, timelinePoints } from "./wire";
 
 export interface RenderProps {
   model: WidgetModel;

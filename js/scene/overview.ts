@@ -13,7 +13,7 @@
  * picks the nearest tile point on the CPU (its row index is what the tooltip asks for).
  */
 
-import type { OverviewGrid, Tile } from "../wire";
+import type { OverviewGrid, Tile } from "../contract/wireOverview";
 import type { Camera, Viewport } from "./camera";
 import { PALETTE_MAX } from "./colors";
 import { linkProgram } from "./shaders";

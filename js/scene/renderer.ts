@@ -9,7 +9,9 @@
  * GPU buffers mirror typed arrays kept on the CPU so that a lost context can
  * be rebuilt without asking Python for anything.
  */
-import type { Column, NumberColumn, OverviewGrid, Points, Sprites, Tile } from "../wire";
+import type { Column, NumberColumn } from "../contract/wireColumns";
+import type { OverviewGrid, Tile } from "../contract/wireOverview";
+import type { Points, Sprites } from "../contract/wirePoints";
 import {
   autoPointSize,
   type Camera,

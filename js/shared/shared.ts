@@ -4,8 +4,8 @@
  * asks for once), receives the kernel's replies (tooltip rows to the row cache, the rest to the
  * views), and tells the kernel once that every point is on screen. Views subscribe and draw.
  */
-import { bind, listenModel, modelIdentity, type WidgetModel } from "../model";
-import { decodeReply, type Reply, type RowReply, send } from "../protocol";
+import { bind, listenModel, modelIdentity, type WidgetModel } from "../contract/model";
+import { decodeReply, type Reply, type RowReply, send } from "../contract/protocol";
 import { PointsStore } from "./points";
 import { RowCache } from "./rowCache";
 

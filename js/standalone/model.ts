@@ -8,9 +8,10 @@
  * `_spec`) and the 2-D/3-D swap. Everything else replies with an error saying
  * a running kernel is needed.
  */
-import type { Handler, WidgetModel } from "../model";
-import { asRequest, decodeSpec, type Reply, type Request } from "../protocol";
-import { decodePoints, decodeSelection, encodeSelection } from "../wire";
+import type { Handler, WidgetModel } from "../contract/model";
+import { asRequest, decodeSpec, type Reply, type Request } from "../contract/protocol";
+import { decodePoints } from "../contract/wirePoints";
+import { decodeSelection, encodeSelection } from "../contract/wireSelection";
 import type { DecodedPayload } from "./payload";
 import { TextTable } from "./texts";
 

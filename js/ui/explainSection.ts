@@ -7,7 +7,8 @@
  * note on what is shown (none found yet, found or measured on an earlier layout, contours in
  * 2-D only). Reports through its handlers only; column names and scores go through textContent.
  */
-import type { Column, Quality } from "../wire";
+import type { Column } from "../contract/wireColumns";
+import type { Quality } from "../contract/wireValues";
 import { h, listen } from "./dom";
 import { button, clampInput, field, input, section, select, setOptions } from "./panel";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeAppearance } from "../protocol";
+import { decodeAppearance } from "../contract/protocol";
 import { opacityOf, sizeRangeOf } from "../view/drawing";
 import { clampInput, splitColorMap } from "./panel";
 

@@ -7,8 +7,9 @@
  * the parameter fields of each known method are this panel's own. All data-derived text goes
  * through textContent.
  */
-import { type AppearanceSpec, isIterative, methodLabel, methodSpec, type Spec } from "../protocol";
-import type { Column, Progress } from "../wire";
+import { type AppearanceSpec, isIterative, methodLabel, methodSpec, type Spec } from "../contract/protocol";
+import type { Column } from "../contract/wireColumns";
+import type { Progress } from "../contract/wireValues";
 import { h, listen } from "./dom";
 import { progressText } from "./progress";
 

@@ -4,13 +4,14 @@
  * (no kernel) only what works offline is offered. `bindControls` shows the model keys that only
  * the controls show.
  */
-import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../model";
-import { decodeSpec, type Request } from "../protocol";
+import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../contract/model";
+import { decodeSpec, type Request } from "../contract/protocol";
+import { decodeOverview } from "../contract/wireOverview";
+import { decodeBookmarks } from "../contract/wireValues";
 import { offlineMessage } from "../standalone/model";
 import { Inspector } from "../ui/inspector";
 import { Panel } from "../ui/panel";
 import { Toolbar } from "../ui/toolbar";
-import { decodeBookmarks, decodeOverview } from "../wire";
 
 /** Whether `_overview` holds an overview (it is `{}` when off). */
 function isOverviewOn(raw: unknown): boolean {

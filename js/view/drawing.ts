@@ -5,14 +5,16 @@
  * thumbnails, the semantic query point and the progress of a running layout (whose positions
  * stream in without refits).
  */
-import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../model";
-import { type AppearanceSpec, decodeSpec } from "../protocol";
+import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../contract/model";
+import { type AppearanceSpec, decodeSpec } from "../contract/protocol";
+import { type CategoryColumn, type Column, colorableColumns, decodeColumns } from "../contract/wireColumns";
+import { decodeSprites, type Points, type Sprites } from "../contract/wirePoints";
+import { decodeProgress, decodeQueryPoint, type Progress, type QueryPoint } from "../contract/wireValues";
 import { colorMapLut, paletteColors, type RGB } from "../scene/colors";
 import type { PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
 import type { Panel } from "../ui/panel";
 import type { Toolbar } from "../ui/toolbar";
-import * as wire from "../wire";
 import type { Stage } from "./stage";
 
 export interface DrawingHooks {
@@ -24,10 +26,10 @@ export interface DrawingHooks {
   updateFlags(): void;
   showError(message: string): void;
   /** The kernel's progress changed (the status line reports work under way). */
-  progressChanged(p: wire.Progress): void;
+  progressChanged(p: Progress): void;
 }
 
-const active = (p: wire.Progress): boolean => p.state === "running" || p.state === "paused";
+const active = (p: Progress): boolean => p.state === "running" || p.state === "paused";
 
 /** `size_range` as the model holds it (a pair of positive numbers); [1, 1] (one size) otherwise. */
 export function sizeRangeOf(raw: unknown): [number, number] {
@@ -44,19 +46,19 @@ export function opacityOf(raw: unknown): number {
 
 export class Drawing {
   /** The points drawn: the rows of the model's value that have arrived. */
-  points: wire.Points | null = null;
-  columns: wire.Column[] = [];
-  queryPoint: wire.QueryPoint | null = null;
-  private sprites: wire.Sprites | null = null;
+  points: Points | null = null;
+  columns: Column[] = [];
+  queryPoint: QueryPoint | null = null;
+  private sprites: Sprites | null = null;
   /** The kernel's colour maps and palettes (from `_spec`). */
   private appearance: AppearanceSpec | null = null;
   private lut: Uint8Array = colorMapLut(null, "");
   private palette: RGB[] = paletteColors(null, "");
-  private progress = wire.decodeProgress(null);
+  private progress = decodeProgress(null);
   /** A layout started: its first positions refit; later ones stream in. */
   private awaitingFirstFrame = false;
   /** The overview's colour column (its categories, no per-row codes) and rows, when the overview is on. */
-  private overviewColumn: wire.CategoryColumn | null = null;
+  private overviewColumn: CategoryColumn | null = null;
   private overviewRows = 0;
 
   constructor(
@@ -99,7 +101,7 @@ export class Drawing {
   }
 
   /** The overview's categorical column (null: overview off, or no column) and its rows: the legend shows it. */
-  setOverviewColumn(column: wire.CategoryColumn | null, rows: number): void {
+  setOverviewColumn(column: CategoryColumn | null, rows: number): void {
     this.overviewColumn = column;
     this.overviewRows = rows;
     this.showLegend();
@@ -122,16 +124,16 @@ export class Drawing {
         this.showAppearance();
       }),
       bind(model, "_columns", () => {
-        this.columns = wire.decodeColumns(model.get("_columns"));
+        this.columns = decodeColumns(model.get("_columns"));
         stage.renderer?.setColumns(this.columns);
-        hooks.toolbar.setColumns(wire.colorableColumns(this.columns), stringAt(model, "color_by", ""));
+        hooks.toolbar.setColumns(colorableColumns(this.columns), stringAt(model, "color_by", ""));
         hooks.panel.setColumns(this.columns, stringAt(model, "label_by", ""));
         this.showColorBy();
         this.showAppearance();
       }),
       bind(model, "_progress", () => {
         const wasRunning = active(this.progress);
-        this.progress = wire.decodeProgress(model.get("_progress"));
+        this.progress = decodeProgress(model.get("_progress"));
         if (active(this.progress) && !wasRunning) this.awaitingFirstFrame = true;
         stage.renderer?.setStreaming(active(this.progress) && !this.awaitingFirstFrame);
         if (this.progress.state === "error" && this.progress.message) hooks.showError(this.progress.message);
@@ -149,11 +151,11 @@ export class Drawing {
         bind(model, key, () => this.showAppearance()),
       ),
       bind(model, "_query_point", () => {
-        this.queryPoint = wire.decodeQueryPoint(model.get("_query_point"));
+        this.queryPoint = decodeQueryPoint(model.get("_query_point"));
         stage.renderer?.requestRender();
       }),
       bind(model, "_sprites", () => {
-        this.sprites = decodeAt(model, "_sprites", wire.decodeSprites);
+        this.sprites = decodeAt(model, "_sprites", decodeSprites);
         const err = stage.renderer?.setSprites(this.sprites) ?? "";
         if (err) {
           this.sprites = null;

@@ -4,18 +4,20 @@
  * kernel's receipt), shows the model's in the renderer's flags, the status line, the panel and
  * the inspector. The state itself is view/state.ts's.
  */
-import { bind, decodeAt, numberAt, save, type WidgetModel } from "../model";
+import { bind, decodeAt, numberAt, save, type WidgetModel } from "../contract/model";
+import { decodeLabels, decodeNeighbors, type Labels } from "../contract/wireColumns";
+import type { Points } from "../contract/wirePoints";
+import { decodeSelection, encodeSelection } from "../contract/wireSelection";
 import type { Renderer } from "../scene/renderer";
 import type { Inspector } from "../ui/inspector";
 import { labelOf } from "../ui/labelOverlay";
 import type { Panel } from "../ui/panel";
 import type { StatusLine } from "../ui/status";
-import * as wire from "../wire";
 import { FlagsSchedule, selectionRedrawDelay, ViewState } from "./state";
 
 export interface EmphasisOutputs {
   /** The points drawn now (null: none). */
-  points(): wire.Points | null;
+  points(): Points | null;
   /** Rows of the value on screen, all parts counted. */
   total(): number;
   renderer(): Renderer | null;
@@ -33,7 +35,7 @@ export interface EmphasisOutputs {
 export class Emphasis {
   readonly state = new ViewState();
   /** `_labels`, for the focused row's title in the inspector. */
-  labels: wire.Labels | null = null;
+  labels: Labels | null = null;
   private lastSentSelection: unknown = null;
   private readonly schedule = new FlagsSchedule(() => this.updateFlags());
 
@@ -85,7 +87,7 @@ export class Emphasis {
       this.updateFlags();
       return;
     }
-    const value = wire.encodeSelection(indices);
+    const value = encodeSelection(indices);
     this.lastSentSelection = value;
     save(this.model, "selected", value);
     this.schedule.schedule(selectionRedrawDelay(value.indices.byteLength, this.kernel));
@@ -122,12 +124,12 @@ export class Emphasis {
     const { model } = this;
     return [
       bind(model, "_labels", () => {
-        this.labels = decodeAt(model, "_labels", wire.decodeLabels);
+        this.labels = decodeAt(model, "_labels", decodeLabels);
         this.updateInspector();
         this.out.renderer()?.requestRender();
       }),
       bind(model, "_neighbors", () => {
-        this.state.setNeighbors(decodeAt(model, "_neighbors", wire.decodeNeighbors));
+        this.state.setNeighbors(decodeAt(model, "_neighbors", decodeNeighbors));
         this.changed();
       }),
     ];
@@ -139,7 +141,7 @@ export class Emphasis {
     return [
       bind(model, "selected", () => {
         const value = model.get("selected");
-        if (value !== this.lastSentSelection) this.applySelection(wire.decodeSelection(value), false); // else our own echo
+        if (value !== this.lastSentSelection) this.applySelection(decodeSelection(value), false); // else our own echo
       }),
       bind(model, "focus", () => {
         const f = Math.floor(numberAt(model, "focus", -1));

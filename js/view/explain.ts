@@ -8,13 +8,14 @@
  * layout (both run in the background there; the status line shows their phases, and the
  * results arrive as `_clusters` and `_quality`, which turn the names on or colour the map).
  */
-import { bind, save, type WidgetModel } from "../model";
-import { send } from "../protocol";
+import { bind, save, type WidgetModel } from "../contract/model";
+import { send } from "../contract/protocol";
+import type { Column } from "../contract/wireColumns";
+import { decodeQuality, type Quality } from "../contract/wireValues";
 import { type ClusterLevels, decodeClusters } from "../ui/clusterLabels";
 import { DensityDriver, DensityLayer, densityContours, positionsKey } from "../ui/density";
 import { ExplainSection } from "../ui/explainSection";
 import { readTheme } from "../ui/theme";
-import { type Column, decodeQuality, type Quality } from "../wire";
 import type { Stage } from "./stage";
 
 export class Explain {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Request } from "../protocol";
-import type { Overview, OverviewGrid, Tile } from "../wire";
+import type { Request } from "../contract/protocol";
+import type { Overview, OverviewGrid, Tile } from "../contract/wireOverview";
 import {
   estimateRows,
   GRID_MARGIN,

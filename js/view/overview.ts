@@ -15,12 +15,10 @@
  * it the visible rectangle and the kernel's replies; it sends requests and hands what to draw to
  * `show`.
  */
-import { bind, listenModel, type WidgetModel } from "../model";
-import { LASSO_MAX_VERTICES, LASSO_MIN_VERTICES, MAX_TILES_PER_REQUEST, type Request, send } from "../protocol";
-import type { Renderer } from "../scene/renderer";
-import type { Shared } from "../shared/shared";
+import { bind, listenModel, type WidgetModel } from "../contract/model";
+import { LASSO_MAX_VERTICES, LASSO_MIN_VERTICES, MAX_TILES_PER_REQUEST, type Request, send } from "../contract/protocol";
+import type { CategoryColumn } from "../contract/wireColumns";
 import {
-  type CategoryColumn,
   decodeOverview,
   MAX_TILE_LEVEL,
   type Overview,
@@ -28,7 +26,9 @@ import {
   type Tile,
   type TilesReply,
   tileBytes,
-} from "../wire";
+} from "../contract/wireOverview";
+import type { Renderer } from "../scene/renderer";
+import type { Shared } from "../shared/shared";
 
 /** A rectangle in data coordinates. */
 export interface Rect {

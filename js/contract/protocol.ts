@@ -3,10 +3,10 @@
  * browser sends (`Request`), the replies it receives (`Reply`, decoded by `decodeReply`), and
  * the rules both sides share (`Spec`, sent by the kernel as the `_spec` trait). Mirrors
  * `projector_widget/protocol.py`: the same `type` names and fields, in the same order.
- * Synced state (`_points`, `selected`, ...) is not a message; wire.ts decodes it.
+ * Synced state (`_points`, `selected`, ...) is not a message; the wire*.ts modules decode it.
  */
 import type { WidgetModel } from "./model";
-import { decodeGrid, decodeTiles, type OverviewGrid, type TilesReply } from "./wire";
+import { decodeGrid, decodeTiles, type OverviewGrid, type TilesReply } from "./wireOverview";
 
 /** A JSON value (projection parameters travel as JSON). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

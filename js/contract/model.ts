@@ -2,7 +2,7 @@
  * The anywidget model as this package uses it: its interface (met by anywidget's model and by
  * the saved page's LocalModel), the synced keys the browser reads or writes, and `bind`, which
  * registers a change handler and runs it once with the current value. Values stay `unknown`
- * here; wire.ts and protocol.ts decode them.
+ * here; the wire modules and protocol.ts decode them.
  */
 
 export type Handler = (...args: never[]) => void;

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { SPEC_WIRE } from "../testing";
 import type { WidgetModel } from "./model";
 import { decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
-import { SPEC_WIRE } from "./testing";
-import { progressText } from "./ui/progress";
-import { decodeProgress } from "./wire";
 
 describe("decodeReply", () => {
   it("accepts row replies, a missing value as null and an empty string as itself", () => {
@@ -123,19 +121,5 @@ describe("decodeSpec", () => {
     const spec = decodeSpec({ ...SPEC_WIRE, methods: [{ label: "no name" }, { name: "x", kind: "bogus", choices: { a: [1, "b"] } }] });
     expect(spec?.methods).toEqual([{ name: "x", label: "x", kind: "instant", defaults: {}, choices: { a: ["b"] } }]);
     expect(isIterative(null, "tsne")).toBe(false);
-  });
-});
-
-describe("progressText", () => {
-  it("formats a running t-SNE and falls back to the message", () => {
-    const spec = decodeSpec(SPEC_WIRE);
-    const p = decodeProgress({ method: "tsne", state: "running", iteration: 250, total: 750, eta_s: 4.2, message: "" });
-    expect(progressText(p, spec)).toBe("t-SNE \u00b7 iteration 250 / 750 \u00b7 ~4 s left");
-    expect(progressText(decodeProgress({ method: "umap", state: "error", message: "umap-learn is not installed" }), spec)).toBe(
-      "umap-learn is not installed",
-    );
-    expect(progressText(decodeProgress({ method: "umap", state: "paused", iteration: 5, total: 200 }), spec)).toBe(
-      "UMAP \u00b7 iteration 5 / 200 \u00b7 paused",
-    );
   });
 });
