@@ -7,6 +7,7 @@
  * the parameter fields of each known method are this panel's own. All data-derived text goes
  * through textContent.
  */
+import { isFiniteNumber, isNonNegativeInt } from "../contract/guards";
 import { type AppearanceSpec, isIterative, methodLabel, methodSpec, type Spec } from "../contract/protocol";
 import type { Column } from "../contract/wireColumns";
 import type { Progress } from "../contract/wireValues";
@@ -137,7 +138,7 @@ function num(el: HTMLInputElement, fallback: number): number {
 /** PC option text: "PC1 (17.1%)". */
 export function pcLabel(i: number, variance: readonly number[]): string {
   const v = variance[i];
-  return typeof v === "number" && Number.isFinite(v) ? `PC${i + 1} (${(v * 100).toFixed(1)}%)` : `PC${i + 1}`;
+  return isFiniteNumber(v) ? `PC${i + 1} (${(v * 100).toFixed(1)}%)` : `PC${i + 1}`;
 }
 
 export class Panel {
@@ -491,7 +492,7 @@ export class Panel {
       const comps = Array.isArray(p.components) ? p.components : [];
       this.pcs.forEach((s, k) => {
         const v = comps[k];
-        const idx = typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : k;
+        const idx = isNonNegativeInt(v) ? v : k;
         this.ensurePcOptions();
         if (idx < s.options.length) s.value = String(idx);
       });

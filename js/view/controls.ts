@@ -4,6 +4,7 @@
  * (no kernel) only what works offline is offered. `bindControls` shows the model keys that only
  * the controls show.
  */
+import { finiteOr } from "../contract/guards";
 import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../contract/model";
 import { decodeSpec, type Request } from "../contract/protocol";
 import { decodeOverview } from "../contract/wireOverview";
@@ -141,7 +142,7 @@ export function bindControls(model: WidgetModel, { toolbar, panel, inspector }: 
       "_pca_variance",
       () => {
         const v = model.get("_pca_variance");
-        panel.setPcaVariance(Array.isArray(v) ? v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : Number.NaN)) : []);
+        panel.setPcaVariance(Array.isArray(v) ? v.map((x) => finiteOr(x, Number.NaN)) : []);
       },
     ],
     ["projection", projection],

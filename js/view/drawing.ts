@@ -5,6 +5,7 @@
  * thumbnails, the semantic query point and the progress of a running layout (whose positions
  * stream in without refits).
  */
+import { isFiniteNumber } from "../contract/guards";
 import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../contract/model";
 import { type AppearanceSpec, decodeSpec } from "../contract/protocol";
 import { type CategoryColumn, type Column, colorableColumns, decodeColumns } from "../contract/wireColumns";
@@ -33,7 +34,7 @@ const active = (p: Progress): boolean => p.state === "running" || p.state === "p
 
 /** `size_range` as the model holds it (a pair of positive numbers); [1, 1] (one size) otherwise. */
 export function sizeRangeOf(raw: unknown): [number, number] {
-  if (Array.isArray(raw) && raw.length === 2 && raw.every((x) => typeof x === "number" && Number.isFinite(x) && x > 0)) {
+  if (Array.isArray(raw) && raw.length === 2 && raw.every((x) => isFiniteNumber(x) && x > 0)) {
     return [raw[0] as number, raw[1] as number];
   }
   return [1, 1];
