@@ -3,7 +3,8 @@
  * in place as parts arrive), the columns and the colour column with its legend, how points
  * look (colour map, palette, point size, opacity, size column; shown in the panel too), the
  * thumbnails, the semantic query point and the progress of a running layout (whose positions
- * stream in without refits).
+ * stream in without refits; the status line reports the kernel's work under way). The parts
+ * that follow the points listen to `pointsShown`.
  */
 import { isFiniteNumber } from "../contract/guards";
 import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../contract/model";
@@ -12,22 +13,24 @@ import { type CategoryColumn, type Column, colorableColumns, decodeColumns } fro
 import { decodeSprites, type Points, type Sprites } from "../contract/wirePoints";
 import { decodeProgress, decodeQueryPoint, type Progress, type QueryPoint } from "../contract/wireValues";
 import { colorMapLut, paletteColors, type RGB } from "../scene/colors";
-import type { PointsChange } from "../shared/points";
+import { missingMessage, type PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
 import type { Panel } from "../ui/panel";
+import { statusActivity } from "../ui/progress";
+import type { StatusLine } from "../ui/status";
 import type { Toolbar } from "../ui/toolbar";
+import { Signal } from "./signal";
 import type { Stage } from "./stage";
 
 export interface DrawingHooks {
   toolbar: Toolbar;
   panel: Panel;
-  /** The points were replaced (hover cleared, a pending camera may now apply) or grew. */
-  pointsChanged(change: PointsChange): void;
-  /** Rebuild the per-point flags (their count follows the points). */
-  updateFlags(): void;
+  status: StatusLine;
+  /** A kernel answers (a saved page reports no work under way). */
+  kernel: boolean;
   showError(message: string): void;
-  /** The kernel's progress changed (the status line reports work under way). */
-  progressChanged(p: Progress): void;
+  /** Say what the view cannot show ("" hides it): rows a restored widget will not get. */
+  showNotice(message: string): void;
 }
 
 const active = (p: Progress): boolean => p.state === "running" || p.state === "paused";
@@ -48,6 +51,8 @@ export function opacityOf(raw: unknown): number {
 export class Drawing {
   /** The points drawn: the rows of the model's value that have arrived. */
   points: Points | null = null;
+  /** The points drawn were replaced, or grew (after the renderer and the legend have them). */
+  readonly pointsShown = new Signal<[PointsChange]>();
   columns: Column[] = [];
   queryPoint: QueryPoint | null = null;
   private sprites: Sprites | null = null;
@@ -139,10 +144,12 @@ export class Drawing {
         stage.renderer?.setStreaming(active(this.progress) && !this.awaitingFirstFrame);
         if (this.progress.state === "error" && this.progress.message) hooks.showError(this.progress.message);
         hooks.panel.setProgress(this.progress);
-        hooks.progressChanged(this.progress);
+        hooks.status.setActivity(hooks.kernel ? statusActivity(this.progress, decodeSpec(model.get("_spec"))) : "");
       }),
       // The points follow the progress (a running layout streams them) and precede the rest.
       this.bindPoints(),
+      // Rows a restored widget will not get (its saved state holds the first part only): say so.
+      subscribeNow(this.shared.points, () => hooks.showNotice(missingMessage(this.shared.points))),
       bind(model, "color_by", () => this.showColorBy()),
       bind(model, "point_size", () => {
         stage.renderer?.setPointSize(numberAt(model, "point_size", 0));
@@ -179,9 +186,8 @@ export class Drawing {
         this.awaitingFirstFrame = false;
         r?.setPoints(this.points);
       }
-      this.hooks.updateFlags();
       this.showLegend();
-      this.hooks.pointsChanged(change);
+      this.pointsShown.emit(change);
     };
     const off = this.shared.points.subscribe(show);
     show("replaced");
@@ -208,4 +214,11 @@ export class Drawing {
       size: sized?.kind === "number" && base > 0 ? { column: sized, minPx: base * lo, maxPx: base * hi } : null,
     });
   }
+}
+
+/** `store.subscribe(listener)`, and `listener` run once now. */
+function subscribeNow(store: { subscribe(listener: () => void): () => void }, listener: () => void): () => void {
+  const off = store.subscribe(listener);
+  listener();
+  return off;
 }
