@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SPEC_WIRE } from "../testing";
 import type { WidgetModel } from "./model";
-import { decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
+import { decodeAppearance, decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
 
 describe("decodeReply", () => {
   it("accepts row replies, a missing value as null and an empty string as itself", () => {
@@ -121,5 +121,40 @@ describe("decodeSpec", () => {
     const spec = decodeSpec({ ...SPEC_WIRE, methods: [{ label: "no name" }, { name: "x", kind: "bogus", choices: { a: [1, "b"] } }] });
     expect(spec?.methods).toEqual([{ name: "x", label: "x", kind: "instant", defaults: {}, choices: { a: ["b"] } }]);
     expect(isIterative(null, "tsne")).toBe(false);
+  });
+});
+
+describe("the appearance rules in _spec", () => {
+  it("decode names, schemes and kinds, and skip malformed entries", () => {
+    const a = decodeAppearance({
+      color_maps: [
+        { name: "viridis", scheme: "Viridis", kind: "sequential" },
+        { name: "", scheme: "X" },
+        { name: "odd", scheme: "Odd", kind: "weird" },
+        3,
+      ],
+      palettes: [{ name: "own", colors: ["#000000", 5] }, { name: "none" }, { name: "set1", scheme: "Set1" }],
+      reversed_suffix: "",
+      size_factor_limits: [2, 1],
+      point_size_max: "big",
+    });
+    expect(a.colorMaps).toEqual([
+      { name: "viridis", scheme: "Viridis", kind: "sequential" },
+      { name: "odd", scheme: "Odd", kind: "sequential" },
+    ]);
+    expect(a.palettes).toEqual([
+      { name: "own", scheme: null, colors: ["#000000"] },
+      { name: "set1", scheme: "Set1", colors: [] },
+    ]);
+    expect(a.reversedSuffix).toBe("_r");
+    expect(a.sizeFactorLimits).toEqual([0.1, 32]);
+    expect(a.pointSizeMax).toBe(256);
+  });
+
+  it("read as empty when absent", () => {
+    for (const raw of [undefined, null, 3, "x", []]) {
+      const a = decodeAppearance(raw);
+      expect([a.colorMaps, a.palettes]).toEqual([[], []]);
+    }
   });
 });

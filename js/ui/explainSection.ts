@@ -9,8 +9,7 @@
  */
 import type { Column } from "../contract/wireColumns";
 import type { Quality } from "../contract/wireValues";
-import { h, listen } from "./dom";
-import { button, clampInput, field, input, section, select, setOptions } from "./panel";
+import { button, clampInput, field, h, input, listen, section, select, setOptions } from "./dom";
 
 /** Neighbours per point a layout check uses unless the user types another number. */
 export const DEFAULT_QUALITY_K = 10;

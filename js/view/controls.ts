@@ -14,7 +14,7 @@ import { decodeBookmarks } from "../contract/wireValues";
 import type { Renderer } from "../scene/renderer";
 import { offlineMessage } from "../standalone/model";
 import { Inspector } from "../ui/inspector";
-import { Panel } from "../ui/panel";
+import { Panel } from "../ui/panel/panel";
 import { Toolbar } from "../ui/toolbar";
 import { panelToggle, type Shell } from "./shell";
 

@@ -15,7 +15,7 @@ import { decodeProgress, decodeQueryPoint, type Progress, type QueryPoint } from
 import { colorMapLut, paletteColors, type RGB } from "../scene/colors";
 import { missingMessage, type PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
-import type { Panel } from "../ui/panel";
+import type { Panel } from "../ui/panel/panel";
 import { statusActivity } from "../ui/progress";
 import type { StatusLine } from "../ui/status";
 import type { Toolbar } from "../ui/toolbar";

@@ -14,7 +14,7 @@ import type { PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
 import type { Inspector } from "../ui/inspector";
 import { labelOf } from "../ui/labelOverlay";
-import type { Panel } from "../ui/panel";
+import type { Panel } from "../ui/panel/panel";
 import type { StatusLine } from "../ui/status";
 import { Signal } from "./signal";
 import { FlagsSchedule, selectionRedrawDelay, ViewState } from "./state";
