@@ -7,7 +7,11 @@
  * drives, attaches pointer, keyboard and the test hook, and returns the cleanup. `standalone`
  * does both for a saved page.
  */
-import "./style.css";
+import "./style/theme.css";
+import "./style/stage.css";
+import "./style/panel.css";
+import "./style/chart.css";
+import "./style/timeline.css";
 import { bind, numberAt, type WidgetModel } from "./contract/model";
 import { initialize, sharedOf } from "./shared/shared";
 import { LocalModel } from "./standalone/model";

@@ -147,7 +147,7 @@ export function watchSize(stage: HTMLElement, onResize: () => void): () => void 
 }
 
 /**
- * Mark `root` with its host's theme (ui/theme.ts: which host, light or dark; style.css picks the
+ * Mark `root` with its host's theme (ui/theme.ts: which host, light or dark; style/theme.css picks the
  * colours) now and whenever it may have changed, then call `onTheme`. Hosts change attributes on
  * body or html: JupyterLab its theme attributes (and it swaps its theme stylesheet: re-read a
  * frame later too), VS Code its classes, theme kind and the inline variables on html, Colab its

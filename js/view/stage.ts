@@ -16,7 +16,7 @@ import { Tooltip } from "../ui/tooltip";
 import type { Shell } from "./shell";
 import { Signal } from "./signal";
 
-/** The inspector's width (style.css) and the stage width from which fits keep clear of it. */
+/** The inspector's width (style/panel.css) and the stage width from which fits keep clear of it. */
 const INSPECTOR_WIDTH = 210;
 const INSPECTOR_FIT_MIN_WIDTH = 480;
 const DEFAULT_ACCENT: [number, number, number] = [25, 118, 210];
