@@ -85,7 +85,7 @@ describe("decodePoints", () => {
     expect(p?.hi).toEqual([5, 3, 0]);
   });
 
-  // Issue 11: a t-SNE job on constant data ended with NaN bounds, which reached the browser.
+  // A t-SNE job on constant data can end with NaN bounds: they must not reach the renderer.
   it("draws an axis with NaN or infinite bounds flat instead of handing NaN to the renderer", () => {
     const data = Uint16Array.of(0, 65535, 65535, 0);
     const p = decodePoints({ n: 2, dims: 2, lo: [Number.NaN, 1], hi: [Number.NaN, Number.POSITIVE_INFINITY], data });
