@@ -4,7 +4,7 @@
  * (this section's own; any other method runs with its defaults), the seed, "Spherize data", Run,
  * Pause and Stop, and the progress of a running layout. On a saved page it gives way to a note.
  */
-import { isFiniteNumber, isNonNegativeInt } from "../../contract/guards";
+import { isFiniteNumber, isNonNegativeInt, isObjectLike } from "../../contract/guards";
 import { isIterative, methodLabel, methodSpec, type Spec } from "../../contract/protocol";
 import type { Column } from "../../contract/wireColumns";
 import type { Progress } from "../../contract/wireValues";
@@ -234,8 +234,7 @@ export class ProjectionSection {
   setProjection(method: string, params: unknown): void {
     this.showMethod(method);
     if (this.standalone) this.updateStandaloneNote();
-    if (isGroup(this.current))
-      this.setParams(this.current, typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {});
+    if (isGroup(this.current)) this.setParams(this.current, isObjectLike(params) ? params : {});
   }
 
   private setParams(m: ParamsGroup, p: Record<string, unknown>): void {

@@ -13,7 +13,7 @@ import {
   tileLevel,
   tileRect,
   tilesCovering,
-} from "./overview";
+} from "./overviewPlanner";
 
 /** An overview of the square [0, 8]^2 on an 8 x 8 grid (cells of 1 x 1), `perCell` rows in every cell. */
 function overview(perCell: number, budget: number, version = 4): Overview {
