@@ -50,7 +50,7 @@ export class Emphasis {
 
   constructor(
     private readonly model: WidgetModel,
-    /** The model's points (`total` counts every row of a value sent in parts). */
+    /** The model's points: the status counts every row of a value sent in parts. */
     private readonly shared: Shared,
     private readonly out: EmphasisParts,
     /** A kernel answers (false on a saved page: no receipt to wait for). */
