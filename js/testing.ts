@@ -1,5 +1,6 @@
 /** Deterministic helpers for the unit tests (not part of the bundle). */
-import type { Handler, WidgetModel } from "./model";
+import fc from "fast-check";
+import type { Handler, WidgetModel } from "./contract/model";
 
 /** The bundle's seeded generator (the level-of-detail draw order uses it), for the tests. */
 export { seededRandom } from "./scene/detail";
@@ -89,3 +90,28 @@ export const PROPERTY_RUNS = { numRuns: 200, seed: 0x5eed11 } as const;
 export function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
 }
+
+// ------------------------------------------------ arbitraries of the wire decoders' property tests
+
+/** Assert a property with PROPERTY_RUNS. */
+export const run = (p: fc.IProperty<never> | fc.IProperty<unknown[]>) => fc.assert(p as fc.IProperty<unknown[]>, PROPERTY_RUNS);
+
+/** Byte offset of a value inside the message buffer anywidget hands over (0..7: aligned or not). */
+export const offset = fc.integer({ min: 0, max: 7 });
+
+/** A binary value of arbitrary bytes as the model may deliver it. */
+export const anyBinary = fc
+  .tuple(fc.uint8Array({ maxLength: 64 }), offset, fc.constantFrom("view", "buffer", "typed"))
+  .map(([bytes, at, kind]) => (kind === "view" ? dataViewAt(bytes, at) : kind === "buffer" ? bytes.slice().buffer : bytes));
+
+/** Something the model could hold instead of the value: anything at all, any double, or a binary value. */
+export const garbage = fc.oneof(fc.anything(), fc.double(), anyBinary);
+
+/** A short arbitrary string: column, category and method names. */
+export const name = fc.string({ unit: "binary", maxLength: 12 });
+
+/** Label texts: any Unicode (no lone surrogates: neither side can encode them), tabs, newlines, "\r", "". */
+export const labelText = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 16 }),
+  fc.constantFrom("", "\t", "\n", "\r", "\r\n", "a\rb", " ", "\u00e9", "e\u0301", "\u{1f600}", "<img src=x onerror=alert(1)>"),
+);

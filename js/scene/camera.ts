@@ -7,6 +7,7 @@
  * Screen coordinates are CSS pixels from the canvas's top-left corner, y down.
  * Matrices are column-major `Float64Array(16)` (WebGL's layout).
  */
+import { finiteTuple, isFiniteNumber, isObjectLike } from "../contract/guards";
 
 export type Vec3 = [number, number, number];
 export type Mat4 = Float64Array;
@@ -467,17 +468,12 @@ export function cameraToWire(cam: Camera): CameraWire {
   return { dims: 3, target: [cam.target[0], cam.target[1], cam.target[2]], yaw: cam.yaw, pitch: cam.pitch, distance: cam.distance };
 }
 
-function finiteArray(x: unknown, len: number): number[] | null {
-  if (!Array.isArray(x) || x.length !== len) return null;
-  return x.every((v) => typeof v === "number" && Number.isFinite(v)) ? (x as number[]) : null;
-}
-
 function positive(x: unknown): number | null {
-  return typeof x === "number" && Number.isFinite(x) && x > 0 ? x : null;
+  return isFiniteNumber(x) && x > 0 ? x : null;
 }
 
 function finite(x: unknown): number | null {
-  return typeof x === "number" && Number.isFinite(x) ? x : null;
+  return isFiniteNumber(x) ? x : null;
 }
 
 /**
@@ -486,19 +482,18 @@ function finite(x: unknown): number | null {
  * (the data's radius).
  */
 export function cameraFromWire(raw: unknown, dims: 2 | 3, radius: number): Camera | null {
-  if (typeof raw !== "object" || raw === null) return null;
-  const r = raw as Record<string, unknown>;
-  if (r.dims !== dims) return null;
+  if (!isObjectLike(raw)) return null;
+  if (raw.dims !== dims) return null;
   if (dims === 2) {
-    const c = finiteArray(r.center, 2);
-    const zoom = positive(r.zoom);
+    const c = finiteTuple(raw.center, 2);
+    const zoom = positive(raw.zoom);
     if (!c || zoom === null) return null;
     return { kind: "2d", center: [c[0], c[1]], scale: zoom };
   }
-  const t = finiteArray(r.target, 3);
-  const yaw = finite(r.yaw);
-  const pitch = finite(r.pitch);
-  const distance = positive(r.distance);
+  const t = finiteTuple(raw.target, 3);
+  const yaw = finite(raw.yaw);
+  const pitch = finite(raw.pitch);
+  const distance = positive(raw.distance);
   if (!t || yaw === null || pitch === null || distance === null) return null;
   return {
     kind: "3d",

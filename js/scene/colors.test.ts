@@ -1,7 +1,7 @@
 import { interpolateMagma, interpolateViridis, schemeSet2, schemeTableau10 } from "d3-scale-chromatic";
 import { describe, expect, it } from "vitest";
-import { type AppearanceSpec, decodeAppearance } from "../protocol";
-import type { CategoryColumn } from "../wire";
+import { type AppearanceSpec, decodeAppearance } from "../contract/protocol";
+import type { CategoryColumn } from "../contract/wireColumns";
 import {
   categoryColor,
   categoryLegend,

@@ -5,8 +5,8 @@
  * d3-scale-chromatic's, chosen by the names the kernel declares in `_spec` (appearance.py).
  */
 import * as chromatic from "d3-scale-chromatic";
-import type { AppearanceSpec } from "../protocol";
-import type { CategoryColumn, NumberColumn } from "../wire";
+import type { AppearanceSpec } from "../contract/protocol";
+import type { CategoryColumn, NumberColumn } from "../contract/wireColumns";
 
 export type RGB = [number, number, number];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nearestWithin } from "./renderer";
+import { nearestWithin } from "./picking";
 
 describe("nearestWithin (CPU picking for large point counts)", () => {
   const pos = new Float32Array([10, 10, 20, 10, NaN, NaN, 12, 11]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Tile } from "../wire";
+import type { Tile } from "../contract/wireOverview";
 import { joinTiles, nearestPoint } from "./overview";
 
 function tile(rows: number[], xy: number[], selected: number[], codes = rows.map(() => 0)): Tile {

@@ -1,6 +1,5 @@
 /**
- * The overview layer (issue 14 part 3): what the renderer draws instead of points above the
- * overview threshold.
+ * The overview layer: what the renderer draws instead of points above the overview threshold.
  *
  *   - The grid: per-cell counts and most frequent category as two integer textures on one quad
  *     placed at the grid's bounds in data coordinates; the fragment shader colours each cell by
@@ -13,7 +12,7 @@
  * picks the nearest tile point on the CPU (its row index is what the tooltip asks for).
  */
 
-import type { OverviewGrid, Tile } from "../wire";
+import type { OverviewGrid, Tile } from "../contract/wireOverview";
 import type { Camera, Viewport } from "./camera";
 import { PALETTE_MAX } from "./colors";
 import { linkProgram } from "./shaders";

@@ -1,8 +1,9 @@
 /**
- * GPU picking: the points are drawn into an offscreen RGBA8 framebuffer with
+ * Picking. On the GPU the points are drawn into an offscreen RGBA8 framebuffer with
  * colour = point index + 1 (0 = background), re-drawn only when something that
  * moves points changed, and a small neighbourhood around the cursor is read
- * back so a 2-pixel point can still be hit.
+ * back so a 2-pixel point can still be hit. Large sets pick on the CPU instead, from the
+ * points' screen positions (`nearestWithin`).
  */
 
 /** The 4 bytes (RGBA) that encode point `index` (the shader writes index + 1). */
@@ -100,5 +101,102 @@ export class PickBuffer {
     gl.deleteRenderbuffer(this.color);
     gl.deleteRenderbuffer(this.depth);
     this.fbo = this.color = this.depth = null;
+  }
+}
+
+/** Above this many points, hover and click pick on the CPU (see PointPicker.pickOnCpu). */
+export const CPU_PICK_MIN_POINTS = 200_000;
+
+/** Index of the position (x, y pairs; NaN = hidden) nearest (x, y) within `reach`, or -1. */
+export function nearestWithin(positions: Float32Array, x: number, y: number, reach: number): number {
+  let best = -1;
+  let bestD = reach * reach;
+  const n = positions.length >> 1;
+  for (let i = 0; i < n; i++) {
+    const dx = positions[2 * i] - x;
+    if (dx > reach || dx < -reach) continue; // NaN (hidden) falls through and never wins below
+    const dy = positions[2 * i + 1] - y;
+    if (dy > reach || dy < -reach) continue;
+    const d = dx * dx + dy * dy;
+    if (d <= bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/**
+ * Picking of the drawn points, two ways: on the GPU through the pick buffer (redrawn only when
+ * something that moves points changed), or on the CPU from the points' screen positions (kept
+ * until then too). The pick buffer is made with the context and again when it is restored.
+ */
+export class PointPicker {
+  private buffer: PickBuffer | null = null;
+  private positions: Float32Array | null = null;
+  private positionsDirty = true;
+
+  constructor(private readonly gl: WebGL2RenderingContext) {}
+
+  /** A context was created or restored: a new pick buffer. */
+  restore(): void {
+    this.buffer = new PickBuffer(this.gl);
+  }
+
+  /** The context was lost with the pick buffer. */
+  lost(): void {
+    this.buffer = null;
+  }
+
+  /** Something that moves or resizes points changed: both ways re-pick from scratch. */
+  invalidate(): void {
+    if (this.buffer) this.buffer.dirty = true;
+    this.positionsDirty = true;
+  }
+
+  /**
+   * On the GPU: the index drawn nearest device pixel (x, y) * dpr within `radius` CSS px in a
+   * canvas of `width` x `height` device px, or -1. `drawIds` draws the points' ids into the
+   * bound framebuffer when the buffer is stale.
+   */
+  pickOnGpu(x: number, y: number, radius: number, dpr: number, width: number, height: number, drawIds: () => void): number {
+    const gl = this.gl;
+    const pick = this.buffer;
+    if (!pick) return -1;
+    if (!pick.bind(width, height)) {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      return -1;
+    }
+    if (pick.dirty) {
+      gl.viewport(0, 0, width, height);
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+      drawIds();
+      pick.dirty = false;
+    }
+    const r = Math.max(1, Math.ceil(radius * dpr));
+    const index = pick.read(Math.floor(x * dpr), Math.floor(y * dpr), r);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    return index;
+  }
+
+  /**
+   * On the CPU, for large point counts: reading the GPU pick buffer back stalls the main thread
+   * until every point is drawn again (about a second for 1M points in software rendering); a
+   * scan of the projected positions takes milliseconds. The nearest point whose disc reaches
+   * within `reach` CSS px of (x, y) wins; `positions` projects every point when they moved.
+   */
+  pickOnCpu(x: number, y: number, reach: number, positions: () => Float32Array): number {
+    if (this.positionsDirty || !this.positions) {
+      this.positions = positions();
+      this.positionsDirty = false;
+    }
+    return nearestWithin(this.positions, x, y, reach);
+  }
+
+  /** Delete the pick buffer (unless the context is lost). */
+  dispose(): void {
+    if (this.buffer && !this.gl.isContextLost()) this.buffer.dispose();
+    this.buffer = null;
   }
 }

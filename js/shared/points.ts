@@ -5,20 +5,10 @@
  * again. A widget restored from saved state holds both traits, so it shows every point without a
  * kernel; when its state lacks the rest and no kernel can send it, the store says so.
  */
-import { addPointsPart, arrivedPoints, decodePoints, isBinary, type Points, type PointsRows, typedView } from "../wire";
+import { addPointsPart, arrivedPoints, decodePoints, decodePointsRest, type Points } from "../contract/wirePoints";
 
 /** "replaced": a new `_points` value; "grown": more rows of the current one arrived. */
 export type PointsChange = "replaced" | "grown";
-
-const isIndex = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0;
-
-/** The `_points_rest` value (see encoding.py): null when empty or malformed. */
-export function decodePointsRest(raw: unknown): PointsRows | null {
-  if (typeof raw !== "object" || raw === null) return null;
-  const { version, start, count, data } = raw as Record<string, unknown>;
-  if (!Number.isInteger(version) || !isIndex(start) || !isIndex(count) || !isBinary(data)) return null;
-  return { version: version as number, start, count, data: typedView(data, Uint16Array) };
-}
 
 export interface PointsSource {
   /** Ask the kernel for the rows of a value sent in parts from `start` on. */

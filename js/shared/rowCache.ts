@@ -3,7 +3,7 @@
  * pointer rests on a point for a moment), kept for the most recent rows, and shared by every
  * view of the model.
  */
-import type { RowReply, RowValue } from "../protocol";
+import type { RowReply, RowValue } from "../contract/protocol";
 
 /** A row's metadata: [column, text], text null when the value is missing. */
 export type Row = RowValue[];

@@ -4,8 +4,9 @@
  * asks for once), receives the kernel's replies (tooltip rows to the row cache, the rest to the
  * views), and tells the kernel once that every point is on screen. Views subscribe and draw.
  */
-import { bind, listenModel, modelIdentity, type WidgetModel } from "../model";
-import { decodeReply, type Reply, type RowReply, send } from "../protocol";
+import { isObjectLike } from "../contract/guards";
+import { bind, listenModel, modelIdentity, type WidgetModel } from "../contract/model";
+import { decodeReply, type Reply, type RowReply, send } from "../contract/protocol";
 import { PointsStore } from "./points";
 import { RowCache } from "./rowCache";
 
@@ -22,7 +23,7 @@ export type ViewReply = Exclude<Reply, RowReply>;
 export function kernelBehind(model: WidgetModel): boolean {
   if (model.get("_standalone") === true) return false;
   const layout = model.get("layout");
-  if (typeof layout === "object" && layout !== null && "comm_live" in layout) return (layout as { comm_live: unknown }).comm_live !== false;
+  if (isObjectLike(layout) && "comm_live" in layout) return layout.comm_live !== false;
   return true;
 }
 

@@ -8,9 +8,11 @@
  * `_spec`) and the 2-D/3-D swap. Everything else replies with an error saying
  * a running kernel is needed.
  */
-import type { Handler, WidgetModel } from "../model";
-import { asRequest, decodeSpec, type Reply, type Request } from "../protocol";
-import { decodePoints, decodeSelection, encodeSelection } from "../wire";
+import { isNonNegativeInt, isObjectLike } from "../contract/guards";
+import type { Handler, WidgetModel } from "../contract/model";
+import { asRequest, decodeSpec, type Reply, type Request } from "../contract/protocol";
+import { decodePoints } from "../contract/wirePoints";
+import { decodeSelection, encodeSelection } from "../contract/wireSelection";
 import type { DecodedPayload } from "./payload";
 import { TextTable } from "./texts";
 
@@ -35,13 +37,9 @@ export function offlineMessage(type: string): string {
   return `${what} ${NEEDS_KERNEL}`;
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null;
-}
-
 function columnNames(columns: unknown): string[] {
   if (!Array.isArray(columns)) return [];
-  return columns.filter(isObject).flatMap((c) => (typeof c.name === "string" ? [c.name] : []));
+  return columns.filter(isObjectLike).flatMap((c) => (typeof c.name === "string" ? [c.name] : []));
 }
 
 function validPoints(p: unknown): boolean {
@@ -199,7 +197,7 @@ export class LocalModel implements WidgetModel {
     const column = this.values.get("label_by");
     if (typeof column !== "string" || column === "" || !this.table.has(column)) {
       const old = this.values.get("_labels");
-      if (isObject(old) && Object.keys(old).length > 0) this.assign("_labels", {});
+      if (isObjectLike(old) && Object.keys(old).length > 0) this.assign("_labels", {});
       return;
     }
     const n = this.table.n;
@@ -224,7 +222,8 @@ export class LocalModel implements WidgetModel {
     if (this.disposed) return;
     const request = asRequest(content);
     if (!request) {
-      if (isObject(content)) this.reply({ type: "error", message: offlineMessage(typeof content.type === "string" ? content.type : "") });
+      if (isObjectLike(content))
+        this.reply({ type: "error", message: offlineMessage(typeof content.type === "string" ? content.type : "") });
       return;
     }
     switch (request.type) {
@@ -251,7 +250,7 @@ export class LocalModel implements WidgetModel {
 
   /** The `row` reply: [column, text | null] per column, null where the value is missing. */
   private answerRow(index: unknown): void {
-    if (typeof index === "number" && Number.isInteger(index) && index >= 0 && index < this.table.n) {
+    if (isNonNegativeInt(index) && index < this.table.n) {
       this.reply({ type: "row", index, values: this.table.row(index) });
     }
   }

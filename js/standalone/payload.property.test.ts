@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeLabels } from "../contract/wireColumns";
 import { dataViewAt, PROPERTY_RUNS } from "../testing";
-import { decodeLabels } from "../wire";
 import { decodeBase64, decodePayload, reviveBuffers } from "./payload";
 import { decodeStrings, TextTable } from "./texts";
 

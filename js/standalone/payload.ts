@@ -4,6 +4,7 @@
  * display strings. Binary buffers arrive as `{"$b64": "..."}` and are turned
  * into DataViews here, the same shape the kernel's binary frames have.
  */
+import { isObject } from "../contract/guards";
 
 /**
  * One column's display strings: row i is UTF-8 `text[offsets[i]:offsets[i + 1]]` (uint32 offsets,
@@ -85,10 +86,6 @@ export function decodeBase64(s: string): Uint8Array {
 export function base64ToDataView(s: string): DataView {
   const bytes = decodeBase64(s);
   return new DataView(bytes.buffer, 0, bytes.byteLength);
-}
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { decodeLabels } from "../contract/wireColumns";
+import { decodePoints } from "../contract/wirePoints";
+import { decodeSelection, encodeSelection } from "../contract/wireSelection";
 import { SPEC_WIRE, seededRandom } from "../testing";
-import { decodeLabels, decodePoints, decodeSelection, encodeSelection } from "../wire";
 import { LocalModel } from "./model";
 import { base64ToDataView, decodeBase64, decodePayload, reviveBuffers, type StandalonePayload } from "./payload";
 import { decodeStrings, TextTable } from "./texts";

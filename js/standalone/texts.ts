@@ -5,8 +5,9 @@
  * A missing value (None/NaN in Python) stays distinct from an empty string:
  * the tooltip row says null, search never matches it, its label is "".
  */
-import type { RowValue } from "../protocol";
-import { typedView } from "../wire";
+
+import { typedView } from "../contract/binary";
+import type { RowValue } from "../contract/protocol";
 
 /** One column: row i is UTF-8 `bytes[offsets[i]:offsets[i + 1]]`. */
 export interface TextColumnBytes {

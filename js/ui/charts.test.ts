@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CategoryColumn, NumberColumn } from "../wire";
+import type { CategoryColumn, NumberColumn } from "../contract/wireColumns";
 import {
   binOf,
   categoryBars,

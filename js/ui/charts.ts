@@ -9,7 +9,7 @@
  * Rows an isolated selection hides (`visible`, as the renderer and the lasso know them) are
  * neither counted nor selected: the chart describes the points on screen.
  */
-import type { CategoryColumn, Column, NumberColumn } from "../wire";
+import type { CategoryColumn, Column, NumberColumn } from "../contract/wireColumns";
 import { h, listen } from "./dom";
 
 /** Categories shown by name; the rest are one "other" bar. */

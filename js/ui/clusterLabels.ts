@@ -6,6 +6,7 @@
  * on screen), and the labels are placed with the point labels in one pass (ui/labelOverlay.ts,
  * scene/labels.ts), largest cluster first, so none overlaps another or a point label.
  */
+import { isNonNegativeInt, isObject } from "../contract/guards";
 import type { LabelCandidate } from "../scene/labels";
 
 /** Cluster labels go after the hovered and focused points' labels, before all others. */
@@ -37,12 +38,6 @@ export interface ClusterLevels {
   levels: ClusterLevel[];
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-const isRow = (x: unknown): x is number => typeof x === "number" && Number.isInteger(x) && x >= 0;
-
 /** Decode `_clusters`; null when there are none. Malformed clusters are skipped. */
 export function decodeClusters(raw: unknown): ClusterLevels | null {
   if (!isObject(raw) || !Array.isArray(raw.levels)) return null;
@@ -51,7 +46,7 @@ export function decodeClusters(raw: unknown): ClusterLevels | null {
     if (!isObject(lv) || !Array.isArray(lv.clusters)) continue;
     const clusters: ClusterLabel[] = [];
     for (const c of lv.clusters) {
-      if (!isObject(c) || !isRow(c.row) || typeof c.label !== "string" || !isRow(c.cluster)) continue;
+      if (!isObject(c) || !isNonNegativeInt(c.row) || typeof c.label !== "string" || !isNonNegativeInt(c.cluster)) continue;
       clusters.push({ cluster: c.cluster, label: c.label, size: typeof c.size === "number" ? c.size : 0, row: c.row });
     }
     clusters.sort((a, b) => b.size - a.size);

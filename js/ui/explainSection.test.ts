@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeQuality, type Quality } from "../wire";
+import { decodeQuality, type Quality } from "../contract/wireValues";
 import { DEFAULT_QUALITY_K, type ExplainState, explainNote, qualityK, qualityText } from "./explainSection";
 
 /** `_quality` as explain.quality_payload() writes it. */

@@ -7,9 +7,9 @@
  * note on what is shown (none found yet, found or measured on an earlier layout, contours in
  * 2-D only). Reports through its handlers only; column names and scores go through textContent.
  */
-import type { Column, Quality } from "../wire";
-import { h, listen } from "./dom";
-import { button, clampInput, field, input, section, select, setOptions } from "./panel";
+import type { Column } from "../contract/wireColumns";
+import type { Quality } from "../contract/wireValues";
+import { button, clampInput, field, h, input, listen, section, select, setOptions } from "./dom";
 
 /** Neighbours per point a layout check uses unless the user types another number. */
 export const DEFAULT_QUALITY_K = 10;

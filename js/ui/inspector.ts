@@ -4,9 +4,9 @@
  * and its nearest neighbours, closest first. Clicking a neighbour focuses it.
  * Text only through textContent.
  */
-import type { Spec } from "../protocol";
-import type { Neighbors } from "../wire";
-import { formatDistance } from "../wire";
+import type { Spec } from "../contract/protocol";
+import type { Neighbors } from "../contract/wireColumns";
+import { formatDistance } from "../contract/wireColumns";
 import { h, listen } from "./dom";
 import { truncate } from "./tooltip";
 

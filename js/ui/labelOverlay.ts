@@ -4,6 +4,8 @@
  * label (from `_labels`), gathered in priority order and placed by
  * scene/labels.ts so that labels never overlap. Text is drawn with fillText.
  */
+
+import type { Labels } from "../contract/wireColumns";
 import { binarySearch } from "../interaction/selection";
 import { cssColor, type RGB } from "../scene/colors";
 import {
@@ -16,7 +18,6 @@ import {
   PRIORITY_SELECTED,
   placeLabels,
 } from "../scene/labels";
-import type { Labels } from "../wire";
 import { anchorRows, type ClusterLevels, chooseLevel, clusterCandidates, PRIORITY_CLUSTER } from "./clusterLabels";
 import { h } from "./dom";
 

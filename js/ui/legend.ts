@@ -4,8 +4,8 @@
  * and, when the points are sized by a column, the sizes of its minimum and maximum.
  */
 
+import type { CategoryColumn, Column, NumberColumn } from "../contract/wireColumns";
 import { categoryLegend, cssColor, formatNumber, lutGradientCss, MISSING_COLOR, type RGB } from "../scene/colors";
-import type { CategoryColumn, Column, NumberColumn } from "../wire";
 import { h } from "./dom";
 
 /** Number of NaN (missing) values. */

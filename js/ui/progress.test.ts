@@ -1,11 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { decodeSpec } from "../protocol";
+import { decodeSpec } from "../contract/protocol";
+import { decodeProgress } from "../contract/wireValues";
 import { SPEC_WIRE } from "../testing";
-import { decodeProgress } from "../wire";
 import { progressText } from "./progress";
 
 const spec = decodeSpec(SPEC_WIRE);
 const text = (raw: Record<string, unknown>): string => progressText(decodeProgress(raw), spec);
+
+describe("progressText", () => {
+  it("formats a running t-SNE and falls back to the message", () => {
+    const spec = decodeSpec(SPEC_WIRE);
+    const p = decodeProgress({ method: "tsne", state: "running", iteration: 250, total: 750, eta_s: 4.2, message: "" });
+    expect(progressText(p, spec)).toBe("t-SNE \u00b7 iteration 250 / 750 \u00b7 ~4 s left");
+    expect(progressText(decodeProgress({ method: "umap", state: "error", message: "umap-learn is not installed" }), spec)).toBe(
+      "umap-learn is not installed",
+    );
+    expect(progressText(decodeProgress({ method: "umap", state: "paused", iteration: 5, total: 200 }), spec)).toBe(
+      "UMAP \u00b7 iteration 5 / 200 \u00b7 paused",
+    );
+  });
+});
 
 describe("progressText with the kernel's phases", () => {
   it("shows the phase text of a running layout, before its first iteration", () => {

@@ -5,8 +5,8 @@
  * The kernel writes the phase text (`message`) and the time left of a phase it can count
  * (`eta_s`, also for steps that are not iterations); this adds the method, pause and time left.
  */
-import { methodLabel, type Spec } from "../protocol";
-import type { Progress } from "../wire";
+import { methodLabel, type Spec } from "../contract/protocol";
+import type { Progress } from "../contract/wireValues";
 
 /** "t-SNE · optimising layout 250/750 · ~4 s left", or the message; labels come from `spec`. */
 export function progressText(p: Progress, spec: Spec | null): string {

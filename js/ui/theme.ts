@@ -1,4 +1,4 @@
-/** Read the host's theme colours (JupyterLab CSS variables resolve through style.css). */
+/** Read the host's theme colours (JupyterLab CSS variables resolve through style/theme.css). */
 import { parseCssRgb, type RGB } from "../scene/colors";
 
 let probe: CanvasRenderingContext2D | null | undefined;
@@ -179,7 +179,7 @@ function cssToRgbOrNull(css: string): RGB | null {
 
 /**
  * Mark `root` with the host and scheme of its page (`data-pw-host`, `data-pw-scheme`), which
- * style.css turns into colours; returns what it found.
+ * style/theme.css turns into colours; returns what it found.
  */
 export function markHostTheme(root: HTMLElement): HostTheme {
   const theme = detectHostTheme(documentProbe(root));

@@ -6,7 +6,7 @@
  * to the next on the GPU (scene/transition.ts); the step then goes to the kernel. No model here:
  * `show` draws a step, `commit` tells the kernel.
  */
-import type { Timeline } from "../wire";
+import type { Timeline } from "../contract/wireTimeline";
 import { h, listen } from "./dom";
 
 /** Animation from one step to the next while playing, and from a slider move (ms). */

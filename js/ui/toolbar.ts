@@ -2,7 +2,7 @@
  * The toolbar: panel toggle, colour-by select, 2D/3D toggle, Fit, Clear,
  * the thumbnails toggle (when there are images) and PNG export.
  */
-import type { CategoryColumn, NumberColumn } from "../wire";
+import type { CategoryColumn, NumberColumn } from "../contract/wireColumns";
 import { h, listen } from "./dom";
 
 export interface ToolbarHandlers {

@@ -2,7 +2,7 @@
  * Hover tooltip: "#index" and the row's metadata, all as text (textContent, never HTML). A missing
  * value shows as a muted dash titled "missing"; an empty string as an empty cell.
  */
-import type { RowValue } from "../protocol";
+import type { RowValue } from "../contract/protocol";
 import { h } from "./dom";
 
 const MAX_VALUE_CHARS = 300;

@@ -4,7 +4,12 @@
  * dimensionality are shown, then applies once; the model's echo of the view's own camera is
  * ignored. The host (the renderer) comes in as callbacks.
  */
+import { bind, save, type WidgetModel } from "../contract/model";
+import type { Points } from "../contract/wirePoints";
 import { type Camera, type CameraWire, cameraFromWire, cameraToWire } from "../scene/camera";
+import type { Renderer } from "../scene/renderer";
+import type { PointsChange } from "../shared/points";
+import type { Signal } from "./signal";
 
 /** Quiet time after a camera gesture before the camera is synced to Python. */
 export const CAMERA_SYNC_MS = 250;
@@ -66,5 +71,66 @@ export class CameraSync {
   dispose(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+}
+
+/** What a view's camera reads and follows. */
+export interface CameraParts {
+  /** The renderer, and when it fitted the view. */
+  stage: { readonly renderer: Renderer | null; readonly fitted: Signal };
+  /** The points drawn (their dimensionality decides which camera applies), and when they change (view/drawing.ts). */
+  drawing: { readonly points: Points | null; readonly pointsShown: Signal<[PointsChange]> };
+  /** Told when a camera from the model was applied (the view moved; view/overview.ts). */
+  overview: { moved(): void };
+}
+
+/**
+ * The camera of a view, synced with the `camera` trait: the view's camera goes to the model a
+ * moment after a gesture or a fit; the model's applies once points of its dimensionality show.
+ */
+export class CameraBinder {
+  readonly sync: CameraSync;
+  private readonly offs: (() => void)[];
+
+  constructor(
+    private readonly model: WidgetModel,
+    { stage, drawing, overview }: CameraParts,
+  ) {
+    const sync = new CameraSync({
+      camera: () => stage.renderer?.camera ?? null,
+      shown: () => {
+        const r = stage.renderer;
+        const points = drawing.points;
+        return r && points ? { dims: points.dims, radius: r.dataRadius } : null;
+      },
+      apply: (cam) => {
+        stage.renderer?.applyCamera(cam);
+        overview.moved();
+      },
+      write: (value) => save(model, "camera", value),
+    });
+    this.sync = sync;
+    this.offs = [
+      stage.fitted.on(() => sync.moved()),
+      drawing.pointsShown.on((change) => {
+        if (change === "replaced") sync.applyPending();
+      }),
+    ];
+  }
+
+  /** The user moved the camera. */
+  moved(): void {
+    this.sync.moved();
+  }
+
+  /** Apply `camera` from the model now and on change; returns the unbind functions. */
+  bind(): (() => void)[] {
+    const { model, sync } = this;
+    return [bind(model, "camera", () => sync.changed(model.get("camera")))];
+  }
+
+  dispose(): void {
+    this.sync.dispose();
+    for (const off of this.offs.splice(0)) off();
   }
 }

@@ -1,16 +1,22 @@
 /**
- * The view's controls: the toolbar, the side panel and the inspector, wired to the model (trait
- * writes), to the kernel (protocol requests) and to the view (plain callbacks). On a saved page
- * (no kernel) only what works offline is offered. `bindControls` shows the model keys that only
- * the controls show.
+ * The view's controls: the toolbar, the side panel (open by default on wide widgets) and the
+ * inspector, placed in the shell and wired to the model (trait writes), to the kernel (protocol
+ * requests) and to the view (plain callbacks). They are built before the parts of the view that
+ * show their state in them, so what they ask of the view is connected once those exist
+ * (`connect`). On a saved page (no kernel) only what works offline is offered. `bindControls`
+ * shows the model keys that only the controls show.
  */
-import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../model";
-import { decodeSpec, type Request } from "../protocol";
+import { finiteOr } from "../contract/guards";
+import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../contract/model";
+import { decodeSpec, type Request, send } from "../contract/protocol";
+import { decodeOverview } from "../contract/wireOverview";
+import { decodeBookmarks } from "../contract/wireValues";
+import type { Renderer } from "../scene/renderer";
 import { offlineMessage } from "../standalone/model";
 import { Inspector } from "../ui/inspector";
-import { Panel } from "../ui/panel";
+import { Panel } from "../ui/panel/panel";
 import { Toolbar } from "../ui/toolbar";
-import { decodeBookmarks, decodeOverview } from "../wire";
+import { panelToggle, type Shell } from "./shell";
 
 /** Whether `_overview` holds an overview (it is `{}` when off). */
 function isOverviewOn(raw: unknown): boolean {
@@ -18,7 +24,7 @@ function isOverviewOn(raw: unknown): boolean {
   return d.ok && d.value !== null;
 }
 
-/** What the controls ask of the view. */
+/** What the controls ask of the view (`viewActions` makes it from the view's parts). */
 export interface ViewActions {
   /** Send a request the user waits on (clears the error line first). */
   request(req: Request): void;
@@ -28,41 +34,75 @@ export interface ViewActions {
   fit(): void;
   /** Clear the selection and the focus. */
   clearAll(): void;
-  togglePanel(): void;
   download(): void;
+  /** The focused row (-1: none). */
+  focus(): number;
   setFocus(index: number): void;
   /** The inspector was closed, or a semantic query was asked (`dismissed` false). */
   setQueryDismissed(dismissed: boolean): void;
   hover(index: number): void;
 }
 
+/** The parts of the view the controls act on. */
+export interface ControlledParts {
+  model: WidgetModel;
+  /** The error line: a request the user waits on clears it first. */
+  showError(message: string): void;
+  stage: { readonly renderer: Renderer | null; download(): void };
+  /** Shows a new colour column or the thumbnails toggle at once (view/drawing.ts). */
+  drawing: { showColorBy(): void; showImages(): void };
+  /** Selection and focus (view/emphasis.ts). */
+  emphasis: {
+    readonly state: { readonly focus: number };
+    clearAll(): void;
+    setFocus(index: number): void;
+    setQueryDismissed(dismissed: boolean): void;
+  };
+}
+
+/** What the controls ask of `parts`. */
+export function viewActions({ model, showError, stage, drawing, emphasis }: ControlledParts): ViewActions {
+  return {
+    request: (req) => {
+      showError("");
+      send(model, req);
+    },
+    colorByChanged: () => drawing.showColorBy(),
+    showImagesChanged: () => drawing.showImages(),
+    fit: () => stage.renderer?.fit(),
+    clearAll: () => emphasis.clearAll(),
+    download: () => stage.download(),
+    focus: () => emphasis.state.focus,
+    setFocus: (index) => emphasis.setFocus(index),
+    setQueryDismissed: (dismissed) => emphasis.setQueryDismissed(dismissed),
+    hover: (index) => stage.renderer?.setHover(index),
+  };
+}
+
 export interface Controls {
   toolbar: Toolbar;
   panel: Panel;
   inspector: Inspector;
+  /** What the controls ask of the view, from now on (before, they ask nothing: no user has acted yet). */
+  connect(actions: ViewActions): void;
   dispose(): void;
 }
 
-export function createControls(model: WidgetModel, view: ViewActions, focus: () => number): Controls {
-  const toolbar: Toolbar = new Toolbar({
-    onColorBy: (name) => {
-      save(model, "color_by", name);
-      view.colorByChanged();
-    },
-    onDimensions: (dims) => {
-      toolbar.setDimensions(dims);
-      panel.setDimensions(dims);
-      if (model.get("dimensions") !== dims) save(model, "dimensions", dims);
-    },
-    onFit: () => view.fit(),
-    onClear: () => view.clearAll(),
-    onTogglePanel: () => view.togglePanel(),
-    onImages: (show) => {
-      save(model, "show_images", show);
-      view.showImagesChanged();
-    },
-    onExport: () => view.download(),
-  });
+/** Build the controls into `shell`: the toolbar in its slot, the panel and the inspector either side of the stage. */
+export function createControls(model: WidgetModel, shell: Shell): Controls {
+  let connected: ViewActions | null = null;
+  const view: ViewActions = {
+    request: (req) => connected?.request(req),
+    colorByChanged: () => connected?.colorByChanged(),
+    showImagesChanged: () => connected?.showImagesChanged(),
+    fit: () => connected?.fit(),
+    clearAll: () => connected?.clearAll(),
+    download: () => connected?.download(),
+    focus: () => connected?.focus() ?? -1,
+    setFocus: (index) => connected?.setFocus(index),
+    setQueryDismissed: (dismissed) => connected?.setQueryDismissed(dismissed),
+    hover: (index) => connected?.hover(index),
+  };
   const panel: Panel = new Panel({
     project: (method, params) => view.request({ type: "project", method, params }),
     control: (action) => view.request({ type: "control", action }),
@@ -86,19 +126,47 @@ export function createControls(model: WidgetModel, view: ViewActions, focus: () 
     sizeBy: (column) => save(model, "size_by", column),
     sizeRange: (range) => save(model, "size_range", range),
   });
+  const panelOpen = panelToggle(shell.root);
+  const toolbar: Toolbar = new Toolbar({
+    onColorBy: (name) => {
+      save(model, "color_by", name);
+      view.colorByChanged();
+    },
+    onDimensions: (dims) => {
+      toolbar.setDimensions(dims);
+      panel.setDimensions(dims);
+      if (model.get("dimensions") !== dims) save(model, "dimensions", dims);
+    },
+    onFit: () => view.fit(),
+    onClear: () => view.clearAll(),
+    onTogglePanel: () => panelOpen.toggle(),
+    onImages: (show) => {
+      save(model, "show_images", show);
+      view.showImagesChanged();
+    },
+    onExport: () => view.download(),
+  });
   const inspector = new Inspector({
     focus: (index) => view.setFocus(index),
     k: (k) => save(model, "k_neighbors", k),
     metric: (m) => save(model, "metric", m),
     close: () => {
-      if (focus() >= 0) view.setFocus(-1);
+      if (view.focus() >= 0) view.setFocus(-1);
       else view.setQueryDismissed(true);
     },
     hover: (index) => view.hover(index),
   });
 
+  shell.toolbarSlot.replaceWith(toolbar.el);
+  shell.body.append(panel.el, shell.stage, inspector.el);
+  panelOpen.follow((open) => {
+    panel.el.hidden = !open;
+    toolbar.setPanelOpen(open);
+  });
+
   // A saved page (standalone): no kernel, so offer only what works offline.
   if (model.get("_standalone") === true) {
+    shell.root.classList.add("pw-standalone");
     const saved = model.get("_standalone_dims");
     toolbar.setStandalone(Array.isArray(saved) ? saved.filter((d): d is number => typeof d === "number") : [2, 3]);
     panel.setStandalone();
@@ -108,7 +176,12 @@ export function createControls(model: WidgetModel, view: ViewActions, focus: () 
     toolbar,
     panel,
     inspector,
+    connect: (actions) => {
+      connected = actions;
+    },
     dispose: () => {
+      panelOpen.dispose();
+      connected = null;
       toolbar.dispose();
       panel.dispose();
       inspector.dispose();
@@ -140,7 +213,7 @@ export function bindControls(model: WidgetModel, { toolbar, panel, inspector }: 
       "_pca_variance",
       () => {
         const v = model.get("_pca_variance");
-        panel.setPcaVariance(Array.isArray(v) ? v.map((x) => (typeof x === "number" && Number.isFinite(x) ? x : Number.NaN)) : []);
+        panel.setPcaVariance(Array.isArray(v) ? v.map((x) => finiteOr(x, Number.NaN)) : []);
       },
     ],
     ["projection", projection],

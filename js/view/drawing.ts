@@ -3,35 +3,41 @@
  * in place as parts arrive), the columns and the colour column with its legend, how points
  * look (colour map, palette, point size, opacity, size column; shown in the panel too), the
  * thumbnails, the semantic query point and the progress of a running layout (whose positions
- * stream in without refits).
+ * stream in without refits; the status line reports the kernel's work under way). The parts
+ * that follow the points listen to `pointsShown`.
  */
-import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../model";
-import { type AppearanceSpec, decodeSpec } from "../protocol";
+import { isFiniteNumber } from "../contract/guards";
+import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../contract/model";
+import { type AppearanceSpec, decodeSpec } from "../contract/protocol";
+import { type CategoryColumn, type Column, colorableColumns, decodeColumns } from "../contract/wireColumns";
+import { decodeSprites, type Points, type Sprites } from "../contract/wirePoints";
+import { decodeProgress, decodeQueryPoint, type Progress, type QueryPoint } from "../contract/wireValues";
 import { colorMapLut, paletteColors, type RGB } from "../scene/colors";
-import type { PointsChange } from "../shared/points";
+import { missingMessage, type PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
-import type { Panel } from "../ui/panel";
+import type { Panel } from "../ui/panel/panel";
+import { statusActivity } from "../ui/progress";
+import type { StatusLine } from "../ui/status";
 import type { Toolbar } from "../ui/toolbar";
-import * as wire from "../wire";
+import { Signal } from "./signal";
 import type { Stage } from "./stage";
 
 export interface DrawingHooks {
   toolbar: Toolbar;
   panel: Panel;
-  /** The points were replaced (hover cleared, a pending camera may now apply) or grew. */
-  pointsChanged(change: PointsChange): void;
-  /** Rebuild the per-point flags (their count follows the points). */
-  updateFlags(): void;
+  status: StatusLine;
+  /** A kernel answers (a saved page reports no work under way). */
+  kernel: boolean;
   showError(message: string): void;
-  /** The kernel's progress changed (the status line reports work under way). */
-  progressChanged(p: wire.Progress): void;
+  /** Say what the view cannot show ("" hides it): rows a restored widget will not get. */
+  showNotice(message: string): void;
 }
 
-const active = (p: wire.Progress): boolean => p.state === "running" || p.state === "paused";
+const active = (p: Progress): boolean => p.state === "running" || p.state === "paused";
 
 /** `size_range` as the model holds it (a pair of positive numbers); [1, 1] (one size) otherwise. */
 export function sizeRangeOf(raw: unknown): [number, number] {
-  if (Array.isArray(raw) && raw.length === 2 && raw.every((x) => typeof x === "number" && Number.isFinite(x) && x > 0)) {
+  if (Array.isArray(raw) && raw.length === 2 && raw.every((x) => isFiniteNumber(x) && x > 0)) {
     return [raw[0] as number, raw[1] as number];
   }
   return [1, 1];
@@ -44,19 +50,21 @@ export function opacityOf(raw: unknown): number {
 
 export class Drawing {
   /** The points drawn: the rows of the model's value that have arrived. */
-  points: wire.Points | null = null;
-  columns: wire.Column[] = [];
-  queryPoint: wire.QueryPoint | null = null;
-  private sprites: wire.Sprites | null = null;
+  points: Points | null = null;
+  /** The points drawn were replaced, or grew (after the renderer and the legend have them). */
+  readonly pointsShown = new Signal<[PointsChange]>();
+  columns: Column[] = [];
+  queryPoint: QueryPoint | null = null;
+  private sprites: Sprites | null = null;
   /** The kernel's colour maps and palettes (from `_spec`). */
   private appearance: AppearanceSpec | null = null;
   private lut: Uint8Array = colorMapLut(null, "");
   private palette: RGB[] = paletteColors(null, "");
-  private progress = wire.decodeProgress(null);
+  private progress = decodeProgress(null);
   /** A layout started: its first positions refit; later ones stream in. */
   private awaitingFirstFrame = false;
   /** The overview's colour column (its categories, no per-row codes) and rows, when the overview is on. */
-  private overviewColumn: wire.CategoryColumn | null = null;
+  private overviewColumn: CategoryColumn | null = null;
   private overviewRows = 0;
 
   constructor(
@@ -99,7 +107,7 @@ export class Drawing {
   }
 
   /** The overview's categorical column (null: overview off, or no column) and its rows: the legend shows it. */
-  setOverviewColumn(column: wire.CategoryColumn | null, rows: number): void {
+  setOverviewColumn(column: CategoryColumn | null, rows: number): void {
     this.overviewColumn = column;
     this.overviewRows = rows;
     this.showLegend();
@@ -122,24 +130,26 @@ export class Drawing {
         this.showAppearance();
       }),
       bind(model, "_columns", () => {
-        this.columns = wire.decodeColumns(model.get("_columns"));
+        this.columns = decodeColumns(model.get("_columns"));
         stage.renderer?.setColumns(this.columns);
-        hooks.toolbar.setColumns(wire.colorableColumns(this.columns), stringAt(model, "color_by", ""));
+        hooks.toolbar.setColumns(colorableColumns(this.columns), stringAt(model, "color_by", ""));
         hooks.panel.setColumns(this.columns, stringAt(model, "label_by", ""));
         this.showColorBy();
         this.showAppearance();
       }),
       bind(model, "_progress", () => {
         const wasRunning = active(this.progress);
-        this.progress = wire.decodeProgress(model.get("_progress"));
+        this.progress = decodeProgress(model.get("_progress"));
         if (active(this.progress) && !wasRunning) this.awaitingFirstFrame = true;
         stage.renderer?.setStreaming(active(this.progress) && !this.awaitingFirstFrame);
         if (this.progress.state === "error" && this.progress.message) hooks.showError(this.progress.message);
         hooks.panel.setProgress(this.progress);
-        hooks.progressChanged(this.progress);
+        hooks.status.setActivity(hooks.kernel ? statusActivity(this.progress, decodeSpec(model.get("_spec"))) : "");
       }),
       // The points follow the progress (a running layout streams them) and precede the rest.
       this.bindPoints(),
+      // Rows a restored widget will not get (its saved state holds the first part only): say so.
+      subscribeNow(this.shared.points, () => hooks.showNotice(missingMessage(this.shared.points))),
       bind(model, "color_by", () => this.showColorBy()),
       bind(model, "point_size", () => {
         stage.renderer?.setPointSize(numberAt(model, "point_size", 0));
@@ -149,11 +159,11 @@ export class Drawing {
         bind(model, key, () => this.showAppearance()),
       ),
       bind(model, "_query_point", () => {
-        this.queryPoint = wire.decodeQueryPoint(model.get("_query_point"));
+        this.queryPoint = decodeQueryPoint(model.get("_query_point"));
         stage.renderer?.requestRender();
       }),
       bind(model, "_sprites", () => {
-        this.sprites = decodeAt(model, "_sprites", wire.decodeSprites);
+        this.sprites = decodeAt(model, "_sprites", decodeSprites);
         const err = stage.renderer?.setSprites(this.sprites) ?? "";
         if (err) {
           this.sprites = null;
@@ -176,9 +186,8 @@ export class Drawing {
         this.awaitingFirstFrame = false;
         r?.setPoints(this.points);
       }
-      this.hooks.updateFlags();
       this.showLegend();
-      this.hooks.pointsChanged(change);
+      this.pointsShown.emit(change);
     };
     const off = this.shared.points.subscribe(show);
     show("replaced");
@@ -205,4 +214,11 @@ export class Drawing {
       size: sized?.kind === "number" && base > 0 ? { column: sized, minPx: base * lo, maxPx: base * hi } : null,
     });
   }
+}
+
+/** `store.subscribe(listener)`, and `listener` run once now. */
+function subscribeNow(store: { subscribe(listener: () => void): () => void }, listener: () => void): () => void {
+  const off = store.subscribe(listener);
+  listener();
+  return off;
 }

@@ -2,55 +2,70 @@
  * Selection, focus and neighbours between the model, the renderer and the inspector: applies
  * the user's selections and focus to the model (a large selection's redraw waits for the
  * kernel's receipt), shows the model's in the renderer's flags, the status line, the panel and
- * the inspector. The state itself is view/state.ts's.
+ * the inspector. The state itself is view/state.ts's. The flags follow the points drawn and the
+ * overview; the parts that follow the selection listen to `selectionChanged`.
  */
-import { bind, decodeAt, numberAt, save, type WidgetModel } from "../model";
+import { bind, decodeAt, numberAt, save, type WidgetModel } from "../contract/model";
+import { decodeLabels, decodeNeighbors, type Labels } from "../contract/wireColumns";
+import type { Points } from "../contract/wirePoints";
+import { decodeSelection, encodeSelection } from "../contract/wireSelection";
 import type { Renderer } from "../scene/renderer";
+import type { PointsChange } from "../shared/points";
+import type { Shared } from "../shared/shared";
 import type { Inspector } from "../ui/inspector";
 import { labelOf } from "../ui/labelOverlay";
-import type { Panel } from "../ui/panel";
+import type { Panel } from "../ui/panel/panel";
 import type { StatusLine } from "../ui/status";
-import * as wire from "../wire";
+import { Signal } from "./signal";
 import { FlagsSchedule, selectionRedrawDelay, ViewState } from "./state";
 
-export interface EmphasisOutputs {
-  /** The points drawn now (null: none). */
-  points(): wire.Points | null;
-  /** Rows of the value on screen, all parts counted. */
-  total(): number;
-  renderer(): Renderer | null;
+/** The points drawn, and when they change (view/drawing.ts). */
+export interface DrawnPoints {
+  readonly points: Points | null;
+  readonly pointsShown: Signal<[PointsChange]>;
+}
+
+/** What the emphasis reads and where it shows it. */
+export interface EmphasisParts {
+  drawing: DrawnPoints;
+  /** The density overview (view/overview.ts): its rows (0: off; no point is drawn, the status counts its rows), and when it changes. */
+  overview: { readonly rows: number; readonly changed: Signal };
+  stage: { readonly renderer: Renderer | null };
   status: StatusLine;
   panel: Panel;
   inspector: Inspector;
   /** Marked `pw-inspecting` while the inspector is shown. */
   root: HTMLElement;
-  /** The selection changed (from a gesture, the chart or the model). */
-  selectionChanged?(indices: Uint32Array): void;
-  /** Rows of the density overview (0: off): no point is drawn, the status counts its rows. */
-  overviewRows?(): number;
 }
 
 export class Emphasis {
   readonly state = new ViewState();
   /** `_labels`, for the focused row's title in the inspector. */
-  labels: wire.Labels | null = null;
+  labels: Labels | null = null;
+  /** The selection changed (from a gesture, the chart or the model). */
+  readonly selectionChanged = new Signal<[Uint32Array]>();
   private lastSentSelection: unknown = null;
   private readonly schedule = new FlagsSchedule(() => this.updateFlags());
+  private readonly offs: (() => void)[];
 
   constructor(
     private readonly model: WidgetModel,
-    private readonly out: EmphasisOutputs,
+    /** The model's points: the status counts every row of a value sent in parts. */
+    private readonly shared: Shared,
+    private readonly out: EmphasisParts,
     /** A kernel answers (false on a saved page: no receipt to wait for). */
     private readonly kernel: boolean,
-  ) {}
+  ) {
+    this.offs = [out.drawing.pointsShown.on(() => this.updateFlags()), out.overview.changed.on(() => this.updateFlags())];
+  }
 
   /** Rebuild the per-point flags and what counts them. */
   updateFlags(): void {
-    const points = this.out.points();
+    const points = this.out.drawing.points;
     const n = points?.n ?? 0;
     const { flags, count, emphasis } = this.state.composeFlags(n, points?.visible ?? null);
-    this.out.renderer()?.setSelection(flags, count, emphasis);
-    const rows = this.out.overviewRows?.() ?? 0;
+    this.out.stage.renderer?.setSelection(flags, count, emphasis);
+    const rows = this.out.overview.rows;
     if (rows > 0) {
       // The overview: every row is there (as a grid or tiles); a selection too large to send is its count.
       const raw = this.model.get("selected") as { lazy?: unknown; count?: unknown } | null;
@@ -59,7 +74,7 @@ export class Emphasis {
       this.out.panel.setSelectedCount(selected);
       return;
     }
-    this.out.status.set(n, count, this.out.total() || n);
+    this.out.status.set(n, count, (this.shared.points.received?.n ?? 0) || n);
     this.out.panel.setSelectedCount(count);
   }
 
@@ -74,18 +89,18 @@ export class Emphasis {
   changed(): void {
     this.updateFlags();
     this.updateInspector();
-    this.out.renderer()?.requestRender();
+    this.out.stage.renderer?.requestRender();
   }
 
   /** Apply a selection (sorted unique indices); send it to Python when it came from a gesture. */
   applySelection(indices: Uint32Array, fromUser: boolean): void {
     this.state.selection = indices;
-    this.out.selectionChanged?.(indices);
+    this.selectionChanged.emit(indices);
     if (!fromUser) {
       this.updateFlags();
       return;
     }
-    const value = wire.encodeSelection(indices);
+    const value = encodeSelection(indices);
     this.lastSentSelection = value;
     save(this.model, "selected", value);
     this.schedule.schedule(selectionRedrawDelay(value.indices.byteLength, this.kernel));
@@ -122,12 +137,12 @@ export class Emphasis {
     const { model } = this;
     return [
       bind(model, "_labels", () => {
-        this.labels = decodeAt(model, "_labels", wire.decodeLabels);
+        this.labels = decodeAt(model, "_labels", decodeLabels);
         this.updateInspector();
-        this.out.renderer()?.requestRender();
+        this.out.stage.renderer?.requestRender();
       }),
       bind(model, "_neighbors", () => {
-        this.state.setNeighbors(decodeAt(model, "_neighbors", wire.decodeNeighbors));
+        this.state.setNeighbors(decodeAt(model, "_neighbors", decodeNeighbors));
         this.changed();
       }),
     ];
@@ -139,12 +154,12 @@ export class Emphasis {
     return [
       bind(model, "selected", () => {
         const value = model.get("selected");
-        if (value !== this.lastSentSelection) this.applySelection(wire.decodeSelection(value), false); // else our own echo
+        if (value !== this.lastSentSelection) this.applySelection(decodeSelection(value), false); // else our own echo
       }),
       bind(model, "focus", () => {
         const f = Math.floor(numberAt(model, "focus", -1));
         // In overview mode no point is sent (n = 0): a focus is any of the overview's rows.
-        const rows = this.out.points()?.n || (this.out.overviewRows?.() ?? 0);
+        const rows = this.out.drawing.points?.n || this.out.overview.rows;
         this.state.setFocus(f >= 0 && f < rows ? f : -1);
         this.changed();
       }),
@@ -153,5 +168,7 @@ export class Emphasis {
 
   dispose(): void {
     this.schedule.cancel();
+    for (const off of this.offs.splice(0)) off();
+    this.selectionChanged.clear();
   }
 }

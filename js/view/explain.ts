@@ -4,18 +4,33 @@
  * `_quality` (its last layout check); gives the label overlay the levels to name
  * (view/stage.ts draws them with the point labels), and traces the density of the drawn points
  * after frames (ui/density.ts, throttled) into the renderer's underlay, in 2-D views. The
- * panel's "Map" section writes the traits and asks the kernel to find clusters or check the
+ * panel's "Map" section (appended to the panel) writes the traits and asks the kernel to find clusters or check the
  * layout (both run in the background there; the status line shows their phases, and the
  * results arrive as `_clusters` and `_quality`, which turn the names on or colour the map).
  */
-import { bind, save, type WidgetModel } from "../model";
-import { send } from "../protocol";
+import { bind, save, type WidgetModel } from "../contract/model";
+import { send } from "../contract/protocol";
+import type { Column } from "../contract/wireColumns";
+import { decodeQuality, type Quality } from "../contract/wireValues";
 import { type ClusterLevels, decodeClusters } from "../ui/clusterLabels";
 import { DensityDriver, DensityLayer, densityContours, positionsKey } from "../ui/density";
 import { ExplainSection } from "../ui/explainSection";
 import { readTheme } from "../ui/theme";
-import { type Column, decodeQuality, type Quality } from "../wire";
 import type { Stage } from "./stage";
+
+/** Where the explanations show and what they read. */
+export interface ExplainParts {
+  stage: Stage;
+  /** The widget's root: the density's ink follows its theme. */
+  root: HTMLElement;
+  /** The panel's element: the "Map" section goes last in it. */
+  panel: HTMLElement;
+  /** The columns clusters may be named from (view/drawing.ts). */
+  drawing: { readonly columns: readonly Column[] };
+  /** A kernel answers (false on a saved page: finding and checking need one). */
+  kernel: boolean;
+  showError(message: string): void;
+}
 
 export class Explain {
   readonly section: ExplainSection;
@@ -28,14 +43,17 @@ export class Explain {
   /** What the contours on the underlay were traced from ("" when none are drawn). */
   private traced = "";
 
+  private readonly stage: Stage;
+  private readonly root: HTMLElement;
+  private readonly drawing: { readonly columns: readonly Column[] };
+
   constructor(
     private readonly model: WidgetModel,
-    private readonly stage: Stage,
-    private readonly root: HTMLElement,
-    private readonly columns: () => readonly Column[],
-    kernel: boolean,
-    showError: (message: string) => void,
+    { stage, root, panel, drawing, kernel, showError }: ExplainParts,
   ) {
+    this.stage = stage;
+    this.root = root;
+    this.drawing = drawing;
     this.section = new ExplainSection(
       {
         showClusters: (on) => save(model, "show_clusters", on),
@@ -51,6 +69,7 @@ export class Explain {
       },
       kernel,
     );
+    panel.append(this.section.el);
   }
 
   /** Cluster levels for the labels, while they are shown. */
@@ -81,7 +100,8 @@ export class Explain {
         this.quality = decodeQuality(model.get("_quality"));
         this.showState();
       }),
-      bind(model, "_columns", () => this.section.setColumns(this.columns())),
+      bind(model, "_columns", () => this.section.setColumns(this.drawing.columns)),
+      this.stage.framed.on(() => this.frame()),
       () => this.dispose(),
     ];
   }

@@ -86,13 +86,22 @@ export function createShell(el: HTMLElement, status: HTMLElement): Shell {
   };
 }
 
+/** The panel's open state (see panelToggle). */
+export interface PanelToggle {
+  toggle(): void;
+  /** Call `show(open)` now and on every change (it shows or hides the panel). */
+  follow(show: (open: boolean) => void): void;
+  dispose(): void;
+}
+
 /**
  * The panel's open state: opens by default when `root` is wider than PANEL_MIN_WIDTH, until
- * the user toggles it. `show(open)` shows or hides the panel.
+ * the user toggles it. Made before the controls whose toggle it is; they follow it once built.
  */
-export function panelToggle(root: HTMLElement, show: (open: boolean) => void): { toggle(): void; dispose(): void } {
+export function panelToggle(root: HTMLElement): PanelToggle {
   let open = false;
   let chosen = false;
+  let show = (_open: boolean): void => {};
   const set = (value: boolean): void => {
     open = value;
     root.classList.toggle("pw-panel-open", value);
@@ -108,6 +117,10 @@ export function panelToggle(root: HTMLElement, show: (open: boolean) => void): {
     toggle: () => {
       chosen = true;
       set(!open);
+    },
+    follow: (listener) => {
+      show = listener;
+      listener(open);
     },
     dispose: () => ro.disconnect(),
   };
@@ -134,7 +147,7 @@ export function watchSize(stage: HTMLElement, onResize: () => void): () => void 
 }
 
 /**
- * Mark `root` with its host's theme (ui/theme.ts: which host, light or dark; style.css picks the
+ * Mark `root` with its host's theme (ui/theme.ts: which host, light or dark; style/theme.css picks the
  * colours) now and whenever it may have changed, then call `onTheme`. Hosts change attributes on
  * body or html: JupyterLab its theme attributes (and it swaps its theme stylesheet: re-read a
  * frame later too), VS Code its classes, theme kind and the inline variables on html, Colab its

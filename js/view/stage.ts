@@ -3,7 +3,8 @@
  * start), the label and lasso overlays, the legend and the tooltip over it. It marks the root
  * as frames are drawn (`data-frame`, `data-ready` with the first points, `data-complete` when
  * every point is), draws the labels after each frame, follows the host's theme and size, and
- * exports PNGs. It never reads the model.
+ * exports PNGs. It never reads the model: the parts built after it say what the labels show
+ * (`showLabels`) and listen to its fits and frames (`fitted`, `framed`).
  */
 import { createContext, Renderer } from "../scene/renderer";
 import { h } from "../ui/dom";
@@ -13,8 +14,9 @@ import { Legend } from "../ui/legend";
 import { cssToRgb, readTheme, type Theme } from "../ui/theme";
 import { Tooltip } from "../ui/tooltip";
 import type { Shell } from "./shell";
+import { Signal } from "./signal";
 
-/** The inspector's width (style.css) and the stage width from which fits keep clear of it. */
+/** The inspector's width (style/panel.css) and the stage width from which fits keep clear of it. */
 const INSPECTOR_WIDTH = 210;
 const INSPECTOR_FIT_MIN_WIDTH = 480;
 const DEFAULT_ACCENT: [number, number, number] = [25, 118, 210];
@@ -30,11 +32,6 @@ export interface StageHost {
   total(): number;
   /** Every point is on screen (first time per value and frame: the host decides what it means). */
   allDrawn(): void;
-  /** The renderer fitted the view to the data. */
-  fitted(): void;
-  labels(): LabelContent;
-  /** A frame was drawn (after its labels). */
-  framed?(): void;
 }
 
 export class Stage {
@@ -46,13 +43,19 @@ export class Stage {
   readonly tooltip = new Tooltip();
   /** Points in the first draw call that drew any (the first part, when sent in parts). */
   firstDrawCount = 0;
+  /** The renderer fitted the view to the data. */
+  readonly fitted = new Signal();
+  /** A frame was drawn (after its labels). */
+  readonly framed = new Signal();
+  /** What the labels show (none until the view says). */
+  private labels: (() => LabelContent) | null = null;
   private theme: Theme = { background: [255, 255, 255], foreground: [33, 33, 33] };
   private accent: [number, number, number] = DEFAULT_ACCENT;
   private fontFamily = "sans-serif";
 
   constructor(
     private readonly shell: Shell,
-    private readonly host: StageHost,
+    host: StageHost,
   ) {
     const { root, stage, canvas } = shell;
     stage.append(this.labelOverlay.el, this.lassoOverlay.el, this.legend.el, this.tooltip.el);
@@ -66,7 +69,7 @@ export class Stage {
           onFrame: ({ frame, drawn, overview }) => {
             root.setAttribute("data-frame", String(frame));
             this.drawLabels();
-            host.framed?.();
+            this.framed.emit();
             if (drawn > 0 && this.firstDrawCount === 0) this.firstDrawCount = drawn;
             // The overview (no points, a grid or tiles instead) is ready once drawn too.
             if ((drawn > 0 || overview > 0) && root.getAttribute("data-ready") !== "1") root.setAttribute("data-ready", "1");
@@ -77,7 +80,7 @@ export class Stage {
             if (all) host.allDrawn();
           },
           onContextLost: (lost) => root.classList.toggle("pw-context-lost", lost),
-          onFit: () => host.fitted(),
+          onFit: () => this.fitted.emit(),
         });
         failure = "";
       } catch (err) {
@@ -91,12 +94,17 @@ export class Stage {
     }
   }
 
+  /** Show what `labels` says from now on (the labels, the hover ring, the query marker). */
+  showLabels(labels: () => LabelContent): void {
+    this.labels = labels;
+  }
+
   /** Draw the labels (and the hover ring, the query marker) over the last frame. */
   drawLabels(): void {
     const r = this.renderer;
-    if (!r) return;
+    if (!r || !this.labels) return;
     const vp = r.getViewport();
-    const content = this.host.labels();
+    const content = this.labels();
     const q = content.query;
     const qs = q ? r.project(q.coords) : null;
     const legend = this.legend.el;
@@ -171,5 +179,7 @@ export class Stage {
   dispose(): void {
     this.renderer?.dispose();
     this.renderer = null;
+    this.fitted.clear();
+    this.framed.clear();
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Neighbors } from "../contract/wireColumns";
 import { FLAG_FOCUS, FLAG_NEIGHBOR, FLAG_SELECTED } from "../scene/flags";
-import type { Neighbors } from "../wire";
 import { ACK_WAIT_MS, FlagsSchedule, SOCKET_WRITE_BYTES, selectionRedrawDelay, ViewState } from "./state";
 
 beforeEach(() => vi.useFakeTimers());

@@ -4,8 +4,9 @@
  * them; and the schedule of the flags rebuild, which a large selection holds until the kernel's
  * receipt. Plain state and timers: no DOM, no model.
  */
+
+import type { Neighbors } from "../contract/wireColumns";
 import { composeFlags, hasEmphasis } from "../scene/flags";
-import type { Neighbors } from "../wire";
 
 /** A selection message above this many bytes may leave the page in several socket writes. */
 export const SOCKET_WRITE_BYTES = 64 * 1024;

@@ -2,7 +2,9 @@
  * The hook automated browser tests and benchmarks read, attached to the root element as `__pw`:
  * what is drawn, selected and labelled, without scraping pixels.
  */
-import type { OverviewStats } from "./overview";
+import { stringAt, type WidgetModel } from "../contract/model";
+import type { Shared } from "../shared/shared";
+import type { OverviewInfo } from "./overview";
 import type { Stage } from "./stage";
 
 export interface ProjectorTestHook {
@@ -48,9 +50,6 @@ export interface ProjectorTestHook {
   overview(): OverviewInfo | null;
 }
 
-/** What the overview holds and has cost (view/overview.ts), with its budget and layout version. */
-export type OverviewInfo = OverviewStats & { budget: number; version: number };
-
 export interface PointsInfo {
   n: number;
   loaded: number;
@@ -65,16 +64,19 @@ export function attachTestHook(root: HTMLElement & { __pw?: unknown }, hook: Pro
   };
 }
 
+/** What the hook reads beyond the stage. */
+export interface HookSources {
+  /** The projection in use, and the model's points. */
+  model: WidgetModel;
+  shared: Shared;
+  emphasis: { readonly state: { readonly selectedCount: number } };
+  inspector: { readonly neighborCount: number };
+  explain: { readonly densityCount: number };
+  overview: { info(): OverviewInfo | null };
+}
+
 /** The hook of a view: its stage, its selected-row count, its inspector, its projection and the model's points. */
-export function viewTestHook(
-  stage: Stage,
-  selectedCount: () => number,
-  neighborCount: () => number,
-  projection: () => string,
-  points: () => PointsInfo,
-  densityCount: () => number,
-  overview: () => OverviewInfo | null = () => null,
-): ProjectorTestHook {
+export function viewTestHook(stage: Stage, { model, shared, emphasis, inspector, explain, overview }: HookSources): ProjectorTestHook {
   return {
     screenPositions: () => stage.renderer?.screenPositions(true) ?? new Float32Array(0),
     positionsNow: (rows) => stage.renderer?.positionsOf(rows) ?? new Float32Array(0),
@@ -97,20 +99,20 @@ export function viewTestHook(
       const r = stage.renderer;
       if (r) r.detail.forced = points === null ? null : Math.max(1, Math.floor(points));
     },
-    selectedCount,
-    neighborCount,
+    selectedCount: () => emphasis.state.selectedCount,
+    neighborCount: () => inspector.neighborCount,
     labelCount: () => stage.labelOverlay.count,
     labelBoxes: () => stage.labelOverlay.boxes.map((b) => [...b]),
-    projection,
-    points,
+    projection: () => stringAt(model, "projection", ""),
+    points: () => ({ n: shared.points.received?.n ?? 0, loaded: shared.points.received?.loaded ?? 0, values: shared.points.values }),
     isAnimating: () => stage.renderer?.animating ?? false,
     exportPNG: () => stage.exportPNG(),
     clusterBoxes: () => stage.labelOverlay.clusterBoxes.map((b) => [...b]),
     clusterTexts: () => [...stage.labelOverlay.clusterTexts],
     clusterLevel: () => stage.labelOverlay.clusterLevel,
-    densityCount,
+    densityCount: () => explain.densityCount,
     overview: () => {
-      const o = overview();
+      const o = overview.info();
       return o ? { ...o } : null;
     },
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Request } from "../protocol";
-import type { Overview, OverviewGrid, Tile } from "../wire";
+import type { Request } from "../contract/protocol";
+import type { Overview, OverviewGrid, Tile } from "../contract/wireOverview";
 import {
   estimateRows,
   GRID_MARGIN,
@@ -13,7 +13,7 @@ import {
   tileLevel,
   tileRect,
   tilesCovering,
-} from "./overview";
+} from "./overviewPlanner";
 
 /** An overview of the square [0, 8]^2 on an 8 x 8 grid (cells of 1 x 1), `perCell` rows in every cell. */
 function overview(perCell: number, budget: number, version = 4): Overview {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PointsStore } from "./shared/points";
-import { decodeTimeline, timelinePoints } from "./wire";
+import { decodeTimeline, timelinePoints } from "./wireTimeline";
 
 // Two steps of two points, as encoding.encode_timeline sends them.
 const raw = {
@@ -47,23 +46,5 @@ describe("timelinePoints", () => {
     expect(Array.from(p2.coords)).toEqual([10, 11, 13, 14]);
     expect(p2.lo).toEqual([-1, -2, 0]);
     expect(p2.loaded).toBe(2);
-  });
-});
-
-describe("PointsStore.showLocal", () => {
-  it("replaces what views draw once per key, until the kernel's next value", () => {
-    const store = new PointsStore({ requestRest: () => {}, kernel: () => true });
-    const changes: string[] = [];
-    store.subscribe((c) => changes.push(c));
-    const t = decodeTimeline(raw);
-    if (!t) throw new Error("no timeline");
-    store.showLocal(timelinePoints(t, 1, 3, 900), "1/3");
-    store.showLocal(timelinePoints(t, 1, 3, 900), "1/3");
-    expect(changes).toEqual(["replaced"]);
-    expect(Array.from(store.arrived?.coords ?? [])).toEqual([10, 11, 12, 13, 14, 15]);
-    expect(store.arrived?.transitionMs).toBe(900);
-    store.replace({ n: 2, dims: 3, lo: [0, 0, 0], hi: [1, 1, 1], data: new DataView(new Uint16Array(6).buffer) }, {});
-    store.showLocal(timelinePoints(t, 1, 3, 900), "1/3");
-    expect(changes).toEqual(["replaced", "replaced", "replaced"]);
   });
 });

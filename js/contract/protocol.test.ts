@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { SPEC_WIRE } from "../testing";
 import type { WidgetModel } from "./model";
-import { decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
-import { SPEC_WIRE } from "./testing";
-import { progressText } from "./ui/progress";
-import { decodeProgress } from "./wire";
+import { decodeAppearance, decodeReply, decodeSpec, isIterative, methodLabel, type Request, send } from "./protocol";
 
 describe("decodeReply", () => {
   it("accepts row replies, a missing value as null and an empty string as itself", () => {
@@ -126,16 +124,37 @@ describe("decodeSpec", () => {
   });
 });
 
-describe("progressText", () => {
-  it("formats a running t-SNE and falls back to the message", () => {
-    const spec = decodeSpec(SPEC_WIRE);
-    const p = decodeProgress({ method: "tsne", state: "running", iteration: 250, total: 750, eta_s: 4.2, message: "" });
-    expect(progressText(p, spec)).toBe("t-SNE \u00b7 iteration 250 / 750 \u00b7 ~4 s left");
-    expect(progressText(decodeProgress({ method: "umap", state: "error", message: "umap-learn is not installed" }), spec)).toBe(
-      "umap-learn is not installed",
-    );
-    expect(progressText(decodeProgress({ method: "umap", state: "paused", iteration: 5, total: 200 }), spec)).toBe(
-      "UMAP \u00b7 iteration 5 / 200 \u00b7 paused",
-    );
+describe("the appearance rules in _spec", () => {
+  it("decode names, schemes and kinds, and skip malformed entries", () => {
+    const a = decodeAppearance({
+      color_maps: [
+        { name: "viridis", scheme: "Viridis", kind: "sequential" },
+        { name: "", scheme: "X" },
+        { name: "odd", scheme: "Odd", kind: "weird" },
+        3,
+      ],
+      palettes: [{ name: "own", colors: ["#000000", 5] }, { name: "none" }, { name: "set1", scheme: "Set1" }],
+      reversed_suffix: "",
+      size_factor_limits: [2, 1],
+      point_size_max: "big",
+    });
+    expect(a.colorMaps).toEqual([
+      { name: "viridis", scheme: "Viridis", kind: "sequential" },
+      { name: "odd", scheme: "Odd", kind: "sequential" },
+    ]);
+    expect(a.palettes).toEqual([
+      { name: "own", scheme: null, colors: ["#000000"] },
+      { name: "set1", scheme: "Set1", colors: [] },
+    ]);
+    expect(a.reversedSuffix).toBe("_r");
+    expect(a.sizeFactorLimits).toEqual([0.1, 32]);
+    expect(a.pointSizeMax).toBe(256);
+  });
+
+  it("read as empty when absent", () => {
+    for (const raw of [undefined, null, 3, "x", []]) {
+      const a = decodeAppearance(raw);
+      expect([a.colorMaps, a.palettes]).toEqual([[], []]);
+    }
   });
 });

@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { PROPERTY_RUNS } from "../testing";
 import { decodeReply, decodeSpec, type Reply, type RowValue } from "./protocol";
-import { PROPERTY_RUNS } from "./testing";
 
 const run = (p: fc.IProperty<unknown[]>) => fc.assert(p, PROPERTY_RUNS);
 

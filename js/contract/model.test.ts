@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { FakeModel } from "../testing";
 import { bind, decodeAt, modelIdentity, numberAt, save, stringAt, type WidgetModel } from "./model";
-import { FakeModel } from "./testing";
 
 describe("bind", () => {
   it("runs the handler once now, again on every change, and never after unbinding", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { dataViewAt } from "../testing";
 import { decodeReply } from "./protocol";
-import { dataViewAt } from "./testing";
-import { decodeGrid, decodeOverview, decodeTiles, tileBytes } from "./wire";
+import { decodeGrid, decodeOverview, decodeTiles, tileBytes } from "./wireOverview";
 
 /** A 2 x 2 grid's fields and buffers (counts, top), as the kernel sends them. */
 function gridWire() {

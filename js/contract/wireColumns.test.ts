@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dataViewAt } from "./testing";
-import {
-  decodeBookmarks,
-  decodeLabels,
-  decodeNeighbors,
-  decodePoints,
-  decodeProgress,
-  decodeQueryPoint,
-  decodeSprites,
-  formatDistance,
-  spriteUV,
-} from "./wire";
+import { dataViewAt } from "../testing";
+import { type CategoryColumn, decodeColumns, decodeLabels, decodeNeighbors, type NumberColumn } from "./wireColumns";
 
 function labelsWire(texts: string[], rows: number[], offset: number) {
   const enc = new TextEncoder();
@@ -35,6 +25,61 @@ function labelsWire(texts: string[], rows: number[], offset: number) {
     text: dataViewAt(bytes, offset + 1),
   };
 }
+
+describe("decodeColumns", () => {
+  it("reads a number column's range as NaN when it is not finite", () => {
+    const values = new Float32Array(2);
+    const [col] = decodeColumns([{ name: "x", kind: "number", values, min: Number.NEGATIVE_INFINITY, max: Number.NaN }]);
+    expect(col).toMatchObject({ min: Number.NaN, max: Number.NaN });
+  });
+
+  it("decodes uint8 and uint16 category codes, float32 values and text columns", () => {
+    const codes8 = Uint8Array.from([0, 1, 2, 1]);
+    const codes16 = Uint16Array.from([0, 300, 65535, 2]);
+    const values = Float32Array.from([1.5, NaN, -2, 1e30]);
+    const cols = decodeColumns([
+      {
+        name: "a",
+        kind: "category",
+        categories: ["x", "y", "z"],
+        counts: [1, 2, 1],
+        codes: new DataView(codes8.buffer),
+        code_bytes: 1,
+        missing_code: null,
+      },
+      { name: "b", kind: "category", categories: ["p"], counts: [4], codes: dataViewAt(codes16, 3), code_bytes: 2, missing_code: 2 },
+      { name: "c", kind: "number", values: dataViewAt(values, 2), min: -2, max: 1e30 },
+      { name: "d", kind: "text" },
+    ]);
+    expect(cols.map((c) => c.kind)).toEqual(["category", "category", "number", "text"]);
+    const a = cols[0] as CategoryColumn;
+    expect(a.codes).toBeInstanceOf(Uint8Array);
+    expect(Array.from(a.codes)).toEqual([0, 1, 2, 1]);
+    expect(a.missingCode).toBe(-1);
+    const b = cols[1] as CategoryColumn;
+    expect(b.codes).toBeInstanceOf(Uint16Array);
+    expect(Array.from(b.codes)).toEqual([0, 300, 65535, 2]);
+    expect(b.missingCode).toBe(2);
+    const c = cols[2] as NumberColumn;
+    expect(c.values).toBeInstanceOf(Float32Array);
+    expect(c.values[0]).toBe(1.5);
+    expect(Number.isNaN(c.values[1])).toBe(true);
+    expect(c.values[2]).toBe(-2);
+    expect(c.values[3]).toBe(Math.fround(1e30));
+    expect(c.min).toBe(-2);
+  });
+
+  it("skips malformed entries and non-arrays", () => {
+    expect(decodeColumns(null)).toEqual([]);
+    const cols = decodeColumns([
+      { kind: "text" },
+      { name: "x", kind: "category" },
+      { name: "y", kind: "weird" },
+      { name: "t", kind: "text" },
+    ]);
+    expect(cols).toEqual([{ name: "t", kind: "text" }]);
+  });
+});
 
 describe("decodeLabels", () => {
   it("cuts UTF-8 text by byte offsets, from unaligned DataViews", () => {
@@ -78,58 +123,5 @@ describe("decodeNeighbors", () => {
     expect(nb?.index).toBe(-1);
     expect(nb?.query).toBe("cats");
     expect(decodeNeighbors({})).toBeNull();
-  });
-});
-
-describe("sprites", () => {
-  it("decodes the atlas and rejects inconsistent sizes", () => {
-    const data = new Uint8Array(8 * 4 * 4).fill(7);
-    const s = decodeSprites({ width: 8, height: 4, thumb: 4, per_row: 2, data: dataViewAt(data, 1) });
-    expect(s?.data.length).toBe(128);
-    expect(s?.data[127]).toBe(7);
-    expect(decodeSprites({ width: 8, height: 8, thumb: 4, per_row: 2, data: dataViewAt(data, 1) })).toBeNull();
-    expect(decodeSprites({})).toBeNull();
-  });
-
-  it("locates row i's thumbnail at column i % per_row, row i / per_row, top-left origin", () => {
-    const s = { width: 64, height: 32, thumb: 16, perRow: 4 };
-    expect(spriteUV(0, s)).toEqual([0, 0, 0.25, 0.5]);
-    expect(spriteUV(3, s)).toEqual([0.75, 0, 1, 0.5]);
-    expect(spriteUV(5, s)).toEqual([0.25, 0.5, 0.5, 1]);
-  });
-});
-
-describe("points extras", () => {
-  it("reads visible (unaligned uint8) and transition_ms", () => {
-    const q = new Uint16Array(6);
-    const p = decodePoints({
-      n: 3,
-      dims: 2,
-      lo: [0, 0],
-      hi: [1, 1],
-      data: q,
-      visible: dataViewAt(Uint8Array.of(1, 0, 1), 1),
-      transition_ms: 300,
-    });
-    expect(Array.from(p?.visible ?? [])).toEqual([1, 0, 1]);
-    expect(p?.transitionMs).toBe(300);
-    const plain = decodePoints({ n: 3, dims: 2, lo: [0, 0], hi: [1, 1], data: q, visible: null });
-    expect(plain?.visible).toBeNull();
-    expect(plain?.transitionMs).toBe(0);
-  });
-});
-
-describe("progress and small values", () => {
-  it("decodes progress, unknown states as idle", () => {
-    expect(decodeProgress({ state: "bogus" }).state).toBe("idle");
-  });
-
-  it("decodes query points, bookmarks and distances", () => {
-    expect(decodeQueryPoint({ text: "q", coords: [1, 2] })).toEqual({ text: "q", coords: [1, 2, 0], dims: 2 });
-    expect(decodeQueryPoint({})).toBeNull();
-    expect(decodeQueryPoint({ text: "q", coords: [1, NaN] })).toBeNull();
-    expect(decodeBookmarks([{ name: "a" }, { x: 1 }, { name: "b" }])).toEqual(["a", "b"]);
-    expect(formatDistance(0.123456)).toBe("0.1235");
-    expect(formatDistance(1234.5678)).toBe("1235");
   });
 });

@@ -2,8 +2,9 @@
  * The anywidget model as this package uses it: its interface (met by anywidget's model and by
  * the saved page's LocalModel), the synced keys the browser reads or writes, and `bind`, which
  * registers a change handler and runs it once with the current value. Values stay `unknown`
- * here; wire.ts and protocol.ts decode them.
+ * here; the wire modules and protocol.ts decode them.
  */
+import { finiteOr, isObjectLike } from "./guards";
 
 export type Handler = (...args: never[]) => void;
 
@@ -87,8 +88,7 @@ export function save(model: WidgetModel, key: ModelKey, value: unknown): void {
 
 /** `key` as a finite number, or `fallback`. */
 export function numberAt(model: WidgetModel, key: ModelKey, fallback: number): number {
-  const x = model.get(key);
-  return typeof x === "number" && Number.isFinite(x) ? x : fallback;
+  return finiteOr(model.get(key), fallback);
 }
 
 /** `key` as a string, or `fallback`. */
@@ -105,7 +105,7 @@ export function stringAt(model: WidgetModel, key: ModelKey, fallback: string): s
  */
 export function modelIdentity(model: WidgetModel): object {
   const layout = model.get("layout");
-  return typeof layout === "object" && layout !== null ? layout : model;
+  return isObjectLike(layout) ? layout : model;
 }
 
 /** `key` decoded by `decode`; a value that fails to decode is logged and read as null. */

@@ -3,10 +3,11 @@
  * browser sends (`Request`), the replies it receives (`Reply`, decoded by `decodeReply`), and
  * the rules both sides share (`Spec`, sent by the kernel as the `_spec` trait). Mirrors
  * `projector_widget/protocol.py`: the same `type` names and fields, in the same order.
- * Synced state (`_points`, `selected`, ...) is not a message; wire.ts decodes it.
+ * Synced state (`_points`, `selected`, ...) is not a message; the wire*.ts modules decode it.
  */
+import { finiteOr, isNonNegativeInt, isObject, positiveInt } from "./guards";
 import type { WidgetModel } from "./model";
-import { decodeGrid, decodeTiles, type OverviewGrid, type TilesReply } from "./wire";
+import { decodeGrid, decodeTiles, type OverviewGrid, type TilesReply } from "./wireOverview";
 
 /** A JSON value (projection parameters travel as JSON). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -122,18 +123,6 @@ export type Reply =
   /** Overview mode: how many rows a lasso selected (`selected` is set). */
   | { type: "lasso"; version: number; count: number };
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-function finiteOr(x: unknown, fallback: number): number {
-  return typeof x === "number" && Number.isFinite(x) ? x : fallback;
-}
-
-function isIndex(x: unknown): x is number {
-  return typeof x === "number" && Number.isInteger(x) && x >= 0;
-}
-
 function text(x: unknown, fallback: string): string {
   return typeof x === "string" ? x : fallback;
 }
@@ -143,7 +132,7 @@ function text(x: unknown, fallback: string): string {
  * stringified into something the kernel did not send.
  */
 function decodeRow(msg: Record<string, unknown>): RowReply | null {
-  if (!isIndex(msg.index) || !Array.isArray(msg.values)) return null;
+  if (!isNonNegativeInt(msg.index) || !Array.isArray(msg.values)) return null;
   const values: RowValue[] = [];
   for (const pair of msg.values) {
     if (!Array.isArray(pair) || pair.length !== 2) return null;
@@ -182,7 +171,9 @@ export function decodeReply(msg: unknown, buffers: readonly unknown[] = []): Rep
       return grid.ok ? { type: "grid", grid: grid.value } : { type: "error", message: `The kernel sent a malformed ${grid.error}` };
     }
     case "lasso":
-      return isIndex(msg.version) && isIndex(msg.count) ? { type: "lasso", version: msg.version, count: msg.count } : null;
+      return isNonNegativeInt(msg.version) && isNonNegativeInt(msg.count)
+        ? { type: "lasso", version: msg.version, count: msg.count }
+        : null;
     default:
       return null;
   }
@@ -292,10 +283,6 @@ export function decodeAppearance(raw: unknown): AppearanceSpec {
     sizeFactorLimits: lo > 0 && hi >= lo ? [lo, hi] : [0.1, 32],
     pointSizeMax: Math.max(1, finiteOr(a.point_size_max, 256)),
   };
-}
-
-function positiveInt(x: unknown): number | null {
-  return typeof x === "number" && Number.isInteger(x) && x > 0 ? x : null;
 }
 
 /** Decode `_spec`; null when it is absent or not one (malformed method entries are skipped). */
