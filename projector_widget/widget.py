@@ -368,9 +368,7 @@ class Projector(PageState):
 
     def isolate(self, rows: Any = None) -> None:
         """Show only ``rows`` (default: the selection); projections then run on that subset."""
-        parts = self._parts
-        chosen = parts.selection() if rows is None else tr.normalize_selection(rows, self.n_points)
-        parts.projection.isolate(chosen)
+        self._parts.projection.isolate(rows, self._parts.selection)
 
     def show_all(self) -> None:
         """Undo :meth:`isolate`: show every row again, in the layout they had before."""
@@ -428,10 +426,7 @@ class Projector(PageState):
 
         A new column name creates a column (empty elsewhere). ``w.metadata`` reflects the edit.
         """
-        parts = self._parts
-        if not isinstance(column, str) or not column:
-            raise ValueError("column must be a non-empty string")
-        return parts.metadata.label(column, value, parts.selection() if rows is None else rows)
+        return self._parts.metadata.label(column, value, rows, self._parts.selection)
 
     def set_column(self, name: str, values: Any) -> None:
         """Add metadata column ``name`` (one value per row), or replace the column of that name.
@@ -593,8 +588,13 @@ class Projector(PageState):
             self.send(protocol.selected_ack())
         super().set_state(sync_data)
 
+    def close(self) -> None:
+        """Close the widget: its jobs stop, its parts release their data, the page lets go."""
+        if "_parts" in self.__dict__:  # not when the constructor failed before making them
+            self._parts.close()
+        super().close()
+
     def _get_embed_state(self, drop_defaults: bool = False) -> dict[str, Any]:
-        """What ``ipywidgets.embed`` saves of this widget: with every row, also while ``_points``
-        holds a first part whose rest no browser has asked for (nothing displayed it yet)."""
+        """What ``ipywidgets.embed`` saves: every row, also of a first value sent in parts."""
         state: dict[str, Any] = super()._get_embed_state(drop_defaults=drop_defaults)
         return self._parts.points.embed_state(state)

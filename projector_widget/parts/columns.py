@@ -66,11 +66,14 @@ class Metadata:
         return protocol.row_reply(index, [[c.name, c.text(index)] for c in self.columns])
 
     # ------------------------------------------------------------------ editing
-    def label(self, column: str, value: Any, rows: Any) -> int:
-        """Set ``column`` to ``value`` on ``rows``; returns the count (see Projector.label_selection)."""
+    def label(
+        self, column: str, value: Any, rows: Any, selection: Callable[[], npt.NDArray[np.int64]]
+    ) -> int:
+        """Set ``column`` to ``value`` on ``rows`` (None: the ``selection``); returns the count
+        (see Projector.label_selection)."""
         if not isinstance(column, str) or not column:
             raise ValueError("column must be a non-empty string")
-        target = normalize_selection(rows, self._n)
+        target = normalize_selection(selection() if rows is None else rows, self._n)
         if target.size == 0:
             raise ValueError("no rows to label: select some points first (or pass rows=...)")
         self.replace(set_values(self.columns, column, value, target, self._n))
@@ -137,7 +140,7 @@ class Metadata:
                 host.send(reply)
 
         def label(request: protocol.Label) -> None:
-            count = self.label(request.column, request.value, selection())
+            count = self.label(request.column, request.value, None, selection)
             host.send(protocol.label_reply(request.column, count))
 
         return {protocol.RowRequest: row, protocol.Label: label}

@@ -102,6 +102,15 @@ class Parts:
             "_timeline_active": self.timeline.active(),
         }
 
+    def close(self) -> None:
+        """End every part: the running job stops, indexes, caches and the points held for the
+        page are released."""
+        self.projection.close()
+        self.overview.close()
+        self.points.close()
+        self.timeline.close()
+        self.session.close()
+
     def describe(self, host: Host) -> str:
         """The widget's text form: size, projection, selection, columns."""
         params = ", ".join(f"{k}={v!r}" for k, v in host.projection_params.items())

@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute import projections
@@ -25,6 +26,7 @@ from projector_widget.parts.points import PointsPart
 from projector_widget.parts.session import ProjectionSession
 from projector_widget.parts.timeline import TimelinePart
 from projector_widget.sync import protocol
+from projector_widget.sync.traits import normalize_selection
 from projector_widget.util.jobs import Job
 
 
@@ -120,8 +122,9 @@ class ProjectionPart:
         except ValueError:  # e.g. a custom axis whose rows are no longer shown
             self.project("pca", {}, wait=False)
 
-    def isolate(self, rows: npt.NDArray[Any]) -> None:
-        """Show only ``rows`` (sorted, unique, non-empty); projections then run on them."""
+    def isolate(self, given: Any, selection: Callable[[], npt.NDArray[np.int64]]) -> None:
+        """Show only the rows ``given`` (None: the ``selection``); projections then run on them."""
+        rows = selection() if given is None else normalize_selection(given, self._session.n)
         if rows.size == 0:
             raise ValueError("nothing to isolate: select some points first (or pass rows=...)")
         self._session.isolate(rows)
@@ -217,7 +220,7 @@ class ProjectionPart:
             protocol.Drawn: lambda _r: session.drawn.set(),
             protocol.Project: lambda r: self.project(r.method, r.params, wait=False),
             protocol.Control: lambda r: self.control(r.action),
-            protocol.Isolate: lambda _r: self.isolate(selection()),
+            protocol.Isolate: lambda _r: self.isolate(None, selection),
             protocol.ShowAll: lambda _r: self.show_all(),
         }
 

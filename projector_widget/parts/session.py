@@ -151,6 +151,8 @@ class ProjectionSession:
         self.refined = threading.Event()
         #: Set when the browser has drawn every point; the refinement waits for it.
         self.drawn = threading.Event()
+        #: Set by :meth:`close`: nothing is computed or reported any more.
+        self.closed = False
 
     # ------------------------------------------------------------------ rows
     @property
@@ -228,9 +230,11 @@ class ProjectionSession:
     def _refine(self, quick: PCAResult, refine: Refine) -> None:
         try:
             self.drawn.wait(REFINE_WAIT_S)
+            if self.closed:
+                return
             refined = refine()
             with self.lock:
-                if self._pca_cache.get((False, 0)) is not quick:
+                if self.closed or self._pca_cache.get((False, 0)) is not quick:
                     return
                 self._pca_cache[(False, 0)] = refined
                 showing = self.method == "pca" and not self.spherize and self.subset is None
@@ -397,6 +401,17 @@ class ProjectionSession:
     def running(self) -> bool:
         """Whether a layout job is running (or paused)."""
         return self.job is not None and self.job.running
+
+    def close(self) -> None:
+        """Stop the running job and the refinement's wait, drop the caches, release the backend."""
+        self.closed = True
+        self.stop()
+        self.drawn.set()  # a refinement still waiting for the first frame ends now
+        with self.lock:
+            self._pca_cache.clear()
+            self._layout_cache.clear()
+            self._saved = None
+        self.backend.close()
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the running (or last) job finishes, re-raising its error."""

@@ -65,6 +65,12 @@ class Timeline:
             self._backends[step] = backends.in_memory(self.matrices[step])
         return self._backends[step]
 
+    def close(self) -> None:
+        """Release the steps' backends."""
+        for backend in self._backends.values():
+            backend.close()
+        self._backends.clear()
+
     def drift(
         self, step: int, k: int = 10, metric: str = "euclidean"
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
@@ -263,6 +269,11 @@ class TimelinePart:
         for name, values in zip(names, (moved, shared), strict=True):
             metadata.put_made_values(name, values, "drift")
         return pd.DataFrame({"displacement": moved, "neighbours shared": shared})
+
+    def close(self) -> None:
+        """Release every step's backend (its neighbour indexes)."""
+        if self.steps is not None:
+            self.steps.close()
 
     def most_moved(self, top: int) -> npt.NDArray[np.int64]:
         """The ``top`` rows that moved most since the first step (by displacement)."""
