@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import VIEWPORT, start_jupyter, stop_jupyter, write_notebook
+from harness import (
+    NOTEBOOK_READY_JS,
+    RUN_COMMAND_JS,
+    VIEWPORT,
+    start_jupyter,
+    stop_jupyter,
+    write_notebook,
+)
 from PIL import Image
 
 W = ".projector-widget"
@@ -134,16 +141,9 @@ def test_renders_in_jupyter_notebook_7(browser, tmp_path):
         ctx = browser.new_context(viewport=VIEWPORT)
         page = ctx.new_page()
         page.goto(f"{server.url}/notebooks/nb7.ipynb?token={server.token}")
-        page.wait_for_function(
-            "() => window.jupyterapp && window.jupyterapp.commands.hasCommand('notebook:run-all-cells')",
-            timeout=90_000,
-        )
-        page.wait_for_function(
-            "() => { const s = document.querySelector('.jp-Notebook'); return !!s; }",
-            timeout=60_000,
-        )
-        page.wait_for_timeout(1500)  # the kernel connects
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # Its kernel connected and idle (a run-all before that runs nothing), as JupyterLab's.
+        page.wait_for_function(NOTEBOOK_READY_JS, arg="nb7.ipynb", timeout=90_000)
+        page.evaluate(RUN_COMMAND_JS, ["nb7.ipynb", "notebook:run-all-cells", None, False])
         page.wait_for_selector(f'{W}[data-ready="1"]', timeout=90_000)
         page.query_selector(W).scroll_into_view_if_needed()
         assert _painted(page) > 1000
