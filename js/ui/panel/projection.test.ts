@@ -45,6 +45,7 @@ describe("the project request's parameters", () => {
   });
 
   it("take what the fields say, and the kernel's defaults for the empty ones", () => {
+    expect(projectParams("pca", FILLED, SPEC, 3)).toEqual({ components: [2, 0, 1] });
     expect(projectParams("tsne", FILLED, SPEC, 3)).toEqual({ perplexity: 12, learning_rate: 200, n_iter: 300, seed: 7, dims: 3 });
     const tsne = SPEC.methods.find((m) => m.name === "tsne")?.defaults ?? {};
     expect(projectParams("tsne", EMPTY, SPEC, 2)).toEqual({

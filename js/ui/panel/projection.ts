@@ -64,7 +64,11 @@ function declared(spec: Spec | null, method: ParamsGroup, key: string): number {
 export function projectParams(method: string, fields: ParamFields, spec: Spec | null, dims: number): ProjectParams {
   if (!isGroup(method)) return {};
   if (method === "pca") {
-    return { components: fields.components.map((v, k) => Math.max(0, parseInt(v, 10) || k)) };
+    const components = fields.components.map((v, k) => {
+      const pc = parseInt(v, 10);
+      return isNonNegativeInt(pc) ? pc : k; // PC1 is "0": only a field without an index takes its axis's own PC
+    });
+    return { components };
   }
   if (method === "tsne") {
     const lr = fields.learningRate.trim();
