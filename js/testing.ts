@@ -1,6 +1,7 @@
 /** Deterministic helpers for the unit tests (not part of the bundle). */
 import fc from "fast-check";
 import type { Handler, WidgetModel } from "./contract/model";
+import SPEC from "./contract/spec.json";
 
 /** The bundle's seeded generator (the level-of-detail draw order uses it), for the tests. */
 export { seededRandom } from "./scene/detail";
@@ -14,31 +15,11 @@ export function dataViewAt(bytes: ArrayBufferView, offset: number): DataView {
   return new DataView(buf, offset, src.length);
 }
 
-/** A `_spec` value as protocol.spec() in Python builds it (for tests of what reads it). */
-export const SPEC_WIRE = {
-  methods: [
-    { name: "pca", label: "PCA", kind: "instant", defaults: { components: [0, 1, 2] }, choices: {} },
-    {
-      name: "tsne",
-      label: "t-SNE",
-      kind: "iterative",
-      defaults: { perplexity: 30, learning_rate: "auto", n_iter: 1000, seed: 0 },
-      choices: {},
-    },
-    {
-      name: "umap",
-      label: "UMAP",
-      kind: "iterative",
-      defaults: { n_neighbors: 15, min_dist: 0.1, metric: "euclidean", seed: 0 },
-      choices: { metric: ["euclidean", "cosine", "manhattan", "correlation"] },
-    },
-    { name: "custom", label: "Custom", kind: "instant", defaults: { regex: false }, choices: {} },
-  ],
-  metrics: ["cosine", "euclidean"],
-  k_max: 1000,
-  all_labels_max: 50_000,
-  label_rows_cap: 5_000,
-};
+/**
+ * The `_spec` value the kernel sends, generated from the Python declarations by `make contract`
+ * (tests/test_contract.py fails while it is stale): tests of what reads it read the real value.
+ */
+export const SPEC_WIRE = SPEC;
 
 /** A Backbone-like model: `set` notifies `change:<key>` synchronously. */
 export class FakeModel implements WidgetModel {

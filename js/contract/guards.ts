@@ -40,3 +40,11 @@ export function positiveInt(x: unknown): number | null {
 export function finiteTuple(x: unknown, length: number): number[] | null {
   return Array.isArray(x) && x.length === length && x.every(isFiniteNumber) ? (x as number[]) : null;
 }
+
+/**
+ * A value from the kernel read against its wire type `T` (one of contract.gen.ts, generated from
+ * the Python declarations): the fields `T` declares, each still `unknown` until a guard has looked
+ * at it. A decoder reads its fields through this, so reading a field the contract does not declare
+ * (renamed or removed in Python) fails to compile.
+ */
+export type Unchecked<T> = { readonly [K in keyof T]?: unknown };

@@ -4,6 +4,7 @@
  * registers a change handler and runs it once with the current value. Values stay `unknown`
  * here; the wire modules and protocol.ts decode them.
  */
+import type { TraitName } from "./contract.gen";
 import { finiteOr, isObjectLike } from "./guards";
 
 export type Handler = (...args: never[]) => void;
@@ -18,51 +19,12 @@ export interface WidgetModel {
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
-/** Synced traits of `Projector` that the browser reads or writes (see widget.py). */
-export type ModelKey =
-  | "_points"
-  | "_points_rest"
-  | "_columns"
-  | "_labels"
-  | "_neighbors"
-  | "_query_point"
-  | "_sprites"
-  | "_progress"
-  | "_pca_variance"
-  | "_has_encoder"
-  | "_isolated"
-  | "_spec"
-  | "_standalone"
-  | "_standalone_dims"
-  | "selected"
-  | "focus"
-  | "color_by"
-  | "label_by"
-  | "dimensions"
-  | "height"
-  | "point_size"
-  | "color_map"
-  | "palette"
-  | "opacity"
-  | "size_by"
-  | "size_range"
-  | "projection"
-  | "projection_params"
-  | "spherize"
-  | "k_neighbors"
-  | "metric"
-  | "show_images"
-  | "bookmarks"
-  | "camera"
-  | "step"
-  | "_timeline"
-  | "_timeline_active"
-  | "show_clusters"
-  | "show_density"
-  | "_clusters"
-  | "_quality"
-  | "_overview"
-  | "chart";
+/**
+ * The model's keys the browser reads or writes: the synced traits of `Projector` (generated from
+ * the widget class, so a trait renamed or removed in Python fails to compile here) and the saved
+ * page's own two, which its local model sets (standalone/model.ts).
+ */
+export type ModelKey = TraitName | "_standalone" | "_standalone_dims";
 
 /** Listen to `event` on `model`; returns the function that stops listening. */
 export function listenModel(model: WidgetModel, event: string, handler: Handler): () => void {

@@ -1,64 +1,30 @@
 /**
- * Every custom message between the browser and the kernel, declared once: the requests the
- * browser sends (`Request`), the replies it receives (`Reply`, decoded by `decodeReply`), and
- * the rules both sides share (`Spec`, sent by the kernel as the `_spec` trait). Mirrors
- * `projector_widget/protocol.py`: the same `type` names and fields, in the same order.
- * Synced state (`_points`, `selected`, ...) is not a message; the wire*.ts modules decode it.
+ * Every custom message between the browser and the kernel, as the kernel declares them
+ * (projector_widget/sync/protocol.py, generated into contract.gen.ts by `make contract`): the
+ * requests the browser sends (`Request`, the generated union itself), the replies it receives
+ * (`decodeReply` reads each against its generated wire type and hands it over decoded, binary
+ * buffers included), and the rules both sides share (`Spec`, decoded from the `_spec` trait the
+ * kernel sends once: the page reads every shared limit from it). Synced state (`_points`,
+ * `selected`, ...) is not a message; the wire*.ts modules decode it.
  */
-import { finiteOr, isNonNegativeInt, isObject, positiveInt } from "./guards";
+import type * as Wire from "./contract.gen";
+import { finiteOr, isNonNegativeInt, isObject, positiveInt, type Unchecked } from "./guards";
 import type { WidgetModel } from "./model";
 import { decodeGrid, decodeTiles, type OverviewGrid, type TilesReply } from "./wireOverview";
 
-/** A JSON value (projection parameters travel as JSON). */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 // ------------------------------------------------------------------ requests
 
-/** Browser -> kernel. */
-export type Request =
-  /** One row's metadata as text, for the tooltip. */
-  | { type: "row"; index: number }
-  /** The first complete frame is on screen (the kernel's background work may start). */
-  | { type: "drawn" }
-  /** The rest of a `_points` value sent in parts, from row `start` (the kernel sets `_points_rest`). */
-  | { type: "points"; version: number; start: number }
-  /** Compute and show a projection. */
-  | { type: "project"; method: string; params: { [key: string]: Json } }
-  /** Pause, resume or stop the running layout. */
-  | { type: "control"; action: "pause" | "resume" | "stop" }
-  /** Select the rows matching `query` in `column` ("" for any column). */
-  | { type: "search"; query: string; column: string; regex: boolean }
-  /** Set `column` to `value` on the selected rows. */
-  | { type: "label"; column: string; value: string }
-  /** Show only the selected rows. */
-  | { type: "isolate" }
-  /** Show every row again. */
-  | { type: "show_all" }
-  /** Save, restore or delete a bookmark. */
-  | { type: "bookmark"; action: "save" | "restore" | "delete"; name: string }
-  /** Semantic search through the encoder. */
-  | { type: "query"; text: string }
-  /** Find and name clusters in the layout, from `column` ("" for the kernel's default). */
-  | { type: "clusters"; column: string }
-  /** Measure the layout's quality with `k` neighbours and colour by the neighbours kept (the result arrives as `_quality`). */
-  | { type: "quality"; k: number }
-  /** Overview mode: the points of these quadtree tiles ([z, x, y], at most MAX_TILES_PER_REQUEST). */
-  | { type: "tiles"; version: number; tiles: [number, number, number][] }
-  /** Overview mode: the overview grid re-aggregated over these data bounds [x0, y0, x1, y1]. */
-  | { type: "grid"; version: number; bounds: [number, number, number, number] }
-  /** Overview mode: select the rows inside `polygon` (data coordinates, even-odd rule) in the kernel. */
-  | { type: "lasso"; version: number; polygon: [number, number][]; mode: "replace" | "add" };
-
-/** The most tiles one `tiles` request may ask for. */
-export const MAX_TILES_PER_REQUEST = 64;
-/** The fewest and the most vertices of a `lasso` polygon. */
-export const LASSO_MIN_VERTICES = 3;
-export const LASSO_MAX_VERTICES = 2000;
-
+/** Browser -> kernel: every request, exactly as the kernel declares it (generated). */
+export type Request = Wire.Request;
 export type RequestType = Request["type"];
+/** A `project` request's parameters: any JSON object, merged by the kernel over the method's defaults. */
+export type ProjectParams = NonNullable<Wire.Project["params"]>;
 
-/** Every request type (a record, so the compiler checks it against the union). */
-const REQUEST_TYPES: Record<RequestType, true> = {
+/**
+ * Every request type: a record, so the compiler fails when a request is added to (or removed
+ * from) the generated union and not here; contract.test.ts checks it against the schema too.
+ */
+const REQUEST_TYPE_KEYS: Record<RequestType, true> = {
   row: true,
   drawn: true,
   points: true,
@@ -77,7 +43,10 @@ const REQUEST_TYPES: Record<RequestType, true> = {
   lasso: true,
 };
 
-const REQUEST_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(REQUEST_TYPES));
+/** The type names of every request, in the kernel's order. */
+export const REQUEST_TYPES = Object.keys(REQUEST_TYPE_KEYS) as readonly RequestType[];
+
+const REQUEST_TYPE_NAMES: ReadonlySet<string> = new Set(REQUEST_TYPES);
 
 /**
  * `content` as a request when its `type` is one (for the saved page's local model, which
@@ -85,7 +54,7 @@ const REQUEST_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(REQUEST_TYPE
  */
 export function asRequest(content: unknown): Request | null {
   if (!isObject(content) || typeof content.type !== "string" || !REQUEST_TYPE_NAMES.has(content.type)) return null;
-  return content as Request;
+  return content as unknown as Request;
 }
 
 /** Send `request` to the kernel (or to the saved page's local model). */
@@ -95,33 +64,24 @@ export function send(model: WidgetModel, request: Request): void {
 
 // ------------------------------------------------------------------- replies
 
+/** Kernel -> browser, as the kernel sends it (the saved page's local model sends these too). */
+export type WireReply = Wire.Reply;
+export type ReplyType = WireReply["type"];
+export type RowReply = Wire.RowReply;
+
 /** One metadata value of a row: [column, text], text null when the value is missing (None/NaN). */
-export type RowValue = [column: string, text: string | null];
+export type RowValue = RowReply["values"][number];
 
-/** A row of metadata for the tooltip: a missing value is null, distinct from an empty string. */
-export interface RowReply {
-  type: "row";
-  index: number;
-  values: RowValue[];
-}
-
-/** Kernel -> browser. */
+/**
+ * Kernel -> browser, decoded: each reply as the kernel sends it, except the overview's `tiles`
+ * and `grid`, which arrive with binary buffers and are handed over decoded with them.
+ */
 export type Reply =
-  | RowReply
-  /** How many rows a search matched (they are now selected). */
-  | { type: "search"; query: string; count: number }
-  /** How many rows a label edit set. */
-  | { type: "label"; column: string; count: number }
-  /** The kernel holds the browser's new selection (sent before its observers run). */
-  | { type: "selected_ack" }
-  /** A request failed; the message is for the user. */
-  | { type: "error"; message: string }
+  | Exclude<WireReply, { type: "tiles" | "grid" }>
   /** Overview mode: the points of the tiles asked for (decoded with their buffers). */
   | { type: "tiles"; reply: TilesReply }
   /** Overview mode: a grid over the bounds asked for (decoded with its buffers). */
-  | { type: "grid"; grid: OverviewGrid }
-  /** Overview mode: how many rows a lasso selected (`selected` is set). */
-  | { type: "lasso"; version: number; count: number };
+  | { type: "grid"; grid: OverviewGrid };
 
 function text(x: unknown, fallback: string): string {
   return typeof x === "string" ? x : fallback;
@@ -131,7 +91,7 @@ function text(x: unknown, fallback: string): string {
  * A row reply; null when any pair is malformed (not [string, string | null]): a value is never
  * stringified into something the kernel did not send.
  */
-function decodeRow(msg: Record<string, unknown>): RowReply | null {
+function decodeRow(msg: Unchecked<RowReply>): RowReply | null {
   if (!isNonNegativeInt(msg.index) || !Array.isArray(msg.values)) return null;
   const values: RowValue[] = [];
   for (const pair of msg.values) {
@@ -143,62 +103,70 @@ function decodeRow(msg: Record<string, unknown>): RowReply | null {
   return { type: "row", index: msg.index, values };
 }
 
+/** The reply of type `T` as the kernel declares it. */
+type WireOf<T extends ReplyType> = Extract<WireReply, { type: T }>;
+
+/** How a reply of type `T` is decoded: its fields read against its wire type, with its buffers. */
+type ReplyDecoder<T extends ReplyType> = (
+  msg: Unchecked<WireOf<T>>,
+  buffers: readonly unknown[],
+  overview: OverviewLimits | null,
+) => Reply | null;
+
+/**
+ * One decoder per reply the kernel declares: the compiler fails when a reply is added in Python
+ * and not decoded here (contract.test.ts checks the same against the schema at run time).
+ */
+const REPLY_DECODERS: { readonly [T in ReplyType]: ReplyDecoder<T> } = {
+  row: decodeRow,
+  search: (msg) => ({ type: "search", query: text(msg.query, ""), count: finiteOr(msg.count, 0) }),
+  label: (msg) => ({ type: "label", column: text(msg.column, ""), count: finiteOr(msg.count, 0) }),
+  selected_ack: () => ({ type: "selected_ack" }),
+  error: (msg) => ({ type: "error", message: text(msg.message, "error") }),
+  tiles: (msg, buffers, overview) => {
+    // Tiles answer a request the page makes only with the kernel's limits (see view/overview.ts).
+    const tiles = overview
+      ? decodeTiles(msg, buffers, overview.levels)
+      : { ok: false as const, error: "tiles reply: no overview limits in _spec to check it against" };
+    return tiles.ok ? { type: "tiles", reply: tiles.value } : { type: "error", message: `The kernel sent a malformed ${tiles.error}` };
+  },
+  grid: (msg, buffers) => {
+    const grid = decodeGrid(msg, buffers);
+    return grid.ok ? { type: "grid", grid: grid.value } : { type: "error", message: `The kernel sent a malformed ${grid.error}` };
+  },
+  lasso: (msg) =>
+    isNonNegativeInt(msg.version) && isNonNegativeInt(msg.count) ? { type: "lasso", version: msg.version, count: msg.count } : null,
+};
+
+/** The type names of every reply the page decodes. */
+export const REPLY_TYPES = Object.keys(REPLY_DECODERS) as readonly ReplyType[];
+
+const REPLY_TYPE_NAMES: ReadonlySet<string> = new Set(REPLY_TYPES);
+
 /**
  * Decode a custom message from the kernel, with the binary buffers that came with it; null when
  * it is not a well-formed reply (never throws). Text fields of the wrong type read as ""
  * ("error" for an error's message). A malformed `tiles` or `grid` reply reads as an error that
- * says what is wrong with it.
+ * says what is wrong with it; a tile is checked against the kernel's `overview` limits (`_spec`).
  */
-export function decodeReply(msg: unknown, buffers: readonly unknown[] = []): Reply | null {
-  if (!isObject(msg)) return null;
-  switch (msg.type) {
-    case "row":
-      return decodeRow(msg);
-    case "search":
-      return { type: "search", query: text(msg.query, ""), count: finiteOr(msg.count, 0) };
-    case "label":
-      return { type: "label", column: text(msg.column, ""), count: finiteOr(msg.count, 0) };
-    case "selected_ack":
-      return { type: "selected_ack" };
-    case "error":
-      return { type: "error", message: text(msg.message, "error") };
-    case "tiles": {
-      const tiles = decodeTiles(msg, buffers);
-      return tiles.ok ? { type: "tiles", reply: tiles.value } : { type: "error", message: `The kernel sent a malformed ${tiles.error}` };
-    }
-    case "grid": {
-      const grid = decodeGrid(msg, buffers);
-      return grid.ok ? { type: "grid", grid: grid.value } : { type: "error", message: `The kernel sent a malformed ${grid.error}` };
-    }
-    case "lasso":
-      return isNonNegativeInt(msg.version) && isNonNegativeInt(msg.count)
-        ? { type: "lasso", version: msg.version, count: msg.count }
-        : null;
-    default:
-      return null;
-  }
+export function decodeReply(msg: unknown, buffers: readonly unknown[] = [], overview: OverviewLimits | null = null): Reply | null {
+  if (!isObject(msg) || typeof msg.type !== "string" || !REPLY_TYPE_NAMES.has(msg.type)) return null;
+  // Each decoder reads the fields it declares; as one function it takes any object.
+  const decode = REPLY_DECODERS[msg.type as ReplyType] as ReplyDecoder<"error">;
+  return decode(msg, buffers, overview);
 }
 
 // -------------------------------------------------------------- shared rules
 
-/** A projection method as the kernel declares it. */
-export interface MethodSpec {
-  name: string;
-  /** What the user reads: "t-SNE". */
-  label: string;
-  /** "iterative" methods run as a job with progress, pause and a seed; "instant" ones do not. */
-  kind: "instant" | "iterative";
-  defaults: Readonly<Record<string, unknown>>;
-  /** The allowed values of choice-valued parameters, by parameter. */
-  choices: Readonly<Record<string, readonly string[]>>;
-}
+/**
+ * A projection method as the kernel declares it: `label` is what the user reads ("t-SNE");
+ * "iterative" methods run as a job with progress, pause and a seed, "instant" ones do not;
+ * `choices` lists the allowed values of choice-valued parameters, by parameter.
+ */
+export type MethodSpec = Wire.MethodSpec;
 
 /** A colour map for numeric columns: d3-scale-chromatic's `interpolate<scheme>` draws it. */
-export interface ColorMapSpec {
-  name: string;
-  scheme: string;
-  kind: "sequential" | "diverging" | "cyclical";
-}
+export type ColorMapSpec = Wire.ColorMapSpec;
 
 /** A palette for categorical columns: d3-scale-chromatic's `scheme<scheme>`, or its own colours. */
 export interface PaletteSpec {
@@ -220,6 +188,17 @@ export interface AppearanceSpec {
   pointSizeMax: number;
 }
 
+/** The limits of overview mode's requests (`overview` in `_spec`, from compute/overview.py). */
+export interface OverviewLimits {
+  /** The deepest quadtree level: a tile's z is at most this. */
+  levels: number;
+  /** The most tiles one `tiles` request asks for. */
+  maxTiles: number;
+  /** The fewest and the most vertices of a `lasso` polygon. */
+  polygonMin: number;
+  polygonMax: number;
+}
+
 /** `_spec`: what the browser must agree on with the kernel (protocol.spec() in Python). */
 export interface Spec {
   methods: readonly MethodSpec[];
@@ -233,37 +212,55 @@ export interface Spec {
   labelRowsCap: number;
   /** Colour maps, palettes and size limits (empty lists when the kernel sends none). */
   appearance: AppearanceSpec;
+  /**
+   * The overview's limits; null when the value holds none (a page saved before the kernel sent
+   * them: a saved page has no overview) or they are malformed.
+   */
+  overview: OverviewLimits | null;
 }
 
 function strings(x: unknown): string[] {
   return Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : [];
 }
 
-function decodeMethod(raw: unknown): MethodSpec | null {
-  if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "") return null;
+/** `x` when it is one of the keys of `names`, otherwise `fallback`. */
+function oneOf<K extends string>(names: Record<K, true>, x: unknown, fallback: K): K {
+  return typeof x === "string" && Object.keys(names).includes(x) ? (x as K) : fallback;
+}
+
+/** The kinds of methods and of colour maps the page knows (records: complete, as the compiler checks). */
+const METHOD_KINDS: Record<MethodSpec["kind"], true> = { instant: true, iterative: true };
+const COLOR_MAP_KINDS: Record<ColorMapSpec["kind"], true> = { sequential: true, diverging: true, cyclical: true };
+
+function decodeMethod(value: unknown): MethodSpec | null {
+  if (!isObject(value)) return null;
+  const raw: Unchecked<MethodSpec> = value;
+  if (typeof raw.name !== "string" || raw.name === "") return null;
   // fromEntries defines own properties: a parameter called "__proto__" stays a parameter.
-  const choices: Record<string, readonly string[]> = isObject(raw.choices)
+  const choices: Record<string, string[]> = isObject(raw.choices)
     ? Object.fromEntries(Object.entries(raw.choices).map(([k, v]) => [k, strings(v)]))
     : {};
   return {
     name: raw.name,
     label: typeof raw.label === "string" && raw.label !== "" ? raw.label : raw.name,
-    kind: raw.kind === "iterative" ? "iterative" : "instant",
+    kind: oneOf(METHOD_KINDS, raw.kind, "instant"),
     defaults: isObject(raw.defaults) ? { ...raw.defaults } : {},
     choices,
   };
 }
 
-const COLOR_MAP_KINDS: readonly ColorMapSpec["kind"][] = ["sequential", "diverging", "cyclical"];
-
-function decodeColorMap(raw: unknown): ColorMapSpec | null {
-  if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "" || typeof raw.scheme !== "string") return null;
-  const kind = COLOR_MAP_KINDS.find((k) => k === raw.kind) ?? "sequential";
-  return { name: raw.name, scheme: raw.scheme, kind };
+function decodeColorMap(value: unknown): ColorMapSpec | null {
+  if (!isObject(value)) return null;
+  const raw: Unchecked<ColorMapSpec> = value;
+  if (typeof raw.name !== "string" || raw.name === "" || typeof raw.scheme !== "string") return null;
+  return { name: raw.name, scheme: raw.scheme, kind: oneOf(COLOR_MAP_KINDS, raw.kind, "sequential") };
 }
 
-function decodePalette(raw: unknown): PaletteSpec | null {
-  if (!isObject(raw) || typeof raw.name !== "string" || raw.name === "") return null;
+function decodePalette(value: unknown): PaletteSpec | null {
+  if (!isObject(value)) return null;
+  // A palette is a scheme or colours of its own: read both, keep whichever it is.
+  const raw: Unchecked<Wire.SchemePalette & Wire.ColorsPalette> = value;
+  if (typeof raw.name !== "string" || raw.name === "") return null;
   const scheme = typeof raw.scheme === "string" && raw.scheme !== "" ? raw.scheme : null;
   const colors = strings(raw.colors);
   if (scheme === null && colors.length === 0) return null;
@@ -271,29 +268,51 @@ function decodePalette(raw: unknown): PaletteSpec | null {
 }
 
 /** The appearance rules; absent or malformed parts read as empty (the view then draws its fallbacks). */
-export function decodeAppearance(raw: unknown): AppearanceSpec {
-  const a = isObject(raw) ? raw : {};
-  const limits = Array.isArray(a.size_factor_limits) ? a.size_factor_limits : [];
+export function decodeAppearance(value: unknown): AppearanceSpec {
+  const raw: Unchecked<Wire.AppearanceSpec> = isObject(value) ? value : {};
+  const limits = Array.isArray(raw.size_factor_limits) ? raw.size_factor_limits : [];
   const lo = finiteOr(limits[0], 0.1);
   const hi = finiteOr(limits[1], 32);
   return {
-    colorMaps: Array.isArray(a.color_maps) ? a.color_maps.map(decodeColorMap).filter((m): m is ColorMapSpec => m !== null) : [],
-    palettes: Array.isArray(a.palettes) ? a.palettes.map(decodePalette).filter((p): p is PaletteSpec => p !== null) : [],
-    reversedSuffix: typeof a.reversed_suffix === "string" && a.reversed_suffix !== "" ? a.reversed_suffix : "_r",
+    colorMaps: Array.isArray(raw.color_maps) ? raw.color_maps.map(decodeColorMap).filter((m): m is ColorMapSpec => m !== null) : [],
+    palettes: Array.isArray(raw.palettes) ? raw.palettes.map(decodePalette).filter((p): p is PaletteSpec => p !== null) : [],
+    reversedSuffix: typeof raw.reversed_suffix === "string" && raw.reversed_suffix !== "" ? raw.reversed_suffix : "_r",
     sizeFactorLimits: lo > 0 && hi >= lo ? [lo, hi] : [0.1, 32],
-    pointSizeMax: Math.max(1, finiteOr(a.point_size_max, 256)),
+    pointSizeMax: Math.max(1, finiteOr(raw.point_size_max, 256)),
   };
 }
 
+/** The overview's limits; null unless all four are there and consistent. */
+export function decodeOverviewLimits(value: unknown): OverviewLimits | null {
+  if (!isObject(value)) return null;
+  const raw: Unchecked<Wire.OverviewSpec> = value;
+  const levels = isNonNegativeInt(raw.levels) ? raw.levels : null;
+  const maxTiles = positiveInt(raw.max_tiles);
+  const polygonMin = positiveInt(raw.polygon_min);
+  const polygonMax = positiveInt(raw.polygon_max);
+  if (levels === null || maxTiles === null || polygonMin === null || polygonMax === null || polygonMax < polygonMin) return null;
+  return { levels, maxTiles, polygonMin, polygonMax };
+}
+
 /** Decode `_spec`; null when it is absent or not one (malformed method entries are skipped). */
-export function decodeSpec(raw: unknown): Spec | null {
-  if (!isObject(raw) || !Array.isArray(raw.methods)) return null;
+export function decodeSpec(value: unknown): Spec | null {
+  if (!isObject(value)) return null;
+  const raw: Unchecked<Wire.Spec> = value;
+  if (!Array.isArray(raw.methods)) return null;
   const kMax = positiveInt(raw.k_max);
   const allLabelsMax = positiveInt(raw.all_labels_max);
   const labelRowsCap = positiveInt(raw.label_rows_cap);
   if (kMax === null || allLabelsMax === null || labelRowsCap === null) return null;
   const methods = raw.methods.map(decodeMethod).filter((m): m is MethodSpec => m !== null);
-  return { methods, metrics: strings(raw.metrics), kMax, allLabelsMax, labelRowsCap, appearance: decodeAppearance(raw.appearance) };
+  return {
+    methods,
+    metrics: strings(raw.metrics),
+    kMax,
+    allLabelsMax,
+    labelRowsCap,
+    appearance: decodeAppearance(raw.appearance),
+    overview: decodeOverviewLimits(raw.overview),
+  };
 }
 
 /** The method called `name`, if the kernel offers it. */

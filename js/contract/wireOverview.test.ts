@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { dataViewAt } from "../testing";
-import { decodeReply } from "./protocol";
+import { dataViewAt, SPEC_WIRE } from "../testing";
+import { decodeReply, decodeSpec, type OverviewLimits } from "./protocol";
 import { decodeGrid, decodeOverview, decodeTiles, tileBytes } from "./wireOverview";
+
+/** The kernel's limits of the overview (the `_spec` it sends): the deepest level a tile may be at. */
+const LIMITS = decodeSpec(SPEC_WIRE)?.overview as OverviewLimits;
 
 /** A 2 x 2 grid's fields and buffers (counts, top), as the kernel sends them. */
 function gridWire() {
@@ -117,7 +120,7 @@ describe("decodeTiles", () => {
   it("decodes tiles with four buffers each, in tile order", () => {
     const a = tileWire(3, 1, 2, [5, 6, 7], 10);
     const b = tileWire(3, 2, 2, [9]);
-    const d = decodeTiles({ version: 4, selection: 2, tiles: [a.content, b.content] }, [...a.buffers, ...b.buffers]);
+    const d = decodeTiles({ version: 4, selection: 2, tiles: [a.content, b.content] }, [...a.buffers, ...b.buffers], LIMITS.levels);
     expect(d.ok).toBe(true);
     if (!d.ok) return;
     expect(d.value.version).toBe(4);
@@ -134,7 +137,7 @@ describe("decodeTiles", () => {
 
   it("decodes an empty tile (no rows in it)", () => {
     const t = tileWire(0, 0, 0, []);
-    const d = decodeTiles({ version: 0, selection: 0, tiles: [t.content] }, t.buffers);
+    const d = decodeTiles({ version: 0, selection: 0, tiles: [t.content] }, t.buffers, LIMITS.levels);
     expect(d.ok && d.value.tiles[0].count).toBe(0);
   });
 
@@ -162,8 +165,8 @@ describe("decodeTiles", () => {
     ],
     [
       "z past the deepest level",
-      (t: ReturnType<typeof tileWire>) => [{ tiles: [{ ...t.content, z: 17 }] }, t.buffers],
-      "z is not an integer in [0, 16]",
+      (t: ReturnType<typeof tileWire>) => [{ tiles: [{ ...t.content, z: LIMITS.levels + 1 }] }, t.buffers],
+      `z is not an integer in [0, ${LIMITS.levels}]`,
     ],
     [
       "a buffer that is not binary",
@@ -175,7 +178,7 @@ describe("decodeTiles", () => {
   ])("says what is wrong with %s, never throwing", (_, make, message) => {
     const t = tileWire(3, 1, 2, [5, 6, 7]);
     const [content, buffers] = make(t) as [Record<string, unknown>, unknown[]];
-    const d = decodeTiles({ version: 1, selection: 0, ...content }, buffers);
+    const d = decodeTiles({ version: 1, selection: 0, ...content }, buffers, LIMITS.levels);
     expect(d.ok).toBe(false);
     if (!d.ok) expect(d.error).toContain(message);
   });
@@ -184,17 +187,28 @@ describe("decodeTiles", () => {
 describe("decodeReply of the overview's replies", () => {
   it("hands tiles and grids over decoded, and a malformed one as an error that says why", () => {
     const t = tileWire(1, 0, 1, [4, 8]);
-    const tiles = decodeReply({ type: "tiles", version: 2, selection: 0, tiles: [t.content] }, t.buffers);
+    const tiles = decodeReply({ type: "tiles", version: 2, selection: 0, tiles: [t.content] }, t.buffers, LIMITS);
     expect(tiles?.type === "tiles" && Array.from(tiles.reply.tiles[0].rows)).toEqual([4, 8]);
     const { counts, top, content } = gridWire();
     const grid = decodeReply({ type: "grid", ...content }, [counts, top]);
     expect(grid?.type === "grid" && grid.grid.max).toBe(100);
-    const bad = decodeReply({ type: "tiles", version: 2, selection: 0, tiles: [t.content] }, []);
+    const bad = decodeReply({ type: "tiles", version: 2, selection: 0, tiles: [t.content] }, [], LIMITS);
     expect(bad).toEqual({
       type: "error",
       message: "The kernel sent a malformed tiles reply: 0 buffers for 1 tiles, expected 4 (4 per tile)",
     });
     expect(decodeReply({ type: "lasso", version: 2, count: 17 })).toEqual({ type: "lasso", version: 2, count: 17 });
     expect(decodeReply({ type: "lasso", version: 2, count: -1 })).toBeNull();
+  });
+
+  it("checks tiles against the kernel's deepest level, and reads tiles without its limits as an error", () => {
+    const t = tileWire(2, 0, 1, [4]);
+    const reply = { type: "tiles", version: 2, selection: 0, tiles: [t.content] };
+    expect(decodeReply(reply, t.buffers, { ...LIMITS, levels: 2 })?.type).toBe("tiles");
+    expect(decodeReply(reply, t.buffers, { ...LIMITS, levels: 1 })).toEqual({
+      type: "error",
+      message: "The kernel sent a malformed tiles reply: tile 0: z is not an integer in [0, 1]",
+    });
+    expect(decodeReply(reply, t.buffers)?.type).toBe("error");
   });
 });

@@ -1,10 +1,12 @@
 /**
  * The overview on the wire (above `overview_above` rows the kernel sends no points): `_overview`
  * (the first grid of per-category counts and what the browser needs to ask for tiles), and the
- * `grid` and `tiles` replies with their binary buffers. Pure functions, no DOM.
+ * `grid` and `tiles` replies with their binary buffers, their fields read against the kernel's
+ * declarations (`Wire.GridReply`, `Wire.TilesReply`). Pure functions, no DOM.
  */
 import { type Binary, isBinary, typedView } from "./binary";
-import { finiteTuple, isNonNegativeInt, isObjectLike } from "./guards";
+import type * as Wire from "./contract.gen";
+import { finiteTuple, isNonNegativeInt, isObjectLike, type Unchecked } from "./guards";
 
 /**
  * A decoded value, or what is wrong with it: the overview's decoders never throw on a malformed
@@ -66,7 +68,7 @@ export interface Tile {
   selected: Uint8Array;
 }
 
-/** A `tiles` reply decoded. */
+/** A `tiles` reply decoded (its wire form, without the buffers, is `Wire.TilesReply`). */
 export interface TilesReply {
   version: number;
   /** The kernel's selection counter when the flags were read. */
@@ -75,7 +77,7 @@ export interface TilesReply {
 }
 
 /** The grid fields shared by `_overview` and a `grid` reply, with their two buffers. */
-function decodeGridParts(raw: Record<string, unknown>, countsBin: unknown, topBin: unknown, what: string): Decoded<OverviewGrid> {
+function decodeGridParts(raw: Unchecked<Wire.GridReply>, countsBin: unknown, topBin: unknown, what: string): Decoded<OverviewGrid> {
   if (!isNonNegativeInt(raw.version)) return fail(`${what}: version is not a non-negative integer`);
   const bounds = finiteTuple(raw.bounds, 4);
   if (!bounds || !(bounds[2] > bounds[0]) || !(bounds[3] > bounds[1]))
@@ -146,16 +148,15 @@ export function decodeGrid(content: unknown, buffers: readonly unknown[]): Decod
   return decodeGridParts(content, buffers[0], buffers[1], "grid reply");
 }
 
-/** The largest quadtree level (both sides agree on it). */
-export const MAX_TILE_LEVEL = 16;
-
 /**
  * Decode a `tiles` reply: its content lists the tiles, and its buffers hold four per tile, in
  * tile order (rows uint32, xy float32 pairs, codes uint8, selected uint8), each as long as the
- * tile's `count` says.
+ * tile's `count` says; no tile is deeper than `levels` (the kernel's quadtree, `overview.levels`
+ * in `_spec`).
  */
-export function decodeTiles(content: unknown, buffers: readonly unknown[]): Decoded<TilesReply> {
-  if (!isObjectLike(content)) return fail("tiles reply: not an object");
+export function decodeTiles(value: unknown, buffers: readonly unknown[], levels: number): Decoded<TilesReply> {
+  if (!isObjectLike(value)) return fail("tiles reply: not an object");
+  const content: Unchecked<Wire.TilesReply> = value;
   if (!isNonNegativeInt(content.version)) return fail("tiles reply: version is not a non-negative integer");
   if (!isNonNegativeInt(content.selection)) return fail("tiles reply: selection is not a non-negative integer");
   if (!Array.isArray(content.tiles)) return fail("tiles reply: tiles is not a list");
@@ -167,8 +168,8 @@ export function decodeTiles(content: unknown, buffers: readonly unknown[]): Deco
   for (const [i, t] of entries.entries()) {
     const at = `tiles reply: tile ${i}`;
     if (!isObjectLike(t)) return fail(`${at} is not an object`);
-    const { z, x, y, count, total } = t;
-    if (!isNonNegativeInt(z) || z > MAX_TILE_LEVEL) return fail(`${at}: z is not an integer in [0, ${MAX_TILE_LEVEL}]`);
+    const { z, x, y, count, total }: Unchecked<Wire.TileSample> = t;
+    if (!isNonNegativeInt(z) || z > levels) return fail(`${at}: z is not an integer in [0, ${levels}]`);
     if (!isNonNegativeInt(x) || !isNonNegativeInt(y) || x >= 2 ** z || y >= 2 ** z)
       return fail(`${at}: x, y are not integers in [0, 2**z)`);
     if (!isNonNegativeInt(count) || !isNonNegativeInt(total) || count > total)

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeModel } from "../testing";
+import { FakeModel, SPEC_WIRE } from "../testing";
 import { missingMessage } from "./points";
 import { RowCache } from "./rowCache";
 import { initialize, sharedOf } from "./shared";
@@ -159,7 +159,7 @@ describe("RowCache", () => {
 
 describe("the overview's replies", () => {
   it("hands a custom message's buffers to the decoder: a tiles reply reaches the views decoded", () => {
-    const model = new FakeModel({ layout: {} });
+    const model = new FakeModel({ layout: {}, _spec: SPEC_WIRE });
     const stop = initialize({ model });
     const replies: unknown[] = [];
     sharedOf(model).onReply((r) => replies.push(r));
@@ -178,6 +178,20 @@ describe("the overview's replies", () => {
     // Without its buffers the same message is a malformed reply, said as an error.
     model.emit("msg:custom", { type: "tiles", version: 3, selection: 1, tiles: [{ z: 1, x: 0, y: 1, count: 2, total: 5 }] });
     expect(replies[1]).toMatchObject({ type: "error" });
+    stop();
+  });
+
+  it("checks tiles against the kernel's limits in `_spec`, as they change", () => {
+    const model = new FakeModel({ layout: {}, _spec: SPEC_WIRE });
+    const stop = initialize({ model });
+    const replies: { type: string }[] = [];
+    sharedOf(model).onReply((r) => replies.push(r));
+    const deep = { type: "tiles", version: 3, selection: 1, tiles: [{ z: 3, x: 0, y: 1, count: 0, total: 5 }] };
+    const empty = [0, 0, 0, 0].map(() => new DataView(new ArrayBuffer(0)));
+    model.emit("msg:custom", deep, empty);
+    model.set("_spec", { ...SPEC_WIRE, overview: { ...SPEC_WIRE.overview, levels: 2 } });
+    model.emit("msg:custom", deep, empty);
+    expect(replies.map((r) => r.type)).toEqual(["tiles", "error"]);
     stop();
   });
 });

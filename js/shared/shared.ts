@@ -1,12 +1,13 @@
 /**
  * Model-level state: what every view of one model shares, created once per model by anywidget's
  * `initialize`. It holds the points (`_points` and the rest of a value sent in parts, which it
- * asks for once), receives the kernel's replies (tooltip rows to the row cache, the rest to the
- * views), and tells the kernel once that every point is on screen. Views subscribe and draw.
+ * asks for once) and the kernel's rules (`_spec`, decoded), receives the kernel's replies (checked
+ * against those rules; tooltip rows to the row cache, the rest to the views), and tells the
+ * kernel once that every point is on screen. Views subscribe and draw.
  */
 import { isObjectLike } from "../contract/guards";
 import { bind, listenModel, modelIdentity, type WidgetModel } from "../contract/model";
-import { decodeReply, type Reply, type RowReply, send } from "../contract/protocol";
+import { decodeReply, decodeSpec, type Reply, type RowReply, type Spec, send } from "../contract/protocol";
 import { PointsStore } from "./points";
 import { RowCache } from "./rowCache";
 
@@ -30,6 +31,8 @@ export function kernelBehind(model: WidgetModel): boolean {
 export class Shared {
   readonly points: PointsStore;
   readonly rows: RowCache;
+  /** The kernel's rules (`_spec`); null until a value arrives (a page saved without one). */
+  spec: Spec | null = null;
   private readonly replyListeners = new Set<(reply: ViewReply) => void>();
   private readonly offs: (() => void)[];
   private toldDrawn = false;
@@ -43,7 +46,10 @@ export class Shared {
     this.offs = [
       // anywidget hands a custom message's binary buffers (DataViews) over beside its content.
       listenModel(model, "msg:custom", ((msg: unknown, buffers?: unknown) =>
-        this.receive(decodeReply(msg, Array.isArray(buffers) ? buffers : []))) as never),
+        this.receive(decodeReply(msg, Array.isArray(buffers) ? buffers : [], this.spec?.overview ?? null))) as never),
+      bind(model, "_spec", () => {
+        this.spec = decodeSpec(model.get("_spec"));
+      }),
       bind(model, "_points", () => {
         const before = this.points.received?.n ?? 0;
         this.points.replace(model.get("_points"), model.get("_points_rest"));

@@ -6,11 +6,12 @@
  * data: tooltip rows (a missing value as null, as the kernel sends it), search
  * (which never matches a missing value), labels (with the label limits of the saved
  * `_spec`) and the 2-D/3-D swap. Everything else replies with an error saying
- * a running kernel is needed.
+ * a running kernel is needed. Its answers cover every request the kernel declares (the compiler
+ * fails when one is added in Python and neither answered nor refused here).
  */
 import { isNonNegativeInt, isObjectLike } from "../contract/guards";
 import type { Handler, WidgetModel } from "../contract/model";
-import { asRequest, decodeSpec, type Reply, type Request } from "../contract/protocol";
+import { asRequest, decodeSpec, type Request, type WireReply } from "../contract/protocol";
 import { decodePoints } from "../contract/wirePoints";
 import { decodeSelection, encodeSelection } from "../contract/wireSelection";
 import type { DecodedPayload } from "./payload";
@@ -28,6 +29,11 @@ const OFFLINE: Partial<Record<Request["type"] | "focus", string>> = {
   show_all: "Showing isolated points again",
   bookmark: "Using bookmarks",
   query: "Semantic search",
+  clusters: "Finding clusters",
+  quality: "Checking the layout",
+  tiles: "The density overview",
+  grid: "The density overview",
+  lasso: "The density overview",
   focus: "Finding nearest neighbours",
 };
 
@@ -159,7 +165,8 @@ export class LocalModel implements WidgetModel {
     return true;
   }
 
-  private reply(msg: Reply): void {
+  /** Answer as the kernel does: the reply's wire form (the view decodes it, as it does the kernel's). */
+  private reply(msg: WireReply): void {
     this.emit("msg:custom", msg, []);
   }
 
@@ -243,8 +250,19 @@ export class LocalModel implements WidgetModel {
       case "show_all":
       case "bookmark":
       case "query":
+      case "clusters":
+      case "quality":
+      // A page is never saved in overview mode (the kernel refuses): these have nothing to answer from.
+      case "tiles":
+      case "grid":
+      case "lasso":
         this.reply({ type: "error", message: offlineMessage(request.type) });
         return;
+      default: {
+        // Compiles only while every request type has a case above (`request` is then `never`).
+        const unanswered: never = request;
+        this.reply({ type: "error", message: offlineMessage((unanswered as Request).type) });
+      }
     }
   }
 

@@ -45,6 +45,8 @@ export class OverviewBinder {
   ) {
     const planner: OverviewPlanner = new OverviewPlanner({
       send: (request) => send(model, request),
+      // The kernel sends its limits (`_spec`) with the first `_overview`; the planner asks for nothing without them.
+      limits: () => shared.spec?.overview ?? null,
       show: (scene) => host.stage.renderer?.setOverview(scene, planner.overview?.domain ?? null),
       schedule: (fn, ms) => {
         const timer = setTimeout(fn, ms);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Request } from "../contract/protocol";
+import { decodeSpec, type OverviewLimits, type Request } from "../contract/protocol";
 import type { Overview, OverviewGrid, Tile } from "../contract/wireOverview";
+import { SPEC_WIRE } from "../testing";
 import {
   estimateRows,
   GRID_MARGIN,
@@ -54,13 +55,17 @@ function tile(z: number, x: number, y: number, count: number, selected = 0, firs
   };
 }
 
-/** A planner with recorded requests, scenes and a settle timer run by hand. */
-function setup() {
+/** The kernel's limits of overview requests (the `_spec` it sends). */
+const LIMITS = decodeSpec(SPEC_WIRE)?.overview as OverviewLimits;
+
+/** A planner with recorded requests, scenes and a settle timer run by hand, under `limits` (the kernel's by default). */
+function setup(limits: OverviewLimits | null = LIMITS) {
   const sent: Request[] = [];
   const scenes: OverviewScene[] = [];
   const timers: { fn: () => void; ms: number; cancelled: boolean }[] = [];
   const planner = new OverviewPlanner({
     send: (r) => sent.push(r),
+    limits: () => limits,
     show: (s) => scenes.push(s),
     schedule: (fn, ms) => {
       const t = { fn, ms, cancelled: false };
@@ -90,11 +95,12 @@ function answer(keys: [number, number, number][], count: number, selection = 0, 
 
 describe("tile keys and levels", () => {
   it("picks the shallowest level whose tiles are at most half the view", () => {
-    expect(tileLevel(8, 8)).toBe(1); // tiles of 4
-    expect(tileLevel(8, 3)).toBe(3); // tiles of 1 (a level up, 2, is more than 1.5)
-    expect(tileLevel(8, 4)).toBe(2); // tiles of 2: exactly half
-    expect(tileLevel(8, 100)).toBe(0); // the whole domain is one tile
-    expect(tileLevel(1, 1e-9)).toBe(16); // no deeper than the quadtree
+    expect(tileLevel(8, 8, LIMITS.levels)).toBe(1); // tiles of 4
+    expect(tileLevel(8, 3, LIMITS.levels)).toBe(3); // tiles of 1 (a level up, 2, is more than 1.5)
+    expect(tileLevel(8, 4, LIMITS.levels)).toBe(2); // tiles of 2: exactly half
+    expect(tileLevel(8, 100, LIMITS.levels)).toBe(0); // the whole domain is one tile
+    expect(tileLevel(1, 1e-9, LIMITS.levels)).toBe(LIMITS.levels); // no deeper than the kernel's quadtree
+    expect(tileLevel(1, 1e-9, 5)).toBe(5);
   });
 
   it("places tiles in the domain with y growing upwards", () => {
@@ -329,7 +335,34 @@ describe("OverviewPlanner", () => {
     ).toBeNull();
     const long = Array.from({ length: 5000 }, (_, i): [number, number] => [Math.cos(i), Math.sin(i)]);
     const req = planner.lassoRequest(long, false);
-    expect(req?.type === "lasso" && req.polygon.length).toBe(2000);
+    expect(req?.type === "lasso" && req.polygon.length).toBe(LIMITS.polygonMax);
+  });
+
+  it("follows the kernel's limits: tiles per request, vertices per lasso", () => {
+    const { planner, look, tileRequests } = setup({ levels: 16, maxTiles: 4, polygonMin: 4, polygonMax: 5 });
+    planner.setOverview(overview(10, 100));
+    look({ x0: 0, y0: 0, x1: 2, y1: 2 }); // 9 tiles: in requests of at most 4
+    expect(tileRequests().map((r) => r.length)).toEqual([4, 4, 1]);
+    const square: [number, number][] = [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+    ];
+    expect(planner.lassoRequest(square, false)).toBeNull(); // fewer than 4 vertices
+    const long = Array.from({ length: 50 }, (_, i): [number, number] => [Math.cos(i), Math.sin(i)]);
+    const req = planner.lassoRequest(long, false);
+    expect(req?.type === "lasso" && req.polygon.length).toBe(5);
+  });
+
+  it("without the kernel's limits, shows the first grid and asks for nothing", () => {
+    const { planner, sent, scenes, look } = setup(null);
+    const ov = overview(10, 100);
+    planner.setOverview(ov);
+    look({ x0: 0, y0: 0, x1: 2, y1: 2 });
+    expect(sent).toEqual([]);
+    expect(last(scenes)).toEqual({ grid: ov, tiles: [] });
+    const zigzag = Array.from({ length: 10 }, (_, i): [number, number] => [i, i % 2]);
+    expect(planner.lassoRequest(zigzag, false)).toBeNull();
   });
 });
 

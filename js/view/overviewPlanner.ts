@@ -13,10 +13,11 @@
  * changes the held tiles' flags are stale, and the visible ones are asked for again. Replies for
  * another layout version, or for a grid no longer wanted, are dropped. Pure logic: the view feeds
  * it the visible rectangle and the kernel's replies; it sends requests and hands what to draw to
- * `show`.
+ * `show`. The limits of its requests (the deepest level, tiles per request, lasso vertices) are
+ * the kernel's (`overview` in `_spec`); without them it shows the first grid and asks for nothing.
  */
-import { LASSO_MAX_VERTICES, LASSO_MIN_VERTICES, MAX_TILES_PER_REQUEST, type Request } from "../contract/protocol";
-import { MAX_TILE_LEVEL, type Overview, type OverviewGrid, type Tile, type TilesReply, tileBytes } from "../contract/wireOverview";
+import type { OverviewLimits, Request } from "../contract/protocol";
+import { type Overview, type OverviewGrid, type Tile, type TilesReply, tileBytes } from "../contract/wireOverview";
 
 /** A rectangle in data coordinates. */
 export interface Rect {
@@ -65,12 +66,13 @@ export function tileRect(domain: readonly [number, number, number], [z, x, y]: T
 
 /**
  * The level whose tiles are about half the view (`viewSide`, the larger side of the view in data
- * units): the shallowest level whose tile side is at most half of it, within [0, MAX_TILE_LEVEL].
+ * units): the shallowest level whose tile side is at most half of it, within [0, levels] (the
+ * quadtree's deepest level).
  */
-export function tileLevel(domainSide: number, viewSide: number): number {
-  if (!(viewSide > 0) || !(domainSide > 0)) return MAX_TILE_LEVEL;
+export function tileLevel(domainSide: number, viewSide: number, levels: number): number {
+  if (!(viewSide > 0) || !(domainSide > 0)) return levels;
   const z = Math.ceil(Math.log2((2 * domainSide) / viewSide) - 1e-9);
-  return Math.max(0, Math.min(MAX_TILE_LEVEL, z));
+  return Math.max(0, Math.min(levels, z));
 }
 
 /** The column or row of the tile holding coordinate `v` at a level of `cells` tiles a side (edges clip to the last). */
@@ -153,6 +155,8 @@ export const GRID_MARGIN = 0.5;
 /** What the planner needs from its surroundings. */
 export interface PlannerIO {
   send(request: Request): void;
+  /** The kernel's limits of overview requests (`_spec`); null: not known, nothing is asked for. */
+  limits(): OverviewLimits | null;
   /** Draw this (called when what is drawn changes). */
   show(scene: OverviewScene): void;
   /** Run `fn` after `ms` (the settle delay); returns the function that cancels it. */
@@ -278,11 +282,12 @@ export class OverviewPlanner {
 
   /** A lasso drawn on the overview (screen path made data coordinates by the caller): the request, or null when it is too short. */
   lassoRequest(polygon: [number, number][], add: boolean): Request | null {
-    if (!this.overview || polygon.length < LASSO_MIN_VERTICES) return null;
+    const limits = this.io.limits();
+    if (!this.overview || !limits || polygon.length < limits.polygonMin) return null;
     return {
       type: "lasso",
       version: this.overview.version,
-      polygon: thinPolygon(polygon, LASSO_MAX_VERTICES),
+      polygon: thinPolygon(polygon, limits.polygonMax),
       mode: add ? "add" : "replace",
     };
   }
@@ -291,9 +296,10 @@ export class OverviewPlanner {
   decide(): void {
     const ov = this.overview;
     const view = this.view;
-    if (!ov || !view) return;
+    const limits = this.io.limits();
+    if (!ov || !view || !limits) return;
     const side = Math.max(view.x1 - view.x0, view.y1 - view.y0);
-    const keys = tilesCovering(ov.domain, view, tileLevel(ov.domain[2], side));
+    const keys = tilesCovering(ov.domain, view, tileLevel(ov.domain[2], side, limits.levels));
     let rows = 0;
     if (keys.length > 0) {
       const cover = {
@@ -306,7 +312,7 @@ export class OverviewPlanner {
       rows = estimateRows(grid, cover);
     }
     if (keys.length === 0 || rows > ov.budget) this.decideGrid(ov, view);
-    else this.decidePoints(ov, keys);
+    else this.decidePoints(ov, keys, limits.maxTiles);
     this.publish();
   }
 
@@ -333,7 +339,7 @@ export class OverviewPlanner {
     this.io.send({ type: "grid", version: ov.version, bounds: [wanted.x0, wanted.y0, wanted.x1, wanted.y1] });
   }
 
-  private decidePoints(ov: Overview, keys: TileKey[]): void {
+  private decidePoints(ov: Overview, keys: TileKey[], maxTiles: number): void {
     this.visible = keys.map(keyOf);
     // Tiles of an earlier view are no longer waited for: back on them, they may be asked again.
     const now = new Set(this.visible);
@@ -345,8 +351,8 @@ export class OverviewPlanner {
       const fresh = held !== undefined && held.selection >= this.minSelection;
       if (!fresh && this.asked.get(key) !== this.epoch) missing.push(keys[i]);
     }
-    for (let i = 0; i < missing.length; i += MAX_TILES_PER_REQUEST) {
-      const batch = missing.slice(i, i + MAX_TILES_PER_REQUEST);
+    for (let i = 0; i < missing.length; i += maxTiles) {
+      const batch = missing.slice(i, i + maxTiles);
       for (const k of batch) this.asked.set(keyOf(k), this.epoch);
       this.requests += 1;
       this.io.send({ type: "tiles", version: ov.version, tiles: batch });

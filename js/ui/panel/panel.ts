@@ -16,7 +16,6 @@ import { type SearchHandlers, SearchSection } from "./search";
 import { type SelectionHandlers, SelectionSection } from "./selection";
 
 export type { AppearanceValues } from "./appearance";
-export type { ProjectParams } from "./projection";
 
 export type PanelHandlers = ProjectionHandlers & SearchHandlers & AppearanceHandlers & SelectionHandlers & BookmarkHandlers;
 

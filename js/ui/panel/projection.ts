@@ -5,7 +5,7 @@
  * Pause and Stop, and the progress of a running layout. On a saved page it gives way to a note.
  */
 import { isFiniteNumber, isNonNegativeInt, isObjectLike } from "../../contract/guards";
-import { isIterative, methodLabel, methodSpec, type Spec } from "../../contract/protocol";
+import { isIterative, methodLabel, methodSpec, type ProjectParams, type Spec } from "../../contract/protocol";
 import type { Column } from "../../contract/wireColumns";
 import type { Progress } from "../../contract/wireValues";
 import { button, check, field, h, input, listen, section, select, setOptions } from "../dom";
@@ -19,23 +19,84 @@ function isGroup(m: string): m is ParamsGroup {
   return (GROUPS as readonly string[]).includes(m);
 }
 
-/** The `params` of a project request, as the fields of each method give them. */
-export type ProjectParams =
-  | Record<string, never>
-  | { components: number[] }
-  | { perplexity: number; learning_rate: "auto" | number; n_iter: number; seed: number; dims: number }
-  | { n_neighbors: number; min_dist: number; metric: string; seed: number; dims: number }
-  | { column: string; x: [string, string]; y: [string, string] | null; regex: boolean };
-
 export interface ProjectionHandlers {
+  /** Run `method` with `params` (a `project` request: the kernel merges them over the method's defaults). */
   project(method: string, params: ProjectParams): void;
   control(action: "pause" | "resume" | "stop"): void;
   spherize(on: boolean): void;
 }
 
-function num(el: HTMLInputElement, fallback: number): number {
-  const v = parseFloat(el.value);
+function num(text: string, fallback: number): number {
+  const v = parseFloat(text);
   return Number.isFinite(v) ? v : fallback;
+}
+
+/** What the parameter fields hold, as typed (one field per parameter this section shows). */
+export interface ParamFields {
+  /** The PC of each axis (x, y, z), as the selects hold it. */
+  components: readonly string[];
+  perplexity: string;
+  learningRate: string;
+  iterations: string;
+  seed: string;
+  nNeighbors: string;
+  minDist: string;
+  metric: string;
+  column: string;
+  x: [string, string];
+  y: [string, string];
+  regex: boolean;
+}
+
+/** Parameter `key` of `method` as the kernel declares its default (NaN when it declares none). */
+function declared(spec: Spec | null, method: ParamsGroup, key: string): number {
+  const v = methodSpec(spec, method)?.defaults[key];
+  return typeof v === "number" ? v : Number.NaN;
+}
+
+/**
+ * The parameters of a `project` request for `method`, from the fields (`dims`: the view's); an
+ * empty field reads as the kernel's default (`spec`). Every name is a parameter the kernel
+ * declares for the method (its `defaults` in `_spec`), which the kernel checks and
+ * ui/panel/projection.test.ts checks against the kernel's value; any other method runs with its
+ * defaults.
+ */
+export function projectParams(method: string, fields: ParamFields, spec: Spec | null, dims: number): ProjectParams {
+  if (!isGroup(method)) return {};
+  if (method === "pca") {
+    const components = fields.components.map((v, k) => {
+      const pc = parseInt(v, 10);
+      return isNonNegativeInt(pc) ? pc : k; // PC1 is "0": only a field without an index takes its axis's own PC
+    });
+    return { components };
+  }
+  if (method === "tsne") {
+    const lr = fields.learningRate.trim();
+    const lrNum = parseFloat(lr);
+    return {
+      perplexity: num(fields.perplexity, declared(spec, "tsne", "perplexity")),
+      learning_rate: lr === "" || lr === "auto" || !Number.isFinite(lrNum) ? "auto" : lrNum,
+      n_iter: Math.round(num(fields.iterations, declared(spec, "tsne", "n_iter"))),
+      seed: Math.round(num(fields.seed, 0)),
+      dims,
+    };
+  }
+  if (method === "umap") {
+    return {
+      n_neighbors: Math.round(num(fields.nNeighbors, declared(spec, "umap", "n_neighbors"))),
+      min_dist: num(fields.minDist, declared(spec, "umap", "min_dist")),
+      metric: fields.metric,
+      seed: Math.round(num(fields.seed, 0)),
+      dims,
+    };
+  }
+  const [yl, yr] = fields.y;
+  return {
+    column: fields.column,
+    x: [...fields.x],
+    y: yl.trim() || yr.trim() ? [yl, yr] : null,
+    regex: fields.regex,
+  };
 }
 
 /** PC option text: "PC1 (17.1%)". */
@@ -156,12 +217,6 @@ export class ProjectionSection {
     this.showMethod(this.current);
   }
 
-  /** A parameter's default as the kernel declares it (NaN when it declares none). */
-  private fallback(method: ParamsGroup, key: string): number {
-    const v = methodSpec(this.spec, method)?.defaults[key];
-    return typeof v === "number" ? v : Number.NaN;
-  }
-
   showMethod(m: string): void {
     const offered = this.spec === null || methodSpec(this.spec, m) !== undefined;
     if (!offered) m = this.spec?.methods[0]?.name ?? m;
@@ -174,36 +229,22 @@ export class ProjectionSection {
 
   /** The parameters shown for `method`, as the project message carries them. */
   params(method: string): ProjectParams {
-    if (!isGroup(method)) return {};
-    if (method === "pca") {
-      return { components: this.pcs.map((s, k) => Math.max(0, parseInt(s.value, 10) || k)) };
-    }
-    if (method === "tsne") {
-      const lr = this.learningRate.value.trim();
-      const lrNum = parseFloat(lr);
-      return {
-        perplexity: num(this.perplexity, this.fallback("tsne", "perplexity")),
-        learning_rate: lr === "" || lr === "auto" || !Number.isFinite(lrNum) ? "auto" : lrNum,
-        n_iter: Math.round(num(this.iterations, this.fallback("tsne", "n_iter"))),
-        seed: Math.round(num(this.seed, 0)),
-        dims: this.dims,
-      };
-    }
-    if (method === "umap") {
-      return {
-        n_neighbors: Math.round(num(this.nNeighbors, this.fallback("umap", "n_neighbors"))),
-        min_dist: num(this.minDist, this.fallback("umap", "min_dist")),
-        metric: this.umapMetric.value,
-        seed: Math.round(num(this.seed, 0)),
-        dims: this.dims,
-      };
-    }
-    const yl = this.yLeft.value;
-    const yr = this.yRight.value;
+    return projectParams(method, this.fields(), this.spec, this.dims);
+  }
+
+  private fields(): ParamFields {
     return {
+      components: this.pcs.map((s) => s.value),
+      perplexity: this.perplexity.value,
+      learningRate: this.learningRate.value,
+      iterations: this.iterations.value,
+      seed: this.seed.value,
+      nNeighbors: this.nNeighbors.value,
+      minDist: this.minDist.value,
+      metric: this.umapMetric.value,
       column: this.customColumn.value,
       x: [this.xLeft.value, this.xRight.value],
-      y: yl.trim() || yr.trim() ? [yl, yr] : null,
+      y: [this.yLeft.value, this.yRight.value],
       regex: this.customRegex.checked,
     };
   }
