@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from projector_widget.compute.overview import SelectionTooLarge
 from projector_widget.widget import Projector
+
+#: How a projector refuses a selection (each made of a message alone).
+_REFUSALS = (ValueError, TypeError, IndexError, SelectionTooLarge)
 
 
 class SelectionLink:
-    """Keeps the ``selected`` rows of several projectors equal; :meth:`unlink` stops it."""
+    """Keeps the ``selected`` rows of several projectors equal; :meth:`unlink` stops it.
+
+    Each projector holds the selection its own way: one that draws its points holds row
+    indices (a lazy selection of an overview is computed into them), an overview may keep it
+    lazy. A change is passed on once, not echoed back, so the overview where a lazy selection
+    was made keeps it. When a projector refuses the selection (it would not fit as indices,
+    say), none of them changes and the error says why.
+    """
 
     def __init__(self, widgets: tuple[Projector, ...]) -> None:
         self.widgets = widgets
         self._handlers = []
+        self._passing = False  # a change is being passed on: the others' changes are its echo
         for w in widgets:
             handler = self._make_handler(w)
             w.observe(handler, "selected")
@@ -20,10 +32,24 @@ class SelectionLink:
 
     def _make_handler(self, source: Projector) -> Any:
         def handler(change: dict[str, Any]) -> None:
-            # Setting an equal selection notifies nobody, so the propagation ends by itself.
-            for other in self.widgets:
-                if other is not source:
-                    other.selected = change["new"]
+            if self._passing:
+                return
+            self._passing = True
+            try:
+                for other in self.widgets:
+                    if other is not source:
+                        other.selected = change["new"]
+            except Exception as exc:
+                # All or none: every projector goes back to the selection they shared.
+                for w in self.widgets:
+                    w.selected = change["old"]
+                if not isinstance(exc, _REFUSALS):
+                    raise
+                raise type(exc)(
+                    f"a linked projector cannot take this selection, so none changed: {exc}"
+                ) from None
+            finally:
+                self._passing = False
 
         return handler
 

@@ -305,3 +305,102 @@ def test_dask_is_imported_only_when_needed_and_missing_it_names_the_extra(
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r'pip install "projector-widget\[dask\]"'):
         dask_cluster.client()
+
+
+#: Runs in a child (a crash in native code there fails the test instead of killing pytest): for
+#: each case, a Dask array on a threaded LocalCluster goes through the widget, PCA then t-SNE;
+#: one JSON line a case says what the user got.
+UNSAFE_CHILD = """
+import json, sys, warnings
+import numpy as np
+import dask.array as da
+import distributed
+warnings.simplefilter("ignore")
+from projector_widget import Projector
+
+rng = np.random.default_rng(0)
+base = rng.normal(size=(3000, 8)).astype(np.float32)
+# A row outside the t-SNE sample (the sample is drawn with seed 0) that only the scale of the
+# sampled rows makes overflow: 1e10 is fine in float32, 1e10 / 1e-30 is not.
+rows = np.sort(np.random.default_rng(0).choice(3000, size=500, replace=False))
+outlier = int(np.setdiff1d(np.arange(3000), rows)[0])
+tiny = base * np.float32(1e-30)
+tiny[outlier] = 1e10
+
+
+def cell(value):
+    x = base.copy()
+    x[1234, 5] = value
+    return x
+
+
+cases = {
+    "cell 1e20": cell(1e20),
+    "cell 1e30": cell(1e30),
+    "cell 3e38": cell(3e38),
+    "every value x 1e19": base * np.float32(1e19),
+    "every value x 1e18": base * np.float32(1e18),
+    "an outlier far beyond the sample": tiny,
+}
+with distributed.LocalCluster(
+    n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+) as local, distributed.Client(local):
+    for name, x in cases.items():
+        try:
+            m = Projector(x)
+            memory = "accepted" if np.isfinite(m.explained_variance_ratio).all() else "NON-FINITE"
+        except ValueError as exc:
+            memory = "error: " + str(exc)
+        tsne = "not run"
+        try:
+            w = Projector(da.from_array(x, chunks=1000), layout_sample=500)
+            ratio = w.explained_variance_ratio
+            pca = "accepted" if np.isfinite(ratio).all() else "NON-FINITE " + repr(ratio)
+        except ValueError as exc:
+            pca = "error: " + str(exc)
+        except Exception as exc:  # anything else is a defect the test reports
+            pca = f"RAW {type(exc).__name__}: {exc}"
+        if pca == "accepted":
+            if memory == "accepted":  # the same PCA as in memory
+                np.testing.assert_allclose(ratio, m.explained_variance_ratio, rtol=1e-3, atol=1e-6)
+            try:
+                w.project("tsne", wait=True, n_iter=50)
+                tsne = "finite" if np.isfinite(w.coordinates).all() else "NON-FINITE"
+            except ValueError as exc:
+                tsne = "error: " + str(exc)
+        print(json.dumps([name, memory, pca, tsne]), flush=True)
+print("SURVIVED", flush=True)
+"""
+
+
+def test_rows_refused_in_memory_are_refused_on_the_cluster_and_native_code_survives() -> None:
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", UNSAFE_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+    lines = proc.stdout.splitlines()
+    results = {r[0]: r[1:] for r in (json.loads(s) for s in lines if s.startswith("["))}
+    assert proc.returncode == 0 and lines and lines[-1] == "SURVIVED", (
+        f"the child died (exit {proc.returncode}) after {list(results)}:\n{proc.stderr[-2000:]}"
+    )
+    for value in ("1e20", "1e30", "3e38"):
+        memory, pca, _tsne = results[f"cell {value}"]
+        assert memory.startswith("error: ") and "too large" in memory
+        # The same refusal as in memory: the row and the column, and what to do.
+        assert pca == memory, pca
+        assert "row 1234" in pca and "column 5" in pca and "rescale" in pca.lower(), pca
+    memory, pca, _tsne = results["every value x 1e19"]
+    assert memory.startswith("error: ") and pca == memory and "row 0" in pca, pca
+    # Squared norms that fit float32 but sums of squares that do not: computed, as in memory.
+    assert results["every value x 1e18"] == ["accepted", "accepted", "finite"]
+    memory, pca, tsne = results["an outlier far beyond the sample"]
+    assert pca == "accepted" and (
+        tsne == "finite" or (tsne.startswith("error: ") and "layout_sample" in tsne)
+    ), (pca, tsne)

@@ -397,3 +397,57 @@ def test_missing_faiss_names_both_extras(matrix: Any, monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "faiss", None)
     with pytest.raises(ImportError, match=r'pip install "projector-widget\[dask,ann\]"'):
         ChunkedIndex(matrix)
+
+
+def test_an_index_lost_with_its_client_falls_back_to_the_exact_search(
+    cluster: Any, store: Any, rows: Any
+) -> None:
+    import warnings
+
+    from projector_widget.dask.neighbours import IndexLostWarning
+
+    x, sq = rows
+    # The index is built on a client of its own, which the user then closes; the module's
+    # client stays, so a cluster can still compute the rows.
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as local,
+        distributed.Client(local),
+    ):
+        w = Projector(store)
+        w.build_index("cosine", seed=3)
+        w.focus = 3
+    with pytest.warns(IndexLostWarning, match=r"index is lost.*exact search.*build_index"):
+        w.focus = 17
+    shown = np.frombuffer(w._neighbors["indices"], "<u4").astype(np.int64)
+    assert w._neighbors["index"] == 17
+    np.testing.assert_array_equal(shown, nearest(x, sq, 17, w.k_neighbors, "cosine")[0])
+    # The index is dropped: later queries go straight to the exact search, without a warning.
+    assert not w._parts.neighbours.searcher.has_index("cosine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w.focus = 18
+    assert w._neighbors["index"] == 18
+
+
+def test_an_index_lost_where_no_cluster_can_compute_says_what_to_do(
+    cluster: Any, rows: Any
+) -> None:
+    x = rows[0][:4000]
+    # A persisted array: its chunks live on the client that persisted them, and go with it.
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as local,
+        distributed.Client(local),
+    ):
+        w = Projector(da.from_array(x, chunks=(1000, D)).persist())
+        w.build_index("euclidean", nlist=8)
+        w.metric = "euclidean"
+        w.focus = 3
+        before = dict(w._neighbors)
+    with pytest.raises(IndexLostError, match=r"exact search cannot run either.*Dask client"):
+        w.focus = 17
+    # Nothing half-updated: the focus and its neighbours are as they were.
+    assert w.focus == 3 and w._neighbors == before

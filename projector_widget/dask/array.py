@@ -22,6 +22,8 @@ class ChunkedMatrix:
     """
 
     array: Any
+    #: Whether the array was converted from a wider float (a value past float32 reads as Inf).
+    wide_source: bool = False
 
     @property
     def n(self) -> int:
@@ -56,8 +58,9 @@ def as_chunked(embeddings: object) -> ChunkedMatrix:
     """Validate a Dask (or Zarr) array without loading it; a :class:`ChunkedMatrix`.
 
     Raises TypeError for values that are not real numbers and ValueError for a shape that is not
-    (rows >= 2, dims >= 1) or for unknown chunk sizes. NaN and Inf are found by :func:`pca`'s
-    pass over the data.
+    (rows >= 2, dims >= 1) or for unknown chunk sizes. The rows the in-memory path refuses (NaN,
+    Inf, squared norms past float32) are found by the first pass of the PCA
+    (:func:`projector_widget.dask.pca.pca`), before anything else reads them.
     """
     da = import_module("dask")
     arr: Any = embeddings
@@ -84,7 +87,11 @@ def as_chunked(embeddings: object) -> ChunkedMatrix:
         raise ValueError(
             f"embeddings must have at least 2 rows and 1 dimension; got shape {(n, d)}"
         )
-    return ChunkedMatrix(arr.astype(np.float32) if arr.dtype != np.float32 else arr)
+    dtype = np.dtype(arr.dtype)
+    return ChunkedMatrix(
+        arr.astype(np.float32) if dtype != np.float32 else arr,
+        wide_source=dtype.kind == "f" and dtype.itemsize > 4,
+    )
 
 
 def sample(matrix: ChunkedMatrix, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

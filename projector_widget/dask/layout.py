@@ -21,6 +21,7 @@ from projector_widget.compute.projections.pca import pca as pca_in_memory
 from projector_widget.compute.projections.tsne import import_opentsne
 from projector_widget.dask.array import ChunkedMatrix, sample
 from projector_widget.dask.cluster import client, run_blocks
+from projector_widget.data.inputs import BadRows, squared_norms
 from projector_widget.util.jobs import Stopped
 from projector_widget.util.progress import OPTIMISING, Reporter
 
@@ -33,11 +34,17 @@ class Reduction:
     """What turns rows into a layout's input: centre, project (when D is large), scale.
 
     Fitted on the sample; shipped to the workers with the model so every row is prepared the
-    same way."""
+    same way. The sample comes out within [-1, 1]; a row outside it can come out larger, and one
+    that comes out too large for float32 (non-finite, or a squared norm past float32: NaN
+    affinities in the native code of openTSNE and umap-learn, which can crash the worker) is
+    refused by name, never handed to them.
+    """
 
     mean: npt.NDArray[np.float32]
     axes: npt.NDArray[np.float32] | None
     scale: float
+    #: Rows the reduction was fitted on (named in the refusal of a row it cannot prepare).
+    sample_rows: int = 0
 
     @classmethod
     def fit(cls, x: npt.NDArray[np.float32], *, centre: bool, dims: int) -> Reduction:
@@ -51,20 +58,41 @@ class Reduction:
         axes = None
         if centre and x.shape[1] > dims:
             axes = pca_in_memory(x, dims).components
-        y = cls(mean, axes, 1.0)(x)
+        y = cls(mean, axes, 1.0).unchecked(x)
         scale = float(np.max(np.abs(y))) if y.size else 0.0
         if not scale > 0 or not math.isfinite(scale):
             raise ValueError(
                 f"the sample of {x.shape[0]} rows has no spread: every row is the same, so there "
                 "is no neighbourhood structure to lay out"
             )
-        return cls(mean, axes, scale)
+        return cls(mean, axes, scale, int(x.shape[0]))
 
-    def __call__(self, x: np.ndarray) -> npt.NDArray[np.float32]:
-        y = np.asarray(x, np.float32) - self.mean
-        if self.axes is not None:
-            y = y @ self.axes.T
-        return np.ascontiguousarray(y / np.float32(self.scale), dtype=np.float32)
+    def __call__(self, x: np.ndarray, first_row: int = 0) -> npt.NDArray[np.float32]:
+        """Rows ``x`` (numbered from ``first_row`` in the whole array) prepared as the sample
+        was; ValueError naming the first row that comes out too large for float32."""
+        y = self.unchecked(x)
+        bad = BadRows.find(y, squared_norms(y))
+        if bad is not None:
+            # The row in float64, where it does not overflow: how far out it lies.
+            far = np.asarray(x[bad.row], np.float64) - self.mean
+            if self.axes is not None:
+                far = far @ self.axes.T.astype(np.float64)
+            raise ValueError(
+                f"row {first_row + bad.row} lies too far outside the {self.sample_rows:,} sampled "
+                "rows the layout was fitted on to be placed: centred and scaled as they were, "
+                f"it reaches {float(np.max(np.abs(far))) / self.scale:.3g} times their extent, "
+                "too large for float32. Drop the outlying rows, or fit on more rows "
+                "(Projector(x, layout_sample=...))"
+            )
+        return y
+
+    def unchecked(self, x: np.ndarray) -> npt.NDArray[np.float32]:
+        """Rows ``x`` centred, projected and scaled (Inf where they overflow float32)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = np.asarray(x, np.float32) - self.mean
+            if self.axes is not None:
+                y = y @ self.axes.T
+            return np.ascontiguousarray(y / np.float32(self.scale), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -99,14 +127,18 @@ class TSNEModel:
         return embedding.transform(x)
 
 
-def _place_tsne(block: np.ndarray, reduction: Reduction, model: TSNEModel) -> np.ndarray:
-    """Rows of a chunk placed in a fitted t-SNE layout (on a worker)."""
-    return np.asarray(model.transform(reduction(block)), np.float32)
+def _place_tsne(
+    block: np.ndarray, reduction: Reduction, model: TSNEModel, start: int = 0
+) -> np.ndarray:
+    """Rows of a chunk (its first row is ``start``) placed in a fitted t-SNE layout (on a
+    worker)."""
+    return np.asarray(model.transform(reduction(block, start)), np.float32)
 
 
-def _place_umap(block: np.ndarray, reduction: Reduction, model: Any) -> np.ndarray:
-    """Rows of a chunk placed by a fitted umap-learn model (on a worker)."""
-    return np.asarray(model.transform(reduction(block)), np.float32)
+def _place_umap(block: np.ndarray, reduction: Reduction, model: Any, start: int = 0) -> np.ndarray:
+    """Rows of a chunk (its first row is ``start``) placed by a fitted umap-learn model (on a
+    worker)."""
+    return np.asarray(model.transform(reduction(block, start)), np.float32)
 
 
 def _fit_tsne(
@@ -216,7 +248,9 @@ def layout(
     c = client()
     shipped = c.scatter(model, broadcast=True)
     ready = c.scatter(reduction, broadcast=True)
-    tasks = [dask.delayed(place)(b, ready, shipped) for b in blocks]
+    tasks = [
+        dask.delayed(place)(b, ready, shipped, int(s)) for b, s in zip(blocks, starts, strict=True)
+    ]
     out = np.zeros((matrix.n, p["dims"]), np.float32)
     for i, part in run_blocks(tasks, report, "placing the other rows"):
         out[starts[i] : starts[i] + part.shape[0]] = part

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.compute.neighbours import check_metric
-from projector_widget.dask.ann import OPTIONS, ChunkedIndex
+from projector_widget.compute.neighbours import Metric, check_metric
+from projector_widget.dask.ann import OPTIONS, ChunkedIndex, IndexLostError
 from projector_widget.dask.array import ChunkedMatrix
 from projector_widget.dask.exact import exact_nearest
 from projector_widget.util.progress import ProgressArg
+
+
+class IndexLostWarning(UserWarning):
+    """An approximate index was lost with its cluster: its queries are answered exactly."""
 
 
 class ChunkedSearch:
@@ -20,7 +25,8 @@ class ChunkedSearch:
     Exact: every chunk's k best rows on the cluster, merged in the kernel (same distances as
     :func:`projector_widget.compute.neighbours.nearest`). After :meth:`build_index` for a metric, its
     :class:`projector_widget.dask.ann.ChunkedIndex` (codes kept on the workers) answers
-    queries of that metric instead, unless ``exact``.
+    queries of that metric instead, unless ``exact``; one whose cluster was closed is dropped
+    and its queries answered exactly, with an :class:`IndexLostWarning`.
     """
 
     def __init__(self, matrix: ChunkedMatrix) -> None:
@@ -81,5 +87,39 @@ class ChunkedSearch:
             self._matrix.require("neighbours among isolated rows")
         index = None if exact else self._indexes.get(m)
         if index is not None:
-            return index.search(query, int(k))
+            try:
+                return index.search(query, int(k))
+            except IndexLostError as lost:
+                return self._exact_instead(m, lost, query, int(k))
         return exact_nearest(self._matrix, query, int(k), m)
+
+    def _exact_instead(
+        self, m: Metric, lost: IndexLostError, query: int | npt.NDArray[np.float32], k: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """The exact answer of a query whose index was ``lost`` with its cluster: the index is
+        dropped (later queries do not try it again) and an :class:`IndexLostWarning` says so;
+        IndexLostError saying what to do when no cluster can compute the rows either."""
+        self._drop(m)
+        try:
+            found = exact_nearest(self._matrix, query, k, m)
+        except Exception as exc:
+            raise IndexLostError(
+                f"the approximate {m} index is lost ({lost}), and the exact search cannot run "
+                f"either ({type(exc).__name__}: {exc}). Connect a Dask client that can compute "
+                "the embeddings (a persisted array's chunks go with the client that held them: "
+                f"persist or read them again, and pass the new array to a new Projector), then "
+                f"build_index({m!r}) again"
+            ) from exc
+        warnings.warn(
+            f"the approximate {m} index is lost ({lost}); these neighbours come from the exact "
+            f"search, as every {m} query will until build_index({m!r}) is called again",
+            IndexLostWarning,
+            stacklevel=3,
+        )
+        return found
+
+    def _drop(self, metric: str) -> None:
+        """Forget the index of ``metric`` and release what is left of it."""
+        index = self._indexes.pop(metric, None)
+        if index is not None:
+            index.close()

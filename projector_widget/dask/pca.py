@@ -3,13 +3,13 @@
 One pass sums each chunk's rows and ``X^T X`` (D x D, so the kernel never holds more than the
 statistics; one pass because every pass re-reads, and for a Zarr store decompresses, the data:
 a covariance costs N x D^2 flops but a single read, where the subspace iteration of the
-in-memory path reads the rows three times) and counts non-finite rows; the eigendecomposition
-runs in the kernel; a second pass projects every row on the first three axes.
+in-memory path reads the rows three times) and finds the rows the in-memory path refuses (NaN,
+Inf, squared norms past float32); the eigendecomposition runs in the kernel; a second pass
+projects every row on the first three axes.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -19,29 +19,33 @@ from projector_widget.compute.projections.base import Layout
 from projector_widget.compute.projections.pca import COMPONENTS, PCAResult, flip_signs
 from projector_widget.dask.array import ChunkedMatrix
 from projector_widget.dask.cluster import client, run_blocks
+from projector_widget.data.inputs import BadRows, squared_norms
 from projector_widget.util.progress import Reporter
 
 
 def _chunk_stats(block: np.ndarray, shift: np.ndarray) -> dict[str, Any]:
-    """A chunk's row count, sums and ``X^T X`` (shifted by ``shift``), and its non-finite rows."""
+    """A chunk's row count, sums and ``X^T X`` (shifted by ``shift``), and its bad rows: NaN,
+    Inf, or a squared norm that overflows float32 (the rows the in-memory path refuses)."""
     x = np.asarray(block, dtype=np.float32)
-    finite = np.isfinite(x).all(axis=1)
-    bad = np.flatnonzero(~finite)
-    first: tuple[int, int, str] | None = None
-    if bad.size:
-        row = x[bad[0]]
-        col = int(np.flatnonzero(~np.isfinite(row))[0])
-        first = (int(bad[0]), col, "NaN" if math.isnan(row[col]) else "Inf")
-        x = x[finite]
+    sq = squared_norms(x)
+    bad = BadRows.find(x, sq)
+    if bad is not None:
+        x = x[np.isfinite(sq)]
     y = x - shift.astype(np.float32)
     # float32 BLAS on shifted rows, accumulated in float64 across chunks: the shift (the first
     # chunk's mean) keeps X^T X - n m m^T from cancelling when the data sit far from the origin.
+    with np.errstate(over="ignore", invalid="ignore"):
+        gram = y.T @ y
+    if not np.isfinite(gram).all():
+        # Rows that square within float32 whose sums of squares do not (values near 1e18):
+        # float64 holds them, as the in-memory PCA's float64 statistics do.
+        y64 = y.astype(np.float64)
+        gram = y64.T @ y64
     return {
         "rows": y.shape[0],
         "sum": y.sum(axis=0, dtype=np.float64),
-        "gram": (y.T @ y).astype(np.float64),
-        "bad": int(bad.size),
-        "first": first,
+        "gram": gram.astype(np.float64),
+        "bad": bad,
     }
 
 
@@ -61,8 +65,8 @@ def pca(
     One pass sums each chunk's rows and ``X^T X`` (D x D, so the kernel never holds more than
     the statistics; one pass because every pass re-reads, and for a Zarr store decompresses,
     the data: a covariance costs N x D^2 flops but a single read, where the subspace iteration
-    of the in-memory path reads the rows three times) and counts non-finite rows; the
-    eigendecomposition runs here; a second pass projects every row on the first three axes.
+    of the in-memory path reads the rows three times) and finds the rows the in-memory path
+    refuses (ValueError naming the first); the eigendecomposition runs here; a second pass projects every row on the first three axes.
     ``coords`` of the result are those (N, 3) scores; the (k, D) ``components`` place others.
     """
     import dask
@@ -74,22 +78,23 @@ def pca(
     tasks = [dask.delayed(_chunk_stats)(b, shift) for b in blocks]
     rows, total_sum = 0, np.zeros(matrix.dims)
     gram = np.zeros((matrix.dims, matrix.dims))
-    bad, first = 0, None
+    bad: BadRows | None = None
     for i, stats in run_blocks(tasks, report, "PCA: sums and X^T X"):
         rows += stats["rows"]
         total_sum += stats["sum"]
         gram += stats["gram"]
-        bad += stats["bad"]
-        if stats["first"] is not None:
-            row, col, what = stats["first"]
-            if first is None or starts[i] + row < first[0]:
-                first = (int(starts[i]) + row, col, what)
-    if first is not None:
-        row, col, what = first
+        if stats["bad"] is not None:
+            bad = stats["bad"].shifted(starts[i]).merged(bad)
+    if bad is not None:
+        raise bad.error(
+            "Drop them first, e.g. x[da.isfinite(x).all(axis=1)] (then x.compute_chunk_sizes())",
+            wide_source=matrix.wide_source,
+        )
+    if not (np.isfinite(gram).all() and np.isfinite(total_sum).all()):
+        # Every row squares within float32, so float64 sums overflow only past ~1e270 rows.
         raise ValueError(
-            f"embeddings contain {what} at row {row}, column {col}; {bad} row(s) in all are not "
-            "finite. Drop them first, e.g. x[da.isfinite(x).all(axis=1)] (then "
-            "x.compute_chunk_sizes())"
+            "the sums of squares of the embeddings overflow float64, so their PCA cannot be "
+            "computed; rescale the embeddings (divide every value by the same constant)"
         )
     n, d = matrix.shape
     mean_shifted = total_sum / n

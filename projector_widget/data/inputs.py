@@ -204,34 +204,83 @@ def _squared_norms_checked(
     them, so this single pass is also the finiteness check. A finite row whose squared norm
     overflows float32 is reported as too large rather than as NaN/Inf.
     """
+    out = squared_norms(x)
+    bad = BadRows.find(x, out)
+    if bad is not None:
+        raise bad.error(
+            "Drop or impute them first, e.g. emb[np.isfinite(emb).all(axis=1)]",
+            wide_source=source_dtype.kind == "f" and np.dtype(source_dtype).itemsize > 4,
+        )
+    return out
+
+
+def squared_norms(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Squared row norms of ``x`` in float32: NaN or Inf where a row is not finite or its
+    squared norm overflows float32."""
     n = x.shape[0]
     out = np.empty(n, dtype=np.float32)
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, n, _ROW_CHUNK):
             chunk = x[start : start + _ROW_CHUNK]
             np.einsum("ij,ij->i", chunk, chunk, out=out[start : start + _ROW_CHUNK])
-    bad = np.flatnonzero(~np.isfinite(out))
-    if bad.size:
-        first = int(bad[0])
-        row = x[first]
-        if not np.isfinite(row).all():
-            col = int(np.flatnonzero(~np.isfinite(row))[0])
-            value = row[col]
-            what = "NaN" if math.isnan(value) else "Inf"
-            if source_dtype.kind == "f" and np.dtype(source_dtype).itemsize > 4:
-                extra = " (or a value too large for float32)"
-            else:
-                extra = ""
-            raise ValueError(
-                f"embeddings contain {what}{extra} at row {first}, column {col}; "
-                f"{bad.size} row(s) in all are not finite. Drop or impute them first, e.g. "
-                "emb[np.isfinite(emb).all(axis=1)]"
-            )
-        raise ValueError(
-            f"embeddings row {first} has values too large to square in float32 "
-            f"(max |x| = {float(np.abs(row).max()):.3g}); rescale the embeddings"
-        )
     return out
+
+
+@dataclass(frozen=True)
+class BadRows:
+    """Rows that cannot be embeddings: how many, and the first (its row, a column, what is
+    wrong there). Every backend refuses them with :meth:`error`, before any native code sees
+    them: a NaN, an Inf, or a row whose squared norm overflows float32 (where distances and
+    sums of squares become Inf, and PCA, t-SNE and UMAP NaN or worse)."""
+
+    count: int
+    row: int
+    column: int
+    what: str  # "NaN", "Inf" or "too large"
+    value: float
+
+    @classmethod
+    def find(cls, x: npt.NDArray[np.float32], sq_norms: npt.NDArray[np.float32]) -> BadRows | None:
+        """The bad rows of ``x`` given its :func:`squared_norms` (None when every row is fine)."""
+        bad = np.flatnonzero(~np.isfinite(sq_norms))
+        if not bad.size:
+            return None
+        first = int(bad[0])
+        row = np.asarray(x[first], np.float32)
+        not_finite = np.flatnonzero(~np.isfinite(row))
+        if not_finite.size:
+            col = int(not_finite[0])
+            what = "NaN" if math.isnan(row[col]) else "Inf"
+        else:
+            col, what = int(np.argmax(np.abs(row))), "too large"
+        return cls(int(bad.size), first, col, what, float(row[col]))
+
+    def shifted(self, start: int) -> BadRows:
+        """The same rows numbered from ``start`` (a chunk's first row in the whole array)."""
+        return BadRows(self.count, self.row + int(start), self.column, self.what, self.value)
+
+    def merged(self, other: BadRows | None) -> BadRows:
+        """The bad rows of two sets of rows: both counted, the first of the two named."""
+        if other is None:
+            return self
+        first = self if self.row <= other.row else other
+        return BadRows(self.count + other.count, first.row, first.column, first.what, first.value)
+
+    def error(self, drop_hint: str, *, wide_source: bool = False) -> ValueError:
+        """The ValueError that names the first bad row and column and says what to do;
+        ``drop_hint`` says how to drop non-finite rows where the embeddings are."""
+        if self.what == "too large":
+            return ValueError(
+                f"embeddings row {self.row} has values too large to square in float32 "
+                f"({self.value:.3g} at column {self.column}); {self.count} row(s) in all are too "
+                "large or not finite. Rescale the embeddings (divide every value by the same "
+                "constant: projections do not depend on the scale)"
+            )
+        extra = " (or a value too large for float32)" if wide_source else ""
+        return ValueError(
+            f"embeddings contain {self.what}{extra} at row {self.row}, column {self.column}; "
+            f"{self.count} row(s) in all are not finite. {drop_hint}"
+        )
 
 
 def check_dimensions(value: object) -> None:

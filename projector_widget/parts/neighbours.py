@@ -46,6 +46,8 @@ class NeighboursPart:
         self._timeline = timeline
         self._metadata = metadata
         self.encoder = encoder
+        #: A failed refresh is putting its trait back (nothing to refresh for that).
+        self._restoring = False
 
     @property
     def searcher(self) -> Searcher:
@@ -53,12 +55,23 @@ class NeighboursPart:
         return self._session.backend.searcher()
 
     def bind(self) -> None:
-        """Follow the focus, ``k_neighbors`` and ``metric``."""
+        """Follow the focus, ``k_neighbors`` and ``metric`` (a change whose neighbours cannot
+        be found is undone, and its error raised)."""
         self._host.observe(self._on_focus, ["focus", "k_neighbors", "metric"])
 
     def _on_focus(self, change: dict[str, Any]) -> None:
-        if change["name"] == "focus" or self._host.focus >= 0:
+        if self._restoring or not (change["name"] == "focus" or self._host.focus >= 0):
+            return
+        try:
             self.refresh()
+        except Exception:
+            # All or nothing: the trait goes back to the value its neighbours are of.
+            self._restoring = True
+            try:
+                setattr(self._host, change["name"], change["old"])
+            finally:
+                self._restoring = False
+            raise
 
     def nearest(self, index: Any, k: int, metric: str, *, exact: bool = False) -> Found:
         """:meth:`Projector.nearest`."""

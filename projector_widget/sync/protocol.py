@@ -57,7 +57,15 @@ LABEL_ROWS_CAP = 5_000
 Message: TypeAlias = dict[str, Any]
 
 #: The errors a user can act on (a failed request's message is the whole answer).
-USER_ERRORS = (ValueError, TypeError, IndexError, KeyError, ImportError, Busy)
+USER_ERRORS = (
+    ValueError,
+    TypeError,
+    IndexError,
+    KeyError,
+    ImportError,
+    Busy,
+    overview.SelectionTooLarge,
+)
 
 
 # ----------------------------------------------------------------------------- requests
@@ -278,9 +286,9 @@ def dispatch(
 ) -> None:
     """Answer one custom message through the handler of its request type.
 
-    A failing handler (ValueError, TypeError, IndexError, KeyError, ImportError, and
-    :class:`~projector_widget.util.jobs.Busy` while other kernel work runs: the errors a user can act
-    on) becomes an ``error`` reply; so does a malformed request, unless it is a background one
+    A failing handler (ValueError, TypeError, IndexError, KeyError, ImportError,
+    :class:`~projector_widget.util.jobs.Busy` while other kernel work runs, and a selection too
+    large to hold as indices: the errors a user can act on) becomes an ``error`` reply; so does a malformed request, unless it is a background one
     (:data:`BACKGROUND`), which is dropped.
     """
     try:

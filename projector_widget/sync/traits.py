@@ -17,6 +17,7 @@ import numpy.typing as npt
 import traitlets
 
 from projector_widget.compute import overview
+from projector_widget.compute.overview import SelectionTooLarge
 from projector_widget.compute.overview.index import LazySelection
 from projector_widget.sync import wire as encoding
 
@@ -105,7 +106,7 @@ def _object_indices(arr: np.ndarray, n: int) -> np.ndarray:
 
 class SelectionTrait(traitlets.TraitType):
     """A sorted unique int64 index array, validated against the owner's ``n_points``, or (in
-    overview mode, above ``overview.SELECTED_MAX`` rows) a :class:`LazySelection` of them.
+    overview mode only, above ``overview.SELECTED_MAX`` rows) a :class:`LazySelection` of them.
 
     Notifies only when the indices really change (NumPy arrays do not compare to a bool).
     """
@@ -116,14 +117,28 @@ class SelectionTrait(traitlets.TraitType):
     json_kind = "object"
 
     def validate(self, obj: Any, value: Any) -> npt.NDArray[np.int64] | LazySelection:
-        """Check and normalise ``value``; raise IndexError/ValueError, leaving the old value."""
+        """Check and normalise ``value``; raise IndexError/ValueError, leaving the old value.
+
+        A lazy selection stays lazy only where the owner shows a density overview
+        (``obj._parts.overview.active``); a projector that draws its points holds indices, so
+        one given to it (by a link to an overview, by assignment) is computed into its rows,
+        or refused (:class:`SelectionTooLarge`) when they would not fit in the kernel.
+        """
         if isinstance(value, LazySelection):
             if value.n_points != obj.n_points:
                 raise ValueError(
                     f"this lazy selection is of {value.n_points:,} rows, not of this "
                     f"projector's {obj.n_points:,}"
                 )
-            return value
+            if obj._parts.overview.active:
+                return value
+            try:
+                value = value.compute()
+            except SelectionTooLarge as exc:
+                raise SelectionTooLarge(
+                    f"this projector draws each of its {obj.n_points:,} points, so it holds its "
+                    f"selection as row indices, and these would not fit: {exc}"
+                ) from None
         out = normalize_selection(value, obj.n_points)
         out.setflags(write=False)
         return out
