@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from projector_widget import Projector
 
 HOSTILE = ["</script><script>window.__pwned=1</script>", "<!--", "]]>", "\u2028", "&amp;", "\"'"]
+HOSTILE += ["caf\udce9.png", "half \ud83d"]  # not valid Unicode (os.listdir's surrogates)
 label = st.one_of(st.none(), st.text(max_size=10), st.sampled_from(HOSTILE))
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from projector_widget import Projector
-from projector_widget.data.columns import as_columns
+from projector_widget.data.columns import as_columns, make_column, value_text
 from projector_widget.data.inputs import as_matrix
 
 
@@ -314,3 +314,28 @@ def test_a_pandas_categorical_column_is_typed_from_its_codes_as_from_its_labels(
         assert [fast.text(i) for i in range(500)] == [slow.text(i) for i in range(500)]
     with pytest.raises(ValueError, match="499 rows"):
         as_columns({"c": cat[:499]}, 500)
+
+
+def test_text_that_is_not_valid_unicode_shows_what_can_be_kept():
+    # os.listdir gives a byte that is not UTF-8 as a lone surrogate: b"caf\xe9.png" is
+    # "caf\udce9.png". Shown text is valid Unicode, keeping every character that can be kept.
+    assert value_text("caf\udce9.png") == "caf\ufffd.png"
+    assert value_text("caf\udcc3\udca9.png") == "café.png"  # UTF-8 bytes escaped one by one
+    assert value_text("\ud83d\ude00 ok") == "\U0001f600 ok"  # a surrogate pair is its character
+    assert value_text("half \ud83d") == "half \ufffd"
+    assert value_text("café") == "café"
+    names = ["caf\udce9.png", "b.png"] * 5
+    col = make_column("file", names, 10)
+    assert col.kind == "category" and col.categories == ["b.png", "caf\ufffd.png"]
+    assert col.values[0] == "caf\udce9.png"  # the value itself is kept as given
+    text = make_column("file", [f"{i}\udce9" for i in range(40)], 40)
+    assert text.kind == "text" and text.text(3) == "3\ufffd" and text.format(3) == "3\ufffd"
+
+
+def test_a_column_name_that_is_not_valid_unicode_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"column name 'caf\\udce9' is not valid Unicode"):
+        as_columns({"caf\udce9": ["a", "b"]}, 2)
+    w = Projector(np.eye(2), {"a": ["x", "y"]}, selected=[0])
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        w.label_selection("caf\udce9", "z")
+    assert list(w.columns) == ["a"]

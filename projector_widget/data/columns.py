@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,6 +47,9 @@ class Column:
     codes: npt.NDArray[np.uint16] | None = None
     missing_code: int | None = None
 
+    def __post_init__(self) -> None:
+        check_name(self.name)
+
     def text(self, row: int) -> str | None:
         """The value at ``row`` as display text, or None when it is missing (see
         :func:`value_text`)."""
@@ -81,7 +85,46 @@ def value_text(value: object) -> str | None:
         return str(value)  # NumPy prints the shortest repr that round-trips in its precision
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    return valid_text(str(value))
+
+
+#: Surrogates that stand for no byte: lone halves of a UTF-16 pair (U+D800..U+DBFF) and the
+#: low ones below the bytes surrogateescape writes (U+DC00..U+DC7F).
+_NO_BYTE = re.compile("[\ud800-\udc7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` as valid Unicode (what can be encoded, shown, saved), keeping what can be kept.
+
+    Python strings may hold lone surrogates: os.listdir and sys.argv give a byte that is not
+    UTF-8 as U+DC80..U+DCFF (b"caf\xe9.png" is "caf\udce9.png"). Those bytes are decoded as
+    UTF-8 where they form characters ("\udcc3\udca9" is "é"), a surrogate pair is its character,
+    and what stands for nothing (an undecodable byte, a lone half) is U+FFFD.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text
+    paired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    escaped = _NO_BYTE.sub("\ufffd", paired)
+    return escaped.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def check_name(name: str) -> None:
+    """ValueError unless the column name ``name`` is valid Unicode (it is sent to the page and
+    written to files; it is also how you refer to the column, so it is never changed)."""
+    bad = _SURROGATE.search(name)
+    if bad is not None:
+        raise ValueError(
+            f"metadata column name {name!r} is not valid Unicode (a lone surrogate at position "
+            f"{bad.start()}, as os.listdir gives a byte that is not UTF-8); name the column "
+            f"with text, e.g. {valid_text(name)!r}"
+        )
 
 
 def _is_missing(value: object) -> bool:
@@ -398,7 +441,7 @@ def _from_codes(
         )
     codes = np.where(missing, -1, codes)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    labels = [str(u) for u in uniques]
+    labels = [value_text(u) or "" for u in uniques]
     order = sorted(range(len(uniques)), key=lambda i: (-int(counts[i]), labels[i]))
     remap = np.empty(len(uniques) + 1, dtype=np.int64)
     remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
@@ -423,13 +466,52 @@ def _from_codes(
 
 
 def columns_as_table(columns: list[Column]) -> Any:
-    """The metadata as a pandas DataFrame when pandas is installed, else a dict of lists."""
-    data = {c.name: (c.values.tolist() if c.kind != "number" else c.values) for c in columns}
+    """The metadata as a pandas DataFrame when pandas is installed, else a dict of lists.
+
+    Each value is the one given, never a copy per row: a categorical column of strings is a
+    pandas Categorical (its codes and one string per category), free text an object column of
+    the values themselves (pandas' own string type would copy every row's string, and cannot
+    hold text that is not valid Unicode), other categories and numbers as pandas types them.
+    """
     try:
         import pandas as pd  # noqa: PLC0415 - optional
     except ImportError:
-        return {k: list(v) if not isinstance(v, list) else v for k, v in data.items()}
+        return {c.name: c.values.tolist() for c in columns}
+    data: dict[str, Any] = {}
+    for c in columns:
+        if c.kind == "number":
+            data[c.name] = c.values
+        elif c.kind == "text":
+            data[c.name] = pd.Series(c.values, dtype=object, copy=False)
+        else:
+            data[c.name] = _categorical_table_column(pd, c)
     return pd.DataFrame(data)
+
+
+def _categorical_table_column(pd: Any, column: Column) -> Any:
+    """A categorical column for :func:`columns_as_table`: a pandas Categorical of the values
+    themselves when they are strings, else the values as pandas types them (integers stay
+    numbers)."""
+    assert column.codes is not None
+    first = category_values(column)
+    if not all(isinstance(v, str) for v in first):
+        return column.values.tolist()
+    codes = column.codes.astype(np.int64)
+    if column.missing_code is not None:
+        codes[codes == column.missing_code] = -1
+    categories = pd.Index(np.asarray(first, dtype=object), dtype=object)
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def category_values(column: Column) -> list[object]:
+    """One value of each category of a categorical column, in the order of its categories (the
+    missing category, when there is one, is left out): the value its first row holds."""
+    assert column.codes is not None
+    size = len(column.categories)
+    first = np.full(size, column.codes.size, np.int64)
+    np.minimum.at(first, column.codes.astype(np.int64), np.arange(column.codes.size))
+    keep = [k for k in range(size) if k != column.missing_code]
+    return [column.values[int(first[k])] for k in keep]
 
 
 def set_values(
