@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from projector_widget import Projector
-from projector_widget.data.columns import as_columns, make_column, value_text
+from projector_widget.data.columns import as_columns, make_column
 from projector_widget.data.inputs import as_matrix
+from projector_widget.data.text import value_text
 
 
 def test_float32_c_contiguous_is_not_copied():
@@ -250,7 +256,7 @@ def test_a_cell_holding_a_container_is_refused_by_name():
 
 
 def test_the_default_colour_is_a_meaningful_column():
-    from projector_widget.data.columns import default_color_column
+    from projector_widget.data.choices import default_color_column
 
     n = 100
     rng = np.random.default_rng(0)
@@ -339,3 +345,58 @@ def test_a_column_name_that_is_not_valid_unicode_is_refused_by_name():
     with pytest.raises(ValueError, match="not valid Unicode"):
         w.label_selection("caf\udce9", "z")
     assert list(w.columns) == ["a"]
+
+
+LONG_VALUE = textwrap.dedent(
+    """
+    import json, time
+    import numpy as np
+    import pandas as pd
+    from projector_widget import Projector
+
+    def rss_mb():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096 / 2**20
+
+    big, other = "x" * 1_000_000, "y" * 1_000_000  # one string object each, on many rows
+    x = np.random.default_rng(0).standard_normal((4000, 4))
+    start = time.perf_counter()
+    w = Projector(x, {"kind": [big if i % 2 else "small" for i in range(4000)]})
+    made = time.perf_counter() - start
+    start = time.perf_counter()
+    w.label_selection("kind", other, rows=np.arange(0, 4000, 2))
+    labelled = time.perf_counter() - start
+    small = Projector(x[:400], {"kind": [big if i % 2 else "small" for i in range(400)]})
+    small.label_selection("kind", other, rows=[0, 2, 4])
+    before = rss_mb()
+    table = small.metadata
+    grown = rss_mb() - before
+    page = len(small.to_html().encode("utf-8"))
+    frame = pd.DataFrame({"kind": [big if i % 2 else "small" for i in range(400)]})
+    before = rss_mb()  # pandas' own string type holds a copy a row: the frame is the user's
+    framed = Projector(x[:400], frame)
+    from_frame = rss_mb() - before
+    print(json.dumps({"made": made, "labelled": labelled, "grown": grown, "page": page,
+                      "from_frame": from_frame, "frame_kind": framed.columns["kind"],
+                      "kinds": sorted(set(table["kind"].str.len().tolist()))}))
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_one_long_category_value_on_many_rows_is_held_and_saved_once(tmp_path):
+    """A 1 MB value on thousands of rows: set, shown as a table and saved once per category,
+    not once per row (which took seconds per thousand rows, gigabytes, a 130 MB page)."""
+    script = tmp_path / "long_value.py"
+    script.write_text(LONG_VALUE)
+    done = subprocess.run(
+        [sys.executable, str(script)], check=False, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["kinds"] == [5, 1_000_000]
+    assert found["made"] < 1.0 and found["labelled"] < 1.0
+    assert found["grown"] < 50  # MB: w.metadata holds each category's string once
+    assert found["from_frame"] < 50 and found["frame_kind"] == "category"  # ... and so does w
+    # Two 1 MB values, each in the columns' state and in the texts (base64): about 4.7 MB.
+    assert found["page"] < 6_000_000

@@ -16,7 +16,8 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.data.columns import Column, valid_text
+from projector_widget.data.columns import Column
+from projector_widget.data.text import valid_text
 
 #: How to get the engine regular expressions run on.
 SEARCH_EXTRA = 'pip install "projector-widget[search]"'
@@ -39,7 +40,7 @@ _OPERATORS = (
 def compile_query(pattern: str, *, regex: bool, case: bool) -> Matcher:
     """A matcher for ``pattern``: a literal substring unless ``regex``, case-blind unless
     ``case``; it is matched against display text, and is made valid Unicode the same way
-    (:func:`~projector_widget.data.columns.valid_text`). ValueError on a pattern that is not valid or that RE2 cannot run; ImportError
+    (:func:`~projector_widget.data.text.valid_text`). ValueError on a pattern that is not valid or that RE2 cannot run; ImportError
     naming the ``search`` extra when a regular expression is asked for without it."""
     if not isinstance(pattern, str):
         raise TypeError(f"the search pattern must be a string, got {type(pattern).__name__}")

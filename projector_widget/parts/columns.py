@@ -13,14 +13,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.data.columns import (
-    Column,
-    colorable,
-    columns_as_table,
-    make_column,
-    numeric,
-    set_values,
-)
+from projector_widget.data.choices import colorable, numeric
+from projector_widget.data.columns import Column, make_column, set_values
+from projector_widget.data.table import columns_as_table
 from projector_widget.parts.host import Host
 from projector_widget.sync import protocol, wire
 from projector_widget.sync.traits import normalize_selection
