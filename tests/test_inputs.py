@@ -400,3 +400,15 @@ def test_one_long_category_value_on_many_rows_is_held_and_saved_once(tmp_path):
     assert found["from_frame"] < 50 and found["frame_kind"] == "category"  # ... and so does w
     # Two 1 MB values, each in the columns' state and in the texts (base64): about 4.7 MB.
     assert found["page"] < 6_000_000
+
+
+def test_long_strings_are_one_category_whether_one_object_or_equal_copies():
+    a = "a" * 300  # one object on several rows
+    copies = ["".join(["b"] * 300) for _ in range(3)]  # equal text, three objects
+    values = [a, copies[0], a, copies[1], copies[2], "c"]
+    col = make_column("t", values, 6)
+    assert col.kind == "category" and col.categories == ["b" * 300, "a" * 300, "c"]
+    assert col.counts == [3, 2, 1] and col.codes is not None
+    assert col.codes.tolist() == [1, 0, 1, 0, 0, 2]
+    with_missing = make_column("t", [*values, None], 7)
+    assert with_missing.categories == [*col.categories, ""] and with_missing.missing_code == 3
