@@ -21,7 +21,7 @@ from projector_widget import backends
 from projector_widget.compute import overview, projections
 from projector_widget.compute.backend import LAYOUT_SAMPLE_ROWS, Backend
 from projector_widget.compute.neighbours import K_MAX, check_metric
-from projector_widget.data import columns as cols
+from projector_widget.data import choices as cols
 from projector_widget.data.images import as_images, build_atlas
 from projector_widget.parts import files
 from projector_widget.parts.compose import check_init_traits, compose

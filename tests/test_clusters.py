@@ -220,3 +220,11 @@ def test_huge_coordinates_cluster_as_their_scaled_down_copy() -> None:
         assert [c.row for c in a.clusters] == [c.row for c in b.clusters]
     labels = small[-1].labels
     assert cluster_medoids(huge, labels) == cluster_medoids(blobs, labels)
+
+
+def test_a_cluster_whose_most_common_value_is_blank_is_numbered() -> None:
+    # An empty (or blank) value names nothing: the label says which cluster it is instead.
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2])
+    names = name_clusters(labels, categories=["", "", "a", "b", "b", "", " ", "\t"])
+    assert [n.label for n in names] == ["cluster 0", "b", "cluster 2"]
+    assert names[0].terms == ("",) and names[0].weights[0] == pytest.approx(2 / 3)

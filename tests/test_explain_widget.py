@@ -436,3 +436,15 @@ def test_quality_requests_parse_to_their_typed_form():
     for bad in ({"type": "quality"}, {"type": "quality", "k": "7"}, {"type": "quality", "k": True}):
         with pytest.raises(protocol.ProtocolError, match="'k' must be an integer"):
             protocol.parse_request(bad)
+
+
+def test_a_category_mostly_empty_in_a_cluster_names_it_cluster_n(groups):
+    emb, target = groups
+    tag = ["" if t < 3 else NAMES[t] for t in target]  # half the groups have no tag
+    w = Projector(emb, {"tag": tag}, dimensions=2)
+    table = w.cluster(column="tag")
+    labels = dict(zip(table["cluster"], table["label"], strict=True))
+    assert "" not in labels.values()
+    shown = {c["label"] for level in w._clusters["levels"] for c in level["clusters"]}
+    assert "" not in shown and any(label.startswith("cluster ") for label in shown)
+    assert {"three", "four", "five"} <= set(labels.values())

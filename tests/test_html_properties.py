@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from projector_widget import Projector
 
 HOSTILE = ["</script><script>window.__pwned=1</script>", "<!--", "]]>", "\u2028", "&amp;", "\"'"]
+HOSTILE += ["caf\udce9.png", "half \ud83d"]  # not valid Unicode (os.listdir's surrogates)
 label = st.one_of(st.none(), st.text(max_size=10), st.sampled_from(HOSTILE))
 
 
@@ -73,8 +74,10 @@ def test_any_state_saves_to_a_page_that_reads_back(w):
         offsets = np.frombuffer(_b64(entry["offsets"]), "<u4")
         blob = _b64(entry["text"])
         missing = np.frombuffer(_b64(entry["missing"]), np.uint8) if "missing" in entry else None
+        # A categorical column holds each category once and a code per row.
+        at = np.frombuffer(_b64(entry["codes"]), "<u2") if "codes" in entry else range(w.n_points)
         for i in range(w.n_points):
-            text = blob[offsets[i] : offsets[i + 1]].decode("utf-8")
+            text = blob[offsets[at[i]] : offsets[at[i] + 1]].decode("utf-8")
             want = col.text(i)
             if want is None:
                 assert missing is not None and missing[i] == 1 and text == ""

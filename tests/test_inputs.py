@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from projector_widget import Projector
-from projector_widget.data.columns import as_columns
+from projector_widget.data.columns import as_columns, make_column
 from projector_widget.data.inputs import as_matrix
+from projector_widget.data.text import value_text
 
 
 def test_float32_c_contiguous_is_not_copied():
@@ -250,7 +256,7 @@ def test_a_cell_holding_a_container_is_refused_by_name():
 
 
 def test_the_default_colour_is_a_meaningful_column():
-    from projector_widget.data.columns import default_color_column
+    from projector_widget.data.choices import default_color_column
 
     n = 100
     rng = np.random.default_rng(0)
@@ -314,3 +320,95 @@ def test_a_pandas_categorical_column_is_typed_from_its_codes_as_from_its_labels(
         assert [fast.text(i) for i in range(500)] == [slow.text(i) for i in range(500)]
     with pytest.raises(ValueError, match="499 rows"):
         as_columns({"c": cat[:499]}, 500)
+
+
+def test_text_that_is_not_valid_unicode_shows_what_can_be_kept():
+    # os.listdir gives a byte that is not UTF-8 as a lone surrogate: b"caf\xe9.png" is
+    # "caf\udce9.png". Shown text is valid Unicode, keeping every character that can be kept.
+    assert value_text("caf\udce9.png") == "caf\ufffd.png"
+    assert value_text("caf\udcc3\udca9.png") == "café.png"  # UTF-8 bytes escaped one by one
+    assert value_text("\ud83d\ude00 ok") == "\U0001f600 ok"  # a surrogate pair is its character
+    assert value_text("half \ud83d") == "half \ufffd"
+    assert value_text("café") == "café"
+    names = ["caf\udce9.png", "b.png"] * 5
+    col = make_column("file", names, 10)
+    assert col.kind == "category" and col.categories == ["b.png", "caf\ufffd.png"]
+    assert col.values[0] == "caf\udce9.png"  # the value itself is kept as given
+    text = make_column("file", [f"{i}\udce9" for i in range(40)], 40)
+    assert text.kind == "text" and text.text(3) == "3\ufffd" and text.format(3) == "3\ufffd"
+
+
+def test_a_column_name_that_is_not_valid_unicode_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"column name 'caf\\udce9' is not valid Unicode"):
+        as_columns({"caf\udce9": ["a", "b"]}, 2)
+    w = Projector(np.eye(2), {"a": ["x", "y"]}, selected=[0])
+    with pytest.raises(ValueError, match="not valid Unicode"):
+        w.label_selection("caf\udce9", "z")
+    assert list(w.columns) == ["a"]
+
+
+LONG_VALUE = textwrap.dedent(
+    """
+    import json, time
+    import numpy as np
+    import pandas as pd
+    from projector_widget import Projector
+
+    def rss_mb():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096 / 2**20
+
+    big, other = "x" * 1_000_000, "y" * 1_000_000  # one string object each, on many rows
+    x = np.random.default_rng(0).standard_normal((4000, 4))
+    start = time.perf_counter()
+    w = Projector(x, {"kind": [big if i % 2 else "small" for i in range(4000)]})
+    made = time.perf_counter() - start
+    start = time.perf_counter()
+    w.label_selection("kind", other, rows=np.arange(0, 4000, 2))
+    labelled = time.perf_counter() - start
+    small = Projector(x[:400], {"kind": [big if i % 2 else "small" for i in range(400)]})
+    small.label_selection("kind", other, rows=[0, 2, 4])
+    before = rss_mb()
+    table = small.metadata
+    grown = rss_mb() - before
+    page = len(small.to_html().encode("utf-8"))
+    frame = pd.DataFrame({"kind": [big if i % 2 else "small" for i in range(400)]})
+    before = rss_mb()  # pandas' own string type holds a copy a row: the frame is the user's
+    framed = Projector(x[:400], frame)
+    from_frame = rss_mb() - before
+    print(json.dumps({"made": made, "labelled": labelled, "grown": grown, "page": page,
+                      "from_frame": from_frame, "frame_kind": framed.columns["kind"],
+                      "kinds": sorted(set(table["kind"].str.len().tolist()))}))
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_one_long_category_value_on_many_rows_is_held_and_saved_once(tmp_path):
+    """A 1 MB value on thousands of rows: set, shown as a table and saved once per category,
+    not once per row (which took seconds per thousand rows, gigabytes, a 130 MB page)."""
+    script = tmp_path / "long_value.py"
+    script.write_text(LONG_VALUE)
+    done = subprocess.run(
+        [sys.executable, str(script)], check=False, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["kinds"] == [5, 1_000_000]
+    assert found["made"] < 1.0 and found["labelled"] < 1.0
+    assert found["grown"] < 50  # MB: w.metadata holds each category's string once
+    assert found["from_frame"] < 50 and found["frame_kind"] == "category"  # ... and so does w
+    # Two 1 MB values, each in the columns' state and in the texts (base64): about 4.7 MB.
+    assert found["page"] < 6_000_000
+
+
+def test_long_strings_are_one_category_whether_one_object_or_equal_copies():
+    a = "a" * 300  # one object on several rows
+    copies = ["".join(["b"] * 300) for _ in range(3)]  # equal text, three objects
+    values = [a, copies[0], a, copies[1], copies[2], "c"]
+    col = make_column("t", values, 6)
+    assert col.kind == "category" and col.categories == ["b" * 300, "a" * 300, "c"]
+    assert col.counts == [3, 2, 1] and col.codes is not None
+    assert col.codes.tolist() == [1, 0, 1, 0, 0, 2]
+    with_missing = make_column("t", [*values, None], 7)
+    assert with_missing.categories == [*col.categories, ""] and with_missing.missing_code == 3

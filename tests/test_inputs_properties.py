@@ -13,8 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from projector_widget.data.columns import as_columns
+from projector_widget.data.columns import (
+    as_columns,
+    categorical_column,
+    make_column,
+    set_values,
+)
 from projector_widget.data.inputs import as_matrix
+from projector_widget.data.text import value_text
 
 dtypes = st.one_of(
     hnp.integer_dtypes(endianness="="),
@@ -105,3 +111,41 @@ def test_every_cell_keeps_its_identity_in_text(cells):
             assert float(text) == v
         else:
             assert text == v
+
+
+label_values = st.one_of(
+    st.none(), st.sampled_from(["a", "b", "", "c\udce9"]), st.integers(0, 3), st.booleans()
+)
+
+
+@given(
+    values=st.lists(label_values, min_size=1, max_size=40),
+    value=label_values,
+    picks=st.lists(st.booleans(), min_size=40, max_size=40),
+    new=st.booleans(),
+)
+def test_labelling_rows_types_the_column_as_typing_it_whole_would(values, value, picks, new):
+    """set_values changes a categorical column by its codes (never re-reading every row); the
+    column it makes is the one that typing all its values anew makes."""
+    n = len(values)
+    rows = np.flatnonzero(np.asarray(picks[:n]))
+    columns = [] if new else [make_column("c", values, n)]
+    if not new and columns[0].kind != "category":
+        return
+    cells = np.full(n, None, object) if new else columns[0].values.astype(object)
+    cells[rows] = value
+    want = make_column("c", cells, n)
+    if not new and want.kind == "text":
+        want = categorical_column("c", cells)
+    if rows.size == 0 and new:
+        return
+    got = next(c for c in set_values(columns, "c", value, rows, n) if c.name == "c")
+    assert (got.kind, got.categories, got.counts, got.missing_code) == (
+        want.kind,
+        want.categories,
+        want.counts,
+        want.missing_code,
+    )
+    if want.codes is not None:
+        assert got.codes is not None and got.codes.tolist() == want.codes.tolist()
+    assert [value_text(v) for v in got.values] == [value_text(v) for v in want.values]

@@ -310,3 +310,15 @@ def test_drift_never_overwrites_a_column_of_the_users_but_replaces_its_own() -> 
     plain.drift(k=5)
     plain.drift(k=5)  # its own columns: replaced, not refused
     assert plain.columns["displacement"] == "number"
+
+
+def test_drift_says_what_can_be_done_about_a_column_of_yours() -> None:
+    a, b, _, groups = _steps()
+    w = Projector.sequence([a, b], {**_meta(groups), "neighbours shared": [0.5] * N})
+    w.step = 1
+    with pytest.raises(ValueError, match="column 'neighbours shared' of yours") as info:
+        w.drift(k=5)
+    message = str(info.value)
+    assert "into=" not in message  # drift() takes no into
+    assert "always writes" in message and "rename" in message
+    assert "Projector.sequence(" in message

@@ -22,8 +22,12 @@ TRICKY = ["", "\t", "\n", "\r", "\r\n", "007", "1e5", "nan", "inf", " 1", "-0", 
 text = st.one_of(
     st.text(st.characters(blacklist_categories=["Cs"]), max_size=8), st.sampled_from(TRICKY)
 )
+#: Text that is not valid Unicode, as os.listdir gives bytes that are not UTF-8 (a value, never
+#: a column name): the TSV shows U+FFFD, the sidecar keeps the value. (Not a surrogate pair: JSON
+#: writes one exactly as the character it encodes, so it reads back as that character.)
+NOT_UNICODE = ["caf\udce9.png", "\udcc3\udca9", "half \ud83d", "\udc80\udcff"]
 cells = {
-    "str": st.one_of(st.none(), text),
+    "str": st.one_of(st.none(), text, st.sampled_from(NOT_UNICODE)),
     "int": st.one_of(st.none(), st.integers(-(2**70), 2**70)),
     "float": st.one_of(st.none(), st.floats(allow_nan=False, width=64)),
     "bool": st.one_of(st.none(), st.booleans()),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import re
 
 import decoders
 import numpy as np
@@ -412,3 +414,34 @@ def test_set_column_adds_or_replaces_a_typed_column_the_view_can_colour_by() -> 
         w.set_column("short", range(49))
     with pytest.raises(ValueError, match="non-empty"):
         w.set_column("", range(50))
+
+
+def test_file_names_that_are_not_utf8_show_save_search_and_name(tmp_path, monkeypatch):
+    # os.listdir gives b"caf\xe9.png" as "caf\udce9.png": a lone surrogate, not valid Unicode.
+    files = ["caf\udce9.png", "b.png", "c.png", "d.png"] * 5
+    rng = np.random.default_rng(0)
+    w = Projector(
+        rng.standard_normal((20, 4)), {"file": files, "note": [f"n{i}\udce9" for i in range(20)]}
+    )
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    w.label_by = "file"
+    assert w.label_by == "file" and decoders.decode_labels(w._labels)[0] == "caf\ufffd.png"
+    w.focus = 0
+    assert w.focus == 0 and w._neighbors["index"] == 0
+    send_from_browser(w, {"type": "row", "index": 0})
+    assert sent[-1]["values"] == [["file", "caf\ufffd.png"], ["note", "n0\ufffd"]]
+    assert w.search("caf\udce9").tolist() == list(range(0, 20, 4))  # as os.listdir gave it
+    assert w.search("caf\ufffd").tolist() == list(range(0, 20, 4))  # as it is shown
+    page = w.to_html()
+    page.encode("utf-8")  # valid text throughout
+    data = json.loads(re.search(r'id="pw-data-\w+">(.*?)</script>', page, re.S).group(1))
+    shown = base64.b64decode(data["texts"]["file"]["text"]["$b64"]).decode("utf-8")
+    assert "caf\ufffd.png" in shown
+    tensors, meta = w.to_tsv(tmp_path)
+    assert "caf\ufffd.png\tn0\ufffd" in meta.read_bytes().decode("utf-8")  # what TensorBoard reads
+    back = Projector.from_tsv(tensors, meta).metadata  # exact through the sidecar
+    assert back["file"].tolist() == files and back["note"][1] == "n1\udce9"
+    pytest.importorskip("sklearn")
+    table = w.cluster(column="file", min_size=3)
+    assert all(label.encode("utf-8") for label in table["label"])

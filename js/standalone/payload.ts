@@ -9,12 +9,15 @@ import { isObject } from "../contract/guards";
 /**
  * One column's display strings: row i is UTF-8 `text[offsets[i]:offsets[i + 1]]` (uint32 offsets,
  * n + 1), and `missing`, when present, one uint8 per row (1 = the value is missing, None/NaN in
- * Python; its text is ""). No `missing` means no row is missing.
+ * Python; its text is ""). No `missing` means no row is missing. A categorical column has
+ * `codes`, one uint16 per row: then the offsets and text hold each category once, and row i is
+ * category `codes[i]`.
  */
 export interface TextColumnWire {
   offsets: DataView;
   text: DataView;
   missing?: DataView;
+  codes?: DataView;
 }
 
 /** The JSON a saved page carries (version 1). */
@@ -104,9 +107,14 @@ export function reviveBuffers(value: unknown): unknown {
 function decodeTextColumn(raw: unknown): TextColumnWire | null {
   const c = reviveBuffers(raw);
   if (!isObject(c) || !(c.offsets instanceof DataView) || !(c.text instanceof DataView)) return null;
-  if (c.missing === undefined) return { offsets: c.offsets, text: c.text };
-  if (!(c.missing instanceof DataView)) return null;
-  return { offsets: c.offsets, text: c.text, missing: c.missing };
+  const out: TextColumnWire = { offsets: c.offsets, text: c.text };
+  for (const key of ["missing", "codes"] as const) {
+    if (c[key] === undefined) continue;
+    const buffer = c[key];
+    if (!(buffer instanceof DataView)) return null;
+    out[key] = buffer;
+  }
+  return out;
 }
 
 /**

@@ -254,6 +254,69 @@ describe("TextTable", () => {
   });
 });
 
+// ------------------------------------------------- categorical columns
+
+describe("a categorical column in a saved page", () => {
+  /**
+   * The payload form of a categorical column (formats/html.py): each category's text once, a
+   * uint16 code per row, and the missing flags (the missing category's text is "").
+   */
+  function categoryColumn(categories: string[], codes: number[], missing?: number[]): Record<string, B64> {
+    const { offsets, text } = textColumn(categories);
+    const col: Record<string, B64> = { offsets, text, codes: b64(Uint16Array.from(codes)) };
+    if (missing) col.missing = b64(Uint8Array.from(missing));
+    return col;
+  }
+  // Rows: cat, Dog, cat, (missing), bird, Dog.
+  const KIND = categoryColumn(["cat", "Dog", "bird", ""], [0, 1, 0, 3, 2, 1], [0, 0, 0, 1, 0, 0]);
+  const table = (col: Record<string, B64>, n = 6): TextTable =>
+    new TextTable(decodePayload({ version: 1, state: {}, texts: { kind: col } }).texts, n);
+
+  it("reads every row through its category", () => {
+    const t = table(KIND);
+    expect(t.strings("kind")).toEqual(["cat", "Dog", "cat", "", "bird", "Dog"]);
+    expect(t.value("kind", 4)).toBe("bird");
+    expect(t.value("kind", 3)).toBeNull();
+    expect(t.row(1)).toEqual([["kind", "Dog"]]);
+  });
+
+  it("searches, never matching the missing rows", () => {
+    const t = table(KIND);
+    expect(Array.from(t.search("dog", "kind", false))).toEqual([1, 5]);
+    expect(Array.from(t.search("^(cat|bird)$", "kind", true))).toEqual([0, 2, 4]);
+    expect(Array.from(t.search("^$", "kind", true))).toEqual([]);
+  });
+
+  it("labels all rows or chosen rows", () => {
+    const t = table(KIND);
+    expect(decodeLabels(t.labels("kind", null))?.texts).toEqual(["cat", "Dog", "cat", "", "bird", "Dog"]);
+    expect(decodeLabels(t.labels("kind", Uint32Array.of(3, 4, 5)))?.texts).toEqual(["", "bird", "Dog"]);
+  });
+
+  it("leaves out a column whose codes are too few or name no category", () => {
+    expect(table(categoryColumn(["a", "b"], [0, 1, 0]), 4).names).toEqual([]);
+    expect(table(categoryColumn(["a", "b"], [0, 2, 0]), 3).names).toEqual([]);
+  });
+
+  it("matches a long value once, not once per row", () => {
+    const n = 20_000;
+    const long = "x".repeat(1_000_000);
+    const t = table(
+      categoryColumn(
+        [long, "y"],
+        Array.from({ length: n }, (_, i) => i % 2),
+      ),
+      n,
+    );
+    const t0 = performance.now();
+    const hits = t.search("x{1000}", "kind", true);
+    const found = t.search("Y", "kind", false);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(hits.length).toBe(n / 2);
+    expect(found[0]).toBe(1);
+  });
+});
+
 // ------------------------------------------------------- missing values
 
 describe("missing values in a saved page", () => {

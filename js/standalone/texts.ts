@@ -21,11 +21,15 @@ export interface TextColumnBuffers {
   text: ArrayBufferView;
   /** One uint8 per row, 1 (any non-zero) = missing; absent: no row is missing. */
   missing?: ArrayBufferView;
+  /** A categorical column: one uint16 per row, the entry of `offsets`/`text` it shows. */
+  codes?: ArrayBufferView;
 }
 
 interface StoredColumn extends TextColumnBytes {
   /** 1 = row i is missing, else 0 (exactly n bytes); null when no row is. */
   missing: Uint8Array | null;
+  /** Row i shows entry codes[i] (exactly n codes); null: row i is entry i. */
+  codes: Uint16Array | null;
 }
 
 /** `_labels` as the kernel sends it (see encoding.encode_labels). */
@@ -87,12 +91,15 @@ export class TextTable {
   /** Column names in display order. */
   readonly names: string[];
   private readonly columns: Map<string, StoredColumn>;
+  /** Each column's entries decoded (a categorical column's categories, else its rows). */
+  private readonly entries = new Map<string, string[]>();
   private readonly decoded = new Map<string, string[]>();
   private readonly lowered = new Map<string, string[]>();
 
   /**
    * `order` puts known names first (the `_columns` order); other columns follow. A column with
-   * fewer than n + 1 offsets or fewer than n missing flags is left out (its rows cannot be told).
+   * fewer than n + 1 offsets (a categorical one: fewer than n codes, or a code past its
+   * entries) or fewer than n missing flags is left out (its rows cannot be told).
    */
   constructor(
     raw: Map<string, TextColumnBuffers>,
@@ -102,7 +109,11 @@ export class TextTable {
     this.columns = new Map();
     for (const [name, c] of raw) {
       const offsets = typedView(c.offsets, Uint32Array);
-      if (offsets.length < n + 1) continue;
+      let codes: Uint16Array | null = null;
+      if (c.codes !== undefined) {
+        codes = typedView(c.codes, Uint16Array).subarray(0, n);
+        if (codes.length < n || codes.some((code) => code + 1 >= offsets.length)) continue;
+      } else if (offsets.length < n + 1) continue;
       let missing: Uint8Array | null = null;
       if (c.missing !== undefined) {
         const flags = typedView(c.missing, Uint8Array);
@@ -110,7 +121,7 @@ export class TextTable {
         // Any non-zero flag means missing (as a bool array would); stored as 0/1.
         if (flags.subarray(0, n).some((f) => f !== 0)) missing = Uint8Array.from(flags.subarray(0, n), (f) => (f ? 1 : 0));
       }
-      this.columns.set(name, { offsets, bytes: typedView(c.text, Uint8Array), missing });
+      this.columns.set(name, { offsets, bytes: typedView(c.text, Uint8Array), missing, codes });
     }
     const known = order.filter((name) => this.columns.has(name));
     this.names = [...known, ...[...this.columns.keys()].filter((name) => !known.includes(name))];
@@ -126,12 +137,27 @@ export class TextTable {
     return missing ? missing[index] === 1 : false;
   }
 
+  /** A column's entries as strings: its categories when it has codes, else its rows. */
+  private entryStrings(col: StoredColumn, name: string): string[] {
+    let s = this.entries.get(name);
+    if (!s) {
+      s = decodeStrings(col, col.codes ? col.offsets.length - 1 : this.n);
+      this.entries.set(name, s);
+    }
+    return s;
+  }
+
   /** Every row of `name` as a string, "" where missing (decoded on first use, then cached). */
   strings(name: string): string[] {
     let s = this.decoded.get(name);
     if (!s) {
       const col = this.columns.get(name);
-      s = col ? decodeStrings(col, this.n) : new Array<string>(this.n).fill("");
+      if (!col) s = new Array<string>(this.n).fill("");
+      else {
+        const entries = this.entryStrings(col, name);
+        const codes = col.codes;
+        s = codes ? Array.from(codes, (code) => entries[code]) : entries.slice();
+      }
       const missing = col?.missing;
       if (missing) for (let i = 0; i < this.n; i++) if (missing[i]) s[i] = "";
       this.decoded.set(name, s);
@@ -139,13 +165,21 @@ export class TextTable {
     return s;
   }
 
-  private lower(name: string): string[] {
+  /** Lower-cased entries (categories, or rows) of a column, for substring search. */
+  private lower(col: StoredColumn, name: string): string[] {
     let s = this.lowered.get(name);
     if (!s) {
-      s = this.strings(name).map((t) => t.toLowerCase());
+      s = this.entryStrings(col, name).map((t) => t.toLowerCase());
       this.lowered.set(name, s);
     }
     return s;
+  }
+
+  /** Where row `index`'s text is in a column's bytes. */
+  private span(col: StoredColumn, index: number): [number, number] {
+    const j = col.codes ? col.codes[index] : index;
+    const a = Math.min(col.offsets[j], col.bytes.length);
+    return [a, Math.max(a, Math.min(col.offsets[j + 1], col.bytes.length))];
   }
 
   /** One row's value, null when missing; does not decode the whole column for a single tooltip. */
@@ -155,8 +189,7 @@ export class TextTable {
     if (col.missing?.[index]) return null;
     const cached = this.decoded.get(name);
     if (cached) return cached[index];
-    const a = Math.min(col.offsets[index], col.bytes.length);
-    const b = Math.max(a, Math.min(col.offsets[index + 1], col.bytes.length));
+    const [a, b] = this.span(col, index);
     return decoder.decode(col.bytes.subarray(a, b));
   }
 
@@ -189,15 +222,19 @@ export class TextTable {
     const n = this.n;
     const hits = new Uint8Array(n);
     for (const name of column ? [column] : this.names) {
-      const values = this.strings(name);
+      const col = this.columns.get(name);
+      if (!col) continue;
+      // Each entry (a category, or a row) is tested once, at most.
+      const entries = rx ? this.entryStrings(col, name) : this.lower(col, name);
+      const verdicts = new Int8Array(entries.length).fill(-1);
+      const matches = (j: number): boolean => {
+        if (verdicts[j] < 0) verdicts[j] = (rx ? rx.test(entries[j]) : entries[j].includes(needle)) ? 1 : 0;
+        return verdicts[j] === 1;
+      };
       // A missing row counts as already decided, so it is never tested.
-      const skip = this.columns.get(name)?.missing ?? new Uint8Array(n);
-      if (rx) {
-        for (let i = 0; i < n; i++) if (hits[i] === 0 && skip[i] === 0 && rx.test(values[i])) hits[i] = 1;
-      } else {
-        const low = this.lower(name);
-        for (let i = 0; i < n; i++) if (hits[i] === 0 && skip[i] === 0 && low[i].includes(needle)) hits[i] = 1;
-      }
+      const skip = col.missing ?? new Uint8Array(n);
+      const codes = col.codes;
+      for (let i = 0; i < n; i++) if (hits[i] === 0 && skip[i] === 0 && matches(codes ? codes[i] : i)) hits[i] = 1;
     }
     let count = 0;
     for (let i = 0; i < n; i++) {
@@ -217,7 +254,7 @@ export class TextTable {
   labels(column: string, rows: Uint32Array | null): LabelsWire | null {
     const col = this.columns.get(column);
     if (!col) return null;
-    if (rows === null && col.missing) rows = Uint32Array.from({ length: this.n }, (_, i) => i);
+    if (rows === null && (col.missing || col.codes)) rows = Uint32Array.from({ length: this.n }, (_, i) => i);
     if (rows === null) {
       const indices = new Uint32Array(this.n);
       for (let i = 0; i < this.n; i++) indices[i] = i;
@@ -225,11 +262,7 @@ export class TextTable {
     }
     const kept = rows.filter((r) => r < this.n);
     const offsets = new Uint32Array(kept.length + 1);
-    const span = (r: number): [number, number] => {
-      if (col.missing?.[r]) return [0, 0];
-      const a = Math.min(col.offsets[r], col.bytes.length);
-      return [a, Math.max(a, Math.min(col.offsets[r + 1], col.bytes.length))];
-    };
+    const span = (r: number): [number, number] => (col.missing?.[r] ? [0, 0] : this.span(col, r));
     for (let j = 0; j < kept.length; j++) {
       const [a, b] = span(kept[j]);
       offsets[j + 1] = offsets[j] + (b - a);

@@ -1,13 +1,14 @@
 """Validate metadata: one label per row, a dict of columns or a DataFrame become typed columns.
 
 Each column is categorical, numeric or free text; every value keeps its identity (see
-:func:`value_text`), and a missing value (None, NaN, pandas NA) stays distinct from an empty
-string. The checks of column choices (``color_by``, ``size_by``, ``label_by``) live here too.
+:func:`~projector_widget.data.text.value_text`), and a missing value (None, NaN, pandas NA)
+stays distinct from an empty string. The checks of column choices (``color_by``, ``size_by``,
+``label_by``) are in :mod:`projector_widget.data.choices`, the metadata as a pandas table in
+:mod:`projector_widget.data.table`.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from projector_widget.data.text import is_missing, missing_mask, valid_text, value_text
 
 ColumnKind = Literal["category", "number", "text"]
 
@@ -26,6 +29,9 @@ MIN_TEXT_CATEGORIES = 20
 CATEGORY_FRACTION = 0.2
 #: Category codes travel as uint16, so no column can have more categories than this.
 MAX_CATEGORIES = 65535
+#: Characters a row on average above which rows of strings are grouped by object before
+#: pandas factorises them (which hashes every row's characters anew).
+LONG_TEXT = 256
 
 
 @dataclass
@@ -46,6 +52,9 @@ class Column:
     codes: npt.NDArray[np.uint16] | None = None
     missing_code: int | None = None
 
+    def __post_init__(self) -> None:
+        check_name(self.name)
+
     def text(self, row: int) -> str | None:
         """The value at ``row`` as display text, or None when it is missing (see
         :func:`value_text`)."""
@@ -61,45 +70,21 @@ class Column:
         if self.values.dtype != object:
             return self.values.astype(np.float64)
         return np.array(
-            [np.nan if _is_missing(v) else float(v) for v in self.values], dtype=np.float64
+            [np.nan if is_missing(v) else float(v) for v in self.values], dtype=np.float64
         )
 
 
-def value_text(value: object) -> str | None:
-    """Display text of one metadata value that keeps its identity; None when it is missing.
-
-    Integers are written exactly (an ID 1234567 stays 1234567), floats in the shortest form
-    that reads back as the same number in their own precision (0.1122334, float32 0.1 as 0.1).
-    """
-    if _is_missing(value):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, np.floating):
-        return str(value)  # NumPy prints the shortest repr that round-trips in its precision
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _is_missing(value: object) -> bool:
-    """True for None, NaN, and pandas' NA/NaT (recognised without importing pandas)."""
-    if value is None:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return math.isnan(value)
-    return type(value).__name__ in ("NAType", "NaTType")
-
-
-def _missing_mask(obj: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
-    """Vectorised :func:`_is_missing` over an object array (pandas speeds it up when present)."""
-    try:
-        import pandas as pd  # noqa: PLC0415 - optional speed-up
-    except ImportError:
-        return np.fromiter((_is_missing(v) for v in obj), dtype=bool, count=obj.size)
-    return np.asarray(pd.isna(obj), dtype=bool)
+def check_name(name: str) -> None:
+    """ValueError unless the column name ``name`` is valid Unicode (it is sent to the page and
+    written to files; it is also how you refer to the column, so it is never changed)."""
+    shown = valid_text(name)
+    if shown != name:
+        at = next((i for i, (a, b) in enumerate(zip(name, shown, strict=False)) if a != b), 0)
+        raise ValueError(
+            f"metadata column name {name!r} is not valid Unicode (a lone surrogate at position "
+            f"{at}, as os.listdir gives a byte that is not UTF-8); name the column with text, "
+            f"e.g. {shown!r}"
+        )
 
 
 def _is_pandas_frame(obj: object) -> bool:
@@ -221,6 +206,9 @@ def make_column(name: str, values: object, n: int) -> Column:
         if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
             values = values.to_numpy()  # type: ignore[attr-defined]  # keeps float32, fast
         else:  # object, strings, pandas' nullable dtypes: missing values as None
+            strings = _string_categories(name, values, n)
+            if strings is not None:
+                return strings
             values = values.to_numpy(dtype=object, na_value=None)  # type: ignore[attr-defined]
     if isinstance(values, (list, tuple)):
         # Each value as given: NumPy would turn [0, 0.5] into floats (the 0 shown as 0.0).
@@ -251,7 +239,7 @@ def make_column(name: str, values: object, n: int) -> Column:
         column = Column(name=name, kind="number", values=number_values(obj))
         nums = column.numbers()
         finite = nums[np.isfinite(nums)]
-        ints = all(isinstance(v, (int, np.integer)) for v in obj if not _is_missing(v))
+        ints = all(isinstance(v, (int, np.integer)) for v in obj if not is_missing(v))
         if ints and finite.size and np.unique(finite).size <= MAX_INTEGER_CATEGORIES:
             return categorical_column(name, obj)
         return column
@@ -267,6 +255,26 @@ def _pandas_categorical(values: object) -> Any:
     if type(values).__name__ == "Categorical" and hasattr(values, "codes"):
         return values
     return None
+
+
+def _string_categories(name: str, series: Any, n: int) -> Column | None:
+    """A pandas Series of pandas' string type as a categorical column made from pandas' own
+    factorisation, one string object per category; None when it is of another type, or free
+    text (typed from its values, as any column).
+
+    Converted first, it became a Python string a row: a 1 MB value on 1,000 rows took 1 GB.
+    """
+    if type(series.dtype).__name__ != "StringDtype" or len(series) != n:
+        return None
+    codes, uniques = series.factorize(use_na_sentinel=True)
+    k = len(uniques)
+    if k > MAX_CATEGORIES or (k > MIN_TEXT_CATEGORIES and k > CATEGORY_FRACTION * n):
+        return None
+    table = np.empty(k + 1, dtype=object)
+    table[:k] = [str(u) for u in uniques]
+    table[-1] = None  # code -1 (missing) indexes the last slot
+    codes = np.asarray(codes, dtype=np.int64)
+    return _from_codes(name, table[codes], codes, list(table[:k]), codes < 0)
 
 
 def _categorical_from_pandas(name: str, cat: Any, n: int) -> Column:
@@ -324,12 +332,12 @@ def number_values(obj: npt.NDArray[np.object_]) -> np.ndarray:
     (missing as NaN); otherwise (integers with missing values, integers among floats, integers
     beyond int64) the object array itself, so an integer is never shown as a float.
     """
-    present = [v for v in obj if not _is_missing(v)]
+    present = [v for v in obj if not is_missing(v)]
     floats = [v for v in present if isinstance(v, (float, np.floating))]
     dtypes = {v.dtype if isinstance(v, np.floating) else np.dtype(np.float64) for v in floats}
     if len(floats) == len(present) and len(dtypes) <= 1:
         dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
-        return np.array([np.nan if _is_missing(v) else v for v in obj], dtype=dtype)
+        return np.array([np.nan if is_missing(v) else v for v in obj], dtype=dtype)
     if not floats and len(present) == obj.size and all(-(2**63) <= int(v) < 2**63 for v in present):
         return np.array([int(v) for v in obj], dtype=np.int64)
     return obj.copy()
@@ -338,25 +346,38 @@ def number_values(obj: npt.NDArray[np.object_]) -> np.ndarray:
 def _all_numbers(obj: npt.NDArray[np.object_]) -> bool:
     seen_number = False
     for v in obj:
-        if _is_missing(v):
+        if is_missing(v):
             continue
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        if not _is_number(v):
             return False
         seen_number = True
     return seen_number
 
 
 def _factorize(obj: npt.NDArray[np.object_]) -> tuple[np.ndarray, list[object], np.ndarray]:
-    """Codes, uniques (first-seen order) and a missing mask for an object array."""
-    missing = _missing_mask(obj)
+    """Codes, uniques (first-seen order) and a missing mask for an object array.
+
+    pandas hashes an array of strings (only strings) with its own hash over every character,
+    anew on every row: one 1 MB value on a few thousand rows (``[value] * n``) took seconds. So
+    when the strings are long (:data:`LONG_TEXT` characters a row on average), the rows are
+    first grouped by the object they hold and one row per object is factorised. Any other array
+    is hashed with the hash a Python object keeps (as Python's dict does without pandas).
+    """
+    missing = missing_mask(obj)
     try:
         import pandas as pd  # noqa: PLC0415 - optional speed-up
-
-        codes, uniques = pd.factorize(pd.Series(obj, dtype=object), use_na_sentinel=True)
-        codes = np.asarray(codes, dtype=np.int64)
-        return codes, list(uniques), missing
     except ImportError:
         pass
+    else:
+        try:
+            long = sum(map(len, obj)) > LONG_TEXT * obj.size  # what pandas would hash
+        except TypeError:  # a value without a length (None, a number): not only strings
+            long = False
+        firsts, same = _by_object(obj) if long else (None, None)
+        distinct = obj if firsts is None else obj[firsts]
+        codes, uniques = pd.factorize(pd.Series(distinct, dtype=object), use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.int64)
+        return (codes if same is None else codes[same]), list(uniques), missing
     lookup: dict[object, int] = {}
     codes = np.empty(obj.size, dtype=np.int64)
     for i, v in enumerate(obj):
@@ -365,6 +386,26 @@ def _factorize(obj: npt.NDArray[np.object_]) -> tuple[np.ndarray, list[object], 
         else:
             codes[i] = lookup.setdefault(v, len(lookup))
     return codes, list(lookup), missing
+
+
+def _by_object(
+    obj: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The first row of each distinct object in ``obj`` (by identity, in row order) and, for
+    each row, the number of its object in that list."""
+    ids = np.fromiter(map(id, obj), dtype=np.int64, count=obj.size)  # alive in obj: distinct
+    order = np.argsort(ids, kind="stable")  # fast: objects made in turn have rising addresses
+    sorted_ids = ids[order]
+    starts = np.ones(obj.size, dtype=bool)
+    starts[1:] = sorted_ids[1:] != sorted_ids[:-1]
+    group = np.cumsum(starts) - 1  # the object of each sorted row
+    firsts = order[starts]  # stable: each object's first row
+    rank = np.argsort(firsts)
+    number = np.empty(rank.size, dtype=np.int64)
+    number[rank] = np.arange(rank.size)  # objects numbered by their first row
+    same = np.empty(obj.size, dtype=np.int64)
+    same[order] = number[group]
+    return firsts[rank], same
 
 
 def _categorical_or_text(name: str, obj: npt.NDArray[np.object_]) -> Column:
@@ -390,16 +431,18 @@ def _from_codes(
     uniques: list[object],
     missing: np.ndarray,
 ) -> Column:
-    """Re-number categories by frequency (most frequent first, ties by label)."""
-    if len(uniques) > MAX_CATEGORIES:
-        raise ValueError(
-            f"metadata column {name!r} has {len(uniques)} distinct values; a categorical column "
-            f"can have at most {MAX_CATEGORIES} (their codes travel as 16 bits)"
-        )
+    """Re-number categories by frequency (most frequent first, ties by label); a unique no row
+    holds (relabelled away) is not a category."""
     codes = np.where(missing, -1, codes)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    labels = [str(u) for u in uniques]
-    order = sorted(range(len(uniques)), key=lambda i: (-int(counts[i]), labels[i]))
+    used = np.flatnonzero(counts).tolist()
+    if len(used) > MAX_CATEGORIES:
+        raise ValueError(
+            f"metadata column {name!r} has {len(used)} distinct values; a categorical column "
+            f"can have at most {MAX_CATEGORIES} (their codes travel as 16 bits)"
+        )
+    labels = [value_text(u) or "" for u in uniques]
+    order = sorted(used, key=lambda i: (-int(counts[i]), labels[i]))
     remap = np.empty(len(uniques) + 1, dtype=np.int64)
     remap[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
     categories = [labels[i] for i in order]
@@ -422,14 +465,22 @@ def _from_codes(
     )
 
 
-def columns_as_table(columns: list[Column]) -> Any:
-    """The metadata as a pandas DataFrame when pandas is installed, else a dict of lists."""
-    data = {c.name: (c.values.tolist() if c.kind != "number" else c.values) for c in columns}
-    try:
-        import pandas as pd  # noqa: PLC0415 - optional
-    except ImportError:
-        return {k: list(v) if not isinstance(v, list) else v for k, v in data.items()}
-    return pd.DataFrame(data)
+def category_values(column: Column) -> list[object]:
+    """One value of each category of a categorical column, in the order of its categories (the
+    missing category, when there is one, is left out): the value its first row holds."""
+    assert column.codes is not None
+    first = _first_rows(column.codes.astype(np.int64), len(column.categories))
+    keep = [k for k in range(len(column.categories)) if k != column.missing_code]
+    return [column.values[int(first[k])] for k in keep]
+
+
+def _first_rows(codes: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
+    """The first row holding each of the codes 0..size-1 (``codes.size`` for none; a negative
+    code, missing, is no category)."""
+    first = np.full(size, codes.size, np.int64)
+    held = codes >= 0
+    np.minimum.at(first, codes[held], np.flatnonzero(held))
+    return first
 
 
 def set_values(
@@ -467,113 +518,65 @@ def set_values(
             existing.values.astype(object) if existing is not None else np.full(n, None, object)
         )
         values[rows] = value
-        new = make_column(column, values, n)
-        if existing is not None and existing.kind == "category" and new.kind == "text":
-            if len(_factorize(values)[1]) <= MAX_CATEGORIES:
-                new = categorical_column(column, values)
+        relabelled = None
+        if existing is None or existing.kind == "category":
+            relabelled = _relabelled(column, existing, values, value, rows)
+        if relabelled is not None:
+            new = relabelled
+        else:
+            new = make_column(column, values, n)
+            if existing is not None and existing.kind == "category" and new.kind == "text":
+                if len(_factorize(values)[1]) <= MAX_CATEGORIES:
+                    new = categorical_column(column, values)
     out = [new if c.name == column else c for c in columns]
     if existing is None:
         out.append(new)
     return out
 
 
-def colorable(columns: list[Column]) -> list[str]:
-    """Names of the columns points can be coloured by (categories and numbers)."""
-    return [c.name for c in columns if c.kind in ("category", "number")]
+def _relabelled(
+    name: str,
+    existing: Column | None,
+    values: npt.NDArray[np.object_],
+    value: object,
+    rows: npt.NDArray[np.int64],
+) -> Column | None:
+    """The categorical column ``name`` of ``values``, ``existing`` (None: a new column) with
+    ``value`` set on ``rows``, made from the existing codes: one lookup of ``value`` among the
+    categories, never a factorisation of every row (seconds for a 1 MB value on thousands of
+    rows). None when the column would not stay categorical as :func:`make_column` types it
+    (numbers only, typed anew; more than MAX_CATEGORIES values), or ``value`` is unhashable."""
+    if existing is None:
+        codes = np.full(values.size, -1, np.int64)
+        uniques: list[object] = []
+    else:
+        assert existing.codes is not None
+        codes = existing.codes.astype(np.int64)
+        if existing.missing_code is not None:
+            codes[codes == existing.missing_code] = -1
+        uniques = category_values(existing)
+    if is_missing(value):
+        code = -1
+    else:
+        try:
+            code = {u: k for k, u in enumerate(uniques)}.get(value, len(uniques))
+        except TypeError:  # unhashable: make_column says what is wrong
+            return None
+        if code == len(uniques):
+            uniques.append(value)
+    codes[rows] = code
+    # Each category's value is the one its first row holds now, as a factorisation would find.
+    first = _first_rows(codes, len(uniques))
+    used = np.flatnonzero(first < codes.size).tolist()
+    if len(used) > MAX_CATEGORIES:
+        return None
+    for k in used:
+        uniques[k] = values[int(first[k])]
+    if all(_is_number(uniques[k]) for k in used):
+        return None  # numbers (or none at all): make_column types them
+    return _from_codes(name, values, codes, uniques, codes < 0)
 
 
-def default_color_column(columns: list[Column]) -> str:
-    """The column points are coloured by at first: the first categorical one, else the first
-    numeric one that is not an identifier or a rank (whole numbers all distinct, or a sorted
-    run: colouring by them paints a gradient in row order, which says nothing), else ''."""
-    for c in columns:
-        if c.kind == "category":
-            return c.name
-    for c in columns:
-        if c.kind == "number" and not _looks_like_ids(c.numbers()):
-            return c.name
-    return ""
-
-
-def _looks_like_ids(values: npt.NDArray[np.float64]) -> bool:
-    present = values[~np.isnan(values)]
-    if present.size < 2 or not np.all(present == np.round(present)):
-        return False
-    steps = np.diff(present)
-    return bool(np.all(steps > 0) or np.all(steps < 0) or np.unique(present).size == present.size)
-
-
-def check_color_by(name: str, columns: list[Column]) -> None:
-    """ValueError saying why ``name`` cannot colour the points ('' is always fine)."""
-    if name == "":
-        return
-    colorable_names = colorable(columns)
-    if name not in colorable_names:
-        kinds = {c.name: c.kind for c in columns}
-        why = (
-            f"column {name!r} holds free text (too many distinct values to colour)"
-            if kinds.get(name) == "text"
-            else f"there is no metadata column {name!r}"
-        )
-        raise ValueError(
-            f"cannot colour by {name!r}: {why}; choose one of {colorable_names} or '' for none"
-        )
-
-
-def check_chart(name: str, columns: list[Column]) -> None:
-    """ValueError saying why the chart cannot show ``name`` ('' hides it)."""
-    chartable = colorable(columns)
-    if name and name not in chartable:
-        why = (
-            "holds free text"
-            if any(c.name == name for c in columns)
-            else "is not a metadata column"
-        )
-        raise ValueError(
-            f"cannot chart {name!r}: it {why}; the chart shows a category or number "
-            f"column, one of {chartable}, or '' to hide it"
-        )
-
-
-def numeric(columns: list[Column]) -> list[str]:
-    """Names of the numeric columns (those point sizes can follow)."""
-    return [c.name for c in columns if c.kind == "number"]
-
-
-def check_size_by(name: str, columns: list[Column]) -> None:
-    """ValueError saying why ``name`` cannot size the points ('' is always fine)."""
-    if not isinstance(name, str):
-        raise TypeError(f"size_by must be a column name (a str, '' for none), got {name!r}")
-    if name == "" or name in numeric(columns):
-        return
-    kind = {c.name: c.kind for c in columns}.get(name)
-    why = (
-        f"there is no metadata column {name!r}"
-        if kind is None
-        else f"column {name!r} holds {'categories' if kind == 'category' else 'free text'}, "
-        "not numbers"
-    )
-    raise ValueError(
-        f"cannot size points by {name!r}: {why}; choose one of the numeric columns "
-        f"{numeric(columns)} or '' for one size"
-    )
-
-
-def check_label_by(name: str, columns: list[Column]) -> None:
-    """ValueError unless ``name`` is a column (or '' for no labels)."""
-    if name and name not in [c.name for c in columns]:
-        raise ValueError(
-            f"cannot label by {name!r}: there is no such column; choose one of "
-            f"{[c.name for c in columns]} or '' for none"
-        )
-
-
-def naming_column(columns: Sequence[Column], label_by: str = "", skip: str = "") -> Column | None:
-    """The column whose text names a row or a cluster: the ``label_by`` column when it holds
-    text or categories, else the first text column, else the first categorical one (never
-    ``skip``); None when there is none (rows are then numbered)."""
-    usable = [c for c in columns if c.kind in ("text", "category") and c.name != skip]
-    by_label = [c for c in usable if c.name == label_by]
-    texts = [c for c in usable if c.kind == "text"]
-    ranked = by_label or texts or usable
-    return ranked[0] if ranked else None
+def _is_number(value: object) -> bool:
+    """A number as :func:`_all_numbers` counts one (a bool is not)."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Real)

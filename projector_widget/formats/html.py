@@ -2,8 +2,9 @@
 
 The page carries the built frontend bundle, its CSS and the widget's state. Binary buffers are
 embedded as base64 (``{"$b64": ...}``), never as JSON lists of numbers, and every column's values
-are embedded as display strings so that search and tooltips work without a kernel. All embedded
-text is escaped so that nothing in a label can end a ``<script>`` element or run as script.
+are embedded as display strings so that search and tooltips work without a kernel (a categorical
+column's once per category, with a code per row). All embedded text is escaped so that nothing
+in a label can end a ``<script>`` element or run as script.
 """
 
 from __future__ import annotations
@@ -45,17 +46,32 @@ def _embed(value: Any) -> Any:
 
 def _texts(columns: list[Column], n: int) -> dict[str, Any]:
     """Each column's display strings as UTF-8 with offsets, and which rows are missing (one
-    uint8 per row, only when some are: a missing value is not an empty string)."""
+    uint8 per row, only when some are: a missing value is not an empty string).
+
+    A categorical column's texts are its categories, each once, with a uint16 code per row
+    (``codes``): a long value on many rows is stored once, not once per row.
+    """
     out: dict[str, Any] = {}
     for col in columns:
-        texts = [col.text(i) for i in range(n)]
-        encoded = [(t or "").encode("utf-8") for t in texts]
+        if col.kind == "category":
+            assert col.codes is not None
+            strings = list(col.categories)
+            missing = np.zeros(n, bool)
+            if col.missing_code is not None:
+                missing = col.codes[:n] == col.missing_code
+        else:
+            texts = [col.text(i) for i in range(n)]
+            strings = [t or "" for t in texts]
+            missing = np.fromiter((t is None for t in texts), dtype=bool, count=n)
+        encoded = [t.encode("utf-8") for t in strings]
         offsets = np.zeros(len(encoded) + 1, dtype="<u4")
         np.cumsum([len(b) for b in encoded], out=offsets[1:])
         entry = {"offsets": _b64(offsets), "text": _b64(b"".join(encoded))}
-        missing = np.fromiter((t is None for t in texts), dtype=np.uint8, count=n)
+        if col.kind == "category":
+            assert col.codes is not None
+            entry["codes"] = _b64(col.codes[:n].astype("<u2"))
         if missing.any():
-            entry["missing"] = _b64(missing)
+            entry["missing"] = _b64(missing.astype(np.uint8))
         out[col.name] = entry
     return out
 

@@ -327,8 +327,19 @@ def _write_metadata(path: PathLike, columns: list[Column], n: int, report: Repor
         "sha256": hashlib.sha256(data).hexdigest(),
         "columns": [_describe_column(c, t) for c, t in zip(columns, texts, strict=True)],
     }
-    sidecar_path(path).write_text(json.dumps(sidecar, ensure_ascii=False), encoding="utf-8")
+    sidecar_path(path).write_text(_json_text(sidecar), encoding="utf-8")
     return True
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_text(value: Any) -> str:
+    """JSON of ``value`` that is valid UTF-8 text: a lone surrogate in a value (a file name from
+    os.listdir) is written as its JSON escape, which ``json.loads`` reads back as it was (a pair of
+    them as the character the pair encodes)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def sidecar_path(path: PathLike) -> Path:
@@ -362,17 +373,19 @@ def _value_type(values: np.ndarray) -> str:
 
 def _describe_column(column: Column, texts: list[str | None]) -> dict[str, Any]:
     """A column's sidecar entry: name, value type, missing rows and the cells the TSV cannot
-    show exactly (tabs or newlines, empty strings, an integer among floats)."""
+    show exactly (tabs or newlines, empty strings, an integer among floats, text that is not
+    valid Unicode, shown with U+FFFD in the TSV)."""
     kind = _value_type(column.values)
     exact: dict[str, Any] = {}
     missing = []
     for i, t in enumerate(texts):
+        value = column.values[i]
         if t is None:
             missing.append(i)
-        elif clean_field(t) != t or t == "":
-            exact[str(i)] = t
-        elif kind == "float" and isinstance(column.values[i], (int, np.integer)):
-            exact[str(i)] = int(column.values[i])
+        elif clean_field(t) != t or t == "" or (isinstance(value, str) and value != t):
+            exact[str(i)] = value if isinstance(value, str) else t
+        elif kind == "float" and isinstance(value, (int, np.integer)):
+            exact[str(i)] = int(value)
     return {"name": column.name, "type": kind, "missing": missing, "exact": exact}
 
 

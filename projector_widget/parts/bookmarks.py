@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from projector_widget.compute import projections
-from projector_widget.data.columns import check_color_by, check_label_by, colorable
+from projector_widget.data.choices import check_color_by, check_label_by, colorable
 from projector_widget.data.inputs import check_dimensions
 from projector_widget.parts.columns import Metadata
 from projector_widget.parts.host import Host

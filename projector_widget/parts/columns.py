@@ -13,14 +13,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from projector_widget.data.columns import (
-    Column,
-    colorable,
-    columns_as_table,
-    make_column,
-    numeric,
-    set_values,
-)
+from projector_widget.data.choices import colorable, numeric
+from projector_widget.data.columns import Column, make_column, set_values
+from projector_widget.data.table import columns_as_table
 from projector_widget.parts.host import Host
 from projector_widget.sync import protocol, wire
 from projector_widget.sync.traits import normalize_selection
@@ -87,28 +82,33 @@ class Metadata:
         self.made.discard(name)
         self._put(new)
 
-    def check_made_name(self, name: object, method: str) -> None:
+    def check_made_name(self, name: object, method: str, remedy: str | None = None) -> None:
         """Raise unless ``name`` may receive ``method``'s output: a free name, or a column the
-        widget itself made (a metadata column of the user's is never overwritten)."""
+        widget itself made (a metadata column of the user's is never overwritten). ``remedy``
+        says what the user can do instead; None: pass ``into=`` another name (for a method that
+        takes one)."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"into must be a non-empty column name, got {name!r}")
         if name in self.made or all(c.name != name for c in self.columns):
             return
+        if remedy is None:
+            remedy = f"pass into='another name' to {method}() to keep both"
         raise ValueError(
             f"the metadata already has a column {name!r} of yours, which {method}() would "
-            f"overwrite; pass into='another name' to {method}() to keep both, or remove or "
-            "rename your column first"
+            f"overwrite; {remedy}"
         )
 
-    def put_made(self, column: Column, method: str) -> None:
+    def put_made(self, column: Column, method: str, remedy: str | None = None) -> None:
         """Add or replace ``column``, one the widget computed (see :meth:`check_made_name`)."""
-        self.check_made_name(column.name, method)
+        self.check_made_name(column.name, method, remedy)
         self.made.add(column.name)
         self._put(column)
 
-    def put_made_values(self, name: str, values: Any, method: str) -> None:
+    def put_made_values(
+        self, name: str, values: Any, method: str, remedy: str | None = None
+    ) -> None:
         """:meth:`put_made` of a column typed from ``values`` (one per row)."""
-        self.put_made(make_column(name, values, self._n), method)
+        self.put_made(make_column(name, values, self._n), method, remedy)
 
     def _put(self, new: Column) -> None:
         out = [new if c.name == new.name else c for c in self.columns]

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from projector_widget.data.choices import naming_column as default_naming_column
 from projector_widget.data.columns import Column
-from projector_widget.data.columns import naming_column as default_naming_column
 from projector_widget.parts.columns import Metadata
 from projector_widget.parts.host import Host
 from projector_widget.parts.session import ProjectionSession

@@ -264,10 +264,10 @@ class TimelinePart:
             ) from None
         names = ("displacement", "neighbours shared")
         for name in names:  # before the work: a column of the user's is never overwritten
-            metadata.check_made_name(name, "drift")
+            metadata.check_made_name(name, "drift", _drift_remedy(name))
         moved, shared = steps.drift(self._host.step, k, check_metric(metric))
         for name, values in zip(names, (moved, shared), strict=True):
-            metadata.put_made_values(name, values, "drift")
+            metadata.put_made_values(name, values, "drift", _drift_remedy(name))
         return pd.DataFrame({"displacement": moved, "neighbours shared": shared})
 
     def close(self) -> None:
@@ -281,3 +281,13 @@ class TimelinePart:
             raise ValueError(f"top must be a positive number of rows, got {top!r}")
         moved = self.require("select_drifted").displacement(self._host.step)
         return np.argsort(-moved, kind="stable")[: int(top)].astype(np.int64)
+
+
+def _drift_remedy(name: str) -> str:
+    """What to do when a column of the user's has the name of one of drift()'s (which takes no
+    ``into``: its columns' names are fixed)."""
+    return (
+        "drift() always writes its columns 'displacement' and 'neighbours shared', so rename "
+        "yours in the metadata you pass to Projector.sequence(...), e.g. "
+        f"metadata.rename(columns={{{name!r}: 'my {name}'}}) for a DataFrame"
+    )

@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.explain import clusters, naming, quality
+from projector_widget.data.choices import naming_column as default_naming_column
 from projector_widget.data.columns import Column, categorical_column
-from projector_widget.data.columns import naming_column as default_naming_column
 from projector_widget.util.progress import Reporter
 
 #: Levels of detail sent to the browser (coarse to fine).

@@ -57,7 +57,7 @@ class ClusterName:
     their class-based TF-IDF scores, or the value's share of the cluster's rows. ``label`` is
     the text to show: the terms that score at least :data:`LABEL_SHARE` of the first's, joined by
     ", " (a word every cluster uses scores low and is left out of the name), or ``"cluster N"``
-    when nothing names it.
+    when nothing names it (no term, or only blank ones: an empty category value).
     """
 
     cluster: int
@@ -101,7 +101,8 @@ def name_clusters(
     for c, size in zip(ids.tolist(), sizes.tolist(), strict=True):
         terms, weights = named.get(c, ([], []))
         least = LABEL_SHARE * max(weights, default=0.0)
-        shown = [t for t, w in zip(terms, weights, strict=True) if w >= least]
+        # A blank term ('' as a category's most common value) shows nothing: it names nothing.
+        shown = [t for t, w in zip(terms, weights, strict=True) if w >= least and t.strip()]
         label = ", ".join(shown) if shown else f"cluster {c}"
         out.append(ClusterName(int(c), int(size), label, tuple(terms), tuple(weights)))
     return out
