@@ -89,8 +89,8 @@ EPOCHS_KEY = "projector_epochs"
 
 class _Epochs:
     """umap-learn's epochs, counted here: each one done is reported from this generator, between
-    two epochs, where umap-learn holds nothing, so a stop raised by the report (``jobs.Stopped``)
-    just ends its loop.
+    two epochs, where umap-learn holds nothing, so a stop raised by the report
+    (``progress.Stopped``) just ends its loop.
 
     They were read from the text of a tqdm bar before: a stop raised inside tqdm's display, while
     tqdm's process-wide lock was held, and the dead job thread kept the lock (every later bar in
