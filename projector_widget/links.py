@@ -2,36 +2,56 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from projector_widget.widget import Projector
 
 
 class SelectionLink:
-    """Keeps the ``selected`` rows of several projectors equal; :meth:`unlink` stops it."""
+    """Keeps the ``selected`` rows of several projectors equal; :meth:`unlink` stops it.
+
+    The link holds the projectors weakly: one that is closed (or freed) leaves it, and the
+    others go on following each other.
+    """
 
     def __init__(self, widgets: tuple[Projector, ...]) -> None:
-        self.widgets = widgets
-        self._handlers = []
+        self._handlers: list[tuple[weakref.ref[Projector], Callable[[Any], None]]] = []
         for w in widgets:
-            handler = self._make_handler(w)
+            source = weakref.ref(w)
+            handler = self._make_handler(source)
             w.observe(handler, "selected")
-            self._handlers.append((w, handler))
+            self._handlers.append((source, handler))
 
-    def _make_handler(self, source: Projector) -> Any:
+    @property
+    def widgets(self) -> tuple[Projector, ...]:
+        """The linked projectors still open."""
+        alive = (_open(ref) for ref, _handler in self._handlers)
+        return tuple(w for w in alive if w is not None)
+
+    def _make_handler(self, source: weakref.ref[Projector]) -> Callable[[Any], None]:
         def handler(change: dict[str, Any]) -> None:
             # Setting an equal selection notifies nobody, so the propagation ends by itself.
             for other in self.widgets:
-                if other is not source:
+                if other is not source():
                     other.selected = change["new"]
 
         return handler
 
     def unlink(self) -> None:
         """Stop linking the selections."""
-        for w, handler in self._handlers:
-            w.unobserve(handler, "selected")
+        for ref, handler in self._handlers:
+            w = _open(ref)
+            if w is not None:  # a closed projector has dropped its observers already
+                w.unobserve(handler, "selected")
         self._handlers = []
+
+
+def _open(ref: weakref.ref[Projector]) -> Projector | None:
+    """The projector of ``ref`` unless it was freed or closed (closing ends its comm)."""
+    w = ref()
+    return w if w is not None and w.comm is not None else None
 
 
 def link_selection(*widgets: Projector) -> SelectionLink:

@@ -194,3 +194,24 @@ def test_close_ends_the_panels_clustering_without_publishing_it(monkeypatch):
     assert sent == []  # no error either
     assert own_threads() == []
 
+
+def test_a_closed_widget_leaves_its_selection_links_and_is_freed():
+    import gc
+    import weakref
+
+    from projector_widget import link_selection
+
+    x = clustered(300, 5)
+    a, b, c = Projector(x), Projector(x), Projector(x)
+    link = link_selection(a, b, c)
+    b.close()
+    a.selected = [1, 2]  # the closed widget is left out; the others still follow
+    assert c.selected.tolist() == [1, 2]
+    assert link.widgets == (a, c)
+    freed = weakref.ref(b)
+    del b
+    gc.collect()
+    assert freed() is None, "the link keeps a closed widget alive"
+    link.unlink()
+    a.selected = [3]
+    assert c.selected.tolist() == [1, 2]
