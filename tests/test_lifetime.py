@@ -105,9 +105,34 @@ def test_close_stops_a_running_tsne_job():
     w.observe(lambda c: c["new"]["iteration"] > 0 and iterating.set(), "_progress")
     job = w.tsne(n_iter=100_000)
     assert iterating.wait(WAIT_S)
+    closed = w._parts.session.closed
+    redrawn: list[bool] = []  # for each new layout sent: whether close() had begun
+    w.observe(lambda _c: redrawn.append(closed.is_set()), "_points")
     w.close()
     assert not job.running and job.state == "stopped"
     assert own_threads() == []
+    assert True not in redrawn  # no layout is sent to a page that is going away
+
+
+def test_a_widget_closed_by_an_observer_of_its_job_closes():
+    pytest.importorskip("openTSNE")
+    w = Projector(clustered(300, 5))
+    failures: list[BaseException] = []
+    closed = threading.Event()
+
+    def close_when_done(change: dict) -> None:
+        if change["new"]["state"] == "done":
+            try:
+                w.close()  # from the job's own thread
+            except BaseException as exc:
+                failures.append(exc)
+            closed.set()
+
+    w.observe(close_when_done, "_progress")
+    job = w.tsne(n_iter=20)
+    assert closed.wait(WAIT_S)
+    job.join(WAIT_S)
+    assert failures == [] and "closed" in repr(w)
 
 
 def test_close_during_the_tsne_neighbour_search_stops_within_a_few_hundred_rows(monkeypatch):

@@ -26,7 +26,7 @@ from projector_widget.compute.backend import Backend, Refine, Rows
 from projector_widget.compute.projections import Hooks, Layout, Method, PCAResult
 from projector_widget.compute.projections.pca import pca_coords
 from projector_widget.data.columns import Column
-from projector_widget.util.jobs import JOIN_S, Job
+from projector_widget.util.jobs import JOIN_S, Job, join_thread
 from projector_widget.util.progress import OPTIMISING, Reporter, Stopped, Update, ViewOrBars
 
 #: Animation of a projection switch, in milliseconds.
@@ -355,10 +355,10 @@ class ProjectionSession:
             if not np.all(np.isfinite(layout)):
                 return stop  # never on screen (the final layout is checked by the method)
             now = time.monotonic()
-            if job is self.job and (iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S):
+            if iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S:
                 self._last_frame = now
                 transition = TRANSITION_MS if iteration == 0 else 0
-                self.set_coords(self._embed_rows(_pad3(layout)), transition)
+                self._show_job_layout(job, layout, transition)
             return stop
 
         def work(job: Job) -> np.ndarray:
@@ -390,10 +390,10 @@ class ProjectionSession:
 
         def done(job: Job) -> None:
             bars.close()
-            if job is self.job and job.result is not None:
+            if job.result is not None:
                 # A method that streamed its frames up to this one jumps; others animate.
                 transition = 0 if method.streams_frames else TRANSITION_MS
-                self.set_coords(self._embed_rows(_pad3(job.result)), transition)
+                self._show_job_layout(job, job.result, transition)
 
         def report(job: Job, state: dict[str, Any]) -> None:
             if job is self.job:
@@ -402,6 +402,12 @@ class ProjectionSession:
         job = Job(method.name, work, report, on_done=done)
         self.job = job
         return job.start()
+
+    def _show_job_layout(self, job: Job, layout: np.ndarray, transition_ms: int) -> None:
+        """Show a layout of ``job`` while it is the current job and the session is open."""
+        with self.lock:  # close() sets `closed` under the lock: no layout is shown after it
+            if job is self.job and not self.closed.is_set():
+                self.set_coords(self._embed_rows(_pad3(layout)), transition_ms)
 
     # ------------------------------------------------------------------ jobs
     @property
@@ -412,11 +418,12 @@ class ProjectionSession:
     def close(self) -> None:
         """Stop the running job and the refinement (waiting for them: at most the time of a
         step), drop the caches, release the backend."""
-        self.closed.set()
+        with self.lock:
+            self.closed.set()
         self.drawn.set()  # a refinement still waiting for the first frame ends now
         self.stop()
         if self._refining is not None:
-            self._refining.join(JOIN_S)
+            join_thread(self._refining, JOIN_S)
         with self.lock:
             self._pca_cache.clear()
             self._layout_cache.clear()

@@ -165,8 +165,9 @@ class Job:
         return self._stop.is_set()
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the thread to end (without raising the job's error)."""
-        self._thread.join(timeout)
+        """Wait for the thread to end (without raising the job's error); from the job's own
+        thread (an observer of its progress) it returns at once."""
+        join_thread(self._thread, timeout)
 
     @property
     def running(self) -> bool:
@@ -284,11 +285,10 @@ class OneAtATime:
         return result
 
     def join(self, timeout: float | None = JOIN_S) -> None:
-        """Wait (at most ``timeout`` seconds) for the background run, if any, to end; its error
-        is not raised (:meth:`wait` raises it)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
+        """Wait (at most ``timeout`` seconds) for the background run, if any, to end (at once
+        from the run's own thread); its error is not raised (:meth:`wait` raises it)."""
+        if self._thread is not None:
+            join_thread(self._thread, timeout)
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the background run (if any) to end; raise its error."""
@@ -300,3 +300,10 @@ class OneAtATime:
             raise TimeoutError(f"{self._what} still running after {timeout} s")
         if self.error is not None:
             raise self.error
+
+
+def join_thread(thread: threading.Thread, timeout: float | None) -> None:
+    """Wait for ``thread`` to end, unless it is the calling thread (closing a widget from an
+    observer called by its own background work)."""
+    if thread is not threading.current_thread():
+        thread.join(timeout)
