@@ -4,7 +4,9 @@ garbage-collected with everything it held."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +77,11 @@ def test_a_closed_widget_says_so_when_used_and_closes_again_quietly():
     from projector_widget.parts.compose import ClosedError
 
     w = Projector(clustered(200, 5), {"group": [str(i % 3) for i in range(200)]})
+    parts = weakref.ref(w._parts)
     w.close()
     w.close()  # twice is fine
+    gc.collect()
+    assert parts() is None  # what it held is freed, even while the widget itself is kept
     assert "closed" in repr(w)
     uses = {
         "project": lambda: w.project("pca"),
@@ -221,9 +226,6 @@ def test_close_ends_the_panels_clustering_without_publishing_it(monkeypatch):
 
 
 def test_a_closed_widget_leaves_its_selection_links_and_is_freed():
-    import gc
-    import weakref
-
     from projector_widget import link_selection
 
     x = clustered(300, 5)

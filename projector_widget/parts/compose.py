@@ -235,3 +235,6 @@ class ClosedParts(Parts):
     def describe(self, host: Host) -> str:
         """The text form of a closed widget."""
         return "<Projector: closed>"
+
+    def __repr__(self) -> str:
+        return "ClosedParts()"
