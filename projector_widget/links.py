@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from projector_widget.compute.overview import SelectionTooLarge
@@ -18,26 +20,33 @@ class SelectionLink:
     indices (a lazy selection of an overview is computed into them), an overview may keep it
     lazy. A change is passed on once, not echoed back, so the overview where a lazy selection
     was made keeps it. When a projector refuses the selection (it would not fit as indices,
-    say), none of them changes and the error says why.
+    say), none of them changes and the error says why. The link holds the projectors weakly:
+    one that is closed (or freed) leaves it, and the others go on following each other.
     """
 
     def __init__(self, widgets: tuple[Projector, ...]) -> None:
-        self.widgets = widgets
-        self._handlers = []
+        self._handlers: list[tuple[weakref.ref[Projector], Callable[[Any], None]]] = []
         self._passing = False  # a change is being passed on: the others' changes are its echo
         for w in widgets:
-            handler = self._make_handler(w)
+            source = weakref.ref(w)
+            handler = self._make_handler(source)
             w.observe(handler, "selected")
-            self._handlers.append((w, handler))
+            self._handlers.append((source, handler))
 
-    def _make_handler(self, source: Projector) -> Any:
+    @property
+    def widgets(self) -> tuple[Projector, ...]:
+        """The linked projectors still open."""
+        alive = (_open(ref) for ref, _handler in self._handlers)
+        return tuple(w for w in alive if w is not None)
+
+    def _make_handler(self, source: weakref.ref[Projector]) -> Callable[[Any], None]:
         def handler(change: dict[str, Any]) -> None:
             if self._passing:
                 return
             self._passing = True
             try:
                 for other in self.widgets:
-                    if other is not source:
+                    if other is not source():
                         other.selected = change["new"]
             except Exception as exc:
                 # All or none: every projector goes back to the selection they shared.
@@ -55,9 +64,17 @@ class SelectionLink:
 
     def unlink(self) -> None:
         """Stop linking the selections."""
-        for w, handler in self._handlers:
-            w.unobserve(handler, "selected")
+        for ref, handler in self._handlers:
+            w = _open(ref)
+            if w is not None:  # a closed projector has dropped its observers already
+                w.unobserve(handler, "selected")
         self._handlers = []
+
+
+def _open(ref: weakref.ref[Projector]) -> Projector | None:
+    """The projector of ``ref`` unless it was freed or closed (closing ends its comm)."""
+    w = ref()
+    return w if w is not None and w.comm is not None else None
 
 
 def link_selection(*widgets: Projector) -> SelectionLink:

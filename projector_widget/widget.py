@@ -589,9 +589,9 @@ class Projector(PageState):
         super().set_state(sync_data)
 
     def close(self) -> None:
-        """Close the widget: its jobs stop, its parts release their data, the page lets go."""
+        """Stop the widget's jobs and release its data; any later use but close() raises ClosedError."""
         if "_parts" in self.__dict__:  # not when the constructor failed before making them
-            self._parts.close()
+            self._parts = self._parts.close()
         super().close()
 
     def _get_embed_state(self, drop_defaults: bool = False) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from child import run_child
 from frontend import send_from_browser
 
 from projector_widget import Projector
@@ -318,6 +319,52 @@ def test_umap_without_a_seed_runs_and_with_one_gives_no_thread_warning(words_sma
         warnings.simplefilter("always")
         umap_mod.umap(words_small, {"seed": 1, "n_neighbors": 8})
     assert not [c for c in caught if "overridden" in str(c.message)]
+
+
+UMAP_STOPPED_THEN_MORE_WORK = """
+import io, threading
+import numpy as np
+from tqdm import tqdm
+from projector_widget import Projector
+
+step("a UMAP job reaches its epochs", 240)  # numba compiles umap-learn's loops first
+rng = np.random.default_rng(0)
+x = (rng.normal(size=(5, 16)) * 6)[rng.integers(0, 5, 3000)] + rng.normal(size=(3000, 16))
+w = Projector(x.astype(np.float32))  # no view is displayed: progress also goes to tqdm bars
+epochs = threading.Event()
+
+def watch(change):
+    p = change["new"]
+    if p["method"] == "umap" and p["state"] == "running" and p["iteration"] > 0:
+        epochs.set()
+
+w.observe(watch, "_progress")
+job = w.umap(n_neighbors=10)
+assert epochs.wait(230), job
+step("stop during the epochs", 60)
+w.stop()
+stopped = [job.state, job.iteration, job.total]
+step("a tqdm bar in the user's own code", 30)
+for _ in tqdm(range(3), file=io.StringIO()):
+    pass
+step("clustering with no view displayed", 60)
+w.cluster()
+step("a t-SNE job", 120)
+w.tsne(n_iter=30, wait=True)
+step("a t-SNE job stopped in its first phase", 60)
+job = w.tsne(n_iter=1000)
+w.stop()
+result({"umap": stopped, "tsne": job.state})
+"""
+
+
+def test_a_umap_stopped_during_its_epochs_leaves_tqdm_clustering_and_tsne_working():
+    pytest.importorskip("umap")
+    pytest.importorskip("sklearn")
+    done = run_child(UMAP_STOPPED_THEN_MORE_WORK, timeout=600)
+    state, iteration, total = done["umap"]
+    assert state == "stopped" and 0 < iteration < total  # it stopped between two epochs
+    assert done["tsne"] == "stopped"
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ LAYOUT_SAMPLE_ROWS = 20_000
 Rows = tuple[bool, "npt.NDArray[np.int64] | None"]
 #: Every row, as given.
 ALL_ROWS: Rows = (False, None)
-#: ``refine()``: the PCA of every row computed exactly, to replace a first one from a sample.
-Refine = Callable[[], PCAResult]
+#: ``refine(stopped)``: the PCA of every row computed exactly, to replace a first one from a
+#: sample; ``stopped()`` is asked between two passes over the rows (True raises ``Stopped``).
+Refine = Callable[[Callable[[], bool]], PCAResult]
 #: An iterative layout's work: ``run(params, hooks)`` returns the (N, dims) layout.
 LayoutRun = Callable[[dict[str, Any], Hooks], npt.NDArray[np.float32]]
 
@@ -201,9 +202,14 @@ class MemoryBackend:
         if self.n <= EXACT_MAX_ROWS:
             return pca(m.values, COMPONENTS, sq_norms=m.sq_norms), None
 
-        def refine() -> PCAResult:
+        def refine(stopped: Callable[[], bool]) -> PCAResult:
             refined = pca(
-                m.values, COMPONENTS, sq_norms=m.sq_norms, power_iterations=1, keep_subspace=True
+                m.values,
+                COMPONENTS,
+                sq_norms=m.sq_norms,
+                power_iterations=1,
+                keep_subspace=True,
+                stopped=stopped,
             )
             if refined.subspace is not None and refined.subspace_scores is not None:
                 self.searcher().offer_subspace(refined.subspace, refined.subspace_scores)

@@ -74,7 +74,7 @@ def run_blocks(
 ) -> Iterator[tuple[int, Any]]:
     """Compute ``tasks`` (delayed values) on the cluster; yield ``(i, result)`` as each lands.
 
-    The phase counts chunks; a ``jobs.Stopped`` raised by the reporter cancels the rest.
+    The phase counts chunks; a ``progress.Stopped`` raised by the reporter cancels the rest.
     """
     distributed = import_module("distributed")
     c = client()

@@ -22,8 +22,7 @@ from projector_widget.compute.projections.tsne import import_opentsne
 from projector_widget.dask.array import ChunkedMatrix, sample
 from projector_widget.dask.cluster import client, run_blocks
 from projector_widget.data.inputs import BadRows, squared_norms
-from projector_widget.util.jobs import Stopped
-from projector_widget.util.progress import OPTIMISING, Reporter
+from projector_widget.util.progress import OPTIMISING, Reporter, Stopped
 
 #: Dimensions the sample is reduced to before t-SNE (as the in-memory path does).
 LAYOUT_INPUT_DIMS = 50

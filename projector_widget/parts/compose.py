@@ -69,6 +69,8 @@ class Parts:
     images: npt.NDArray[np.uint8] | None
     selection: Callable[[], npt.NDArray[np.int64]]
     host: Host
+    #: The widget's handler of the page's messages (set by :meth:`open`).
+    _on_msg: Callable[[Any, Any, Any], None] | None = None
 
     def handlers(self) -> dict[type, Callable[[Any], None]]:
         """One handler per request type of the protocol."""
@@ -102,14 +104,24 @@ class Parts:
             "_timeline_active": self.timeline.active(),
         }
 
-    def close(self) -> None:
-        """End every part: the running job stops, indexes, caches and the points held for the
-        page are released."""
+    def close(self) -> Parts:
+        """End every part; returns what the widget holds from then on (:class:`ClosedParts`).
+
+        The background work stops, and close waits for it (at most the time of a step): the
+        running job, the PCA refinement (between two passes), the panel's clustering or layout
+        check (at its next step, without landing). Indexes, caches and the points held for the
+        page are released, the parts' observers and message handlers dropped.
+        """
+        self.session.close()
         self.projection.close()
+        self.explain.close()
         self.overview.close()
         self.points.close()
         self.timeline.close()
-        self.session.close()
+        self.host.unobserve_all()
+        if self._on_msg is not None:
+            self.host.on_msg(self._on_msg, remove=True)
+        return ClosedParts()
 
     def describe(self, host: Host) -> str:
         """The widget's text form: size, projection, selection, columns."""
@@ -128,7 +140,13 @@ class Parts:
         for part in (self.projection, self.neighbours, self.labels, self.overview):
             part.bind()
         handlers = self.handlers()
-        self.host.on_msg(lambda _w, msg, _buffers: protocol.dispatch(msg, handlers, self.host.send))
+        host = self.host
+
+        def on_msg(_widget: Any, msg: Any, _buffers: Any) -> None:
+            protocol.dispatch(msg, handlers, host.send)
+
+        self._on_msg = on_msg
+        host.on_msg(on_msg)
         if selected is not None:
             self.host.selected = selected
         self.bookmarks.adopt(bookmarks or [])
@@ -189,3 +207,34 @@ def compose(
         selection=selection,
         host=host,
     )
+
+
+class ClosedError(RuntimeError):
+    """A closed :class:`~projector_widget.Projector` was used."""
+
+
+class ClosedParts(Parts):
+    """What a closed widget holds instead of its parts: any use raises :class:`ClosedError`
+    (closing again and the widget's text form aside), and nothing of the parts is kept."""
+
+    def __init__(self) -> None:  # no parts: the widget's were released
+        pass
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in ("close", "describe"):
+            return object.__getattribute__(self, name)
+        raise ClosedError(
+            "this Projector was closed; make a new one to work with its data again (close() "
+            "stopped its jobs and released what it held)"
+        )
+
+    def close(self) -> Parts:
+        """Closing again does nothing."""
+        return self
+
+    def describe(self, host: Host) -> str:
+        """The text form of a closed widget."""
+        return "<Projector: closed>"
+
+    def __repr__(self) -> str:
+        return "ClosedParts()"

@@ -50,6 +50,7 @@ class ExplainPart:
         self.running = OneAtATime(
             session.task,
             lambda exc: host.send(protocol.error_reply(protocol.error_text(exc))),
+            cancelled=session.closed.is_set,
         )
 
     # ------------------------------------------------------------------ clusters
@@ -144,6 +145,11 @@ class ExplainPart:
                 now = self._timeline.shown(coords)[:, : host.dimensions]
             if now.shape != done.shape or not np.array_equal(now, done):
                 setattr(host, name, {**value, "stale": True})
+
+    def close(self) -> None:
+        """Wait for the panel's work, which the closed session ended at its next step (its
+        result never lands)."""
+        self.running.join()
 
     def handlers(self) -> dict[type, Any]:
         """The panel's Find clusters and Check layout (in the background, one at a time)."""

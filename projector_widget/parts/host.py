@@ -64,6 +64,11 @@ class Host(Protocol):
         """Call ``handler`` when one of the traits ``names`` changes."""
         ...
 
-    def on_msg(self, callback: Callable[[Any, Any, Any], None]) -> None:
-        """Call ``callback(widget, content, buffers)`` for each custom message from the page."""
+    def unobserve_all(self) -> None:
+        """Drop every observer (the widget is closed)."""
+        ...
+
+    def on_msg(self, callback: Callable[[Any, Any, Any], None], remove: bool = False) -> None:
+        """Call ``callback(widget, content, buffers)`` for each custom message from the page
+        (``remove``: no longer)."""
         ...

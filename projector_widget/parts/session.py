@@ -26,8 +26,8 @@ from projector_widget.compute.backend import Backend, Refine, Rows
 from projector_widget.compute.projections import Hooks, Layout, Method, PCAResult
 from projector_widget.compute.projections.pca import pca_coords
 from projector_widget.data.columns import Column
-from projector_widget.util.jobs import Job, Stopped
-from projector_widget.util.progress import OPTIMISING, Reporter, Update, ViewOrBars
+from projector_widget.util.jobs import JOIN_S, Job, join_thread
+from projector_widget.util.progress import OPTIMISING, Reporter, Stopped, Update, ViewOrBars
 
 #: Animation of a projection switch, in milliseconds.
 TRANSITION_MS = 600
@@ -151,8 +151,10 @@ class ProjectionSession:
         self.refined = threading.Event()
         #: Set when the browser has drawn every point; the refinement waits for it.
         self.drawn = threading.Event()
-        #: Set by :meth:`close`: nothing is computed or reported any more.
-        self.closed = False
+        #: Set by :meth:`close`: the work of this session and of the parts on it stops at its
+        #: next step (the job, the refinement between two passes, the panel's work).
+        self.closed = threading.Event()
+        self._refining: threading.Thread | None = None
 
     # ------------------------------------------------------------------ rows
     @property
@@ -222,7 +224,10 @@ class ProjectionSession:
         if refine is None:
             self.refined.set()
         else:
-            threading.Thread(target=self._refine, args=(known, refine), daemon=True).start()
+            self._refining = threading.Thread(
+                target=self._refine, args=(known, refine), name="projector-pca", daemon=True
+            )
+            self._refining.start()
         self._layout = self._pca_layout()
         self.coords = self._layout.coords
         return self.coords
@@ -230,11 +235,11 @@ class ProjectionSession:
     def _refine(self, quick: PCAResult, refine: Refine) -> None:
         try:
             self.drawn.wait(REFINE_WAIT_S)
-            if self.closed:
+            if self.closed.is_set():
                 return
-            refined = refine()
+            refined = refine(self.closed.is_set)
             with self.lock:
-                if self.closed or self._pca_cache.get((False, 0)) is not quick:
+                if self.closed.is_set() or self._pca_cache.get((False, 0)) is not quick:
                     return
                 self._pca_cache[(False, 0)] = refined
                 showing = self.method == "pca" and not self.spherize and self.subset is None
@@ -242,6 +247,8 @@ class ProjectionSession:
                     self._show_layout(self._pca_layout(), 0)
                     if self._on_refined is not None:
                         self._on_refined(refined)
+        except Stopped:  # closed between two passes over the rows
+            pass
         finally:
             self.refined.set()
 
@@ -348,10 +355,10 @@ class ProjectionSession:
             if not np.all(np.isfinite(layout)):
                 return stop  # never on screen (the final layout is checked by the method)
             now = time.monotonic()
-            if job is self.job and (iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S):
+            if iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S:
                 self._last_frame = now
                 transition = TRANSITION_MS if iteration == 0 else 0
-                self.set_coords(self._embed_rows(_pad3(layout)), transition)
+                self._show_job_layout(job, layout, transition)
             return stop
 
         def work(job: Job) -> np.ndarray:
@@ -383,10 +390,10 @@ class ProjectionSession:
 
         def done(job: Job) -> None:
             bars.close()
-            if job is self.job and job.result is not None:
+            if job.result is not None:
                 # A method that streamed its frames up to this one jumps; others animate.
                 transition = 0 if method.streams_frames else TRANSITION_MS
-                self.set_coords(self._embed_rows(_pad3(job.result)), transition)
+                self._show_job_layout(job, job.result, transition)
 
         def report(job: Job, state: dict[str, Any]) -> None:
             if job is self.job:
@@ -396,6 +403,12 @@ class ProjectionSession:
         self.job = job
         return job.start()
 
+    def _show_job_layout(self, job: Job, layout: np.ndarray, transition_ms: int) -> None:
+        """Show a layout of ``job`` while it is the current job and the session is open."""
+        with self.lock:  # close() sets `closed` under the lock: no layout is shown after it
+            if job is self.job and not self.closed.is_set():
+                self.set_coords(self._embed_rows(_pad3(layout)), transition_ms)
+
     # ------------------------------------------------------------------ jobs
     @property
     def running(self) -> bool:
@@ -403,10 +416,14 @@ class ProjectionSession:
         return self.job is not None and self.job.running
 
     def close(self) -> None:
-        """Stop the running job and the refinement's wait, drop the caches, release the backend."""
-        self.closed = True
-        self.stop()
+        """Stop the running job and the refinement (waiting for them: at most the time of a
+        step), drop the caches, release the backend."""
+        with self.lock:
+            self.closed.set()
         self.drawn.set()  # a refinement still waiting for the first frame ends now
+        self.stop()
+        if self._refining is not None:
+            join_thread(self._refining, JOIN_S)
         with self.lock:
             self._pca_cache.clear()
             self._layout_cache.clear()
@@ -423,7 +440,7 @@ class ProjectionSession:
         job = self.job
         if job is not None and job.running:
             job.stop()
-            job.join(timeout=30)
+            job.join(JOIN_S)
 
     # ------------------------------------------------------------------ isolation
     def isolate(self, rows: npt.NDArray[np.int64]) -> None:

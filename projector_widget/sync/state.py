@@ -20,8 +20,8 @@ from projector_widget.sync import bundle
 class PageState(anywidget.AnyWidget):
     """The anywidget bundle and the synced state the page draws from."""
 
-    _esm = bundle.ESM if bundle.ESM.exists() else "export default {};"
-    _css = bundle.CSS if bundle.CSS.exists() else ""
+    _esm = bundle.asset(bundle.ESM, "export default {};")
+    _css = bundle.asset(bundle.CSS, "")
 
     _spec = traitlets.Dict().tag(sync=True)
     _points = traitlets.Dict().tag(sync=True)

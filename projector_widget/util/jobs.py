@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from projector_widget.util.progress import Reporter
+from projector_widget.util.progress import Reporter, Stopped
 
 T = TypeVar("T")
 
-
-class Stopped(Exception):
-    """Raised inside a job's checkpoint when the user stopped it."""
+#: The longest a stop or a close waits for background work told to stop (it stops at its next
+#: step; a step of native code, such as building an index, cannot be interrupted).
+JOIN_S = 30.0
 
 
 class Job:
@@ -165,8 +165,9 @@ class Job:
         return self._stop.is_set()
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the thread to end (without raising the job's error)."""
-        self._thread.join(timeout)
+        """Wait for the thread to end (without raising the job's error); from the job's own
+        thread (an observer of its progress) it returns at once."""
+        join_thread(self._thread, timeout)
 
     @property
     def running(self) -> bool:
@@ -205,16 +206,20 @@ class OneAtATime:
     request and takes what the work needs (the layout as it is now) before any thread starts:
     its errors reach the caller. Each run's phases go to a reporter from ``task()`` (the
     widget's status, or tqdm bars) after a first phase naming the work; an error of a
-    background run goes to ``on_error``, a run's own errors are raised by :meth:`wait`.
+    background run goes to ``on_error``, a run's own errors are raised by :meth:`wait`. Once
+    ``cancelled()`` is true (the widget was closed) a run ends at its next phase or update
+    (:class:`~projector_widget.util.progress.Stopped`, no error) and its result never lands.
     """
 
     def __init__(
         self,
         task: Callable[[], contextlib.AbstractContextManager[Reporter]],
         on_error: Callable[[BaseException], None],
+        cancelled: Callable[[], bool] = lambda: False,
     ) -> None:
         self._task = task
         self._on_error = on_error
+        self._cancelled = cancelled
         self._lock = threading.Lock()
         self._what = ""
         self._thread: threading.Thread | None = None
@@ -261,6 +266,8 @@ class OneAtATime:
         try:
             self.error = None
             self._do(what, work)
+        except Stopped:  # cancelled: nothing to report
+            pass
         except BaseException as exc:  # reported to the user; wait() raises it
             self.error = exc
             self._on_error(exc)
@@ -269,10 +276,19 @@ class OneAtATime:
 
     def _do(self, what: str, work: Work[T]) -> T:
         with self._task() as progress:  # the status clears once the result is in place
+            progress.stop_when = self._cancelled
             progress.phase(what)
             result = work.compute(progress)
+            if self._cancelled():
+                raise Stopped
             work.land(result)
         return result
+
+    def join(self, timeout: float | None = JOIN_S) -> None:
+        """Wait (at most ``timeout`` seconds) for the background run, if any, to end (at once
+        from the run's own thread); its error is not raised (:meth:`wait` raises it)."""
+        if self._thread is not None:
+            join_thread(self._thread, timeout)
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the background run (if any) to end; raise its error."""
@@ -284,3 +300,10 @@ class OneAtATime:
             raise TimeoutError(f"{self._what} still running after {timeout} s")
         if self.error is not None:
             raise self.error
+
+
+def join_thread(thread: threading.Thread, timeout: float | None) -> None:
+    """Wait for ``thread`` to end, unless it is the calling thread (closing a widget from an
+    observer called by its own background work)."""
+    if thread is not threading.current_thread():
+        thread.join(timeout)

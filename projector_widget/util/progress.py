@@ -31,6 +31,15 @@ TQDM_DELAY_S = 0.5
 OPTIMISING = "optimising layout"
 
 
+class Stopped(Exception):
+    """Raised where long work reports its progress when it was asked to stop (a job the user
+    stopped, the work of a closed widget): the work ends there, keeping nothing half done.
+
+    It is raised from the work's own code (a reporter's phase or update, a job's progress), never
+    from inside a third-party library's callback that may hold a lock.
+    """
+
+
 @dataclass(frozen=True)
 class Update:
     """Where a long operation is.
@@ -94,7 +103,8 @@ class Reporter:
     """Throttled progress of one operation, in phases, passed to ``sink`` (None: nowhere).
 
     ``phase`` is always sent; ``update`` at most once every ``min_interval`` seconds, and when
-    the phase completes. With no sink every call returns at once.
+    the phase completes. With no sink every call returns at once. :attr:`stop_when`, when set,
+    is asked at every phase and update: True raises :class:`Stopped` there (before the sink).
     """
 
     def __init__(
@@ -115,6 +125,12 @@ class Reporter:
         self._done: float = 0
         self._last = -math.inf
         self._pending = False
+        #: Asked at every phase and update; True stops the work there (:class:`Stopped`).
+        self.stop_when: Callable[[], bool] | None = None
+
+    def _check(self) -> None:
+        if self.stop_when is not None and self.stop_when():
+            raise Stopped
 
     @property
     def active(self) -> bool:
@@ -130,6 +146,7 @@ class Reporter:
         self, name: str, total: float | None = None, *, unit: str = "", detail: str = ""
     ) -> None:
         """Begin the phase ``name`` (``total`` in ``unit``, or None when it cannot be counted)."""
+        self._check()
         if self.sink is None:
             return
         self._step += 1
@@ -139,6 +156,7 @@ class Reporter:
 
     def update(self, done: float, total: float | None = None) -> None:
         """The current phase has done ``done`` (of ``total`` when it changed)."""
+        self._check()
         if self.sink is None:
             return
         self._done = done

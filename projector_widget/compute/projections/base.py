@@ -198,7 +198,7 @@ class Hooks:
 
     ``frame(iteration, total, layout)`` shows an intermediate layout and returns True to stop;
     ``progress(update)`` reports a phase (a :class:`~projector_widget.util.progress.Update`, best
-    sent through a :class:`~projector_widget.util.progress.Reporter`; it raises ``jobs.Stopped`` to
+    sent through a :class:`~projector_widget.util.progress.Reporter`; it raises ``progress.Stopped`` to
     stop); ``preview`` is what is on screen, shown as the run's first frame.
     """
 

@@ -16,12 +16,14 @@ Signs are deterministic: each component is flipped so its largest-magnitude load
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.projections.base import Inputs, Layout, Method, PCAResult
+from projector_widget.util.progress import Stopped
 
 #: Inputs with at most this many rows are solved exactly.
 EXACT_MAX_ROWS = 60_000
@@ -42,6 +44,7 @@ def pca(
     sample_rows: int = SAMPLE_ROWS,
     power_iterations: int = 1,
     keep_subspace: bool = False,
+    stopped: Callable[[], bool] | None = None,
 ) -> PCAResult:
     """Return the PCA of the rows of ``x`` with up to ``n_components`` components.
 
@@ -64,6 +67,9 @@ def pca(
         Passes that refine the sampled subspace on all rows before the final Rayleigh-Ritz step.
     keep_subspace:
         Return the iterative path's subspace and every row's scores on it (N x w floats).
+    stopped:
+        Asked before each pass over the rows of the iterative path: True raises
+        :class:`~projector_widget.util.progress.Stopped` there (a closed widget's refinement).
     """
     if x.ndim != 2:
         raise ValueError(f"pca expects a 2-D matrix, got shape {x.shape}")
@@ -88,6 +94,7 @@ def pca(
         sample_rows=sample_rows,
         power_iterations=power_iterations,
         keep_subspace=keep_subspace,
+        stopped=stopped or (lambda: False),
     )
 
 
@@ -222,17 +229,26 @@ def _pca_subspace(
     sample_rows: int,
     power_iterations: int,
     keep_subspace: bool,
+    stopped: Callable[[], bool],
 ) -> PCAResult:
+    def next_pass() -> None:
+        if stopped():
+            raise Stopped
+
     n, d = x.shape
     width = min(d, k + OVERSAMPLE)
+    next_pass()
     _mean, _evals, evecs = _sample_eig(x, sample_rows, seed)
     basis = np.ascontiguousarray(evecs[:, :width], dtype=np.float32)
 
+    next_pass()
     y = _centred_product(x, basis)
     for _ in range(power_iterations):
         # Columns of y are centred, so X^T y == (X - mean)^T y.
+        next_pass()
         w = (x.T @ y).astype(np.float64)
         basis = np.ascontiguousarray(np.linalg.qr(w)[0], dtype=np.float32)
+        next_pass()
         y = _centred_product(x, basis)
 
     # Rayleigh-Ritz on all rows: covariance restricted to the subspace.
@@ -246,8 +262,10 @@ def _pca_subspace(
     signs = np.sign(np.sum(flipped * comps, axis=1))
     coords = (y @ (rot * signs[None, :]).astype(np.float32)).astype(np.float32, copy=False)
 
+    next_pass()
     mean64 = _column_mean(x)
     if sq_norms is None:
+        next_pass()
         sq_total = float(np.einsum("ij,ij->", x, x, dtype=np.float64))
     else:
         sq_total = float(np.sum(sq_norms, dtype=np.float64))

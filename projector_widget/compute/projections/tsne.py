@@ -10,6 +10,7 @@ k-NN search row by row, the perplexity calibration) and the optimisation. ``n_jo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -30,8 +31,7 @@ from projector_widget.compute.projections.base import (
     threads,
 )
 from projector_widget.compute.projections.pca import pca
-from projector_widget.util.jobs import Stopped
-from projector_widget.util.progress import OPTIMISING, Reporter, Sink
+from projector_widget.util.progress import OPTIMISING, Reporter, Sink, Stopped
 
 PCA_INPUT_DIMS = 50
 
@@ -53,9 +53,10 @@ FrameCallback = Callable[[int, int, npt.NDArray[np.float32]], bool]
 MAX_ITERATIONS = 100_000
 #: Below this many rows the neighbours are exact (openTSNE's own rule), above it Annoy's.
 EXACT_KNN_ROWS = 1000
-#: Annoy trees (openTSNE's default) and rows per k-NN search task (a progress step).
+#: Annoy trees (openTSNE's default) and rows per k-NN search task (a progress step, and how
+#: long a stop may wait: a row takes about a millisecond).
 ANNOY_TREES = 50
-KNN_CHUNK = 2048
+KNN_CHUNK = 256
 
 
 def check_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def tsne(
     ``on_frame`` receives every ``every``-th intermediate layout (and the initial one, at
     iteration 0) and may return True to stop: the layout reached so far is returned.
     ``on_progress`` receives the phases (:class:`~projector_widget.util.progress.Update`; it may
-    raise ``jobs.Stopped``, which stops the run). ``preview`` (e.g. the PCA layout already on
+    raise ``progress.Stopped``, which stops the run). ``preview`` (e.g. the PCA layout already on
     screen) is sent as the very first frame, before any t-SNE work, so the user sees the run
     start at once.
     """
@@ -231,9 +232,13 @@ def _annoy_neighbours(index: Any, report: Reporter) -> tuple[np.ndarray, np.ndar
     neighbours = np.empty((n, k), np.int64)
     distances = np.empty((n, k), np.float64)
 
+    ended = threading.Event()  # the search stopped (or failed): running tasks end at once
+
     def search(start: int) -> int:
         stop = min(n, start + KNN_CHUNK)
         for i in range(start, stop):
+            if ended.is_set():
+                return 0
             ids, dist = annoy.get_nns_by_item(i, k + 1, include_distances=True)
             neighbours[i] = ids[1:]  # the row itself comes first
             distances[i] = dist[1:]
@@ -254,6 +259,7 @@ def _annoy_neighbours(index: Any, report: Reporter) -> tuple[np.ndarray, np.ndar
                 done += future.result()
                 report.update(done)
         finally:
+            ended.set()
             for future in pending:
                 future.cancel()
     report.phase("computing affinities", detail="perplexities")

@@ -13,7 +13,7 @@ to agree with the seed, so umap-learn has nothing to override (and no warning to
 from __future__ import annotations
 
 import functools
-import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -83,27 +83,52 @@ def n_jobs(seed: int | None) -> int:
     return max(1, min(cpu_cores(), int(getattr(numba.config, "NUMBA_NUM_THREADS", cpu_cores()))))
 
 
-class _EpochWriter:
-    """A file-like object for tqdm: turns its "done/total" epoch lines into reports."""
+#: The key of umap-learn's ``tqdm_kwds`` that carries an :class:`_Epochs` (see :func:`_own_epochs`).
+EPOCHS_KEY = "projector_epochs"
 
-    _pattern = re.compile(r"(\d+)/(\d+)")
+
+class _Epochs:
+    """umap-learn's epochs, counted here: each one done is reported from this generator, between
+    two epochs, where umap-learn holds nothing, so a stop raised by the report
+    (``progress.Stopped``) just ends its loop.
+
+    They were read from the text of a tqdm bar before: a stop raised inside tqdm's display, while
+    tqdm's process-wide lock was held, and the dead job thread kept the lock (every later bar in
+    the process, the user's own included, waited for it forever).
+    """
 
     def __init__(self, report: Reporter) -> None:
         self.report = report
 
-    def write(self, text: str) -> int:
-        match = None
-        for match in self._pattern.finditer(text):  # noqa: B007 - keep the last
-            pass
-        if match:
-            done, total = int(match.group(1)), int(match.group(2))
-            if self.report.current != OPTIMISING:
-                self.report.phase(OPTIMISING, total, unit="epochs")
-            self.report.update(done, total)
-        return len(text)
+    def __call__(self, epochs: range) -> Iterator[int]:
+        self.report.phase(OPTIMISING, len(epochs), unit="epochs")
+        for done, epoch in enumerate(epochs, 1):
+            yield epoch
+            self.report.update(done)
 
-    def flush(self) -> None:
-        """Nothing is buffered."""
+
+@functools.cache
+def _own_epochs() -> bool:
+    """Let a UMAP given an :class:`_Epochs` in its ``tqdm_kwds`` count its epochs with it.
+
+    umap-learn loops over its epochs with ``tqdm(range(n_epochs), **tqdm_kwds)``, tqdm being
+    ``umap.layouts.tqdm``: that name becomes a function which hands the epochs to the
+    :class:`_Epochs` when ``tqdm_kwds`` has one (our models) and calls tqdm as before otherwise
+    (the user's own UMAPs). Returns False when this umap-learn has no such loop (the epochs then
+    go unreported).
+    """
+    from umap import layouts
+
+    bar = getattr(layouts, "tqdm", None)
+    if bar is None:
+        return False
+
+    def epochs(iterable: Any = None, *args: Any, **kwds: Any) -> Any:
+        counted = kwds.pop(EPOCHS_KEY, None)
+        return bar(iterable, *args, **kwds) if counted is None else counted(iterable)
+
+    layouts.tqdm = epochs
+    return True
 
 
 @functools.cache
@@ -131,8 +156,8 @@ def make_model(p: dict[str, Any], report: Reporter | None = None) -> Any:
         raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
     report = report or Reporter()
     tqdm_kwds: dict[str, Any] = {"disable": True}
-    if report.active:
-        tqdm_kwds = {"disable": False, "file": _EpochWriter(report), "mininterval": 0.25}
+    if report.active and _own_epochs():
+        tqdm_kwds[EPOCHS_KEY] = _Epochs(report)
     model = _reporting_umap()(
         n_neighbors=p["n_neighbors"],
         min_dist=p["min_dist"],
