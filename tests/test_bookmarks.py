@@ -148,6 +148,68 @@ def test_a_bookmark_is_checked_whole_before_anything_changes(w):
     assert w.bookmarks == [{"name": "ok"}]
 
 
+@pytest.mark.parametrize(
+    ("changes", "pattern"),
+    [
+        (
+            {"projection": "custom", "projection_params": {"x": [], "y": None}},
+            r"bookmark 'ok': a custom projection needs x=\(left_query, right_query\)",
+        ),
+        ({"projection_params": "abc"}, "bookmark 'ok': projection_params must be an object"),
+        (
+            {"projection_params": {"components": [0, 1, 999]}},
+            r"bookmark 'ok': components must be up to 3 principal component indices in 0\.\.7",
+        ),
+        (
+            {"projection": "tsne", "projection_params": {"perplexity": -5}},
+            "bookmark 'ok': t-SNE perplexity must be a finite number at least 1, got -5",
+        ),
+        (
+            {"projection": "tsne", "projection_params": {"n_iter": 1e12}},
+            "bookmark 'ok': t-SNE n_iter must be a whole number from 1 to 100000",
+        ),
+        ({"spherize": "false"}, "bookmark 'ok': spherize must be true or false, got 'false'"),
+        ({"dimensions": 2.0}, "bookmark 'ok': dimensions must be 2 or 3, got 2.0"),
+        ({"selected": [True, False]}, "bookmark 'ok': 'selected' must be a list of row indices"),
+        ({"isolated": 5}, "bookmark 'ok': 'isolated' must be null or a list of row indices"),
+        ({"label_by": []}, r"bookmark 'ok': label_by must be a column name \(a string\)"),
+        ({"color_by": 0}, r"bookmark 'ok': color_by must be a column name \(a string\)"),
+        (
+            {"camera": {"dims": 2, "center": [0, 10**400], "zoom": 1}},
+            r"bookmark 'ok': camera\['center'\] must be 2 finite numbers",
+        ),
+    ],
+)
+def test_a_bookmark_that_would_not_restore_is_not_loaded(w, changes, pattern):
+    w.save_bookmark("ok")
+    (mark,) = json.loads(w.bookmarks_to_json())["bookmarks"]
+    w.delete_bookmark("ok")
+    with pytest.raises((ValueError, IndexError, TypeError), match=pattern):
+        w.load_bookmarks(json.dumps([{**mark, **changes}]))
+    assert w.bookmarks == []
+    w.load_bookmarks(json.dumps([mark]))  # the same bookmark unchanged loads and restores
+    w.restore_bookmark("ok")
+
+
+def test_bookmarks_json_nested_deeper_than_a_bookmark_is_refused(w):
+    with pytest.raises(ValueError, match="bookmarks are not valid JSON: it nests arrays and"):
+        w.load_bookmarks("[" * 100_000 + "]" * 100_000)
+    text = w.bookmarks_to_json()
+    w.load_bookmarks(text)  # brackets inside strings are no nesting
+    w.save_bookmark("[[[[" * 20)
+    w.load_bookmarks(w.bookmarks_to_json())
+    assert w.bookmarks == [{"name": "[[[[" * 20}]
+
+
+def test_bookmarks_of_other_tools_are_checked_as_restoring_them_would(w):
+    w.save_bookmark("ok")
+    (mark,) = json.loads(w.bookmarks_to_json())["bookmarks"]
+    bad = {**mark, "projection_params": {"components": [0, 1, 999]}}
+    with pytest.raises(ValueError, match="bookmark 'ok': components must be up to 3"):
+        Projector(w.embeddings, _bookmarks=[bad])
+    assert Projector(w.embeddings, _bookmarks=[mark]).bookmarks == [{"name": "ok"}]
+
+
 def test_show_all_after_restoring_a_spherized_isolated_view_is_consistent(w):
     w.spherize = True
     w.isolate(list(range(0, 200, 3)))
