@@ -176,3 +176,51 @@ def test_diagnose_reports_what_the_metadata_reader_refuses_or_warns_about(tmp_pa
     assert "metadata-sidecar" in diagnose(root2).codes()
     with pytest.warns(UserWarning, match="written for another version"):
         Projector.from_tensorboard(root2)
+
+
+def _checkpoint_series(root: Path) -> list[np.ndarray]:
+    """Three checkpoints of one embedding (ckpt-1..3, as a training loop saves them), and the
+    projector config that names it."""
+    tf = pytest.importorskip("tensorflow")
+    from tensorboard.plugins import projector
+
+    rng = np.random.default_rng(0)
+    steps = [rng.standard_normal((20, 3)).astype(np.float32) for _ in range(3)]
+    var = tf.Variable(steps[0])
+    ckpt = tf.train.Checkpoint(embedding=var)
+    for values in steps:
+        var.assign(values)
+        ckpt.save(str(root / "ckpt"))
+    config = projector.ProjectorConfig()
+    config.embeddings.add().tensor_name = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
+    projector.visualize_embeddings(str(root), config)
+    return steps
+
+
+def test_every_checkpoint_reads_past_files_that_are_not_its_checkpoints(tmp_path):
+    tf = pytest.importorskip("tensorflow")
+    root = tmp_path / "log"
+    root.mkdir()
+    steps = _checkpoint_series(root)
+    (root / "words.index").write_text("king\nqueen\n")  # a vocabulary file, not a checkpoint
+    # Another model's checkpoints beside them (written without becoming the latest): one
+    # without the tensor, one whose tensor of that name has another shape.
+    tf.train.Checkpoint(weights=tf.Variable(np.ones((4, 4), np.float32))).write(
+        str(root / "classifier-1")
+    )
+    tf.train.Checkpoint(embedding=tf.Variable(np.ones((7, 3), np.float32))).write(
+        str(root / "small-1")
+    )
+    assert Projector.from_tensorboard(root).n_points == 20  # the latest, as before
+    with pytest.warns(UserWarning) as caught:
+        w = Projector.from_tensorboard(root, checkpoints="all")
+    assert w.step_names == ["ckpt-1", "ckpt-2", "ckpt-3"]
+    for step, values in enumerate(steps):
+        w.step = step
+        np.testing.assert_array_equal(w.embeddings, values)
+    (message,) = [str(c.message) for c in caught if "skipped" in str(c.message)]
+    assert "words.index: not a TensorFlow checkpoint" in message
+    assert "classifier-1: has no 'embedding/.ATTRIBUTES/VARIABLE_VALUE'" in message
+    assert "small-1: its 'embedding/.ATTRIBUTES/VARIABLE_VALUE' is 7 x 3, not 20 x 3" in message
+    with pytest.raises(ValueError, match=r"no checkpoint in .* holds 'nothing'.*ckpt-1: has no"):
+        tb.read_checkpoints(root, "nothing")

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -423,8 +424,13 @@ def read(
 
 def checkpoint_paths(logdir: str | os.PathLike[str]) -> list[str]:
     """Every checkpoint (path prefix) in the folder of the log directory's latest checkpoint,
-    oldest first: ordered by the numbers in their names (``ckpt-2`` before ``ckpt-10``)."""
-    log = parse_logdir(logdir)
+    oldest first: ordered by the numbers in their names (``ckpt-2`` before ``ckpt-10``). Any
+    ``.index`` file counts: :func:`read_checkpoints` skips those that are not checkpoints of its
+    tensor."""
+    return _checkpoint_paths(parse_logdir(logdir))
+
+
+def _checkpoint_paths(log: LogDir) -> list[str]:
     folder = Path(log.checkpoint).parent if log.checkpoint else log.root
     prefixes = [str(p)[: -len(".index")] for p in folder.glob("*.index")]
     return sorted(prefixes, key=_natural_key)
@@ -435,33 +441,79 @@ def _natural_key(path: str) -> list[tuple[int, int | str]]:
     return [(0, int(p)) if p.isdigit() else (1, p) for p in parts if p]
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return " x ".join(str(v) for v in shape)
+
+
 def read_checkpoints(
     logdir: str | os.PathLike[str], tensor_name: str, *, progress: ProgressArg = None
 ) -> tuple[list[str], list[npt.NDArray[np.float32]]]:
     """The tensor ``tensor_name`` in every checkpoint of ``logdir``, oldest first, with the
-    checkpoints' names: the steps of ``Projector.from_tensorboard(..., checkpoints="all")``."""
-    paths = checkpoint_paths(logdir)
+    checkpoints' names: the steps of ``Projector.from_tensorboard(..., checkpoints="all")``.
+
+    The checkpoints are those TensorBoard would read the tensor from: TensorFlow checkpoints
+    beside the latest one that hold ``tensor_name`` in the shape the latest holds it. Other
+    files there (a vocabulary called ``words.index``, another model's checkpoints) are skipped
+    with a warning naming each and why; ValueError when no checkpoint holds the tensor.
+    """
+    log = parse_logdir(logdir)
+    paths = _checkpoint_paths(log)
     if not paths:
         raise ValueError(
             f"no checkpoints in {logdir}: checkpoints='all' reads a tensor saved in checkpoints "
             "(tensor_path files have no history)"
         )
+    tf = _tf()
+    skipped: list[str] = []
+    held: list[tuple[str, Any, tuple[int, ...]]] = []
+    for path in paths:
+        name = os.path.basename(path)
+        try:
+            reader = tf.train.load_checkpoint(path)
+            shapes = reader.get_variable_to_shape_map()
+        except Exception as exc:  # not a checkpoint's index: any file named *.index
+            skipped.append(f"{name}.index: not a TensorFlow checkpoint ({_first_line(exc)})")
+            continue
+        if tensor_name not in shapes:
+            skipped.append(f"{name}: has no {tensor_name!r}")
+            continue
+        held.append((path, reader, tuple(int(v) for v in shapes[tensor_name])))
+    folder = Path(paths[0]).parent
+    if not held:
+        raise ValueError(f"no checkpoint in {folder} holds {tensor_name!r}: {'; '.join(skipped)}")
+    latest = os.path.realpath(log.checkpoint) if log.checkpoint else None
+    shape = next((s for p, _, s in held if os.path.realpath(p) == latest), held[-1][2])
     names: list[str] = []
     values: list[npt.NDArray[np.float32]] = []
     with reporting(progress) as report:
-        for path in paths:
+        for path, reader, held_shape in held:
             name = os.path.basename(path)
+            if held_shape != shape:
+                skipped.append(
+                    f"{name}: its {tensor_name!r} is {_shape_text(held_shape)}, "
+                    f"not {_shape_text(shape)}"
+                )
+                continue
             report.phase(f"reading {tensor_name} from checkpoint {name}")
             try:
-                reader = _tf().train.load_checkpoint(path)
                 values.append(np.asarray(reader.get_tensor(tensor_name), dtype=np.float32))
-            except ImportError:
-                raise
-            except Exception as exc:  # a missing variable or unreadable files
-                raise ValueError(
-                    f"checkpoint {path} has no readable {tensor_name!r}: {exc}"
-                ) from None
+            except Exception as exc:  # its data files are missing or corrupt
+                skipped.append(f"{name}: cannot be read ({_first_line(exc)})")
+                continue
             names.append(name)
+    if not values:
+        raise ValueError(f"no checkpoint in {folder} holds {tensor_name!r}: {'; '.join(skipped)}")
+    if skipped:
+        warnings.warn(
+            f"checkpoints='all' skipped {len(skipped)} file(s) in {folder} that are not "
+            f"checkpoints of {tensor_name!r}: {'; '.join(skipped)}",
+            UserWarning,
+            stacklevel=2,
+        )
     return names, values
 
 
