@@ -13,7 +13,6 @@ slots are not embeddings.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -27,6 +26,7 @@ import numpy.typing as npt
 
 from projector_widget.formats import tsv
 from projector_widget.formats.png import encode_png, read_image
+from projector_widget.formats.tf_bookmarks import read_bookmarks
 from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
 CONFIG_NAME = "projector_config.pbtxt"
@@ -44,7 +44,8 @@ class Entry:
     metadata_path: str = ""
     bookmarks_path: str = ""
     sprite_path: str = ""
-    sprite_dim: tuple[int, int] = (0, 0)
+    #: The config's ``single_image_dim`` as given ([width, height] when it is usable).
+    sprite_dim: tuple[int, ...] = (0, 0)
     config_shape: tuple[int, ...] = ()
 
 
@@ -239,11 +240,11 @@ def _load_tensor_file(log: LogDir, entry: Entry, progress: ProgressArg) -> npt.N
     path = resolve_asset(entry.tensor_path, log.config_path)
     try:
         return tsv.read_tensor_tsv(path, progress=progress)
-    except ValueError as exc:  # UnicodeDecodeError included
+    except ValueError as exc:
         # Not TSV: TensorBoard then reads raw float32 values of shape tensor_shape.
         shape = entry.config_shape
         if len(shape) != 2:
-            if not isinstance(exc, UnicodeDecodeError):
+            if not isinstance(exc, tsv.NotTextError):
                 raise
             raise ValueError(
                 f"{path} is binary, not TSV text, so the config must give its tensor_shape "
@@ -277,9 +278,12 @@ def pick(log: LogDir, tensor_name: str | None) -> Entry:
 
 
 def split_sprite(
-    sheet: npt.NDArray[np.uint8], dim: tuple[int, int], n: int
+    sheet: npt.NDArray[np.uint8], dim: tuple[int, ...], n: int
 ) -> npt.NDArray[np.uint8]:
-    """Cut a sprite sheet into ``n`` (h, w, 4) thumbnails, row-major, as TensorBoard does."""
+    """Cut a sprite sheet into ``n`` (h, w, 4) thumbnails, row-major, as TensorBoard does;
+    ``dim`` is the config's ``single_image_dim``, [width, height]."""
+    if len(dim) != 2:
+        raise ValueError(f"sprite single_image_dim must be [width, height], got {list(dim)}")
     w, h = int(dim[0]), int(dim[1])
     per_row = sheet.shape[1] // w if w else 0
     if w <= 0 or h <= 0 or per_row == 0:
@@ -295,94 +299,6 @@ def split_sprite(
         r, c = divmod(i, per_row)
         out[i] = sheet[r * h : (r + 1) * h, c * w : (c + 1) * w]
     return out
-
-
-def _bookmark_error(k: int, item: dict[str, Any], what: str) -> ValueError:
-    label = item.get("label")
-    name = repr(label) if isinstance(label, str) and label else f"number {k + 1}"
-    return ValueError(f"bookmark {name}: {what}")
-
-
-def convert_tf_bookmarks(
-    items: list[Any], n: int, components: int | None = None
-) -> list[dict[str, Any]]:
-    """Bookmarks of the TF projector (its saved ``State`` objects) as ours.
-
-    ValueError names the bookmark and the field when one cannot be used as it is: selected
-    points that are not row indices of the ``n`` rows, PCA components beyond the data's
-    ``components`` (at most the first 10; by default 10).
-    """
-    from projector_widget.compute.projections.pca import COMPONENTS
-
-    available = COMPONENTS if components is None else max(1, min(COMPONENTS, components))
-
-    if not isinstance(items, list):
-        raise ValueError("a bookmarks file holds a JSON list of saved states")
-    out = []
-    for k, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ValueError(f"bookmark number {k + 1} is not a JSON object")
-        projection = str(item.get("selectedProjection", "pca"))
-        if projection not in ("pca", "tsne", "umap", "custom"):
-            raise _bookmark_error(k, item, f"unknown selectedProjection {projection!r}")
-        raw_comps = item.get("pcaComponentDimensions") or [0, 1, 2]
-        if (
-            not isinstance(raw_comps, list)
-            or not 2 <= len(raw_comps) <= 3
-            or not all(_is_index(c) and c < available for c in raw_comps)
-        ):
-            raise _bookmark_error(
-                k,
-                item,
-                f"pcaComponentDimensions must be 2 or 3 component indices from 0 to "
-                f"{available - 1} (the data has {available} components), got {raw_comps!r}",
-            )
-        comps = [int(c) for c in raw_comps]
-        if projection == "custom":  # its axes are queries we cannot recover: fall back to PCA
-            projection, comps = "pca", [0, 1, 2]
-        if projection == "pca":
-            dims = 3 if len(comps) == 3 else 2
-            params: dict[str, Any] = {"components": comps}
-        else:
-            dims = 3 if projection == "tsne" and item.get("tSNEis3d", True) else 2
-            params = {"dims": dims}
-        points = item.get("selectedPoints", [])
-        if not isinstance(points, list) or not all(_is_index(i) for i in points):
-            raise _bookmark_error(
-                k, item, f"selectedPoints must be a list of row indices, got {points!r}"
-            )
-        beyond = [i for i in points if i >= n]
-        if beyond:
-            raise _bookmark_error(k, item, f"selects point {beyond[0]}, but there are {n} points")
-        out.append(
-            {
-                "name": str(item.get("label") or f"bookmark {k + 1}"),
-                "projection": projection,
-                "projection_params": params,
-                "dimensions": dims,
-                "spherize": False,
-                "camera": {},
-                "color_by": str(item.get("selectedColorOptionName") or ""),
-                "label_by": str(item.get("selectedLabelOption") or ""),
-                "selected": [int(i) for i in points],
-                "focus": -1,
-                "isolated": None,
-            }
-        )
-    return out
-
-
-def _is_index(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def read_bookmarks(path: Path, n: int, components: int | None = None) -> list[dict[str, Any]]:
-    """The bookmarks in a TF projector bookmarks file, converted (ValueError when unusable)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path.name} is not JSON: {exc}") from None
-    return convert_tf_bookmarks(data, n, components)
 
 
 @dataclass
