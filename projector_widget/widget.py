@@ -521,8 +521,8 @@ class Projector(PageState):
         ``tensor_path`` files, metadata (header row only with several columns), the sprite sheet
         and bookmarks. With several embeddings, ``tensor_name`` picks one (the error lists them).
         ``checkpoints="latest"`` reads the latest checkpoint, as TensorBoard does;
-        ``checkpoints="all"`` reads the tensor from every checkpoint of the directory, oldest
-        first, into a :meth:`sequence` whose steps are named after the checkpoints.
+        ``checkpoints="all"`` reads it from every checkpoint beside the latest that holds it
+        (others skipped with a warning), oldest first, into a :meth:`sequence` of their names.
         """
         return files.from_tensorboard(
             cls, cls.sequence, logdir, tensor_name, checkpoints=checkpoints, kwargs=kwargs

@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from projector_widget import Projector
 from projector_widget.parts.bookmarks import BookmarkStore
@@ -148,6 +150,68 @@ def test_a_bookmark_is_checked_whole_before_anything_changes(w):
     assert w.bookmarks == [{"name": "ok"}]
 
 
+@pytest.mark.parametrize(
+    ("changes", "pattern"),
+    [
+        (
+            {"projection": "custom", "projection_params": {"x": [], "y": None}},
+            r"bookmark 'ok': a custom projection needs x=\(left_query, right_query\)",
+        ),
+        ({"projection_params": "abc"}, "bookmark 'ok': projection_params must be an object"),
+        (
+            {"projection_params": {"components": [0, 1, 999]}},
+            r"bookmark 'ok': components must be up to 3 principal component indices in 0\.\.7",
+        ),
+        (
+            {"projection": "tsne", "projection_params": {"perplexity": -5}},
+            "bookmark 'ok': t-SNE perplexity must be a finite number at least 1, got -5",
+        ),
+        (
+            {"projection": "tsne", "projection_params": {"n_iter": 1e12}},
+            "bookmark 'ok': t-SNE n_iter must be a whole number from 1 to 100000",
+        ),
+        ({"spherize": "false"}, "bookmark 'ok': spherize must be true or false, got 'false'"),
+        ({"dimensions": 2.0}, "bookmark 'ok': dimensions must be 2 or 3, got 2.0"),
+        ({"selected": [True, False]}, "bookmark 'ok': 'selected' must be a list of row indices"),
+        ({"isolated": 5}, "bookmark 'ok': 'isolated' must be null or a list of row indices"),
+        ({"label_by": []}, r"bookmark 'ok': label_by must be a column name \(a string\)"),
+        ({"color_by": 0}, r"bookmark 'ok': color_by must be a column name \(a string\)"),
+        (
+            {"camera": {"dims": 2, "center": [0, 10**400], "zoom": 1}},
+            r"bookmark 'ok': camera\['center'\] must be 2 finite numbers",
+        ),
+    ],
+)
+def test_a_bookmark_that_would_not_restore_is_not_loaded(w, changes, pattern):
+    w.save_bookmark("ok")
+    (mark,) = json.loads(w.bookmarks_to_json())["bookmarks"]
+    w.delete_bookmark("ok")
+    with pytest.raises((ValueError, IndexError, TypeError), match=pattern):
+        w.load_bookmarks(json.dumps([{**mark, **changes}]))
+    assert w.bookmarks == []
+    w.load_bookmarks(json.dumps([mark]))  # the same bookmark unchanged loads and restores
+    w.restore_bookmark("ok")
+
+
+def test_bookmarks_json_nested_deeper_than_a_bookmark_is_refused(w):
+    with pytest.raises(ValueError, match="bookmarks are not valid JSON: it nests arrays and"):
+        w.load_bookmarks("[" * 100_000 + "]" * 100_000)
+    text = w.bookmarks_to_json()
+    w.load_bookmarks(text)  # brackets inside strings are no nesting
+    w.save_bookmark("[[[[" * 20)
+    w.load_bookmarks(w.bookmarks_to_json())
+    assert w.bookmarks == [{"name": "[[[[" * 20}]
+
+
+def test_bookmarks_of_other_tools_are_checked_as_restoring_them_would(w):
+    w.save_bookmark("ok")
+    (mark,) = json.loads(w.bookmarks_to_json())["bookmarks"]
+    bad = {**mark, "projection_params": {"components": [0, 1, 999]}}
+    with pytest.raises(ValueError, match="bookmark 'ok': components must be up to 3"):
+        Projector(w.embeddings, _bookmarks=[bad])
+    assert Projector(w.embeddings, _bookmarks=[mark]).bookmarks == [{"name": "ok"}]
+
+
 def test_show_all_after_restoring_a_spherized_isolated_view_is_consistent(w):
     w.spherize = True
     w.isolate(list(range(0, 200, 3)))
@@ -166,3 +230,158 @@ def test_projection_params_are_read_only(w):
     with pytest.raises(ValueError, match="projection_params is read-only"):
         w.projection_params = {"components": [4, 3]}
     assert w.projection_params == {"components": [0, 1, 2]}
+
+
+# ----------------------------------------------------------------------------- any JSON
+def _nested(depth: int, leaf: object) -> object:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=6,
+)
+FINITE = st.floats(-1e6, 1e6) | st.integers(-5, 600)
+POSITIVE = st.floats(0.01, 1e6) | st.integers(1, 600)
+NUMBER = st.integers(-(10**400), 10**400) | st.floats() | FINITE
+AXIS = st.lists(st.sampled_from(["w1", "w2", "w1|w3", "zzz", "[", ""]), min_size=2, max_size=2)
+PARAMS = {
+    "pca": st.fixed_dictionaries(
+        {}, optional={"components": st.lists(st.integers(0, 6), min_size=1, max_size=3)}
+    ),
+    "tsne": st.fixed_dictionaries(
+        {},
+        optional={
+            "perplexity": POSITIVE,
+            "learning_rate": st.just("auto") | POSITIVE,
+            "n_iter": st.integers(1, 1000),
+            "seed": st.integers(0, 2**31 - 1),
+            "n_jobs": st.sampled_from([-1, 1, 2]),
+        },
+    ),
+    "custom": st.fixed_dictionaries(
+        {"x": AXIS},
+        optional={
+            "y": st.none() | AXIS,
+            "column": st.sampled_from([None, "", "word", "group", "nope"]),
+            "regex": st.booleans(),
+        },
+    ),
+}
+ROW = st.integers(0, 29)
+CAMERA = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries(
+        {"dims": st.just(2), "center": st.lists(FINITE, min_size=2, max_size=2), "zoom": POSITIVE}
+    ),
+    st.fixed_dictionaries(
+        {
+            "dims": st.just(3),
+            "target": st.lists(FINITE, min_size=3, max_size=3),
+            "yaw": FINITE,
+            "pitch": FINITE,
+            "distance": POSITIVE,
+        }
+    ),
+)
+#: Each field of a bookmark: values about right (some still wrong for this widget), and wrong
+#: values of about the right shape.
+FIELDS = {
+    "name": (st.sampled_from(["a", "b", "[[{"]), st.sampled_from(["", 3])),
+    "dimensions": (st.sampled_from([2, 3]), st.sampled_from([2.0, 4, True, "3"])),
+    "spherize": (st.booleans(), st.sampled_from(["false", 0, None])),
+    "camera": (
+        CAMERA,
+        st.fixed_dictionaries(
+            {"dims": st.sampled_from([2, 3, True])},
+            optional={
+                "center": st.lists(NUMBER, max_size=3),
+                "zoom": NUMBER,
+                "target": st.lists(NUMBER),
+                "yaw": NUMBER,
+            },
+        ),
+    ),
+    "color_by": (st.sampled_from(["", "group"]), st.sampled_from(["word", "nope", 0, None])),
+    "label_by": (st.sampled_from(["", "group", "word"]), st.sampled_from(["nope", 0, None])),
+    "selected": (st.lists(ROW, max_size=5), st.lists(st.integers(-2, 40) | st.booleans())),
+    "focus": (st.integers(-1, 29), st.integers(-3, 40) | st.booleans() | st.floats()),
+    "isolated": (
+        st.none() | st.lists(ROW, min_size=1, max_size=8),
+        st.lists(st.integers(-2, 40) | st.booleans(), max_size=3),
+    ),
+}
+
+
+@st.composite
+def _bookmark(draw: st.DrawFn) -> object:
+    """A bookmark about right for the widget below, now and then with one field wrong (of about
+    its shape, or any JSON) or missing."""
+    method = draw(st.sampled_from([*PARAMS, "mds"]))
+    mark = {"projection": method, "projection_params": draw(PARAMS.get(method, ANY))}
+    for field, (values, _wrong) in FIELDS.items():
+        mark[field] = draw(values)
+    broken = draw(st.sampled_from([*[None] * (len(mark) // 2), *mark]))
+    if broken in FIELDS:
+        mark[broken] = draw(FIELDS[broken][1] | ANY)
+    elif broken is not None:  # the projection and its parameters
+        wrong = {
+            "components": st.lists(st.integers(-1, 9) | ANY, max_size=4),
+            "perplexity": NUMBER,
+            "n_iter": NUMBER,
+            "seed": NUMBER,
+            "x": st.lists(ANY, max_size=3),
+        }
+        mark["projection_params"] = draw(st.fixed_dictionaries({}, optional=wrong) | ANY)
+    missing = draw(st.sampled_from([*[None] * 4 * len(mark), *mark]))
+    return {k: v for k, v in mark.items() if k != missing}
+    return mark
+
+
+MARKS = st.lists(_bookmark(), min_size=1, max_size=2)
+TEXTS = st.one_of(
+    MARKS.map(json.dumps),
+    MARKS.map(lambda marks: json.dumps({"bookmarks": marks})),
+    MARKS.map(json.dumps),
+    st.one_of(
+        ANY.map(json.dumps),
+        st.text(max_size=20),
+        st.integers(1, 100_000).map(lambda d: "[" * d + "]" * d),
+        st.integers(1, 100_000).map(lambda d: '{"bookmarks": ' + "[" * d + "]" * d + "}"),
+    ),
+)
+META = {"word": [f"w{i}" for i in range(30)], "group": ["a", "b", "c"] * 10}
+X = np.random.default_rng(3).standard_normal((30, 5)).astype(np.float32)
+#: What a custom projection's queries can only meet on restore (they are searched then).
+QUERY_ERRORS = ("no point matches", "invalid regular expression", "the axis is zero")
+
+
+@settings(max_examples=200)
+@given(text=TEXTS)
+def test_any_bookmarks_json_is_refused_or_every_bookmark_restores(text):
+    w = Projector(X, META)
+    try:
+        w.load_bookmarks(text)
+    except (ValueError, IndexError, TypeError) as exc:
+        assert str(exc) and w.bookmarks == []
+        return
+    for mark in json.loads(w.bookmarks_to_json())["bookmarks"]:
+        name = mark["name"]
+        try:
+            w.restore_bookmark(name)
+        except ValueError as exc:  # only a custom projection's queries may fail, at restore
+            assert mark["projection"] == "custom" and any(e in str(exc) for e in QUERY_ERRORS)
+            continue
+        finally:
+            w.stop()
+        shown = (w.projection, w.spherize, w.dimensions, w.color_by, w.label_by, w.focus)
+        assert shown == tuple(
+            mark[f]
+            for f in ("projection", "spherize", "dimensions", "color_by", "label_by", "focus")
+        )
+        assert w.selected.tolist() == sorted(set(mark["selected"]))
+        assert (w.isolated is not None) == bool(mark["isolated"])
+    w.close()

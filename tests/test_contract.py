@@ -28,6 +28,7 @@ from jsonschema import Draft7Validator, validators
 
 from projector_widget import Projector
 from projector_widget.sync import appearance, protocol, traits
+from projector_widget.util import nesting
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "js" / "contract"
@@ -265,3 +266,71 @@ def test_the_parser_and_the_schema_accept_the_same_requests(cls, data):
         assert not valid or rule, (message, str(exc))
     else:
         assert valid and isinstance(request, cls), message
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+#: Any JSON the page could send: unbounded and huge integers, long and deep arrays and objects.
+ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from([2**53 + 1, 2**63, -(2**63) - 1, 10**400, -(10**400)])
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=6)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+        | st.tuples(st.sampled_from([2, 31, 32, 33, 200, 5000]), inner).map(lambda d: _nested(*d))
+    ),
+    max_leaves=16,
+)
+
+
+def _properties(cls: type) -> dict[str, Any]:
+    return _contract()["definitions"][cls.__name__]["properties"]
+
+
+@st.composite
+def _any_request(draw: st.DrawFn) -> Any:
+    """A message the page might send: a request's fields (and another) holding any JSON or about
+    their declared shape, its ``type`` now and then any JSON too, or missing."""
+    cls = draw(st.sampled_from(get_args(protocol.Request)))
+    properties = {k: v for k, v in _properties(cls).items() if k != "type"}
+    shaped = st.one_of([_following(p) for p in properties.values()] or [JSON])
+    names = st.sampled_from([*properties, "extra"])
+    message = draw(st.dictionaries(names, ANY_JSON | shaped, max_size=4))
+    kind = draw(st.sampled_from([cls.type, cls.type, cls.type, None]) | ANY_JSON)
+    return message if kind is None else {**message, "type": kind}
+
+
+HANDLED = {cls: (lambda _request: None) for cls in get_args(protocol.Request)}
+
+
+@given(message=_any_request() | ANY_JSON)
+def test_any_json_parses_as_the_schema_says_or_gets_a_precise_answer(message):
+    """Every message the page can send parses to a request that its schema accepts (on the
+    fields the declaration reads), or is refused with a ProtocolError; through ``dispatch`` it
+    is answered by its handler, an ``error`` reply, or (a background request) dropped; nothing
+    raises."""
+    try:
+        request = protocol.parse_request(message)
+    except protocol.ProtocolError as exc:
+        parsed, text = None, str(exc)
+        assert text and len(text) < 1000, text
+    else:
+        parsed = type(request)
+        read = {k: v for k, v in message.items() if k in _properties(parsed)}
+        assert _valid(read, parsed.__name__), message
+        assert not nesting.deeper_than(message)  # handlers may walk what they are given
+    sent: list[Any] = []
+    protocol.dispatch(message, HANDLED, sent.append)
+    kind = message.get("type") if isinstance(message, dict) else None
+    if parsed is not None or (isinstance(kind, str) and kind in protocol.BACKGROUND):
+        assert sent == []
+    else:
+        assert [m["type"] for m in sent] == ["error"] and _valid(sent[0], "ErrorReply")

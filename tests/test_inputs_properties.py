@@ -1,7 +1,8 @@
 """Property-based: arbitrary matrices and metadata through inputs.py.
 
 Every input either becomes a valid float32 matrix equal to the input (converted), or fails with
-TypeError/ValueError; metadata cells keep their identity in display text.
+TypeError/ValueError; metadata cells keep their identity in display text; the steps of a
+sequence become aligned layouts or fail naming the step.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from projector_widget.data.columns import (
 )
 from projector_widget.data.inputs import as_matrix
 from projector_widget.data.text import value_text
+from projector_widget.parts.timeline import build_timeline
 
 dtypes = st.one_of(
     hnp.integer_dtypes(endianness="="),
@@ -149,3 +151,56 @@ def test_labelling_rows_types_the_column_as_typing_it_whole_would(values, value,
     if want.codes is not None:
         assert got.codes is not None and got.codes.tolist() == want.codes.tolist()
     assert [value_text(v) for v in got.values] == [value_text(v) for v in want.values]
+
+
+# ----------------------------------------------------------------------------- sequences
+@st.composite
+def _steps(draw: st.DrawFn) -> list[object]:
+    """Steps of a sequence: mostly matrices of the same rows (their dimensions may differ),
+    of any values (constant, NaN, huge); now and then another shape, dtype or kind."""
+    n = draw(st.integers(1, 7))
+    usual = st.integers(1, 5).flatmap(
+        lambda d: hnp.arrays(
+            np.float64,
+            (n, d),
+            elements=st.floats(-1e3, 1e3),
+        )
+    )
+    odd = st.integers(1, 5).flatmap(
+        lambda d: hnp.arrays(
+            np.float64,
+            (n, d),
+            elements=st.floats(allow_nan=True, allow_infinity=True)
+            | st.sampled_from([0.0, 1.0, 1e30, -1e-30]),
+        )
+    )
+    constant = st.integers(1, 5).map(lambda d: np.full((n, d), 3.0))
+    step = st.sampled_from(["usual"] * 6 + ["odd", "constant", "other", "text", "none"])
+    kinds = {"usual": usual, "odd": odd, "constant": constant, "other": matrices}
+    kinds |= {"text": st.just("x"), "none": st.none()}
+    return [draw(kinds[draw(step)]) for _ in range(draw(st.sampled_from([1, 2, 3, 4, 0])))]
+
+
+NAMES = st.one_of(
+    st.none(),
+    st.none(),
+    st.none(),
+    st.lists(st.text(max_size=2) | st.integers(), max_size=4),
+    st.just("ab"),
+)
+
+
+@given(steps=_steps(), names=NAMES)
+def test_any_steps_become_an_aligned_timeline_or_a_precise_error(steps, names):
+    try:
+        timeline = build_timeline(steps, names)
+    except (TypeError, ValueError) as exc:
+        message = str(exc)
+        assert message and any(w in message for w in ("step", "names", "embeddings_list"))
+        return
+    n = timeline.matrices[0].n
+    assert timeline.steps == len(steps) and len(timeline.names) == len(steps)
+    for layout in timeline.layouts:
+        assert layout.shape == (n, 3) and layout.dtype == np.float32
+        assert np.all(np.isfinite(layout))
+    assert np.all(np.isfinite(timeline.displacement(timeline.steps - 1)))

@@ -3,6 +3,8 @@ and the shared rules the browser receives come from the declarations they descri
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from frontend import send_from_browser
@@ -102,6 +104,41 @@ def test_malformed_user_requests_get_an_error_reply_background_ones_nothing(monk
     assert [m["type"] for m in sent] == ["error", "error"]
     assert "'action' must be one of" in sent[0]["message"]
     assert "unknown message type 'teleport'" in sent[1]["message"]
+
+
+def _nested(depth: int, inner: object) -> object:
+    for _ in range(depth):
+        inner = [inner]
+    return inner
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        ({"type": ["row"]}, r"unknown message type \['row'\]"),
+        ({"type": {"kind": "row"}}, r"unknown message type \{'kind': 'row'\}"),
+        ({"type": _nested(5000, "row")}, r"unknown message type \[\[\[.*\.\.\."),
+        (
+            {"type": "tiles", "version": 0, "tiles": _nested(5000, [0, 0, 0])},
+            r"'tiles' message: it nests more than 32 levels deep \(need at most 32 levels",
+        ),
+        (
+            {"type": "label", "column": "c", "value": _nested(40, 1)},
+            r"'label' message: it nests more than 32 levels deep",
+        ),
+        (
+            {"type": "project", "method": "tsne", "params": {"perplexity": 10**400}},
+            "t-SNE perplexity must be a finite number at least 1, got 1000",
+        ),
+    ],
+)
+def test_any_json_the_page_sends_gets_a_precise_error_reply(monkeypatch, content, pattern):
+    w = Projector(np.random.default_rng(1).standard_normal((20, 4)))
+    sent = []
+    monkeypatch.setattr(w, "send", lambda content, buffers=None: sent.append(content))
+    send_from_browser(w, content)  # through the comm: nothing escapes, the page is answered
+    assert [m["type"] for m in sent] == ["error"], sent
+    assert re.search(pattern, sent[0]["message"]), sent[0]["message"]
 
 
 def test_spec_describes_every_method_once_and_the_shared_limits():

@@ -4,12 +4,15 @@ diagnose reports the same thing (they share the code that reads each file)."""
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from projector_widget import Projector, diagnose
 from projector_widget.formats import tensorboard as tb
@@ -125,6 +128,19 @@ def test_an_oversized_sprite_is_refused_before_decoding(tmp_path):
     assert "sprite-too-large" in diagnose(root).codes()
 
 
+@pytest.mark.parametrize("dims", [[16], [16, 16, 16]])
+def test_a_sprite_size_that_is_not_width_and_height_is_refused_and_diagnosed(tmp_path, dims):
+    root = _logdir(tmp_path / "log", images=True)
+    config = root / tb.CONFIG_NAME
+    sizes = "".join(f"    single_image_dim: {d}\n" for d in dims)
+    config.write_text(
+        config.read_text().replace("    single_image_dim: 16\n    single_image_dim: 16\n", sizes)
+    )
+    with pytest.raises(ValueError, match=r"single_image_dim must be \[width, height\], got \[16"):
+        Projector.from_tensorboard(root)
+    assert "sprite-dim" in diagnose(root).codes()
+
+
 def test_a_jpeg_sprite_is_read_and_diagnose_agrees(tmp_path):
     image = pytest.importorskip("PIL.Image")
     root = _logdir(tmp_path / "log", images=True)
@@ -176,3 +192,178 @@ def test_diagnose_reports_what_the_metadata_reader_refuses_or_warns_about(tmp_pa
     assert "metadata-sidecar" in diagnose(root2).codes()
     with pytest.warns(UserWarning, match="written for another version"):
         Projector.from_tensorboard(root2)
+
+
+def _checkpoint_series(root: Path) -> list[np.ndarray]:
+    """Three checkpoints of one embedding (ckpt-1..3, as a training loop saves them), and the
+    projector config that names it."""
+    tf = pytest.importorskip("tensorflow")
+    from tensorboard.plugins import projector
+
+    rng = np.random.default_rng(0)
+    steps = [rng.standard_normal((20, 3)).astype(np.float32) for _ in range(3)]
+    var = tf.Variable(steps[0])
+    ckpt = tf.train.Checkpoint(embedding=var)
+    for values in steps:
+        var.assign(values)
+        ckpt.save(str(root / "ckpt"))
+    config = projector.ProjectorConfig()
+    config.embeddings.add().tensor_name = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
+    projector.visualize_embeddings(str(root), config)
+    return steps
+
+
+def test_every_checkpoint_reads_past_files_that_are_not_its_checkpoints(tmp_path):
+    tf = pytest.importorskip("tensorflow")
+    root = tmp_path / "log"
+    root.mkdir()
+    steps = _checkpoint_series(root)
+    (root / "words.index").write_text("king\nqueen\n")  # a vocabulary file, not a checkpoint
+    # Another model's checkpoints beside them (written without becoming the latest): one
+    # without the tensor, one whose tensor of that name has another shape.
+    tf.train.Checkpoint(weights=tf.Variable(np.ones((4, 4), np.float32))).write(
+        str(root / "classifier-1")
+    )
+    tf.train.Checkpoint(embedding=tf.Variable(np.ones((7, 3), np.float32))).write(
+        str(root / "small-1")
+    )
+    assert Projector.from_tensorboard(root).n_points == 20  # the latest, as before
+    with pytest.warns(UserWarning) as caught:
+        w = Projector.from_tensorboard(root, checkpoints="all")
+    assert w.step_names == ["ckpt-1", "ckpt-2", "ckpt-3"]
+    for step, values in enumerate(steps):
+        w.step = step
+        np.testing.assert_array_equal(w.embeddings, values)
+    (message,) = [str(c.message) for c in caught if "skipped" in str(c.message)]
+    assert "words.index: not a TensorFlow checkpoint" in message
+    assert "classifier-1: has no 'embedding/.ATTRIBUTES/VARIABLE_VALUE'" in message
+    assert "small-1: its 'embedding/.ATTRIBUTES/VARIABLE_VALUE' is 7 x 3, not 20 x 3" in message
+    with pytest.raises(ValueError, match=r"no checkpoint in .* holds 'nothing'.*ckpt-1: has no"):
+        tb.read_checkpoints(root, "nothing")
+
+
+# ----------------------------------------------------------------------------- any config
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=8,
+)
+ODD_ASSETS = ["", "missing.tsv", "../outside.tsv", "/etc/hostname", 'a"b', "sprite.png"]
+
+
+def _asset(usual: str) -> st.SearchStrategy[str]:
+    """Mostly the asset ``usual`` names, else another file, a missing one, one outside."""
+    others = ["tensors.tsv", "metadata.tsv", "marks.json", *ODD_ASSETS]
+    return st.sampled_from([*[usual] * len(others), *others])
+
+
+#: A uint32 config field (an image size, a tensor dimension): mostly fitting, now and then odd
+#: or beyond uint32 (the config then does not parse).
+DIM = st.sampled_from([16, 16, 0, 3, 17, 20, 2**31, 16, -1, 2**32 + 1])
+TF_MARK = st.fixed_dictionaries(
+    {},
+    optional={
+        "label": st.text(max_size=3) | ANY_JSON,
+        "selectedPoints": st.lists(st.integers(-1, 25), max_size=3) | ANY_JSON,
+        "selectedProjection": st.sampled_from(["pca", "tsne", "umap", "custom", "mds"]),
+        "pcaComponentDimensions": st.lists(st.integers(-1, 4), max_size=4) | ANY_JSON,
+        "tSNEis3d": st.booleans() | ANY_JSON,
+        "selectedColorOptionName": st.sampled_from(["", "label", "x"]) | ANY_JSON,
+        "selectedLabelOption": st.sampled_from(["", "label", "x"]) | ANY_JSON,
+    },
+)
+#: What a bookmarks file may hold: TensorBoard's saved states about right, any JSON, deep JSON.
+MARKS_TEXT = st.one_of(
+    st.lists(TF_MARK, max_size=3).map(json.dumps),
+    st.lists(TF_MARK, min_size=1, max_size=3).map(json.dumps),
+    ANY_JSON.map(json.dumps),
+    st.sampled_from([50_000, 1000, 3]).map(lambda d: "[" * d + "]" * d),
+    st.binary(max_size=8).map(lambda b: b.decode("latin-1")),
+)
+
+
+def _field(name: str, value: object) -> str:
+    text = json.dumps(value) if isinstance(value, str) else str(value)
+    return f"  {name}: {text}\n"
+
+
+@st.composite
+def _config(draw: st.DrawFn) -> str:
+    """A projector config: entries whose fields are mostly about right (the tensor, metadata,
+    sprite and bookmarks beside it), else name other or missing files, files outside the
+    folder, odd sprite sizes and shapes; now and then a line that is not a field."""
+    out = ""
+    for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):
+        body = ""
+        usual = {
+            "tensor_name": "embedding",
+            "tensor_path": "tensors.tsv",
+            "metadata_path": "metadata.tsv",
+            "bookmarks_path": "marks.json",
+        }
+        for name, asset in usual.items():
+            if draw(st.sampled_from([True, True, True, False])):
+                body += _field(name, draw(_asset(asset)))
+        shape = draw(st.sampled_from([[], [], [20, 3]]) | st.lists(DIM, max_size=3))
+        body += "".join(_field("tensor_shape", d) for d in shape)
+        if draw(st.booleans()):
+            dims = draw(
+                st.sampled_from([[16, 16], [16], [16, 16, 16], []]) | st.lists(DIM, max_size=3)
+            )
+            sprite = _field("image_path", draw(_asset("sprite.png")))
+            sprite += "".join(_field("single_image_dim", d) for d in dims)
+            body += "  sprite {\n" + sprite + "  }\n"
+        out += "embeddings {\n" + body + "}\n"
+    if draw(st.sampled_from([False, False, False, True])):
+        out += _field("model_checkpoint_path", draw(_asset("missing"))).strip() + "\n"
+    junk = draw(st.sampled_from([False, False, False, False, True]))
+    return out + (draw(st.text(max_size=8)) if junk else "")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return _logdir(tmp_path_factory.mktemp("template") / "log", images=True)
+
+
+@given(config=_config())
+def test_any_config_reads_or_names_the_problem(template, tmp_path_factory, config):
+    """Any projector config beside real assets: from_tensorboard makes the widget it describes
+    or raises a ValueError/TypeError saying what is wrong (or that a file it names is not
+    there); diagnose reports, never raises."""
+    root = tmp_path_factory.mktemp("any") / "log"
+    shutil.copytree(template, root)
+    (root / tb.CONFIG_NAME).write_text(config, encoding="utf-8")
+    (root / "marks.json").write_text("[]", encoding="utf-8")
+    try:
+        w = Projector.from_tensorboard(root)
+    except (ValueError, TypeError) as exc:
+        assert str(exc)
+    except FileNotFoundError as exc:  # an asset the config names is not there: it says which
+        assert Path(exc.filename).name in {"missing", "missing.tsv", 'a"b'}, exc
+    else:
+        assert w.embeddings.dtype == np.float32 and w.n_points == 20
+        w.close()
+    assert isinstance(str(diagnose(root)), str)
+
+
+@given(marks=MARKS_TEXT)
+def test_any_bookmarks_file_loads_bookmarks_that_restore_or_names_the_problem(
+    template, tmp_path_factory, marks
+):
+    """Any bookmarks file a config names: from_tensorboard adds its bookmarks, each of which
+    restores, or raises a ValueError naming the file or the bookmark; diagnose agrees."""
+    root = tmp_path_factory.mktemp("marks") / "log"
+    shutil.copytree(template, root)
+    _with_bookmarks(root, [])
+    (root / "bookmarks.json").write_text(marks, encoding="utf-8")
+    try:
+        w = Projector.from_tensorboard(root)
+    except ValueError as exc:
+        assert "bookmark" in str(exc), exc
+        assert "bookmarks" in diagnose(root).codes()
+        return
+    for mark in json.loads(w.bookmarks_to_json())["bookmarks"]:
+        if mark["projection"] != "umap":  # its first run compiles for seconds; same checks
+            w.restore_bookmark(mark["name"])
+            w.stop()
+    w.close()

@@ -6,8 +6,12 @@ strings that look like numbers) and numbers come back exactly, column by column.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import warnings
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -120,3 +124,134 @@ def test_reader_and_diagnose_split_rows_alike(tmp_path_factory, lines):
 )
 def test_type_guessing_without_a_sidecar_is_strict(cells, expected):
     assert tsv.coerce_column(cells) == expected
+
+
+# ----------------------------------------------------------------------------- any file
+TOKENS = ["1", "-2.5", "1e999", "nan", "inf", "", " ", "x", "\t", "\n", "\r\n", "\r", "007", "é"]
+#: File contents: lines of number-like tokens and separators, or any bytes.
+CONTENTS = st.one_of(
+    st.lists(st.sampled_from(TOKENS), max_size=30).map(lambda t: "".join(t).encode("utf-8")),
+    st.binary(max_size=40),
+    st.text(max_size=30).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
+#: Any JSON, deep nesting and huge numbers included.
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+#: A row a sidecar names: mostly one of the file's, else out of range or not an index.
+ROW_INDEX = st.one_of(
+    st.just(0),
+    st.just(0),
+    st.integers(-3, 6) | st.sampled_from([True, 2.0, 1e300, float("inf"), float("nan")]),
+)
+CELL = st.text(max_size=3) | st.integers() | st.floats() | st.booleans() | st.none()
+
+
+NOT_A_ROW = st.sampled_from([float("inf"), -1, 99, True, 2.0, float("nan"), "0", 10**400])
+#: Each part of a sidecar's column entry: what the writer writes for a column of labels, and
+#: wrong values of about its shape.
+COLUMN_PARTS = {
+    "name": (st.text(max_size=3), st.none() | st.integers()),
+    "type": (st.sampled_from(["str", "text"]), st.sampled_from(["int", "float32", "bool", "x"])),
+    "missing": (st.lists(st.integers(0, 3), max_size=2), st.lists(NOT_A_ROW, min_size=1)),
+    "exact": (
+        st.dictionaries(st.integers(0, 3).map(str), st.text(max_size=3), max_size=2),
+        st.tuples(ROW_INDEX.map(str), st.lists(CELL, max_size=2) | ANY_JSON).map(
+            lambda p: dict([p])
+        ),
+    ),
+}
+
+
+@st.composite
+def _column_entry(draw: st.DrawFn) -> object:
+    """A sidecar's entry for a column of labels, each part now and then wrong or any JSON."""
+    return {
+        part: draw(wrong | ANY_JSON) if draw(st.booleans()) else draw(right)
+        for part, (right, wrong) in COLUMN_PARTS.items()
+    }
+
+
+@st.composite
+def sidecar(draw: st.DrawFn, data: bytes) -> str:
+    """A sidecar for the metadata bytes ``data`` (one column): written for them (their hash)
+    with a column entry about right; or any JSON, or text that is not JSON (deep included)."""
+    written = st.fixed_dictionaries(
+        {
+            "format": st.just(tsv.SIDECAR_FORMAT),
+            "version": st.just(tsv.SIDECAR_VERSION),
+            "sha256": st.just(hashlib.sha256(data).hexdigest()),
+            "columns": st.lists(_column_entry(), min_size=1, max_size=1)
+            | st.lists(_column_entry(), max_size=3),
+        }
+    )
+    others = {
+        "any JSON": ANY_JSON.map(json.dumps),
+        "text": st.text(max_size=10),
+        "deep": st.sampled_from([50_000, 1000, 33]).map(lambda d: "[" * d + "]" * d),
+    }
+    kind = draw(st.sampled_from(["written", "deep", "written", "any JSON", "written", "text"]))
+    return draw(written.map(json.dumps) if kind == "written" else others[kind])
+
+
+CELL_TYPES = (type(None), str, int, float, bool, np.float32, np.float16)
+
+
+def _read_columns(path: Path) -> dict[str, list[Any]] | None:
+    """``read_metadata(path)`` checked: equal columns of cells of the types metadata holds;
+    None when it refused the file with a ValueError naming it."""
+    try:
+        columns = tsv.read_metadata(path)
+    except ValueError as exc:
+        assert path.name in str(exc), exc
+        return None
+    assert all(isinstance(name, str) for name in columns)
+    assert len({len(values) for values in columns.values()}) <= 1
+    cells = [v for values in columns.values() for v in values]
+    assert all(isinstance(v, CELL_TYPES) for v in cells), cells
+    return columns
+
+
+@given(data=CONTENTS)
+def test_any_metadata_file_reads_as_columns_or_names_the_problem(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("meta") / "metadata.tsv"
+    path.write_bytes(data)
+    _read_columns(path)
+
+
+#: One column of labels (its first line has no tab: no header).
+LABELS = st.lists(st.sampled_from(["a", "1", "2.5", "", "007", "x y"]), min_size=1, max_size=4)
+
+
+@given(labels=LABELS, side=st.data())
+def test_a_sidecar_is_used_when_it_fits_else_ignored_with_a_warning(tmp_path_factory, labels, side):
+    path = tmp_path_factory.mktemp("meta") / "metadata.tsv"
+    data = "".join(f"{label}\n" for label in labels).encode("utf-8")
+    path.write_bytes(data)
+    text = side.draw(sidecar(data))
+    tsv.sidecar_path(path).write_text(text, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        columns = _read_columns(path)
+    assert columns is not None and [len(v) for v in columns.values()] == [len(labels)]
+    if not caught:  # used: it names rows of this file only, and the missing ones are missing
+        (entry,) = json.loads(text)["columns"]
+        rows = [*entry["missing"], *map(int, entry["exact"])]
+        assert all(type(i) is int and 0 <= i < len(labels) for i in rows), rows
+        assert all(columns[entry["name"]][i] is None for i in entry["missing"])
+    else:
+        assert all("is not used" in str(w.message) for w in caught)
+
+
+@given(data=CONTENTS)
+def test_any_tensor_file_reads_as_a_matrix_or_names_the_problem(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("tensor") / "tensors.tsv"
+    path.write_bytes(data)
+    try:
+        x = tsv.read_tensor_tsv(path)
+    except ValueError as exc:
+        assert "tensors.tsv" in str(exc), exc
+        return
+    assert x.dtype == np.float32 and x.ndim == 2 and x.size > 0

@@ -3,7 +3,7 @@
  * `_points`, and one step of it as points to draw. Pure functions, no DOM.
  */
 import { isBinary, typedView } from "./binary";
-import { finiteOr, isObjectLike } from "./guards";
+import { isNonNegativeInt, isObjectLike } from "./guards";
 import { axisBounds, type Points } from "./wirePoints";
 
 /** `_timeline` decoded: a sequence's aligned layouts, each step quantised like `_points`. */
@@ -18,13 +18,18 @@ export interface Timeline {
   data: Uint16Array;
 }
 
-/** Decode `_timeline` (see encoding.py's `encode_timeline`); null when empty or malformed. */
+/**
+ * Decode `_timeline` (see encoding.py's `encode_timeline`); null when empty or malformed: its
+ * counts must be whole, every step must have its bounds and its data (so nothing is made for
+ * steps the value does not hold).
+ */
 export function decodeTimeline(raw: unknown): Timeline | null {
   if (!isObjectLike(raw) || !isBinary(raw.data) || raw.dims !== 3) return null;
-  const steps = Math.floor(finiteOr(raw.steps, 0));
-  const n = Math.floor(finiteOr(raw.n, 0));
+  const { steps, n } = raw;
+  if (!isNonNegativeInt(steps) || steps < 1 || !isNonNegativeInt(n)) return null;
+  if (!Array.isArray(raw.lo) || !Array.isArray(raw.hi) || raw.lo.length < steps || raw.hi.length < steps) return null;
   const data = typedView(raw.data, Uint16Array);
-  if (steps < 1 || n < 0 || data.length < steps * n * 3 || !Array.isArray(raw.lo) || !Array.isArray(raw.hi)) return null;
+  if (data.length < steps * n * 3) return null;
   const bounds = (i: number): [[number, number, number], [number, number, number]] => {
     const rawLo = Array.isArray((raw.lo as unknown[])[i]) ? ((raw.lo as unknown[])[i] as unknown[]) : [];
     const rawHi = Array.isArray((raw.hi as unknown[])[i]) ? ((raw.hi as unknown[])[i] as unknown[]) : [];

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { garbage, labelText, name, run } from "../testing";
-import { decodeBookmarks, decodeProgress, decodeQueryPoint, type ProgressState } from "./wireValues";
+import { decodeBookmarks, decodeProgress, decodeQuality, decodeQueryPoint, type ProgressState } from "./wireValues";
 
 const STATES: ProgressState[] = ["idle", "running", "paused", "done", "stopped", "error"];
 
@@ -66,6 +66,61 @@ describe("decodeProgress, decodeQueryPoint, decodeBookmarks (property)", () => {
           expect(decodeBookmarks(bookmarks).every((b) => typeof b === "string")).toBe(true);
         },
       ),
+    );
+  });
+});
+
+describe("decodeQuality (property)", () => {
+  const unit = fc.double({ min: 0, max: 1, noNaN: true });
+  const quality = fc.record({
+    version: fc.nat(),
+    column: name,
+    k: fc.integer({ min: 1, max: 200 }),
+    metric: name,
+    exact: fc.boolean(),
+    evaluated: fc.nat(),
+    trustworthiness: unit,
+    continuity: unit,
+    trustworthiness_se: unit,
+    continuity_se: unit,
+    stale: fc.boolean(),
+  });
+
+  it("decodes the kernel's scores exactly", () => {
+    run(
+      fc.property(quality, (q) => {
+        expect(decodeQuality(JSON.parse(JSON.stringify(q)))).toEqual({
+          version: q.version,
+          column: q.column,
+          k: q.k,
+          metric: q.metric,
+          exact: q.exact,
+          evaluated: q.evaluated,
+          trustworthiness: q.trustworthiness,
+          continuity: q.continuity,
+          trustworthinessSe: q.trustworthiness_se,
+          continuitySe: q.continuity_se,
+          stale: q.stale,
+        });
+      }),
+    );
+  });
+
+  it("decodes anything else to null or scores in [0, 1] with finite fields, without throwing", () => {
+    const num = fc.oneof(fc.double(), fc.constantFrom(-1, 2, Number.NaN, Number.NEGATIVE_INFINITY), garbage);
+    const broken = quality.chain((q) =>
+      fc.record(Object.fromEntries(Object.entries(q).map(([k, v]) => [k, fc.oneof(fc.constant(v), num)])), { requiredKeys: [] }),
+    );
+    run(
+      fc.property(fc.oneof(broken, garbage), (raw) => {
+        const q = decodeQuality(raw);
+        if (q === null) return;
+        for (const score of [q.trustworthiness, q.continuity]) expect(score >= 0 && score <= 1).toBe(true);
+        const numbers = [q.version, q.k, q.evaluated, q.trustworthinessSe, q.continuitySe];
+        expect(numbers.every(Number.isFinite) && q.trustworthinessSe >= 0 && q.continuitySe >= 0).toBe(true);
+        expect(typeof q.column === "string" && typeof q.metric === "string").toBe(true);
+        expect(typeof q.exact === "boolean" && typeof q.stale === "boolean").toBe(true);
+      }),
     );
   });
 });

@@ -6,7 +6,7 @@
  * on screen), and the labels are placed with the point labels in one pass (ui/labelOverlay.ts,
  * scene/labels.ts), largest cluster first, so none overlaps another or a point label.
  */
-import { isNonNegativeInt, isObject } from "../contract/guards";
+import { finiteOr, isNonNegativeInt, isObject } from "../contract/guards";
 import type { LabelCandidate } from "../scene/labels";
 
 /** Cluster labels go after the hovered and focused points' labels, before all others. */
@@ -38,7 +38,10 @@ export interface ClusterLevels {
   levels: ClusterLevel[];
 }
 
-/** Decode `_clusters`; null when there are none. Malformed clusters are skipped. */
+/**
+ * Decode `_clusters`; null when there are none. Malformed clusters are skipped; a number that is
+ * not finite reads as 0 (it would otherwise order and place labels at random).
+ */
 export function decodeClusters(raw: unknown): ClusterLevels | null {
   if (!isObject(raw) || !Array.isArray(raw.levels)) return null;
   const levels: ClusterLevel[] = [];
@@ -47,14 +50,14 @@ export function decodeClusters(raw: unknown): ClusterLevels | null {
     const clusters: ClusterLabel[] = [];
     for (const c of lv.clusters) {
       if (!isObject(c) || !isNonNegativeInt(c.row) || typeof c.label !== "string" || !isNonNegativeInt(c.cluster)) continue;
-      clusters.push({ cluster: c.cluster, label: c.label, size: typeof c.size === "number" ? c.size : 0, row: c.row });
+      clusters.push({ cluster: c.cluster, label: c.label, size: finiteOr(c.size, 0), row: c.row });
     }
     clusters.sort((a, b) => b.size - a.size);
-    levels.push({ minSize: typeof lv.min_size === "number" ? lv.min_size : 0, clusters });
+    levels.push({ minSize: finiteOr(lv.min_size, 0), clusters });
   }
   if (levels.length === 0) return null;
   return {
-    version: typeof raw.version === "number" ? raw.version : 0,
+    version: finiteOr(raw.version, 0),
     column: typeof raw.column === "string" ? raw.column : "",
     stale: raw.stale === true,
     levels,

@@ -19,6 +19,7 @@ import numpy as np
 from projector_widget.formats import tensorboard as tb
 from projector_widget.formats import tsv
 from projector_widget.formats.png import MAX_SIDE, image_size
+from projector_widget.formats.tf_bookmarks import read_bookmarks
 from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
 
@@ -177,7 +178,7 @@ def _check_entry(log: tb.LogDir, entry: tb.Entry, cfg: Path, add: Add, progress:
         _check_sprite(entry, cfg, n, add)
     if entry.bookmarks_path:
         try:  # the reader's own conversion: what it refuses is what this reports
-            tb.read_bookmarks(tb.resolve_asset(entry.bookmarks_path, cfg), n, min(n, d))
+            read_bookmarks(tb.resolve_asset(entry.bookmarks_path, cfg), n, min(n, d))
         except (OSError, ValueError) as exc:
             add(Finding("bookmarks", f"bookmarks file cannot be used: {exc}", name))
 
@@ -269,10 +270,12 @@ def _check_sprite(entry: tb.Entry, cfg: Path, n: int, add: Add) -> None:
     path = _existing_asset(entry.sprite_path, cfg, "sprite", name, add)
     if path is None:
         return
-    w, h = entry.sprite_dim
-    if not (w > 0 and h > 0):
-        add(Finding("sprite-dim", "sprite has no single_image_dim [width, height]", name))
+    dim = entry.sprite_dim
+    if len(dim) != 2 or not (dim[0] > 0 and dim[1] > 0):
+        given = f" (the config gives {list(dim)})" if any(dim) else ""
+        add(Finding("sprite-dim", f"sprite has no single_image_dim [width, height]{given}", name))
         return
+    w, h = dim
     try:
         width, height = image_size(path.read_bytes())  # what the reader accepts, JPEG too
     except ValueError as exc:

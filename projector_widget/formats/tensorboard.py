@@ -13,10 +13,10 @@ slots are not embeddings.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from projector_widget.formats import tsv
 from projector_widget.formats.png import encode_png, read_image
+from projector_widget.formats.tf_bookmarks import read_bookmarks
 from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
 CONFIG_NAME = "projector_config.pbtxt"
@@ -43,7 +44,8 @@ class Entry:
     metadata_path: str = ""
     bookmarks_path: str = ""
     sprite_path: str = ""
-    sprite_dim: tuple[int, int] = (0, 0)
+    #: The config's ``single_image_dim`` as given ([width, height] when it is usable).
+    sprite_dim: tuple[int, ...] = (0, 0)
     config_shape: tuple[int, ...] = ()
 
 
@@ -238,11 +240,11 @@ def _load_tensor_file(log: LogDir, entry: Entry, progress: ProgressArg) -> npt.N
     path = resolve_asset(entry.tensor_path, log.config_path)
     try:
         return tsv.read_tensor_tsv(path, progress=progress)
-    except ValueError as exc:  # UnicodeDecodeError included
+    except ValueError as exc:
         # Not TSV: TensorBoard then reads raw float32 values of shape tensor_shape.
         shape = entry.config_shape
         if len(shape) != 2:
-            if not isinstance(exc, UnicodeDecodeError):
+            if not isinstance(exc, tsv.NotTextError):
                 raise
             raise ValueError(
                 f"{path} is binary, not TSV text, so the config must give its tensor_shape "
@@ -276,9 +278,12 @@ def pick(log: LogDir, tensor_name: str | None) -> Entry:
 
 
 def split_sprite(
-    sheet: npt.NDArray[np.uint8], dim: tuple[int, int], n: int
+    sheet: npt.NDArray[np.uint8], dim: tuple[int, ...], n: int
 ) -> npt.NDArray[np.uint8]:
-    """Cut a sprite sheet into ``n`` (h, w, 4) thumbnails, row-major, as TensorBoard does."""
+    """Cut a sprite sheet into ``n`` (h, w, 4) thumbnails, row-major, as TensorBoard does;
+    ``dim`` is the config's ``single_image_dim``, [width, height]."""
+    if len(dim) != 2:
+        raise ValueError(f"sprite single_image_dim must be [width, height], got {list(dim)}")
     w, h = int(dim[0]), int(dim[1])
     per_row = sheet.shape[1] // w if w else 0
     if w <= 0 or h <= 0 or per_row == 0:
@@ -294,94 +299,6 @@ def split_sprite(
         r, c = divmod(i, per_row)
         out[i] = sheet[r * h : (r + 1) * h, c * w : (c + 1) * w]
     return out
-
-
-def _bookmark_error(k: int, item: dict[str, Any], what: str) -> ValueError:
-    label = item.get("label")
-    name = repr(label) if isinstance(label, str) and label else f"number {k + 1}"
-    return ValueError(f"bookmark {name}: {what}")
-
-
-def convert_tf_bookmarks(
-    items: list[Any], n: int, components: int | None = None
-) -> list[dict[str, Any]]:
-    """Bookmarks of the TF projector (its saved ``State`` objects) as ours.
-
-    ValueError names the bookmark and the field when one cannot be used as it is: selected
-    points that are not row indices of the ``n`` rows, PCA components beyond the data's
-    ``components`` (at most the first 10; by default 10).
-    """
-    from projector_widget.compute.projections.pca import COMPONENTS
-
-    available = COMPONENTS if components is None else max(1, min(COMPONENTS, components))
-
-    if not isinstance(items, list):
-        raise ValueError("a bookmarks file holds a JSON list of saved states")
-    out = []
-    for k, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ValueError(f"bookmark number {k + 1} is not a JSON object")
-        projection = str(item.get("selectedProjection", "pca"))
-        if projection not in ("pca", "tsne", "umap", "custom"):
-            raise _bookmark_error(k, item, f"unknown selectedProjection {projection!r}")
-        raw_comps = item.get("pcaComponentDimensions") or [0, 1, 2]
-        if (
-            not isinstance(raw_comps, list)
-            or not 2 <= len(raw_comps) <= 3
-            or not all(_is_index(c) and c < available for c in raw_comps)
-        ):
-            raise _bookmark_error(
-                k,
-                item,
-                f"pcaComponentDimensions must be 2 or 3 component indices from 0 to "
-                f"{available - 1} (the data has {available} components), got {raw_comps!r}",
-            )
-        comps = [int(c) for c in raw_comps]
-        if projection == "custom":  # its axes are queries we cannot recover: fall back to PCA
-            projection, comps = "pca", [0, 1, 2]
-        if projection == "pca":
-            dims = 3 if len(comps) == 3 else 2
-            params: dict[str, Any] = {"components": comps}
-        else:
-            dims = 3 if projection == "tsne" and item.get("tSNEis3d", True) else 2
-            params = {"dims": dims}
-        points = item.get("selectedPoints", [])
-        if not isinstance(points, list) or not all(_is_index(i) for i in points):
-            raise _bookmark_error(
-                k, item, f"selectedPoints must be a list of row indices, got {points!r}"
-            )
-        beyond = [i for i in points if i >= n]
-        if beyond:
-            raise _bookmark_error(k, item, f"selects point {beyond[0]}, but there are {n} points")
-        out.append(
-            {
-                "name": str(item.get("label") or f"bookmark {k + 1}"),
-                "projection": projection,
-                "projection_params": params,
-                "dimensions": dims,
-                "spherize": False,
-                "camera": {},
-                "color_by": str(item.get("selectedColorOptionName") or ""),
-                "label_by": str(item.get("selectedLabelOption") or ""),
-                "selected": [int(i) for i in points],
-                "focus": -1,
-                "isolated": None,
-            }
-        )
-    return out
-
-
-def _is_index(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def read_bookmarks(path: Path, n: int, components: int | None = None) -> list[dict[str, Any]]:
-    """The bookmarks in a TF projector bookmarks file, converted (ValueError when unusable)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path.name} is not JSON: {exc}") from None
-    return convert_tf_bookmarks(data, n, components)
 
 
 @dataclass
@@ -423,8 +340,13 @@ def read(
 
 def checkpoint_paths(logdir: str | os.PathLike[str]) -> list[str]:
     """Every checkpoint (path prefix) in the folder of the log directory's latest checkpoint,
-    oldest first: ordered by the numbers in their names (``ckpt-2`` before ``ckpt-10``)."""
-    log = parse_logdir(logdir)
+    oldest first: ordered by the numbers in their names (``ckpt-2`` before ``ckpt-10``). Any
+    ``.index`` file counts: :func:`read_checkpoints` skips those that are not checkpoints of its
+    tensor."""
+    return _checkpoint_paths(parse_logdir(logdir))
+
+
+def _checkpoint_paths(log: LogDir) -> list[str]:
     folder = Path(log.checkpoint).parent if log.checkpoint else log.root
     prefixes = [str(p)[: -len(".index")] for p in folder.glob("*.index")]
     return sorted(prefixes, key=_natural_key)
@@ -435,33 +357,79 @@ def _natural_key(path: str) -> list[tuple[int, int | str]]:
     return [(0, int(p)) if p.isdigit() else (1, p) for p in parts if p]
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return " x ".join(str(v) for v in shape)
+
+
 def read_checkpoints(
     logdir: str | os.PathLike[str], tensor_name: str, *, progress: ProgressArg = None
 ) -> tuple[list[str], list[npt.NDArray[np.float32]]]:
     """The tensor ``tensor_name`` in every checkpoint of ``logdir``, oldest first, with the
-    checkpoints' names: the steps of ``Projector.from_tensorboard(..., checkpoints="all")``."""
-    paths = checkpoint_paths(logdir)
+    checkpoints' names: the steps of ``Projector.from_tensorboard(..., checkpoints="all")``.
+
+    The checkpoints are those TensorBoard would read the tensor from: TensorFlow checkpoints
+    beside the latest one that hold ``tensor_name`` in the shape the latest holds it. Other
+    files there (a vocabulary called ``words.index``, another model's checkpoints) are skipped
+    with a warning naming each and why; ValueError when no checkpoint holds the tensor.
+    """
+    log = parse_logdir(logdir)
+    paths = _checkpoint_paths(log)
     if not paths:
         raise ValueError(
             f"no checkpoints in {logdir}: checkpoints='all' reads a tensor saved in checkpoints "
             "(tensor_path files have no history)"
         )
+    tf = _tf()
+    skipped: list[str] = []
+    held: list[tuple[str, Any, tuple[int, ...]]] = []
+    for path in paths:
+        name = os.path.basename(path)
+        try:
+            reader = tf.train.load_checkpoint(path)
+            shapes = reader.get_variable_to_shape_map()
+        except Exception as exc:  # not a checkpoint's index: any file named *.index
+            skipped.append(f"{name}.index: not a TensorFlow checkpoint ({_first_line(exc)})")
+            continue
+        if tensor_name not in shapes:
+            skipped.append(f"{name}: has no {tensor_name!r}")
+            continue
+        held.append((path, reader, tuple(int(v) for v in shapes[tensor_name])))
+    folder = Path(paths[0]).parent
+    if not held:
+        raise ValueError(f"no checkpoint in {folder} holds {tensor_name!r}: {'; '.join(skipped)}")
+    latest = os.path.realpath(log.checkpoint) if log.checkpoint else None
+    shape = next((s for p, _, s in held if os.path.realpath(p) == latest), held[-1][2])
     names: list[str] = []
     values: list[npt.NDArray[np.float32]] = []
     with reporting(progress) as report:
-        for path in paths:
+        for path, reader, held_shape in held:
             name = os.path.basename(path)
+            if held_shape != shape:
+                skipped.append(
+                    f"{name}: its {tensor_name!r} is {_shape_text(held_shape)}, "
+                    f"not {_shape_text(shape)}"
+                )
+                continue
             report.phase(f"reading {tensor_name} from checkpoint {name}")
             try:
-                reader = _tf().train.load_checkpoint(path)
                 values.append(np.asarray(reader.get_tensor(tensor_name), dtype=np.float32))
-            except ImportError:
-                raise
-            except Exception as exc:  # a missing variable or unreadable files
-                raise ValueError(
-                    f"checkpoint {path} has no readable {tensor_name!r}: {exc}"
-                ) from None
+            except Exception as exc:  # its data files are missing or corrupt
+                skipped.append(f"{name}: cannot be read ({_first_line(exc)})")
+                continue
             names.append(name)
+    if not values:
+        raise ValueError(f"no checkpoint in {folder} holds {tensor_name!r}: {'; '.join(skipped)}")
+    if skipped:
+        warnings.warn(
+            f"checkpoints='all' skipped {len(skipped)} file(s) in {folder} that are not "
+            f"checkpoints of {tensor_name!r}: {'; '.join(skipped)}",
+            UserWarning,
+            stacklevel=2,
+        )
     return names, values
 
 

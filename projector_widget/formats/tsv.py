@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.data.columns import Column
+from projector_widget.util import nesting
 from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
 PathLike = str | os.PathLike[str]
@@ -67,6 +68,10 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+class NotTextError(ValueError):
+    """A file that should be text but is not UTF-8 (a binary tensor, a pickle)."""
 
 
 class MetadataError(ValueError):
@@ -166,6 +171,8 @@ def read_tensor_tsv(path: PathLike, *, progress: ProgressArg = None) -> npt.NDAr
                     ndmin=2,
                     encoding="utf-8",
                 )
+        except UnicodeDecodeError:
+            raise _not_text(path) from None
         except ValueError as exc:
             _locate_tensor_error(path)
             raise ValueError(f"{path}: not tab-separated numbers ({exc})") from None
@@ -177,8 +184,22 @@ def read_tensor_tsv(path: PathLike, *, progress: ProgressArg = None) -> npt.NDAr
     return x
 
 
+def _not_text(path: PathLike) -> NotTextError:
+    return NotTextError(
+        f"{path} is not UTF-8 text (a binary file?); a tensor TSV holds rows of tab-separated "
+        "numbers"
+    )
+
+
 def _locate_tensor_error(path: PathLike) -> None:
     """Raise the ValueError that names the first malformed line of a tensor TSV, if any."""
+    try:
+        _locate_bad_line(path)
+    except UnicodeDecodeError:
+        raise _not_text(path) from None
+
+
+def _locate_bad_line(path: PathLike) -> None:
     width = -1
     with open(path, encoding="utf-8") as f:
         for lineno, raw in enumerate(f, start=1):
@@ -410,7 +431,7 @@ def _apply_sidecar(
     if not side.is_file():
         return None
     try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
+        meta = nesting.loads(side.read_text(encoding="utf-8"))
         if meta.get("format") != SIDECAR_FORMAT or meta.get("version") != SIDECAR_VERSION:
             raise ValueError("it is not a sidecar this version reads")
         if meta.get("sha256") != hashlib.sha256(data).hexdigest():
@@ -421,18 +442,43 @@ def _apply_sidecar(
             raise ValueError(f"it describes {len(cols)} columns, the file has {width}")
         out: dict[str, list[Any]] = {}
         for j, desc in enumerate(cols):
-            cells = [row[j] for row in table.rows]
-            kind = str(desc["type"])
-            values: list[Any] = [_parse_cell(t, kind) if t != "" else "" for t in cells]
-            for i in desc["missing"]:
-                values[int(i)] = None
-            for i, v in desc["exact"].items():
-                values[int(i)] = v
-            out[str(desc["name"])] = values
+            name, values = _sidecar_column(desc, [row[j] for row in table.rows])
+            out[name] = values
         return out
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         warnings.warn(f"{side.name} is not used: {exc}; column types are guessed", stacklevel=3)
         return None
+
+
+#: The value types a sidecar names (:func:`_value_type`).
+_KINDS = ("int", "float", "float32", "float16", "bool", "str", "text")
+
+
+def _sidecar_row(value: object, n: int) -> int:
+    """A row named by a sidecar (an int, or its decimal text) of a file of ``n`` rows."""
+    if isinstance(value, str) and _INT.fullmatch(value):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < n:
+        raise ValueError(f"it names row {value!r}, not one of the file's {n} rows")
+    return value
+
+
+def _sidecar_column(desc: object, cells: list[str]) -> tuple[str, list[Any]]:
+    """A column's name and exact values from its sidecar entry ``desc`` and its TSV ``cells``;
+    ValueError when the entry is not one :func:`_describe_column` writes."""
+    if not isinstance(desc, dict) or not isinstance(desc.get("name"), str):
+        raise ValueError("a column's entry is not an object with a 'name'")
+    kind, missing, exact = desc.get("type"), desc.get("missing"), desc.get("exact")
+    if kind not in _KINDS or not isinstance(missing, list) or not isinstance(exact, dict):
+        raise ValueError(f"column {desc['name']!r} has no type in {list(_KINDS)}, missing or exact")
+    values: list[Any] = [_parse_cell(t, kind) if t != "" else "" for t in cells]
+    for i in missing:
+        values[_sidecar_row(i, len(cells))] = None
+    for i, v in exact.items():
+        if not isinstance(v, (str, int, float)):  # bool is an int
+            raise ValueError(f"row {i} holds {type(v).__name__}, not a metadata value")
+        values[_sidecar_row(i, len(cells))] = v
+    return desc["name"], values
 
 
 def read_metadata(path: PathLike, *, progress: ProgressArg = None) -> dict[str, list[Any]]:

@@ -19,6 +19,7 @@ from projector_widget.parts.projection import ProjectionPart
 from projector_widget.parts.session import ProjectionSession
 from projector_widget.sync import protocol
 from projector_widget.sync.traits import check_camera, normalize_selection, selection_rows
+from projector_widget.util import nesting
 
 FIELDS = (
     "projection",
@@ -34,8 +35,34 @@ FIELDS = (
 )
 
 
+def _row_indices(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(i, int) and not isinstance(i, bool) for i in value
+    )
+
+
+def _check_types(mark: dict[str, Any]) -> None:
+    """ValueError naming the first field of ``mark`` whose JSON type no restore accepts."""
+    params, dims, spherize = mark["projection_params"], mark["dimensions"], mark["spherize"]
+    if not isinstance(params, dict):
+        raise ValueError(f"projection_params must be an object, got {params!r}")
+    if not isinstance(dims, int) or isinstance(dims, bool) or dims not in (2, 3):
+        raise ValueError(f"dimensions must be 2 or 3, got {dims!r}")
+    if not isinstance(spherize, bool):
+        raise ValueError(f"spherize must be true or false, got {spherize!r}")
+    for field in ("color_by", "label_by"):
+        if not isinstance(mark[field], str):
+            raise ValueError(f"{field} must be a column name (a string), got {mark[field]!r}")
+    if not _row_indices(mark["selected"]):
+        raise ValueError("'selected' must be a list of row indices")
+    if mark["isolated"] is not None and not _row_indices(mark["isolated"]):
+        raise ValueError("'isolated' must be null or a list of row indices")
+
+
 def check_bookmark(value: object) -> dict[str, Any]:
-    """Validate one bookmark dict (as loaded from JSON); ValueError names what is wrong."""
+    """Validate one bookmark dict (as loaded from JSON): its fields and their JSON types;
+    ValueError names the bookmark and what is wrong (:meth:`BookmarksPart.checked` then checks
+    it against a widget)."""
     if not isinstance(value, dict):
         raise ValueError(f"a bookmark must be a JSON object, got {type(value).__name__}")
     name = value.get("name")
@@ -44,11 +71,12 @@ def check_bookmark(value: object) -> dict[str, Any]:
     missing = [f for f in FIELDS if f not in value]
     if missing:
         raise ValueError(f"bookmark {name!r} lacks {missing}")
-    if not isinstance(value["selected"], list) or not all(
-        isinstance(i, int) for i in value["selected"]
-    ):
-        raise ValueError(f"bookmark {name!r}: 'selected' must be a list of row indices")
-    return {"name": name, **{f: value[f] for f in FIELDS}}
+    mark = {"name": name, **{f: value[f] for f in FIELDS}}
+    try:
+        _check_types(mark)
+    except ValueError as exc:
+        raise ValueError(f"bookmark {name!r}: {exc}") from None
+    return mark
 
 
 def to_json(bookmarks: list[dict[str, Any]]) -> str:
@@ -57,10 +85,12 @@ def to_json(bookmarks: list[dict[str, Any]]) -> str:
 
 
 def from_json(text: str) -> list[dict[str, Any]]:
-    """Parse bookmarks written by :func:`to_json` (or a bare list of bookmark objects)."""
+    """Parse bookmarks written by :func:`to_json` (or a bare list of bookmark objects); text
+    nested deeper than any bookmarks (:data:`~projector_widget.util.nesting.MAX_DEPTH`) is
+    refused, as is text that is not JSON (ValueError)."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = nesting.loads(text)
+    except ValueError as exc:
         raise ValueError(f"bookmarks are not valid JSON: {exc}") from None
     items = data.get("bookmarks") if isinstance(data, dict) else data
     if not isinstance(items, list):
@@ -142,10 +172,7 @@ class BookmarksPart:
         host, session = self._host, self._session
         view = self.checked(mark)
         rows = (view["spherize"], view["subset"])
-        params = dict(mark["projection_params"])
-        if projections.get(mark["projection"]).iterative:
-            params["dims"] = view["dimensions"]
-        plan = session.prepare(mark["projection"], params, rows)
+        plan = session.prepare(mark["projection"], self.params(mark), rows)
         session.set_rows(spherize=rows[0], subset=rows[1])
         with self._projection.kernel_change(), host.hold_sync():
             host.spherize = view["spherize"]
@@ -163,11 +190,12 @@ class BookmarksPart:
         self._projection.notify_rows_changed()
 
     def checked(self, mark: dict[str, Any]) -> dict[str, Any]:
-        """A bookmark's view, validated against this widget (ValueError/IndexError naming the
-        bookmark and the field) before anything is applied."""
+        """A bookmark's view, validated against this widget as restoring it validates it (its
+        projection's parameters by the method's own checks on the bookmark's rows, nothing
+        computed): ValueError/IndexError/TypeError naming the bookmark and the field."""
         n, columns = self._session.n, self._metadata.columns
         try:
-            projections.get(mark["projection"])
+            method = projections.get(mark["projection"])
             check_color_by(mark["color_by"], columns)
             check_label_by(mark["label_by"], columns)
             check_dimensions(mark["dimensions"])
@@ -175,16 +203,27 @@ class BookmarksPart:
             if isinstance(focus, bool) or not isinstance(focus, int) or not -1 <= focus < n:
                 raise IndexError(f"focus {focus!r} is not a row of {n} points (or -1)")
             isolated = mark["isolated"]
-            return {
-                "spherize": bool(mark["spherize"]),
+            view = {
+                "spherize": mark["spherize"],
                 "subset": normalize_selection(isolated, n) if isolated else None,
                 "selected": normalize_selection(mark["selected"], n),
                 "focus": int(focus),
                 "dimensions": int(mark["dimensions"]),
                 "camera": check_camera(mark["camera"]),
             }
+            self._session.check(method.name, self.params(mark), (view["spherize"], view["subset"]))
+            return view
         except (ValueError, IndexError, TypeError) as exc:
             raise type(exc)(f"bookmark {mark['name']!r}: {exc}") from None
+
+    @staticmethod
+    def params(mark: dict[str, Any]) -> dict[str, Any]:
+        """The parameters a restore of ``mark`` projects with (an iterative layout's ``dims``
+        are the bookmark's dimensions)."""
+        params = dict(mark["projection_params"])
+        if projections.get(mark["projection"]).iterative:
+            params["dims"] = mark["dimensions"]
+        return params
 
     def delete(self, name: str) -> None:
         """Forget the bookmark ``name``."""
@@ -193,8 +232,12 @@ class BookmarksPart:
 
     def load(self, text: str) -> None:
         """:meth:`Projector.load_bookmarks`: all or nothing."""
-        marks = from_json(text)
-        for mark in marks:  # a bookmark that cannot be restored is not added
+        self.add(from_json(text))
+
+    def add(self, marks: list[dict[str, Any]]) -> None:
+        """Add ``marks`` (:func:`check_bookmark` dicts), all or none: a bookmark that cannot be
+        restored (:meth:`checked`) is not added, and neither are the others."""
+        for mark in marks:
             self.checked(mark)
         for mark in marks:
             self.store.put(mark)
@@ -202,16 +245,18 @@ class BookmarksPart:
 
     def adopt(self, marks: list[dict[str, Any]]) -> None:
         """Add bookmarks read from another tool's files (TensorBoard's), their colour and label
-        columns replaced by this widget's when they have none of theirs."""
+        columns replaced by this widget's when they have none of theirs; checked as
+        :meth:`load` checks its own."""
         kinds = self._metadata.kinds
-        for mark in marks:
+        adopted = []
+        for given in marks:
+            mark = check_bookmark(given)
             if mark["color_by"] not in colorable(self._metadata.columns):  # absent or free text
                 mark["color_by"] = self._host.color_by
             if mark["label_by"] not in kinds:
                 mark["label_by"] = ""
-            self.checked(mark)
-            self.store.put(mark)
-        self.sync()
+            adopted.append(mark)
+        self.add(adopted)
 
     def sync(self) -> None:
         """The ``bookmarks`` trait: the names, oldest first."""

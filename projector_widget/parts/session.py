@@ -253,17 +253,30 @@ class ProjectionSession:
             self.refined.set()
 
     # ------------------------------------------------------------------ projections
-    def prepare(self, name: object, params: dict[str, Any], rows: Rows | None = None) -> Plan:
-        """Validate ``params`` of the method ``name`` and compute an instant method's layout,
-        on the current rows or on ``rows`` (spherize, subset: what :meth:`set_rows` will make
-        current before :meth:`show`). Raises ValueError and changes nothing then.
+    def check(
+        self, name: object, params: dict[str, Any], rows: Rows | None = None
+    ) -> tuple[Method, dict[str, Any]]:
+        """The method ``name`` and ``params`` merged over its defaults, checked by the method
+        and the backend on the current rows or on ``rows``, without computing a layout (what
+        :meth:`prepare` checks). Raises ValueError (or NeedsMemoryError) saying what is wrong.
         """
         method = projections.get(name)
         target = self.rows if rows is None else rows
         args = (target, lambda: self.pca_result(target), self._columns())
-        checked = self.backend.check(method, method.canonical(params), *args)
-        layout = None if method.iterative else self.backend.instant(method, checked, *args)
-        return Plan(method, checked, layout)
+        return method, self.backend.check(method, method.canonical(params), *args)
+
+    def prepare(self, name: object, params: dict[str, Any], rows: Rows | None = None) -> Plan:
+        """Validate ``params`` of the method ``name`` (:meth:`check`) and compute an instant
+        method's layout, on the current rows or on ``rows`` (spherize, subset: what
+        :meth:`set_rows` will make current before :meth:`show`). Raises ValueError and changes
+        nothing then.
+        """
+        method, checked = self.check(name, params, rows)
+        if method.iterative:
+            return Plan(method, checked)
+        target = self.rows if rows is None else rows
+        args = (target, lambda: self.pca_result(target), self._columns())
+        return Plan(method, checked, self.backend.instant(method, checked, *args))
 
     def _pca_layout(self) -> Layout:
         """The PCA layout of the current rows with the current (checked) parameters."""

@@ -59,9 +59,12 @@ import functools
 import inspect
 import json
 import math
+import reprlib
 import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from projector_widget.util import nesting
 
 T = TypeVar("T")
 
@@ -265,15 +268,31 @@ class _Broken(Exception):
         self.subject, self.value, self.fails = subject, value, fails
 
 
-def _shown(value: Any) -> str:
-    """``repr(value)`` cut to a line (it goes back to the page in an error message)."""
-    text = repr(value)
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 4, 8, 6
+_REPR.maxstring = _REPR.maxlong = _REPR.maxother = 60
+
+
+def shown(value: Any) -> str:
+    """``value`` as a line of an error message that goes back to the page: its ``repr``, with
+    long or deep parts elided (any value, however deep, prints without recursing far)."""
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse(cls: type[T], content: Mapping[str, Any]) -> T:
-    """The ``cls`` that ``content`` (a JSON object) holds; ProtocolError naming the field."""
+    """The ``cls`` that ``content`` (a JSON object) holds; ProtocolError naming the field.
+
+    A message that nests deeper than :data:`~projector_widget.util.nesting.MAX_DEPTH` levels
+    (no declaration needs as many) is refused before any field is read.
+    """
     where = f"{_wire_name(cls)!r} message:"
+    if nesting.deeper_than(content):
+        limit = nesting.MAX_DEPTH
+        raise ProtocolError(
+            f"{where} it nests more than {limit} levels deep (need at most {limit} levels of "
+            "arrays and objects)"
+        )
     values: dict[str, Any] = {}
     for f in fields(cls):
         if f.name not in content and not f.required:
@@ -284,14 +303,14 @@ def parse(cls: type[T], content: Mapping[str, Any]) -> T:
             _verify(f.annotation, raw, repr(f.name))
         except _Mismatch as exc:
             if exc.noun is not None:
-                what = f"a {exc.noun} must be {_expected(exc.tp)}, got {_shown(exc.value)}"
+                what = f"a {exc.noun} must be {_expected(exc.tp)}, got {shown(exc.value)}"
             else:
                 choice = get_origin(_unpack(f.annotation)[0]) is Literal
                 what = f"{f.name!r} must be {_expected(f.annotation)}"
-                what += f", got {_shown(raw)}" if choice else ""
+                what += f", got {shown(raw)}" if choice else ""
             raise ProtocolError(f"{where} {what}") from None
         except _Broken as exc:
-            raise ProtocolError(f"{where} {exc.subject} {_shown(exc.value)} {exc.fails}") from None
+            raise ProtocolError(f"{where} {exc.subject} {shown(exc.value)} {exc.fails}") from None
     return cls(**values)
 
 

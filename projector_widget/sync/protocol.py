@@ -42,6 +42,7 @@ from projector_widget.sync.declare import (
     Shape,
     Unique,
     parse,
+    shown,
     to_json,
 )
 from projector_widget.util.jobs import Busy
@@ -275,7 +276,7 @@ def parse_request(content: Any) -> Request:
     kind = content.get("type")
     cls = _REQUESTS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ProtocolError(f"unknown message type {kind!r}; known: {list(REQUEST_TYPES)}")
+        raise ProtocolError(f"unknown message type {shown(kind)}; known: {list(REQUEST_TYPES)}")
     return parse(cls, content)
 
 
@@ -295,7 +296,7 @@ def dispatch(
         request = parse_request(content)
     except ProtocolError as exc:
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind not in BACKGROUND:
+        if not (isinstance(kind, str) and kind in BACKGROUND):
             send(error_reply(str(exc)))
         return
     try:

@@ -9,6 +9,7 @@ kind of every synced trait of a widget class, for the contract's schema.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -181,11 +182,15 @@ def selection() -> SelectionTrait:
 
 
 def _finite(value: object) -> bool:
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, (bool, np.bool_))
-        and bool(np.isfinite(value))
-    )
+    """Whether ``value`` is a real number a float holds finitely (not an int past its range)."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(
+        value, (bool, np.bool_)
+    ):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def check_camera(value: Any) -> dict[str, Any]:

@@ -31,6 +31,14 @@ def _is_real(value: object) -> bool:
     )
 
 
+def _finite(value: object) -> bool:
+    """Whether ``value`` is a real number a float holds finitely (not an int past its range)."""
+    try:
+        return _is_real(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+    except OverflowError:
+        return False
+
+
 def real_param(
     name: str,
     value: object,
@@ -41,7 +49,7 @@ def real_param(
     extra: str = "",
 ) -> float:
     """``value`` as a finite float within [low, high] (``low_open``: above low); ValueError."""
-    ok = _is_real(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+    ok = _finite(value)
     v = float(value) if ok else math.nan  # type: ignore[arg-type]
     if ok and low is not None:
         ok = v > low if low_open else v >= low
@@ -62,7 +70,7 @@ def int_param(name: str, value: object, *, low: int, high: int) -> int:
     """``value`` as an int within [low, high] (a float only when integral); ValueError."""
     ok = _is_real(value)
     if ok and not isinstance(value, (int, np.integer)):
-        ok = math.isfinite(float(value)) and float(value).is_integer()  # type: ignore[arg-type]
+        ok = _finite(value) and float(value).is_integer()  # type: ignore[arg-type]
     v = int(value) if ok else 0  # type: ignore[call-overload]
     if not ok or not low <= v <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")

@@ -92,15 +92,39 @@ def custom_projection(
 _PARAMS = ("column", "x", "y", "regex")
 
 
+def _axis(name: str, value: object) -> list[str]:
+    """A custom axis ``(left_query, right_query)``: two strings, neither empty; ValueError."""
+    if (
+        not isinstance(value, (list, tuple))
+        or len(value) != 2
+        or not all(isinstance(q, str) for q in value)
+    ):
+        raise ValueError(
+            f"a custom projection needs {name}=(left_query, right_query), two strings; "
+            f"got {value!r}"
+        )
+    for side, query in zip(("left", "right"), value, strict=True):
+        if not query:
+            raise ValueError(f"the {side} query of the custom {name} axis is empty")
+    return list(value)
+
+
 def _check(params: dict[str, Any], _inputs: Inputs) -> dict[str, Any]:
+    """The parameters' shapes (whether the queries match rows is known when it runs)."""
     unknown = set(params) - set(_PARAMS)
     if unknown:
         raise ValueError(f"unknown custom-projection parameter(s) {sorted(unknown)}")
+    column, regex = params.get("column"), params.get("regex", False)
+    if column is not None and not isinstance(column, str):
+        raise ValueError(f"the custom projection's column must be a name or None, got {column!r}")
+    if not isinstance(regex, (bool, np.bool_)):
+        raise ValueError(f"the custom projection's regex must be True or False, got {regex!r}")
+    y = params.get("y")
     return {
-        "column": params.get("column"),
-        "x": list(params.get("x") or []),
-        "y": list(params["y"]) if params.get("y") else None,
-        "regex": bool(params.get("regex", False)),
+        "column": column,
+        "x": _axis("x", params.get("x")),
+        "y": None if y is None or (isinstance(y, (list, tuple)) and not y) else _axis("y", y),
+        "regex": bool(regex),
     }
 
 
