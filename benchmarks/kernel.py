@@ -45,8 +45,8 @@ def wire_bytes(w: object) -> tuple[int, int]:
     state = {k: v for k, v in w.get_state().items() if k != "_points_rest"}
     state, _paths, buffers = _remove_buffers(state)
     binary, text = sum(memoryview(b).nbytes for b in buffers), len(json.dumps(state))
-    outbox = getattr(w, "_outbox", None)  # ours only (peers' widgets are measured too)
-    rest = outbox.pending() if outbox is not None else None
+    parts = getattr(w, "_parts", None)  # ours only (peers' widgets are measured too)
+    rest = parts.points.pending() if parts is not None else None
     if rest is not None:
         header, _paths, rest_buffers = _remove_buffers({"_points_rest": rest})
         binary += sum(memoryview(b).nbytes for b in rest_buffers)

@@ -86,6 +86,11 @@ class PointsPart:
             if rest is not None:
                 self._host._points_rest = rest
 
+    def pending(self) -> dict[str, Any] | None:
+        """The ``_points_rest`` value that completes the first ``_points`` sent in parts (None
+        when the current value went whole)."""
+        return self._outbox.pending()
+
     def embed_state(self, state: dict[str, Any]) -> dict[str, Any]:
         """``ipywidgets.embed``'s saved ``state`` with every row: the rest of a first value
         sent in parts that no page has asked for yet (nothing displayed it) is added."""
