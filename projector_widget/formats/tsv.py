@@ -472,12 +472,16 @@ def _sidecar_column(desc: object, cells: list[str]) -> tuple[str, list[Any]]:
     if kind not in _KINDS or not isinstance(missing, list) or not isinstance(exact, dict):
         raise ValueError(f"column {desc['name']!r} has no type in {list(_KINDS)}, missing or exact")
     values: list[Any] = [_parse_cell(t, kind) if t != "" else "" for t in cells]
-    for i in missing:
-        values[_sidecar_row(i, len(cells))] = None
+    gone = {_sidecar_row(i, len(cells)) for i in missing}
     for i, v in exact.items():
         if not isinstance(v, (str, int, float)):  # bool is an int
             raise ValueError(f"row {i} holds {type(v).__name__}, not a metadata value")
-        values[_sidecar_row(i, len(cells))] = v
+        row = _sidecar_row(i, len(cells))
+        if row in gone:  # never written so: a sidecar that contradicts itself is not trusted
+            raise ValueError(f"it names row {row} of {desc['name']!r} both missing and exact")
+        values[row] = v
+    for row in gone:
+        values[row] = None
     return desc["name"], values
 
 
