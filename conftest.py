@@ -84,8 +84,24 @@ pytest_collect_file = Sybil(
 ).pytest()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks (tests/browser/conftest.py)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The README's examples share one namespace: one xdist worker runs them all, in order."""
     for item in items:
         if Path(str(item.path)).name == README:
             item.add_marker(pytest.mark.xdist_group("readme"))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under ``--dist loadgroup`` (make test) a test marked ``xdist_group`` fails at once when
+    pytest-xdist did not group it: the browser tests would spread over both workers, each starting
+    its own JupyterLab, chromium and copy of every module's notebook, and a README example would
+    run apart from the blocks it continues."""
+    if getattr(item.config.option, "loadgroup", False) and any(item.iter_markers("xdist_group")):
+        if "@" not in item.nodeid:  # pytest-xdist appends "@group" to the ids it groups by
+            pytest.fail(
+                "pytest-xdist did not group this test with the others of its xdist_group: with "
+                "pytest 9.2 its --dist loadgroup no longer renames the tests it groups "
+                "(pytest-dev/pytest-xdist#1386); install the pytest that pyproject.toml names",
+                pytrace=False,
+            )
