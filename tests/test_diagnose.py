@@ -123,12 +123,19 @@ def test_nan_rows(tmp_path):
 
 def test_command_line_exit_codes(tmp_path, capsys):
     good = build(tmp_path / "good", metadata=labels(20))
-    bad = build(tmp_path / "bad", metadata=labels(19))
-    # The healthy logdir through the command line's own function (this process has TensorFlow
-    # loaded already), the broken one through `python -m` in a process of its own, which imports
-    # TensorFlow again to read the checkpoint (10+ s): once is enough to check the wiring.
     assert main(["diagnose", str(good)]) == 0
     assert "no problems found" in capsys.readouterr().out
+    # The broken logdir through `python -m` in a process of its own, once, to check the wiring;
+    # its tensor is a TSV file, which needs no TensorFlow (a checkpoint would import it again
+    # there: 10 s).
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    np.savetxt(bad / "tensors.tsv", np.ones((20, 4)), delimiter="\t")
+    (bad / "metadata.tsv").write_text(labels(19))
+    config = tb_projector.ProjectorConfig()
+    emb = config.embeddings.add()
+    emb.tensor_name, emb.tensor_path, emb.metadata_path = "words", "tensors.tsv", "metadata.tsv"
+    tb_projector.visualize_embeddings(str(bad), config)
     run = [sys.executable, "-m", "projector_widget", "diagnose"]
     broken = subprocess.run([*run, str(bad)], capture_output=True, text=True, check=False)
     assert broken.returncode == 1 and "19 data rows but the tensor has 20" in broken.stdout
