@@ -223,10 +223,8 @@ class Projector(PageState):
 
     @property
     def coordinates(self) -> npt.NDArray[np.float32]:
-        """The current projection's (N, dimensions) float32 coordinates (before quantisation).
-
-        While a selection is isolated, rows outside it hold placeholder values.
-        """
+        """The current projection's (N, dimensions) float32 coordinates (before quantisation);
+        while a selection is isolated, rows outside it hold placeholder values."""
         return self._parts.timeline.coordinates()
 
     @property
@@ -333,23 +331,28 @@ class Projector(PageState):
         self._parts.session.wait(timeout)
 
     def cluster(
-        self, column: str | None = None, min_size: int | None = None, *, into: str = "cluster"
+        self,
+        column: str | None = None,
+        min_size: int | None = None,
+        *,
+        into: str = "cluster",
+        namer: Callable[[list[str], list[str]], str] | None = None,
     ) -> Any:
         """Find clusters in the current layout and name them; returns a pandas DataFrame.
 
         HDBSCAN (scikit-learn) on :attr:`coordinates` (the isolated rows only while a selection
         is isolated) at three nested levels for the labels ``show_clusters`` draws; the table
         and the metadata column ``into`` (noise missing) are the finest level, clusters of at
-        least ``min_size`` points (default about sqrt(N) / 2). Names come from ``column``: a
-        text column's class-based TF-IDF keywords or a category's most common value; by default
-        ``label_by``, else the first text, else the first categorical column, else "cluster k".
+        least ``min_size`` points (default about sqrt(N) / 2). Names come from ``column``
+        (default ``label_by``, else the first text or categorical column): the terms that stand
+        for each cluster (:mod:`~projector_widget.compute.explain.naming`), a category's most
+        common value, or ``namer(terms, texts)``'s name from the top terms and central texts.
         Columns: ``cluster``, ``label``, ``size``, ``terms``, ``weights``, ``position`` and
         ``row`` (the medoid's). A later layout marks the labels stale: call this again. A
-        column ``into`` of yours is never replaced (ValueError: pass another ``into``). Runs in
-        the calling thread, after the panel's Find clusters or Check layout if one is running.
-        Needs ``pip install "projector-widget[explain]"``.
+        column ``into`` of yours is never replaced (ValueError). Runs in the calling thread,
+        after the panel's work if any. Needs ``pip install "projector-widget[explain]"``.
         """
-        return self._parts.explain.cluster(column, min_size, into)
+        return self._parts.explain.cluster(column, min_size, into, namer)
 
     def layout_quality(
         self, k: int = 10, metric: str = "euclidean", *, into: str = "neighbours kept"
@@ -422,10 +425,8 @@ class Projector(PageState):
         return self._parts.neighbours.query(text, k)
 
     def label_selection(self, column: str, value: Any, rows: Any = None) -> int:
-        """Set ``column`` to ``value`` for the selected rows (or ``rows``); returns the count.
-
-        A new column name creates a column (empty elsewhere). ``w.metadata`` reflects the edit.
-        """
+        """Set ``column`` to ``value`` for the selected rows (or ``rows``); returns the count; a
+        new column name creates a column (empty elsewhere). ``w.metadata`` reflects the edit."""
         return self._parts.metadata.label(column, value, rows, self._parts.selection)
 
     def set_column(self, name: str, values: Any) -> None:
@@ -496,8 +497,7 @@ class Projector(PageState):
         you made is never overwritten: drift raises instead). Select the rows that moved most
         with :meth:`select_drifted` or ``w.selected = df.nlargest(20, "displacement").index``.
         """
-        parts = self._parts
-        return parts.timeline.drift(parts.metadata, k, metric or self.metric)
+        return self._parts.timeline.drift(self._parts.metadata, k, metric or self.metric)
 
     def select_drifted(self, top: int = 20) -> Rows:
         """Select the ``top`` rows that moved most since the first step (the ``displacement``

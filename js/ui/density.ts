@@ -5,7 +5,9 @@
  * which the renderer draws under the points (scene/underlay.ts). Screen space, so the lines
  * follow pan, zoom and a streaming t-SNE/UMAP layout once they are traced again
  * (`DensityDriver`: at most every DENSITY_INTERVAL_MS, and only when the positions moved).
- * 2-D views only: in 3-D a point's screen position mixes depth into the density.
+ * 2-D views only: in 3-D a point's screen position mixes depth into the density. The blur's
+ * width follows the drawing's scale (`densityBandwidth`), so the contours keep their shape as
+ * the view zooms or the cell resizes.
  */
 import { contourDensity } from "d3-contour";
 import { cssColor, type RGB } from "../scene/colors";
@@ -21,15 +23,46 @@ export const DENSITY_INTERVAL_MS = 200;
 const MAX_POINTS = 200_000;
 
 export interface DensityOptions {
-  /** Standard deviation of the blur, CSS px. */
-  bandwidth: number;
+  /** Standard deviation of the blur, CSS px; by default `densityBandwidth` of the points drawn. */
+  bandwidth?: number;
   /** Grid cell, CSS px (a power of two). */
   cellSize: number;
   /** About this many contour levels (d3's nice thresholds over the density's range). */
   levels: number;
 }
 
-export const DEFAULT_DENSITY: DensityOptions = { bandwidth: 18, cellSize: 4, levels: 8 };
+export const DEFAULT_DENSITY: DensityOptions = { cellSize: 4, levels: 8 };
+
+/**
+ * The blur's standard deviation (CSS px) for the points `rows` of `positions` (x, y CSS px per
+ * point): half of Scott's normal-reference rule for two dimensions, sqrt(sx * sy) * n^(-1/6),
+ * sx and sy the points' standard deviations on screen. Scott's rule is best for one Gaussian
+ * cloud; on a layout of separate groups its spread is the spread between them, and the whole
+ * rule over-smooths them into one set of rings (digits' t-SNE: the lowest three of ten levels
+ * enclose every group); half keeps them apart while the blur still grows with the drawing (zoom
+ * in twice as far, a blur twice as wide: the same contours over the same points). At least
+ * half a grid cell.
+ */
+export function densityBandwidth(positions: Float32Array, rows: readonly number[], cellSize = DEFAULT_DENSITY.cellSize): number {
+  const n = rows.length;
+  if (n < 2) return cellSize;
+  let mx = 0;
+  let my = 0;
+  for (const i of rows) {
+    mx += positions[2 * i];
+    my += positions[2 * i + 1];
+  }
+  mx /= n;
+  my /= n;
+  let vx = 0;
+  let vy = 0;
+  for (const i of rows) {
+    vx += (positions[2 * i] - mx) ** 2;
+    vy += (positions[2 * i + 1] - my) ** 2;
+  }
+  const spread = Math.sqrt(Math.sqrt(vx / (n - 1)) * Math.sqrt(vy / (n - 1)));
+  return Math.max(cellSize / 2, 0.5 * spread * n ** (-1 / 6));
+}
 
 /** A contour: its level's rank (0: lowest density) and rings of [x, y] CSS px. */
 export interface DensityContour {
@@ -62,7 +95,7 @@ export function densityContours(
     .y((i) => positions[2 * i + 1])
     .size([Math.ceil(width), Math.ceil(height)])
     .cellSize(options.cellSize)
-    .bandwidth(options.bandwidth)
+    .bandwidth(options.bandwidth ?? densityBandwidth(positions, rows, options.cellSize))
     .thresholds(options.levels)(rows);
   return contours.filter((c) => c.value > 0).map((c, rank) => ({ rank, polygons: c.coordinates }));
 }
@@ -73,6 +106,8 @@ export class DensityLayer {
   private readonly ctx = this.canvas.getContext("2d");
   /** Contours drawn by the last `draw` (0 after `clear`). */
   count = 0;
+  /** The separate rings (polygons) of each contour of the last `draw`, lowest level first. */
+  groups: number[] = [];
 
   /** Stroke `contours` in `ink` on a `pixelWidth` x `pixelHeight` canvas, `scale` device px per CSS px. */
   draw(contours: DensityContour[], pixelWidth: number, pixelHeight: number, scale: number, ink: RGB): void {
@@ -103,11 +138,13 @@ export class DensityLayer {
     }
     ctx.globalAlpha = 1;
     this.count = contours.length;
+    this.groups = contours.map((c) => c.polygons.length);
   }
 
   clear(): void {
     this.ctx?.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.count = 0;
+    this.groups = [];
   }
 }
 

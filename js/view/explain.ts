@@ -82,6 +82,11 @@ export class Explain {
     return this.traced === "" ? 0 : this.layer.count;
   }
 
+  /** The separate rings of each contour on the underlay now, lowest level first. */
+  get densityGroups(): number[] {
+    return this.traced === "" ? [] : [...this.layer.groups];
+  }
+
   bind(): (() => void)[] {
     const { model } = this;
     const changed = (): void => {
