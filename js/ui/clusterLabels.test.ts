@@ -87,6 +87,32 @@ describe("chooseNames", () => {
     expect(names(levels, chooseNames(levels, crowded, 600, 400))).toEqual(["three islands", "small island"]);
   });
 
+  it("keeps a cluster whole while its parts' names would cover each other", () => {
+    const parts = (names: string[]): ClusterLevel[] => [level(["whole"], [200]), level(names, [100, 100], [0, 0])];
+    // A 300 x 400 view, the parts 80 px apart side by side.
+    const positions = [
+      anchors([[150, 200]]),
+      anchors([
+        [110, 200],
+        [190, 200],
+      ]),
+    ];
+    const measure = (t: string): number => 8 * t.length;
+    expect(names(parts(["a", "b"]), chooseNames(parts(["a", "b"]), positions, 300, 400, measure))).toEqual(["a", "b"]);
+    // Names of 140 px: on or beside its anchor, each covers the other.
+    const long = parts(["a long name here", "another long nam"]);
+    expect(names(long, chooseNames(long, positions, 300, 400, measure))).toEqual(["whole"]);
+    // One above the other, they fit.
+    const stacked = [
+      anchors([[150, 200]]),
+      anchors([
+        [150, 160],
+        [150, 240],
+      ]),
+    ];
+    expect(names(long, chooseNames(long, stacked, 300, 400, measure))).toHaveLength(2);
+  });
+
   it("follows a cluster with one part to its parts, and shows parts whose whole is off screen", () => {
     const levels = [level(["whole"], [200]), level(["whole"], [200], [0]), level(["left", "right"], [100, 100], [0, 0])];
     const far = [

@@ -10,12 +10,12 @@
  * point label.
  */
 import { finiteOr, isNonNegativeInt, isObject } from "../contract/guards";
-import type { LabelCandidate } from "../scene/labels";
+import { type LabelCandidate, placeLabels } from "../scene/labels";
 
 /** Cluster labels go after the hovered and focused points' labels, before all others. */
 export const PRIORITY_CLUSTER = 1.5;
-/** A cluster's parts are named instead of it when their anchors are typically this far apart (CSS px). */
-export const MIN_SPACING_PX = 90;
+/** A cluster's parts are named instead of it when their anchors are typically this far apart (CSS px) and their names fit. */
+export const MIN_SPACING_PX = 60;
 const MAX_CHARS = 32;
 
 export interface ClusterLabel {
@@ -121,20 +121,36 @@ function partsOf(levels: ClusterLevel[]): number[][][] {
  * The names to show at this zoom, largest cluster first: a cut through the levels. The roots
  * are the coarsest level's clusters and every finer cluster found in the noise above it (so an
  * island too small for a coarser level is still named). A cluster gives way to its parts (the
- * next level's clusters inside it) when at least two of them are on screen and typically
- * `minSpacing` apart there (`anchorSpacing`), or when its own anchor is off screen and a part's
- * is on it; a cluster with one part is that part (the same rows, a level finer). `positions[l]`
- * are level l's anchors (x, y per cluster, NaN when not drawn).
+ * next level's clusters inside it) when at least two of them are on screen, typically
+ * `minSpacing` apart there (`anchorSpacing`), and their names (`measure`d) can all be placed on
+ * or beside their anchors without covering each other (so no part loses its name to a sibling's), or when its own anchor is
+ * off screen and a part's is on it; a cluster with one part is that part (the same rows, a level
+ * finer). `positions[l]` are level l's anchors (x, y per cluster, NaN when not drawn).
  */
 export function chooseNames(
   levels: ClusterLevel[],
   positions: Float32Array[],
   width: number,
   height: number,
+  measure: (text: string) => number = (t) => 7 * t.length,
+  lineHeight = 18,
   minSpacing = MIN_SPACING_PX,
 ): Shown[] {
   const parts = partsOf(levels);
   const on = (l: number, j: number): boolean => inside(positions[l][2 * j], positions[l][2 * j + 1], width, height);
+  /** Whether the names of clusters `ks` of level `l` can all be placed at their anchors, none over another. */
+  const namesFit = (l: number, ks: number[]): boolean => {
+    const cands = clusterCandidates(
+      levels,
+      positions,
+      ks.map((index) => ({ level: l, index })),
+      width,
+      height,
+      measure,
+      lineHeight,
+    );
+    return placeLabels(cands, width, height).length === ks.length;
+  };
   const out: Shown[] = [];
   const visit = (l: number, j: number): void => {
     const kids = parts[l][j];
@@ -146,7 +162,7 @@ export function chooseNames(
       const shown = kids.filter((k) => on(l + 1, k));
       const apart = (): boolean => {
         const p = new Float32Array(shown.flatMap((k) => [positions[l + 1][2 * k], positions[l + 1][2 * k + 1]]));
-        return anchorSpacing(p, width, height) >= minSpacing;
+        return anchorSpacing(p, width, height) >= minSpacing && namesFit(l + 1, shown);
       };
       if ((!on(l, j) && shown.length > 0) || (shown.length > 1 && apart())) {
         for (const k of kids) visit(l + 1, k);

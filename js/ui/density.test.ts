@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type DensityContour, densityBandwidth, densityContours, positionsKey } from "./density";
+import { type DensityContour, densityBandwidth, densityCell, densityContours, positionsKey } from "./density";
 
 /** Points in two tight groups (x, y CSS px), with a few hidden (NaN). */
 function twoGroups(): Float32Array {
@@ -72,12 +72,16 @@ describe("densityBandwidth", () => {
     const tight = islands(2).positions;
     const wide = tight.map((v, k) => (k % 2 === 0 ? 300 + 5 * (v - 300) : 200 + 5 * (v - 200)));
     expect(densityBandwidth(wide, all(wide))).toBeGreaterThan(4 * densityBandwidth(tight, all(tight)));
-    expect(densityBandwidth(Float32Array.from([5, 5, 5, 5, 5, 5]), [0, 1, 2])).toBe(2); // half a 4 px cell
+    expect(densityBandwidth(Float32Array.from([5, 5, 5, 5, 5, 5]), [0, 1, 2])).toBe(0.5);
+  });
+
+  it("bins into cells of at most half the blur", () => {
+    expect([0.5, 2, 3.9, 4, 7.9, 8, 40].map(densityCell)).toEqual([1, 1, 1, 2, 2, 4, 4]);
   });
 
   it("keeps separate groups apart however small they are drawn", () => {
-    // The whole drawing 80 to 320 px across (a fixed 18 px blur rings all of it at 80 px).
-    for (const scale of [4, 8, 16]) {
+    // The whole drawing 60 to 320 px across (a fixed 18 px blur rings all of it at 80 px).
+    for (const scale of [3, 4, 8, 16]) {
       const { positions, centres } = islands(scale);
       const contours = densityContours(positions, 600, 400);
       // At most the lowest level joins the groups; most levels ring each group on its own.
@@ -91,10 +95,9 @@ describe("densityContours", () => {
   it("traces rings around each group and none across the gap", () => {
     const contours = densityContours(twoGroups(), 600, 400);
     expect(contours.length).toBeGreaterThan(2);
-    const densest = contours[contours.length - 1];
-    // The densest level is two separate rings, one per group.
-    expect(densest.polygons.length).toBe(2);
-    const xs = densest.polygons.flatMap((p) => p[0].map(([x]) => x));
+    // The lowest level is two separate rings, one per group, and no ring crosses the gap.
+    expect(contours[0].polygons.length).toBe(2);
+    const xs = contours.flatMap((c) => c.polygons.flatMap((p) => p[0].map(([x]) => x)));
     expect(xs.some((x) => x > 250 && x < 350)).toBe(false);
     expect(contours.map((c) => c.rank)).toEqual(contours.map((_, k) => k));
   });

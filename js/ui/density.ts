@@ -25,13 +25,15 @@ const MAX_POINTS = 200_000;
 export interface DensityOptions {
   /** Standard deviation of the blur, CSS px; by default `densityBandwidth` of the points drawn. */
   bandwidth?: number;
-  /** Grid cell, CSS px (a power of two). */
-  cellSize: number;
+  /** Grid cell, CSS px (a power of two); by default `densityCell` of the blur. */
+  cellSize?: number;
   /** About this many contour levels (d3's nice thresholds over the density's range). */
   levels: number;
 }
 
-export const DEFAULT_DENSITY: DensityOptions = { cellSize: 4, levels: 8 };
+export const DEFAULT_DENSITY: DensityOptions = { levels: 8 };
+/** The coarsest grid cell, CSS px. */
+const MAX_CELL = 4;
 
 /**
  * The blur's standard deviation (CSS px) for the points `rows` of `positions` (x, y CSS px per
@@ -41,11 +43,11 @@ export const DEFAULT_DENSITY: DensityOptions = { cellSize: 4, levels: 8 };
  * rule over-smooths them into one set of rings (digits' t-SNE: the lowest three of ten levels
  * enclose every group); half keeps them apart while the blur still grows with the drawing (zoom
  * in twice as far, a blur twice as wide: the same contours over the same points). At least
- * half a grid cell.
+ * half a pixel.
  */
-export function densityBandwidth(positions: Float32Array, rows: readonly number[], cellSize = DEFAULT_DENSITY.cellSize): number {
+export function densityBandwidth(positions: Float32Array, rows: readonly number[]): number {
   const n = rows.length;
-  if (n < 2) return cellSize;
+  if (n < 2) return 1;
   let mx = 0;
   let my = 0;
   for (const i of rows) {
@@ -61,7 +63,18 @@ export function densityBandwidth(positions: Float32Array, rows: readonly number[
     vy += (positions[2 * i + 1] - my) ** 2;
   }
   const spread = Math.sqrt(Math.sqrt(vx / (n - 1)) * Math.sqrt(vy / (n - 1)));
-  return Math.max(cellSize / 2, 0.5 * spread * n ** (-1 / 6));
+  return Math.max(0.5, 0.5 * spread * n ** (-1 / 6));
+}
+
+/**
+ * The grid cell (CSS px) for a blur of `bandwidth`: the largest power of two up to half of it,
+ * 1 to 4 px. Binning into cells blurs as well, so a coarse grid under a narrow blur (a small
+ * drawing) would join groups the blur keeps apart.
+ */
+export function densityCell(bandwidth: number): number {
+  let cell = 1;
+  while (cell * 2 <= Math.min(MAX_CELL, bandwidth / 2)) cell *= 2;
+  return cell;
 }
 
 /** A contour: its level's rank (0: lowest density) and rings of [x, y] CSS px. */
@@ -90,12 +103,13 @@ export function densityContours(
     if (x >= 0 && y >= 0 && x <= width && y <= height) rows.push(i);
   }
   if (rows.length < 3) return [];
+  const bandwidth = options.bandwidth ?? densityBandwidth(positions, rows);
   const contours = contourDensity<number>()
     .x((i) => positions[2 * i])
     .y((i) => positions[2 * i + 1])
     .size([Math.ceil(width), Math.ceil(height)])
-    .cellSize(options.cellSize)
-    .bandwidth(options.bandwidth ?? densityBandwidth(positions, rows, options.cellSize))
+    .cellSize(options.cellSize ?? densityCell(bandwidth))
+    .bandwidth(bandwidth)
     .thresholds(options.levels)(rows);
   return contours.filter((c) => c.value > 0).map((c, rank) => ({ rank, polygons: c.coordinates }));
 }

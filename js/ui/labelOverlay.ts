@@ -203,9 +203,9 @@ export class LabelOverlay {
       // The names that fit the zoom go in with the point labels, by priority.
       const levels = s.clusters.levels;
       const anchors = levels.map((lv) => s.positionsOf(anchorRows(lv)));
-      const shown = chooseNames(levels, anchors, s.width, s.height);
-      this.clusterLevel = shown.reduce((finest, n) => Math.max(finest, n.level), -1);
       const measure = (t: string): number => this.measure(t, clusterFont);
+      const shown = chooseNames(levels, anchors, s.width, s.height, measure, CLUSTER_LINE_H);
+      this.clusterLevel = shown.reduce((finest, n) => Math.max(finest, n.level), -1);
       cands.push(...clusterCandidates(levels, anchors, shown, s.width, s.height, measure, CLUSTER_LINE_H));
       ctx.font = font;
     }

@@ -92,7 +92,7 @@ class ExplainPart:
             vectors: Any = self._session.backend.memory("cluster names").values
         except NeedsMemoryError:
             vectors = None  # on a Dask cluster: in the layout (and no encoder)
-        encoder = None if vectors is None else self._encoder
+        encoder, metric = (None if vectors is None else self._encoder), host.metric
 
         def compute(progress: Reporter) -> NamedClusters:
             return named.find_named_clusters(
@@ -105,6 +105,7 @@ class ExplainPart:
                 version=version,
                 output=into,
                 vectors=vectors,
+                metric=metric,
                 namer=namer,
                 encoder=encoder,
                 progress=progress,

@@ -6,8 +6,9 @@ edge. When every term occurs once (a column of single words or short phrases), f
 tell the terms apart and the middle is all that can. :class:`Centrality` measures it in the
 *original* space of the rows (the embeddings; the layout only when they are not in memory):
 
-* a row's distance to its cluster's centroid (Euclidean; for unit-length embeddings, as
-  sentence models give, the same order as their cosine similarity to it);
+* a row's distance to its cluster's centroid, Euclidean or, with the cosine metric (the
+  widget's default), between the rows at unit length: the order of their cosine similarity to
+  the centroid;
 * a row's closeness, ``exp(-d^2 / 2 s^2)`` for a distance d and the cluster's mean squared
   distance ``s^2``: 1 at the centroid, 0.61 at a typical row, continuous (rows at different
   distances never tie), and narrow in many dimensions, where distances concentrate, so it
@@ -37,19 +38,36 @@ Encoder = Callable[[list[str]], Any]
 CHUNK_ROWS = 16_384
 
 
-class ClusterSpace:
-    """One cluster's rows in the space: its centroid and their distances to it."""
+#: How centrality measures distance: "euclidean", or "cosine" (rows at unit length first).
+METRICS = ("cosine", "euclidean")
 
-    def __init__(self, rows: npt.NDArray[np.int64], vectors: npt.NDArray[np.floating[Any]]) -> None:
+
+def _unit(x: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+    """``x``'s rows at unit length (a zero row stays zero)."""
+    norms = np.sqrt((np.asarray(x, dtype=np.float64) ** 2).sum(axis=1, keepdims=True))
+    return np.asarray(x / np.where(norms > 0, norms, 1.0), dtype=np.float64)
+
+
+class ClusterSpace:
+    """One cluster's rows in the space: its centroid and their distances to it (of the rows at
+    unit length when ``cosine``)."""
+
+    def __init__(
+        self, rows: npt.NDArray[np.int64], vectors: npt.NDArray[np.floating[Any]], cosine: bool
+    ) -> None:
         self.rows = rows
+        self.cosine = cosine
         total = np.zeros(vectors.shape[1], np.float64)
         for start in range(0, rows.size, CHUNK_ROWS):
-            total += vectors[rows[start : start + CHUNK_ROWS]].sum(axis=0, dtype=np.float64)
+            total += self._points(vectors[rows[start : start + CHUNK_ROWS]]).sum(axis=0)
         self.centroid = total / max(rows.size, 1)
         self.distance = np.empty(rows.size, np.float64)
         for start in range(0, rows.size, CHUNK_ROWS):
-            part = vectors[rows[start : start + CHUNK_ROWS]] - self.centroid
+            part = self._points(vectors[rows[start : start + CHUNK_ROWS]]) - self.centroid
             self.distance[start : start + part.shape[0]] = np.sqrt((part**2).sum(axis=1))
+
+    def _points(self, x: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float64]:
+        return _unit(x) if self.cosine else np.asarray(x, dtype=np.float64)
 
     def closeness(self, distance: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """How central points at ``distance`` from the centroid are: ``exp(-d^2 / 2 s^2)``, with
@@ -69,7 +87,7 @@ class ClusterSpace:
 
     def of_vectors(self, vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Centrality of points of the space (a term's vector from an encoder)."""
-        return self.closeness(np.sqrt(((vectors - self.centroid) ** 2).sum(axis=1)))
+        return self.closeness(np.sqrt(((self._points(vectors) - self.centroid) ** 2).sum(axis=1)))
 
     def central_rows(self, k: int) -> npt.NDArray[np.int64]:
         """The rows (indices into the whole data) of the ``k`` rows nearest the centroid."""
@@ -89,9 +107,13 @@ def cluster_rows(labels: Labels) -> dict[int, npt.NDArray[np.int64]]:
 
 
 class Centrality:
-    """The rows of every cluster in ``vectors`` (N, D), one row per label."""
+    """The rows of every cluster in ``vectors`` (N, D), one row per label, measured with
+    ``metric`` (:data:`METRICS`)."""
 
-    def __init__(self, vectors: npt.ArrayLike, labels: Labels) -> None:
+    def __init__(self, vectors: npt.ArrayLike, labels: Labels, metric: str = "cosine") -> None:
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        self.cosine = metric == "cosine"
         x = check_matrix(vectors, "vectors")
         if x.shape[0] != labels.size:
             raise ValueError(
@@ -110,7 +132,7 @@ class Centrality:
         """Cluster ``c``'s rows (computed once)."""
         space = self._spaces.get(c)
         if space is None:
-            space = ClusterSpace(self.members[c], self.vectors)
+            space = ClusterSpace(self.members[c], self.vectors, self.cosine)
             self._spaces[c] = space
         return space
 

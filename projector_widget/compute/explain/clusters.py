@@ -152,6 +152,7 @@ def cluster_levels(
     categories: Sequence[Any] | npt.ArrayLike | None = None,
     top: int = 3,
     vectors: npt.ArrayLike | None = None,
+    metric: str = "cosine",
     namer: Namer | None = None,
     encoder: Encoder | None = None,
     max_points: int = SAMPLE_ROWS,
@@ -167,7 +168,7 @@ def cluster_levels(
     the noise of the level above is clustered again too, so a compact group too small for a
     coarser level becomes a cluster of a finer one (its ``parent`` -1). Each cluster comes with
     its size, label position (:func:`cluster_positions`) and label text (:func:`name_clusters`
-    with ``texts`` or ``categories``, ``vectors``, ``namer`` and ``encoder``): below the
+    with ``texts`` or ``categories``, ``vectors``, ``metric``, ``namer`` and ``encoder``): below the
     coarsest level, a cluster is named against its siblings (the other parts of its parent), and
     a cluster that is its parent's only part keeps its parent's name. Sampling as in
     :func:`find_clusters`. ``progress`` hears one phase counting the levels done.
@@ -200,6 +201,7 @@ def cluster_levels(
             categories=categories,
             top=top,
             vectors=vectors,
+            metric=metric,
             groups=ups,
             namer=namer,
             encoder=encoder,

@@ -82,6 +82,7 @@ def find_named_clusters(
     version: int = 0,
     output: str = CLUSTER_COLUMN,
     vectors: npt.ArrayLike | None = None,
+    metric: str = "cosine",
     namer: naming.Namer | None = None,
     encoder: Encoder | None = None,
     progress: Reporter | None = None,
@@ -89,8 +90,8 @@ def find_named_clusters(
     """Cluster ``layout`` (N, 2 or 3) at :data:`LEVELS` levels, named from ``column``.
 
     ``rows`` restricts the clustering to those rows (an isolated selection; the others are
-    noise). Names weigh each term's centrality in ``vectors`` (N, D), the rows' embeddings (in
-    the layout when None), and come from ``namer`` and ``encoder`` when given
+    noise). Names weigh each term's centrality in ``vectors`` (N, D), the rows' embeddings, by
+    ``metric`` (in the layout, Euclidean, when None), and come from ``namer`` and ``encoder`` when given
     (:func:`naming.name_clusters`). The table is the finest level (clusters of at least
     ``min_size`` points), with the columns of :func:`naming.cluster_table` and ``row``, the
     medoid's row; the column is named ``output``. The payload lists each level's clusters with
@@ -118,6 +119,7 @@ def find_named_clusters(
         texts=texts,
         categories=categories,
         vectors=space if rows is None else space[idx],
+        metric="euclidean" if vectors is None else metric,
         namer=namer,
         encoder=encoder,
         progress=progress,

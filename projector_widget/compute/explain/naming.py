@@ -106,6 +106,7 @@ def name_clusters(
     top: int = 3,
     stop_words: StopWords = "english",
     vectors: npt.ArrayLike | None = None,
+    metric: str = "cosine",
     groups: Mapping[int, int] | None = None,
     namer: Namer | None = None,
     encoder: Encoder | None = None,
@@ -115,7 +116,8 @@ def name_clusters(
 
     With ``texts`` (N strings; None or NaN for none): the ``top`` terms that best stand for the
     cluster (:mod:`.terms`): c-TF-IDF, times the closeness to the cluster's centroid in
-    ``vectors`` (N, D) (the rows' embeddings) of the rows carrying each term when given, or of
+    ``vectors`` (N, D) (the rows' embeddings; ``metric`` "cosine" or "euclidean",
+    :mod:`.central`) of the rows carrying each term when given, or of
     the term's vector from ``encoder`` (texts -> (n, D) vectors in the space of ``vectors``)
     when given too. Without ``vectors`` only c-TF-IDF ranks them, and a tie the cut at ``top``
     would split is left out. A term in more than :data:`MAX_ROW_SHARE` of the rows never names a cluster. Stop
@@ -140,7 +142,7 @@ def name_clusters(
             "an encoder needs the rows' vectors (the embeddings it made) to compare with"
         )
     ids, sizes = np.unique(lab[lab >= 0], return_counts=True)
-    space = None if vectors is None else Centrality(vectors, lab)
+    space = None if vectors is None else Centrality(vectors, lab, metric)
     group_of = {c: (groups or {}).get(c, -1) for c in ids.tolist()}
     given = dict(known or {})
     values: list[Any] = []
