@@ -304,14 +304,17 @@ def islands_on_page(w: Any, target: np.ndarray, tmp: Path) -> list[str]:
                     page.wait_for_timeout(800)
                 state = page.evaluate(PAGE_STATE)
                 pos = np.asarray(state["positions"], float).reshape(-1, 2)
-                named_digits = set()
-                for x, y, bw, bh in state["boxes"]:
+                named_digits, said = set(), set()
+                for (x, y, bw, bh), text in zip(state["boxes"], state["texts"], strict=True):
                     nearest = np.nanargmin(np.hypot(pos[:, 0] - x - bw / 2, pos[:, 1] - y - bh / 2))
                     named_digits.add(int(target[nearest]))
+                    said |= {d for d, word in enumerate(DIGIT_NAMES) if word in text.split(", ")}
                 handwritten = sum("handwritten" in t for t in state["texts"])
                 lines.append(
                     f"  {width}x{height}, {zoom}: {len(named_digits)} of 10 digits' islands named "
-                    f"({len(state['texts'])} names, finest level {state['level']}, "
+                    f"(a name on the island; {len(named_digits | said)} counting a name that "
+                    "says the digit on an island it shares; "
+                    f"{len(state['texts'])} names, finest level {state['level']}, "
                     f"'handwritten' in {handwritten}); density rings per level "
                     f"{state['density'] if state['density'] is not None else 'n/a'}"
                 )

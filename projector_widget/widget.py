@@ -81,7 +81,7 @@ class Projector(PageState):
         Optional (N, H, W) or (N, H, W, C) thumbnails, uint8 or float, drawn as sprites.
     encoder:
         Optional ``fn(list[str]) -> array`` embedding text queries in the same space (search
-        by meaning: the UI or :meth:`query`).
+        by meaning: the UI or :meth:`query`; the terms that name clusters, :meth:`cluster`).
     layout_sample:
         For embeddings that stay on a cluster (a Dask or Zarr array): the rows t-SNE and UMAP
         are fitted on; the model places the others, chunk by chunk on the workers.

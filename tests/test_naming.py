@@ -213,6 +213,22 @@ def test_w_cluster_takes_a_namer() -> None:
         w.cluster(column="word", namer="gpt")  # type: ignore[arg-type]
 
 
+def test_w_cluster_embeds_the_candidate_terms_with_the_widgets_encoder() -> None:
+    words, vectors = _words()
+    own = dict(zip(words, vectors, strict=True))
+    calls: list[list[str]] = []
+
+    def encoder(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return np.stack([own[t] for t in texts])
+
+    w = Projector(vectors[:400], {"word": words[:400]}, dimensions=2, encoder=encoder)
+    table = w.cluster(column="word")
+    assert 1 <= len(calls) <= 3  # one batch per level (none where every part is its whole)
+    assert set().union(*calls) <= set(words[:400])
+    assert all(set(terms) <= set().union(*calls) for terms in table["terms"])
+
+
 def test_an_encoder_ranks_terms_by_their_own_vectors() -> None:
     # The rows' centrality says 'kiwi, lemon, lime'; the encoder puts 'plum' and 'apple' at
     # the centre.

@@ -5,8 +5,8 @@
 page asks, one at a time (:class:`~projector_widget.util.jobs.OneAtATime`). Their results are
 the ``_clusters`` and ``_quality`` traits and a metadata column each; once the layout changes
 they are marked ``stale`` rather than recomputed behind the user's back. Cluster names weigh
-their terms by centrality in the embeddings (in the layout when the embeddings stay on a Dask
-cluster) and use the widget's encoder, when it has one, to embed them.
+their terms by centrality in the embeddings, by the widget's ``metric`` (in the layout when the
+embeddings stay on a Dask cluster), and use the widget's encoder, when it has one, to embed them.
 """
 
 from __future__ import annotations

@@ -158,6 +158,7 @@ def name_clusters(
             groups=[group_of[c] for c in ids.tolist()],
             space=space,
             encoder=encoder,
+            skip=frozenset(given),
         )
     elif categories is not None:
         values = _column(categories, lab.size, "categories")

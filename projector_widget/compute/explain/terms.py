@@ -95,9 +95,11 @@ def rank_terms(
     groups: list[int],
     space: Centrality | None,
     encoder: Encoder | None,
+    skip: frozenset[int] = frozenset(),
 ) -> dict[int, Ranked]:
-    """The ``top`` terms that best stand for each cluster in ``ids`` (module docstring);
-    ``groups`` holds each cluster's group (the clusters it is set against)."""
+    """The ``top`` terms that best stand for each cluster in ``ids`` but those in ``skip``
+    (module docstring); ``groups`` holds each cluster's group (the clusters it is set
+    against)."""
     vocabulary = _count(lab, texts, ids, stop_words, groups)
     if vocabulary is None:
         return {}
@@ -106,6 +108,8 @@ def rank_terms(
     carriers: dict[int, Any] = {}
     candidates: dict[int, Candidates] = {}
     for i, c in enumerate(ids.tolist()):
+        if c in skip:
+            continue
         carriers[c] = vocabulary.present[members[c]]  # the rows of Centrality.cluster(c)
         closeness = None
         if space is not None:
@@ -115,10 +119,11 @@ def rank_terms(
     if encoder is not None and space is not None:
         frequency = {c: vocabulary.scores[i] for i, c in enumerate(ids.tolist())}
         candidates = _encoded(candidates, frequency, vocabulary.terms, space, encoder)
-    out: dict[int, Ranked] = {}
-    for i, c in enumerate(ids.tolist()):
-        out[c] = _ranked(candidates[c], carriers[c], vocabulary, i, top)
-    return out
+    return {
+        c: _ranked(candidates[c], carriers[c], vocabulary, i, top)
+        for i, c in enumerate(ids.tolist())
+        if c in candidates
+    }
 
 
 def _count(
