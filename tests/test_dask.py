@@ -273,6 +273,24 @@ def test_features_that_need_every_row_say_so(widget: Projector, data: Any, tmp_p
     assert widget.projection == "pca" and widget.isolated is None
 
 
+def test_clusters_are_named_where_the_rows_stay_on_the_cluster(
+    cluster: Any, store: Any, data: Any, gathered: list[int]
+) -> None:
+    # Names weigh their terms' centrality in the layout (the embeddings stay on the cluster).
+    texts = [f"g{g} row{i}" for i, g in enumerate(data[1])]
+    w = Projector(store, {"text": texts}, layout_sample=SAMPLE, dimensions=2)
+    table = w.cluster(column="text", min_size=500)
+    assert max(gathered, default=0) < N * 3 * 4  # coordinates and statistics, never the rows
+    majority = {
+        c: np.bincount(data[1][np.asarray(w.metadata["cluster"] == c)], minlength=GROUPS).argmax()
+        for c in table["cluster"]
+    }
+    assert [row["terms"][0] for _, row in table.iterrows()] == [
+        f"g{majority[c]}" for c in table["cluster"]
+    ]
+    w.close()
+
+
 def test_the_fitted_tsne_survives_the_trip_to_a_worker_process(data: Any) -> None:
     # In-process workers share objects; worker processes get a pickle. An openTSNE embedding
     # pickles as a bare array (its affinities dropped), so the model travels as its parts.
