@@ -12,26 +12,20 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from projector_widget.util.extras import imported, install_line
 from projector_widget.util.progress import Reporter
 from projector_widget.util.threads import cpu_cores
 
-EXTRA = 'pip install "projector-widget[dask]"'
+EXTRA = install_line("dask")
 
 
 def import_module(name: str) -> Any:
-    """``distributed`` or ``dask.array``, or ImportError naming the extra to install."""
-    try:
-        if name == "distributed":
-            import distributed
-
-            return distributed
-        import dask.array
-
-        return dask.array
-    except ImportError:
-        raise ImportError(
-            f"embeddings larger than memory (Dask and Zarr arrays) need {name}: {EXTRA}"
-        ) from None
+    """``distributed`` or ``dask.array``, or :class:`~projector_widget.util.extras.MissingExtra`
+    naming the extra to install."""
+    module = "distributed" if name == "distributed" else "dask.array"
+    return imported(
+        module, f"embeddings larger than memory (Dask and Zarr arrays) need {name}", "dask"
+    )
 
 
 # ----------------------------------------------------------------------------- the scheduler

@@ -19,6 +19,7 @@ from projector_widget.compute.backend import LAYOUT_SAMPLE_ROWS
 from projector_widget.compute.projections.base import Hooks, Method, finite_layout
 from projector_widget.compute.projections.pca import pca as pca_in_memory
 from projector_widget.compute.projections.tsne import import_opentsne
+from projector_widget.compute.projections.umap import import_umap
 from projector_widget.dask.array import ChunkedMatrix, sample
 from projector_widget.dask.cluster import client, run_blocks
 from projector_widget.data.inputs import BadRows, squared_norms
@@ -195,10 +196,7 @@ def _fit_umap(
     x: npt.NDArray[np.float32], p: dict[str, Any], report: Reporter
 ) -> tuple[Any, Callable[..., np.ndarray]]:
     """umap-learn fitted on the prepared sample: the model and the function that places rows."""
-    try:
-        import umap as umap_learn
-    except ImportError:
-        raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
+    umap_learn = import_umap()
     if x.shape[0] <= p["n_neighbors"]:
         raise ValueError(
             f"UMAP needs more sampled rows ({x.shape[0]}) than n_neighbors ({p['n_neighbors']})"

@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.explain.checks import (
-    INSTALL_HINT,
     Labels,
     check_labels,
     int_at_least,
@@ -179,10 +178,10 @@ def _keywords(
     """Class-based TF-IDF keywords of each cluster in ``ids``."""
     if ids.size == 0:
         return {}
-    try:
-        from sklearn.feature_extraction.text import CountVectorizer
-    except ImportError:
-        raise ImportError(f"Naming clusters from text needs scikit-learn: {INSTALL_HINT}") from None
+    text = optional_import(
+        "sklearn.feature_extraction.text", "Naming clusters from text needs scikit-learn"
+    )
+    CountVectorizer = text.CountVectorizer
     sparse = optional_import(
         "scipy.sparse", "Naming clusters needs scipy (installed with scikit-learn)"
     )

@@ -31,6 +31,7 @@ from projector_widget.compute.projections.base import (
     threads,
 )
 from projector_widget.compute.projections.pca import pca
+from projector_widget.util.extras import imported, require
 from projector_widget.util.progress import OPTIMISING, Reporter, Sink, Stopped
 
 PCA_INPUT_DIMS = 50
@@ -81,13 +82,19 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
     return p
 
 
+#: What a missing openTSNE says, and the extra that installs it.
+NEED = ("t-SNE needs openTSNE", "tsne")
+
+
+def require_opentsne() -> None:
+    """Raise :class:`~projector_widget.util.extras.MissingExtra` when openTSNE is not installed
+    (without importing it)."""
+    require("openTSNE", *NEED)
+
+
 def import_opentsne() -> Any:
-    """openTSNE, or ImportError naming the extra to install."""
-    try:
-        import openTSNE
-    except ImportError:
-        raise ImportError('t-SNE needs openTSNE: pip install "projector-widget[tsne]"') from None
-    return openTSNE
+    """openTSNE, or :class:`~projector_widget.util.extras.MissingExtra` naming the extra."""
+    return imported("openTSNE", *NEED)
 
 
 def tsne(
@@ -282,4 +289,5 @@ METHOD = Method(
     run=_run,
     streams_frames=True,
     aliases={"random_state": "seed", "n_components": "dims", "max_iter": "n_iter"},
+    needs=require_opentsne,
 )
