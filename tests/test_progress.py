@@ -296,6 +296,26 @@ def test_umap_reports_graph_then_initial_layout_then_epochs():
     assert [u.done for u in epochs] == sorted(u.done for u in epochs)
 
 
+def test_umap_does_not_import_tensorflow():
+    # umap-learn's package imports TensorFlow for ParametricUMAP when it is installed: 5 s and a
+    # screen of TensorFlow's log lines in every w.umap(). Ours blocks that module while umap
+    # imports; ParametricUMAP is then imported on first use (here it cannot be: the fallback).
+    pytest.importorskip("umap")
+    code = """
+    import numpy as np
+    from projector_widget import Projector
+    step("a UMAP", 120)
+    w = Projector(np.random.default_rng(0).standard_normal((40, 4)).astype(np.float32))
+    w.umap(n_neighbors=5, wait=True)
+    imported = "tensorflow" in sys.modules
+    sys.modules["tensorflow"] = None  # asking for ParametricUMAP now finds umap-learn's fallback
+    import umap
+    from umap import ParametricUMAP
+    result([imported, w.coordinates.shape[0], ParametricUMAP.__module__])
+    """
+    assert run_child(code, timeout=180) == [False, 40, "umap"]
+
+
 def test_umap_seed_rule_single_thread_with_a_seed_every_core_without():
     pytest.importorskip("umap")
     seeded = umap_mod.make_model(umap_mod.check_params({"seed": 7}))
