@@ -213,6 +213,30 @@ def test_tsne_reports_its_affinities_before_any_iteration():
     assert first_index(texts, "computing affinities") < first_index(texts, "optimising layout")
 
 
+def test_tsne_counts_every_iteration_it_runs_and_ends_at_its_total(bars):
+    pytest.importorskip("openTSNE")
+    # 45 main iterations after 15 of early exaggeration: 60 in all, a callback every 10 of a
+    # phase (10 | 25, 35, 45, 55), then the last 5 after the last callback.
+    rec = Recorder()
+    frames: list[tuple[int, int]] = []
+
+    def on_frame(iteration: int, total: int, _layout: np.ndarray) -> bool:
+        frames.append((iteration, total))
+        return False
+
+    params = {"n_iter": 45, "n_jobs": 1}
+    tsne_mod.tsne(clustered(200, 6), params, on_frame=on_frame, on_progress=rec)
+    optimising = [u for u in rec.updates if u.phase == "optimising layout"]
+    assert {u.total for u in optimising} == {60}
+    assert [u.done for u in optimising][-1] == 60
+    assert [i for i, _ in frames if i > 0] == [10, 25, 35, 45, 55]
+    assert {t for _, t in frames} == {60}
+    w = Projector(clustered(200, 6))  # the job and its tqdm bar say the same
+    job = w.tsne(n_iter=45, n_jobs=1, wait=True)
+    assert repr(job) == "<Job tsne: done 60/60>"
+    assert "60/60" in bars.getvalue() and "/66" not in bars.getvalue()
+
+
 def test_tsne_job_phases_reach_the_status_of_a_displayed_view(bars):
     pytest.importorskip("openTSNE")
     w = Projector(clustered(1100, 6))

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from projector_widget.compute.backend import LAYOUT_SAMPLE_ROWS
 from projector_widget.compute.projections.base import Hooks, Method, finite_layout
 from projector_widget.compute.projections.pca import pca as pca_in_memory
-from projector_widget.compute.projections.tsne import import_opentsne
+from projector_widget.compute.projections.tsne import Iterations, early_iterations, import_opentsne
 from projector_widget.compute.projections.umap import import_umap
 from projector_widget.dask.array import ChunkedMatrix, sample
 from projector_widget.dask.cluster import client, run_blocks
@@ -161,18 +161,17 @@ def _fit_tsne(
         random_state=p["seed"],
     )
     init = openTSNE.initialization.pca(x, n_components=p["dims"], random_state=p["seed"])
-    early = min(250, max(1, p["n_iter"] // 3))
+    early = early_iterations(p["n_iter"])
     total = early + p["n_iter"]
     report.phase(OPTIMISING, total)
-    state = {"done": 0}
+    counter = Iterations(early)
 
-    def callback(_iteration: int, _error: float, _embedding: np.ndarray) -> bool:
-        state["done"] = min(total, state["done"] + 10)
+    def callback(iteration: int, _error: float, _embedding: np.ndarray) -> bool:
         try:
-            report.update(state["done"])
+            report.update(counter.done(iteration))
         except Stopped:
-            return True
-        return False
+            counter.stopped = True
+        return counter.stopped
 
     model = openTSNE.TSNE(
         n_components=p["dims"],
@@ -181,13 +180,15 @@ def _fit_tsne(
         early_exaggeration_iter=early,
         n_iter=p["n_iter"],
         negative_gradient_method="fft" if p["dims"] == 2 else "bh",
-        callbacks=callback,
+        callbacks=[counter.calling(callback)],
         callbacks_every_iters=10,
         random_state=p["seed"],
         n_jobs=p["n_jobs"],
         verbose=False,
     )
     embedding = model.fit(affinities=affinities, initialization=init)
+    if not counter.stopped:
+        report.update(total)
     embedding.affinities.n_jobs = 1  # each worker thread places its own chunk
     return TSNEModel.of(embedding), _place_tsne
 
