@@ -458,7 +458,7 @@ def test_widget_build_index_without_a_view_draws_a_bar(bars):
 
 # ----------------------------------------------------------------------------- files
 def test_tensor_tsv_read_reports_bytes_and_reads_the_same(tmp_path, monkeypatch):
-    monkeypatch.setattr(tsv, "LINES_CHUNK", 4096)
+    monkeypatch.setattr(tsv, "READ_CHUNK", 4096)  # many blocks
     x = clustered(2000, 16)
     path = tmp_path / "tensors.tsv"
     tsv.write_tensor_tsv(path, x, progress=False)
@@ -477,6 +477,10 @@ def test_tensor_tsv_read_with_progress_names_the_bad_line(tmp_path):
     path.write_text("1\t2\n3\tx\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2 is not tab-separated numbers"):
         tsv.read_tensor_tsv(path, progress=Recorder())
+    ragged = tmp_path / "ragged.tsv"  # rows of another width in a later block
+    ragged.write_bytes(b"1\t2\n" * 5000 + b"3\t4\t5\n")
+    with pytest.raises(ValueError, match="line 5001 has 3 values but the first row has 2"):
+        tsv.read_tensor_tsv(ragged, progress=Recorder())
     lone_cr = tmp_path / "cr.tsv"  # a lone \r ends a line, as NumPy reads a path
     lone_cr.write_bytes(b"1\t2\r3\t4\n")
     np.testing.assert_array_equal(
