@@ -7,7 +7,9 @@ what is still queued.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
+import contextlib
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -54,13 +56,29 @@ def client() -> Any:
         return own
 
 
+#: Seconds a worker process of our own cluster is given to end when it closes. Its interpreter's
+#: shutdown takes seconds once umap-learn, numba or faiss are loaded, past the 4 s distributed
+#: allows by default, after which it kills the process and logs "Worker process still alive
+#: after 4.0 seconds, killing" at the end of every such script.
+WORKER_EXIT_S = 30.0
+
+
 def _close_own() -> None:
-    """Close this process's own client and LocalCluster (at exit: its workers end cleanly)."""
+    """Close this process's own client and LocalCluster (at exit): each worker is given
+    ``WORKER_EXIT_S`` to end, so none is killed."""
     own = _own.pop("client", None)
-    if own is not None:
-        cluster = own.cluster
-        own.close()
-        cluster.close()
+    if own is None:
+        return
+    cluster = own.cluster
+    own.close()
+
+    async def close_workers() -> None:
+        nannies = list(cluster.workers.values())
+        await asyncio.gather(*(n.close(timeout=WORKER_EXIT_S) for n in nannies))
+
+    with contextlib.suppress(Exception):  # the cluster may be gone already: closed anyway below
+        cluster.sync(close_workers)
+    cluster.close()
 
 
 def run_blocks(
