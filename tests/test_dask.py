@@ -273,6 +273,33 @@ def test_features_that_need_every_row_say_so(widget: Projector, data: Any, tmp_p
     assert widget.projection == "pca" and widget.isolated is None
 
 
+def test_npy_shards_are_read_where_their_chunks_are_computed(
+    cluster: Any, data: Any, tmp_path: Any
+) -> None:
+    # da.from_array(np.load(p, mmap_mode="r")) puts every row into the task graph ("Sending
+    # large graph of size 14.65 MiB"); from_npy's graph holds paths and row ranges.
+    import pickle
+
+    from projector_widget.dask import from_npy
+
+    x = data[0]
+    paths = []
+    for i, part in enumerate(np.array_split(x, 3)):
+        paths.append(tmp_path / f"shard{i}.npy")
+        np.save(paths[-1], part)
+    arr = from_npy(paths, chunk_rows=1500)
+    assert arr.shape == x.shape and arr.dtype == np.float32
+    assert arr.chunks[0] == (1500, 1500, 1000) * 3
+    graph = pickle.dumps(dict(arr.__dask_graph__()))
+    assert len(graph) < x.nbytes // 50, len(graph)
+    np.testing.assert_array_equal(arr.compute(), x)
+    w = Projector(arr)
+    assert w.coordinates.shape == (N, 3) and np.isfinite(w.coordinates).all()
+    np.save(tmp_path / "wide.npy", np.zeros((10, D + 1), np.float32))
+    with pytest.raises(ValueError, match="wide.npy has 17 columns of float32, but .*shard0.npy"):
+        from_npy([paths[0], tmp_path / "wide.npy"])
+
+
 def test_the_fitted_tsne_survives_the_trip_to_a_worker_process(data: Any) -> None:
     # In-process workers share objects; worker processes get a pickle. An openTSNE embedding
     # pickles as a bare array (its affinities dropped), so the model travels as its parts.
