@@ -203,16 +203,17 @@ def test_a_missing_extra_raises_at_the_call_and_changes_nothing(words, monkeypat
 
 
 def test_missing_extra_is_an_actionable_error(words, monkeypatch):
-    import builtins
+    # Installed (found) but broken: its import fails in the job, which names the extra.
+    import importlib
 
-    real = builtins.__import__
+    real = importlib.import_module
 
     def fake(name, *a, **k):
         if name == "openTSNE":
             raise ImportError("no")
         return real(name, *a, **k)
 
-    monkeypatch.setattr(builtins, "__import__", fake)
+    monkeypatch.setattr(importlib, "import_module", fake)
     emb, meta = words
     w = Projector(emb, meta)
     with pytest.raises(ImportError, match=r"projector-widget\[tsne\]"):

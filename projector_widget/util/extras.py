@@ -48,8 +48,15 @@ def require(module: str, need: str, extras: str, *, note: str = "") -> None:
 
 
 def imported(module: str, need: str, extras: str, *, note: str = "") -> ModuleType:
-    """Module ``module``, or :class:`MissingExtra` when it (or what it needs) does not import."""
+    """Module ``module``, or :class:`MissingExtra` when it (or what it needs) does not import.
+
+    Its packages are imported first, outermost first, as ``from PIL import Image`` does: a
+    package that cannot be imported is missing even when a module of it already is.
+    """
     try:
+        parts = module.split(".")
+        for depth in range(1, len(parts)):
+            importlib.import_module(".".join(parts[:depth]))
         return importlib.import_module(module)
     except ImportError:
         raise MissingExtra(need, extras, note=note, module=module) from None
