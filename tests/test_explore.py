@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 
 import decoders
 import numpy as np
@@ -11,6 +13,7 @@ from frontend import send_from_browser
 
 from projector_widget import Projector, link_selection
 from projector_widget.compute.neighbours import nearest
+from projector_widget.util.extras import MissingExtra
 
 
 @pytest.fixture
@@ -181,17 +184,36 @@ def test_umap_reports_progress(words):
     assert any(total > 1 and 0 < it for _, it, total in states), states[:10]
 
 
-def test_missing_extra_is_an_actionable_error(words, monkeypatch):
-    import builtins
+@pytest.mark.parametrize(("method", "module"), [("tsne", "openTSNE"), ("umap", "umap")])
+def test_a_missing_extra_raises_at_the_call_and_changes_nothing(words, monkeypatch, method, module):
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import <module>` fail
+    emb, meta = words
+    w = Projector(emb, meta)
+    install = f'pip install "projector-widget[{method}]"'
+    with pytest.raises(MissingExtra) as info:
+        w.project(method)
+    assert isinstance(info.value, ImportError) and info.value.install == install
+    assert install in str(info.value)
+    with pytest.raises(MissingExtra, match=re.escape(install)):
+        getattr(w, method)()
+    with pytest.raises(MissingExtra, match=re.escape(install)):
+        w.projection = method  # what the panel's method menu sets
+    assert w.projection == "pca" and w.projection_params == {"components": [0, 1, 2]}
+    assert w.job is None
 
-    real = builtins.__import__
+
+def test_missing_extra_is_an_actionable_error(words, monkeypatch):
+    # Installed (found) but broken: its import fails in the job, which names the extra.
+    import importlib
+
+    real = importlib.import_module
 
     def fake(name, *a, **k):
         if name == "openTSNE":
             raise ImportError("no")
         return real(name, *a, **k)
 
-    monkeypatch.setattr(builtins, "__import__", fake)
+    monkeypatch.setattr(importlib, "import_module", fake)
     emb, meta = words
     w = Projector(emb, meta)
     with pytest.raises(ImportError, match=r"projector-widget\[tsne\]"):

@@ -16,6 +16,7 @@ import pytest
 
 from projector_widget import Projector
 from projector_widget.formats.png import encode_png, read_image
+from projector_widget.util.extras import MissingExtra
 
 try:  # TensorFlow checks what it writes and reads; TSV, PNG and HTML are tested without it too
     import tensorflow as tf
@@ -269,6 +270,16 @@ def test_to_tensorboard_is_served_by_real_tensorboard(tmp_path, tensorboard, ten
     back = Projector.from_tensorboard(tmp_path / "log")
     np.testing.assert_array_equal(back.embeddings, x)
     assert back.metadata["word"][4] == "has\ttab"  # TensorBoard shows a space; we read it exact
+
+
+def test_to_tensorboard_without_tensorboard_says_writing_and_writes_nothing(tmp_path, monkeypatch):
+    # Makes its import fail (tensorboard may be imported already: its config module is blocked).
+    monkeypatch.setitem(sys.modules, "tensorboard.plugins.projector.projector_config_pb2", None)
+    w = Projector(_emb(30, 5))
+    with pytest.raises(MissingExtra, match="^writing TensorBoard projector files needs") as info:
+        w.to_tensorboard(tmp_path / "log")
+    assert info.value.install == 'pip install "projector-widget[tensorboard]"'
+    assert not (tmp_path / "log").exists()
 
 
 # ----------------------------------------------------------------------------- HTML

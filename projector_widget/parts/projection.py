@@ -66,8 +66,10 @@ class ProjectionPart:
 
     # ------------------------------------------------------------------ trait checks
     def check_method(self, value: Any) -> str:
-        """A projection method's name (custom needs its axes: :meth:`project`)."""
+        """A projection method's name (custom needs its axes: :meth:`project`; a method whose
+        library is not installed raises MissingExtra)."""
         method = projections.get(value)
+        method.needs()
         if method.name == "custom" and not self._applying:
             raise ValueError(
                 "a custom projection needs its axes: use w.project('custom', x=(left, right), ...)"

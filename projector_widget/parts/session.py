@@ -258,9 +258,11 @@ class ProjectionSession:
     ) -> tuple[Method, dict[str, Any]]:
         """The method ``name`` and ``params`` merged over its defaults, checked by the method
         and the backend on the current rows or on ``rows``, without computing a layout (what
-        :meth:`prepare` checks). Raises ValueError (or NeedsMemoryError) saying what is wrong.
+        :meth:`prepare` checks). Raises ValueError (or NeedsMemoryError) saying what is wrong,
+        MissingExtra when the library the method runs on is not installed.
         """
         method = projections.get(name)
+        method.needs()
         target = self.rows if rows is None else rows
         args = (target, lambda: self.pca_result(target), self._columns())
         return method, self.backend.check(method, method.canonical(params), *args)

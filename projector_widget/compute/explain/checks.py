@@ -10,13 +10,14 @@ needs it, or says which extra to install.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-INSTALL_HINT = 'pip install "projector-widget[explain]"'
+from projector_widget.util.extras import imported, install_line
+
+INSTALL_HINT = install_line("explain")
 
 FloatArray = npt.NDArray[np.floating[Any]]
 IntArray = npt.NDArray[np.int64]
@@ -25,11 +26,9 @@ Labels = npt.NDArray[np.int32]
 
 
 def optional_import(name: str, why: str) -> Any:
-    """Module ``name``, or ImportError saying ``why`` it is needed and the extra to install."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise ImportError(f"{why}, which is not installed: {INSTALL_HINT}") from None
+    """Module ``name``, or :class:`~projector_widget.util.extras.MissingExtra` saying ``why``
+    it is needed and the extra to install."""
+    return imported(name, f"{why}, which is not installed", "explain")
 
 
 def check_matrix(obj: npt.ArrayLike, name: str) -> FloatArray:

@@ -29,7 +29,6 @@ import numpy.typing as npt
 
 from projector_widget.compute.explain.central import Encoder
 from projector_widget.compute.explain.checks import (
-    INSTALL_HINT,
     Labels,
     check_labels,
     check_layout,
@@ -38,6 +37,7 @@ from projector_widget.compute.explain.checks import (
     optional_import,
 )
 from projector_widget.compute.explain.naming import ClusterName, Namer, name_clusters
+from projector_widget.util.extras import MissingExtra
 from projector_widget.util.progress import Reporter
 
 #: Points HDBSCAN clusters at most; the others follow their nearest sampled point.
@@ -305,10 +305,10 @@ def _hdbscan(y: npt.NDArray[np.float64], min_size: int, min_samples: int) -> Lab
     """HDBSCAN labels of ``y`` (-1 noise); all noise when there are too few points."""
     if y.shape[0] < max(min_size, 2):
         return np.full(y.shape[0], -1, np.int32)
-    try:
-        from sklearn.cluster import HDBSCAN
-    except ImportError:
-        raise ImportError(f"Clustering needs scikit-learn >= 1.3: {INSTALL_HINT}") from None
+    cluster = optional_import("sklearn.cluster", "Clustering needs scikit-learn >= 1.3")
+    if not hasattr(cluster, "HDBSCAN"):
+        raise MissingExtra("Clustering needs scikit-learn >= 1.3 (HDBSCAN)", "explain")
+    HDBSCAN = cluster.HDBSCAN
     model = HDBSCAN(
         min_cluster_size=min_size,
         min_samples=min(min_samples, y.shape[0] - 1),

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.explain.central import Centrality, Encoder, cluster_rows, encode
-from projector_widget.compute.explain.checks import INSTALL_HINT, Labels, optional_import
+from projector_widget.compute.explain.checks import Labels, optional_import
 
 #: Number words, removed from scikit-learn's English stop words: they name things in data
 #: (digits, counts, ranks), so a cluster of "seven"s should be called that.
@@ -137,10 +137,10 @@ def _count(
     are no clusters or no words."""
     if ids.size == 0:
         return None
-    try:
-        from sklearn.feature_extraction.text import CountVectorizer
-    except ImportError:
-        raise ImportError(f"Naming clusters from text needs scikit-learn: {INSTALL_HINT}") from None
+    text = optional_import(
+        "sklearn.feature_extraction.text", "Naming clusters from text needs scikit-learn"
+    )
+    CountVectorizer = text.CountVectorizer
     sparse = optional_import(
         "scipy.sparse", "Naming clusters needs scipy (installed with scikit-learn)"
     )
