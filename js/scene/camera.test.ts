@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../testing";
 import {
   autoPointSize,
+  type Camera,
   type Camera2D,
   type Camera3D,
   eyePosition,
@@ -316,6 +317,41 @@ describe("rebaseCamera", () => {
     const b = projectPoint(viewProjection(r, VP), VP, [102, 106, 0]);
     expect(b[0]).toBeCloseTo(a[0], 6);
     expect(b[1]).toBeCloseTo(a[1], 6);
+  });
+
+  it("does not shrink the view of a layout whose bounds change shape and come back (a running t-SNE)", () => {
+    // Frames whose x and y spans grow by turns: after the bounds are back where they started,
+    // the view must be the one it started as (no zoom lost at every step).
+    const c = zoomAt(fitCamera(2, [0, 0], [4, 4], VP), VP, 100, 50, 2);
+    const frames: [number[], number[]][] = [
+      [
+        [0, 0],
+        [4, 4],
+      ],
+      [
+        [0, 0],
+        [5, 4],
+      ],
+      [
+        [0, 0],
+        [4, 5],
+      ],
+      [
+        [0, 0],
+        [6, 6],
+      ],
+      [
+        [0, 0],
+        [4, 4],
+      ],
+    ];
+    let r: Camera = c;
+    for (let i = 1; i < frames.length; i++) r = rebaseCamera(r, frames[i - 1][0], frames[i - 1][1], frames[i][0], frames[i][1]);
+    expect(r.kind).toBe("2d");
+    if (r.kind !== "2d" || c.kind !== "2d") return;
+    expect(r.scale).toBeCloseTo(c.scale, 9);
+    expect(r.center[0]).toBeCloseTo(c.center[0], 9);
+    expect(r.center[1]).toBeCloseTo(c.center[1], 9);
   });
 });
 

@@ -429,17 +429,19 @@ export function rebaseCamera(
   newLo: ArrayLike<number>,
   newHi: ArrayLike<number>,
 ): Camera {
-  const ratio: number[] = [];
   const map = (x: number, a: number): number => {
     const oldSpan = oldHi[a] - oldLo[a];
     const newSpan = newHi[a] - newLo[a];
     const r = oldSpan > 0 && newSpan > 0 ? newSpan / oldSpan : 1;
-    ratio[a] = r;
     return (newLo[a] + newHi[a]) / 2 + (x - (oldLo[a] + oldHi[a]) / 2) * r;
   };
   if (cam.kind === "2d") {
     const center: [number, number] = [map(cam.center[0], 0), map(cam.center[1], 1)];
-    const r = Math.max(ratio[0], ratio[1]);
+    // One zoom for both axes, from the diagonals: rebasing through bounds that change shape and
+    // come back returns the same view (the larger of the two ratios would lose zoom each time).
+    const oldD = Math.hypot(oldHi[0] - oldLo[0], oldHi[1] - oldLo[1]);
+    const newD = Math.hypot(newHi[0] - newLo[0], newHi[1] - newLo[1]);
+    const r = oldD > 0 && newD > 0 ? newD / oldD : 1;
     return { kind: "2d", center, scale: cam.scale / r };
   }
   const target: Vec3 = [map(cam.target[0], 0), map(cam.target[1], 1), map(cam.target[2], 2)];

@@ -153,9 +153,9 @@ export class Renderer {
   // ---------------------------------------------------------------- data
 
   /**
-   * Replace the points. Keeps the view (rebased to new bounds) when n and
-   * dims are unchanged; animates from the old positions when the points ask
-   * for a transition; refits when the set of visible points changed.
+   * Replace the points. Fits a new layout; keeps a view the user moved (rebased to the new
+   * bounds) while the same layout moves on (viewpoint.ts); animates from the old positions when
+   * the points ask for a transition.
    */
   setPoints(points: Points | null): void {
     const prev = this.layer.points;
@@ -192,11 +192,6 @@ export class Renderer {
     if (this.overview.set(scene, domain)) this.view.needsFit = true;
     this.fitIfNeeded();
     this.invalidate();
-  }
-
-  /** While true, new points of the same shape keep the camera (rebased) instead of refitting. */
-  setStreaming(streaming: boolean): void {
-    this.view.streaming = streaming;
   }
 
   /** Whether a transition is running. */
@@ -337,6 +332,16 @@ export class Renderer {
   set camera(cam: Camera | null) {
     this.view.moved(cam);
     this.invalidate();
+  }
+
+  /**
+   * Pan so that row `index` is drawn left of `rightPx` CSS px at the right edge (an inspector
+   * floats there); returns whether the camera moved.
+   */
+  reveal(index: number, rightPx: number): boolean {
+    if (!this.view.revealLeftOf(this.positionsOf([index])[0], rightPx)) return false;
+    this.invalidate();
+    return true;
   }
 
   /** Apply a camera received from the model (the user's view from then on). */

@@ -1,13 +1,18 @@
 /**
  * Where the renderer looks from: the camera, the canvas's size in CSS px and its device pixel
- * ratio, and when to fit the camera to what is drawn (fit.ts): a fit the user has not moved
- * since is redone on resize and on new data; a streaming layout keeps its camera, rebased to
- * the new bounds. Screen positions are computed here exactly as the shader places the points.
+ * ratio, and when to fit the camera to what is drawn (fit.ts): every new layout is fitted; a fit
+ * the user has not moved since is redone on resize and on new positions of the same layout (a
+ * running t-SNE is followed as it grows); a view the user moved stays theirs while the layout
+ * moves on, rebased to its new bounds. Screen positions are computed here exactly as the
+ * shader places the points.
  */
 import type { Points } from "../contract/wirePoints";
-import { type Camera, projectPoint, projectQuantized, rebaseCamera, type Vec3, type Viewport, viewProjection } from "./camera";
+import { type Camera, pan, projectPoint, projectQuantized, rebaseCamera, type Vec3, type Viewport, viewProjection } from "./camera";
 import { fitDomain, fitPoints } from "./fit";
 import { mixedPosition, type Quantized } from "./transition";
+
+/** CSS px between a point panned into view and what covers the view beside it. */
+export const REVEAL_MARGIN = 24;
 
 export class Viewpoint {
   cam: Camera | null = null;
@@ -21,17 +26,16 @@ export class Viewpoint {
   private fitRef = 1;
   /** Width (CSS px) at the right of the canvas that fits keep clear. */
   insetRight = 0;
-  /** A projection is streaming frames: keep (rebase) the camera instead of refitting. */
-  streaming = false;
   private positionsScratch: Float32Array | null = null;
 
   /**
-   * Points replaced `prev`: keep the camera, rebased to the new bounds, when they are `same`
-   * (rows and dims), show the same rows and the view is the user's or follows a stream;
-   * otherwise fit them.
+   * Points replaced `prev`: keep the user's camera, rebased to the new bounds, when they are the
+   * same layout moving on (`same` rows and dims, the same rows shown, the same `layout`) and the
+   * user has moved the view; otherwise fit them (a new layout, or a fit that follows its layout).
    */
   pointsReplaced(prev: Points | null, points: Points, same: boolean, visibilityChanged: boolean): void {
-    if (prev && same && this.cam && !this.needsFit && !visibilityChanged && (this.streaming || !this.fitted)) {
+    const moving = prev !== null && same && !visibilityChanged && prev.layout === points.layout;
+    if (moving && this.cam && !this.needsFit && !this.fitted) {
       this.cam = rebaseCamera(this.cam, prev.lo, prev.hi, points.lo, points.hi);
     } else {
       this.needsFit = true;
@@ -61,6 +65,18 @@ export class Viewpoint {
     this.fitRef = cam.kind === "2d" ? cam.scale : cam.distance;
     this.needsFit = false;
     this.fitted = true;
+    return true;
+  }
+
+  /**
+   * Pan so that a point drawn at `x` (CSS px) is left of `rightPx` CSS px at the right edge (an
+   * inspector over it), with a margin; returns whether the camera moved (not when the point is
+   * already there, or the strip left of it is too narrow to hold it).
+   */
+  revealLeftOf(x: number, rightPx: number): boolean {
+    const limit = this.viewport.width - rightPx - REVEAL_MARGIN;
+    if (!this.cam || !Number.isFinite(x) || x <= limit || limit < REVEAL_MARGIN) return false;
+    this.moved(pan(this.cam, this.viewport, limit - x, 0));
     return true;
   }
 

@@ -43,8 +43,10 @@ export class Stage {
   readonly tooltip = new Tooltip();
   /** Points in the first draw call that drew any (the first part, when sent in parts). */
   firstDrawCount = 0;
-  /** The renderer fitted the view to the data. */
+  /** The view moved its camera itself: it fitted the data, or panned a focused row into view. */
   readonly fitted = new Signal();
+  /** The inspector's width over the stage's right edge (0: closed). */
+  private inspectorWidth = 0;
   /** A frame was drawn (after its labels). */
   readonly framed = new Signal();
   /** What the labels show (none until the view says). */
@@ -137,14 +139,32 @@ export class Stage {
     this.renderer?.setTheme(this.theme.background, this.theme.foreground, this.accent);
   }
 
-  /** Follow the stage's size; fits leave room for the inspector (`inspectorWidth`, it floats over the right edge). */
-  resize(inspectorWidth: number): void {
+  /** Follow the stage's size; while the inspector is open, fits leave room for it (it floats over the right edge). */
+  resize(): void {
     const w = this.shell.stage.clientWidth;
     const hgt = this.shell.stage.clientHeight;
     if (w <= 0 || hgt <= 0) return;
     this.applyTheme();
-    this.renderer?.setFitInsetRight(w >= INSPECTOR_FIT_MIN_WIDTH ? inspectorWidth || INSPECTOR_WIDTH : 0);
+    this.renderer?.setFitInsetRight(w >= INSPECTOR_FIT_MIN_WIDTH ? this.inspectorWidth : 0);
     this.renderer?.resize(w, hgt, window.devicePixelRatio || 1);
+  }
+
+  /**
+   * The inspector opened (`shown`, `width` CSS px over the right edge, for row `focus` or -1) or
+   * closed. Fits are centred in the stage, and keep clear of the inspector only while it is open;
+   * opening it moves no point, except that the focused row is panned out from under it.
+   */
+  inspect(shown: boolean, width: number, focus: number): void {
+    this.inspectorWidth = shown ? width || INSPECTOR_WIDTH : 0;
+    this.resize();
+    if (
+      shown &&
+      focus >= 0 &&
+      this.shell.stage.clientWidth >= INSPECTOR_FIT_MIN_WIDTH &&
+      this.renderer?.reveal(focus, this.inspectorWidth)
+    ) {
+      this.fitted.emit();
+    }
   }
 
   /** Render a frame and return it (with labels) as a PNG data URL. */
