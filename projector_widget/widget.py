@@ -282,8 +282,8 @@ class Projector(PageState):
         every core; a seed's layout does not depend on it). Its phases show in the widget's
         status. scikit-learn's ``random_state``, ``n_components`` and ``max_iter`` work too.
         """
-        params = {"perplexity": perplexity, "learning_rate": learning_rate, "n_iter": n_iter}
-        params.update(seed=seed, dims=dims, n_jobs=n_jobs)
+        params: dict[str, Any] = {"perplexity": perplexity, "learning_rate": learning_rate}
+        params.update(n_iter=n_iter, seed=seed, dims=dims, n_jobs=n_jobs)
         return self.project("tsne", wait=wait, **projections.with_aliases("tsne", params, aliases))
 
     def umap(

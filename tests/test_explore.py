@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import decoders
 import numpy as np
@@ -175,6 +176,35 @@ def test_changing_dimensions_of_a_tsne_layout_keeps_it_until_the_new_one(words):
     assert [p["dims"] for p in sent] == [3]  # the finished 3-D layout only
     assert sent[0]["layout"] != before["layout"]
     assert w.coordinates.shape == (300, 3)
+
+
+def test_stopping_a_dimension_switch_shows_the_layout_in_the_dimensions_asked_for(
+    words, monkeypatch
+):
+    """Stopped, the run leaves the layout it would have replaced on screen (not one stopped
+    half-way), in the view's new dimensions (never a view that says 3-D while it draws 2-D)."""
+    open_tsne = pytest.importorskip("openTSNE")
+    emb, meta = words
+    w = Projector(emb, meta)
+    w.tsne(perplexity=5, n_iter=10, wait=True)
+    before = w.coordinates.copy()
+    gate = threading.Event()
+    calibrate = open_tsne.affinity.joint_probabilities_nn
+
+    def held(*args, **kwargs):
+        gate.wait(30)
+        return calibrate(*args, **kwargs)
+
+    monkeypatch.setattr(open_tsne.affinity, "joint_probabilities_nn", held)
+    w.dimensions = 3
+    assert w._points["dims"] == 2  # the 2-D layout stays while the 3-D one is computed
+    job = w.job
+    job.stop()  # as the panel's Stop: takes effect once the held step returns
+    gate.set()
+    w.wait(60)
+    assert w._progress["state"] == "stopped"
+    assert w._points["dims"] == 3 and w.dimensions == 3
+    np.testing.assert_allclose(w.coordinates[:, :2], before, atol=1e-6)
 
 
 def test_tsne_pause_resume_stop(words):

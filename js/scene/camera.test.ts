@@ -135,6 +135,33 @@ describe("3-D fit to the points", () => {
   });
 });
 
+describe("3-D fit, centred", () => {
+  it("puts the middle of what it shows at the middle of the view, however lopsided the points", () => {
+    const rand = seededRandom(5);
+    const lo = [0, 0, 0];
+    const hi = [10, 4, 6];
+    const vals: number[] = [];
+    // Most points in one corner of their box, a few spread out: the box's centre is not theirs.
+    for (let i = 0; i < 3000; i++) {
+      const far = i % 10 === 0;
+      vals.push(far ? rand() * 10 : rand() * 2, far ? rand() * 4 : rand(), far ? rand() * 6 : 5 + rand());
+    }
+    const q = quantize(vals, lo, hi, 3);
+    for (const vp of [VP, { width: 400, height: 600 }]) {
+      const cam = fitCamera(3, lo, hi, vp, undefined, q);
+      const pos = projectQuantized(q, 3, lo, hi, viewProjection(cam, vp), vp);
+      let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+      for (let i = 0; i < 3000; i++) {
+        [x0, x1] = [Math.min(x0, pos[2 * i]), Math.max(x1, pos[2 * i])];
+        [y0, y1] = [Math.min(y0, pos[2 * i + 1]), Math.max(y1, pos[2 * i + 1])];
+      }
+      expect(x0 >= 0 && x1 <= vp.width && y0 >= 0 && y1 <= vp.height).toBe(true);
+      expect(Math.abs((x0 + x1) / 2 - vp.width / 2)).toBeLessThan(0.02 * vp.width);
+      expect(Math.abs((y0 + y1) / 2 - vp.height / 2)).toBeLessThan(0.02 * vp.height);
+    }
+  });
+});
+
 describe("project / unproject", () => {
   it("round-trips in 2-D", () => {
     const cam = { kind: "2d" as const, center: [3, -2] as [number, number], scale: 37.5 };

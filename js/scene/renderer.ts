@@ -309,9 +309,11 @@ export class Renderer {
     this.invalidate();
   }
 
-  /** Width (CSS px) at the right of the canvas that fits keep clear (0 = none). */
+  /** Width (CSS px) at the right of the canvas that fits keep clear (0 = none); a fit the user has not moved is redone. */
   setFitInsetRight(px: number): void {
-    this.view.insetRight = Math.max(0, px);
+    this.view.setInsetRight(px);
+    this.fitIfNeeded();
+    this.invalidate();
   }
 
   private fitIfNeeded(): void {
@@ -332,16 +334,6 @@ export class Renderer {
   set camera(cam: Camera | null) {
     this.view.moved(cam);
     this.invalidate();
-  }
-
-  /**
-   * Pan so that row `index` is drawn left of `rightPx` CSS px at the right edge (an inspector
-   * floats there); returns whether the camera moved.
-   */
-  reveal(index: number, rightPx: number): boolean {
-    if (!this.view.revealLeftOf(this.positionsOf([index])[0], rightPx)) return false;
-    this.invalidate();
-    return true;
   }
 
   /** Apply a camera received from the model (the user's view from then on). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Points } from "../contract/wirePoints";
 import { fitPoints } from "./fit";
-import { REVEAL_MARGIN, Viewpoint } from "./viewpoint";
+import { Viewpoint } from "./viewpoint";
 
 const VP = { width: 600, height: 400 };
 
@@ -50,6 +50,25 @@ describe("framing new layouts", () => {
     expect(v.cam).toEqual(fitPoints(prev, VP, 0));
   });
 
+  it("frames the part of the canvas the inspector leaves free, centred when it is closed", () => {
+    const v = viewpoint();
+    const p = corners([0, 0], [1, 1], 1);
+    show(v, null, p);
+    expect(v.cam).toEqual(fitPoints(p, VP, 0));
+    v.setInsetRight(210);
+    v.fitIfNeeded(p, null);
+    expect(v.cam).toEqual(fitPoints(p, VP, 210));
+    v.setInsetRight(0);
+    v.fitIfNeeded(p, null);
+    expect(v.cam).toEqual(fitPoints(p, VP, 0));
+    // A view the user moved is theirs: the inspector opening over it moves nothing.
+    const mine = { kind: "2d" as const, center: [0.2, 0.3] as [number, number], scale: 900 };
+    v.moved(mine);
+    v.setInsetRight(210);
+    v.fitIfNeeded(p, null);
+    expect(v.cam).toBe(mine);
+  });
+
   it("keeps a view the user moved while the same layout moves on, and fits the next new layout", () => {
     const v = viewpoint();
     const first = corners([0, 0], [1, 1], 1);
@@ -61,18 +80,5 @@ describe("framing new layouts", () => {
     const other = corners([5, 5], [9, 7], 2);
     show(v, grown, other);
     expect(v.cam).toEqual(fitPoints(other, VP, 0));
-  });
-
-  it("pans a point out from under a strip at the right edge (the inspector), and only then", () => {
-    const v = viewpoint();
-    show(v, null, corners([0, 0], [1, 1], 1));
-    const before = v.cam;
-    expect(v.revealLeftOf(100, 210)).toBe(false);
-    expect(v.cam).toBe(before);
-    expect(v.revealLeftOf(560, 210)).toBe(true);
-    // The view moved right by as much as the point was under the strip: it is just left of it now.
-    const cam = v.cam;
-    if (cam?.kind !== "2d" || before?.kind !== "2d") throw new Error("2-D cameras expected");
-    expect((cam.center[0] - before.center[0]) * cam.scale).toBeCloseTo(560 - (VP.width - 210 - REVEAL_MARGIN), 9);
   });
 });

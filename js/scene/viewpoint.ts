@@ -7,12 +7,9 @@
  * shader places the points.
  */
 import type { Points } from "../contract/wirePoints";
-import { type Camera, pan, projectPoint, projectQuantized, rebaseCamera, type Vec3, type Viewport, viewProjection } from "./camera";
+import { type Camera, projectPoint, projectQuantized, rebaseCamera, type Vec3, type Viewport, viewProjection } from "./camera";
 import { fitDomain, fitPoints } from "./fit";
 import { mixedPosition, type Quantized } from "./transition";
-
-/** CSS px between a point panned into view and what covers the view beside it. */
-export const REVEAL_MARGIN = 24;
 
 export class Viewpoint {
   cam: Camera | null = null;
@@ -25,7 +22,7 @@ export class Viewpoint {
   /** Scale (2-D) or distance (3-D) of the last fit: the reference for sprite zoom. */
   private fitRef = 1;
   /** Width (CSS px) at the right of the canvas that fits keep clear. */
-  insetRight = 0;
+  private insetRight = 0;
   private positionsScratch: Float32Array | null = null;
 
   /**
@@ -40,6 +37,17 @@ export class Viewpoint {
     } else {
       this.needsFit = true;
     }
+  }
+
+  /**
+   * Keep `px` CSS px at the right of the canvas clear (an inspector floats there; 0: none). Like a
+   * resize, it refits a fit the user has not moved: the fit frames the part of the canvas left free.
+   */
+  setInsetRight(px: number): void {
+    const inset = Math.max(0, px);
+    if (inset === this.insetRight) return;
+    this.insetRight = inset;
+    if (this.fitted) this.needsFit = true;
   }
 
   /** The canvas is `cssWidth` x `cssHeight` CSS px at device pixel ratio `dpr`. */
@@ -65,18 +73,6 @@ export class Viewpoint {
     this.fitRef = cam.kind === "2d" ? cam.scale : cam.distance;
     this.needsFit = false;
     this.fitted = true;
-    return true;
-  }
-
-  /**
-   * Pan so that a point drawn at `x` (CSS px) is left of `rightPx` CSS px at the right edge (an
-   * inspector over it), with a margin; returns whether the camera moved (not when the point is
-   * already there, or the strip left of it is too narrow to hold it).
-   */
-  revealLeftOf(x: number, rightPx: number): boolean {
-    const limit = this.viewport.width - rightPx - REVEAL_MARGIN;
-    if (!this.cam || !Number.isFinite(x) || x <= limit || limit < REVEAL_MARGIN) return false;
-    this.moved(pan(this.cam, this.viewport, limit - x, 0));
     return true;
   }
 

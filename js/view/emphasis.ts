@@ -32,7 +32,7 @@ export interface EmphasisParts {
   drawing: DrawnPoints;
   /** The density overview (view/overview.ts): its rows (0: off; no point is drawn, the status counts its rows), and when it changes. */
   overview: { readonly rows: number; readonly changed: Signal };
-  stage: { readonly renderer: Renderer | null; inspect(shown: boolean, width: number, focus: number): void };
+  stage: { readonly renderer: Renderer | null; inspect(width: number): void };
   status: StatusLine;
   panel: Panel;
   inspector: Inspector;
@@ -49,8 +49,8 @@ export class Emphasis {
   private lastSentSelection: unknown = null;
   private readonly schedule = new FlagsSchedule(() => this.updateFlags());
   private readonly offs: (() => void)[];
-  /** The inspector as the stage was last told of it. */
-  private inspected = { shown: false, focus: -1 };
+  /** Whether the stage was last told that the inspector is open. */
+  private inspecting = false;
 
   constructor(
     private readonly model: WidgetModel,
@@ -89,9 +89,9 @@ export class Emphasis {
     out.inspector.show(state.focus, label, state.queryActive() && state.neighbors ? state.neighbors.query : null, state.neighbors, color);
     const shown = !out.inspector.el.hidden;
     out.root.classList.toggle("pw-inspecting", shown);
-    if (shown !== this.inspected.shown || state.focus !== this.inspected.focus) {
-      this.inspected = { shown, focus: state.focus };
-      out.stage.inspect(shown, shown ? out.inspector.el.offsetWidth : 0, state.focus);
+    if (shown !== this.inspecting) {
+      this.inspecting = shown;
+      out.stage.inspect(shown ? out.inspector.el.offsetWidth : 0);
     }
   }
 

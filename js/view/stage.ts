@@ -16,8 +16,7 @@ import { Tooltip } from "../ui/tooltip";
 import type { Shell } from "./shell";
 import { Signal } from "./signal";
 
-/** The inspector's width (style/panel.css) and the stage width from which fits keep clear of it. */
-const INSPECTOR_WIDTH = 210;
+/** The stage width from which fits keep clear of the inspector while it is open. */
 const INSPECTOR_FIT_MIN_WIDTH = 480;
 const DEFAULT_ACCENT: [number, number, number] = [25, 118, 210];
 
@@ -43,7 +42,7 @@ export class Stage {
   readonly tooltip = new Tooltip();
   /** Points in the first draw call that drew any (the first part, when sent in parts). */
   firstDrawCount = 0;
-  /** The view moved its camera itself: it fitted the data, or panned a focused row into view. */
+  /** The renderer fitted the view to the data. */
   readonly fitted = new Signal();
   /** The inspector's width over the stage's right edge (0: closed). */
   private inspectorWidth = 0;
@@ -150,21 +149,13 @@ export class Stage {
   }
 
   /**
-   * The inspector opened (`shown`, `width` CSS px over the right edge, for row `focus` or -1) or
-   * closed. Fits are centred in the stage, and keep clear of the inspector only while it is open;
-   * opening it moves no point, except that the focused row is panned out from under it.
+   * The inspector opened (`width` CSS px over the right edge) or closed (0). The fit frames what
+   * it leaves free: the whole stage, centred, while it is closed; the part left of it while it is
+   * open. A view the user moved stays as it is (the inspector may cover part of it).
    */
-  inspect(shown: boolean, width: number, focus: number): void {
-    this.inspectorWidth = shown ? width || INSPECTOR_WIDTH : 0;
+  inspect(width: number): void {
+    this.inspectorWidth = width > 0 ? width : 0;
     this.resize();
-    if (
-      shown &&
-      focus >= 0 &&
-      this.shell.stage.clientWidth >= INSPECTOR_FIT_MIN_WIDTH &&
-      this.renderer?.reveal(focus, this.inspectorWidth)
-    ) {
-      this.fitted.emit();
-    }
   }
 
   /** Render a frame and return it (with labels) as a PNG data URL. */

@@ -102,8 +102,8 @@ class ProjectionPart:
         host, session = self._host, self._session
         name = method or host.projection
         if projections.get(name).iterative:
-            params = {k: v for k, v in params.items() if not (k == "dims" and v is None)}
-            if "dims" not in projections.get(name).canonical(params):
+            params = projections.get(name).canonical(params)
+            if params.get("dims") is None:
                 params["dims"] = host.dimensions
         plan = session.prepare(name, params)
         if plan.method.iterative:

@@ -410,10 +410,14 @@ class ProjectionSession:
 
         def done(job: Job) -> None:
             bars.close()
-            if job.result is not None:
+            if job.result is not None and (stream or not job.stopped):
                 # A method that streamed its frames up to this one jumps; others animate.
                 transition = 0 if stream and method.streams_frames else TRANSITION_MS
                 self._show_job_layout(job, job.result, transition)
+            elif not stream:  # stopped or failed: the layout on screen stays (not the start of
+                with self.lock:  # one stopped half-way), shown in the dimensions asked for
+                    if job is self.job and not self.closed.is_set():
+                        self.set_coords(self.coords, 0)
 
         def report(job: Job, state: dict[str, Any]) -> None:
             if job is self.job:

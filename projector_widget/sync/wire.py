@@ -255,6 +255,7 @@ def encode_neighbors(
     indices: npt.NDArray[np.integer],
     distances: npt.NDArray[np.floating],
     labels: list[str],
+    *,
     query: str | None = None,
     column: str = "",
 ) -> dict[str, Any]:
