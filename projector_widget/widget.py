@@ -56,7 +56,7 @@ class Projector(PageState):
     label_by:
         Column whose values label points in the plot ('' for none).
     dimensions:
-        2 or 3, the first view's (the UI switches); 3 by default, 2 (only) in overview mode.
+        2 (default) or 3: the view's, which t-SNE and UMAP follow (the 2D/3D buttons switch).
     height:
         Height of the widget in pixels; the width fills the cell.
     point_size:
@@ -118,7 +118,7 @@ class Projector(PageState):
     #: Numeric column the point sizes follow ('' for one size).
     size_by = tr.ColumnChoice(cols.check_size_by)
     selected = tr.selection()
-    dimensions = tr.PartChecked(3, "projection", "check_dims")
+    dimensions = tr.PartChecked(2, "projection", "check_dims")
     height = tr.Checked(560, tr.bounded("height (pixels)", low=120, high=10_000, integer=True))
     point_size = tr.Checked(
         0.0,
@@ -181,7 +181,7 @@ class Projector(PageState):
             self, backend, columns, overview=active, steps=_sequence, encoder=encoder
         )
         parts.images = pictures
-        dims = parts.overview.check_dims((2 if active else 3) if dimensions is None else dimensions)
+        dims = parts.overview.check_dims(2 if dimensions is None else dimensions)
         color_by = cols.default_color_column(columns) if color_by is None else color_by
         tr.check_first_values(self, {"color_by": color_by, "label_by": label_by, **traits})
         first = parts.session.start(None if _sequence is None else _sequence.pcas[0])
@@ -268,7 +268,7 @@ class Projector(PageState):
         learning_rate: float | str = "auto",
         n_iter: int = 500,
         seed: int = 0,
-        dims: int = 2,
+        dims: int | None = None,
         n_jobs: int = -1,
         wait: bool = False,
         **aliases: Any,
@@ -276,13 +276,12 @@ class Projector(PageState):
         """Run t-SNE (openTSNE) in the background, streaming its layout; returns the job.
 
         ``perplexity`` from 1, ``learning_rate`` positive or 'auto', ``n_iter`` steps after
-        the early exaggeration, ``dims`` 2 or 3, ``n_jobs`` threads (-1: every core; a seed's
-        layout does not depend on it). Its phases (affinities, then the optimisation) show in
-        the widget's status. scikit-learn's ``random_state``, ``n_components`` and
-        ``max_iter`` work too.
+        the early exaggeration, ``dims`` 2 or 3 (None: the view's), ``n_jobs`` threads (-1:
+        every core; a seed's layout does not depend on it). Its phases show in the widget's
+        status. scikit-learn's ``random_state``, ``n_components`` and ``max_iter`` work too.
         """
-        params = {"perplexity": perplexity, "learning_rate": learning_rate, "n_iter": n_iter}
-        params.update(seed=seed, dims=dims, n_jobs=n_jobs)
+        params: dict[str, Any] = {"perplexity": perplexity, "learning_rate": learning_rate}
+        params.update(n_iter=n_iter, seed=seed, dims=dims, n_jobs=n_jobs)
         return self.project("tsne", wait=wait, **projections.with_aliases("tsne", params, aliases))
 
     def umap(
@@ -292,7 +291,7 @@ class Projector(PageState):
         min_dist: float = 0.1,
         metric: str = "euclidean",
         seed: int | None = 0,
-        dims: int = 2,
+        dims: int | None = None,
         wait: bool = False,
         **aliases: Any,
     ) -> Job | None:
@@ -300,8 +299,9 @@ class Projector(PageState):
 
         ``metric`` is 'euclidean', 'cosine', 'manhattan' or 'correlation'. A seed (0 by
         default) makes the layout reproducible but runs on **one core** (umap-learn's rule);
-        ``seed=None`` runs on every core, a layout that differs from run to run. Its phases
-        show in the widget's status; ``random_state`` and ``n_components`` work too.
+        ``seed=None`` runs on every core, a layout that differs from run to run. ``dims``: 2,
+        3 or None (the view's). Its phases show in the widget's status; ``random_state`` and
+        ``n_components`` work too.
         """
         params = {"n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric}
         params.update(seed=seed, dims=dims)

@@ -244,7 +244,7 @@ def test_without_a_client_a_local_cluster_starts_once(
         assert dask_cluster.client() is first
         assert len(started) == 1 and started[0]["processes"] is True
         w = Projector(da.from_array(data[0][:3000], chunks=1000))
-        assert w.coordinates.shape == (3000, 3)
+        assert w.coordinates.shape == (3000, 2)
         assert first.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.task_prefixes))
     finally:
         distributed.client._current_client.reset(current)

@@ -181,6 +181,16 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     )
     note = page.text_content(f"{W} .pw-explain-note") or ""
     assert "2-D" in note and "earlier layout" in note, note
+    assert_density_says_2d_only(page)
+
+
+def assert_density_says_2d_only(page) -> None:
+    """Density asked for in a 3-D view is not silently off: the status line says so (it shows
+    with the panel closed), and so does the checkbox's title."""
+    status = page.text_content(f"{W} .pw-status") or ""
+    assert status.endswith("· density contours: 2-D views only"), status
+    title = page.eval_on_selector(f"{W} .pw-show-density", "el => el.closest('label').title")
+    assert "2-D views only" in title, title
 
 
 INK_JS = """([x, y, w, h]) => {
