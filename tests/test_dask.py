@@ -312,7 +312,7 @@ def test_npy_shards_are_read_where_their_chunks_are_computed(
     assert len(graph) < x.nbytes // 50, len(graph)
     np.testing.assert_array_equal(arr.compute(), x)
     w = Projector(arr)
-    assert w.coordinates.shape == (N, 3) and np.isfinite(w.coordinates).all()
+    assert w.coordinates.shape == (N, 2) and np.isfinite(w.coordinates).all()
     np.save(tmp_path / "wide.npy", np.zeros((10, D + 1), np.float32))
     with pytest.raises(ValueError, match="wide.npy has 17 columns of float32, but .*shard0.npy"):
         from_npy([paths[0], tmp_path / "wide.npy"])
