@@ -1,16 +1,23 @@
 # Two commands for a fresh machine (see README):
-#   make lab    install everything, then start JupyterLab on notebooks/quickstart.ipynb
-#   make test   install everything, then run every test (TypeScript, Python, real browser)
-# Everything installs into .venv and node_modules; Debian's chromium is installed with apt-get.
+#   make lab    install JupyterLab and what the notebooks use, then start it on notebooks/quickstart.ipynb
+#   make test   install the whole development environment, then run every test (TypeScript, Python,
+#               real browser)
+# Both install into .venv and node_modules, in either order: the test environment holds everything
+# `make lab` installs, so `make lab` after `make test` installs nothing. Only `make test` installs
+# Debian's chromium (with apt-get).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# What is installed: the lab's packages (the `lab` extra) and the development environment (`dev`,
+# which holds `lab`), each redone when pyproject.toml or the npm lock changes.
+LAB    := $(VENV)/.installed-lab
+DEV    := $(VENV)/.installed-dev
+NODE   := node_modules/.installed
 
-.PHONY: lab test setup system bench screenshot contract clean
+.PHONY: lab test lab-setup setup system system-lab bench screenshot contract clean
 
-lab: setup
+lab: lab-setup
 # notebook_shim (pulled in by Notebook 7, which Lab does not need) reads every ServerApp trait when it
 # links, which prints a DeprecationWarning about ServerApp.token once voila has switched such warnings
 # on; a newcomer reads it as a fault. tests/test_startup.py runs this very line.
@@ -21,30 +28,46 @@ test: setup
 	npm run typecheck
 	npm test
 	npm run lint
-	$(BIN)/ruff check projector_widget tests benchmarks scripts
-	$(BIN)/ruff format --check projector_widget tests benchmarks scripts
+	$(BIN)/ruff check projector_widget tests benchmarks scripts conftest.py
+	$(BIN)/ruff format --check projector_widget tests benchmarks scripts conftest.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_shape.py
 	$(BIN)/python -m pytest -ra -n 2 --dist loadgroup
 
-setup: system $(STAMP) $(VENV)/package.json
+lab-setup: system-lab $(LAB) $(VENV)/package.json
+
+setup: system $(DEV) $(VENV)/package.json
 
 system:
 	@bash scripts/install-system.sh
 
-$(STAMP): pyproject.toml package.json package-lock.json
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+system-lab:
+	@bash scripts/install-system.sh lab
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	touch $@
+
+# The editable install builds the frontend bundle with npm, hence node_modules first.
+$(LAB): pyproject.toml $(NODE) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	touch $@
+
+# `dev` holds `lab`: once it is installed, `make lab` has nothing to add.
+$(DEV): pyproject.toml $(NODE) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $@ $(LAB)
 
 # Node applies the nearest package.json to every .js file below it, and ours says "type": "module".
 # With .venv inside the repository, the CommonJS scripts that Python packages ship (JupyterLab runs
 # jupyter_builder/yarn.js at server start) would load as ES modules and fail ('Dynamic require of
 # "util" is not supported'). This file gives everything under .venv Node's default, CommonJS.
-$(VENV)/package.json: | $(STAMP)
+$(VENV)/package.json: | $(BIN)/python
 	@echo '{"type": "commonjs"}' > $@
 
 bench: setup

@@ -3,7 +3,8 @@
     python notebooks/serve_projector.py projector.html --port 8050
 
 Any static web server works as well (the page is one self-contained file); Flask is shown
-because it is what many teams already run next to their models.
+because it is what many teams already run next to their models. Flask comes with the `serve`
+extra (``pip install "projector-widget[serve]"``; ``make lab`` installs it).
 """
 
 from __future__ import annotations

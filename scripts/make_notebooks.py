@@ -146,8 +146,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import load_digits
 
-from projector_widget import Projector
-from projector_widget import diagnose
+from projector_widget import Projector, diagnose
 
 digits = load_digits()
 w = Projector(digits.data, {"digit": digits.target}, images=digits.images)
@@ -173,7 +172,8 @@ print(diagnose(logdir))""",
         """## Host it
 
 `save_html` writes one self-contained page (data embedded as base64, labels escaped). Serve it
-with any static server, or with Flask: `python serve_projector.py projector.html --port 8050`.""",
+with any static server, or with Flask (the `serve` extra: `pip install "projector-widget[serve]"`,
+which `make lab` installs): `python serve_projector.py projector.html --port 8050`.""",
     ),
     (
         "code",

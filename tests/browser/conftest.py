@@ -35,6 +35,9 @@ from harness import (  # noqa: E402
 _BROWSER: list[object] = []
 
 
+# tryfirst: pytest-xdist reads the xdist_group marks in its own pytest_collection_modifyitems (it
+# appends "@browser" to the test ids it schedules by); the marks must be there before it runs.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test in this folder as a browser test."""
     for item in items:
