@@ -100,7 +100,7 @@ _input_mb = x.nbytes / 2**20
 CELL = """
 _rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 _t = time.perf_counter()
-w = Projector(x, meta)
+w = Projector(x, meta, dimensions=3)  # 3-D first: the orbit is measured before the pan
 _build_s = time.perf_counter() - _t
 _rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 w

@@ -54,7 +54,7 @@ function render({ model, el }: RenderProps): () => void {
   const chart = new ChartBinder(model, { stage: shell.stage, toolbar, drawing, emphasis });
   const hover = new HoverBinder({ stage, el: shell.stage, rows: shared.rows, drawing });
   const camera = new CameraBinder(model, { stage, drawing, overview });
-  const explain = new Explain(model, { stage, root, panel: panel.el, drawing, kernel, showError });
+  const explain = new Explain(model, { stage, root, panel: panel.el, drawing, kernel, showError, status });
   const timeline = new TimelineBinder(model, shared, root, status.el, emphasis);
   stage.showLabels(labelContent({ emphasis, hover, drawing, explain }));
   controls.connect(viewActions({ model, showError, stage, drawing, emphasis }));
@@ -89,7 +89,7 @@ function render({ model, el }: RenderProps): () => void {
       motion: (phase) => overview.motion(phase),
     }),
     watchSize(shell.stage, () => {
-      stage.resize(inspector.el.offsetWidth);
+      stage.resize();
       overview.moved();
     }),
     watchTheme(root, () => stage.applyTheme()),

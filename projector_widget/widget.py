@@ -56,7 +56,7 @@ class Projector(PageState):
     label_by:
         Column whose values label points in the plot ('' for none).
     dimensions:
-        2 or 3, the first view's (the UI switches); 3 by default, 2 (only) in overview mode.
+        2 (default) or 3: the view's, which t-SNE and UMAP follow (the 2D/3D buttons switch).
     height:
         Height of the widget in pixels; the width fills the cell.
     point_size:
@@ -81,7 +81,7 @@ class Projector(PageState):
         Optional (N, H, W) or (N, H, W, C) thumbnails, uint8 or float, drawn as sprites.
     encoder:
         Optional ``fn(list[str]) -> array`` embedding text queries in the same space (search
-        by meaning: the UI or :meth:`query`).
+        by meaning: the UI or :meth:`query`; the terms that name clusters, :meth:`cluster`).
     layout_sample:
         For embeddings that stay on a cluster (a Dask or Zarr array): the rows t-SNE and UMAP
         are fitted on; the model places the others, chunk by chunk on the workers.
@@ -118,7 +118,7 @@ class Projector(PageState):
     #: Numeric column the point sizes follow ('' for one size).
     size_by = tr.ColumnChoice(cols.check_size_by)
     selected = tr.selection()
-    dimensions = tr.PartChecked(3, "projection", "check_dims")
+    dimensions = tr.PartChecked(2, "projection", "check_dims")
     height = tr.Checked(560, tr.bounded("height (pixels)", low=120, high=10_000, integer=True))
     point_size = tr.Checked(
         0.0,
@@ -181,7 +181,7 @@ class Projector(PageState):
             self, backend, columns, overview=active, steps=_sequence, encoder=encoder
         )
         parts.images = pictures
-        dims = parts.overview.check_dims((2 if active else 3) if dimensions is None else dimensions)
+        dims = parts.overview.check_dims(2 if dimensions is None else dimensions)
         color_by = cols.default_color_column(columns) if color_by is None else color_by
         tr.check_first_values(self, {"color_by": color_by, "label_by": label_by, **traits})
         first = parts.session.start(None if _sequence is None else _sequence.pcas[0])
@@ -223,10 +223,8 @@ class Projector(PageState):
 
     @property
     def coordinates(self) -> npt.NDArray[np.float32]:
-        """The current projection's (N, dimensions) float32 coordinates (before quantisation).
-
-        While a selection is isolated, rows outside it hold placeholder values.
-        """
+        """The current projection's (N, dimensions) float32 coordinates (before quantisation);
+        while a selection is isolated, rows outside it hold placeholder values."""
         return self._parts.timeline.coordinates()
 
     @property
@@ -270,7 +268,7 @@ class Projector(PageState):
         learning_rate: float | str = "auto",
         n_iter: int = 500,
         seed: int = 0,
-        dims: int = 2,
+        dims: int | None = None,
         n_jobs: int = -1,
         wait: bool = False,
         **aliases: Any,
@@ -278,13 +276,12 @@ class Projector(PageState):
         """Run t-SNE (openTSNE) in the background, streaming its layout; returns the job.
 
         ``perplexity`` from 1, ``learning_rate`` positive or 'auto', ``n_iter`` steps after
-        the early exaggeration, ``dims`` 2 or 3, ``n_jobs`` threads (-1: every core; a seed's
-        layout does not depend on it). Its phases (affinities, then the optimisation) show in
-        the widget's status. scikit-learn's ``random_state``, ``n_components`` and
-        ``max_iter`` work too.
+        the early exaggeration, ``dims`` 2 or 3 (None: the view's), ``n_jobs`` threads (-1:
+        every core; a seed's layout does not depend on it). Its phases show in the widget's
+        status. scikit-learn's ``random_state``, ``n_components`` and ``max_iter`` work too.
         """
-        params = {"perplexity": perplexity, "learning_rate": learning_rate, "n_iter": n_iter}
-        params.update(seed=seed, dims=dims, n_jobs=n_jobs)
+        params: dict[str, Any] = {"perplexity": perplexity, "learning_rate": learning_rate}
+        params.update(n_iter=n_iter, seed=seed, dims=dims, n_jobs=n_jobs)
         return self.project("tsne", wait=wait, **projections.with_aliases("tsne", params, aliases))
 
     def umap(
@@ -294,7 +291,7 @@ class Projector(PageState):
         min_dist: float = 0.1,
         metric: str = "euclidean",
         seed: int | None = 0,
-        dims: int = 2,
+        dims: int | None = None,
         wait: bool = False,
         **aliases: Any,
     ) -> Job | None:
@@ -302,8 +299,9 @@ class Projector(PageState):
 
         ``metric`` is 'euclidean', 'cosine', 'manhattan' or 'correlation'. A seed (0 by
         default) makes the layout reproducible but runs on **one core** (umap-learn's rule);
-        ``seed=None`` runs on every core, a layout that differs from run to run. Its phases
-        show in the widget's status; ``random_state`` and ``n_components`` work too.
+        ``seed=None`` runs on every core, a layout that differs from run to run. ``dims``: 2,
+        3 or None (the view's). Its phases show in the widget's status; ``random_state`` and
+        ``n_components`` work too.
         """
         params = {"n_neighbors": n_neighbors, "min_dist": min_dist, "metric": metric}
         params.update(seed=seed, dims=dims)
@@ -333,23 +331,28 @@ class Projector(PageState):
         self._parts.session.wait(timeout)
 
     def cluster(
-        self, column: str | None = None, min_size: int | None = None, *, into: str = "cluster"
+        self,
+        column: str | None = None,
+        min_size: int | None = None,
+        *,
+        into: str = "cluster",
+        namer: Callable[[list[str], list[str]], str] | None = None,
     ) -> Any:
         """Find clusters in the current layout and name them; returns a pandas DataFrame.
 
         HDBSCAN (scikit-learn) on :attr:`coordinates` (the isolated rows only while a selection
         is isolated) at three nested levels for the labels ``show_clusters`` draws; the table
         and the metadata column ``into`` (noise missing) are the finest level, clusters of at
-        least ``min_size`` points (default about sqrt(N) / 2). Names come from ``column``: a
-        text column's class-based TF-IDF keywords or a category's most common value; by default
-        ``label_by``, else the first text, else the first categorical column, else "cluster k".
+        least ``min_size`` points (default about sqrt(N) / 2). Names come from ``column``
+        (default ``label_by``, else the first text or categorical column): the terms that stand
+        for each cluster (:mod:`~projector_widget.compute.explain.naming`), a category's most
+        common value, or ``namer(terms, texts)``'s name from the top terms and central texts.
         Columns: ``cluster``, ``label``, ``size``, ``terms``, ``weights``, ``position`` and
         ``row`` (the medoid's). A later layout marks the labels stale: call this again. A
-        column ``into`` of yours is never replaced (ValueError: pass another ``into``). Runs in
-        the calling thread, after the panel's Find clusters or Check layout if one is running.
-        Needs ``pip install "projector-widget[explain]"``.
+        column ``into`` of yours is never replaced (ValueError). Runs in the calling thread,
+        after the panel's work if any. Needs ``pip install "projector-widget[explain]"``.
         """
-        return self._parts.explain.cluster(column, min_size, into)
+        return self._parts.explain.cluster(column, min_size, into, namer)
 
     def layout_quality(
         self, k: int = 10, metric: str = "euclidean", *, into: str = "neighbours kept"
@@ -422,10 +425,8 @@ class Projector(PageState):
         return self._parts.neighbours.query(text, k)
 
     def label_selection(self, column: str, value: Any, rows: Any = None) -> int:
-        """Set ``column`` to ``value`` for the selected rows (or ``rows``); returns the count.
-
-        A new column name creates a column (empty elsewhere). ``w.metadata`` reflects the edit.
-        """
+        """Set ``column`` to ``value`` for the selected rows (or ``rows``); returns the count; a
+        new column name creates a column (empty elsewhere). ``w.metadata`` reflects the edit."""
         return self._parts.metadata.label(column, value, rows, self._parts.selection)
 
     def set_column(self, name: str, values: Any) -> None:
@@ -496,8 +497,7 @@ class Projector(PageState):
         you made is never overwritten: drift raises instead). Select the rows that moved most
         with :meth:`select_drifted` or ``w.selected = df.nlargest(20, "displacement").index``.
         """
-        parts = self._parts
-        return parts.timeline.drift(parts.metadata, k, metric or self.metric)
+        return self._parts.timeline.drift(self._parts.metadata, k, metric or self.metric)
 
     def select_drifted(self, top: int = 20) -> Rows:
         """Select the ``top`` rows that moved most since the first step (the ``displacement``

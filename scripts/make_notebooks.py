@@ -17,7 +17,7 @@ QUICKSTART = [
         """# projector-widget quickstart
 
 The 1,797 handwritten digits that ship with scikit-learn, as 64-dimensional vectors (8×8 pixels),
-projected with PCA computed in this kernel. Drag to rotate, scroll to zoom, **Shift+drag** to lasso
+projected with PCA computed in this kernel. Drag to pan, scroll to zoom, **Shift+drag** to lasso
 points, click a point to select it, **Shift+click** to add or remove one, **Esc** to clear.""",
     ),
     (
@@ -63,11 +63,14 @@ summary""",
         """w.selected = np.flatnonzero(digits.target == 0)
 len(w.selected)""",
     ),
-    ("md", "Colour by another column, or switch to a 2-D view, from Python or from the toolbar."),
+    (
+        "md",
+        "Colour by another column, or switch to the 3-D view (drag to rotate), from Python or from the toolbar.",
+    ),
     (
         "code",
         """w.color_by = "ink"
-w.dimensions = 2
+w.dimensions = 3
 w.explained_variance_ratio[:3].round(3)""",
     ),
 ]

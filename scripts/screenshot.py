@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from projector_widget import Projector
 digits = load_digits()
-w = Projector(digits.data, {"digit": digits.target, "ink": digits.data.sum(axis=1)}, height=480)
+w = Projector(digits.data, {"digit": digits.target, "ink": digits.data.sum(axis=1)}, height=480, dimensions=3)
 w.selected = np.flatnonzero(digits.target == 4)
 w
 """

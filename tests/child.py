@@ -19,9 +19,6 @@ import pytest
 PRELUDE = textwrap.dedent(
     """
     import faulthandler, json, sys
-    # umap-learn imports TensorFlow when it can (for ParametricUMAP, which no test uses): 10+ s
-    # of start-up for the child, so it finds none.
-    sys.modules["tensorflow"] = None
 
     def step(name, limit_s):
         faulthandler.dump_traceback_later(limit_s, exit=True)

@@ -244,7 +244,7 @@ def test_without_a_client_a_local_cluster_starts_once(
         assert dask_cluster.client() is first
         assert len(started) == 1 and started[0]["processes"] is True
         w = Projector(da.from_array(data[0][:3000], chunks=1000))
-        assert w.coordinates.shape == (3000, 3)
+        assert w.coordinates.shape == (3000, 2)
         assert first.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.task_prefixes))
     finally:
         distributed.client._current_client.reset(current)
@@ -273,6 +273,51 @@ def test_features_that_need_every_row_say_so(widget: Projector, data: Any, tmp_p
     assert widget.projection == "pca" and widget.isolated is None
 
 
+def test_clusters_are_named_where_the_rows_stay_on_the_cluster(
+    cluster: Any, store: Any, data: Any, gathered: list[int]
+) -> None:
+    # Names weigh their terms' centrality in the layout (the embeddings stay on the cluster).
+    texts = [f"g{g} row{i}" for i, g in enumerate(data[1])]
+    w = Projector(store, {"text": texts}, layout_sample=SAMPLE, dimensions=2)
+    table = w.cluster(column="text", min_size=500)
+    assert max(gathered, default=0) < N * 3 * 4  # coordinates and statistics, never the rows
+    majority = {
+        c: np.bincount(data[1][np.asarray(w.metadata["cluster"] == c)], minlength=GROUPS).argmax()
+        for c in table["cluster"]
+    }
+    assert [row["terms"][0] for _, row in table.iterrows()] == [
+        f"g{majority[c]}" for c in table["cluster"]
+    ]
+    w.close()
+
+
+def test_npy_shards_are_read_where_their_chunks_are_computed(
+    cluster: Any, data: Any, tmp_path: Any
+) -> None:
+    # da.from_array(np.load(p, mmap_mode="r")) puts every row into the task graph ("Sending
+    # large graph of size 14.65 MiB"); from_npy's graph holds paths and row ranges.
+    import pickle
+
+    from projector_widget.dask import from_npy
+
+    x = data[0]
+    paths = []
+    for i, part in enumerate(np.array_split(x, 3)):
+        paths.append(tmp_path / f"shard{i}.npy")
+        np.save(paths[-1], part)
+    arr = from_npy(paths, chunk_rows=1500)
+    assert arr.shape == x.shape and arr.dtype == np.float32
+    assert arr.chunks[0] == (1500, 1500, 1000) * 3
+    graph = pickle.dumps(dict(arr.__dask_graph__()))
+    assert len(graph) < x.nbytes // 50, len(graph)
+    np.testing.assert_array_equal(arr.compute(), x)
+    w = Projector(arr)
+    assert w.coordinates.shape == (N, 2) and np.isfinite(w.coordinates).all()
+    np.save(tmp_path / "wide.npy", np.zeros((10, D + 1), np.float32))
+    with pytest.raises(ValueError, match="wide.npy has 17 columns of float32, but .*shard0.npy"):
+        from_npy([paths[0], tmp_path / "wide.npy"])
+
+
 def test_the_fitted_tsne_survives_the_trip_to_a_worker_process(data: Any) -> None:
     # In-process workers share objects; worker processes get a pickle. An openTSNE embedding
     # pickles as a bare array (its affinities dropped), so the model travels as its parts.
@@ -287,7 +332,7 @@ def test_the_fitted_tsne_survives_the_trip_to_a_worker_process(data: Any) -> Non
         reduction(x[:400]), check_params({"n_iter": 50}), Reporter()
     )
     travelled = pickle.loads(pickle.dumps(model))
-    placed = place(x[400:], reduction, travelled)
+    placed = place(reduction(x[400:]), travelled)
     assert placed.shape == (200, 2) and np.isfinite(placed).all()
     layout = np.vstack([travelled.layout, placed])
     assert _separated(layout, groups) > 0.9
@@ -305,6 +350,43 @@ def test_dask_is_imported_only_when_needed_and_missing_it_names_the_extra(
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r'pip install "projector-widget\[dask\]"'):
         dask_cluster.client()
+
+
+#: A script on the widget's own LocalCluster whose worker processes take 5 s to shut down (as
+#: once umap-learn, numba or faiss are loaded there: an interpreter's shutdown takes seconds).
+SLOW_EXIT_CHILD = """
+import numpy as np
+import dask.array as da
+from projector_widget import Projector
+from projector_widget.dask import cluster as dask_cluster
+
+def slow_exit():
+    import atexit, time
+    atexit.register(time.sleep, 5)
+
+if __name__ == "__main__":
+    x = np.random.default_rng(0).standard_normal((400, 4)).astype(np.float32)
+    w = Projector(da.from_array(x, chunks=200))
+    dask_cluster.client().run(slow_exit)
+    print("built", w.coordinates.shape, flush=True)
+"""
+
+
+def test_the_widgets_own_cluster_lets_its_workers_end_at_exit() -> None:
+    # distributed gives a closing worker 4 s, then kills it and logs "Worker process still
+    # alive after 4.0 seconds, killing": every script that ran UMAP on the cluster ended so.
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", SLOW_EXIT_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert proc.returncode == 0 and "built (400, 3)" in proc.stdout, proc.stderr[-3000:]
+    assert "still alive" not in proc.stderr and "killing" not in proc.stderr, proc.stderr[-3000:]
 
 
 #: Runs in a child (a crash in native code there fails the test instead of killing pytest): for

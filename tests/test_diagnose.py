@@ -92,6 +92,25 @@ def test_several_columns_without_header(tmp_path):
     report = diagnose(build(tmp_path / "log", metadata=rows))
     assert report.codes() == ["metadata-rows"]
     assert "19 data rows" in str(report) and "add a header line" in str(report)
+    assert "'w0\\t0', looks like data" in str(report)
+
+
+def test_several_columns_with_header_and_a_row_missing(tmp_path):
+    # The header is there: the hint must not ask for one, but say a row is missing.
+    rows = "word\tlabel\n" + "".join(f"w{i}\t{i % 2}\n" for i in range(19))
+    report = diagnose(build(tmp_path / "log", metadata=rows))
+    assert report.codes() == ["metadata-rows"]
+    text = str(report)
+    assert "19 data rows" in text and "add a header line" not in text
+    assert "'word\\tlabel', is a header, so one data row is missing" in text
+
+
+def test_several_text_columns_a_row_short_name_both_causes(tmp_path):
+    # Text columns whose first line could be a header or a row: both causes are named.
+    rows = "".join(f"w{i}\tk{i}\n" for i in range(20))
+    report = diagnose(build(tmp_path / "log", metadata=rows))
+    text = str(report)
+    assert "either a data row is missing" in text and "add a header line" in text
 
 
 def test_metadata_that_is_not_text(tmp_path):

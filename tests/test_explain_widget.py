@@ -100,6 +100,12 @@ def test_clusters_payload_anchors_are_rows_of_their_cluster(groups):
         assert column[c["row"]] == c["cluster"]
     sizes = [c["size"] for c in levels[-1]["clusters"]]
     assert sizes == sorted(sizes, reverse=True)
+    # Each cluster names the cluster of the level above that holds it (-1: none).
+    assert {c["parent"] for c in levels[0]["clusters"]} == {-1}
+    for above, level in zip(levels, levels[1:], strict=False):
+        ids = {c["cluster"] for c in above["clusters"]}
+        assert all(c["parent"] in ids | {-1} for c in level["clusters"])
+        assert any(c["parent"] in ids for c in level["clusters"])
 
 
 def test_a_new_layout_marks_the_clusters_stale(groups):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
+import threading
 
 import decoders
 import numpy as np
@@ -11,6 +14,7 @@ from frontend import send_from_browser
 
 from projector_widget import Projector, link_selection
 from projector_widget.compute.neighbours import nearest
+from projector_widget.util.extras import MissingExtra
 
 
 @pytest.fixture
@@ -68,6 +72,7 @@ def test_focus_sends_neighbours_with_labels(words):
     w.focus = 1
     nb = w._neighbors
     assert nb["index"] == 1 and len(nb["labels"]) == 10
+    assert nb["column"] == "word"  # which column the labels are of (the inspector says)
     assert np.frombuffer(nb["indices"], "<u4").tolist() == w.nearest(1)[0].tolist()
     w.k_neighbors = 3
     assert len(w._neighbors["labels"]) == 3
@@ -105,7 +110,7 @@ def test_custom_projection_axis_points_from_left_to_right(words):
 
 def test_pca_components_choice_and_transition(words):
     emb, meta = words
-    w = Projector(emb, meta)
+    w = Projector(emb, meta, dimensions=3)
     full = w.coordinates.copy()  # PCA components 0, 1, 2
     w.project("pca", components=[2, 0, 1])
     np.testing.assert_allclose(w.coordinates[:, 0], full[:, 2], rtol=1e-5, atol=1e-5)
@@ -130,15 +135,79 @@ def test_tsne_streams_frames_and_finishes(words):
     pytest.importorskip("openTSNE")
     emb, meta = words
     w = Projector(emb, meta)
+    pca_layout = w._points["layout"]
     frames = []
-    w.observe(lambda c: frames.append(c["new"]["n"]), "_points")
+    w.observe(lambda c: frames.append(c["new"]["layout"]), "_points")
     job = w.project("tsne", perplexity=10, n_iter=120, seed=3)
     assert job is not None
     w.wait(120)
     assert w.projection == "tsne" and w.dimensions == 2
     assert len(frames) >= 3
+    # Every frame is of one new layout: the page frames it once, then follows it as it grows.
+    assert len(set(frames)) == 1 and frames[0] != pca_layout
     assert w._progress["state"] == "done"
     assert w.coordinates.shape == (300, 2) and np.isfinite(w.coordinates).all()
+
+
+def test_layouts_follow_the_view_dimensions(words):
+    """One default for Python and the panel: a layout has the view's dimensions (2 at first)."""
+    pytest.importorskip("openTSNE")
+    emb, meta = words
+    w = Projector(emb, meta)
+    assert w.dimensions == 2
+    w.dimensions = 3
+    w.tsne(perplexity=5, n_iter=20, wait=True)  # as the panel's Run in the 3-D view
+    assert w.dimensions == 3 and w.projection_params["dims"] == 3
+    assert w.coordinates.shape == (300, 3)
+    w.tsne(perplexity=5, n_iter=20, dims=2, wait=True)  # dims= switches the view
+    assert w.dimensions == 2 and w.coordinates.shape == (300, 2)
+
+
+def test_changing_dimensions_of_a_tsne_layout_keeps_it_until_the_new_one(words):
+    """The 2D/3D switch runs t-SNE again: no frames (no collapse to its start), one new layout."""
+    pytest.importorskip("openTSNE")
+    emb, meta = words
+    w = Projector(emb, meta)
+    w.tsne(perplexity=5, n_iter=40, seed=1, wait=True)
+    before = w._points
+    sent = []
+    w.observe(lambda c: sent.append(c["new"]), "_points")
+    w.dimensions = 3
+    assert w.job is not None and w.job.method == "tsne"
+    w.wait(120)
+    assert w._progress["state"] == "done" and w.projection_params["dims"] == 3
+    assert [p["dims"] for p in sent] == [3]  # the finished 3-D layout only
+    assert sent[0]["layout"] != before["layout"]
+    assert w.coordinates.shape == (300, 3)
+
+
+def test_stopping_a_dimension_switch_shows_the_layout_in_the_dimensions_asked_for(
+    words, monkeypatch
+):
+    """Stopped, the run leaves the layout it would have replaced on screen (not one stopped
+    half-way), in the view's new dimensions (never a view that says 3-D while it draws 2-D)."""
+    open_tsne = pytest.importorskip("openTSNE")
+    emb, meta = words
+    w = Projector(emb, meta)
+    w.tsne(perplexity=5, n_iter=10, wait=True)
+    before = w.coordinates.copy()
+    gate = threading.Event()
+    calibrate = open_tsne.affinity.joint_probabilities_nn
+
+    def held(*args, **kwargs):
+        gate.wait(30)
+        return calibrate(*args, **kwargs)
+
+    monkeypatch.setattr(open_tsne.affinity, "joint_probabilities_nn", held)
+    w.dimensions = 3
+    assert w._points["dims"] == 2  # the 2-D layout stays while the 3-D one is computed
+    job = w.job
+    job.stop()  # as the panel's Stop: takes effect once the held step returns
+    gate.set()
+    w.wait(60)
+    assert w._progress["state"] == "stopped"
+    assert w._points["dims"] == 3 and w.dimensions == 3
+    np.testing.assert_allclose(w.coordinates[:, :2], before, atol=1e-6)
 
 
 def test_tsne_pause_resume_stop(words):
@@ -181,17 +250,36 @@ def test_umap_reports_progress(words):
     assert any(total > 1 and 0 < it for _, it, total in states), states[:10]
 
 
-def test_missing_extra_is_an_actionable_error(words, monkeypatch):
-    import builtins
+@pytest.mark.parametrize(("method", "module"), [("tsne", "openTSNE"), ("umap", "umap")])
+def test_a_missing_extra_raises_at_the_call_and_changes_nothing(words, monkeypatch, method, module):
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import <module>` fail
+    emb, meta = words
+    w = Projector(emb, meta)
+    install = f'pip install "projector-widget[{method}]"'
+    with pytest.raises(MissingExtra) as info:
+        w.project(method)
+    assert isinstance(info.value, ImportError) and info.value.install == install
+    assert install in str(info.value)
+    with pytest.raises(MissingExtra, match=re.escape(install)):
+        getattr(w, method)()
+    with pytest.raises(MissingExtra, match=re.escape(install)):
+        w.projection = method  # what the panel's method menu sets
+    assert w.projection == "pca" and w.projection_params == {"components": [0, 1, 2]}
+    assert w.job is None
 
-    real = builtins.__import__
+
+def test_missing_extra_is_an_actionable_error(words, monkeypatch):
+    # Installed (found) but broken: its import fails in the job, which names the extra.
+    import importlib
+
+    real = importlib.import_module
 
     def fake(name, *a, **k):
         if name == "openTSNE":
             raise ImportError("no")
         return real(name, *a, **k)
 
-    monkeypatch.setattr(builtins, "__import__", fake)
+    monkeypatch.setattr(importlib, "import_module", fake)
     emb, meta = words
     w = Projector(emb, meta)
     with pytest.raises(ImportError, match=r"projector-widget\[tsne\]"):
@@ -232,7 +320,7 @@ def test_labels_payload_and_edit(words):
 
 def test_bookmarks_round_trip(words):
     emb, meta = words
-    w = Projector(emb, meta)
+    w = Projector(emb, meta, dimensions=3)
     w.selected = [1, 2, 3]
     w.color_by = "kind"
     w.camera = {"dims": 3, "target": [0, 0, 0], "yaw": 0.3, "pitch": 0.1, "distance": 5}
@@ -260,7 +348,7 @@ def test_semantic_query_with_encoder(words):
     w = Projector(emb, meta, encoder=lambda texts: np.stack([vocab[t] for t in texts]))
     idx, dist = w.query("queen", k=3)
     assert idx[0] == 3 and dist[0] < 1e-5
-    assert w._neighbors["query"] == "queen" and len(w._query_point["coords"]) == 3
+    assert w._neighbors["query"] == "queen" and len(w._query_point["coords"]) == 2
     np.testing.assert_allclose(w._query_point["coords"], w.coordinates[3], rtol=1e-3, atol=1e-3)
     bad = Projector(emb, meta, encoder=lambda texts: np.zeros((1, 5)))
     with pytest.raises(ValueError, match="expected one vector of 24"):

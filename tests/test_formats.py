@@ -16,6 +16,7 @@ import pytest
 
 from projector_widget import Projector
 from projector_widget.formats.png import encode_png, read_image
+from projector_widget.util.extras import MissingExtra
 
 try:  # TensorFlow checks what it writes and reads; TSV, PNG and HTML are tested without it too
     import tensorflow as tf
@@ -277,6 +278,16 @@ def test_to_tensorboard_is_served_by_real_tensorboard(tmp_path, tensorboard):
         assert back.metadata["word"][4] == "has\ttab", run  # TensorBoard shows a space
 
 
+def test_to_tensorboard_without_tensorboard_says_writing_and_writes_nothing(tmp_path, monkeypatch):
+    # Makes its import fail (tensorboard may be imported already: its config module is blocked).
+    monkeypatch.setitem(sys.modules, "tensorboard.plugins.projector.projector_config_pb2", None)
+    w = Projector(_emb(30, 5))
+    with pytest.raises(MissingExtra, match="^writing TensorBoard projector files needs") as info:
+        w.to_tensorboard(tmp_path / "log")
+    assert info.value.install == 'pip install "projector-widget[tensorboard]"'
+    assert not (tmp_path / "log").exists()
+
+
 # ----------------------------------------------------------------------------- HTML
 def test_html_page_embeds_binary_and_escapes_labels(tmp_path):
     evil = ["</script><script>window.__pwned=1</script>", "<!-- x", "a&b"] + [
@@ -337,3 +348,28 @@ def test_trailing_missing_labels_survive_tsv_and_tensorboard(tmp_path):
     from projector_widget import diagnose
 
     assert diagnose(tmp_path / "log").ok
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1\t2\n3\n", "1\t\n2\t3\n", "nan\t1\n2\t3\n", "NaN\t1\n2\tinf\n", "1\t2\n3\t4\t5\n", "x\t1\n"],
+)
+def test_pandas_reads_a_tensor_only_where_it_reads_it_as_numpy(tmp_path, text) -> None:
+    # pandas parses tensor files (6x NumPy's speed), but a short row or an empty field would be
+    # NaN there and an error in NumPy, and "NaN" an error there: NumPy has the last word.
+    from unittest import mock
+
+    from projector_widget.formats import tsv
+
+    path = tmp_path / "tensors.tsv"
+    path.write_text(text)
+
+    def read() -> object:
+        try:
+            return tsv.read_tensor_tsv(path).tobytes()
+        except ValueError as exc:
+            return str(exc).split(" (")[0]
+
+    with mock.patch.object(tsv, "_pandas_rows", lambda _source: None):
+        numpy_only = read()
+    assert read() == numpy_only

@@ -337,7 +337,7 @@ def test_overview_mode_is_2d_only(wide: Any) -> None:
     x, _groups = blobs(50)
     with pytest.raises(ValueError, match="no 3-D view"):
         Projector(x, dimensions=3, overview_above=10)
-    assert Projector(x, overview_above=50).dimensions == 3  # at the threshold: points as before
+    assert Projector(x, overview_above=50, dimensions=3).dimensions == 3  # at the threshold: points
     assert Projector(x, overview_above=50)._overview == {}
 
 

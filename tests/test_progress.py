@@ -213,6 +213,30 @@ def test_tsne_reports_its_affinities_before_any_iteration():
     assert first_index(texts, "computing affinities") < first_index(texts, "optimising layout")
 
 
+def test_tsne_counts_every_iteration_it_runs_and_ends_at_its_total(bars):
+    pytest.importorskip("openTSNE")
+    # 45 main iterations after 15 of early exaggeration: 60 in all, a callback every 10 of a
+    # phase (10 | 25, 35, 45, 55), then the last 5 after the last callback.
+    rec = Recorder()
+    frames: list[tuple[int, int]] = []
+
+    def on_frame(iteration: int, total: int, _layout: np.ndarray) -> bool:
+        frames.append((iteration, total))
+        return False
+
+    params = {"n_iter": 45, "n_jobs": 1}
+    tsne_mod.tsne(clustered(200, 6), params, on_frame=on_frame, on_progress=rec)
+    optimising = [u for u in rec.updates if u.phase == "optimising layout"]
+    assert {u.total for u in optimising} == {60}
+    assert [u.done for u in optimising][-1] == 60
+    assert [i for i, _ in frames if i > 0] == [10, 25, 35, 45, 55]
+    assert {t for _, t in frames} == {60}
+    w = Projector(clustered(200, 6))  # the job and its tqdm bar say the same
+    job = w.tsne(n_iter=45, n_jobs=1, wait=True)
+    assert repr(job) == "<Job tsne: done 60/60>"
+    assert "/60" in bars.getvalue() and "/66" not in bars.getvalue()
+
+
 def test_tsne_job_phases_reach_the_status_of_a_displayed_view(bars):
     pytest.importorskip("openTSNE")
     w = Projector(clustered(1100, 6))
@@ -294,6 +318,26 @@ def test_umap_reports_graph_then_initial_layout_then_epochs():
     epochs = [u for u in rec.updates if u.phase == "optimising layout"]
     assert epochs[-1].done == epochs[-1].total > 1 and epochs[-1].unit == "epochs"
     assert [u.done for u in epochs] == sorted(u.done for u in epochs)
+
+
+def test_umap_does_not_import_tensorflow():
+    # umap-learn's package imports TensorFlow for ParametricUMAP when it is installed: 5 s and a
+    # screen of TensorFlow's log lines in every w.umap(). Ours blocks that module while umap
+    # imports; ParametricUMAP is then imported on first use (here it cannot be: the fallback).
+    pytest.importorskip("umap")
+    code = """
+    import numpy as np
+    from projector_widget import Projector
+    step("a UMAP", 120)
+    w = Projector(np.random.default_rng(0).standard_normal((40, 4)).astype(np.float32))
+    w.umap(n_neighbors=5, wait=True)
+    imported = "tensorflow" in sys.modules
+    sys.modules["tensorflow"] = None  # asking for ParametricUMAP now finds umap-learn's fallback
+    import umap
+    from umap import ParametricUMAP
+    result([imported, w.coordinates.shape[0], ParametricUMAP.__module__])
+    """
+    assert run_child(code, timeout=180) == [False, 40, "umap"]
 
 
 def test_umap_seed_rule_single_thread_with_a_seed_every_core_without():
@@ -414,7 +458,7 @@ def test_widget_build_index_without_a_view_draws_a_bar(bars):
 
 # ----------------------------------------------------------------------------- files
 def test_tensor_tsv_read_reports_bytes_and_reads_the_same(tmp_path, monkeypatch):
-    monkeypatch.setattr(tsv, "LINES_CHUNK", 4096)
+    monkeypatch.setattr(tsv, "READ_CHUNK", 4096)  # many blocks
     x = clustered(2000, 16)
     path = tmp_path / "tensors.tsv"
     tsv.write_tensor_tsv(path, x, progress=False)
@@ -433,6 +477,10 @@ def test_tensor_tsv_read_with_progress_names_the_bad_line(tmp_path):
     path.write_text("1\t2\n3\tx\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2 is not tab-separated numbers"):
         tsv.read_tensor_tsv(path, progress=Recorder())
+    ragged = tmp_path / "ragged.tsv"  # rows of another width in a later block
+    ragged.write_bytes(b"1\t2\n" * 5000 + b"3\t4\t5\n")
+    with pytest.raises(ValueError, match="line 5001 has 3 values but the first row has 2"):
+        tsv.read_tensor_tsv(ragged, progress=Recorder())
     lone_cr = tmp_path / "cr.tsv"  # a lone \r ends a line, as NumPy reads a path
     lone_cr.write_bytes(b"1\t2\r3\t4\n")
     np.testing.assert_array_equal(

@@ -82,7 +82,7 @@ def test_step_trait_reads_sets_and_is_validated() -> None:
 
 def test_the_shown_layout_is_the_current_steps_aligned_layout() -> None:
     a, b, c, groups = _steps()
-    w = Projector.sequence([a, b, c], _meta(groups))
+    w = Projector.sequence([a, b, c], _meta(groups), dimensions=3)
     tl = build_timeline([a, b, c])
     shown = decoders.decode_points(w._points)
     np.testing.assert_allclose(shown, tl.layouts[0], atol=np.ptp(tl.layouts[0]) / 30000)
@@ -96,15 +96,15 @@ def test_the_shown_layout_is_the_current_steps_aligned_layout() -> None:
 
 def test_other_views_are_recomputed_on_the_current_step() -> None:
     a, b, c, groups = _steps()
-    w = Projector.sequence([a, b, c], _meta(groups))
+    w = Projector.sequence([a, b, c], _meta(groups), dimensions=3)
     w.spherize = True  # not the sequence's own view: the step's rows are projected again
     w.step = 2
-    single = Projector(c)
+    single = Projector(c, dimensions=3)
     single.spherize = True
     np.testing.assert_allclose(w.coordinates, single.coordinates, rtol=1e-5, atol=1e-5)
     w.spherize = False
     np.testing.assert_allclose(
-        w.explained_variance_ratio, Projector(c).explained_variance_ratio, rtol=1e-6
+        w.explained_variance_ratio, Projector(c, dimensions=3).explained_variance_ratio, rtol=1e-6
     )
     np.testing.assert_allclose(w.coordinates, build_timeline([a, b, c]).layouts[2], atol=1e-5)
 
@@ -207,12 +207,12 @@ def test_isolating_at_a_later_step_keeps_the_rows_where_they_show() -> None:
 
 def test_other_principal_components_show_and_the_browser_is_told_to_stop_stepping() -> None:
     a, b, c, groups = _steps()
-    w = Projector.sequence([a, b, c], _meta(groups))
+    w = Projector.sequence([a, b, c], _meta(groups), dimensions=3)
     w.step = 2
     assert w._timeline_active
     w.project("pca", components=[3, 4, 5])
     assert not w._timeline_active
-    single = Projector(c)
+    single = Projector(c, dimensions=3)
     single.project("pca", components=[3, 4, 5])
     np.testing.assert_allclose(w.coordinates, single.coordinates, rtol=1e-5, atol=1e-5)
     w.project("pca")
@@ -285,7 +285,7 @@ def test_a_large_sequence_reuses_the_first_steps_pca_and_sends_its_points_once(
     monkeypatch.setattr(
         PointsPart, "show", lambda self, coords, ms: sent.append(coords), raising=True
     )
-    w = Projector.sequence([a, b, c], _meta(groups))
+    w = Projector.sequence([a, b, c], _meta(groups), dimensions=3)
     assert w.pca_refined.is_set()  # nothing left to refine in the background
     assert w._parts.session.pca_result() is w._parts.timeline.steps.pcas[0]
     assert sent == []  # the first _points already were the sequence's layout

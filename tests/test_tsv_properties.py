@@ -12,6 +12,7 @@ import math
 import warnings
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -255,3 +256,24 @@ def test_any_tensor_file_reads_as_a_matrix_or_names_the_problem(tmp_path_factory
         assert "tensors.tsv" in str(exc), exc
         return
     assert x.dtype == np.float32 and x.ndim == 2 and x.size > 0
+
+
+@given(data=CONTENTS, block=st.integers(1, 24))
+def test_a_tensor_file_read_in_blocks_reads_as_the_whole_file(tmp_path_factory, data, block):
+    # With progress the file is parsed a block at a time (a block ends at a newline byte): the
+    # result is the whole file's, bit for bit, or both refuse it.
+    path = tmp_path_factory.mktemp("tensor") / "tensors.tsv"
+    path.write_bytes(data)
+
+    def read(progress: Any) -> Any:
+        try:
+            return tsv.read_tensor_tsv(path, progress=progress).view(np.uint32).tolist()
+        except ValueError as exc:
+            return type(exc)
+
+    whole = read(False)  # pandas parses it in one call (when it reads it as NumPy would)
+    with mock.patch.object(tsv, "READ_CHUNK", block), mock.patch.object(tsv, "WHOLE_READ", 0):
+        in_blocks = read(lambda _update: None)
+    with mock.patch.object(tsv, "_pandas_rows", lambda _source: None):
+        numpy_only = read(False)  # as without pandas
+    assert in_blocks == whole == numpy_only

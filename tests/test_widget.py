@@ -27,9 +27,9 @@ def test_construct_sends_binary_points_and_columns(emb):
     labels = [f"c{i % 5}" for i in range(200)]
     w = Projector(emb, {"label": labels, "score": np.linspace(0, 1, 200)})
     assert w.n_points == 200
-    assert w.dimensions == 3 and w._points["dims"] == 3
+    assert w.dimensions == 2 and w._points["dims"] == 2  # the first view is 2-D (README)
     assert isinstance(w._points["data"], memoryview)
-    assert w._points["data"].nbytes == 200 * 3 * 2
+    assert w._points["data"].nbytes == 200 * 2 * 2
     np.testing.assert_allclose(
         decoders.decode_points(w._points), w.coordinates, atol=1e-4 * np.ptp(w.coordinates)
     )
@@ -201,7 +201,7 @@ def test_large_input_pca_is_refined_in_the_background():
         rng.standard_normal((80_000, 20)) * scales
         + rng.standard_normal((6, 20))[rng.integers(0, 6, 80_000)]
     ).astype(np.float32)
-    w = Projector(x)
+    w = Projector(x, dimensions=3)
     # It waits for the browser's first complete frame (or REFINE_WAIT_S) before using the CPU.
     assert not w.pca_refined.wait(0.3)
     send_from_browser(w, {"type": "drawn"})
@@ -232,7 +232,7 @@ def small_parts(monkeypatch):
 
 def test_large_points_are_sent_in_parts_on_request(small_parts):
     rng = np.random.default_rng(0)
-    w = Projector(rng.standard_normal((300, 8)))
+    w = Projector(rng.standard_normal((300, 8)), dimensions=3)
     first = w._points
     assert first["n"] == 300 and first["loaded"] == 64 and first["transition_ms"] == 0
     assert first["data"].nbytes == 64 * 3 * 2
@@ -256,7 +256,7 @@ def test_large_points_are_sent_in_parts_on_request(small_parts):
 
 def test_later_points_replace_whole_and_supersede_the_parts(small_parts):
     rng = np.random.default_rng(1)
-    w = Projector(rng.standard_normal((300, 8)))
+    w = Projector(rng.standard_normal((300, 8)), dimensions=3)
     version = w._points["version"]
     send_from_browser(w, {"type": "points", "version": version, "start": 64})
     assert w._points_rest["count"] == 236
@@ -364,7 +364,7 @@ def test_missing_is_not_an_empty_string(monkeypatch):
 def test_reprs_say_what_a_terminal_needs(emb):
     w = Projector(emb, {"kind": ["a", "b"] * 100}, selected=[1, 2, 3])
     assert repr(w) == (
-        "<Projector: 200 points x 16 dims, pca(components=[0, 1, 2]) in 3-D, 3 selected, "
+        "<Projector: 200 points x 16 dims, pca(components=[0, 1, 2]) in 2-D, 3 selected, "
         "columns ['kind']>"
     )
     w.isolate()

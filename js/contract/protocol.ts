@@ -8,7 +8,7 @@
  * `selected`, ...) is not a message; the wire*.ts modules decode it.
  */
 import type * as Wire from "./contract.gen";
-import { finiteOr, isNonNegativeInt, isObject, positiveInt, type Unchecked } from "./guards";
+import { finiteOr, isNonNegativeInt, isObject, isObjectLike, positiveInt, type Unchecked } from "./guards";
 import type { WidgetModel } from "./model";
 import { decodeGrid, decodeTiles, type OverviewGrid, type TilesReply } from "./wireOverview";
 
@@ -323,6 +323,12 @@ export function methodSpec(spec: Spec | null, name: string): MethodSpec | undefi
 /** What the user reads for method `name` (its name when the kernel does not declare it). */
 export function methodLabel(spec: Spec | null, name: string): string {
   return methodSpec(spec, name)?.label ?? name;
+}
+
+/** The `dims` of a layout's parameters (`projection_params` of t-SNE or UMAP); undefined for others. */
+export function layoutDims(params: unknown): 2 | 3 | undefined {
+  const dims = isObjectLike(params) ? params.dims : undefined;
+  return dims === 2 || dims === 3 ? dims : undefined;
 }
 
 /** Whether `name` is an iterative layout (a job with progress, pause and a seed). */

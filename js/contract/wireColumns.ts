@@ -114,6 +114,8 @@ export interface Neighbors {
   indices: Uint32Array;
   distances: Float32Array;
   labels: string[];
+  /** The column `labels` are the texts of ("" when the rows are only numbered, "#12"). */
+  column: string;
 }
 
 export function decodeNeighbors(raw: unknown): Neighbors | null {
@@ -126,7 +128,8 @@ export function decodeNeighbors(raw: unknown): Neighbors | null {
   const labels = Array.from(indices, (_, j) => (rawLabels[j] === undefined || rawLabels[j] === null ? "" : String(rawLabels[j])));
   const index = typeof raw.index === "number" && Number.isInteger(raw.index) ? raw.index : -1;
   const query = typeof raw.query === "string" ? raw.query : null;
-  return { index, query, indices, distances, labels };
+  const column = typeof raw.column === "string" ? raw.column : "";
+  return { index, query, indices, distances, labels, column };
 }
 
 /** Format a distance with 4 significant digits. */

@@ -36,6 +36,12 @@ export interface Points {
   loaded: number;
   /** Identifies a value sent in parts (its later parts carry the same version); 0 otherwise. */
   version: number;
+  /**
+   * Which layout these are of (the kernel's count): a new projection, or new rows shown, has a
+   * new one; the frames of a running layout, a refined PCA and a redraw keep it. The view frames
+   * every new layout (scene/viewpoint.ts).
+   */
+  layout: number;
 }
 
 /** The largest finite float32: bounds and spans go to the shader as float32 uniforms. */
@@ -103,7 +109,8 @@ export function decodePoints(raw: unknown): Points | null {
   }
   const transitionMs = Math.max(0, finiteOr(raw.transition_ms, 0));
   const version = loaded < n ? Math.floor(finiteOr(raw.version, 0)) : 0;
-  return { n, dims, transitionMs, visible, lo, hi, coords, loaded, version };
+  const layout = Math.floor(finiteOr(raw.layout, 0));
+  return { n, dims, transitionMs, visible, lo, hi, coords, loaded, version, layout };
 }
 
 /** The rows a later part of `_points` carries (`_points_rest`). */

@@ -46,20 +46,23 @@ export function decodeTimeline(raw: unknown): Timeline | null {
   return { steps, n, names, lo: all.map((b) => b[0]), hi: all.map((b) => b[1]), data: data.subarray(0, steps * n * 3) };
 }
 
-/** Step `step` of `timeline` as points to draw in `dims` dimensions (the first axes in 2-D). */
-export function timelinePoints(timeline: Timeline, step: number, dims: 2 | 3, transitionMs: number): Points {
+/**
+ * Step `step` of `timeline` as points to draw in `dims` dimensions (the first axes in 2-D), of
+ * `layout` (the sequence's: its steps are aligned, so the view moves with them, never refits).
+ */
+export function timelinePoints(timeline: Timeline, step: number, dims: 2 | 3, transitionMs: number, layout = 0): Points {
   const { n } = timeline;
-  const layout = timeline.data.subarray(step * n * 3, (step + 1) * n * 3);
-  let coords = layout;
+  const xyz = timeline.data.subarray(step * n * 3, (step + 1) * n * 3);
+  let coords = xyz;
   if (dims === 2) {
     coords = new Uint16Array(n * 2);
     for (let i = 0; i < n; i++) {
-      coords[2 * i] = layout[3 * i];
-      coords[2 * i + 1] = layout[3 * i + 1];
+      coords[2 * i] = xyz[3 * i];
+      coords[2 * i + 1] = xyz[3 * i + 1];
     }
   }
   const lo: [number, number, number] = [...timeline.lo[step]];
   const hi: [number, number, number] = [...timeline.hi[step]];
   if (dims === 2) lo[2] = hi[2] = 0;
-  return { n, dims, transitionMs, visible: null, lo, hi, coords, loaded: n, version: 0 };
+  return { n, dims, transitionMs, visible: null, lo, hi, coords, loaded: n, version: 0, layout };
 }

@@ -13,6 +13,8 @@ export interface Progress {
   total: number;
   etaS: number | null;
   message: string;
+  /** Seconds the job has run (paused time not counted); absent when the kernel does not say. */
+  elapsedS?: number;
 }
 
 const STATES: readonly ProgressState[] = ["idle", "running", "paused", "done", "stopped", "error"];
@@ -27,6 +29,7 @@ export function decodeProgress(raw: unknown): Progress {
     total: finiteOr(r.total, 0),
     etaS: typeof r.eta_s === "number" && Number.isFinite(r.eta_s) ? r.eta_s : null,
     message: typeof r.message === "string" ? r.message : "",
+    ...(typeof r.elapsed_s === "number" && Number.isFinite(r.elapsed_s) && r.elapsed_s >= 0 ? { elapsedS: r.elapsed_s } : {}),
   };
 }
 

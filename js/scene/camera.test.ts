@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../testing";
 import {
   autoPointSize,
+  type Camera,
   type Camera2D,
   type Camera3D,
   eyePosition,
@@ -131,6 +132,33 @@ describe("3-D fit to the points", () => {
       used = Math.max(used, Math.abs(x - 400) / 400, Math.abs(y - 250) / 250);
     }
     expect(used).toBeGreaterThan(0.85);
+  });
+});
+
+describe("3-D fit, centred", () => {
+  it("puts the middle of what it shows at the middle of the view, however lopsided the points", () => {
+    const rand = seededRandom(5);
+    const lo = [0, 0, 0];
+    const hi = [10, 4, 6];
+    const vals: number[] = [];
+    // Most points in one corner of their box, a few spread out: the box's centre is not theirs.
+    for (let i = 0; i < 3000; i++) {
+      const far = i % 10 === 0;
+      vals.push(far ? rand() * 10 : rand() * 2, far ? rand() * 4 : rand(), far ? rand() * 6 : 5 + rand());
+    }
+    const q = quantize(vals, lo, hi, 3);
+    for (const vp of [VP, { width: 400, height: 600 }]) {
+      const cam = fitCamera(3, lo, hi, vp, undefined, q);
+      const pos = projectQuantized(q, 3, lo, hi, viewProjection(cam, vp), vp);
+      let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+      for (let i = 0; i < 3000; i++) {
+        [x0, x1] = [Math.min(x0, pos[2 * i]), Math.max(x1, pos[2 * i])];
+        [y0, y1] = [Math.min(y0, pos[2 * i + 1]), Math.max(y1, pos[2 * i + 1])];
+      }
+      expect(x0 >= 0 && x1 <= vp.width && y0 >= 0 && y1 <= vp.height).toBe(true);
+      expect(Math.abs((x0 + x1) / 2 - vp.width / 2)).toBeLessThan(0.02 * vp.width);
+      expect(Math.abs((y0 + y1) / 2 - vp.height / 2)).toBeLessThan(0.02 * vp.height);
+    }
   });
 });
 
@@ -316,6 +344,41 @@ describe("rebaseCamera", () => {
     const b = projectPoint(viewProjection(r, VP), VP, [102, 106, 0]);
     expect(b[0]).toBeCloseTo(a[0], 6);
     expect(b[1]).toBeCloseTo(a[1], 6);
+  });
+
+  it("does not shrink the view of a layout whose bounds change shape and come back (a running t-SNE)", () => {
+    // Frames whose x and y spans grow by turns: after the bounds are back where they started,
+    // the view must be the one it started as (no zoom lost at every step).
+    const c = zoomAt(fitCamera(2, [0, 0], [4, 4], VP), VP, 100, 50, 2);
+    const frames: [number[], number[]][] = [
+      [
+        [0, 0],
+        [4, 4],
+      ],
+      [
+        [0, 0],
+        [5, 4],
+      ],
+      [
+        [0, 0],
+        [4, 5],
+      ],
+      [
+        [0, 0],
+        [6, 6],
+      ],
+      [
+        [0, 0],
+        [4, 4],
+      ],
+    ];
+    let r: Camera = c;
+    for (let i = 1; i < frames.length; i++) r = rebaseCamera(r, frames[i - 1][0], frames[i - 1][1], frames[i][0], frames[i][1]);
+    expect(r.kind).toBe("2d");
+    if (r.kind !== "2d" || c.kind !== "2d") return;
+    expect(r.scale).toBeCloseTo(c.scale, 9);
+    expect(r.center[0]).toBeCloseTo(c.center[0], 9);
+    expect(r.center[1]).toBeCloseTo(c.center[1], 9);
   });
 });
 

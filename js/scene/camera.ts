@@ -303,39 +303,86 @@ export function fitCamera(
   let radius = Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) / 2;
   if (!(radius > 0)) radius = 1;
   const cam: Camera3D = { kind: "3d", target, distance: 1, yaw: 0.6, pitch: 0.35, fovY, radius };
-  // The nearest distance from which every point (or box corner) lies within
-  // the margin-shrunk frustum: for offset c from the target, camera-space
-  // |c.right| / (d + c.forward) <= tanX, and likewise for up.
+  // The nearest distance from which every point (or box corner) lies within the margin-shrunk
+  // frustum, and the target moved across the view so that they are centred in it. For offset c
+  // from the box's centre and the target moved by s along `right`, a point is in view when
+  // |c.right - s| <= tanX (d + c.forward): s lies in [cr - tanX cf, cr + tanX cf] widened by
+  // tanX d. The narrowest d at which every point's interval meets is (A - B) / (2 tanX) with
+  // A = max(cr - tanX cf), B = min(cr + tanX cf), and there s = (A + B) / 2 centres the points
+  // exactly; likewise for up. The axis with room to spare is then centred by two corrections.
   const { right, up, forward } = cameraBasis(cam);
   const tanY = Math.tan(fovY / 2) * FIT_MARGIN;
   const tanX = Math.tan(fovY / 2) * (vp.width / vp.height) * FIT_MARGIN;
-  let distance = radius * 0.1;
-  const need = (cr: number, cu: number, cf: number): void => {
-    const d = Math.max(Math.abs(cr) / tanX - cf, Math.abs(cu) / tanY - cf, radius * 0.1 - cf);
-    if (d > distance) distance = d;
-  };
+  const offsets = offsetVisitor(target, lo, hi, right, up, forward, coords);
+  let near = radius * 0.1;
+  let [ax, bx, ay, by] = [-Infinity, Infinity, -Infinity, Infinity];
+  offsets((cr, cu, cf) => {
+    ax = Math.max(ax, cr - tanX * cf);
+    bx = Math.min(bx, cr + tanX * cf);
+    ay = Math.max(ay, cu - tanY * cf);
+    by = Math.min(by, cu + tanY * cf);
+    near = Math.max(near, radius * 0.1 - cf);
+  });
+  const distance = Math.max(near, (ax - bx) / (2 * tanX), (ay - by) / (2 * tanY));
+  let sx = (ax + bx) / 2;
+  let sy = (ay + by) / 2;
+  for (let pass = 0; pass < 2; pass++) {
+    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+    offsets((cr, cu, cf) => {
+      const depth = distance + cf;
+      const tx = (cr - sx) / depth;
+      const ty = (cu - sy) / depth;
+      x0 = Math.min(x0, tx);
+      x1 = Math.max(x1, tx);
+      y0 = Math.min(y0, ty);
+      y1 = Math.max(y1, ty);
+    });
+    // Moving the target by t shifts a point at depth d by t / d: at the target's depth, exactly.
+    sx += ((x0 + x1) / 2) * distance;
+    sy += ((y0 + y1) / 2) * distance;
+  }
+  const centred: Vec3 = [0, 1, 2].map((k) => target[k] + right[k] * sx + up[k] * sy) as Vec3;
+  return { ...cam, target: centred, distance };
+}
+
+/**
+ * Calls `visit(right, up, forward)` with the camera-basis components of each point's offset from
+ * `target` (`coords`, quantized in [lo, hi]), or of the box's corners when there are no points.
+ */
+function offsetVisitor(
+  target: Vec3,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+  right: Vec3,
+  up: Vec3,
+  forward: Vec3,
+  coords?: Uint16Array,
+): (visit: (cr: number, cu: number, cf: number) => void) => void {
   const n = coords ? Math.floor(coords.length / 3) : 0;
-  if (coords && n > 0) {
-    // Offsets are affine in q: c = (lo - target) + q * k, folded per basis vector.
-    const k = [0, 1, 2].map((a) => (hi[a] - lo[a]) / 65535);
-    const base = [0, 1, 2].map((a) => lo[a] - target[a]);
-    const fold = (v: Vec3): number[] => [dot(v, base as Vec3), v[0] * k[0], v[1] * k[1], v[2] * k[2]];
-    const [r0, r1, r2, r3] = fold(right);
-    const [u0, u1, u2, u3] = fold(up);
-    const [f0, f1, f2, f3] = fold(forward);
+  if (!coords || n === 0) {
+    const corners: Vec3[] = [];
+    for (let m = 0; m < 8; m++) {
+      corners.push([(m & 1 ? hi[0] : lo[0]) - target[0], (m & 2 ? hi[1] : lo[1]) - target[1], (m & 4 ? hi[2] : lo[2]) - target[2]]);
+    }
+    return (visit) => {
+      for (const c of corners) visit(dot(c, right), dot(c, up), dot(c, forward));
+    };
+  }
+  // Offsets are affine in q: c = (lo - target) + q * k, folded per basis vector.
+  const k = [0, 1, 2].map((a) => (hi[a] - lo[a]) / 65535);
+  const base = [0, 1, 2].map((a) => lo[a] - target[a]);
+  const fold = (v: Vec3): number[] => [dot(v, base as Vec3), v[0] * k[0], v[1] * k[1], v[2] * k[2]];
+  const [r0, r1, r2, r3] = fold(right);
+  const [u0, u1, u2, u3] = fold(up);
+  const [f0, f1, f2, f3] = fold(forward);
+  return (visit) => {
     for (let i = 0, j = 0; i < n; i++, j += 3) {
       const q0 = coords[j];
       const q1 = coords[j + 1];
       const q2 = coords[j + 2];
-      need(r0 + r1 * q0 + r2 * q1 + r3 * q2, u0 + u1 * q0 + u2 * q1 + u3 * q2, f0 + f1 * q0 + f2 * q1 + f3 * q2);
+      visit(r0 + r1 * q0 + r2 * q1 + r3 * q2, u0 + u1 * q0 + u2 * q1 + u3 * q2, f0 + f1 * q0 + f2 * q1 + f3 * q2);
     }
-  } else {
-    for (let m = 0; m < 8; m++) {
-      const c: Vec3 = [(m & 1 ? hi[0] : lo[0]) - target[0], (m & 2 ? hi[1] : lo[1]) - target[1], (m & 4 ? hi[2] : lo[2]) - target[2]];
-      need(dot(c, right), dot(c, up), dot(c, forward));
-    }
-  }
-  return { ...cam, distance };
+  };
 }
 
 // ---------------------------------------------------------- interaction
@@ -429,17 +476,19 @@ export function rebaseCamera(
   newLo: ArrayLike<number>,
   newHi: ArrayLike<number>,
 ): Camera {
-  const ratio: number[] = [];
   const map = (x: number, a: number): number => {
     const oldSpan = oldHi[a] - oldLo[a];
     const newSpan = newHi[a] - newLo[a];
     const r = oldSpan > 0 && newSpan > 0 ? newSpan / oldSpan : 1;
-    ratio[a] = r;
     return (newLo[a] + newHi[a]) / 2 + (x - (oldLo[a] + oldHi[a]) / 2) * r;
   };
   if (cam.kind === "2d") {
     const center: [number, number] = [map(cam.center[0], 0), map(cam.center[1], 1)];
-    const r = Math.max(ratio[0], ratio[1]);
+    // One zoom for both axes, from the diagonals: rebasing through bounds that change shape and
+    // come back returns the same view (the larger of the two ratios would lose zoom each time).
+    const oldD = Math.hypot(oldHi[0] - oldLo[0], oldHi[1] - oldLo[1]);
+    const newD = Math.hypot(newHi[0] - newLo[0], newHi[1] - newLo[1]);
+    const r = oldD > 0 && newD > 0 ? newD / oldD : 1;
     return { kind: "2d", center, scale: cam.scale / r };
   }
   const target: Vec3 = [map(cam.target[0], 0), map(cam.target[1], 1), map(cam.target[2], 2)];

@@ -13,8 +13,7 @@ export function fitDomain(domain: readonly [number, number, number], viewport: V
 
 /**
  * The camera that shows the visible points of `p`, framed left of `insetRight` CSS px at the
- * right (the area the inspector covers when it opens, so that opening it never hides or moves
- * points; ignored when it would take most of the view).
+ * right (where the inspector floats while it is open; ignored when it would take most of the view).
  */
 export function fitPoints(p: Points, viewport: Viewport, insetRight: number): Camera {
   const vis = p.visible;

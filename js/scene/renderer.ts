@@ -153,9 +153,9 @@ export class Renderer {
   // ---------------------------------------------------------------- data
 
   /**
-   * Replace the points. Keeps the view (rebased to new bounds) when n and
-   * dims are unchanged; animates from the old positions when the points ask
-   * for a transition; refits when the set of visible points changed.
+   * Replace the points. Fits a new layout; keeps a view the user moved (rebased to the new
+   * bounds) while the same layout moves on (viewpoint.ts); animates from the old positions when
+   * the points ask for a transition.
    */
   setPoints(points: Points | null): void {
     const prev = this.layer.points;
@@ -192,11 +192,6 @@ export class Renderer {
     if (this.overview.set(scene, domain)) this.view.needsFit = true;
     this.fitIfNeeded();
     this.invalidate();
-  }
-
-  /** While true, new points of the same shape keep the camera (rebased) instead of refitting. */
-  setStreaming(streaming: boolean): void {
-    this.view.streaming = streaming;
   }
 
   /** Whether a transition is running. */
@@ -314,9 +309,11 @@ export class Renderer {
     this.invalidate();
   }
 
-  /** Width (CSS px) at the right of the canvas that fits keep clear (0 = none). */
+  /** Width (CSS px) at the right of the canvas that fits keep clear (0 = none); a fit the user has not moved is redone. */
   setFitInsetRight(px: number): void {
-    this.view.insetRight = Math.max(0, px);
+    this.view.setInsetRight(px);
+    this.fitIfNeeded();
+    this.invalidate();
   }
 
   private fitIfNeeded(): void {

@@ -1,8 +1,10 @@
 /**
  * Where the renderer looks from: the camera, the canvas's size in CSS px and its device pixel
- * ratio, and when to fit the camera to what is drawn (fit.ts): a fit the user has not moved
- * since is redone on resize and on new data; a streaming layout keeps its camera, rebased to
- * the new bounds. Screen positions are computed here exactly as the shader places the points.
+ * ratio, and when to fit the camera to what is drawn (fit.ts): every new layout is fitted; a fit
+ * the user has not moved since is redone on resize and on new positions of the same layout (a
+ * running t-SNE is followed as it grows); a view the user moved stays theirs while the layout
+ * moves on, rebased to its new bounds. Screen positions are computed here exactly as the
+ * shader places the points.
  */
 import type { Points } from "../contract/wirePoints";
 import { type Camera, projectPoint, projectQuantized, rebaseCamera, type Vec3, type Viewport, viewProjection } from "./camera";
@@ -20,22 +22,32 @@ export class Viewpoint {
   /** Scale (2-D) or distance (3-D) of the last fit: the reference for sprite zoom. */
   private fitRef = 1;
   /** Width (CSS px) at the right of the canvas that fits keep clear. */
-  insetRight = 0;
-  /** A projection is streaming frames: keep (rebase) the camera instead of refitting. */
-  streaming = false;
+  private insetRight = 0;
   private positionsScratch: Float32Array | null = null;
 
   /**
-   * Points replaced `prev`: keep the camera, rebased to the new bounds, when they are `same`
-   * (rows and dims), show the same rows and the view is the user's or follows a stream;
-   * otherwise fit them.
+   * Points replaced `prev`: keep the user's camera, rebased to the new bounds, when they are the
+   * same layout moving on (`same` rows and dims, the same rows shown, the same `layout`) and the
+   * user has moved the view; otherwise fit them (a new layout, or a fit that follows its layout).
    */
   pointsReplaced(prev: Points | null, points: Points, same: boolean, visibilityChanged: boolean): void {
-    if (prev && same && this.cam && !this.needsFit && !visibilityChanged && (this.streaming || !this.fitted)) {
+    const moving = prev !== null && same && !visibilityChanged && prev.layout === points.layout;
+    if (moving && this.cam && !this.needsFit && !this.fitted) {
       this.cam = rebaseCamera(this.cam, prev.lo, prev.hi, points.lo, points.hi);
     } else {
       this.needsFit = true;
     }
+  }
+
+  /**
+   * Keep `px` CSS px at the right of the canvas clear (an inspector floats there; 0: none). Like a
+   * resize, it refits a fit the user has not moved: the fit frames the part of the canvas left free.
+   */
+  setInsetRight(px: number): void {
+    const inset = Math.max(0, px);
+    if (inset === this.insetRight) return;
+    this.insetRight = inset;
+    if (this.fitted) this.needsFit = true;
   }
 
   /** The canvas is `cssWidth` x `cssHeight` CSS px at device pixel ratio `dpr`. */

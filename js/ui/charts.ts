@@ -250,7 +250,7 @@ function sameMask(a: Visible, b: Visible): boolean {
 }
 
 /**
- * The chart panel over the stage, and its toggle for the toolbar. `setColumns`, `show` (the
+ * The chart panel beside the stage, and its toggle for the toolbar. `setColumns`, `show` (the
  * model's `chart`) and `setSelection` feed it; it asks for changes through its handlers.
  */
 export class ChartPanel {

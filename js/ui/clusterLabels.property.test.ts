@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { garbage, labelText, run } from "../testing";
 import { decodeClusters } from "./clusterLabels";
 
-const cluster = fc.record({ cluster: fc.nat(), label: labelText, size: fc.nat(), row: fc.nat() });
+const cluster = fc.record({ cluster: fc.nat(), label: labelText, size: fc.nat(), row: fc.nat(), parent: fc.integer({ min: -1 }) });
 const level = fc.record({ min_size: fc.nat(), clusters: fc.array(cluster, { maxLength: 6 }) });
 const clusters = fc.record({
   version: fc.nat(),
@@ -42,7 +42,7 @@ describe("decodeClusters (property)", () => {
   it("decodes anything else to null or to levels of finite numbers and row indices, without throwing", () => {
     const brokenCluster = fc.oneof(
       cluster,
-      fc.record({ cluster: number, label: fc.oneof(labelText, garbage), size: number, row: number }, { requiredKeys: [] }),
+      fc.record({ cluster: number, label: fc.oneof(labelText, garbage), size: number, row: number, parent: number }, { requiredKeys: [] }),
       garbage,
     );
     const brokenLevel = fc.oneof(
@@ -70,6 +70,7 @@ describe("decodeClusters (property)", () => {
           for (const c of l.clusters) {
             expect(Number.isInteger(c.row) && c.row >= 0 && Number.isInteger(c.cluster) && c.cluster >= 0).toBe(true);
             expect(Number.isFinite(c.size) && typeof c.label === "string").toBe(true);
+            expect(Number.isInteger(c.parent) && c.parent >= -1).toBe(true);
           }
           const sizes = l.clusters.map((c) => c.size);
           expect(sizes).toEqual([...sizes].sort((a, b) => b - a));

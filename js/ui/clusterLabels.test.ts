@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { type LabelCandidate, OccupancyGrid, overlaps, PRIORITY_OTHER, placeLabels } from "../scene/labels";
-import { anchorSpacing, type ClusterLevel, chooseLevel, clusterCandidates, decodeClusters, PRIORITY_CLUSTER } from "./clusterLabels";
+import {
+  anchorSpacing,
+  type ClusterLevel,
+  chooseNames,
+  clusterCandidates,
+  decodeClusters,
+  PRIORITY_CLUSTER,
+  type Shown,
+} from "./clusterLabels";
 
 /** Anchors of a level as the overlay reads them: x, y per cluster. */
 function anchors(points: [number, number][]): Float32Array {
@@ -26,28 +34,119 @@ function hierarchy(zoom: number): Float32Array[] {
   return [coarse, fine];
 }
 
-const level = (labels: string[], sizes: number[]): ClusterLevel => ({
+const level = (labels: string[], sizes: number[], parents: number[] = []): ClusterLevel => ({
   minSize: 10,
-  clusters: labels.map((label, i) => ({ cluster: i, label, size: sizes[i], row: i })),
+  clusters: labels.map((label, i) => ({ cluster: i, label, size: sizes[i], row: i, parent: parents[i] ?? -1 })),
 });
 
-describe("chooseLevel", () => {
-  it("shows the coarse level zoomed out and the finer one zoomed in", () => {
-    expect(chooseLevel(hierarchy(1), 600, 400)).toBe(0);
-    expect(chooseLevel(hierarchy(8), 600, 400)).toBe(1);
+/** The hierarchy's levels: four groups, each of three parts. */
+const groupsOfThree: ClusterLevel[] = [
+  level(["g0", "g1", "g2", "g3"], [300, 300, 300, 300]),
+  level(
+    Array.from({ length: 12 }, (_, i) => `g${Math.floor(i / 3)}.${i % 3}`),
+    Array(12).fill(100),
+    Array.from({ length: 12 }, (_, i) => Math.floor(i / 3)),
+  ),
+];
+
+const names = (levels: ClusterLevel[], shown: Shown[]): string[] => shown.map((s) => levels[s.level].clusters[s.index].label);
+
+describe("chooseNames", () => {
+  it("names the groups zoomed out and their parts zoomed in", () => {
+    expect(names(groupsOfThree, chooseNames(groupsOfThree, hierarchy(1), 600, 400))).toEqual(["g0", "g1", "g2", "g3"]);
+    // The first group's parts are far apart now (the other groups are off screen, named as wholes).
+    const zoomed = names(groupsOfThree, chooseNames(groupsOfThree, hierarchy(8), 600, 400));
+    expect(zoomed).toEqual(expect.arrayContaining(["g0.0", "g0.1", "g0.2"]));
+    expect(zoomed).not.toContain("g0");
   });
 
-  it("never picks a level with no name on screen over one that has", () => {
-    // Zoomed into a gap: the fine anchors are all off screen, one coarse anchor is on it.
-    const coarse = anchors([
-      [300, 200],
-      [5000, 5000],
+  it("names every island: one too small for the coarse level, and the parts of a coarse cluster that spans islands", () => {
+    // Level 0: one cluster over three islands far apart; a fourth island is noise there and
+    // a cluster of level 1 (parent -1).
+    const levels = [level(["three islands"], [300]), level(["one", "two", "three", "small island"], [100, 100, 100, 40], [0, 0, 0, -1])];
+    const positions = [
+      anchors([[300, 200]]),
+      anchors([
+        [100, 100],
+        [300, 300],
+        [500, 100],
+        [550, 350],
+      ]),
+    ];
+    expect(names(levels, chooseNames(levels, positions, 600, 400))).toEqual(["one", "two", "three", "small island"]);
+    // Zoomed out until the islands crowd: the coarse name, and still the small island's.
+    const crowded = [
+      anchors([[300, 200]]),
+      anchors([
+        [290, 195],
+        [300, 205],
+        [310, 195],
+        [320, 210],
+      ]),
+    ];
+    expect(names(levels, chooseNames(levels, crowded, 600, 400))).toEqual(["three islands", "small island"]);
+  });
+
+  it("keeps a cluster whole while its parts' names would cover each other", () => {
+    const parts = (names: string[]): ClusterLevel[] => [level(["whole"], [200]), level(names, [100, 100], [0, 0])];
+    // A 300 x 400 view, the parts 80 px apart side by side.
+    const positions = [
+      anchors([[150, 200]]),
+      anchors([
+        [110, 200],
+        [190, 200],
+      ]),
+    ];
+    const measure = (t: string): number => 8 * t.length;
+    expect(names(parts(["a", "b"]), chooseNames(parts(["a", "b"]), positions, 300, 400, measure))).toEqual(["a", "b"]);
+    // Names of 140 px: on or beside its anchor, each covers the other.
+    const long = parts(["a long name here", "another long nam"]);
+    expect(names(long, chooseNames(long, positions, 300, 400, measure))).toEqual(["whole"]);
+    // One above the other, they fit.
+    const stacked = [
+      anchors([[150, 200]]),
+      anchors([
+        [150, 160],
+        [150, 240],
+      ]),
+    ];
+    expect(names(long, chooseNames(long, stacked, 300, 400, measure))).toHaveLength(2);
+  });
+
+  it("follows a cluster with one part to its parts, and shows parts whose whole is off screen", () => {
+    const levels = [level(["whole"], [200]), level(["whole"], [200], [0]), level(["left", "right"], [100, 100], [0, 0])];
+    const far = [
+      anchors([[300, 200]]),
+      anchors([[300, 200]]),
+      anchors([
+        [100, 200],
+        [500, 200],
+      ]),
+    ];
+    expect(chooseNames(levels, far, 600, 400)).toEqual([
+      { level: 2, index: 0 },
+      { level: 2, index: 1 },
     ]);
-    const fine = anchors([
-      [-400, 200],
-      [1200, 200],
-    ]);
-    expect(chooseLevel([coarse, fine], 600, 400)).toBe(0);
+    // Zoomed into the left part: the whole's anchor is off screen, the left part's is on it.
+    const offscreen = [
+      anchors([[900, 200]]),
+      anchors([[900, 200]]),
+      anchors([
+        [100, 200],
+        [1500, 200],
+      ]),
+    ];
+    expect(names(levels, chooseNames(levels, offscreen, 600, 400))).toContain("left");
+    // A whole on screen whose parts are not: the whole.
+    const gap = [
+      anchors([[300, 200]]),
+      anchors([[300, 200]]),
+      anchors([
+        [-400, 200],
+        [1200, 200],
+      ]),
+    ];
+    expect(names(levels, chooseNames(levels, gap, 600, 400))).toEqual(["whole"]);
   });
 
   it("measures spacing among anchors on screen only", () => {
@@ -75,7 +174,15 @@ describe("cluster label placement", () => {
       [98, 97],
       [300, 300],
     ]);
-    const cands = clusterCandidates(lv, pos, 600, 400, measure, 18);
+    const cands = clusterCandidates(
+      [lv],
+      [pos],
+      [0, 1, 2, 3].map((index) => ({ level: 0, index })),
+      600,
+      400,
+      measure,
+      18,
+    );
     expect(cands.map((c) => c.priority)).toEqual([PRIORITY_CLUSTER, PRIORITY_CLUSTER, PRIORITY_CLUSTER, PRIORITY_CLUSTER]);
     const points: LabelCandidate[] = [];
     for (let i = 0; i < 200; i++) {
@@ -104,12 +211,15 @@ describe("cluster label placement", () => {
   it("skips anchors off screen or hidden and shortens long names", () => {
     const lv = level(["a".repeat(60), "hidden", "off"], [3, 2, 1]);
     const cands = clusterCandidates(
-      lv,
-      anchors([
-        [10, 10],
-        [NaN, NaN],
-        [700, 10],
-      ]),
+      [lv],
+      [
+        anchors([
+          [10, 10],
+          [NaN, NaN],
+          [700, 10],
+        ]),
+      ],
+      [0, 1, 2].map((index) => ({ level: 0, index })),
       600,
       400,
       measure,
@@ -131,8 +241,8 @@ describe("decodeClusters", () => {
         {
           min_size: 30,
           clusters: [
-            { cluster: 0, label: "a", size: 5, row: 3 },
-            { cluster: 1, label: "b", size: 9, row: 7 },
+            { cluster: 0, label: "a", size: 5, row: 3, parent: 2 },
+            { cluster: 1, label: "b", size: 9, row: 7, parent: "x" },
             { cluster: 2, label: "<b>x</b>", size: 1, row: -1 },
             { cluster: 3, label: 4, size: 1, row: 2 },
           ],
@@ -141,6 +251,7 @@ describe("decodeClusters", () => {
     });
     expect(out?.stale).toBe(true);
     expect(out?.levels[0].clusters.map((c) => c.label)).toEqual(["b", "a"]);
+    expect(out?.levels[0].clusters.map((c) => c.parent)).toEqual([-1, 2]);
     expect(decodeClusters({})).toBeNull();
     expect(decodeClusters(null)).toBeNull();
   });

@@ -1,18 +1,21 @@
 /**
  * Cluster names on the map. The kernel sends levels of clusters, coarse to fine (`_clusters`,
- * from `w.cluster()`), each cluster with its name, size and anchor row (its medoid): a label
- * goes where that row is drawn, so labels follow a moving layout without the kernel. Which
- * level shows follows the zoom (`chooseLevel`: the finest whose labels are far enough apart
- * on screen), and the labels are placed with the point labels in one pass (ui/labelOverlay.ts,
- * scene/labels.ts), largest cluster first, so none overlaps another or a point label.
+ * from `w.cluster()`), each cluster with its name, size, anchor row (its medoid) and parent
+ * (the cluster of the level above that holds it): a label goes where that row is drawn, so
+ * labels follow a moving layout without the kernel. Which names show follows the zoom, cluster
+ * by cluster (`chooseNames`): every island gets a name (a cluster too small for a coarser level
+ * is named from the finer one that found it), and a cluster gives way to its parts once they
+ * are far enough apart on screen. The labels are placed with the point labels in one pass
+ * (ui/labelOverlay.ts, scene/labels.ts), largest cluster first, so none overlaps another or a
+ * point label.
  */
 import { finiteOr, isNonNegativeInt, isObject } from "../contract/guards";
-import type { LabelCandidate } from "../scene/labels";
+import { type LabelCandidate, placeLabels } from "../scene/labels";
 
 /** Cluster labels go after the hovered and focused points' labels, before all others. */
 export const PRIORITY_CLUSTER = 1.5;
-/** A level shows when its labels' anchors are typically at least this far apart (CSS px). */
-export const MIN_SPACING_PX = 90;
+/** A cluster's parts are named instead of it when their anchors are typically this far apart (CSS px) and their names fit. */
+export const MIN_SPACING_PX = 60;
 const MAX_CHARS = 32;
 
 export interface ClusterLabel {
@@ -21,6 +24,8 @@ export interface ClusterLabel {
   size: number;
   /** The anchor row. */
   row: number;
+  /** The cluster (`cluster`) of the level above that holds it; -1: none (the coarsest level, or found in the noise above). */
+  parent: number;
 }
 
 export interface ClusterLevel {
@@ -50,7 +55,8 @@ export function decodeClusters(raw: unknown): ClusterLevels | null {
     const clusters: ClusterLabel[] = [];
     for (const c of lv.clusters) {
       if (!isObject(c) || !isNonNegativeInt(c.row) || typeof c.label !== "string" || !isNonNegativeInt(c.cluster)) continue;
-      clusters.push({ cluster: c.cluster, label: c.label, size: finiteOr(c.size, 0), row: c.row });
+      const parent = Number.isInteger(c.parent) && (c.parent as number) >= 0 ? (c.parent as number) : -1;
+      clusters.push({ cluster: c.cluster, label: c.label, size: finiteOr(c.size, 0), row: c.row, parent });
     }
     clusters.sort((a, b) => b.size - a.size);
     levels.push({ minSize: finiteOr(lv.min_size, 0), clusters });
@@ -90,19 +96,87 @@ export function anchorSpacing(positions: Float32Array, width: number, height: nu
   return nearest[nearest.length >> 1];
 }
 
+/** A name to show: cluster `index` (of `levels[level].clusters`). */
+export interface Shown {
+  level: number;
+  index: number;
+}
+
+/** For each level, each cluster's parts: indices into the next level's clusters. */
+function partsOf(levels: ClusterLevel[]): number[][][] {
+  return levels.map((lv, l) => {
+    const parts: number[][] = lv.clusters.map(() => []);
+    const next = levels[l + 1];
+    if (!next) return parts;
+    const at = new Map(lv.clusters.map((c, j) => [c.cluster, j]));
+    next.clusters.forEach((c, k) => {
+      const j = at.get(c.parent);
+      if (j !== undefined) parts[j].push(k);
+    });
+    return parts;
+  });
+}
+
 /**
- * The level to show: the finest with a name on screen whose anchors are typically `minSpacing`
- * apart there (so zooming in reveals finer clusters), else the coarsest. `positions[l]` are
- * level l's anchors.
+ * The names to show at this zoom, largest cluster first: a cut through the levels. The roots
+ * are the coarsest level's clusters and every finer cluster found in the noise above it (so an
+ * island too small for a coarser level is still named). A cluster gives way to its parts (the
+ * next level's clusters inside it) when at least two of them are on screen, typically
+ * `minSpacing` apart there (`anchorSpacing`), and their names (`measure`d) can all be placed on
+ * or beside their anchors without covering each other (so no part loses its name to a sibling's), or when its own anchor is
+ * off screen and a part's is on it; a cluster with one part is that part (the same rows, a level
+ * finer). `positions[l]` are level l's anchors (x, y per cluster, NaN when not drawn).
  */
-export function chooseLevel(positions: Float32Array[], width: number, height: number, minSpacing = MIN_SPACING_PX): number {
-  for (let l = positions.length - 1; l > 0; l--) {
-    const p = positions[l];
-    let shown = false;
-    for (let j = 0; j < p.length && !shown; j += 2) shown = inside(p[j], p[j + 1], width, height);
-    if (shown && anchorSpacing(p, width, height) >= minSpacing) return l;
-  }
-  return 0;
+export function chooseNames(
+  levels: ClusterLevel[],
+  positions: Float32Array[],
+  width: number,
+  height: number,
+  measure: (text: string) => number = (t) => 7 * t.length,
+  lineHeight = 18,
+  minSpacing = MIN_SPACING_PX,
+): Shown[] {
+  const parts = partsOf(levels);
+  const on = (l: number, j: number): boolean => inside(positions[l][2 * j], positions[l][2 * j + 1], width, height);
+  /** Whether the names of clusters `ks` of level `l` can all be placed at their anchors, none over another. */
+  const namesFit = (l: number, ks: number[]): boolean => {
+    const cands = clusterCandidates(
+      levels,
+      positions,
+      ks.map((index) => ({ level: l, index })),
+      width,
+      height,
+      measure,
+      lineHeight,
+    );
+    return placeLabels(cands, width, height).length === ks.length;
+  };
+  const out: Shown[] = [];
+  const visit = (l: number, j: number): void => {
+    const kids = parts[l][j];
+    if (kids.length === 1) {
+      visit(l + 1, kids[0]);
+      return;
+    }
+    if (kids.length > 1) {
+      const shown = kids.filter((k) => on(l + 1, k));
+      const apart = (): boolean => {
+        const p = new Float32Array(shown.flatMap((k) => [positions[l + 1][2 * k], positions[l + 1][2 * k + 1]]));
+        return anchorSpacing(p, width, height) >= minSpacing && namesFit(l + 1, shown);
+      };
+      if ((!on(l, j) && shown.length > 0) || (shown.length > 1 && apart())) {
+        for (const k of kids) visit(l + 1, k);
+        return;
+      }
+    }
+    out.push({ level: l, index: j });
+  };
+  levels.forEach((lv, l) => {
+    lv.clusters.forEach((c, j) => {
+      if (l === 0 || c.parent < 0) visit(l, j);
+    });
+  });
+  return out.sort((a, b) => levels[b.level].clusters[b.index].size - levels[a.level].clusters[a.index].size);
 }
 
 function shorten(text: string): string {
@@ -110,22 +184,24 @@ function shorten(text: string): string {
   return t.length > MAX_CHARS ? `${t.slice(0, MAX_CHARS - 1)}\u2026` : t;
 }
 
-/** Label candidates of `level`'s clusters on screen, largest first, centred on their anchors. */
+/** Label candidates of the `shown` clusters on screen, in that order, centred on their anchors. */
 export function clusterCandidates(
-  level: ClusterLevel,
-  positions: Float32Array,
+  levels: ClusterLevel[],
+  positions: Float32Array[],
+  shown: Shown[],
   width: number,
   height: number,
   measure: (text: string) => number,
   lineHeight: number,
 ): LabelCandidate[] {
   const out: LabelCandidate[] = [];
-  level.clusters.forEach((c, j) => {
-    const x = positions[2 * j];
-    const y = positions[2 * j + 1];
+  for (const { level, index } of shown) {
+    const c = levels[level].clusters[index];
+    const x = positions[level][2 * index];
+    const y = positions[level][2 * index + 1];
     const text = shorten(c.label);
-    if (!inside(x, y, width, height) || text === "") return;
+    if (!inside(x, y, width, height) || text === "") continue;
     out.push({ x, y, width: measure(text) + 4, height: lineHeight, priority: PRIORITY_CLUSTER, index: c.row, text, centered: true });
-  });
+  }
   return out;
 }

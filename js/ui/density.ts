@@ -5,7 +5,9 @@
  * which the renderer draws under the points (scene/underlay.ts). Screen space, so the lines
  * follow pan, zoom and a streaming t-SNE/UMAP layout once they are traced again
  * (`DensityDriver`: at most every DENSITY_INTERVAL_MS, and only when the positions moved).
- * 2-D views only: in 3-D a point's screen position mixes depth into the density.
+ * 2-D views only: in 3-D a point's screen position mixes depth into the density. The blur's
+ * width follows the drawing's scale (`densityBandwidth`), so the contours keep their shape as
+ * the view zooms or the cell resizes.
  */
 import { contourDensity } from "d3-contour";
 import { cssColor, type RGB } from "../scene/colors";
@@ -21,15 +23,59 @@ export const DENSITY_INTERVAL_MS = 200;
 const MAX_POINTS = 200_000;
 
 export interface DensityOptions {
-  /** Standard deviation of the blur, CSS px. */
-  bandwidth: number;
-  /** Grid cell, CSS px (a power of two). */
-  cellSize: number;
+  /** Standard deviation of the blur, CSS px; by default `densityBandwidth` of the points drawn. */
+  bandwidth?: number;
+  /** Grid cell, CSS px (a power of two); by default `densityCell` of the blur. */
+  cellSize?: number;
   /** About this many contour levels (d3's nice thresholds over the density's range). */
   levels: number;
 }
 
-export const DEFAULT_DENSITY: DensityOptions = { bandwidth: 18, cellSize: 4, levels: 8 };
+export const DEFAULT_DENSITY: DensityOptions = { levels: 8 };
+/** The coarsest grid cell, CSS px. */
+const MAX_CELL = 4;
+
+/**
+ * The blur's standard deviation (CSS px) for the points `rows` of `positions` (x, y CSS px per
+ * point): half of Scott's normal-reference rule for two dimensions, sqrt(sx * sy) * n^(-1/6),
+ * sx and sy the points' standard deviations on screen. Scott's rule is best for one Gaussian
+ * cloud; on a layout of separate groups its spread is the spread between them, and the whole
+ * rule over-smooths them into one set of rings (digits' t-SNE: the lowest three of ten levels
+ * enclose every group); half keeps them apart while the blur still grows with the drawing (zoom
+ * in twice as far, a blur twice as wide: the same contours over the same points). At least
+ * half a pixel.
+ */
+export function densityBandwidth(positions: Float32Array, rows: readonly number[]): number {
+  const n = rows.length;
+  if (n < 2) return 1;
+  let mx = 0;
+  let my = 0;
+  for (const i of rows) {
+    mx += positions[2 * i];
+    my += positions[2 * i + 1];
+  }
+  mx /= n;
+  my /= n;
+  let vx = 0;
+  let vy = 0;
+  for (const i of rows) {
+    vx += (positions[2 * i] - mx) ** 2;
+    vy += (positions[2 * i + 1] - my) ** 2;
+  }
+  const spread = Math.sqrt(Math.sqrt(vx / (n - 1)) * Math.sqrt(vy / (n - 1)));
+  return Math.max(0.5, 0.5 * spread * n ** (-1 / 6));
+}
+
+/**
+ * The grid cell (CSS px) for a blur of `bandwidth`: the largest power of two up to half of it,
+ * 1 to 4 px. Binning into cells blurs as well, so a coarse grid under a narrow blur (a small
+ * drawing) would join groups the blur keeps apart.
+ */
+export function densityCell(bandwidth: number): number {
+  let cell = 1;
+  while (cell * 2 <= Math.min(MAX_CELL, bandwidth / 2)) cell *= 2;
+  return cell;
+}
 
 /** A contour: its level's rank (0: lowest density) and rings of [x, y] CSS px. */
 export interface DensityContour {
@@ -57,12 +103,13 @@ export function densityContours(
     if (x >= 0 && y >= 0 && x <= width && y <= height) rows.push(i);
   }
   if (rows.length < 3) return [];
+  const bandwidth = options.bandwidth ?? densityBandwidth(positions, rows);
   const contours = contourDensity<number>()
     .x((i) => positions[2 * i])
     .y((i) => positions[2 * i + 1])
     .size([Math.ceil(width), Math.ceil(height)])
-    .cellSize(options.cellSize)
-    .bandwidth(options.bandwidth)
+    .cellSize(options.cellSize ?? densityCell(bandwidth))
+    .bandwidth(bandwidth)
     .thresholds(options.levels)(rows);
   return contours.filter((c) => c.value > 0).map((c, rank) => ({ rank, polygons: c.coordinates }));
 }
@@ -73,6 +120,8 @@ export class DensityLayer {
   private readonly ctx = this.canvas.getContext("2d");
   /** Contours drawn by the last `draw` (0 after `clear`). */
   count = 0;
+  /** The separate rings (polygons) of each contour of the last `draw`, lowest level first. */
+  groups: number[] = [];
 
   /** Stroke `contours` in `ink` on a `pixelWidth` x `pixelHeight` canvas, `scale` device px per CSS px. */
   draw(contours: DensityContour[], pixelWidth: number, pixelHeight: number, scale: number, ink: RGB): void {
@@ -103,11 +152,13 @@ export class DensityLayer {
     }
     ctx.globalAlpha = 1;
     this.count = contours.length;
+    this.groups = contours.map((c) => c.polygons.length);
   }
 
   clear(): void {
     this.ctx?.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.count = 0;
+    this.groups = [];
   }
 }
 

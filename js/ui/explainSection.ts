@@ -11,6 +11,8 @@ import type { Column } from "../contract/wireColumns";
 import type { Quality } from "../contract/wireValues";
 import { button, clampInput, field, h, input, listen, section, select, setOptions } from "./dom";
 
+const DENSITY_TITLE = "Contour lines of where points are dense, under the points (2-D views)";
+
 /** Neighbours per point a layout check uses unless the user types another number. */
 export const DEFAULT_QUALITY_K = 10;
 
@@ -40,9 +42,14 @@ export function explainNote(s: ExplainState): string {
   if (s.showClusters && !s.found) notes.push("No clusters yet: Find clusters names the groups of this layout.");
   if (s.showClusters && s.found && s.stale) notes.push("The clusters were found on an earlier layout: Find clusters again.");
   if (s.quality?.stale) notes.push("The scores were measured on an earlier layout: Check layout again.");
-  if (s.showDensity && s.dims === 3) notes.push("Density contours are drawn in 2-D views.");
+  if (s.showDensity && s.dims === 3) notes.push(DENSITY_2D_ONLY);
   return notes.join(" ");
 }
+
+/** Why no contours show in a 3-D view (the panel's note, the checkbox's title). */
+export const DENSITY_2D_ONLY = "Density contours are drawn in 2-D views only: switch to 2D to see them.";
+/** What the status line says while contours are asked for in a 3-D view. */
+export const DENSITY_STATUS_3D = "density contours: 2-D views only";
 
 const score = (v: number): string => v.toFixed(3);
 
@@ -67,6 +74,7 @@ export class ExplainSection {
   readonly el: HTMLDetailsElement;
   private readonly clustersBox = input("pw-show-clusters", "checkbox");
   private readonly densityBox = input("pw-show-density", "checkbox");
+  private readonly densityLabel = h("label", "pw-check");
   private readonly column = select("pw-cluster-column", [["", "(default)"]]);
   private readonly find = button("pw-find-clusters", "Find clusters", "Cluster the current layout (HDBSCAN) and name each cluster");
   private readonly k = input("pw-quality-k", "number");
@@ -85,9 +93,9 @@ export class ExplainSection {
     const clusters = h("label", "pw-check");
     clusters.append(this.clustersBox, h("span", undefined, "Cluster names"));
     clusters.title = "Name the clusters of the layout on the map; zoom in for finer ones";
-    const density = h("label", "pw-check");
+    const density = this.densityLabel;
     density.append(this.densityBox, h("span", undefined, "Density contours"));
-    density.title = "Contour lines of where points are dense, under the points (2-D views)";
+    density.title = DENSITY_TITLE;
     const findRow = h("div", "pw-row");
     findRow.append(this.find);
     const named = field("Name clusters by", this.column);
@@ -128,6 +136,9 @@ export class ExplainSection {
   show(s: ExplainState): void {
     this.clustersBox.checked = s.showClusters;
     this.densityBox.checked = s.showDensity;
+    // In 3-D the contours cannot be drawn: the box says so, and can only be turned off.
+    this.densityBox.disabled = s.dims === 3 && !s.showDensity;
+    this.densityLabel.title = s.dims === 3 ? DENSITY_2D_ONLY : DENSITY_TITLE;
     this.quality.textContent = s.quality ? qualityText(s.quality) : "";
     this.quality.hidden = s.quality === null;
     const note = explainNote(s);

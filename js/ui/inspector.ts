@@ -1,14 +1,70 @@
 /**
  * The inspector (right side): the focused point (or semantic query), the k
  * and metric controls (metrics and the largest k from the kernel's `_spec`),
- * and its nearest neighbours, closest first. Clicking a neighbour focuses it.
- * Text only through textContent.
+ * and its nearest neighbours, closest first: each with its row number, its
+ * text in the naming column (`label_by`, else the first text column) and its
+ * value in the colour column. Clicking a neighbour focuses it. Text only
+ * through textContent.
  */
 import type { Spec } from "../contract/protocol";
-import type { Neighbors } from "../contract/wireColumns";
+import type { Column, Neighbors } from "../contract/wireColumns";
 import { formatDistance } from "../contract/wireColumns";
+import { formatNumber } from "../scene/colors";
 import { h, listen } from "./dom";
 import { truncate } from "./tooltip";
+
+/** The colour column as the inspector names each row's value in it. */
+export interface RowColor {
+  /** The column's name. */
+  column: string;
+  /** Row `index`'s value as text ("" when missing). */
+  text(index: number): string;
+}
+
+/** The colour column `name` of `columns` as the inspector shows it; null when there is none (or it is text). */
+export function rowColor(columns: readonly Column[], name: string): RowColor | null {
+  const col = columns.find((c) => c.name === name);
+  if (col?.kind === "category") {
+    return {
+      column: col.name,
+      text: (i) => {
+        const code = i >= 0 && i < col.codes.length ? col.codes[i] : -1;
+        return code < 0 || code === col.missingCode ? "" : (col.categories[code] ?? "");
+      },
+    };
+  }
+  if (col?.kind === "number") {
+    return {
+      column: col.name,
+      text: (i) => (i >= 0 && i < col.values.length && Number.isFinite(col.values[i]) ? formatNumber(col.values[i]) : ""),
+    };
+  }
+  return null;
+}
+
+/** What a listed row shows: its number ("#12"), its text in the naming column and its colour value. */
+export interface RowTexts {
+  id: string;
+  /** "" when the row has no text of its own (no naming column: the kernel calls it "#12"). */
+  label: string;
+  /** "" when there is no colour column, it is the naming column, or the value is missing. */
+  color: string;
+}
+
+/** The texts of row `index` named `label` (in `labelColumn`), with its value in the colour column. */
+export function rowTexts(index: number, label: string, labelColumn: string, color: RowColor | null): RowTexts {
+  const id = `#${index}`;
+  const value = color && color.column !== labelColumn ? color.text(index) : "";
+  return { id, label: label === id ? "" : label, color: value };
+}
+
+/** A listed row's tooltip: "#12 · word: queen · digit: 4". */
+export function rowTitle(t: RowTexts, labelColumn: string, color: RowColor | null): string {
+  const parts = [t.id];
+  if (t.label) parts.push(labelColumn ? `${labelColumn}: ${t.label}` : t.label);
+  if (t.color && color) parts.push(`${color.column}: ${t.color}`);
+  return parts.join(" \u00b7 ");
+}
 
 export interface InspectorHandlers {
   focus(index: number): void;
@@ -118,9 +174,10 @@ export class Inspector {
 
   /**
    * Show the inspector for `focus` (with its label) or a semantic query, and
-   * the neighbours when they belong to it; hide it when neither is active.
+   * the neighbours when they belong to it, with their values in the colour
+   * column `color`; hide it when neither is active.
    */
-  show(focus: number, focusLabel: string, query: string | null, nb: Neighbors | null): void {
+  show(focus: number, focusLabel: string, query: string | null, nb: Neighbors | null, color: RowColor | null = null): void {
     const active = focus >= 0 || query !== null;
     this.el.hidden = !active;
     if (!active) {
@@ -129,7 +186,9 @@ export class Inspector {
     }
     if (focus >= 0) {
       this.title.textContent = focusLabel ? `#${focus} ${truncate(focusLabel, 80)}` : `#${focus}`;
-      this.subtitle.textContent = "Nearest neighbours";
+      const value = color ? color.text(focus) : "";
+      this.subtitle.textContent =
+        value && color ? `${color.column}: ${truncate(value, 40)} \u00b7 nearest neighbours` : "Nearest neighbours";
     } else {
       this.title.textContent = `\u201c${truncate(query ?? "", 80)}\u201d`;
       this.subtitle.textContent = "Semantic query \u00b7 nearest points";
@@ -145,10 +204,14 @@ export class Inspector {
       const li = h("li", "pw-neighbor");
       const idx = nb.indices[j];
       li.dataset.index = String(idx);
-      const label = nb.labels[j] || `#${idx}`;
-      const name = h("span", "pw-neighbor-label", truncate(label, 120));
-      name.title = label;
-      li.append(name, h("span", "pw-neighbor-distance", formatDistance(nb.distances[j])));
+      const t = rowTexts(idx, nb.labels[j] ?? "", nb.column, color);
+      li.title = rowTitle(t, nb.column, color);
+      li.append(
+        h("span", "pw-neighbor-id", t.id),
+        h("span", "pw-neighbor-label", truncate(t.label, 120)),
+        h("span", "pw-neighbor-color", truncate(t.color, 24)),
+        h("span", "pw-neighbor-distance", formatDistance(nb.distances[j])),
+      );
       this.list.append(li);
     }
     this.count = nb.indices.length;

@@ -18,7 +18,7 @@ import {
   PRIORITY_SELECTED,
   placeLabels,
 } from "../scene/labels";
-import { anchorRows, type ClusterLevels, chooseLevel, clusterCandidates, PRIORITY_CLUSTER } from "./clusterLabels";
+import { anchorRows, type ClusterLevels, chooseNames, clusterCandidates, PRIORITY_CLUSTER } from "./clusterLabels";
 import { h } from "./dom";
 
 /** Label every labelled visible point only when at most this many are on screen. */
@@ -77,7 +77,7 @@ export class LabelOverlay {
   count = 0;
   /** Boxes [left, top, width, height] (CSS px) of the labels drawn in the last pass. */
   boxes: ReadonlyArray<readonly [number, number, number, number]> = [];
-  /** Cluster names drawn in the last pass: their boxes (as `boxes`), texts and level (-1: none). */
+  /** Cluster names drawn in the last pass: their boxes (as `boxes`), texts and the finest level they come from (-1: none). */
   clusterBoxes: ReadonlyArray<readonly [number, number, number, number]> = [];
   clusterTexts: readonly string[] = [];
   clusterLevel = -1;
@@ -200,12 +200,13 @@ export class LabelOverlay {
     const clusterFont = `600 ${CLUSTER_FONT_PX}px ${fontFamily}`;
     this.clusterLevel = -1;
     if (s.clusters) {
-      // The level that fits the zoom; its names go in with the point labels, by priority.
+      // The names that fit the zoom go in with the point labels, by priority.
       const levels = s.clusters.levels;
       const anchors = levels.map((lv) => s.positionsOf(anchorRows(lv)));
-      this.clusterLevel = chooseLevel(anchors, s.width, s.height);
       const measure = (t: string): number => this.measure(t, clusterFont);
-      cands.push(...clusterCandidates(levels[this.clusterLevel], anchors[this.clusterLevel], s.width, s.height, measure, CLUSTER_LINE_H));
+      const shown = chooseNames(levels, anchors, s.width, s.height, measure, CLUSTER_LINE_H);
+      this.clusterLevel = shown.reduce((finest, n) => Math.max(finest, n.level), -1);
+      cands.push(...clusterCandidates(levels, anchors, shown, s.width, s.height, measure, CLUSTER_LINE_H));
       ctx.font = font;
     }
 

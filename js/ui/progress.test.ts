@@ -21,6 +21,21 @@ describe("progressText", () => {
   });
 });
 
+describe("progressText of a layout in given dimensions", () => {
+  it("names them, so a 2D/3D switch that runs t-SNE again says so as it runs", () => {
+    const p = decodeProgress({
+      method: "tsne",
+      state: "running",
+      iteration: 20,
+      total: 400,
+      eta_s: 13,
+      message: "optimising layout 20/400",
+    });
+    expect(progressText(p, spec, 3)).toBe("t-SNE in 3-D \u00b7 optimising layout 20/400 \u00b7 ~13 s left");
+    expect(progressText(p, spec)).toBe("t-SNE \u00b7 optimising layout 20/400 \u00b7 ~13 s left");
+  });
+});
+
 describe("progressText with the kernel's phases", () => {
   it("shows the phase text of a running layout, before its first iteration", () => {
     expect(text({ method: "tsne", state: "running", iteration: 0, total: 0, message: "computing affinities (k-NN index)" })).toBe(

@@ -8,10 +8,13 @@
 import { methodLabel, type Spec } from "../contract/protocol";
 import type { Progress } from "../contract/wireValues";
 
-/** "t-SNE · optimising layout 250/750 · ~4 s left", or the message; labels come from `spec`. */
-export function progressText(p: Progress, spec: Spec | null): string {
+/**
+ * "t-SNE · optimising layout 250/750 · ~4 s left", or the message; labels come from `spec`.
+ * With the `dims` of the layout being computed, its label says them ("t-SNE in 3-D · …").
+ */
+export function progressText(p: Progress, spec: Spec | null, dims?: number): string {
   if (p.state === "idle") return p.message;
-  const label = methodLabel(spec, p.method);
+  const label = dims === 2 || dims === 3 ? `${methodLabel(spec, p.method)} in ${dims}-D` : methodLabel(spec, p.method);
   if (p.state === "running" || p.state === "paused") {
     let s = "";
     if (p.message) s = `${label} · ${p.message}`;
@@ -26,8 +29,8 @@ export function progressText(p: Progress, spec: Spec | null): string {
   return `${label} · ${p.state}`;
 }
 
-/** What the status line adds for `p`: the work under way, or "" once it is done. */
-export function statusActivity(p: Progress, spec: Spec | null): string {
+/** What the status line adds for `p` (of a layout in `dims`): the work under way, or "" once it is done. */
+export function statusActivity(p: Progress, spec: Spec | null, dims?: number): string {
   const working = p.state === "running" || p.state === "paused" || (p.state === "idle" && p.message !== "");
-  return working ? progressText(p, spec) : "";
+  return working ? progressText(p, spec, dims) : "";
 }

@@ -17,6 +17,15 @@ describe("statusText with the kernel's work", () => {
     );
     expect(statusText(1000, 3, 1000, "")).toBe("1,000 points \u00b7 3 selected");
   });
+
+  it("ends with what the view does not draw that was asked for", () => {
+    expect(statusText(1000, 0, 1000, "", "density contours: 2-D views only")).toBe(
+      "1,000 points \u00b7 0 selected \u00b7 density contours: 2-D views only",
+    );
+    expect(statusText(1000, 0, 1000, "t-SNE \u00b7 preparing", "x")).toBe(
+      "1,000 points \u00b7 0 selected \u00b7 t-SNE \u00b7 preparing \u00b7 x",
+    );
+  });
 });
 
 describe("statusActivity", () => {

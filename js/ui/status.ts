@@ -4,12 +4,13 @@ import { h } from "./dom";
 /**
  * Status text, exactly: "1,000 points · 3 selected"; while points are still arriving,
  * "131,072 of 1,000,000 points · 0 selected"; while the kernel works, its phase follows
- * ("… · t-SNE · computing affinities: 40% (k-NN search)"), so it shows with the panel closed.
+ * ("… · t-SNE · computing affinities: 40% (k-NN search)"), then what the view does not draw
+ * (`note`: "density contours: 2-D views only"), so they show with the panel closed.
  */
-export function statusText(n: number, selected: number, total = n, activity = ""): string {
+export function statusText(n: number, selected: number, total = n, activity = "", note = ""): string {
   const count = total > n ? `${n.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}` : n.toLocaleString("en-US");
   const base = `${count} points \u00b7 ${selected.toLocaleString("en-US")} selected`;
-  return activity ? `${base} \u00b7 ${activity}` : base;
+  return [base, activity, note].filter((s) => s !== "").join(" \u00b7 ");
 }
 
 export class StatusLine {
@@ -20,6 +21,7 @@ export class StatusLine {
   }
   private counts: [number, number, number] = [0, 0, 0];
   private activity = "";
+  private note = "";
   set(n: number, selected: number, total = n): void {
     this.counts = [n, selected, total];
     this.show();
@@ -29,8 +31,13 @@ export class StatusLine {
     this.activity = text;
     this.show();
   }
+  /** What the view does not draw that was asked for ("" when none). */
+  setNote(text: string): void {
+    this.note = text;
+    this.show();
+  }
   private show(): void {
-    const text = statusText(...this.counts, this.activity);
+    const text = statusText(...this.counts, this.activity, this.note);
     if (this.el.textContent !== text) this.el.textContent = text;
   }
 }

@@ -5,6 +5,42 @@
 import type { CategoryColumn, NumberColumn } from "../contract/wireColumns";
 import { h, listen } from "./dom";
 
+/** Titles of the 2D and 3D buttons when they only change the view. */
+const VIEW_TITLES = {
+  2: "Two-dimensional view (pan with drag, zoom with wheel)",
+  3: "Three-dimensional view (orbit with drag, pan with right-drag)",
+} as const;
+
+/** The layout on screen, as a dimension button's title speaks of it. */
+export interface LayoutShown {
+  /** The method's label ("t-SNE"). */
+  label: string;
+  /** Computed by a job (t-SNE, UMAP): another dimension runs it again. */
+  iterative: boolean;
+  /** Its dimensions (null: not known). */
+  dims: number | null;
+}
+
+/** Seconds as a title says them: "under a second", "25 s", "3 min". */
+export function seconds(s: number): string {
+  if (s < 1) return "under a second";
+  return s < 120 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`;
+}
+
+/**
+ * The title of the button that switches to `target` dimensions. For a t-SNE or UMAP layout in the
+ * other dimension it says what the switch costs: the layout runs again (`lastS`: how long it took
+ * in `target` dimensions last time, else `shownS`: how long the one on screen took), and the
+ * layout on screen stays until the new one is ready.
+ */
+export function dimensionTitle(target: 2 | 3, shown: LayoutShown | null, lastS: number | null, shownS: number | null): string {
+  if (!shown?.iterative || shown.dims === null || shown.dims === target) return VIEW_TITLES[target];
+  let cost = "";
+  if (lastS !== null) cost = ` (about ${seconds(lastS)} last time)`;
+  else if (shownS !== null) cost = ` (the ${shown.dims}-D one took ${seconds(shownS)})`;
+  return `Runs ${shown.label} again in ${target}-D${cost}; the ${shown.dims}-D layout stays on screen until the new one is ready`;
+}
+
 export interface ToolbarHandlers {
   onColorBy(name: string): void;
   onDimensions(dims: 2 | 3): void;
@@ -39,8 +75,8 @@ export class Toolbar {
     dims.setAttribute("aria-label", "View dimensions");
     this.btn2d = h("button", "pw-button pw-2d", "2D");
     this.btn3d = h("button", "pw-button pw-3d", "3D");
-    this.btn2d.title = "Two-dimensional projection (pan with drag, zoom with wheel)";
-    this.btn3d.title = "Three-dimensional projection (orbit with drag, pan with right-drag)";
+    this.btn2d.title = VIEW_TITLES[2];
+    this.btn3d.title = VIEW_TITLES[3];
     dims.append(this.btn2d, this.btn3d);
 
     const fit = h("button", "pw-button pw-fit", "Fit");
@@ -105,6 +141,12 @@ export class Toolbar {
     this.btn3d.classList.toggle("pw-active", is3d);
     this.btn2d.setAttribute("aria-pressed", String(!is3d));
     this.btn3d.setAttribute("aria-pressed", String(is3d));
+  }
+
+  /** Say what the 2D and 3D buttons do (`dimensionTitle`); a saved page's titles stay. */
+  setDimensionTitles(title2d: string, title3d: string): void {
+    if (!this.btn2d.disabled) this.btn2d.title = title2d;
+    if (!this.btn3d.disabled) this.btn3d.title = title3d;
   }
 
   /** The density overview is 2-D only: its 3-D button is hidden while it is on. */

@@ -55,6 +55,26 @@ describe("CameraSync", () => {
     expect(h.applied.length).toBe(1);
   });
 
+  it("waits while a layout is computed, so a restored view is not framed away when it arrives", () => {
+    const { h, sync } = host(2);
+    let busy = true;
+    const waiting = new CameraSync({
+      camera: () => h.cam,
+      shown: () => ({ dims: 2, radius: 5 }),
+      busy: () => busy,
+      apply: (c) => h.applied.push(c),
+      write: (w) => h.written.push(w),
+    });
+    waiting.changed({ dims: 2, center: [4, 5], zoom: 6 });
+    vi.advanceTimersByTime(0);
+    waiting.applyPending(); // the new layout's frames arrive while it runs
+    expect(h.applied).toEqual([]);
+    busy = false;
+    waiting.applyPending(); // it ended
+    expect(h.applied.length).toBe(1);
+    sync.dispose();
+  });
+
   it("drops an empty or malformed camera instead of waiting for it", () => {
     const { h, sync } = host(null);
     sync.changed({});

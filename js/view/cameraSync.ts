@@ -1,11 +1,13 @@
 /**
  * The camera between a view and the model. The view's camera goes to the model a quiet moment
  * after a gesture (debounced); a camera set from Python waits until points of its
- * dimensionality are shown, then applies once; the model's echo of the view's own camera is
- * ignored. The host (the renderer) comes in as callbacks.
+ * dimensionality are shown and no layout is being computed (a bookmark's camera is of the
+ * layout it restores, which is framed when it arrives), then applies once; the model's echo of
+ * the view's own camera is ignored. The host (the renderer) comes in as callbacks.
  */
 import { bind, save, type WidgetModel } from "../contract/model";
 import type { Points } from "../contract/wirePoints";
+import { decodeProgress } from "../contract/wireValues";
 import { type Camera, type CameraWire, cameraFromWire, cameraToWire } from "../scene/camera";
 import type { Renderer } from "../scene/renderer";
 import type { PointsChange } from "../shared/points";
@@ -19,6 +21,8 @@ export interface CameraHost {
   camera(): Camera | null;
   /** What is shown: its dimensionality and the data's radius; null without points or renderer. */
   shown(): { dims: 2 | 3; radius: number } | null;
+  /** A layout is being computed (its result, a new layout, will be framed when it arrives). */
+  busy?(): boolean;
   apply(camera: Camera): void;
   /** Write the camera to the model (and the kernel). */
   write(wire: CameraWire): void;
@@ -54,10 +58,13 @@ export class CameraSync {
     setTimeout(() => this.applyPending(), 0);
   }
 
-  /** Apply a camera from Python once points of its dimensionality are shown (call when points change). */
+  /**
+   * Apply a camera from Python once points of its dimensionality are shown and no layout is
+   * being computed (call when points change and when a layout job ends).
+   */
   applyPending(): void {
     const shown = this.host.shown();
-    if (this.pending === null || !shown) return;
+    if (this.pending === null || !shown || this.host.busy?.()) return;
     const cam = cameraFromWire(this.pending, shown.dims, shown.radius);
     if (!cam) {
       const dims = (this.pending as { dims?: unknown }).dims;
@@ -103,6 +110,10 @@ export class CameraBinder {
         const points = drawing.points;
         return r && points ? { dims: points.dims, radius: r.dataRadius } : null;
       },
+      busy: () => {
+        const { state } = decodeProgress(model.get("_progress"));
+        return state === "running" || state === "paused";
+      },
       apply: (cam) => {
         stage.renderer?.applyCamera(cam);
         overview.moved();
@@ -126,7 +137,11 @@ export class CameraBinder {
   /** Apply `camera` from the model now and on change; returns the unbind functions. */
   bind(): (() => void)[] {
     const { model, sync } = this;
-    return [bind(model, "camera", () => sync.changed(model.get("camera")))];
+    return [
+      bind(model, "camera", () => sync.changed(model.get("camera"))),
+      // A layout job ended: its layout is on screen (framed); a camera that waited applies now.
+      bind(model, "_progress", () => sync.applyPending()),
+    ];
   }
 
   dispose(): void {

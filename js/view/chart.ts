@@ -1,5 +1,5 @@
 /**
- * The cross-filter chart of a view (ui/charts.ts) over the stage, its toggle in the toolbar: it
+ * The cross-filter chart of a view (ui/charts.ts) beside the stage, its toggle in the toolbar: it
  * charts the column the `chart` trait names, counts the rows drawn (`visible`, as the points
  * follow it) and the selection, and its bars select as a lasso does (Shift or Ctrl adds).
  */
@@ -14,7 +14,7 @@ import type { Signal } from "./signal";
 
 /** What the chart reads and follows. */
 export interface ChartParts {
-  /** Where it floats. */
+  /** The map: the chart goes just left of it (the stage narrows while the chart is open). */
   stage: HTMLElement;
   toolbar: Toolbar;
   /** The columns, and the points drawn and when they change (the chart counts the rows drawn; view/drawing.ts). */
@@ -44,7 +44,7 @@ export class ChartBinder {
       select: (rows, add) => emphasis.applySelection(add ? unionSorted(emphasis.state.selection, rows) : rows, true),
     });
     this.panel = panel;
-    parts.stage.append(panel.el);
+    parts.stage.before(panel.el);
     parts.toolbar.el.insertBefore(panel.toggle, parts.toolbar.el.querySelector(".pw-hint"));
     this.offs = [
       emphasis.selectionChanged.on((indices) => panel.setSelection(indices)),

@@ -8,14 +8,14 @@
  */
 import { finiteOr } from "../contract/guards";
 import { bind, type ModelKey, numberAt, save, stringAt, type WidgetModel } from "../contract/model";
-import { decodeSpec, type Request, send } from "../contract/protocol";
+import { decodeSpec, isIterative, layoutDims, methodLabel, type Request, send } from "../contract/protocol";
 import { decodeOverview } from "../contract/wireOverview";
-import { decodeBookmarks } from "../contract/wireValues";
+import { decodeBookmarks, decodeProgress } from "../contract/wireValues";
 import type { Renderer } from "../scene/renderer";
 import { offlineMessage } from "../standalone/model";
 import { Inspector } from "../ui/inspector";
 import { Panel } from "../ui/panel/panel";
-import { Toolbar } from "../ui/toolbar";
+import { dimensionTitle, Toolbar } from "../ui/toolbar";
 import { panelToggle, type Shell } from "./shell";
 
 /** Whether `_overview` holds an overview (it is `{}` when off). */
@@ -191,7 +191,26 @@ export function createControls(model: WidgetModel, shell: Shell): Controls {
 
 /** Show the model keys that only the controls show; returns the unbind functions. */
 export function bindControls(model: WidgetModel, { toolbar, panel, inspector }: Controls): (() => void)[] {
-  const projection = (): void => panel.setProjection(stringAt(model, "projection", "pca"), model.get("projection_params"));
+  // What a 2D/3D switch costs: how long each layout (method and dims) took when it last finished.
+  const took = new Map<string, number>();
+  const dimensionTitles = (): void => {
+    const spec = decodeSpec(model.get("_spec"));
+    const method = stringAt(model, "projection", "pca");
+    const dims = layoutDims(model.get("projection_params")) ?? null;
+    const shown = { label: methodLabel(spec, method), iterative: isIterative(spec, method), dims };
+    const at = (d: number | null): number | null => (d === null ? null : (took.get(`${method}/${d}`) ?? null));
+    toolbar.setDimensionTitles(dimensionTitle(2, shown, at(2), at(dims)), dimensionTitle(3, shown, at(3), at(dims)));
+  };
+  const projection = (): void => {
+    panel.setProjection(stringAt(model, "projection", "pca"), model.get("projection_params"));
+    dimensionTitles();
+  };
+  const progress = (): void => {
+    const p = decodeProgress(model.get("_progress"));
+    const dims = layoutDims(model.get("projection_params"));
+    if (p.state === "done" && p.elapsedS !== undefined && dims !== undefined) took.set(`${p.method}/${dims}`, p.elapsedS);
+    dimensionTitles();
+  };
   const handlers: [ModelKey, () => void][] = [
     [
       "_spec",
@@ -199,6 +218,7 @@ export function bindControls(model: WidgetModel, { toolbar, panel, inspector }: 
         const spec = decodeSpec(model.get("_spec"));
         panel.setSpec(spec);
         inspector.setSpec(spec);
+        dimensionTitles();
       },
     ],
     [
@@ -218,6 +238,7 @@ export function bindControls(model: WidgetModel, { toolbar, panel, inspector }: 
     ],
     ["projection", projection],
     ["projection_params", projection],
+    ["_progress", progress],
     ["spherize", () => panel.setSpherize(model.get("spherize") === true)],
     ["label_by", () => panel.setLabelBy(stringAt(model, "label_by", ""))],
     ["k_neighbors", () => inspector.setK(numberAt(model, "k_neighbors", 10))],

@@ -2,16 +2,16 @@
  * What the renderer draws, from the model: the points (from the model's points store, grown
  * in place as parts arrive), the columns and the colour column with its legend, how points
  * look (colour map, palette, point size, opacity, size column; shown in the panel too), the
- * thumbnails, the semantic query point and the progress of a running layout (whose positions
- * stream in without refits; the status line reports the kernel's work under way). The parts
- * that follow the points listen to `pointsShown`.
+ * thumbnails, the semantic query point and the progress of a running layout (the status line
+ * reports the kernel's work under way, a layout with its dimensions). The parts that follow the
+ * points listen to `pointsShown`.
  */
 import { isFiniteNumber } from "../contract/guards";
 import { bind, decodeAt, numberAt, stringAt, type WidgetModel } from "../contract/model";
-import { type AppearanceSpec, decodeSpec } from "../contract/protocol";
+import { type AppearanceSpec, decodeSpec, layoutDims } from "../contract/protocol";
 import { type CategoryColumn, type Column, colorableColumns, decodeColumns } from "../contract/wireColumns";
 import { decodeSprites, type Points, type Sprites } from "../contract/wirePoints";
-import { decodeProgress, decodeQueryPoint, type Progress, type QueryPoint } from "../contract/wireValues";
+import { decodeProgress, decodeQueryPoint, type QueryPoint } from "../contract/wireValues";
 import { colorMapLut, paletteColors, type RGB } from "../scene/colors";
 import { missingMessage, type PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
@@ -32,8 +32,6 @@ export interface DrawingHooks {
   /** Say what the view cannot show ("" hides it): rows a restored widget will not get. */
   showNotice(message: string): void;
 }
-
-const active = (p: Progress): boolean => p.state === "running" || p.state === "paused";
 
 /** `size_range` as the model holds it (a pair of positive numbers); [1, 1] (one size) otherwise. */
 export function sizeRangeOf(raw: unknown): [number, number] {
@@ -60,9 +58,6 @@ export class Drawing {
   private appearance: AppearanceSpec | null = null;
   private lut: Uint8Array = colorMapLut(null, "");
   private palette: RGB[] = paletteColors(null, "");
-  private progress = decodeProgress(null);
-  /** A layout started: its first positions refit; later ones stream in. */
-  private awaitingFirstFrame = false;
   /** The overview's colour column (its categories, no per-row codes) and rows, when the overview is on. */
   private overviewColumn: CategoryColumn | null = null;
   private overviewRows = 0;
@@ -138,13 +133,12 @@ export class Drawing {
         this.showAppearance();
       }),
       bind(model, "_progress", () => {
-        const wasRunning = active(this.progress);
-        this.progress = decodeProgress(model.get("_progress"));
-        if (active(this.progress) && !wasRunning) this.awaitingFirstFrame = true;
-        stage.renderer?.setStreaming(active(this.progress) && !this.awaitingFirstFrame);
-        if (this.progress.state === "error" && this.progress.message) hooks.showError(this.progress.message);
-        hooks.panel.setProgress(this.progress);
-        hooks.status.setActivity(hooks.kernel ? statusActivity(this.progress, decodeSpec(model.get("_spec"))) : "");
+        const progress = decodeProgress(model.get("_progress"));
+        if (progress.state === "error" && progress.message) hooks.showError(progress.message);
+        hooks.panel.setProgress(progress);
+        // A layout says the dimensions it computes (a 2D/3D switch runs t-SNE or UMAP again).
+        const dims = layoutDims(model.get("projection_params"));
+        hooks.status.setActivity(hooks.kernel ? statusActivity(progress, decodeSpec(model.get("_spec")), dims) : "");
       }),
       // The points follow the progress (a running layout streams them) and precede the rest.
       this.bindPoints(),
@@ -182,8 +176,6 @@ export class Drawing {
       if (change === "grown" && this.points) {
         r?.extendPoints(this.points);
       } else {
-        r?.setStreaming(active(this.progress) && !this.awaitingFirstFrame);
-        this.awaitingFirstFrame = false;
         r?.setPoints(this.points);
       }
       this.showLegend();

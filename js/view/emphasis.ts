@@ -5,14 +5,14 @@
  * the inspector. The state itself is view/state.ts's. The flags follow the points drawn and the
  * overview; the parts that follow the selection listen to `selectionChanged`.
  */
-import { bind, decodeAt, numberAt, save, type WidgetModel } from "../contract/model";
-import { decodeLabels, decodeNeighbors, type Labels } from "../contract/wireColumns";
+import { bind, decodeAt, numberAt, save, stringAt, type WidgetModel } from "../contract/model";
+import { type Column, decodeLabels, decodeNeighbors, type Labels } from "../contract/wireColumns";
 import type { Points } from "../contract/wirePoints";
 import { decodeSelection, encodeSelection } from "../contract/wireSelection";
 import type { Renderer } from "../scene/renderer";
 import type { PointsChange } from "../shared/points";
 import type { Shared } from "../shared/shared";
-import type { Inspector } from "../ui/inspector";
+import { type Inspector, rowColor } from "../ui/inspector";
 import { labelOf } from "../ui/labelOverlay";
 import type { Panel } from "../ui/panel/panel";
 import type { StatusLine } from "../ui/status";
@@ -23,6 +23,8 @@ import { FlagsSchedule, selectionRedrawDelay, ViewState } from "./state";
 export interface DrawnPoints {
   readonly points: Points | null;
   readonly pointsShown: Signal<[PointsChange]>;
+  /** The metadata columns (the inspector names each row's value in the colour column). */
+  readonly columns: readonly Column[];
 }
 
 /** What the emphasis reads and where it shows it. */
@@ -30,7 +32,7 @@ export interface EmphasisParts {
   drawing: DrawnPoints;
   /** The density overview (view/overview.ts): its rows (0: off; no point is drawn, the status counts its rows), and when it changes. */
   overview: { readonly rows: number; readonly changed: Signal };
-  stage: { readonly renderer: Renderer | null };
+  stage: { readonly renderer: Renderer | null; inspect(width: number): void };
   status: StatusLine;
   panel: Panel;
   inspector: Inspector;
@@ -47,6 +49,8 @@ export class Emphasis {
   private lastSentSelection: unknown = null;
   private readonly schedule = new FlagsSchedule(() => this.updateFlags());
   private readonly offs: (() => void)[];
+  /** Whether the stage was last told that the inspector is open. */
+  private inspecting = false;
 
   constructor(
     private readonly model: WidgetModel,
@@ -81,8 +85,14 @@ export class Emphasis {
   updateInspector(): void {
     const { state, labels, out } = this;
     const label = state.focus >= 0 && labels ? (labelOf(labels, state.focus) ?? "") : "";
-    out.inspector.show(state.focus, label, state.queryActive() && state.neighbors ? state.neighbors.query : null, state.neighbors);
-    out.root.classList.toggle("pw-inspecting", !out.inspector.el.hidden);
+    const color = rowColor(out.drawing.columns, stringAt(this.model, "color_by", ""));
+    out.inspector.show(state.focus, label, state.queryActive() && state.neighbors ? state.neighbors.query : null, state.neighbors, color);
+    const shown = !out.inspector.el.hidden;
+    out.root.classList.toggle("pw-inspecting", shown);
+    if (shown !== this.inspecting) {
+      this.inspecting = shown;
+      out.stage.inspect(shown ? out.inspector.el.offsetWidth : 0);
+    }
   }
 
   /** Flags, inspector and a frame after a change of focus or neighbours. */
@@ -145,6 +155,9 @@ export class Emphasis {
         this.state.setNeighbors(decodeAt(model, "_neighbors", decodeNeighbors));
         this.changed();
       }),
+      // The rows listed show their value in the colour column.
+      bind(model, "color_by", () => this.updateInspector()),
+      bind(model, "_columns", () => this.updateInspector()),
     ];
   }
 

@@ -14,7 +14,7 @@ import type { Column } from "../contract/wireColumns";
 import { decodeQuality, type Quality } from "../contract/wireValues";
 import { type ClusterLevels, decodeClusters } from "../ui/clusterLabels";
 import { DensityDriver, DensityLayer, densityContours, positionsKey } from "../ui/density";
-import { ExplainSection } from "../ui/explainSection";
+import { DENSITY_STATUS_3D, ExplainSection } from "../ui/explainSection";
 import { readTheme } from "../ui/theme";
 import type { Stage } from "./stage";
 
@@ -30,6 +30,8 @@ export interface ExplainParts {
   /** A kernel answers (false on a saved page: finding and checking need one). */
   kernel: boolean;
   showError(message: string): void;
+  /** The status line: it says when contours are asked for in a 3-D view. */
+  status: { setNote(text: string): void };
 }
 
 export class Explain {
@@ -46,14 +48,16 @@ export class Explain {
   private readonly stage: Stage;
   private readonly root: HTMLElement;
   private readonly drawing: { readonly columns: readonly Column[] };
+  private readonly status: { setNote(text: string): void };
 
   constructor(
     private readonly model: WidgetModel,
-    { stage, root, panel, drawing, kernel, showError }: ExplainParts,
+    { stage, root, panel, drawing, kernel, showError, status }: ExplainParts,
   ) {
     this.stage = stage;
     this.root = root;
     this.drawing = drawing;
+    this.status = status;
     this.section = new ExplainSection(
       {
         showClusters: (on) => save(model, "show_clusters", on),
@@ -80,6 +84,11 @@ export class Explain {
   /** Contours on the underlay now. */
   get densityCount(): number {
     return this.traced === "" ? 0 : this.layer.count;
+  }
+
+  /** The separate rings of each contour on the underlay now, lowest level first. */
+  get densityGroups(): number[] {
+    return this.traced === "" ? [] : [...this.layer.groups];
   }
 
   bind(): (() => void)[] {
@@ -113,14 +122,16 @@ export class Explain {
   }
 
   private showState(): void {
+    const dims = this.stage.renderer?.dims ?? 2;
     this.section.show({
       showClusters: this.showClusters,
       showDensity: this.showDensity,
       found: this.clusters !== null,
       stale: this.clusters?.stale ?? false,
-      dims: this.stage.renderer?.dims ?? 2,
+      dims,
       quality: this.quality,
     });
+    this.status.setNote(this.showDensity && dims === 3 ? DENSITY_STATUS_3D : "");
   }
 
   /** Trace the contours of the drawn points when they moved; none in 3-D or when hidden. */

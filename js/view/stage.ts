@@ -16,8 +16,7 @@ import { Tooltip } from "../ui/tooltip";
 import type { Shell } from "./shell";
 import { Signal } from "./signal";
 
-/** The inspector's width (style/panel.css) and the stage width from which fits keep clear of it. */
-const INSPECTOR_WIDTH = 210;
+/** The stage width from which fits keep clear of the inspector while it is open. */
 const INSPECTOR_FIT_MIN_WIDTH = 480;
 const DEFAULT_ACCENT: [number, number, number] = [25, 118, 210];
 
@@ -45,6 +44,8 @@ export class Stage {
   firstDrawCount = 0;
   /** The renderer fitted the view to the data. */
   readonly fitted = new Signal();
+  /** The inspector's width over the stage's right edge (0: closed). */
+  private inspectorWidth = 0;
   /** A frame was drawn (after its labels). */
   readonly framed = new Signal();
   /** What the labels show (none until the view says). */
@@ -137,14 +138,24 @@ export class Stage {
     this.renderer?.setTheme(this.theme.background, this.theme.foreground, this.accent);
   }
 
-  /** Follow the stage's size; fits leave room for the inspector (`inspectorWidth`, it floats over the right edge). */
-  resize(inspectorWidth: number): void {
+  /** Follow the stage's size; while the inspector is open, fits leave room for it (it floats over the right edge). */
+  resize(): void {
     const w = this.shell.stage.clientWidth;
     const hgt = this.shell.stage.clientHeight;
     if (w <= 0 || hgt <= 0) return;
     this.applyTheme();
-    this.renderer?.setFitInsetRight(w >= INSPECTOR_FIT_MIN_WIDTH ? inspectorWidth || INSPECTOR_WIDTH : 0);
+    this.renderer?.setFitInsetRight(w >= INSPECTOR_FIT_MIN_WIDTH ? this.inspectorWidth : 0);
     this.renderer?.resize(w, hgt, window.devicePixelRatio || 1);
+  }
+
+  /**
+   * The inspector opened (`width` CSS px over the right edge) or closed (0). The fit frames what
+   * it leaves free: the whole stage, centred, while it is closed; the part left of it while it is
+   * open. A view the user moved stays as it is (the inspector may cover part of it).
+   */
+  inspect(width: number): void {
+    this.inspectorWidth = width > 0 ? width : 0;
+    this.resize();
   }
 
   /** Render a frame and return it (with labels) as a PNG data URL. */

@@ -7,7 +7,7 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 function neighbors(index: number, rows: number[], query: string | null = null): Neighbors {
-  return { index, query, indices: Uint32Array.from(rows), distances: new Float32Array(rows.length), labels: rows.map(String) };
+  return { index, query, indices: Uint32Array.from(rows), distances: new Float32Array(rows.length), labels: rows.map(String), column: "" };
 }
 
 describe("ViewState", () => {

@@ -46,6 +46,8 @@ export interface ProjectorTestHook {
   clusterLevel(): number;
   /** Density contours drawn under the points (0: none). */
   densityCount(): number;
+  /** The separate rings of each density contour drawn, lowest level first. */
+  densityGroups(): number[];
   /** The density overview (above the overview threshold): null when it is off. */
   overview(): OverviewInfo | null;
 }
@@ -71,7 +73,7 @@ export interface HookSources {
   shared: Shared;
   emphasis: { readonly state: { readonly selectedCount: number } };
   inspector: { readonly neighborCount: number };
-  explain: { readonly densityCount: number };
+  explain: { readonly densityCount: number; readonly densityGroups: number[] };
   overview: { info(): OverviewInfo | null };
 }
 
@@ -111,6 +113,7 @@ export function viewTestHook(stage: Stage, { model, shared, emphasis, inspector,
     clusterTexts: () => [...stage.labelOverlay.clusterTexts],
     clusterLevel: () => stage.labelOverlay.clusterLevel,
     densityCount: () => explain.densityCount,
+    densityGroups: () => explain.densityGroups,
     overview: () => {
       const o = overview.info();
       return o ? { ...o } : null;

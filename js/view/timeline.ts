@@ -41,7 +41,8 @@ export class TimelineBinder {
     const { shared, steps } = this;
     const dims = shared.points.received?.dims;
     if (!steps || !dims || step >= steps.steps || steps.n !== shared.points.received?.n || !this.active()) return;
-    shared.points.showLocal(timelinePoints(steps, step, dims, ms), `${step}/${dims}`);
+    const layout = shared.points.received?.layout ?? 0;
+    shared.points.showLocal(timelinePoints(steps, step, dims, ms, layout), `${step}/${dims}`);
   }
 
   private active(): boolean {

@@ -32,22 +32,20 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.neighbours import Metric, inverse_norms
+from projector_widget.util.extras import imported, install_line
 
-INSTALL_HINT = 'pip install "projector-widget[ann]"'
+INSTALL_HINT = install_line("ann")
 #: k-means training points per inverted list (faiss warns below 39).
 TRAIN_PER_LIST = 64
 
 
 def import_faiss(
-    need: str = "Approximate nearest neighbours need faiss",
-    install: str = f"Install it with: {INSTALL_HINT}  (or: pip install faiss-cpu)",
+    need: str = "Approximate nearest neighbours need faiss, which is not installed",
+    extras: str = "ann",
 ) -> ModuleType:
-    """Import faiss, or raise ImportError: ``need`` (who needs it) and how to ``install``."""
-    try:
-        import faiss
-    except ImportError as err:
-        raise ImportError(f"{need}, which is not installed. {install}") from err
-    return faiss
+    """Import faiss, or raise :class:`~projector_widget.util.extras.MissingExtra`: ``need``
+    (who needs it) and the line that installs ``extras``."""
+    return imported("faiss", need, extras, note="  (or: pip install faiss-cpu)")
 
 
 def default_nlist(n: int) -> int:

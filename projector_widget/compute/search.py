@@ -18,9 +18,10 @@ import numpy.typing as npt
 
 from projector_widget.data.columns import Column
 from projector_widget.data.text import valid_text
+from projector_widget.util.extras import imported, install_line
 
 #: How to get the engine regular expressions run on.
-SEARCH_EXTRA = 'pip install "projector-widget[search]"'
+SEARCH_EXTRA = install_line("search")
 
 #: A compiled query: whether a display text matches it.
 Matcher = Callable[[str], bool]
@@ -48,14 +49,13 @@ def compile_query(pattern: str, *, regex: bool, case: bool) -> Matcher:
     if not regex:
         literal = re.compile(re.escape(pattern), 0 if case else re.IGNORECASE)
         return lambda text: literal.search(text) is not None
-    try:
-        import re2
-    except ImportError:
-        raise ImportError(
-            "a regular-expression search needs google-re2, which matches in linear time (a "
-            "backtracking engine can hang the kernel on a pattern such as ^(a+)+$): "
-            f"{SEARCH_EXTRA}; a plain substring search (regex=False) needs nothing"
-        ) from None
+    re2 = imported(
+        "re2",
+        "a regular-expression search needs google-re2, which matches in linear time (a "
+        "backtracking engine can hang the kernel on a pattern such as ^(a+)+$)",
+        "search",
+        note="; a plain substring search (regex=False) needs nothing",
+    )
     options = re2.Options()
     options.case_sensitive = case
     options.log_errors = False  # the error is raised below, not printed by RE2 as well

@@ -47,9 +47,10 @@ from projector_widget.dask.array import ChunkedMatrix
 from projector_widget.dask.array import sample as sample_rows
 from projector_widget.dask.cluster import client, import_module
 from projector_widget.dask.exact import exact_nearest
+from projector_widget.util.extras import install_line
 from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
-INSTALL_HINT = 'pip install "projector-widget[dask,ann]"'
+INSTALL_HINT = install_line("dask,ann")
 #: Rows a shard holds before the index is split into more shards than the cluster has threads.
 SHARD_ROWS = 1_000_000
 #: The options :class:`ChunkedIndex` takes (besides the matrix, metric and progress).
@@ -59,8 +60,8 @@ OPTIONS = ("nlist", "nprobe", "rerank", "seed", "shards")
 def import_faiss() -> ModuleType:
     """Import faiss, or raise ImportError naming the extras a chunked index needs."""
     return ivf.import_faiss(
-        "An approximate index of a Dask array needs faiss (and Dask)",
-        f"Install both with: {INSTALL_HINT}",
+        "An approximate index of a Dask array needs faiss (and Dask), which is not installed",
+        "dask,ann",
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,7 @@ import numpy.typing as npt
 
 from projector_widget.dask.cluster import client, import_module
 from projector_widget.data.embeddings import needs_memory
+from projector_widget.util.extras import imported
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,52 @@ def sample(matrix: ChunkedMatrix, size: int, seed: int) -> tuple[np.ndarray, np.
     rows = np.sort(rng.choice(matrix.n, size=min(size, matrix.n), replace=False))
     values = client().compute(matrix.array[rows]).result()
     return rows, np.ascontiguousarray(values, np.float32)
+
+
+#: Rows a chunk of :func:`from_npy` holds by default.
+NPY_CHUNK_ROWS = 65_536
+
+
+def _npy_rows(path: str, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of the .npy file ``path``, read from it memory-mapped (on a worker)."""
+    return np.array(np.load(path, mmap_mode="r")[start:stop])
+
+
+def from_npy(paths: Iterable[str | os.PathLike[str]], *, chunk_rows: int = NPY_CHUNK_ROWS) -> Any:
+    """A Dask array of the rows of 2-D ``.npy`` files (shards, one after another), read lazily.
+
+    Each chunk (``chunk_rows`` rows of one file) is a task that opens its file memory-mapped
+    where it runs and copies its rows: the task graph holds paths and row ranges, never the data
+    (``da.from_array(np.load(p, mmap_mode="r"))`` puts every row into the graph, which the
+    scheduler is then sent whole). Only the files' headers are read here. ValueError when a
+    file is not 2-D or its columns or dtype differ from the first's.
+    """
+    da = import_module("dask")
+    delayed = imported("dask", "from_npy needs dask", "dask").delayed
+    files = [os.fspath(p) for p in paths]
+    if not files:
+        raise ValueError("from_npy needs at least one .npy file")
+    if not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be a whole number from 1, got {chunk_rows!r}")
+    parts = []
+    first: tuple[int, np.dtype[Any]] | None = None
+    for path in files:
+        head = np.load(path, mmap_mode="r")  # the header only: nothing is read
+        if head.ndim != 2:
+            raise ValueError(f"{path}: a shard must be 2-D (rows, dims), got shape {head.shape}")
+        n, d = head.shape
+        if first is None:
+            first = (d, head.dtype)
+        elif (d, head.dtype) != first:
+            raise ValueError(
+                f"{path} has {d} columns of {head.dtype}, but {files[0]} has {first[0]} of "
+                f"{first[1]}: every shard must have the first one's"
+            )
+        for start in range(0, n, chunk_rows):
+            stop = min(n, start + chunk_rows)
+            rows = delayed(_npy_rows, pure=True)(path, start, stop)
+            parts.append(da.from_delayed(rows, shape=(stop - start, d), dtype=head.dtype))
+        del head
+    if not parts:
+        raise ValueError(f"the .npy files {files} have no rows")
+    return da.concatenate(parts, axis=0)

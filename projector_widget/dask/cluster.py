@@ -7,31 +7,27 @@ what is still queued.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
+import contextlib
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+from projector_widget.util.extras import imported, install_line
 from projector_widget.util.progress import Reporter
 from projector_widget.util.threads import cpu_cores
 
-EXTRA = 'pip install "projector-widget[dask]"'
+EXTRA = install_line("dask")
 
 
 def import_module(name: str) -> Any:
-    """``distributed`` or ``dask.array``, or ImportError naming the extra to install."""
-    try:
-        if name == "distributed":
-            import distributed
-
-            return distributed
-        import dask.array
-
-        return dask.array
-    except ImportError:
-        raise ImportError(
-            f"embeddings larger than memory (Dask and Zarr arrays) need {name}: {EXTRA}"
-        ) from None
+    """``distributed`` or ``dask.array``, or :class:`~projector_widget.util.extras.MissingExtra`
+    naming the extra to install."""
+    module = "distributed" if name == "distributed" else "dask.array"
+    return imported(
+        module, f"embeddings larger than memory (Dask and Zarr arrays) need {name}", "dask"
+    )
 
 
 # ----------------------------------------------------------------------------- the scheduler
@@ -60,13 +56,29 @@ def client() -> Any:
         return own
 
 
+#: Seconds a worker process of our own cluster is given to end when it closes. Its interpreter's
+#: shutdown takes seconds once umap-learn, numba or faiss are loaded, past the 4 s distributed
+#: allows by default, after which it kills the process and logs "Worker process still alive
+#: after 4.0 seconds, killing" at the end of every such script.
+WORKER_EXIT_S = 30.0
+
+
 def _close_own() -> None:
-    """Close this process's own client and LocalCluster (at exit: its workers end cleanly)."""
+    """Close this process's own client and LocalCluster (at exit): each worker is given
+    ``WORKER_EXIT_S`` to end, so none is killed."""
     own = _own.pop("client", None)
-    if own is not None:
-        cluster = own.cluster
-        own.close()
-        cluster.close()
+    if own is None:
+        return
+    cluster = own.cluster
+    own.close()
+
+    async def close_workers() -> None:
+        nannies = list(cluster.workers.values())
+        await asyncio.gather(*(n.close(timeout=WORKER_EXIT_S) for n in nannies))
+
+    with contextlib.suppress(Exception):  # the cluster may be gone already: closed anyway below
+        cluster.sync(close_workers)
+    cluster.close()
 
 
 def run_blocks(

@@ -18,7 +18,8 @@ import numpy.typing as npt
 from projector_widget.compute.backend import LAYOUT_SAMPLE_ROWS
 from projector_widget.compute.projections.base import Hooks, Method, finite_layout
 from projector_widget.compute.projections.pca import pca as pca_in_memory
-from projector_widget.compute.projections.tsne import import_opentsne
+from projector_widget.compute.projections.tsne import Iterations, early_iterations, import_opentsne
+from projector_widget.compute.projections.umap import import_umap
 from projector_widget.dask.array import ChunkedMatrix, sample
 from projector_widget.dask.cluster import client, run_blocks
 from projector_widget.data.inputs import BadRows, squared_norms
@@ -66,18 +67,22 @@ class Reduction:
             )
         return cls(mean, axes, scale, int(x.shape[0]))
 
-    def __call__(self, x: np.ndarray, first_row: int = 0) -> npt.NDArray[np.float32]:
-        """Rows ``x`` (numbered from ``first_row`` in the whole array) prepared as the sample
-        was; ValueError naming the first row that comes out too large for float32."""
+    def __call__(
+        self, x: np.ndarray, first_row: int = 0, rows: npt.NDArray[np.int64] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Rows ``x`` (numbered from ``first_row`` in the whole array; or rows ``rows`` of a
+        chunk that begins there) prepared as the sample was; ValueError naming the first row
+        that comes out too large for float32."""
         y = self.unchecked(x)
         bad = BadRows.find(y, squared_norms(y))
         if bad is not None:
+            number = first_row + (bad.row if rows is None else int(rows[bad.row]))
             # The row in float64, where it does not overflow: how far out it lies.
             far = np.asarray(x[bad.row], np.float64) - self.mean
             if self.axes is not None:
                 far = far @ self.axes.T.astype(np.float64)
             raise ValueError(
-                f"row {first_row + bad.row} lies too far outside the {self.sample_rows:,} sampled "
+                f"row {number} lies too far outside the {self.sample_rows:,} sampled "
                 "rows the layout was fitted on to be placed: centred and scaled as they were, "
                 f"it reaches {float(np.max(np.abs(far))) / self.scale:.3g} times their extent, "
                 "too large for float32. Drop the outlying rows, or fit on more rows "
@@ -126,18 +131,35 @@ class TSNEModel:
         return embedding.transform(x)
 
 
-def _place_tsne(
-    block: np.ndarray, reduction: Reduction, model: TSNEModel, start: int = 0
+def _place_tsne(prepared: npt.NDArray[np.float32], model: TSNEModel) -> np.ndarray:
+    """Prepared rows placed in a fitted t-SNE layout (on a worker)."""
+    return np.asarray(model.transform(prepared), np.float32)
+
+
+def _placed(
+    place: Callable[..., np.ndarray],
+    block: np.ndarray,
+    reduction: Reduction,
+    model: Any,
+    where: tuple[int, npt.NDArray[np.int64] | None],
 ) -> np.ndarray:
-    """Rows of a chunk (its first row is ``start``) placed in a fitted t-SNE layout (on a
-    worker)."""
-    return np.asarray(model.transform(reduction(block, start)), np.float32)
+    """Rows of a chunk prepared by ``reduction`` and placed by ``place`` with ``model``, on a
+    worker: ``where`` is the chunk's first row and the rows of it to place (None: all)."""
+    start, rows = where
+    x = np.asarray(block) if rows is None else np.asarray(block)[rows]
+    return place(reduction(x, start, rows), model)
 
 
-def _place_umap(block: np.ndarray, reduction: Reduction, model: Any, start: int = 0) -> np.ndarray:
-    """Rows of a chunk (its first row is ``start``) placed by a fitted umap-learn model (on a
-    worker)."""
-    return np.asarray(model.transform(reduction(block, start)), np.float32)
+def _without_umap_tensorflow() -> None:
+    """Import umap-learn on a worker without its TensorFlow module (before a fitted model
+    arrives there, whose unpickling imports umap-learn): seconds and a screen of TensorFlow's
+    log lines per worker otherwise."""
+    import_umap()
+
+
+def _place_umap(prepared: npt.NDArray[np.float32], model: Any) -> np.ndarray:
+    """Prepared rows placed by a fitted umap-learn model (on a worker)."""
+    return np.asarray(model.transform(prepared), np.float32)
 
 
 def _fit_tsne(
@@ -160,18 +182,17 @@ def _fit_tsne(
         random_state=p["seed"],
     )
     init = openTSNE.initialization.pca(x, n_components=p["dims"], random_state=p["seed"])
-    early = min(250, max(1, p["n_iter"] // 3))
+    early = early_iterations(p["n_iter"])
     total = early + p["n_iter"]
     report.phase(OPTIMISING, total)
-    state = {"done": 0}
+    counter = Iterations(early)
 
-    def callback(_iteration: int, _error: float, _embedding: np.ndarray) -> bool:
-        state["done"] = min(total, state["done"] + 10)
+    def callback(iteration: int, _error: float, _embedding: np.ndarray) -> bool:
         try:
-            report.update(state["done"])
+            report.update(counter.done(iteration))
         except Stopped:
-            return True
-        return False
+            counter.stopped = True
+        return counter.stopped
 
     model = openTSNE.TSNE(
         n_components=p["dims"],
@@ -180,13 +201,15 @@ def _fit_tsne(
         early_exaggeration_iter=early,
         n_iter=p["n_iter"],
         negative_gradient_method="fft" if p["dims"] == 2 else "bh",
-        callbacks=callback,
+        callbacks=[counter.calling(callback)],
         callbacks_every_iters=10,
         random_state=p["seed"],
         n_jobs=p["n_jobs"],
         verbose=False,
     )
     embedding = model.fit(affinities=affinities, initialization=init)
+    if not counter.stopped:
+        report.update(total)
     embedding.affinities.n_jobs = 1  # each worker thread places its own chunk
     return TSNEModel.of(embedding), _place_tsne
 
@@ -195,10 +218,7 @@ def _fit_umap(
     x: npt.NDArray[np.float32], p: dict[str, Any], report: Reporter
 ) -> tuple[Any, Callable[..., np.ndarray]]:
     """umap-learn fitted on the prepared sample: the model and the function that places rows."""
-    try:
-        import umap as umap_learn
-    except ImportError:
-        raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
+    umap_learn = import_umap()
     if x.shape[0] <= p["n_neighbors"]:
         raise ValueError(
             f"UMAP needs more sampled rows ({x.shape[0]}) than n_neighbors ({p['n_neighbors']})"
@@ -244,15 +264,28 @@ def layout(
     model, place = fit(reduction(values), p, report)
     fitted = np.asarray(model.embedding_ if method.name == "umap" else model.layout, np.float32)
     blocks, starts = matrix.blocks()
-    c = client()
-    shipped = c.scatter(model, broadcast=True)
-    ready = c.scatter(reduction, broadcast=True)
-    tasks = [
-        dask.delayed(place)(b, ready, shipped, int(s)) for b, s in zip(blocks, starts, strict=True)
-    ]
     out = np.zeros((matrix.n, p["dims"]), np.float32)
-    for i, part in run_blocks(tasks, report, "placing the other rows"):
-        out[starts[i] : starts[i] + part.shape[0]] = part
     out[rows] = fitted
+    # The rows outside the sample, chunk by chunk (the sampled ones keep their fitted places).
+    ends = np.append(starts[1:], matrix.n)
+    other: list[npt.NDArray[np.int64] | None] = []
+    for start, end in zip(starts, ends, strict=True):
+        inside = rows[(rows >= start) & (rows < end)] - start
+        other.append(None if inside.size == 0 else np.setdiff1d(np.arange(end - start), inside))
+    todo = [i for i, keep in enumerate(other) if keep is None or keep.size > 0]
+    if todo:
+        c = client()
+        if method.name == "umap":
+            c.run(_without_umap_tensorflow)
+        shipped = c.scatter(model, broadcast=True)
+        ready = c.scatter(reduction, broadcast=True)
+        tasks = [
+            dask.delayed(_placed)(place, blocks[i], ready, shipped, (int(starts[i]), other[i]))
+            for i in todo
+        ]
+        for j, part in run_blocks(tasks, report, "placing the other rows"):
+            i = todo[j]
+            keep = other[i]
+            out[starts[i] + (np.arange(part.shape[0]) if keep is None else keep)] = part
     report.flush()
     return finite_layout(out, "t-SNE" if method.name == "tsne" else "UMAP")

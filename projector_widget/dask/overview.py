@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from projector_widget.compute.overview.chunks import add_grids
+from projector_widget.util.extras import imported
 
 
 class DaskExecutor:
@@ -63,13 +64,8 @@ class DaskExecutor:
 
 def delayed_array(fn: Callable[..., Any], calls: list[tuple[Any, ...]], sizes: list[int]) -> Any:
     """A 1-D int64 Dask array of one block per call: ``fn(*call)``, of ``size`` rows."""
-    try:
-        import dask
-        import dask.array as da
-    except ImportError:
-        raise ImportError(
-            'LazySelection.to_dask needs dask: pip install "projector-widget[dask]"'
-        ) from None
+    dask = imported("dask", "LazySelection.to_dask needs dask", "dask")
+    da = imported("dask.array", "LazySelection.to_dask needs dask", "dask")
     blocks = [
         da.from_delayed(dask.delayed(fn, pure=False)(*call), shape=(size,), dtype=np.int64)
         for call, size in zip(calls, sizes, strict=True)

@@ -8,6 +8,8 @@ backend for them (``backend.memory(feature)``) and gets a :class:`~.inputs.Matri
 
 from __future__ import annotations
 
+from projector_widget.util.sizes import memory
+
 
 class NeedsMemoryError(TypeError):
     """A feature needs every row of the embeddings in the kernel; they stay on a cluster."""
@@ -19,7 +21,7 @@ def needs_memory(feature: str, shape: tuple[int, int]) -> NeedsMemoryError:
     return NeedsMemoryError(
         f"{feature} needs the embeddings in the kernel's memory, but they are a Dask array of "
         f"{n:,} x {d} (chunked, computed on the cluster). Pass Projector(x.compute()) when "
-        f"{n * d * 4 / 2**30:.1f} GiB fits, or a sample of the rows "
+        f"{memory(n * d * 4)} fits, or a sample of the rows "
         "(x[rows].compute() with its metadata)"
     )
 

@@ -196,6 +196,55 @@ def _existing_asset(asset: str, cfg: Path, kind: str, name: str, add: Add) -> Pa
     return path
 
 
+def _first_line(lines: list[str]) -> str:
+    """What the first line of a metadata file with several columns reads as: "header", "data"
+    or "unsure".
+
+    Data when, in some column, its field is a number below numbers or a value the column has
+    again below; a header when, in some column, it is text above numbers; unsure otherwise (or
+    when the columns say both).
+    """
+    first = lines[0].split("\t")
+    below = [line.split("\t") for line in lines[1:]]
+    header = data = False
+    for j, cell in enumerate(first):
+        values = {row[j] for row in below if j < len(row) and row[j] != ""}
+        if not values or cell == "":
+            continue
+        if isinstance(tsv.coerce_column(sorted(values))[0], (int, float)):  # a numeric column
+            if isinstance(tsv.coerce_column([cell])[0], (int, float)):
+                data = True
+            else:
+                header = True
+        elif cell in values:
+            data = True
+    if header != data:
+        return "header" if header else "data"
+    return "unsure"
+
+
+def _missing_row_hint(lines: list[str]) -> str:
+    """Why a metadata file with several columns has one data row fewer than the tensor, from
+    what its first line looks like (:func:`_first_line`)."""
+    shown = lines[0] if len(lines[0]) <= 60 else lines[0][:57] + "..."
+    no_header = (
+        "TensorBoard takes the first line of a file with several columns as the header, so "
+        "the first row became it: add a header line"
+    )
+    kind = _first_line(lines)
+    if kind == "data":
+        return f" — no header line? The first line, {shown!r}, looks like data; {no_header}"
+    if kind == "header":
+        return (
+            f" — the first line, {shown!r}, is a header, so one data row is missing: "
+            "TensorBoard needs one line per tensor row after the header"
+        )
+    return (
+        f" — either a data row is missing after the header {shown!r}, or that first line is "
+        f"data and {no_header}"
+    )
+
+
 def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add, progress: Reporter) -> None:
     name = entry.name
     path = _existing_asset(entry.metadata_path, cfg, "metadata", name, add)
@@ -227,10 +276,7 @@ def _check_metadata(entry: tb.Entry, cfg: Path, n: int, add: Add, progress: Repo
                 "header, so the header became a label and every label is off by one: drop it"
             )
         elif header and rows == n - 1:
-            hint = (
-                " — several columns but no header line? TensorBoard takes the first line as "
-                "the header: add a header line"
-            )
+            hint = _missing_row_hint(lines)
         add(
             Finding(
                 "metadata-rows",

@@ -14,6 +14,8 @@ import zlib
 import numpy as np
 import numpy.typing as npt
 
+from projector_widget.util.extras import imported
+
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -81,12 +83,6 @@ def read_image(path: str) -> npt.NDArray[np.uint8]:
             f"{path} is {width}x{height} px; a sprite sheet can be at most {MAX_SIDE}x{MAX_SIDE} "
             "(the WebGL texture limit TensorBoard's projector has too): use smaller thumbnails"
         )
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImportError(
-            f"reading the sprite sheet {path} needs Pillow: "
-            'pip install "projector-widget[tensorboard]"'
-        ) from None
+    Image = imported("PIL.Image", f"reading the sprite sheet {path} needs Pillow", "tensorboard")
     with Image.open(io.BytesIO(data)) as im:
         return np.asarray(im.convert("RGBA"))

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from projector_widget.formats import tsv
 from projector_widget.formats.png import encode_png, read_image
 from projector_widget.formats.tf_bookmarks import read_bookmarks
+from projector_widget.util.extras import imported
 from projector_widget.util.progress import ProgressArg, Reporter, reporting
 
 CONFIG_NAME = "projector_config.pbtxt"
@@ -63,24 +64,18 @@ class LogDir:
     config_problems: list[str] = field(default_factory=list)
 
 
-def _projector_pb2() -> Any:
-    try:
-        from tensorboard.plugins.projector import projector_config_pb2
-    except ImportError:
-        raise ImportError(
-            'reading TensorBoard projector files needs tensorboard: pip install "projector-widget[tensorboard]"'
-        ) from None
-    return projector_config_pb2
+def _projector_pb2(doing: str = "reading") -> Any:
+    """TensorBoard's projector config protobuf module, or MissingExtra: ``doing`` ("reading",
+    "writing") TensorBoard projector files needs tensorboard."""
+    return imported(
+        "tensorboard.plugins.projector.projector_config_pb2",
+        f"{doing} TensorBoard projector files needs tensorboard",
+        "tensorboard",
+    )
 
 
 def _tf() -> Any:
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise ImportError(
-            'TensorFlow checkpoints need TensorFlow: pip install "projector-widget[tensorflow]"'
-        ) from None
-    return tf
+    return imported("tensorflow", "TensorFlow checkpoints need TensorFlow", "tensorflow")
 
 
 def find_config(logdir: Path) -> Path | None:
@@ -483,8 +478,8 @@ def _write(
     tensor_format: str,
     report: Reporter,
 ) -> Path:
+    pb2 = _projector_pb2("writing")  # before anything is written
     root = tsv.ensure_dir(logdir)
-    pb2 = _projector_pb2()
     from google.protobuf import text_format
 
     if tensor_format not in ("auto", "checkpoint", "tsv"):

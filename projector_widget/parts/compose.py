@@ -180,7 +180,7 @@ def compose(
     session.on_coords = points.show
     neighbours = NeighboursPart(host, session, timeline, metadata, encoder)
     labels = LabelsPart(host, session, metadata)
-    explain = ExplainPart(host, session, metadata, timeline)
+    explain = ExplainPart(host, session, metadata, timeline, encoder)
     points.listeners += [lambda coords: overview_part.rebuild(timeline.shown(coords))]
     points.listeners += [explain.mark_stale]
     projection = ProjectionPart(

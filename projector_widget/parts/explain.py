@@ -4,7 +4,9 @@
 (:mod:`projector_widget.compute.explain`), in the calling thread, or in the background when the
 page asks, one at a time (:class:`~projector_widget.util.jobs.OneAtATime`). Their results are
 the ``_clusters`` and ``_quality`` traits and a metadata column each; once the layout changes
-they are marked ``stale`` rather than recomputed behind the user's back.
+they are marked ``stale`` rather than recomputed behind the user's back. Cluster names weigh
+their terms by centrality in the embeddings, by the widget's ``metric`` (in the layout when the
+embeddings stay on a Dask cluster), and use the widget's encoder, when it has one, to embed them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.explain import named
+from projector_widget.compute.explain.central import Encoder
+from projector_widget.compute.explain.naming import Namer
+from projector_widget.data.embeddings import NeedsMemoryError
 from projector_widget.parts.columns import Metadata
 from projector_widget.parts.host import Host
 from projector_widget.parts.session import ProjectionSession
@@ -39,8 +44,10 @@ class ExplainPart:
         session: ProjectionSession,
         metadata: Metadata,
         timeline: TimelinePart,
+        encoder: Encoder | None = None,
     ) -> None:
         self._host = host
+        self._encoder = encoder
         self._session = session
         self._metadata = metadata
         self._timeline = timeline
@@ -54,15 +61,25 @@ class ExplainPart:
         )
 
     # ------------------------------------------------------------------ clusters
-    def cluster(self, column: str | None, min_size: int | None, into: str) -> Any:
+    def cluster(
+        self, column: str | None, min_size: int | None, into: str, namer: Namer | None = None
+    ) -> Any:
         """:meth:`Projector.cluster`: the table of the clusters found."""
+        if namer is not None and not callable(namer):
+            raise TypeError("namer must be a function (terms, texts) -> name")
         found: NamedClusters = self.running.run(
-            "finding clusters", lambda: self._clusters_work(column, min_size, into)
+            "finding clusters", lambda: self._clusters_work(column, min_size, into, namer)
         )
         return found.table
 
     def _clusters_work(
-        self, column: str | None, min_size: int | None, into: str, *, show: bool = False
+        self,
+        column: str | None,
+        min_size: int | None,
+        into: str,
+        namer: Namer | None = None,
+        *,
+        show: bool = False,
     ) -> Work[NamedClusters]:
         """The clusters of the layout as it is now, checked before any work; with ``show`` the
         names are switched on when they land."""
@@ -71,6 +88,11 @@ class ExplainPart:
         named.naming_column(metadata.columns, column, host.label_by, skip=into)  # a bad column: now
         layout, columns, label_by = self._timeline.coordinates(), metadata.columns, host.label_by
         rows, version = self._session.subset, int(host._clusters.get("version", 0)) + 1
+        try:  # the rows' embeddings, where names measure how central their terms are
+            vectors: Any = self._session.backend.memory("cluster names").values
+        except NeedsMemoryError:
+            vectors = None  # on a Dask cluster: in the layout (and no encoder)
+        encoder, metric = (None if vectors is None else self._encoder), host.metric
 
         def compute(progress: Reporter) -> NamedClusters:
             return named.find_named_clusters(
@@ -82,6 +104,10 @@ class ExplainPart:
                 rows=rows,
                 version=version,
                 output=into,
+                vectors=vectors,
+                metric=metric,
+                namer=namer,
+                encoder=encoder,
                 progress=progress,
             )
 

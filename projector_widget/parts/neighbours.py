@@ -109,7 +109,8 @@ class NeighboursPart:
             vec, k or host.k_neighbors, host.metric, candidates=self._session.subset
         )
         host.focus = -1
-        host._neighbors = wire.encode_neighbors(-1, idx, dist, self.row_names(idx), query=text)
+        labels, column = self.named(idx)
+        host._neighbors = wire.encode_neighbors(-1, idx, dist, labels, query=text, column=column)
         where = self._timeline.locate(vec, host.dimensions)
         if where is None:
             where = self._session.locate(vec, host.dimensions)
@@ -125,11 +126,14 @@ class NeighboursPart:
             return
         idx, dist = self.nearest(host.focus, host.k_neighbors, host.metric)
         host._query_point = {}
-        host._neighbors = wire.encode_neighbors(host.focus, idx, dist, self.row_names(idx))
+        labels, column = self.named(idx)
+        host._neighbors = wire.encode_neighbors(host.focus, idx, dist, labels, column=column)
 
-    def row_names(self, rows: npt.NDArray[np.int64]) -> list[str]:
-        """How each row is named in lists: its text in the naming column, or ``#index``."""
-        return row_names(naming_column(self._metadata.columns, self._host.label_by), rows)
+    def named(self, rows: npt.NDArray[np.int64]) -> tuple[list[str], str]:
+        """How each row is named in lists (its text in the naming column, or ``#index``) and
+        that column's name ("" when there is none)."""
+        column = naming_column(self._metadata.columns, self._host.label_by)
+        return row_names(column, rows), "" if column is None else column.name
 
     def search(
         self, pattern: str, column: str | None, *, regex: bool, case: bool, select: bool

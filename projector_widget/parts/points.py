@@ -54,6 +54,7 @@ class PointsPart:
             shown = self._timeline.shown(coords)
             value = wire.encode_points(shown[:, :dims], visible_rows=self._session.subset)
         value["transition_ms"] = int(transition_ms)
+        value["layout"] = self._session.layout_id
         return value
 
     def first(self, coords: Coords, dims: int) -> dict[str, Any]:

@@ -66,8 +66,10 @@ class ProjectionPart:
 
     # ------------------------------------------------------------------ trait checks
     def check_method(self, value: Any) -> str:
-        """A projection method's name (custom needs its axes: :meth:`project`)."""
+        """A projection method's name (custom needs its axes: :meth:`project`; a method whose
+        library is not installed raises MissingExtra)."""
         method = projections.get(value)
+        method.needs()
         if method.name == "custom" and not self._applying:
             raise ValueError(
                 "a custom projection needs its axes: use w.project('custom', x=(left, right), ...)"
@@ -93,10 +95,19 @@ class ProjectionPart:
         return self._overview.check_dims(value)
 
     # ------------------------------------------------------------------ projections
-    def project(self, method: str | None, params: dict[str, Any], *, wait: bool) -> Job | None:
-        """:meth:`Projector.project`."""
+    def project(
+        self, method: str | None, params: dict[str, Any], *, wait: bool, stream: bool = True
+    ) -> Job | None:
+        """:meth:`Projector.project`: t-SNE and UMAP without ``dims`` (or with None) lay out in
+        the view's dimensions. ``stream=False`` keeps the layout on screen until the job's
+        final one replaces it (no frames on the way)."""
         host, session = self._host, self._session
-        plan = session.prepare(method or host.projection, params)
+        name = method or host.projection
+        if projections.get(name).iterative:
+            params = projections.get(name).canonical(params)
+            if params.get("dims") is None:
+                params["dims"] = host.dimensions
+        plan = session.prepare(name, params)
         if plan.method.iterative:
             self.check_dims(int(plan.params["dims"]))
         with self.kernel_change():
@@ -104,7 +115,7 @@ class ProjectionPart:
             host.projection_params = plan.params
             if plan.method.iterative:
                 host.dimensions = plan.params["dims"]
-            job = session.show(plan)
+            job = session.show(plan, stream=stream)
             if plan.method.name == "pca":
                 host._pca_variance = session.variance()
         if job is not None and wait:
@@ -182,9 +193,10 @@ class ProjectionPart:
         host = self._host
         method = projections.get(host.projection)
         if method.iterative and host.projection_params.get("dims") != change["new"]:
-            self.project(
-                host.projection, {**host.projection_params, "dims": change["new"]}, wait=False
-            )
+            # The layout computed again in the other dimension: the one on screen stays until
+            # the new one is ready (its progress shows in the status line), then it is framed.
+            params = {**host.projection_params, "dims": change["new"]}
+            self.project(host.projection, params, wait=False, stream=False)
             return
         self._points.redraw()
 

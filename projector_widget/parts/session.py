@@ -136,6 +136,10 @@ class ProjectionSession:
         self.method = "pca"
         self.params: dict[str, Any] = {"components": [0, 1, 2]}
         self.coords: Coords = np.zeros((backend.n, 3), np.float32)
+        #: Which layout :attr:`coords` are of: a new projection (or a new set of rows shown) gets
+        #: the next number; a job's frames, the refined first PCA and a redraw keep it. The page
+        #: frames every new layout, and follows one that moves while its camera is the fit.
+        self.layout_id = 0
         self.job: Job | None = None
         self._layout: Layout | None = None
         self._pca_cache: dict[tuple[bool, int], PCAResult] = {}
@@ -258,9 +262,11 @@ class ProjectionSession:
     ) -> tuple[Method, dict[str, Any]]:
         """The method ``name`` and ``params`` merged over its defaults, checked by the method
         and the backend on the current rows or on ``rows``, without computing a layout (what
-        :meth:`prepare` checks). Raises ValueError (or NeedsMemoryError) saying what is wrong.
+        :meth:`prepare` checks). Raises ValueError (or NeedsMemoryError) saying what is wrong,
+        MissingExtra when the library the method runs on is not installed.
         """
         method = projections.get(name)
+        method.needs()
         target = self.rows if rows is None else rows
         args = (target, lambda: self.pca_result(target), self._columns())
         return method, self.backend.check(method, method.canonical(params), *args)
@@ -283,16 +289,19 @@ class ProjectionSession:
         args = (self.rows, self.pca_result, self._columns())
         return self.backend.instant(projections.get("pca"), self.params, *args)
 
-    def show(self, plan: Plan) -> Job | None:
-        """Make ``plan`` the current projection: show an instant layout, or start the job."""
+    def show(self, plan: Plan, *, stream: bool = True) -> Job | None:
+        """Make ``plan`` the current projection: show an instant layout, or start the job (with
+        ``stream``, showing its frames; without, the layout on screen stays until the result)."""
         self.stop()
+        with self.lock:
+            self.layout_id += 1
         self.method, self.params = plan.method.name, dict(plan.params)
         if plan.layout is not None:
             self._show_layout(plan.layout, TRANSITION_MS)
             self._report(progress_value(plan.method.name, "done"))
             return None
         self._layout = None
-        return self._start_job(plan.method, plan.params)
+        return self._start_job(plan.method, plan.params, stream)
 
     def _report(self, state: dict[str, Any]) -> None:
         """Report a projection's progress (it replaces a task's phase on screen)."""
@@ -353,11 +362,11 @@ class ProjectionSession:
         sub = "all" if self.subset is None else str(hash(self.subset.tobytes()))
         return f"{self._generation}|{method}|{sorted(params.items())}|{self.spherize}|{sub}"
 
-    def _start_job(self, method: Method, p: dict[str, Any]) -> Job:
+    def _start_job(self, method: Method, p: dict[str, Any], stream: bool) -> Job:
         run = self.backend.layout_run(method, self.rows)
         key = self._layout_key(method.name, p)
         generation = self._generation
-        preview = pca_coords(self.pca_result(), [0, 1, 2], p["dims"])
+        preview = pca_coords(self.pca_result(), [0, 1, 2], p["dims"]) if stream else None
         # The method's phases go to the job (hence the widget's status) and, while no view is
         # displayed, to tqdm bars; frames keep the phase text the method reported last.
         bars = ViewOrBars(lambda: self.displayed)
@@ -365,7 +374,7 @@ class ProjectionSession:
 
         def frame(job: Job, iteration: int, total: int, layout: np.ndarray) -> bool:
             stop = job.checkpoint(iteration, total, phase["text"])
-            if not np.all(np.isfinite(layout)):
+            if not stream or not np.all(np.isfinite(layout)):
                 return stop  # never on screen (the final layout is checked by the method)
             now = time.monotonic()
             if iteration == 0 or now - self._last_frame >= FRAME_INTERVAL_S:
@@ -403,10 +412,14 @@ class ProjectionSession:
 
         def done(job: Job) -> None:
             bars.close()
-            if job.result is not None:
+            if job.result is not None and (stream or not job.stopped):
                 # A method that streamed its frames up to this one jumps; others animate.
-                transition = 0 if method.streams_frames else TRANSITION_MS
+                transition = 0 if stream and method.streams_frames else TRANSITION_MS
                 self._show_job_layout(job, job.result, transition)
+            elif not stream:  # stopped or failed: the layout on screen stays (not the start of
+                with self.lock:  # one stopped half-way), shown in the dimensions asked for
+                    if job is self.job and not self.closed.is_set():
+                        self.set_coords(self.coords, 0)
 
         def report(job: Job, state: dict[str, Any]) -> None:
             if job is self.job:
@@ -465,6 +478,8 @@ class ProjectionSession:
             )
         self.stop()
         self.subset = rows
+        with self.lock:
+            self.layout_id += 1
         self.set_coords(self.coords, 0)
 
     def show_all(self) -> SavedView | None:
@@ -473,6 +488,8 @@ class ProjectionSession:
             return None
         self.stop()
         self.subset = None
+        with self.lock:
+            self.layout_id += 1
         saved, self._saved = self._saved, None
         if saved is not None:
             self.method, self.params, self._layout = saved.method, dict(saved.params), saved.layout

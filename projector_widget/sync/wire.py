@@ -255,15 +255,19 @@ def encode_neighbors(
     indices: npt.NDArray[np.integer],
     distances: npt.NDArray[np.floating],
     labels: list[str],
+    *,
     query: str | None = None,
+    column: str = "",
 ) -> dict[str, Any]:
-    """The ``_neighbors`` wire value (closest first)."""
+    """The ``_neighbors`` wire value (closest first); ``labels`` are the texts of ``column``
+    ("" when the rows have no naming column and are called ``#index``)."""
     return {
         "index": int(index),
         "query": query,
         "indices": memoryview(np.ascontiguousarray(indices, dtype="<u4")),
         "distances": memoryview(np.ascontiguousarray(distances, dtype="<f4")),
         "labels": list(labels),
+        "column": column,
     }
 
 

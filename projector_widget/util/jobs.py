@@ -60,7 +60,7 @@ class Job:
         self._thread = threading.Thread(target=self._run, name=f"projector-{method}", daemon=True)
 
     def __repr__(self) -> str:
-        """The method, its state and how far it got, e.g. ``<Job tsne: running 120/750>``."""
+        """The method, its state and how far it got, e.g. ``<Job tsne: running 120/666>``."""
         done = f" {self.iteration}/{self.total}" if self.total else ""
         error = f" ({type(self.error).__name__}: {self.error})" if self.error else ""
         return f"<Job {self.method}: {self.state}{done}{error}>"

@@ -63,6 +63,7 @@ def test_chart_brushing_reaches_the_kernel_and_follows_the_selection(open_notebo
     assert nb.page.is_hidden(CHART)
     nb.page.click(f"{WIDGET} .pw-chart-toggle")
     assert nb.wait_kernel("w.chart") == "digit"
+    _assert_beside_the_map(nb)
     options = nb.page.eval_on_selector_all(
         f"{CHART} select.pw-chart-column option", "os => os.map(o => o.value)"
     )
@@ -74,6 +75,29 @@ def test_chart_brushing_reaches_the_kernel_and_follows_the_selection(open_notebo
     nb.page.click(f"{CHART} .pw-chart-close")
     assert nb.wait_kernel("w.chart == ''")
     assert nb.page.is_hidden(CHART)
+
+
+def _assert_beside_the_map(nb) -> None:
+    """The chart covers no part of the map: the canvas (where points and their names are drawn,
+    here every point's label) does not reach under it."""
+    nb.kernel("w.label_by = 'note'")
+    nb.page.wait_for_function(
+        f"() => document.querySelector('{WIDGET}').__pw.labelCount() > 5", timeout=20_000
+    )
+    chart = nb.page.query_selector(CHART).bounding_box()
+    canvas = nb.page.query_selector(f"{WIDGET} canvas.pw-canvas").bounding_box()
+    overlap_x = min(chart["x"] + chart["width"], canvas["x"] + canvas["width"]) - max(
+        chart["x"], canvas["x"]
+    )
+    overlap_y = min(chart["y"] + chart["height"], canvas["y"] + canvas["height"]) - max(
+        chart["y"], canvas["y"]
+    )
+    assert overlap_x <= 0 or overlap_y <= 0, (chart, canvas)
+    boxes = nb.page.evaluate(f"() => document.querySelector('{WIDGET}').__pw.labelBoxes()")
+    for left, top, width, height in boxes:  # every name drawn lies on the canvas
+        assert left >= 0 and top >= 0, (left, top)
+        assert left + width <= canvas["width"] + 1 and top + height <= canvas["height"] + 1
+    nb.kernel("w.label_by = ''")
 
 
 def _click_bars(nb, digit: np.ndarray) -> None:

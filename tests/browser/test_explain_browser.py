@@ -1,11 +1,13 @@
 """Cluster names and density contours in a real JupyterLab: a person finds clusters from the
 side panel, their names show on the map without overlapping each other or point labels, finer
 ones as they zoom in with the wheel; the panel's toggle draws density contours under the points
-in 2-D (not in 3-D)."""
+in 2-D (not in 3-D). On digits' t-SNE (a saved page) every island is named at the first view and
+the contours ring the islands apart, also zoomed out."""
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +181,16 @@ def test_cluster_names_follow_the_zoom_and_density_lies_under_the_points(open_no
     )
     note = page.text_content(f"{W} .pw-explain-note") or ""
     assert "2-D" in note and "earlier layout" in note, note
+    assert_density_says_2d_only(page)
+
+
+def assert_density_says_2d_only(page) -> None:
+    """Density asked for in a 3-D view is not silently off: the status line says so (it shows
+    with the panel closed), and so does the checkbox's title."""
+    status = page.text_content(f"{W} .pw-status") or ""
+    assert status.endswith("· density contours: 2-D views only"), status
+    title = page.eval_on_selector(f"{W} .pw-show-density", "el => el.closest('label').title")
+    assert "2-D views only" in title, title
 
 
 INK_JS = """([x, y, w, h]) => {
@@ -316,3 +328,78 @@ def test_find_clusters_and_check_layout_leave_the_kernel_free(open_notebook):
         ".includes('Check layout again')",
         timeout=30_000,
     )
+
+
+# scikit-learn's digits laid out as the clusters notebook does (openTSNE, 150 iterations, seed
+# 0; tests/data/digits_tsne.npz, written by benchmarks/names.py), with the notebook's text.
+DIGITS = """
+import numpy as np
+from pathlib import Path
+from sklearn.datasets import load_digits
+from projector_widget import Projector
+digits = load_digits()
+names = np.array('zero one two three four five six seven eight nine'.split())
+ink = digits.data.sum(axis=1)
+heavy = np.where(ink > np.median(ink), 'heavy', 'light')
+description = [f'handwritten {names[t]}, {h} ink, sample {i}'
+               for i, (t, h) in enumerate(zip(digits.target, heavy))]
+layout = np.load(Path(DATA) / 'digits_tsne.npz')['layout'].astype(np.float32)
+# A 2-D layout as the embeddings: its PCA is the t-SNE layout turned, islands and all.
+w = Projector(layout, {'digit': names[digits.target], 'description': description},
+              dimensions=2, height=520)
+w.cluster(column='description')
+w.show_clusters = w.show_density = True
+"""
+
+
+def test_digits_islands_are_all_named_and_ringed_apart(browser, tmp_path: Path):
+    ns: dict = {"DATA": str(Path(__file__).parents[1] / "data")}
+    exec(DIGITS, ns)
+    w, target = ns["w"], ns["digits"].target
+    path = Path(w.save_html(tmp_path / "digits.html")).resolve()
+    ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    page = ctx.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_selector(f'{W}[data-ready="1"]', timeout=30_000)
+    page.wait_for_function(
+        f"() => {{ const h = document.querySelector('{W}').__pw;"
+        " return h.clusterBoxes().length > 0 && h.densityCount() > 0; }",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)  # the contours of the settled frame
+    texts = hook(page, "h.clusterTexts()")
+    boxes = hook(page, "h.clusterBoxes()")
+    pos = np.asarray(hook(page, "Array.from(h.screenPositions())"), float).reshape(-1, 2)
+    # Each digit's island carries a name: a name's centre lies nearest a point of that digit.
+    named = {
+        int(target[np.nanargmin(np.hypot(pos[:, 0] - x - bw / 2, pos[:, 1] - y - bh / 2))])
+        for x, y, bw, bh in boxes
+    }
+    assert named == set(range(10)), (sorted(named), texts)
+    assert not any("handwritten" in t for t in texts), texts
+    assert len(set(texts)) == len(texts), texts
+
+    def rings() -> list[int]:
+        return hook(page, "h.densityGroups()")
+
+    # The contours ring the islands apart, at the first view and zoomed out three notches
+    # (a fixed 18 px blur drew rings around the whole set there).
+    for step in range(2):
+        groups = rings()
+        assert max(groups) >= 8, groups
+        assert sum(g == 1 for g in groups) <= 2, groups  # not nested rings around everything
+        if step == 0:
+            box = page.query_selector(f"{W} canvas.pw-canvas").bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            before = json.dumps(groups)
+            for _ in range(3):
+                page.mouse.wheel(0, 250)
+                page.wait_for_timeout(150)
+            page.wait_for_function(
+                f"(before) => {{ const h = document.querySelector('{W}').__pw;"
+                " return JSON.stringify(h.densityGroups()) !== before && !h.isAnimating(); }",
+                arg=before,
+                timeout=30_000,
+            )
+            page.wait_for_timeout(400)  # traced again for the settled view
+    ctx.close()

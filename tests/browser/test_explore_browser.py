@@ -113,6 +113,16 @@ def test_inspector_lists_neighbours_and_moves_focus(nb):
     )
     assert shown == nb.kernel_json(f"w.nearest({i}, k=10)[0].tolist()")
     assert hook(nb, "neighborCount()") == 10
+    # Each neighbour says which row it is, its text (the first text column) and its colour value,
+    # as text: not ten rows of one group's name.
+    rows = nb.page.eval_on_selector_all(
+        f"{W} .pw-inspector .pw-neighbor",
+        """els => els.map(e => [e.children.length,
+            ...['id', 'label', 'color'].map(k => e.querySelector('.pw-neighbor-' + k).textContent)])""",
+    )
+    meta = nb.kernel_json(f"w.metadata.iloc[{shown}][['word', 'group']].values.tolist()")
+    assert nb.kernel_json("w.color_by") == "group"
+    assert rows == [[4, f"#{r}", word, group] for r, (word, group) in zip(shown, meta, strict=True)]
     nb.page.fill(f"{W} .pw-k", "5")
     nb.page.press(f"{W} .pw-k", "Enter")
     assert nb.wait_kernel("w.k_neighbors == 5")

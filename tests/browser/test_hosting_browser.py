@@ -37,7 +37,7 @@ emb = centers[g] + rng.standard_normal((2000, 16))
 words = [f"w{i}" for i in range(2000)]
 words[0] = "queen"
 words[1] = '<img src=x onerror="window.__pwned=1">'
-w = Projector(emb, {"word": words, "group": [f"g{k}" for k in g]})
+w = Projector(emb, {"word": words, "group": [f"g{k}" for k in g]}, dimensions=3)
 w
 """
 

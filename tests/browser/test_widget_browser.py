@@ -63,6 +63,17 @@ def _status(nb) -> str:
     return nb.page.inner_text(f"{WIDGET} .pw-status")
 
 
+def _assert_framed(pos: np.ndarray, box: dict) -> None:
+    """The points fill the canvas along one axis and sit in its middle (what a fit shows)."""
+    size = np.array([box["width"], box["height"]])
+    lo, hi = pos.min(axis=0), pos.max(axis=0)
+    assert (lo >= 0).all() and (hi <= size).all(), (lo, hi, size)
+    assert ((hi - lo) / size).max() > 0.8, (lo, hi, size)
+    middle = np.abs((lo + hi) / 2 - size / 2) / size
+    centroid = np.abs(pos.mean(axis=0) - size / 2) / size
+    assert middle.max() < 0.03 and centroid.max() < 0.08, (middle, centroid)
+
+
 def _inside(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Even-odd ray casting, independent of the widget's own implementation."""
     inside = np.zeros(len(pts), dtype=bool)
@@ -107,6 +118,8 @@ def test_canvas_draws_points_and_lasso_selects_in_kernel(open_notebook, dims):
     pos = _screen_positions(nb)
     visible = np.isfinite(pos).all(axis=1)
     assert visible.sum() == 3000
+    # The first view is framed in the middle of the canvas (in 3-D too), filling it.
+    _assert_framed(pos, box)
     # Around one cluster, cutting through it, so the selection is a real part of the data.
     cx, cy = np.median(pos[pos[:, 0] <= np.percentile(pos[:, 0], 20)], axis=0)
     rx, ry = 45.0, 30.0
@@ -175,10 +188,10 @@ def test_click_shift_click_escape_and_clear(open_notebook):
     nb = open_notebook("grid_click.ipynb", [GRID])
     _widget_ready(nb)
     box = nb.page.query_selector(f"{WIDGET} canvas.pw-canvas").bounding_box()
-    pos = _screen_positions(nb)
     mouse = nb.page.mouse
 
-    def at(i):
+    def at(i):  # where it is drawn now, as a person aims (the inspector's opening refits the view)
+        pos = _screen_positions(nb)
         return box["x"] + pos[i][0], box["y"] + pos[i][1]
 
     def shift_click(xy):

@@ -10,13 +10,14 @@ needs it, or says which extra to install.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-INSTALL_HINT = 'pip install "projector-widget[explain]"'
+from projector_widget.util.extras import imported, install_line
+
+INSTALL_HINT = install_line("explain")
 
 FloatArray = npt.NDArray[np.floating[Any]]
 IntArray = npt.NDArray[np.int64]
@@ -25,11 +26,9 @@ Labels = npt.NDArray[np.int32]
 
 
 def optional_import(name: str, why: str) -> Any:
-    """Module ``name``, or ImportError saying ``why`` it is needed and the extra to install."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise ImportError(f"{why}, which is not installed: {INSTALL_HINT}") from None
+    """Module ``name``, or :class:`~projector_widget.util.extras.MissingExtra` saying ``why``
+    it is needed and the extra to install."""
+    return imported(name, f"{why}, which is not installed", "explain")
 
 
 def check_matrix(obj: npt.ArrayLike, name: str) -> FloatArray:
@@ -59,7 +58,11 @@ def check_matrix(obj: npt.ArrayLike, name: str) -> FloatArray:
 def _check_finite_rows(a: np.ndarray, name: str, what: str, rows: str) -> None:
     """Raise a ValueError naming how many rows of ``a`` hold NaN or infinite ``what``, and
     the first of them."""
-    finite = np.isfinite(a).all(axis=1)
+    # A block of rows at a time: no boolean copy of the whole array (1M x 768: 0.8 GB).
+    step = max(1, (1 << 24) // max(1, a.shape[1]))
+    finite = np.concatenate(
+        [np.isfinite(a[s : s + step]).all(axis=1) for s in range(0, a.shape[0], step)] or [[]]
+    ).astype(bool)
     if not finite.all():
         bad = np.flatnonzero(~finite)
         raise ValueError(

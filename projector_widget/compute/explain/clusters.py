@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from projector_widget.compute.explain.central import Encoder
 from projector_widget.compute.explain.checks import (
-    INSTALL_HINT,
     Labels,
     check_labels,
     check_layout,
@@ -36,7 +36,8 @@ from projector_widget.compute.explain.checks import (
     normalised,
     optional_import,
 )
-from projector_widget.compute.explain.naming import name_clusters
+from projector_widget.compute.explain.naming import ClusterName, Namer, name_clusters
+from projector_widget.util.extras import MissingExtra
 from projector_widget.util.progress import Reporter
 
 #: Points HDBSCAN clusters at most; the others follow their nearest sampled point.
@@ -150,6 +151,10 @@ def cluster_levels(
     texts: Sequence[Any] | npt.ArrayLike | None = None,
     categories: Sequence[Any] | npt.ArrayLike | None = None,
     top: int = 3,
+    vectors: npt.ArrayLike | None = None,
+    metric: str = "cosine",
+    namer: Namer | None = None,
+    encoder: Encoder | None = None,
     max_points: int = SAMPLE_ROWS,
     seed: int = 0,
     progress: Reporter | None = None,
@@ -163,8 +168,10 @@ def cluster_levels(
     the noise of the level above is clustered again too, so a compact group too small for a
     coarser level becomes a cluster of a finer one (its ``parent`` -1). Each cluster comes with
     its size, label position (:func:`cluster_positions`) and label text (:func:`name_clusters`
-    with ``texts`` or ``categories``). Sampling as in :func:`find_clusters`. ``progress`` hears one phase
-    counting the levels done.
+    with ``texts`` or ``categories``, ``vectors``, ``metric``, ``namer`` and ``encoder``): below the
+    coarsest level, a cluster is named against its siblings (the other parts of its parent), and
+    a cluster that is its parent's only part keeps its parent's name. Sampling as in
+    :func:`find_clusters`. ``progress`` hears one phase counting the levels done.
     """
     y = check_layout(layout)
     ys_all = normalised(y)
@@ -180,17 +187,30 @@ def cluster_levels(
     previous: Labels | None = None
     if progress is not None:
         progress.phase("clustering the layout", levels, unit="levels")
+    names_above: dict[int, ClusterName] = {}
     for i in range(levels):
         level_size = size * factor ** (levels - 1 - i)
         labels = _split(ys, parent, _scaled(level_size, sample.rows.size, n))
         full = _by_size(sample.spread(labels))
-        names = name_clusters(full, texts=texts, categories=categories, top=top)
+        ups = _parents(full, previous)
+        parts = np.bincount([p + 1 for p in ups.values()], minlength=1)
+        only = {c: names_above[p] for c, p in ups.items() if p >= 0 and parts[p + 1] == 1}
+        names = name_clusters(
+            full,
+            texts=texts,
+            categories=categories,
+            top=top,
+            vectors=vectors,
+            metric=metric,
+            groups=ups,
+            namer=namer,
+            encoder=encoder,
+            known=only,
+        )
         medoids = cluster_medoids(ys_all, full)
         summaries = []
         for name in names:
-            up = -1
-            if previous is not None:
-                up = int(previous[np.flatnonzero(full == name.cluster)[0]])
+            up = ups[name.cluster]
             summaries.append(
                 ClusterSummary(
                     cluster=name.cluster,
@@ -206,12 +226,25 @@ def cluster_levels(
         result.append(ClusterLevel(min_size=int(level_size), labels=full, clusters=summaries))
         parent = labels
         previous = full
+        names_above = {name.cluster: name for name in names}
         if progress is not None:
             progress.update(i + 1)
     return result
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _parents(full: Labels, previous: Labels | None) -> dict[int, int]:
+    """Each cluster of ``full`` and the cluster of the level above that holds it (-1: the noise
+    there, or no level above). Every part of a cluster lies in one cluster of the level above
+    (:func:`_split` splits each separately), so its first point tells which."""
+    ids, first = np.unique(full, return_index=True)
+    return {
+        int(c): -1 if previous is None else int(previous[f])
+        for c, f in zip(ids.tolist(), first.tolist(), strict=True)
+        if c >= 0
+    }
 
 
 def _min_size(min_size: int | None, n: int) -> int:
@@ -272,10 +305,10 @@ def _hdbscan(y: npt.NDArray[np.float64], min_size: int, min_samples: int) -> Lab
     """HDBSCAN labels of ``y`` (-1 noise); all noise when there are too few points."""
     if y.shape[0] < max(min_size, 2):
         return np.full(y.shape[0], -1, np.int32)
-    try:
-        from sklearn.cluster import HDBSCAN
-    except ImportError:
-        raise ImportError(f"Clustering needs scikit-learn >= 1.3: {INSTALL_HINT}") from None
+    cluster = optional_import("sklearn.cluster", "Clustering needs scikit-learn >= 1.3")
+    if not hasattr(cluster, "HDBSCAN"):
+        raise MissingExtra("Clustering needs scikit-learn >= 1.3 (HDBSCAN)", "explain")
+    HDBSCAN = cluster.HDBSCAN
     model = HDBSCAN(
         min_cluster_size=min_size,
         min_samples=min(min_samples, y.shape[0] - 1),

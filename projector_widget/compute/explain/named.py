@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.explain import clusters, naming, quality
+from projector_widget.compute.explain.central import Encoder
 from projector_widget.data.choices import naming_column as default_naming_column
 from projector_widget.data.columns import Column, categorical_column
 from projector_widget.util.progress import Reporter
@@ -80,14 +81,22 @@ def find_named_clusters(
     rows: npt.NDArray[np.int64] | None = None,
     version: int = 0,
     output: str = CLUSTER_COLUMN,
+    vectors: npt.ArrayLike | None = None,
+    metric: str = "cosine",
+    namer: naming.Namer | None = None,
+    encoder: Encoder | None = None,
     progress: Reporter | None = None,
 ) -> NamedClusters:
     """Cluster ``layout`` (N, 2 or 3) at :data:`LEVELS` levels, named from ``column``.
 
     ``rows`` restricts the clustering to those rows (an isolated selection; the others are
-    noise). The table is the finest level (clusters of at least ``min_size`` points), with the
-    columns of :func:`naming.cluster_table` and ``row``, the medoid's row; the column is
-    named ``output``. ``progress`` hears the levels done.
+    noise). Names weigh each term's centrality in ``vectors`` (N, D), the rows' embeddings, by
+    ``metric`` (in the layout, Euclidean, when None), and come from ``namer`` and ``encoder`` when given
+    (:func:`naming.name_clusters`). The table is the finest level (clusters of at least
+    ``min_size`` points), with the columns of :func:`naming.cluster_table` and ``row``, the
+    medoid's row; the column is named ``output``. The payload lists each level's clusters with
+    their ``parent`` (the cluster of the level above that holds them, -1: none). ``progress``
+    hears the levels done.
     """
     y = np.asarray(layout, dtype=np.float64)
     n = y.shape[0]
@@ -100,8 +109,20 @@ def find_named_clusters(
             texts = values
         else:
             categories = values
+    if encoder is not None and vectors is None:
+        raise ValueError("an encoder needs the embeddings (vectors) its term vectors compare with")
+    space = y if vectors is None else np.asarray(vectors)
     levels = clusters.cluster_levels(
-        y[idx], min_size, LEVELS, texts=texts, categories=categories, progress=progress
+        y[idx],
+        min_size,
+        LEVELS,
+        texts=texts,
+        categories=categories,
+        vectors=space if rows is None else space[idx],
+        metric="euclidean" if vectors is None else metric,
+        namer=namer,
+        encoder=encoder,
+        progress=progress,
     )
     finest = levels[-1]
     # The finest level's names, as cluster_levels found them (no second c-TF-IDF pass).
@@ -122,7 +143,13 @@ def find_named_clusters(
             {
                 "min_size": level.min_size,
                 "clusters": [
-                    {"cluster": s.cluster, "label": s.label, "size": s.size, "row": int(idx[s.row])}
+                    {
+                        "cluster": s.cluster,
+                        "parent": s.parent,
+                        "label": s.label,
+                        "size": s.size,
+                        "row": int(idx[s.row]),
+                    }
                     for s in level.clusters
                 ],
             }

@@ -53,12 +53,12 @@ import numpy as np
 import numpy.typing as npt
 
 from projector_widget.compute.explain.checks import (
-    INSTALL_HINT,
     FloatArray,
     IntArray,
     check_indices,
 )
 from projector_widget.compute.explain.kernels import compile_kernels
+from projector_widget.util.extras import MissingExtra
 
 #: Distance values held per block of rows (the block's rows x all rows): 128 MiB of float32.
 _BLOCK_VALUES = 1 << 25
@@ -93,8 +93,8 @@ def choose_scans(kernel: Kernel, n: int) -> Scans:
         return _numba_scans()
     except ImportError:
         if kernel == "numba":
-            raise ImportError(
-                f"kernel='numba' needs numba, which is not installed: {INSTALL_HINT}"
+            raise MissingExtra(
+                "kernel='numba' needs numba, which is not installed", "explain"
             ) from None
         return _NUMPY_SCANS
 

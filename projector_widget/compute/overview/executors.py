@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
+from projector_widget.util.extras import MissingExtra
 from projector_widget.util.threads import cpu_cores
 
 #: ``to_dask(fn, calls, sizes)``: a 1-D Dask array of ``fn(*call)``'s values, one block of
@@ -108,7 +109,5 @@ class LocalExecutor:
     ) -> Any:
         """A 1-D Dask array of ``fn(*args)`` for ``calls``, computed lazily from the chunks here."""
         if self._lazy_arrays is None:
-            raise ImportError(
-                'a Dask array of the selection needs dask: pip install "projector-widget[dask]"'
-            )
+            raise MissingExtra("a Dask array of the selection needs dask", "dask")
         return self._lazy_arrays(fn, calls, sizes)

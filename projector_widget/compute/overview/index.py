@@ -40,6 +40,7 @@ from projector_widget.compute.overview.chunks import (
 )
 from projector_widget.compute.overview.executors import Executor, LocalExecutor
 from projector_widget.compute.overview.keys import square_domain
+from projector_widget.util.sizes import memory
 
 
 @dataclass(frozen=True)
@@ -311,8 +312,8 @@ class LazySelection:
         free = _available_bytes()
         if free is not None and need > free // 2:
             raise SelectionTooLarge(
-                f"the selection holds {self.count_rows:,} rows ({need / 2**30:.1f} GiB as int64) but "
-                f"the kernel has {free / 2**30:.1f} GiB free; use .to_dask() to work with them "
+                f"the selection holds {self.count_rows:,} rows ({memory(need)} as int64) but "
+                f"the kernel has {memory(free)} free; use .to_dask() to work with them "
                 "on the cluster, or select fewer rows"
             )
         ex = self._index.executor

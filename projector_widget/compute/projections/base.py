@@ -245,6 +245,9 @@ class Method:
     aliases:
         Other names a parameter is known by in the scientific Python ecosystem (scikit-learn,
         umap-learn: ``random_state``, ``n_components``, ``max_iter``), mapped to ours.
+    needs:
+        Raises :class:`~projector_widget.util.extras.MissingExtra` when the library the method
+        runs on is not installed (without importing it): checked before anything changes.
     """
 
     name: str
@@ -256,6 +259,7 @@ class Method:
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     streams_frames: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
+    needs: Callable[[], None] = lambda: None
 
     def canonical(self, params: dict[str, Any]) -> dict[str, Any]:
         """``params`` with ecosystem names renamed to ours; ValueError when both are given."""

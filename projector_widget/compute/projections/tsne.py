@@ -31,6 +31,7 @@ from projector_widget.compute.projections.base import (
     threads,
 )
 from projector_widget.compute.projections.pca import pca
+from projector_widget.util.extras import imported, require
 from projector_widget.util.progress import OPTIMISING, Reporter, Sink, Stopped
 
 PCA_INPUT_DIMS = 50
@@ -81,13 +82,19 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
     return p
 
 
+#: What a missing openTSNE says, and the extra that installs it.
+NEED = ("t-SNE needs openTSNE", "tsne")
+
+
+def require_opentsne() -> None:
+    """Raise :class:`~projector_widget.util.extras.MissingExtra` when openTSNE is not installed
+    (without importing it)."""
+    require("openTSNE", *NEED)
+
+
 def import_opentsne() -> Any:
-    """openTSNE, or ImportError naming the extra to install."""
-    try:
-        import openTSNE
-    except ImportError:
-        raise ImportError('t-SNE needs openTSNE: pip install "projector-widget[tsne]"') from None
-    return openTSNE
+    """openTSNE, or :class:`~projector_widget.util.extras.MissingExtra` naming the extra."""
+    return imported("openTSNE", *NEED)
 
 
 def tsne(
@@ -113,9 +120,10 @@ def tsne(
     report = Reporter(on_progress)
     reduce = x.shape[1] > PCA_INPUT_DIMS
     report.phase(f"reducing to {PCA_INPUT_DIMS} principal components" if reduce else "preparing")
+    early = early_iterations(p["n_iter"])
+    total = early + p["n_iter"]  # every iteration openTSNE runs: the exaggeration, then n_iter
     if on_frame is not None and preview is not None:
-        total_guess = min(250, max(1, p["n_iter"] // 3)) + p["n_iter"]
-        if on_frame(0, total_guess, np.asarray(preview, np.float32)):
+        if on_frame(0, total, np.asarray(preview, np.float32)):
             return np.asarray(preview, np.float32)
     n = x.shape[0]
     if n < 4:
@@ -124,20 +132,18 @@ def tsne(
     inputs = prepared_input(x, "t-SNE")
     if reduce:
         inputs = prepared_input(pca(inputs, PCA_INPUT_DIMS, seed=p["seed"]).coords, "t-SNE")
-    early = min(250, max(1, p["n_iter"] // 3))
-    total = early + p["n_iter"]
-    state = {"done": 0}
+    counter = Iterations(early)
 
     def callback(iteration: int, _error: float, embedding: np.ndarray) -> bool:
-        state["done"] += every
-        done = min(state["done"], total)
+        done = counter.done(iteration)
         try:
             report.update(done)
         except Stopped:
+            counter.stopped = True
             return True  # openTSNE stops and returns the layout reached so far
-        if on_frame is None:
-            return False
-        return bool(on_frame(done, total, np.asarray(embedding, np.float32)))
+        if on_frame is not None and on_frame(done, total, np.asarray(embedding, np.float32)):
+            counter.stopped = True
+        return counter.stopped
 
     method = "fft" if p["dims"] == 2 else "bh"
     model = openTSNE.TSNE(
@@ -147,7 +153,7 @@ def tsne(
         early_exaggeration_iter=early,
         n_iter=p["n_iter"],
         negative_gradient_method=method,
-        callbacks=callback,
+        callbacks=[counter.calling(callback)],
         callbacks_every_iters=every,
         random_state=p["seed"],
         n_jobs=p["n_jobs"],
@@ -163,8 +169,45 @@ def tsne(
     )
     report.phase(OPTIMISING, total)
     embedding = model.fit(affinities=affinities, initialization=init)
+    if not counter.stopped:  # every iteration ran (the last ones after the last callback)
+        report.update(total)
     report.flush()
     return finite_layout(np.asarray(embedding, dtype=np.float32), "t-SNE")
+
+
+def early_iterations(n_iter: int) -> int:
+    """The early exaggeration iterations before ``n_iter`` main ones: a third of them, at most
+    250 (openTSNE's default)."""
+    return min(250, max(1, n_iter // 3))
+
+
+class Iterations:
+    """Counts the iterations openTSNE ran, over its two phases (early exaggeration, then the
+    main one), from its callbacks: each phase numbers its own iterations from 1, and announces
+    its start to callback objects (``optimization_about_to_start``)."""
+
+    def __init__(self, early: int) -> None:
+        self.early = early
+        self.phases = 0
+        #: Set when a callback asked openTSNE to stop.
+        self.stopped = False
+
+    def done(self, iteration: int) -> int:
+        """Iterations run so far when phase ``self.phases`` is at its ``iteration``."""
+        return iteration + (self.early if self.phases > 1 else 0)
+
+    def calling(self, callback: Callable[[int, float, np.ndarray], bool]) -> Any:
+        """An openTSNE callback object that calls ``callback`` and counts the phases."""
+        counter = self
+
+        class Callback:
+            def optimization_about_to_start(self) -> None:
+                counter.phases += 1
+
+            def __call__(self, iteration: int, error: float, embedding: np.ndarray) -> bool:
+                return callback(iteration, error, embedding)
+
+        return Callback()
 
 
 def _affinities(
@@ -282,4 +325,5 @@ METHOD = Method(
     run=_run,
     streams_frames=True,
     aliases={"random_state": "seed", "n_components": "dims", "max_iter": "n_iter"},
+    needs=require_opentsne,
 )

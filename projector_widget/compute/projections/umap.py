@@ -13,7 +13,12 @@ to agree with the seed, so umap-learn has nothing to override (and no warning to
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
+import threading
+import warnings
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -30,6 +35,7 @@ from projector_widget.compute.projections.base import (
     real_param,
 )
 from projector_widget.compute.projections.pca import pca
+from projector_widget.util.extras import imported, require
 from projector_widget.util.progress import OPTIMISING, Reporter, Sink
 from projector_widget.util.threads import cpu_cores
 
@@ -107,6 +113,75 @@ class _Epochs:
             self.report.update(done)
 
 
+#: What a missing umap-learn says, and the extra that installs it.
+NEED = ("UMAP needs umap-learn", "umap")
+#: umap-learn's module of ParametricUMAP, which imports TensorFlow (see :func:`import_umap`).
+PARAMETRIC = "umap.parametric_umap"
+#: What umap-learn's package takes from :data:`PARAMETRIC`.
+PARAMETRIC_NAMES = ("ParametricUMAP", "load_ParametricUMAP")
+_import_lock = threading.Lock()
+
+
+def require_umap() -> None:
+    """Raise :class:`~projector_widget.util.extras.MissingExtra` when umap-learn is not
+    installed (without importing it)."""
+    require("umap", *NEED)
+
+
+def import_umap() -> ModuleType:
+    """umap-learn's package, imported without TensorFlow.
+
+    umap-learn's ``__init__`` imports its ParametricUMAP module, which imports TensorFlow when
+    it is installed: 5 s and a screen of TensorFlow's log lines for a UMAP that never uses it.
+    Unless TensorFlow is already imported, that module is blocked while the package imports
+    (``sys.modules[name] = None``, which makes its import raise ImportError: Python's documented
+    way to block a module; umap-learn then falls back as it does without TensorFlow), and the
+    package's ``ParametricUMAP`` and ``load_ParametricUMAP`` import it on first use, so they
+    work as before. Raises :class:`~projector_widget.util.extras.MissingExtra` without
+    umap-learn.
+    """
+    with _import_lock:
+        module = sys.modules.get("umap")
+        if module is not None:
+            return module
+        block = "tensorflow" not in sys.modules and PARAMETRIC not in sys.modules
+        if block:
+            sys.modules[PARAMETRIC] = None  # type: ignore[assignment]
+        try:
+            with warnings.catch_warnings():  # "Tensorflow not installed": it is, just not loaded
+                warnings.simplefilter("ignore", ImportWarning)
+                module = imported("umap", *NEED)
+        finally:
+            if block and PARAMETRIC in sys.modules and sys.modules[PARAMETRIC] is None:
+                del sys.modules[PARAMETRIC]
+        if block:
+            _parametric_on_first_use(module)
+        return module
+
+
+def _parametric_on_first_use(module: ModuleType) -> None:
+    """Give umap-learn's package a module ``__getattr__`` (PEP 562) that imports
+    :data:`PARAMETRIC` when one of :data:`PARAMETRIC_NAMES` is first asked for (the fallbacks
+    umap-learn defined, when it cannot be imported)."""
+    fallbacks = {
+        name: module.__dict__.pop(name) for name in PARAMETRIC_NAMES if name in vars(module)
+    }
+
+    def __getattr__(name: str) -> Any:
+        if name not in PARAMETRIC_NAMES:
+            raise AttributeError(f"module 'umap' has no attribute {name!r}")
+        try:
+            value = getattr(importlib.import_module(PARAMETRIC), name)
+        except ImportError:
+            if name not in fallbacks:
+                raise
+            value = fallbacks[name]
+        setattr(module, name, value)
+        return value
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+
+
 @functools.cache
 def _own_epochs() -> bool:
     """Let a UMAP given an :class:`_Epochs` in its ``tqdm_kwds`` count its epochs with it.
@@ -117,6 +192,7 @@ def _own_epochs() -> bool:
     (the user's own UMAPs). Returns False when this umap-learn has no such loop (the epochs then
     go unreported).
     """
+    import_umap()  # umap.layouts imports the package first
     from umap import layouts
 
     bar = getattr(layouts, "tqdm", None)
@@ -134,7 +210,7 @@ def _own_epochs() -> bool:
 @functools.cache
 def _reporting_umap() -> Any:
     """umap-learn's UMAP, reporting the start of the embedding (spectral initialisation)."""
-    import umap as umap_learn
+    umap_learn: Any = import_umap()
 
     class ReportingUMAP(umap_learn.UMAP):
         report = Reporter()
@@ -150,10 +226,6 @@ def _reporting_umap() -> Any:
 
 def make_model(p: dict[str, Any], report: Reporter | None = None) -> Any:
     """The umap-learn estimator for checked parameters ``p`` (its epochs go to ``report``)."""
-    try:
-        _reporting_umap()
-    except ImportError:
-        raise ImportError('UMAP needs umap-learn: pip install "projector-widget[umap]"') from None
     report = report or Reporter()
     tqdm_kwds: dict[str, Any] = {"disable": True}
     if report.active and _own_epochs():
@@ -215,4 +287,5 @@ METHOD = Method(
     run=_run,
     choices={"metric": METRICS},
     aliases={"random_state": "seed", "n_components": "dims"},
+    needs=require_umap,
 )
