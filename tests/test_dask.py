@@ -385,7 +385,7 @@ def test_the_widgets_own_cluster_lets_its_workers_end_at_exit() -> None:
         timeout=240,
         check=False,
     )
-    assert proc.returncode == 0 and "built (400, 3)" in proc.stdout, proc.stderr[-3000:]
+    assert proc.returncode == 0 and "built (400, 2)" in proc.stdout, proc.stderr[-3000:]
     assert "still alive" not in proc.stderr and "killing" not in proc.stderr, proc.stderr[-3000:]
 
 
