@@ -256,7 +256,9 @@ def test_to_tensorboard_is_served_by_real_tensorboard(tmp_path, tensorboard):
     for tensor_format in formats:
         config = w.to_tensorboard(tmp_path / "logs" / tensor_format, tensor_format=tensor_format)
         text = config.read_text()
-        assert "/" not in "".join(line.split('"')[1] for line in text.splitlines() if "path" in line)
+        assert "/" not in "".join(
+            line.split('"')[1] for line in text.splitlines() if "path" in line
+        )
         tf.summary.create_file_writer(str(config.parent)).close()
     url = tensorboard(tmp_path / "logs", runs=len(formats))
     assert sorted(json.loads(_get(f"{url}/data/plugin/projector/runs"))) == sorted(formats)
